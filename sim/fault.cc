@@ -1,0 +1,282 @@
+#include "sim/fault.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <mutex>
+#include <set>
+
+#include <fiu.h>
+#include <fiu-control.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "sim/absl_view.h"
+
+namespace vfssim {
+namespace {
+
+// The registry. Keep it sorted by name; fault_test checks that it is.
+constexpr std::array kRegistry = {
+    FaultPointInfo{"blockdev/discard/eio", Errno::kEIO,
+                   "a DISCARD command fails at the device"},
+    FaultPointInfo{"blockdev/flush/eio", Errno::kEIO,
+                   "a cache FLUSH fails; unflushed writes stay volatile"},
+    FaultPointInfo{"blockdev/read/eio", Errno::kEIO,
+                   "a read command fails at the device (transient, not a bad sector)"},
+    FaultPointInfo{"blockdev/write/eio", Errno::kEIO,
+                   "a write command fails at the device; nothing of it is written"},
+    FaultPointInfo{"blockdev/zeroout/eio", Errno::kEIO,
+                   "a WRITE_ZEROES command fails at the device; nothing is zeroed"},
+    FaultPointInfo{"pmem/read/mce", Errno::kEIO,
+                   "a pmem read consumes poison nobody injected: latent poison appears "
+                   "at the first granule read and raises a machine check"},
+    FaultPointInfo{"pmem/write/eio", Errno::kEIO,
+                   "a pmem block-I/O write fails before any byte is stored"},
+    FaultPointInfo{"pmem/zero/eio", Errno::kEIO,
+                   "dax zero_page_range fails before any page is zeroed"},
+};
+
+// The injector that is calling fiu_fail on this thread, and the errno its
+// plan decided on. A thread-local rather than libfiu's shared failnum, so
+// simulations on different threads cannot see each other's decisions.
+thread_local FaultInjector* tls_injector = nullptr;
+thread_local Errno tls_decided = Errno::kOk;
+
+// libfiu's state is process-global: initialise it once, and enable each point
+// (with our external callback) the first time any injector arms it. A point
+// stays enabled; the callback answers "no" when nothing is armed.
+std::mutex fiu_mu;
+std::set<std::string, std::less<>>* fiu_enabled = nullptr;
+
+void fiu_enable_point(std::string_view name,
+                      int (*cb)(const char*, int*, void**, unsigned int*)) {
+  std::lock_guard<std::mutex> lock(fiu_mu);
+  if (fiu_enabled == nullptr) {
+    fiu_init(0);
+    fiu_enabled = new std::set<std::string, std::less<>>();
+  }
+  if (fiu_enabled->contains(name)) return;
+  std::string key(name);
+  fiu_enable_external(key.c_str(), 1, nullptr, 0, cb);
+  fiu_enabled->insert(std::move(key));
+}
+
+}  // namespace
+
+absl::Span<const FaultPointInfo> fault_point_registry() { return kRegistry; }
+
+const FaultPointInfo* find_fault_point(std::string_view name) {
+  auto it = std::lower_bound(
+      kRegistry.begin(), kRegistry.end(), name,
+      [](const FaultPointInfo& info, std::string_view n) { return info.name < n; });
+  if (it == kRegistry.end() || it->name != name) return nullptr;
+  return &*it;
+}
+
+FaultPlan FaultPlan::nth(uint64_t n) { return FaultPlan(Kind::kNth, n, 0, 0, ""); }
+FaultPlan FaultPlan::every(uint64_t k) { return FaultPlan(Kind::kEvery, k, 0, 0, ""); }
+FaultPlan FaultPlan::window(uint64_t first, uint64_t last) {
+  return FaultPlan(Kind::kWindow, first, last, 0, "");
+}
+FaultPlan FaultPlan::probability(double p, std::string stream) {
+  return FaultPlan(Kind::kProbability, 0, 0, p, std::move(stream));
+}
+
+FaultPlan FaultPlan::with_errno(Errno err) const {
+  FaultPlan copy = *this;
+  copy.err_ = err;
+  return copy;
+}
+
+Result<FaultPlan> FaultPlan::parse(std::string_view spec) {
+  std::string_view body = spec;
+  std::optional<Errno> err;
+  if (size_t eq = spec.find('='); eq != std::string_view::npos) {
+    Errno e;
+    if (!errno_from_name(spec.substr(eq + 1), &e) || e == Errno::kOk) {
+      return Fail(Errno::kEINVAL);
+    }
+    err = e;
+    body = spec.substr(0, eq);
+  }
+  size_t colon = body.find(':');
+  if (colon == std::string_view::npos) return Fail(Errno::kEINVAL);
+  std::string_view kind = body.substr(0, colon);
+  std::string_view arg = body.substr(colon + 1);
+  std::optional<FaultPlan> plan;
+  uint64_t a = 0, b = 0;
+  if (kind == "nth" && absl::SimpleAtoi(to_absl(arg), &a) && a > 0) {
+    plan = nth(a);
+  } else if (kind == "every" && absl::SimpleAtoi(to_absl(arg), &a) && a > 0) {
+    plan = every(a);
+  } else if (kind == "window") {
+    std::vector<absl::string_view> ends = absl::StrSplit(to_absl(arg), '-');
+    if (ends.size() == 2 && absl::SimpleAtoi(ends[0], &a) &&
+        absl::SimpleAtoi(ends[1], &b) && a > 0 && a <= b) {
+      plan = window(a, b);
+    }
+  } else if (kind == "p") {
+    std::string stream = "default";
+    if (size_t at = arg.find('@'); at != std::string_view::npos) {
+      stream = std::string(arg.substr(at + 1));
+      arg = arg.substr(0, at);
+    }
+    double p = 0;
+    if (absl::SimpleAtod(to_absl(arg), &p) && p >= 0.0 && p <= 1.0 && !stream.empty()) {
+      plan = probability(p, std::move(stream));
+    }
+  }
+  if (!plan) return Fail(Errno::kEINVAL);
+  if (err) return plan->with_errno(*err);
+  return *plan;
+}
+
+std::string FaultPlan::describe() const {
+  std::string s;
+  switch (kind_) {
+    case Kind::kNth:
+      s = absl::StrCat("nth:", a_);
+      break;
+    case Kind::kEvery:
+      s = absl::StrCat("every:", a_);
+      break;
+    case Kind::kWindow:
+      s = absl::StrCat("window:", a_, "-", b_);
+      break;
+    case Kind::kProbability:
+      s = absl::StrFormat("p:%g@%s", p_, stream_);
+      break;
+  }
+  if (err_) absl::StrAppend(&s, "=", to_absl(errno_name(*err_)));
+  return s;
+}
+
+bool FaultPlan::decides(uint64_t hit, const std::function<bool(double)>& coin) const {
+  switch (kind_) {
+    case Kind::kNth:
+      return hit == a_;
+    case Kind::kEvery:
+      return hit % a_ == 0;
+    case Kind::kWindow:
+      return hit >= a_ && hit <= b_;
+    case Kind::kProbability:
+      return coin(p_);
+  }
+  return false;
+}
+
+FaultInjector::FaultInjector(Rng rng, Trace* trace) : rng_(rng), trace_(trace) {}
+
+Errno FaultInjector::arm(std::string_view point, FaultPlan plan) {
+  if (find_fault_point(point) == nullptr) return Errno::kEINVAL;
+  if ((plan.kind_ == FaultPlan::Kind::kNth || plan.kind_ == FaultPlan::Kind::kEvery) &&
+      plan.a_ == 0) {
+    return Errno::kEINVAL;
+  }
+  if (plan.err_ == Errno::kOk) return Errno::kEINVAL;
+  if (plan.kind_ == FaultPlan::Kind::kProbability && !streams_.contains(plan.stream_)) {
+    streams_.emplace(plan.stream_, rng_.stream(plan.stream_));
+  }
+  fiu_enable_point(point, &FaultInjector::fiu_external_cb);
+  auto it = points_.find(point);
+  if (it == points_.end()) it = points_.emplace(std::string(point), PointState{}).first;
+  if (trace_ != nullptr) {
+    trace_->record("fault-arm", {{"point", point}, {"plan", plan.describe()}});
+  }
+  it->second.plans.push_back(Armed{std::move(plan), it->second.hits});
+  return Errno::kOk;
+}
+
+void FaultInjector::disarm(std::string_view point) {
+  if (auto it = points_.find(point); it != points_.end()) it->second.plans.clear();
+}
+
+void FaultInjector::disarm_all() {
+  for (auto& [name, state] : points_) state.plans.clear();
+}
+
+std::optional<Errno> FaultInjector::fire(const char* point) {
+  auto it = points_.find(std::string_view(point));
+  if (it == points_.end()) {
+    if (find_fault_point(point) == nullptr) {
+      // A fault site naming an unregistered point is a bug in vfssim itself.
+      absl::FPrintF(stderr, "vfssim: fault point '%s' is not registered\n", point);
+      std::abort();
+    }
+    it = points_.emplace(std::string(point), PointState{}).first;
+  }
+  PointState& state = it->second;
+  ++state.hits;
+  if (state.plans.empty()) return std::nullopt;
+
+  FaultInjector* saved = tls_injector;
+  tls_injector = this;
+  tls_decided = Errno::kOk;
+  const int failed = fiu_fail(point);
+  const Errno decided = tls_decided;
+  tls_injector = saved;
+  if (failed == 0 || decided == Errno::kOk) return std::nullopt;
+
+  ++state.fired;
+  return decided;
+}
+
+std::optional<Errno> FaultInjector::decide(std::string_view point) {
+  auto it = points_.find(point);
+  if (it == points_.end()) return std::nullopt;
+  PointState& state = it->second;
+  std::optional<Errno> result;
+  const FaultPlan* chosen = nullptr;
+  // Every plan sees every hit (probability plans draw once per hit whether or
+  // not an earlier plan already failed it), so composing plans never shifts
+  // another plan's random sequence.
+  for (const Armed& armed : state.plans) {
+    const FaultPlan& plan = armed.plan;
+    auto coin = [&](double p) { return streams_.find(plan.stream_)->second.bernoulli(p); };
+    const bool fails = plan.decides(state.hits - armed.armed_at_hit, coin);
+    if (fails && !result) {
+      chosen = &plan;
+      result = plan.err_.value_or(find_fault_point(point)->default_err);
+    }
+  }
+  if (result && trace_ != nullptr) {
+    trace_->record("fault", {{"point", point},
+                             {"hit", state.hits},
+                             {"plan", chosen->describe()},
+                             {"err", errno_name(*result)}});
+  }
+  return result;
+}
+
+int FaultInjector::fiu_external_cb(const char* name, int* /*failnum*/,
+                                   void** /*failinfo*/, unsigned int* /*flags*/) {
+  FaultInjector* self = tls_injector;
+  if (self == nullptr) return 0;
+  std::optional<Errno> e = self->decide(name);
+  if (!e) return 0;
+  tls_decided = *e;
+  return 1;
+}
+
+std::vector<std::string> FaultInjector::armed() const {
+  std::vector<std::string> out;
+  for (const auto& [name, state] : points_) {
+    for (const Armed& a : state.plans) out.push_back(absl::StrCat(name, "=", a.plan.describe()));
+  }
+  return out;
+}
+
+uint64_t FaultInjector::hits(std::string_view point) const {
+  auto it = points_.find(point);
+  return it == points_.end() ? 0 : it->second.hits;
+}
+
+uint64_t FaultInjector::fired(std::string_view point) const {
+  auto it = points_.find(point);
+  return it == points_.end() ? 0 : it->second.fired;
+}
+
+}  // namespace vfssim

@@ -1,0 +1,156 @@
+// Named fault points, deterministic fault plans, and the injector that
+// connects them to libfiu.
+//
+// Every place where real hardware or a real kernel can fail is a named point
+// listed once in the registry (fault.cc) with a one-line meaning and the errno
+// it injects by default. Code at such a place asks the simulation's injector:
+//
+//   if (std::optional<Errno> e = faults.fire("blockdev/write/eio")) return *e;
+//
+// fire() counts the hit and, if a plan is armed for the point, goes through
+// libfiu's fiu_fail(). libfiu calls back into the injector
+// (fiu_enable_external), and the injector's plan decides: the n-th hit, every
+// k-th hit, hits in a window, or a seeded coin from a named Rng stream. libfiu's
+// own time-seeded randomness is never used. Every fault that fires is recorded
+// in the trace.
+//
+//   FaultInjector faults(machine.rng.stream("faults"), &machine.trace);
+//   faults.arm("blockdev/write/eio", FaultPlan::nth(3));
+//   faults.arm("pmem/read/mce", FaultPlan::probability(0.01, "mce"));
+
+#ifndef VFSSIM_SIM_FAULT_H_
+#define VFSSIM_SIM_FAULT_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/types/span.h"
+#include "sim/errno.h"
+#include "sim/rng.h"
+#include "sim/trace.h"
+
+namespace vfssim {
+
+// FaultPointInfo describes one registered fault point.
+struct FaultPointInfo {
+  std::string_view name;     // "layer/operation/what", e.g. "blockdev/read/eio".
+  Errno default_err;         // What a plan without an explicit errno injects.
+  std::string_view meaning;  // One line: what firing this point models.
+};
+
+// fault_point_registry lists every fault point, sorted by name.
+absl::Span<const FaultPointInfo> fault_point_registry();
+
+// find_fault_point returns the registry entry for `name`, or nullptr.
+const FaultPointInfo* find_fault_point(std::string_view name);
+
+// FaultPlan decides which hits of a point fail. Hits are numbered from 1,
+// counted from the moment the plan was armed.
+class FaultPlan {
+ public:
+  enum class Kind { kNth, kEvery, kWindow, kProbability };
+
+  // nth fails exactly hit n.
+  static FaultPlan nth(uint64_t n);
+  // every fails hits k, 2k, 3k, ...
+  static FaultPlan every(uint64_t k);
+  // window fails hits first..last inclusive.
+  static FaultPlan window(uint64_t first, uint64_t last);
+  // probability fails each hit with probability p, drawn from the injector's
+  // Rng stream named `stream` (streams of the same name share one sequence).
+  static FaultPlan probability(double p, std::string stream = "default");
+
+  // parse reads the spec language used by the command line and scenarios:
+  //   "nth:3", "every:4", "window:2-5", "p:0.01", "p:0.01@stream",
+  // each optionally followed by "=ERRNO" ("nth:3=ENOSPC"). EINVAL if malformed.
+  static Result<FaultPlan> parse(std::string_view spec);
+
+  // with_errno makes the plan inject `err` instead of the point's default.
+  FaultPlan with_errno(Errno err) const;
+
+  Kind kind() const { return kind_; }
+  std::optional<Errno> err() const { return err_; }
+  const std::string& stream() const { return stream_; }
+
+  // describe returns the plan in parse() syntax.
+  std::string describe() const;
+
+ private:
+  friend class FaultInjector;
+  FaultPlan(Kind kind, uint64_t a, uint64_t b, double p, std::string stream)
+      : kind_(kind), a_(a), b_(b), p_(p), stream_(std::move(stream)) {}
+
+  // decides evaluates hit number `hit` (1-based); `coin` draws from the
+  // plan's stream and is called exactly once per hit for probability plans.
+  bool decides(uint64_t hit, const std::function<bool(double)>& coin) const;
+
+  Kind kind_;
+  uint64_t a_ = 0;
+  uint64_t b_ = 0;
+  double p_ = 0;
+  std::string stream_;
+  std::optional<Errno> err_;
+};
+
+// FaultInjector holds the armed plans and hit counters of one simulation.
+// Not thread-safe; one simulation runs on one thread, and several simulations
+// may run on different threads at once (libfiu's callback finds the injector
+// that called fiu_fail through a thread-local).
+class FaultInjector {
+ public:
+  FaultInjector(Rng rng, Trace* trace);
+  FaultInjector(const FaultInjector&) = delete;
+  FaultInjector& operator=(const FaultInjector&) = delete;
+
+  // arm adds `plan` to `point`; several plans on one point compose (the hit
+  // fails if any plan decides so; the first such plan gives the errno).
+  // Errors: EINVAL if `point` is not in the registry.
+  Errno arm(std::string_view point, FaultPlan plan);
+
+  // disarm removes every plan from `point`; disarm_all from every point.
+  void disarm(std::string_view point);
+  void disarm_all();
+
+  // fire is called at a fault site. It counts the hit and returns the errno to
+  // fail with when an armed plan decides the hit fails. `point` must be
+  // registered (a programming error otherwise, checked).
+  std::optional<Errno> fire(const char* point);
+
+  // hits counts every fire() of `point` since construction, armed or not;
+  // fired counts the hits that failed.
+  uint64_t hits(std::string_view point) const;
+  uint64_t fired(std::string_view point) const;
+
+  // armed lists "point=plan" for every armed plan, sorted, for reports.
+  std::vector<std::string> armed() const;
+
+ private:
+  struct Armed {
+    FaultPlan plan;
+    uint64_t armed_at_hit;  // The point's hit count when the plan was armed.
+  };
+  struct PointState {
+    uint64_t hits = 0;
+    uint64_t fired = 0;
+    std::vector<Armed> plans;
+  };
+
+  // decide runs inside libfiu's external callback for the current hit.
+  std::optional<Errno> decide(std::string_view point);
+  static int fiu_external_cb(const char* name, int* failnum, void** failinfo,
+                             unsigned int* flags);
+
+  Rng rng_;
+  Trace* trace_;
+  absl::btree_map<std::string, PointState, std::less<>> points_;
+  absl::btree_map<std::string, Rng, std::less<>> streams_;
+};
+
+}  // namespace vfssim
+
+#endif  // VFSSIM_SIM_FAULT_H_
