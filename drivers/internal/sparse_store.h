@@ -1,0 +1,57 @@
+// SparseStore: byte-addressable storage whose memory is proportional to the
+// data written, for device models up to and beyond 1 TiB.
+//
+// Storage is kept in 4 KiB pages in an ordered map; a page never written (or
+// zeroed whole) is absent and reads as zeros. Used by the block device (its
+// volatile and durable images) and by pmem.
+//
+//   SparseStore s;
+//   s.write(1 << 40, bytes);    // One page allocated, not a terabyte.
+//   s.read(0, buf);             // Zeros.
+
+#ifndef VFSSIM_DRIVERS_INTERNAL_SPARSE_STORE_H_
+#define VFSSIM_DRIVERS_INTERNAL_SPARSE_STORE_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "absl/container/btree_map.h"
+
+namespace vfssim {
+
+class SparseStore {
+ public:
+  static constexpr uint64_t kPageSize = 4096;
+
+  SparseStore() = default;
+  SparseStore(const SparseStore& other);
+  SparseStore& operator=(const SparseStore& other);
+  SparseStore(SparseStore&&) = default;
+  SparseStore& operator=(SparseStore&&) = default;
+
+  // read copies dst.size() bytes at `off` into dst; absent pages read as 0.
+  void read(uint64_t off, std::span<std::byte> dst) const;
+
+  // write stores src at `off`, allocating pages as needed.
+  void write(uint64_t off, std::span<const std::byte> src);
+
+  // zero makes [off, off+len) read as zeros, freeing every whole page in it.
+  void zero(uint64_t off, uint64_t len);
+
+  // pages is the number of allocated pages (memory use is pages * 4 KiB).
+  uint64_t pages() const { return pages_.size(); }
+
+  // Content equality: an absent page equals a page of zeros.
+  friend bool operator==(const SparseStore& a, const SparseStore& b);
+
+ private:
+  using Page = std::array<std::byte, kPageSize>;
+  absl::btree_map<uint64_t, std::unique_ptr<Page>> pages_;
+};
+
+}  // namespace vfssim
+
+#endif  // VFSSIM_DRIVERS_INTERNAL_SPARSE_STORE_H_
