@@ -37,6 +37,12 @@ constexpr std::array kRegistry = {
                    "a pmem block-I/O write fails before any byte is stored"},
     FaultPointInfo{"pmem/zero/eio", Errno::kEIO,
                    "dax zero_page_range fails before any page is zeroed"},
+    FaultPointInfo{"sched/signal/eintr", Errno::kEINTR,
+                   "a signal arrives during a long, interruptible operation (checked "
+                   "between its steps); with progress made the call returns it"},
+    FaultPointInfo{"shmfs/page/enospc", Errno::kENOSPC,
+                   "shmfs cannot get a resident page (size limit or memory "
+                   "pressure) when a write allocates or swaps one in"},
 };
 
 // The injector that is calling fiu_fail on this thread, and the errno its

@@ -18,6 +18,7 @@
 #include "sim/fault.h"
 #include "sim/rng.h"
 #include "sim/trace.h"
+#include "sim/variants.h"
 
 namespace vfssim {
 
@@ -26,7 +27,8 @@ struct Machine {
       : seed(seed),
         rng(seed),
         trace(&clock, keep_trace),
-        faults(rng.stream("faults"), &trace) {
+        faults(rng.stream("faults"), &trace),
+        variants(&trace) {
     trace.record("boot", {{"seed", seed}});
   }
   Machine(const Machine&) = delete;
@@ -37,6 +39,7 @@ struct Machine {
   Clock clock;
   Trace trace;
   FaultInjector faults;
+  Variants variants;
 };
 
 }  // namespace vfssim

@@ -1,0 +1,62 @@
+#include "sim/variants.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/str_format.h"
+
+namespace vfssim {
+namespace {
+
+// Keep sorted by name; variants_test checks it.
+const std::array<VariantInfo, 1> kRegistry = {{
+    {"shm.dealloc_swapped_page",
+     {"read", "skip"},
+     "seed 000 (kib's review of shm_deallocate): a partially deallocated page that is "
+     "swapped out is read back from swap before its range is zeroed (read), or a fresh "
+     "page shadows it and its bytes outside the range are lost (skip)"},
+}};
+
+}  // namespace
+
+absl::Span<const VariantInfo> variant_registry() { return kRegistry; }
+
+const VariantInfo* find_variant(std::string_view name) {
+  for (const VariantInfo& v : kRegistry) {
+    if (v.name == name) return &v;
+  }
+  return nullptr;
+}
+
+Errno Variants::set(std::string_view name, std::string_view value) {
+  const VariantInfo* info = find_variant(name);
+  if (info == nullptr) return Errno::kEINVAL;
+  if (std::find(info->values.begin(), info->values.end(), value) == info->values.end()) {
+    return Errno::kEINVAL;
+  }
+  chosen_[std::string(name)] = std::string(value);
+  if (trace_ != nullptr) trace_->record("variant", {{"name", name}, {"value", value}});
+  return Errno::kOk;
+}
+
+std::string_view Variants::get(std::string_view name) const {
+  if (auto it = chosen_.find(name); it != chosen_.end()) return it->second;
+  const VariantInfo* info = find_variant(name);
+  if (info == nullptr) {
+    absl::FPrintF(stderr, "vfssim: variant '%s' is not registered\n", name);
+    std::abort();
+  }
+  return *info->values.begin();
+}
+
+std::vector<std::string> Variants::in_force() const {
+  std::vector<std::string> out;
+  for (const VariantInfo& v : kRegistry) {
+    out.push_back(absl::StrFormat("%s=%s", v.name, get(v.name)));
+  }
+  return out;
+}
+
+}  // namespace vfssim

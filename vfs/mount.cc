@@ -1,0 +1,142 @@
+#include "vfs/mount.h"
+
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "sim/absl_view.h"
+
+namespace vfssim {
+
+Result<MountOptions> MountOptions::parse(std::string_view text) {
+  MountOptions o;
+  if (text.empty()) return o;
+  for (absl::string_view item : absl::StrSplit(to_absl(text), ',')) {
+    if (item.empty()) return Fail(Errno::kEINVAL);
+    std::string key(item.substr(0, item.find('=')));
+    std::string value =
+        item.find('=') == absl::string_view::npos ? "" : std::string(item.substr(item.find('=') + 1));
+    if (key == "ro") {
+      o.ro = true;
+    } else if (key == "rw") {
+      o.ro = false;
+    } else if (key == "dax") {
+      if (value == "always" || value.empty()) {
+        o.dax = DaxMode::kAlways;
+      } else if (value == "never") {
+        o.dax = DaxMode::kNever;
+      } else if (value == "inode") {
+        o.dax = DaxMode::kInode;
+      } else {
+        return Fail(Errno::kEINVAL);
+      }
+    } else if (key == "bs") {
+      uint32_t bs = 0;
+      if (!absl::SimpleAtoi(value, &bs) || bs < 512 || bs > 65536 || (bs & (bs - 1)) != 0) {
+        return Fail(Errno::kEINVAL);
+      }
+      o.block_size = bs;
+    } else {
+      o.fs[key] = value;
+    }
+  }
+  return o;
+}
+
+Superblock::Superblock(Machine& machine, std::string fs_type, MountOptions opts, VnodeOps& ops)
+    : machine_(machine), fs_type_(std::move(fs_type)), opts_(std::move(opts)), ops_(ops) {}
+
+InodeRef Superblock::alloc_inode(VType type, uint32_t mode, const Creds& cr) {
+  auto ip = std::make_shared<Inode>();
+  ip->sb = this;
+  ip->ino = next_ino_++;
+  ip->type = type;
+  ip->mode = mode & 07777;
+  ip->uid = cr.uid;
+  ip->gid = cr.gid;
+  ip->atime = ip->mtime = ip->ctime = machine_.clock.now();
+  init_inode(*ip);
+  return ip;
+}
+
+void Superblock::touch(Inode& ip, bool mtime) {
+  const Timespec now = machine_.clock.now();
+  if (mtime) ip.mtime = now;
+  ip.ctime = now;
+}
+
+bool Vfs::register_fs(std::string name, FsFactory factory) {
+  return types_.emplace(std::move(name), std::move(factory)).second;
+}
+
+Errno Vfs::mount(std::string_view fs_type, BlockDevice* dev, std::string_view options,
+                 std::string_view path, const Creds& cr) {
+  if (!cr.capable(Cap::kSysAdmin)) return Errno::kEPERM;
+  auto type = types_.find(fs_type);
+  if (type == types_.end()) return Errno::kENODEV;
+  Inode* covered = nullptr;
+  if (!mounts_.empty()) {
+    Result<InodeRef> at = resolve(path, root());
+    if (!at) return at.error();
+    if (!(*at)->is_dir()) return Errno::kENOTDIR;
+    if ((*at)->mounted != nullptr || *at == root()) return Errno::kEBUSY;
+    covered = at->get();
+  } else if (path != "/") {
+    return Errno::kENOENT;
+  }
+  Result<MountOptions> opts = MountOptions::parse(options);
+  if (!opts) return opts.error();
+  Result<std::unique_ptr<Superblock>> sb = type->second(machine_, dev, *opts);
+  if (!sb) return sb.error();
+  if (covered != nullptr) {
+    covered->mounted = sb->get();
+    (*sb)->root->parent = covered->parent;
+  }
+  machine_.trace.record("mount", {{"fs", fs_type}, {"path", path}, {"options", options}});
+  mounts_.push_back(std::move(*sb));
+  return Errno::kOk;
+}
+
+namespace {
+
+constexpr size_t kNameMax = 255;
+
+// step moves from directory `dir` to its entry `name`, crossing mount
+// points; "." and ".." included ("/.." is "/").
+Result<InodeRef> step(const InodeRef& dir, std::string_view name) {
+  if (name.size() > kNameMax) return Fail(Errno::kENAMETOOLONG);
+  if (!dir->is_dir()) return Fail(Errno::kENOTDIR);
+  if (name == ".") return dir;
+  if (name == "..") return dir->parent == nullptr ? dir : dir->parent->shared_from_this();
+  Result<InodeRef> next = dir->ops().lookup(*dir, name);
+  if (!next) return next;
+  InodeRef ip = *next;
+  while (ip->mounted != nullptr) ip = ip->mounted->root;
+  return ip;
+}
+
+}  // namespace
+
+Result<std::pair<InodeRef, std::string>> Vfs::resolve_parent(std::string_view path,
+                                                             const InodeRef& cwd) const {
+  if (path.empty()) return Fail(Errno::kENOENT);
+  InodeRef dir = path.front() == '/' ? root() : cwd;
+  std::vector<absl::string_view> parts = absl::StrSplit(to_absl(path), '/', absl::SkipEmpty());
+  if (parts.empty()) return std::make_pair(root(), std::string("."));
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    Result<InodeRef> next = step(dir, std::string_view(parts[i].data(), parts[i].size()));
+    if (!next) return Fail(next.error());
+    dir = *next;
+  }
+  if (!dir->is_dir()) return Fail(Errno::kENOTDIR);
+  if (parts.back().size() > kNameMax) return Fail(Errno::kENAMETOOLONG);
+  return std::make_pair(dir, std::string(parts.back()));
+}
+
+Result<InodeRef> Vfs::resolve(std::string_view path, const InodeRef& cwd) const {
+  Result<std::pair<InodeRef, std::string>> parent = resolve_parent(path, cwd);
+  if (!parent) return Fail(parent.error());
+  return step(parent->first, parent->second);
+}
+
+}  // namespace vfssim

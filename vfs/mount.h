@@ -1,0 +1,117 @@
+// Superblocks, the filesystem-type registry, and the mount table.
+//
+//   Vfs vfs(machine);
+//   register_shmfs(vfs);
+//   vfs.mount("shmfs", nullptr, "size=1m", "/", Creds::root());
+//   vfs.mount("shmfs", nullptr, "swap_pressure=0.1", "/tmp", Creds::root());
+
+#ifndef VFSSIM_VFS_MOUNT_H_
+#define VFSSIM_VFS_MOUNT_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "drivers/blockdev.h"
+#include "sim/machine.h"
+#include "vfs/vnode.h"
+
+namespace vfssim {
+
+enum class DaxMode : uint8_t { kNever, kAlways, kInode };
+
+// MountOptions: the options every filesystem understands, plus the rest
+// ("key" or "key=value") for the filesystem to interpret.
+struct MountOptions {
+  bool ro = false;
+  DaxMode dax = DaxMode::kNever;
+  uint32_t block_size = 4096;
+  absl::btree_map<std::string, std::string> fs;
+
+  // parse reads "ro,dax=always,bs=4096,size=1m". Errors: EINVAL malformed.
+  static Result<MountOptions> parse(std::string_view text);
+};
+
+// Superblock: one mounted filesystem instance (Linux's super_block, FreeBSD's
+// struct mount). Filesystems derive from it to keep their global state.
+class Superblock {
+ public:
+  Superblock(Machine& machine, std::string fs_type, MountOptions opts, VnodeOps& ops);
+  virtual ~Superblock() = default;
+
+  // alloc_inode makes a new inode of this filesystem with nlink 0, stamped
+  // with the current time, and lets the filesystem attach its data.
+  InodeRef alloc_inode(VType type, uint32_t mode, const Creds& cr);
+
+  // init_inode attaches filesystem-private data to a new inode.
+  virtual void init_inode(Inode&) {}
+
+  // blocks reports the 512-byte units `ip` holds (st_blocks).
+  virtual uint64_t blocks(const Inode& ip) const { return (ip.size + 511) / 512; }
+
+  // touch sets mtime and ctime (a data change) or only ctime.
+  void touch(Inode& ip, bool mtime = true);
+
+  Machine& machine() const { return machine_; }
+  const std::string& fs_type() const { return fs_type_; }
+  const MountOptions& options() const { return opts_; }
+  VnodeOps& ops() const { return ops_; }
+
+  InodeRef root;
+  off_t64 maxbytes = kOffMax;  // s_maxbytes: the largest file size.
+
+ private:
+  Machine& machine_;
+  std::string fs_type_;
+  MountOptions opts_;
+  VnodeOps& ops_;
+  uint64_t next_ino_ = 1;
+};
+
+// An FsFactory builds a superblock over `dev` (nullptr for memory
+// filesystems). Errors are the mount(2) errno (EINVAL bad options, ENOTBLK
+// or ENODEV wrong device, EUCLEAN/EIO a bad image, ...).
+using FsFactory = std::function<Result<std::unique_ptr<Superblock>>(
+    Machine&, BlockDevice* dev, const MountOptions&)>;
+
+// Vfs: the filesystem-type registry, the mount table and the root.
+class Vfs {
+ public:
+  explicit Vfs(Machine& machine) : machine_(machine) {}
+
+  // register_fs adds a filesystem type. Returns false if the name is taken.
+  bool register_fs(std::string name, FsFactory factory);
+
+  // mount mounts a new instance of `fs_type` over `dev` at `path` (the first
+  // mount must be at "/"). Errors: ENODEV unknown type; EPERM without
+  // CAP_SYS_ADMIN; ENOENT/ENOTDIR bad path; EBUSY already a mount point;
+  // EINVAL bad options; whatever the filesystem's factory says.
+  Errno mount(std::string_view fs_type, BlockDevice* dev, std::string_view options,
+              std::string_view path, const Creds& cr);
+
+  // resolve walks `path` (absolute, or relative to `cwd`), crossing mount
+  // points. Errors: ENOENT; ENOTDIR a non-final component is not a directory;
+  // ENAMETOOLONG a component over 255 bytes.
+  Result<InodeRef> resolve(std::string_view path, const InodeRef& cwd) const;
+
+  // resolve_parent resolves all but the last component and returns that
+  // directory and the last name ("." for "/"). Same errors as resolve.
+  Result<std::pair<InodeRef, std::string>> resolve_parent(std::string_view path,
+                                                          const InodeRef& cwd) const;
+
+  InodeRef root() const { return mounts_.empty() ? nullptr : mounts_.front()->root; }
+  Machine& machine() const { return machine_; }
+
+ private:
+  Machine& machine_;
+  absl::btree_map<std::string, FsFactory, std::less<>> types_;
+  std::vector<std::unique_ptr<Superblock>> mounts_;
+};
+
+}  // namespace vfssim
+
+#endif  // VFSSIM_VFS_MOUNT_H_

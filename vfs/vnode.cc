@@ -1,0 +1,201 @@
+#include "vfs/vnode.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "vfs/mount.h"
+
+namespace vfssim {
+
+VnodeOps& Inode::ops() const { return sb->ops(); }
+
+Result<InodeRef> VopDefaults::lookup(Inode& dir, std::string_view name) {
+  auto it = dir.entries.find(name);
+  if (it == dir.entries.end()) return Fail(Errno::kENOENT);
+  return it->second;
+}
+
+Result<InodeRef> VopDefaults::create(Inode& dir, std::string_view name, VType type,
+                                     uint32_t mode, const Creds& cr) {
+  if (dir.entries.contains(name)) return Fail(Errno::kEEXIST);
+  InodeRef ip = dir.sb->alloc_inode(type, mode, cr);
+  ip->nlink = type == VType::kDir ? 2 : 1;
+  if (type == VType::kDir) {
+    ip->parent = &dir;
+    ++dir.nlink;
+  }
+  dir.entries.emplace(std::string(name), ip);
+  dir.sb->touch(dir);
+  return ip;
+}
+
+Errno VopDefaults::remove(Inode& dir, std::string_view name) {
+  auto it = dir.entries.find(name);
+  if (it == dir.entries.end()) return Errno::kENOENT;
+  if (it->second->is_dir()) return Errno::kEISDIR;
+  --it->second->nlink;
+  dir.sb->touch(*it->second, /*mtime=*/false);
+  dir.entries.erase(it);
+  dir.sb->touch(dir);
+  return Errno::kOk;
+}
+
+Errno VopDefaults::rmdir(Inode& dir, std::string_view name) {
+  auto it = dir.entries.find(name);
+  if (it == dir.entries.end()) return Errno::kENOENT;
+  Inode& victim = *it->second;
+  if (!victim.is_dir()) return Errno::kENOTDIR;
+  if (!victim.entries.empty()) return Errno::kENOTEMPTY;
+  victim.nlink = 0;
+  victim.parent = nullptr;
+  --dir.nlink;
+  dir.entries.erase(it);
+  dir.sb->touch(dir);
+  return Errno::kOk;
+}
+
+Errno VopDefaults::rename(Inode& from_dir, std::string_view from_name, Inode& to_dir,
+                          std::string_view to_name) {
+  auto from = from_dir.entries.find(from_name);
+  if (from == from_dir.entries.end()) return Errno::kENOENT;
+  InodeRef moving = from->second;
+  if (moving->is_dir()) {
+    // [EINVAL] The new directory pathname contains a path prefix that names
+    // the old directory.
+    for (Inode* p = &to_dir; p != nullptr; p = p->parent) {
+      if (p == moving.get()) return Errno::kEINVAL;
+    }
+  }
+  if (auto to = to_dir.entries.find(to_name); to != to_dir.entries.end()) {
+    if (to->second == moving) return Errno::kOk;  // Same file: nothing to do.
+    Inode& target = *to->second;
+    if (moving->is_dir() && !target.is_dir()) return Errno::kENOTDIR;
+    if (!moving->is_dir() && target.is_dir()) return Errno::kEISDIR;
+    if (target.is_dir()) {
+      if (!target.entries.empty()) return Errno::kENOTEMPTY;
+      target.nlink = 0;
+      --to_dir.nlink;
+    } else {
+      --target.nlink;
+    }
+    to_dir.entries.erase(to);
+  }
+  from_dir.entries.erase(from);
+  if (moving->is_dir() && &from_dir != &to_dir) {
+    --from_dir.nlink;
+    ++to_dir.nlink;
+    moving->parent = &to_dir;
+  }
+  to_dir.entries.emplace(std::string(to_name), moving);
+  from_dir.sb->touch(from_dir);
+  to_dir.sb->touch(to_dir);
+  from_dir.sb->touch(*moving, /*mtime=*/false);
+  return Errno::kOk;
+}
+
+Errno VopDefaults::getattr(Inode& ip, Stat* st) {
+  st->ino = ip.ino;
+  st->type = ip.type;
+  st->mode = ip.mode;
+  st->uid = ip.uid;
+  st->gid = ip.gid;
+  st->nlink = ip.nlink;
+  st->size = ip.size;
+  st->blocks = ip.sb->blocks(ip);
+  st->blksize = ip.sb->options().block_size;
+  st->atime = ip.atime;
+  st->mtime = ip.mtime;
+  st->ctime = ip.ctime;
+  return Errno::kOk;
+}
+
+Result<off_t64> VopDefaults::seek_data_hole(Inode& ip, off_t64 off, int whence) {
+  if (off >= static_cast<off_t64>(ip.size)) return Fail(Errno::kENXIO);
+  return whence == kSEEK_DATA ? off : static_cast<off_t64>(ip.size);
+}
+
+Errno VopDefaults::deallocate(Inode& ip, off_t64* off, off_t64* len, int, int ioflag) {
+  return vop_stddeallocate(ip, off, len, ioflag);
+}
+
+namespace {
+
+// vp_zerofill writes zeros over [*off, *off+*len) through VOP_WRITE in
+// block-size*8 chunks (FreeBSD's iosize), writing progress back on error.
+Errno vp_zerofill(Inode& ip, uint32_t blksize, off_t64* off, off_t64* len, int ioflag) {
+  static const std::vector<std::byte> kZeroRegion(256 * 1024);
+  const off_t64 iosize =
+      std::min<off_t64>(static_cast<off_t64>(blksize) * 8, kZeroRegion.size());
+  while (*len > 0) {
+    off_t64 xfer = iosize - *off % iosize;
+    xfer = std::min(xfer, *len);
+    IoResult r = ip.ops().write(
+        ip, *off, std::span<const std::byte>(kZeroRegion.data(), static_cast<size_t>(xfer)),
+        ioflag);
+    *off += static_cast<off_t64>(r.done);
+    *len -= static_cast<off_t64>(r.done);
+    if (!r.ok()) return r.err;
+  }
+  return Errno::kOk;
+}
+
+}  // namespace
+
+Errno vop_stddeallocate(Inode& ip, off_t64* offp, off_t64* lenp, int ioflag) {
+  Stat va;
+  off_t64 offset = *offp;
+  Errno error = ip.ops().getattr(ip, &va);
+  if (error != Errno::kOk) return error;
+
+  off_t64 len = std::min(static_cast<off_t64>(va.size) - offset, *lenp);
+  while (len > 0) {
+    Result<off_t64> data = ip.ops().seek_data_hole(ip, offset, kSEEK_DATA);
+    if (!data) {
+      if (data.error() != Errno::kENXIO) {
+        error = data.error();
+        break;
+      }
+      // No more data: the rest of the range is holes.
+      offset += len;
+      len = 0;
+      break;
+    }
+    if (*data != offset) {
+      const off_t64 skip = std::min(*data - offset, len);
+      len -= skip;
+      offset += skip;
+      if (len == 0) break;
+    }
+    Result<off_t64> hole = ip.ops().seek_data_hole(ip, offset, kSEEK_HOLE);
+    if (!hole) {
+      error = hole.error();
+      break;
+    }
+    const off_t64 xfer = std::min(*hole - offset, len);
+    off_t64 rem = xfer;
+    error = vp_zerofill(ip, va.blksize, &offset, &rem, ioflag);
+    len -= xfer - rem;
+    if (error != Errno::kOk) break;
+    // should_yield(): return after each data region; the caller loops.
+    break;
+  }
+  if (len < 0) len = 0;
+  *offp = offset;
+  *lenp = len;
+  return error;
+}
+
+Errno vn_deallocate(Inode& ip, off_t64* off, off_t64* len, int flags, int ioflag) {
+  if (*off < 0 || *len <= 0 || *len > kOffMax - *off || flags != 0) return Errno::kEINVAL;
+  if (!ip.is_reg()) return Errno::kENODEV;
+  Errno error = Errno::kOk;
+  while (*len > 0 && error == Errno::kOk) {
+    if (std::optional<Errno> sig = ip.sb->machine().faults.fire("sched/signal/eintr")) {
+      return *sig;
+    }
+    error = ip.ops().deallocate(ip, off, len, flags, ioflag);
+  }
+  return error;
+}
+
+}  // namespace vfssim

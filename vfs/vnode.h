@@ -1,0 +1,230 @@
+// Inodes (vnodes) and the VnodeOps table a filesystem implements.
+//
+// VnodeOps models FreeBSD's vnode_if.src (VOP_*) with Linux's names where
+// Linux has the operation; VopDefaults holds the generic fallbacks
+// (vop_std<op>, as in FreeBSD's vfs_default.c) a filesystem inherits for
+// whatever it does not implement. vn_deallocate is the public KPI over
+// VOP_DEALLOCATE.
+//
+// Locking: a simulation runs on one thread; the VFS calls every op as if it
+// held the vnode lock exclusively, so ops never lock.
+//
+//   class ShmVnodeOps : public VopDefaults {
+//     IoResult read(Inode& ip, off_t64 off, std::span<std::byte> dst, int ioflag) override;
+//     ...   // no deallocate(): VOP_DEALLOCATE falls back to vop_stddeallocate
+//   };
+
+#ifndef VFSSIM_VFS_VNODE_H_
+#define VFSSIM_VFS_VNODE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "absl/container/btree_map.h"
+#include "sim/clock.h"
+#include "sim/creds.h"
+#include "sim/errno.h"
+#include "vfs/uapi.h"
+
+namespace vfssim {
+
+class Superblock;
+class VnodeOps;
+
+// VType is the vnode type (FreeBSD's enum vtype; Linux's S_IFMT).
+enum class VType : uint8_t { kReg, kDir, kFifo, kChr, kBlk, kLnk };
+
+// In-kernel inode flags (Linux's S_* inode flags, plus this project's
+// prototypes: the seeds' IOMAP_IMMUTABLE and MAP_DIRECT's IOMAP_SEALED).
+enum InodeFlag : uint32_t {
+  kInodeImmutable = 1u << 0,       // S_IMMUTABLE: no change at all.
+  kInodeAppend = 1u << 1,          // S_APPEND: writes only at EOF.
+  kInodeNoatime = 1u << 2,         // S_NOATIME.
+  kInodeDax = 1u << 3,             // S_DAX: file data accessed directly.
+  kInodeSwapfile = 1u << 4,        // S_SWAPFILE: an active swapfile.
+  kInodeIomapImmutable = 1u << 5,  // Block map may not change (seed 003).
+  kInodeIomapSealed = 1u << 6,     // MAP_DIRECT holds the block map sealed.
+};
+
+// Stat is what fstat/stat report (struct stat, reduced).
+struct Stat {
+  uint64_t ino = 0;
+  VType type = VType::kReg;
+  uint32_t mode = 0;  // Permission bits only.
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint64_t nlink = 0;
+  uint64_t size = 0;
+  uint64_t blocks = 0;  // 512-byte units allocated.
+  uint32_t blksize = 4096;
+  Timespec atime, mtime, ctime;
+};
+
+struct Inode;
+using InodeRef = std::shared_ptr<Inode>;
+
+// InodeData is a filesystem's private per-inode state (its page map, its
+// extent tree). The filesystem owns its meaning.
+struct InodeData {
+  virtual ~InodeData() = default;
+};
+
+// Inode is the VFS object for a file of any type. Fields are read and
+// written by the VFS and the owning filesystem; "seals" and
+// "map_direct_count" belong to the memfd and MAP_DIRECT prototypes.
+struct Inode : std::enable_shared_from_this<Inode> {
+  Superblock* sb = nullptr;
+  uint64_t ino = 0;
+  VType type = VType::kReg;
+  uint32_t mode = 0644;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint64_t nlink = 0;
+  uint64_t size = 0;
+  Timespec atime, mtime, ctime;
+  uint32_t flags = 0;  // InodeFlag bits.
+  uint32_t seals = 0;  // kF_SEAL_* (memfd/shm objects).
+  uint64_t map_direct_count = 0;
+
+  // Directories: the entries (not "." or ".."), the parent, and a
+  // filesystem mounted on this directory, if any.
+  absl::btree_map<std::string, InodeRef, std::less<>> entries;
+  Inode* parent = nullptr;
+  Superblock* mounted = nullptr;
+
+  std::unique_ptr<InodeData> data;
+
+  VnodeOps& ops() const;
+  bool is_reg() const { return type == VType::kReg; }
+  bool is_dir() const { return type == VType::kDir; }
+};
+
+// VnodeOps: the operations a filesystem implements on its vnodes (FreeBSD's
+// VOP_* table; Linux's inode_operations plus the data side of
+// file_operations). Offsets and lengths are validated by the VFS before any
+// op is called ("the VFS checks once, the filesystem acts").
+class VnodeOps {
+ public:
+  virtual ~VnodeOps() = default;
+
+  // lookup finds `name` in directory `dir`. Errors: ENOENT.
+  virtual Result<InodeRef> lookup(Inode& dir, std::string_view name) = 0;
+
+  // create makes a new inode of `type` named `name` in `dir`, owned by `cr`.
+  // Errors: EEXIST the name exists; ENOSPC no inode can be allocated.
+  virtual Result<InodeRef> create(Inode& dir, std::string_view name, VType type,
+                                  uint32_t mode, const Creds& cr) = 0;
+
+  // remove unlinks non-directory `name` from `dir` (VOP_REMOVE).
+  // Errors: ENOENT; EISDIR the entry is a directory.
+  virtual Errno remove(Inode& dir, std::string_view name) = 0;
+
+  // rmdir removes empty directory `name` (VOP_RMDIR).
+  // Errors: ENOENT; ENOTDIR not a directory; ENOTEMPTY.
+  virtual Errno rmdir(Inode& dir, std::string_view name) = 0;
+
+  // rename moves `from_name` in `from_dir` to `to_name` in `to_dir`,
+  // replacing a compatible target (VOP_RENAME). Both directories are on this
+  // filesystem. Errors: ENOENT; EISDIR/ENOTDIR type mismatch with the
+  // target; ENOTEMPTY target directory not empty; EINVAL moving a directory
+  // under itself.
+  virtual Errno rename(Inode& from_dir, std::string_view from_name, Inode& to_dir,
+                       std::string_view to_name) = 0;
+
+  // read copies file data at [off, off+dst.size()) into dst, stopping at EOF
+  // (VOP_READ). Returns bytes read before an error.
+  virtual IoResult read(Inode& ip, off_t64 off, std::span<std::byte> dst, int ioflag) = 0;
+
+  // write stores src at `off`, extending the size past EOF, updating
+  // mtime/ctime (VOP_WRITE). Partial progress is reported: ENOSPC after some
+  // bytes returns {bytes, ENOSPC}.
+  virtual IoResult write(Inode& ip, off_t64 off, std::span<const std::byte> src,
+                         int ioflag) = 0;
+
+  // getattr fills `st` (VOP_GETATTR).
+  virtual Errno getattr(Inode& ip, Stat* st) = 0;
+
+  // setsize truncates or extends to `size` (VOP_SETATTR with va_size);
+  // extension leaves a hole. Updates mtime/ctime.
+  virtual Errno setsize(Inode& ip, off_t64 size) = 0;
+
+  // fsync makes the file durable (VOP_FSYNC); datasync: fdatasync.
+  virtual Errno fsync(Inode& ip, bool datasync) = 0;
+
+  // allocate implements a validated fallocate mode (VOP_ALLOCATE / Linux
+  // ->fallocate). Errors: EOPNOTSUPP the mode is not supported; ENOSPC.
+  virtual Errno allocate(Inode& ip, int mode, off_t64 off, off_t64 len) = 0;
+
+  // deallocate zeroes [*off, *off+*len), freeing space where it can
+  // (VOP_DEALLOCATE). On every return, *off and *len describe what is left:
+  // *len == 0 means done (the range was clipped at EOF); an op may return
+  // early with *len > 0 and no error (vn_deallocate calls it again).
+  virtual Errno deallocate(Inode& ip, off_t64* off, off_t64* len, int flags, int ioflag) = 0;
+
+  // seek_data_hole answers SEEK_DATA/SEEK_HOLE from `off`.
+  // Errors: ENXIO off is at or past EOF, or (SEEK_DATA) no data after off.
+  virtual Result<off_t64> seek_data_hole(Inode& ip, off_t64 off, int whence) = 0;
+
+  // ioctl handles filesystem-specific commands (FIEMAP, ...).
+  // Errors: ENOTTY unknown command; EOPNOTSUPP known but unsupported here.
+  virtual Errno ioctl(Inode& ip, unsigned long cmd, void* arg) = 0;
+
+  // remap_range shares (clone) or dedupes src's range into dst
+  // (->remap_file_range). Returns bytes remapped.
+  // Errors: EOPNOTSUPP no reflink support; EINVAL misaligned.
+  virtual Result<uint64_t> remap_range(Inode& src, off_t64 src_off, Inode& dst,
+                                       off_t64 dst_off, uint64_t len, bool dedupe) = 0;
+};
+
+// VopDefaults holds the generic fallbacks, each named after the kernel
+// function it models. Filesystems derive from it.
+class VopDefaults : public VnodeOps {
+ public:
+  // An in-memory directory (Inode::entries), like a dcache-only filesystem.
+  Result<InodeRef> lookup(Inode& dir, std::string_view name) override;
+  Result<InodeRef> create(Inode& dir, std::string_view name, VType type, uint32_t mode,
+                          const Creds& cr) override;
+  Errno remove(Inode& dir, std::string_view name) override;
+  Errno rmdir(Inode& dir, std::string_view name) override;
+  Errno rename(Inode& from_dir, std::string_view from_name, Inode& to_dir,
+               std::string_view to_name) override;
+
+  // generic_fillattr: from the inode; blocks from size.
+  Errno getattr(Inode& ip, Stat* st) override;
+  // Nothing is volatile in a memory filesystem.
+  Errno fsync(Inode&, bool) override { return Errno::kOk; }
+  // No ->fallocate: EOPNOTSUPP (vfs_fallocate's "!file->f_op->fallocate").
+  Errno allocate(Inode&, int, off_t64, off_t64) override { return Errno::kEOPNOTSUPP; }
+  // vop_stddeallocate (FreeBSD vfs_default.c).
+  Errno deallocate(Inode& ip, off_t64* off, off_t64* len, int flags, int ioflag) override;
+  // generic_file_llseek: the whole file is data (vop_stdioctl FIOSEEKDATA).
+  Result<off_t64> seek_data_hole(Inode& ip, off_t64 off, int whence) override;
+  Errno ioctl(Inode&, unsigned long, void*) override { return Errno::kENOTTY; }
+  Result<uint64_t> remap_range(Inode&, off_t64, Inode&, off_t64, uint64_t, bool) override {
+    return Fail(Errno::kEOPNOTSUPP);
+  }
+};
+
+// vop_stddeallocate zeroes the data regions of [*off, *off+*len) through
+// VOP_WRITE, skipping holes (found with SEEK_DATA/SEEK_HOLE), clipping the
+// range at EOF, and writing progress back to *off/*len on every exit path.
+// It returns after each data region (FreeBSD's should_yield() point, made
+// deterministic) with *len > 0; vn_deallocate calls it again.
+Errno vop_stddeallocate(Inode& ip, off_t64* off, off_t64* len, int ioflag);
+
+// vn_deallocate is the public KPI (FreeBSD vfs_vnops.c): validates, then
+// calls VOP_DEALLOCATE until the range is done or an error occurs. Before each
+// call a pending signal (fault point "sched/signal/eintr") stops it with
+// EINTR, as vn_start_write(V_PCATCH) would. Progress is written back to
+// *off/*len on every path.
+// Errors: EINVAL *off < 0, *len <= 0, *off + *len overflows, or flags != 0;
+// ENODEV not a regular file; EINTR; any VOP_DEALLOCATE error.
+Errno vn_deallocate(Inode& ip, off_t64* off, off_t64* len, int flags, int ioflag);
+
+}  // namespace vfssim
+
+#endif  // VFSSIM_VFS_VNODE_H_
