@@ -38,6 +38,8 @@ struct MountOptions {
 
 // Superblock: one mounted filesystem instance (Linux's super_block, FreeBSD's
 // struct mount). Filesystems derive from it to keep their global state.
+class FileOps;
+
 class Superblock {
  public:
   Superblock(Machine& machine, std::string fs_type, MountOptions opts, VnodeOps& ops);
@@ -49,6 +51,10 @@ class Superblock {
 
   // init_inode attaches filesystem-private data to a new inode.
   virtual void init_inode(Inode&) {}
+
+  // anon_file_ops is the FileOps for anonymous shm objects (memfd_create) on
+  // this filesystem, or nullptr if it has none.
+  virtual const FileOps* anon_file_ops() const { return nullptr; }
 
   // blocks reports the 512-byte units `ip` holds (st_blocks).
   virtual uint64_t blocks(const Inode& ip) const { return (ip.size + 511) / 512; }
@@ -104,6 +110,14 @@ class Vfs {
                                                           const InodeRef& cwd) const;
 
   InodeRef root() const { return mounts_.empty() ? nullptr : mounts_.front()->root; }
+
+  // find_mount returns the first mounted instance of `fs_type`, or nullptr.
+  Superblock* find_mount(std::string_view fs_type) const {
+    for (const auto& m : mounts_) {
+      if (m->fs_type() == fs_type) return m.get();
+    }
+    return nullptr;
+  }
   Machine& machine() const { return machine_; }
 
  private:

@@ -1,0 +1,340 @@
+#include "fs/shmfs/shmfs.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "sim/absl_view.h"
+
+namespace vfssim {
+namespace {
+
+ShmSuperblock& shm_sb(const Inode& ip) { return static_cast<ShmSuperblock&>(*ip.sb); }
+ShmInodeData& shm_data(const Inode& ip) { return static_cast<ShmInodeData&>(*ip.data); }
+
+ShmVnodeOps& shm_vnode_ops() {
+  static ShmVnodeOps ops;
+  return ops;
+}
+
+// shm_partial_page_invalidate zeroes [base, end) of page `index`.
+Errno partial_page_invalidate(Inode& ip, uint64_t index, uint64_t base, uint64_t end) {
+  ShmSuperblock& sb = shm_sb(ip);
+  ShmInodeData& d = shm_data(ip);
+  auto it = d.pages.find(index);
+  if (it == d.pages.end()) return Errno::kOk;  // A hole reads as zeros already.
+  if (!it->second.data && sb.machine().variants.is("shm.dealloc_swapped_page", "skip")) {
+    // The reviewed bug: the page is grabbed without asking the pager, so a
+    // fresh zero page shadows the swapped copy.
+    sb.free_page(d, index);
+  }
+  Result<ShmPageBytes*> page = sb.get_page(d, index);
+  if (!page) return page.error();
+  std::memset((*page)->data() + base, 0, end - base);
+  return Errno::kOk;
+}
+
+uint64_t parse_size(const std::string& v, bool* ok) {
+  uint64_t mult = 1;
+  std::string digits = v;
+  if (!v.empty() && (v.back() == 'k' || v.back() == 'm' || v.back() == 'g')) {
+    mult = v.back() == 'k' ? 1ull << 10 : v.back() == 'm' ? 1ull << 20 : 1ull << 30;
+    digits.pop_back();
+  }
+  uint64_t n = 0;
+  *ok = absl::SimpleAtoi(digits, &n);
+  return n * mult;
+}
+
+}  // namespace
+
+ShmSuperblock::ShmSuperblock(Machine& machine, MountOptions opts, uint64_t max_pages,
+                             double swap_pressure)
+    : Superblock(machine, "shmfs", std::move(opts), shm_vnode_ops()),
+      max_pages_(max_pages),
+      swap_pressure_(swap_pressure),
+      pressure_(machine.rng.stream("shmfs/pressure")) {}
+
+void ShmSuperblock::init_inode(Inode& ip) {
+  if (ip.type == VType::kReg) ip.data = std::make_unique<ShmInodeData>();
+}
+
+uint64_t ShmSuperblock::blocks(const Inode& ip) const {
+  if (!ip.is_reg()) return 0;
+  return shm_data(ip).pages.size() * (kShmPageSize / 512);
+}
+
+Result<ShmPageBytes*> ShmSuperblock::get_page(ShmInodeData& d, uint64_t index) {
+  ShmPage& page = d.pages[index];
+  if (page.data) return page.data.get();
+  auto drop_if_new = [&] {
+    if (page.swap_slot == 0) d.pages.erase(index);
+  };
+  if (std::optional<Errno> e = machine().faults.fire("shmfs/page/enospc")) {
+    drop_if_new();
+    return Fail(*e);
+  }
+  if (resident_ + swap_.size() >= max_pages_ && page.swap_slot == 0) {
+    drop_if_new();
+    return Fail(Errno::kENOSPC);
+  }
+  page.data = std::make_unique<ShmPageBytes>();
+  if (page.swap_slot != 0) {
+    auto slot = swap_.find(page.swap_slot);
+    *page.data = *slot->second;
+    swap_.erase(slot);
+    page.swap_slot = 0;
+  } else {
+    page.data->fill(std::byte{0});
+  }
+  ++resident_;
+  return page.data.get();
+}
+
+void ShmSuperblock::free_page(ShmInodeData& d, uint64_t index) {
+  auto it = d.pages.find(index);
+  if (it == d.pages.end()) return;
+  if (it->second.data) --resident_;
+  if (it->second.swap_slot != 0) swap_.erase(it->second.swap_slot);
+  d.pages.erase(it);
+}
+
+void ShmSuperblock::read_page(const ShmPage& page, uint64_t in_page,
+                              std::span<std::byte> dst) const {
+  const ShmPageBytes& bytes = page.data ? *page.data : *swap_.at(page.swap_slot);
+  std::memcpy(dst.data(), bytes.data() + in_page, dst.size());
+}
+
+bool ShmSuperblock::swap_out(Inode& ip, uint64_t index) {
+  ShmInodeData& d = shm_data(ip);
+  auto it = d.pages.find(index);
+  if (it == d.pages.end() || !it->second.data) return false;
+  const uint64_t slot = next_slot_++;
+  swap_.emplace(slot, std::move(it->second.data));
+  it->second.swap_slot = slot;
+  --resident_;
+  machine().trace.record("shmfs-swap-out", {{"ino", ip.ino}, {"page", index}});
+  return true;
+}
+
+char ShmSuperblock::page_state(const Inode& ip, uint64_t index) const {
+  const ShmInodeData& d = shm_data(ip);
+  auto it = d.pages.find(index);
+  if (it == d.pages.end()) return '-';
+  return it->second.data ? 'r' : 's';
+}
+
+void ShmSuperblock::maybe_swap(Inode& ip) {
+  if (swap_pressure_ <= 0 || !pressure_.bernoulli(swap_pressure_)) return;
+  std::vector<uint64_t> resident;
+  for (const auto& [index, page] : shm_data(ip).pages) {
+    if (page.data) resident.push_back(index);
+  }
+  if (!resident.empty()) swap_out(ip, resident[pressure_.uniform(resident.size())]);
+}
+
+IoResult ShmVnodeOps::read(Inode& ip, off_t64 off, std::span<std::byte> dst, int) {
+  if (off >= static_cast<off_t64>(ip.size)) return {0, Errno::kOk};
+  const uint64_t n = std::min<uint64_t>(dst.size(), ip.size - static_cast<uint64_t>(off));
+  const ShmInodeData& d = shm_data(ip);
+  const ShmSuperblock& sb = shm_sb(ip);
+  uint64_t pos = 0;
+  while (pos < n) {
+    const uint64_t at = static_cast<uint64_t>(off) + pos;
+    const uint64_t in_page = at % kShmPageSize;
+    const uint64_t chunk = std::min(kShmPageSize - in_page, n - pos);
+    auto it = d.pages.find(at / kShmPageSize);
+    if (it == d.pages.end()) {
+      std::memset(dst.data() + pos, 0, chunk);
+    } else {
+      sb.read_page(it->second, in_page, dst.subspan(pos, chunk));
+    }
+    pos += chunk;
+  }
+  return {n, Errno::kOk};
+}
+
+IoResult ShmVnodeOps::write(Inode& ip, off_t64 off, std::span<const std::byte> src, int) {
+  ShmSuperblock& sb = shm_sb(ip);
+  ShmInodeData& d = shm_data(ip);
+  uint64_t pos = 0;
+  Errno err = Errno::kOk;
+  while (pos < src.size()) {
+    const uint64_t at = static_cast<uint64_t>(off) + pos;
+    const uint64_t in_page = at % kShmPageSize;
+    const uint64_t chunk = std::min<uint64_t>(kShmPageSize - in_page, src.size() - pos);
+    Result<ShmPageBytes*> page = sb.get_page(d, at / kShmPageSize);
+    if (!page) {
+      err = page.error();
+      break;
+    }
+    std::memcpy((*page)->data() + in_page, src.data() + pos, chunk);
+    pos += chunk;
+  }
+  if (pos > 0) {
+    ip.size = std::max<uint64_t>(ip.size, static_cast<uint64_t>(off) + pos);
+    sb.touch(ip);
+    sb.maybe_swap(ip);
+  }
+  return {pos, err};
+}
+
+Errno ShmVnodeOps::setsize(Inode& ip, off_t64 size) {
+  ShmSuperblock& sb = shm_sb(ip);
+  ShmInodeData& d = shm_data(ip);
+  const uint64_t new_size = static_cast<uint64_t>(size);
+  if (new_size < ip.size) {
+    // Drop whole pages past the new EOF; zero the tail of the last page,
+    // reading it back from swap if needed (shm_dotruncate_locked).
+    const uint64_t first_dead = (new_size + kShmPageSize - 1) / kShmPageSize;
+    std::vector<uint64_t> dead;
+    for (auto it = d.pages.lower_bound(first_dead); it != d.pages.end(); ++it) {
+      dead.push_back(it->first);
+    }
+    for (uint64_t index : dead) sb.free_page(d, index);
+    if (new_size % kShmPageSize != 0 && d.pages.contains(new_size / kShmPageSize)) {
+      Result<ShmPageBytes*> page = sb.get_page(d, new_size / kShmPageSize);
+      if (!page) return page.error();
+      std::memset((*page)->data() + new_size % kShmPageSize, 0,
+                  kShmPageSize - new_size % kShmPageSize);
+    }
+  }
+  ip.size = new_size;
+  sb.touch(ip);
+  return Errno::kOk;
+}
+
+Errno ShmVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
+  ShmSuperblock& sb = shm_sb(ip);
+  ShmInodeData& d = shm_data(ip);
+  if (mode == (kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE)) {
+    off_t64 o = off, l = len;
+    return shm_deallocate(ip, &o, &l);
+  }
+  if (mode != kFALLOC_FL_ALLOCATE_RANGE && mode != kFALLOC_FL_KEEP_SIZE) return Errno::kEOPNOTSUPP;
+  // shmem_fallocate: allocate every page, undoing the new ones on failure.
+  std::vector<uint64_t> added;
+  const uint64_t first = static_cast<uint64_t>(off) / kShmPageSize;
+  const uint64_t end = (static_cast<uint64_t>(off + len) + kShmPageSize - 1) / kShmPageSize;
+  for (uint64_t i = first; i < end; ++i) {
+    if (d.pages.contains(i)) continue;
+    Result<ShmPageBytes*> page = sb.get_page(d, i);
+    if (!page) {
+      for (uint64_t a : added) sb.free_page(d, a);
+      return page.error();
+    }
+    added.push_back(i);
+  }
+  if (!(mode & kFALLOC_FL_KEEP_SIZE) && static_cast<uint64_t>(off + len) > ip.size) {
+    ip.size = static_cast<uint64_t>(off + len);
+  }
+  sb.touch(ip, /*mtime=*/false);
+  return Errno::kOk;
+}
+
+Result<off_t64> ShmVnodeOps::seek_data_hole(Inode& ip, off_t64 off, int whence) {
+  if (off >= static_cast<off_t64>(ip.size)) return Fail(Errno::kENXIO);
+  const ShmInodeData& d = shm_data(ip);
+  uint64_t index = static_cast<uint64_t>(off) / kShmPageSize;
+  if (whence == kSEEK_DATA) {
+    auto it = d.pages.lower_bound(index);
+    if (it == d.pages.end() || it->first * kShmPageSize >= ip.size) return Fail(Errno::kENXIO);
+    return std::max<off_t64>(off, static_cast<off_t64>(it->first * kShmPageSize));
+  }
+  while (d.pages.contains(index)) ++index;
+  return std::min<off_t64>(std::max<off_t64>(off, static_cast<off_t64>(index * kShmPageSize)),
+                           static_cast<off_t64>(ip.size));
+}
+
+const ShmFileOps& ShmFileOps::instance() {
+  static const ShmFileOps ops;
+  return ops;
+}
+
+IoResult ShmFileOps::fo_write(File& fp, off_t64 off, std::span<const std::byte> src,
+                              int rwf) const {
+  if (fp.inode->seals & kF_SEAL_WRITE) return {0, Errno::kEPERM};
+  if ((fp.inode->seals & kF_SEAL_GROW) && static_cast<uint64_t>(off) + src.size() > fp.inode->size) {
+    return {0, Errno::kEPERM};
+  }
+  return VnFileOps::fo_write(fp, off, src, rwf);
+}
+
+Errno ShmFileOps::fo_fspacectl(File& fp, int cmd, off_t64* off, off_t64* len, int flags) const {
+  if (cmd != kSPACECTL_DEALLOC || *off < 0 || *len <= 0 || *len > kOffMax - *off || flags != 0) {
+    return Errno::kEINVAL;
+  }
+  if (fp.inode->seals & kF_SEAL_WRITE) return Errno::kEPERM;
+  return shm_deallocate(*fp.inode, off, len);
+}
+
+Errno shm_deallocate(Inode& ip, off_t64* offset, off_t64* length) {
+  uint64_t off = static_cast<uint64_t>(*offset);
+  int64_t len = *length;
+  if (off + static_cast<uint64_t>(len) > ip.size) len = static_cast<int64_t>(ip.size) - static_cast<int64_t>(off);
+  // The range starts on or beyond the size: nothing to do, r_offset stays.
+  if (len <= 0) {
+    *length = 0;
+    return Errno::kOk;
+  }
+  ShmSuperblock& sb = shm_sb(ip);
+  ShmInodeData& d = shm_data(ip);
+  const uint64_t startofs = off % kShmPageSize;
+  const uint64_t endofs = (off + static_cast<uint64_t>(len)) % kShmPageSize;
+  const uint64_t pistart = off / kShmPageSize;
+  const uint64_t piend = (off + static_cast<uint64_t>(len)) / kShmPageSize;
+  const uint64_t pi = (off + kShmPageSize - 1) / kShmPageSize;
+  Errno error = Errno::kOk;
+  const uint64_t start_off = off;
+
+  [&] {
+    if (startofs != 0) {
+      const uint64_t end = pistart != piend ? kShmPageSize : endofs;
+      if ((error = partial_page_invalidate(ip, pistart, startofs, end)) != Errno::kOk) return;
+      off += end - startofs;
+      len -= static_cast<int64_t>(end - startofs);
+    }
+    if (pi < piend) {
+      std::vector<uint64_t> dead;
+      for (auto it = d.pages.lower_bound(pi); it != d.pages.end() && it->first < piend; ++it) {
+        dead.push_back(it->first);
+      }
+      for (uint64_t index : dead) sb.free_page(d, index);
+      off += (piend - pi) * kShmPageSize;
+      len -= static_cast<int64_t>((piend - pi) * kShmPageSize);
+    }
+    if (endofs != 0 && pistart != piend) {
+      if ((error = partial_page_invalidate(ip, piend, 0, endofs)) != Errno::kOk) return;
+      off += endofs;
+      len -= static_cast<int64_t>(endofs);
+    }
+  }();
+  if (off != start_off) sb.touch(ip);
+  *offset = static_cast<off_t64>(off);
+  *length = len;
+  return error;
+}
+
+void register_shmfs(Vfs& vfs) {
+  vfs.register_fs("shmfs", [](Machine& m, BlockDevice*, const MountOptions& opts)
+                               -> Result<std::unique_ptr<Superblock>> {
+    uint64_t max_pages = UINT64_MAX;
+    double pressure = 0;
+    for (const auto& [key, value] : opts.fs) {
+      bool ok = false;
+      if (key == "size") {
+        const uint64_t bytes = parse_size(value, &ok);
+        max_pages = bytes / kShmPageSize;
+      } else if (key == "swap_pressure") {
+        ok = absl::SimpleAtod(value, &pressure) && pressure >= 0 && pressure <= 1;
+      }
+      if (!ok) return Fail(Errno::kEINVAL);
+    }
+    auto sb = std::make_unique<ShmSuperblock>(m, opts, max_pages, pressure);
+    sb->root = sb->alloc_inode(VType::kDir, 0755, Creds::root());
+    sb->root->nlink = 2;
+    return std::unique_ptr<Superblock>(std::move(sb));
+  });
+}
+
+}  // namespace vfssim

@@ -1,0 +1,126 @@
+// shmfs: a memory filesystem whose pages can be swapped out — Linux's tmpfs
+// and, for anonymous objects (memfd_create), FreeBSD's shm with seals and
+// its own fo_fspacectl (seed 000).
+//
+// Pages are resident, swapped (their bytes live in the superblock's swap
+// store), or absent (a hole). Regular files opened by path use VnFileOps, and
+// having no VOP_DEALLOCATE of their own they reach vop_stddeallocate through
+// vn_deallocate. Anonymous objects use ShmFileOps, whose fo_fspacectl is
+// shm_fspacectl: whole pages in the range are freed; partial pages at the
+// edges are zeroed only within the range — including a partial page that is
+// swapped out, which is read back from swap first (kib's vm_pager_has_page()
+// point). The variant shm.dealloc_swapped_page=skip keeps the reviewed bug:
+// a fresh page shadows the swapped one and its other bytes are lost.
+//
+// Mount options: size=N[k|m|g] (page limit, ENOSPC past it; default
+// unlimited), swap_pressure=P (after each write, with probability P from the
+// Rng stream "shmfs/pressure", one resident page of the file is swapped out).
+//
+//   register_shmfs(vfs);
+//   vfs.mount("shmfs", nullptr, "size=64m,swap_pressure=0.2", "/", Creds::root());
+
+#ifndef VFSSIM_FS_SHMFS_SHMFS_H_
+#define VFSSIM_FS_SHMFS_SHMFS_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "absl/container/btree_map.h"
+#include "sim/rng.h"
+#include "vfs/file.h"
+#include "vfs/mount.h"
+#include "vfs/vnode.h"
+
+namespace vfssim {
+
+inline constexpr uint64_t kShmPageSize = 4096;
+
+using ShmPageBytes = std::array<std::byte, kShmPageSize>;
+
+// A page of a file: resident (data set) or swapped (slot set), never both.
+struct ShmPage {
+  std::unique_ptr<ShmPageBytes> data;
+  uint64_t swap_slot = 0;  // 0: not in swap.
+};
+
+struct ShmInodeData : InodeData {
+  absl::btree_map<uint64_t, ShmPage> pages;  // Page index -> page.
+};
+
+class ShmSuperblock;
+
+class ShmVnodeOps : public VopDefaults {
+ public:
+  IoResult read(Inode& ip, off_t64 off, std::span<std::byte> dst, int ioflag) override;
+  IoResult write(Inode& ip, off_t64 off, std::span<const std::byte> src, int ioflag) override;
+  Errno setsize(Inode& ip, off_t64 size) override;
+  // tmpfs's fallocate: allocation (with or without KEEP_SIZE) and
+  // PUNCH_HOLE|KEEP_SIZE; every other mode is EOPNOTSUPP.
+  Errno allocate(Inode& ip, int mode, off_t64 off, off_t64 len) override;
+  // Data is wherever a page exists (resident or swapped).
+  Result<off_t64> seek_data_hole(Inode& ip, off_t64 off, int whence) override;
+  // tmpfs has no FIEMAP.
+  Errno ioctl(Inode&, unsigned long cmd, void*) override {
+    return cmd == kFS_IOC_FIEMAP ? Errno::kEOPNOTSUPP : Errno::kENOTTY;
+  }
+};
+
+// ShmFileOps: anonymous shm objects (memfd_create). Writes honour
+// F_SEAL_WRITE; fo_fspacectl is shm_fspacectl.
+class ShmFileOps : public VnFileOps {
+ public:
+  static const ShmFileOps& instance();
+
+  IoResult fo_write(File& fp, off_t64 off, std::span<const std::byte> src,
+                    int rwf) const override;
+  Errno fo_fspacectl(File& fp, int cmd, off_t64* off, off_t64* len, int flags) const override;
+};
+
+class ShmSuperblock : public Superblock {
+ public:
+  ShmSuperblock(Machine& machine, MountOptions opts, uint64_t max_pages, double swap_pressure);
+
+  void init_inode(Inode& ip) override;
+  uint64_t blocks(const Inode& ip) const override;
+  const FileOps* anon_file_ops() const override { return &ShmFileOps::instance(); }
+
+  // swap_out moves page `index` of `ip` to swap; false if not resident.
+  bool swap_out(Inode& ip, uint64_t index);
+  // page_state: 'r' resident, 's' swapped, '-' absent.
+  char page_state(const Inode& ip, uint64_t index) const;
+
+  uint64_t resident_pages() const { return resident_; }
+  uint64_t swapped_pages() const { return swap_.size(); }
+
+  // Internal to shmfs. get_page returns page `index` resident, allocating
+  // it (zeroed) or reading it back from swap. Errors: ENOSPC the size limit
+  // or the fault point "shmfs/page/enospc".
+  Result<ShmPageBytes*> get_page(ShmInodeData& d, uint64_t index);
+  // free_page drops a page and its swap slot.
+  void free_page(ShmInodeData& d, uint64_t index);
+  // read_page copies a page's bytes (resident or swapped) into dst.
+  void read_page(const ShmPage& page, uint64_t in_page, std::span<std::byte> dst) const;
+  // maybe_swap applies the swap_pressure knob to `ip` after a write.
+  void maybe_swap(Inode& ip);
+
+ private:
+  uint64_t max_pages_;
+  double swap_pressure_;
+  Rng pressure_;
+  uint64_t resident_ = 0;
+  uint64_t next_slot_ = 1;
+  absl::btree_map<uint64_t, std::unique_ptr<ShmPageBytes>> swap_;
+};
+
+// shm_deallocate zeroes [*off, *off+*len) of a shm object as FreeBSD's
+// shm_deallocate does, clipped at the size; writes the remainder back.
+Errno shm_deallocate(Inode& ip, off_t64* off, off_t64* len);
+
+// register_shmfs adds "shmfs" to the filesystem-type registry.
+void register_shmfs(Vfs& vfs);
+
+}  // namespace vfssim
+
+#endif  // VFSSIM_FS_SHMFS_SHMFS_H_

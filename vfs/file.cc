@@ -1,0 +1,85 @@
+#include "vfs/file.h"
+
+#include <algorithm>
+
+#include "vfs/mount.h"
+
+namespace vfssim {
+
+const VnFileOps& VnFileOps::instance() {
+  static const VnFileOps ops;
+  return ops;
+}
+
+IoResult VnFileOps::fo_read(File& fp, off_t64 off, std::span<std::byte> dst, int rwf) const {
+  Inode& ip = *fp.inode;
+  if (!ip.is_reg()) return {0, ip.is_dir() ? Errno::kEISDIR : Errno::kEINVAL};
+  IoResult r = ip.ops().read(ip, off, dst, rwf);
+  if (r.done > 0 && !(ip.flags & kInodeNoatime)) ip.atime = ip.sb->machine().clock.now();
+  return r;
+}
+
+IoResult VnFileOps::fo_write(File& fp, off_t64 off, std::span<const std::byte> src,
+                             int rwf) const {
+  Inode& ip = *fp.inode;
+  if (!ip.is_reg()) return {0, Errno::kEINVAL};
+  return ip.ops().write(ip, off, src, rwf);
+}
+
+Errno VnFileOps::fo_truncate(File& fp, off_t64 size) const {
+  Inode& ip = *fp.inode;
+  if (!ip.is_reg()) return Errno::kEINVAL;
+  return ip.ops().setsize(ip, size);
+}
+
+Errno VnFileOps::fo_stat(File& fp, Stat* st) const { return fp.inode->ops().getattr(*fp.inode, st); }
+
+Errno VnFileOps::fo_fsync(File& fp, bool datasync) const {
+  return fp.inode->ops().fsync(*fp.inode, datasync);
+}
+
+Errno VnFileOps::fo_fallocate(File& fp, int mode, off_t64 off, off_t64 len) const {
+  return fp.inode->ops().allocate(*fp.inode, mode, off, len);
+}
+
+Errno VnFileOps::fo_fspacectl(File& fp, int cmd, off_t64* off, off_t64* len, int flags) const {
+  // vn_fspacectl: only SPACECTL_DEALLOC exists; kern_fspacectl checked cmd.
+  (void)cmd;
+  if (!fp.inode->is_reg()) return Errno::kENODEV;
+  return vn_deallocate(*fp.inode, off, len, flags, fp.oflags);
+}
+
+Result<off_t64> VnFileOps::fo_seek_data_hole(File& fp, off_t64 off, int whence) const {
+  return fp.inode->ops().seek_data_hole(*fp.inode, off, whence);
+}
+
+Errno VnFileOps::fo_ioctl(File& fp, unsigned long cmd, void* arg) const {
+  return fp.inode->ops().ioctl(*fp.inode, cmd, arg);
+}
+
+const FifoFileOps& FifoFileOps::instance() {
+  static const FifoFileOps ops;
+  return ops;
+}
+
+IoResult FifoFileOps::fo_read(File& fp, off_t64, std::span<std::byte> dst, int) const {
+  auto& fifo = static_cast<FifoData&>(*fp.inode->data);
+  const size_t n = std::min(dst.size(), fifo.buffer.size());
+  std::copy_n(fifo.buffer.begin(), n, dst.begin());
+  fifo.buffer.erase(fifo.buffer.begin(), fifo.buffer.begin() + static_cast<ptrdiff_t>(n));
+  return {n, Errno::kOk};
+}
+
+IoResult FifoFileOps::fo_write(File& fp, off_t64, std::span<const std::byte> src, int) const {
+  auto& fifo = static_cast<FifoData&>(*fp.inode->data);
+  fifo.buffer.insert(fifo.buffer.end(), src.begin(), src.end());
+  return {src.size(), Errno::kOk};
+}
+
+Errno FifoFileOps::fo_stat(File& fp, Stat* st) const {
+  Errno e = fp.inode->ops().getattr(*fp.inode, st);
+  st->size = 0;
+  return e;
+}
+
+}  // namespace vfssim

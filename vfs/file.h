@@ -1,0 +1,133 @@
+// Open file descriptions and the FileOps table behind them.
+//
+// FileOps models FreeBSD's struct fileops (fo_read, fo_write, fo_fspacectl,
+// ...): what an open file does, chosen when it is opened. Vnode-backed files
+// use VnFileOps, which dispatches to the vnode's VOPs as FreeBSD's vn_fileops
+// does; a file type may implement an op directly (memfd/shm objects do
+// fo_fspacectl themselves, as FreeBSD's shm_fspacectl). The syscall layer has
+// already checked the descriptor (EBADF, ESPIPE, ...) before any fo_* runs.
+// (fo_mmap arrives with mmap, in the iomap/page-cache issue.)
+
+#ifndef VFSSIM_VFS_FILE_H_
+#define VFSSIM_VFS_FILE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+
+#include "sim/errno.h"
+#include "vfs/uapi.h"
+#include "vfs/vnode.h"
+
+namespace vfssim {
+
+class FileOps;
+
+// File is an open file description (struct file).
+struct File {
+  InodeRef inode;
+  int oflags = 0;     // open(2) flags as given.
+  bool read = false;  // FREAD / FMODE_READ.
+  bool write = false; // FWRITE / FMODE_WRITE.
+  off_t64 pos = 0;
+  const FileOps* ops = nullptr;
+  bool memfd = false;  // An anonymous shm object: seals apply.
+};
+
+// FileOps: what an open file does. Offsets are validated by the caller.
+class FileOps {
+ public:
+  virtual ~FileOps() = default;
+
+  // seekable: positioned I/O and lseek are allowed (FreeBSD's DFLAG_SEEKABLE;
+  // Linux's FMODE_PREAD/FMODE_LSEEK). Pipes and FIFOs are not (ESPIPE).
+  virtual bool seekable() const = 0;
+
+  // fo_read/fo_write move data at `off` (ignored when not seekable).
+  // rwf: RWF_* flags from preadv2/pwritev2. Partial progress is reported.
+  virtual IoResult fo_read(File& fp, off_t64 off, std::span<std::byte> dst, int rwf) const = 0;
+  virtual IoResult fo_write(File& fp, off_t64 off, std::span<const std::byte> src,
+                            int rwf) const = 0;
+
+  // fo_truncate sets the size. Errors: EINVAL not a regular file; EPERM sealed.
+  virtual Errno fo_truncate(File& fp, off_t64 size) const = 0;
+
+  // fo_stat fills `st`.
+  virtual Errno fo_stat(File& fp, Stat* st) const = 0;
+
+  // fo_fsync: fsync/fdatasync. Errors: EINVAL the file cannot be synced.
+  virtual Errno fo_fsync(File& fp, bool datasync) const = 0;
+
+  // fo_fallocate runs a validated fallocate mode. Errors: EOPNOTSUPP.
+  virtual Errno fo_fallocate(File& fp, int mode, off_t64 off, off_t64 len) const = 0;
+
+  // fo_fspacectl runs a validated fspacectl command on [*off, *off+*len),
+  // leaving the unprocessed remainder there on every return.
+  // Errors: ENODEV not a regular file; EPERM write-sealed; EINTR; ENOSPC; EIO.
+  virtual Errno fo_fspacectl(File& fp, int cmd, off_t64* off, off_t64* len,
+                             int flags) const = 0;
+
+  // fo_seek_data_hole answers SEEK_DATA/SEEK_HOLE. Errors: ENXIO.
+  virtual Result<off_t64> fo_seek_data_hole(File& fp, off_t64 off, int whence) const = 0;
+
+  // fo_ioctl handles a command the VFS did not. Errors: ENOTTY.
+  virtual Errno fo_ioctl(File& fp, unsigned long cmd, void* arg) const = 0;
+
+  // fo_close runs when the last descriptor for `fp` is closed.
+  virtual Errno fo_close(File& fp) const = 0;
+};
+
+// VnFileOps: vnode-backed files (FreeBSD's vn_fileops): each op becomes the
+// matching VOP; fo_fspacectl is vn_fspacectl -> vn_deallocate.
+class VnFileOps : public FileOps {
+ public:
+  static const VnFileOps& instance();
+
+  bool seekable() const override { return true; }
+  IoResult fo_read(File& fp, off_t64 off, std::span<std::byte> dst, int rwf) const override;
+  IoResult fo_write(File& fp, off_t64 off, std::span<const std::byte> src,
+                    int rwf) const override;
+  Errno fo_truncate(File& fp, off_t64 size) const override;
+  Errno fo_stat(File& fp, Stat* st) const override;
+  Errno fo_fsync(File& fp, bool datasync) const override;
+  Errno fo_fallocate(File& fp, int mode, off_t64 off, off_t64 len) const override;
+  Errno fo_fspacectl(File& fp, int cmd, off_t64* off, off_t64* len, int flags) const override;
+  Result<off_t64> fo_seek_data_hole(File& fp, off_t64 off, int whence) const override;
+  Errno fo_ioctl(File& fp, unsigned long cmd, void* arg) const override;
+  Errno fo_close(File&) const override { return Errno::kOk; }
+};
+
+// FifoData: a FIFO's buffer, kept on its inode.
+struct FifoData : InodeData {
+  std::deque<std::byte> buffer;
+};
+
+// FifoFileOps: named pipes. Not seekable; reads drain the buffer (0 when
+// empty: the simulation has no blocking), writes append.
+class FifoFileOps : public FileOps {
+ public:
+  static const FifoFileOps& instance();
+
+  bool seekable() const override { return false; }
+  IoResult fo_read(File& fp, off_t64 off, std::span<std::byte> dst, int rwf) const override;
+  IoResult fo_write(File& fp, off_t64 off, std::span<const std::byte> src,
+                    int rwf) const override;
+  Errno fo_truncate(File&, off_t64) const override { return Errno::kEINVAL; }
+  Errno fo_stat(File& fp, Stat* st) const override;
+  Errno fo_fsync(File&, bool) const override { return Errno::kEINVAL; }
+  Errno fo_fallocate(File&, int, off_t64, off_t64) const override { return Errno::kESPIPE; }
+  Errno fo_fspacectl(File&, int, off_t64*, off_t64*, int) const override {
+    return Errno::kESPIPE;
+  }
+  Result<off_t64> fo_seek_data_hole(File&, off_t64, int) const override {
+    return Fail(Errno::kESPIPE);
+  }
+  Errno fo_ioctl(File&, unsigned long, void*) const override { return Errno::kENOTTY; }
+  Errno fo_close(File&) const override { return Errno::kOk; }
+};
+
+}  // namespace vfssim
+
+#endif  // VFSSIM_VFS_FILE_H_
