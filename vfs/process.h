@@ -159,6 +159,14 @@ class Process {
   Errno add_seals(int fd, uint32_t seals);
   Result<uint32_t> get_seals(int fd);
 
+  // file_inode returns the inode behind `fd` (for the harness and tests,
+  // which inspect what a filesystem did). Errors: EBADF.
+  Result<InodeRef> file_inode(int fd) const {
+    Result<std::shared_ptr<File>> fp = get(fd);
+    if (!fp) return Fail(fp.error());
+    return (*fp)->inode;
+  }
+
   Vfs& vfs() const { return vfs_; }
 
  private:

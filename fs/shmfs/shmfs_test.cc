@@ -1,0 +1,192 @@
+#include "fs/shmfs/shmfs.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "vfs/process.h"
+
+namespace vfssim {
+namespace {
+
+std::vector<std::byte> fill(size_t n, uint8_t v) { return std::vector<std::byte>(n, std::byte{v}); }
+
+class ShmfsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    register_shmfs(vfs);
+    ASSERT_EQ(vfs.mount("shmfs", nullptr, "", "/", Creds::root()), Errno::kOk);
+    sb = static_cast<ShmSuperblock*>(vfs.find_mount("shmfs"));
+  }
+
+  // A memfd holding 3 pages of 0x11, 0x22, 0x33.
+  int three_pages() {
+    int fd = *p.memfd_create("obj");
+    for (uint8_t i = 0; i < 3; ++i) EXPECT_EQ(*p.pwrite(fd, fill(4096, 0x11 * (i + 1)), i * 4096), 4096u);
+    return fd;
+  }
+
+  bool swap_out(int fd, uint64_t index) { return sb->swap_out(**p.file_inode(fd), index); }
+
+  std::vector<std::byte> contents(int fd, size_t n) {
+    std::vector<std::byte> buf(n);
+    EXPECT_EQ(*p.pread(fd, buf, 0), n);
+    return buf;
+  }
+
+  Machine m{1};
+  Vfs vfs{m};
+  Process p{vfs, Creds::root()};
+  ShmSuperblock* sb = nullptr;
+};
+
+TEST_F(ShmfsTest, FspacectlFreesWholePagesAndZeroesEdges) {
+  int fd = three_pages();
+  SpacectlRange rq{1000, 2 * 4096}, rm{};
+  ASSERT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+  EXPECT_EQ(rm, (SpacectlRange{1000 + 2 * 4096, 0}));
+  std::vector<std::byte> want = fill(3 * 4096, 0);
+  std::fill(want.begin(), want.begin() + 1000, std::byte{0x11});
+  std::fill(want.begin() + 1000 + 2 * 4096, want.end(), std::byte{0x33});
+  EXPECT_EQ(contents(fd, 3 * 4096), want);
+  EXPECT_EQ(p.fstat(fd)->size, 3u * 4096);       // st_size never changes.
+  EXPECT_EQ(p.fstat(fd)->blocks, 2u * 8);        // Page 1 was freed.
+}
+
+TEST_F(ShmfsTest, FspacectlClipsAtEofAndPastEof) {
+  int fd = three_pages();
+  SpacectlRange rq{8192, 1 << 20}, rm{};
+  ASSERT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+  EXPECT_EQ(rm, (SpacectlRange{3 * 4096, 0}));  // Ended at EOF.
+  rq = {1 << 20, 4096};
+  ASSERT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+  EXPECT_EQ(rm, (SpacectlRange{1 << 20, 0}));   // Past EOF: r_offset unchanged.
+}
+
+TEST_F(ShmfsTest, WriteSealedObjectIsEperm) {
+  int fd = three_pages();
+  ASSERT_EQ(p.add_seals(fd, kF_SEAL_WRITE), Errno::kOk);
+  SpacectlRange rq{0, 4096}, rm{};
+  EXPECT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kEPERM);
+  EXPECT_EQ(rm, rq);  // Nothing processed; the remainder is the request.
+  EXPECT_EQ(p.pwrite(fd, fill(1, 1), 0).error(), Errno::kEPERM);
+  EXPECT_EQ(contents(fd, 4096), fill(4096, 0x11));
+}
+
+// Seed 000, kib: "the page that you need to partially zero might be not
+// resident but swap contains the user data. So we need to read the page from
+// swap."
+TEST_F(ShmfsTest, SwappedPartialPageIsReadBackFromSwap) {
+  int fd = three_pages();
+  EXPECT_EQ(sb->resident_pages(), 3u);
+  // Swap out page 0, then deallocate [1000, 4096): a partial page.
+  ASSERT_TRUE(swap_out(fd, 0));
+  EXPECT_EQ(sb->swapped_pages(), 1u);
+  SpacectlRange rq{1000, 4096 - 1000}, rm{};
+  ASSERT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+  std::vector<std::byte> want = fill(4096, 0);
+  std::fill(want.begin(), want.begin() + 1000, std::byte{0x11});
+  EXPECT_EQ(contents(fd, 4096), want);  // The bytes before the range survive.
+}
+
+TEST_F(ShmfsTest, SkipVariantLosesTheSwappedPagesOtherBytes) {
+  ASSERT_EQ(m.variants.set("shm.dealloc_swapped_page", "skip"), Errno::kOk);
+  int fd = three_pages();
+  ASSERT_TRUE(swap_out(fd, 0));
+  SpacectlRange rq{1000, 4096 - 1000}, rm{};
+  ASSERT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+  EXPECT_EQ(contents(fd, 4096), fill(4096, 0));  // Bytes 0..999 are lost.
+}
+
+TEST_F(ShmfsTest, SwapInFailureReportsProgress) {
+  int fd = three_pages();
+  ASSERT_TRUE(swap_out(fd, 2));
+  m.faults.arm("shmfs/page/enospc", FaultPlan::nth(1));
+  // [1000, 2*4096+100): partial page 0, whole page 1, partial swapped page 2.
+  SpacectlRange rq{1000, 2 * 4096 + 100 - 1000}, rm{};
+  EXPECT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kENOSPC);
+  EXPECT_EQ(rm, (SpacectlRange{2 * 4096, 100}));  // Pages 0 and 1 were done.
+  std::vector<std::byte> buf(4096);
+  p.pread(fd, buf, 4096);
+  EXPECT_EQ(buf, fill(4096, 0));
+  p.pread(fd, buf, 2 * 4096);
+  EXPECT_EQ(buf, fill(4096, 0x33));  // Untouched: nothing half-done.
+}
+
+TEST_F(ShmfsTest, SizeLimitEnospcWithPartialWrite) {
+  Machine m2(1);
+  Vfs v2(m2);
+  register_shmfs(v2);
+  ASSERT_EQ(v2.mount("shmfs", nullptr, "size=8k", "/", Creds::root()), Errno::kOk);
+  Process q(v2, Creds::root());
+  int fd = *q.open("/f", kO_RDWR | kO_CREAT);
+  EXPECT_EQ(*q.pwrite(fd, fill(3 * 4096, 1), 0), 2u * 4096);  // Short write.
+  EXPECT_EQ(q.pwrite(fd, fill(10, 1), 2 * 4096).error(), Errno::kENOSPC);
+  EXPECT_EQ(q.fallocate(fd, 0, 2 * 4096, 4096), Errno::kENOSPC);
+  EXPECT_EQ(q.fstat(fd)->size, 2u * 4096);
+}
+
+TEST_F(ShmfsTest, SwapPressureIsSeeded) {
+  auto run = [](uint64_t seed) {
+    Machine mm(seed);
+    Vfs vv(mm);
+    register_shmfs(vv);
+    vv.mount("shmfs", nullptr, "swap_pressure=0.5", "/", Creds::root());
+    Process q(vv, Creds::root());
+    int fd = *q.open("/f", kO_RDWR | kO_CREAT);
+    for (int i = 0; i < 16; ++i) q.pwrite(fd, fill(4096, static_cast<uint8_t>(i)), i * 4096);
+    std::vector<std::byte> buf(16 * 4096);
+    EXPECT_EQ(*q.pread(fd, buf, 0), buf.size());
+    for (int i = 0; i < 16; ++i) EXPECT_EQ(buf[i * 4096], std::byte(static_cast<uint8_t>(i)));
+    return std::make_pair(static_cast<ShmSuperblock*>(vv.find_mount("shmfs"))->swapped_pages(),
+                          mm.trace.hash());
+  };
+  auto a = run(3);
+  EXPECT_GT(a.first, 0u);
+  EXPECT_EQ(a, run(3));
+}
+
+TEST_F(ShmfsTest, TmpfsFallocateModes) {
+  int fd = *p.open("/f", kO_RDWR | kO_CREAT);
+  EXPECT_EQ(p.fallocate(fd, 0, 0, 8192), Errno::kOk);
+  EXPECT_EQ(p.fstat(fd)->size, 8192u);
+  EXPECT_EQ(p.fallocate(fd, kFALLOC_FL_KEEP_SIZE, 8192, 4096), Errno::kOk);
+  EXPECT_EQ(p.fstat(fd)->size, 8192u);
+  EXPECT_EQ(p.fstat(fd)->blocks, 24u);
+  EXPECT_EQ(p.fallocate(fd, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 0, 4096), Errno::kOk);
+  EXPECT_EQ(p.fstat(fd)->blocks, 16u);
+  // What the host's tmpfs says (6.18): every other mode is EOPNOTSUPP.
+  for (int mode : {kFALLOC_FL_ZERO_RANGE, kFALLOC_FL_ZERO_RANGE | kFALLOC_FL_KEEP_SIZE,
+                   kFALLOC_FL_COLLAPSE_RANGE, kFALLOC_FL_INSERT_RANGE, kFALLOC_FL_UNSHARE_RANGE,
+                   kFALLOC_FL_WRITE_ZEROES,
+                   kFALLOC_FL_ZEROINIT_RANGE | kFALLOC_FL_KEEP_SIZE}) {
+    EXPECT_EQ(p.fallocate(fd, mode, 0, 4096), Errno::kEOPNOTSUPP) << mode;
+  }
+}
+
+TEST_F(ShmfsTest, SeekDataHoleFollowsPages) {
+  int fd = *p.open("/f", kO_RDWR | kO_CREAT);
+  p.pwrite(fd, fill(4096, 1), 8192);
+  p.ftruncate(fd, 5 * 4096);
+  EXPECT_EQ(*p.lseek(fd, 0, kSEEK_DATA), 8192);
+  EXPECT_EQ(*p.lseek(fd, 0, kSEEK_HOLE), 0);
+  EXPECT_EQ(*p.lseek(fd, 8192, kSEEK_HOLE), 3 * 4096);
+  EXPECT_EQ(p.lseek(fd, 3 * 4096, kSEEK_DATA).error(), Errno::kENXIO);
+  EXPECT_EQ(p.lseek(fd, 5 * 4096, kSEEK_HOLE).error(), Errno::kENXIO);
+}
+
+TEST_F(ShmfsTest, TruncateReadsSwappedTailBack) {
+  int fd = *p.open("/f", kO_RDWR | kO_CREAT);
+  p.pwrite(fd, fill(8192, 7), 0);
+  ASSERT_TRUE(swap_out(fd, 1));
+  ASSERT_EQ(p.ftruncate(fd, 4096 + 100), Errno::kOk);
+  ASSERT_EQ(p.ftruncate(fd, 8192), Errno::kOk);
+  std::vector<std::byte> buf(8192);
+  p.pread(fd, buf, 0);
+  std::vector<std::byte> want = fill(8192, 7);
+  std::fill(want.begin() + 4096 + 100, want.end(), std::byte{0});
+  EXPECT_EQ(buf, want);
+}
+
+}  // namespace
+}  // namespace vfssim
