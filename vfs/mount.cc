@@ -79,7 +79,8 @@ Errno Vfs::mount(std::string_view fs_type, BlockDevice* dev, std::string_view op
     Result<InodeRef> at = resolve(path, root());
     if (!at) return at.error();
     if (!(*at)->is_dir()) return Errno::kENOTDIR;
-    if ((*at)->mounted != nullptr || *at == root()) return Errno::kEBUSY;
+    // resolve() crossed any mount already here, so a second mount stacks on
+    // top of the first, as Linux and FreeBSD allow.
     covered = at->get();
   } else if (path != "/") {
     return Errno::kENOENT;

@@ -93,9 +93,9 @@ class Vfs {
   bool register_fs(std::string name, FsFactory factory);
 
   // mount mounts a new instance of `fs_type` over `dev` at `path` (the first
-  // mount must be at "/"). Errors: ENODEV unknown type; EPERM without
-  // CAP_SYS_ADMIN; ENOENT/ENOTDIR bad path; EBUSY already a mount point;
-  // EINVAL bad options; whatever the filesystem's factory says.
+  // mount must be at "/"; a mount on a mount point stacks on top). Errors:
+  // ENODEV unknown type; EPERM without CAP_SYS_ADMIN; ENOENT/ENOTDIR bad
+  // path; EINVAL bad options; whatever the filesystem's factory says.
   Errno mount(std::string_view fs_type, BlockDevice* dev, std::string_view options,
               std::string_view path, const Creds& cr);
 

@@ -1,0 +1,395 @@
+// Syscall errno tables and partial-progress rules, over shmfs. Where two
+// rules overlap, a row checks that the kernel's order decides.
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "fs/shmfs/shmfs.h"
+#include "vfs/process.h"
+
+namespace vfssim {
+namespace {
+
+std::vector<std::byte> fill(size_t n, uint8_t v) { return std::vector<std::byte>(n, std::byte{v}); }
+
+class SyscallTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    register_shmfs(vfs);
+    ASSERT_EQ(vfs.mount("shmfs", nullptr, "", "/", Creds::root()), Errno::kOk);
+    ASSERT_EQ(p.mkdir("/d"), Errno::kOk);
+    ASSERT_EQ(p.mkfifo("/fifo"), Errno::kOk);
+    rw = *p.open("/f", kO_RDWR | kO_CREAT);
+    ASSERT_EQ(*p.pwrite(rw, fill(5, 'h'), 0), 5u);
+    ro = *p.open("/f", kO_RDONLY);
+    fifo = *p.open("/fifo", kO_RDWR);
+    dir = *p.open("/d", kO_RDONLY);
+  }
+
+  Machine m{1};
+  Vfs vfs{m};
+  Process p{vfs, Creds::root()};
+  int rw = -1, ro = -1, fifo = -1, dir = -1;
+};
+
+// Each row was checked against the host kernel (Linux 6.18, tmpfs) with a
+// probe program issuing the same fallocate(2) calls.
+TEST_F(SyscallTest, FallocateCheckOrderMatchesLinux) {
+  struct Row {
+    const char* what;
+    int fd;
+    int mode;
+    off_t64 off, len;
+    Errno want;
+  };
+  const int kKeep = kFALLOC_FL_KEEP_SIZE;
+  const Row rows[] = {
+      {"bad fd before EINVAL", 99, 0, -1, 10, Errno::kEBADF},
+      {"offset < 0 before EBADF-for-write", ro, 0, -1, 10, Errno::kEINVAL},
+      {"len == 0", ro, 0, 0, 0, Errno::kEINVAL},
+      {"EINVAL before unknown mode", ro, 0x200, -1, 10, Errno::kEINVAL},
+      {"NO_HIDE_STALE is never valid", ro, kFALLOC_FL_NO_HIDE_STALE, 0, 10, Errno::kEOPNOTSUPP},
+      {"unknown bit", ro, 0x200, 0, 10, Errno::kEOPNOTSUPP},
+      {"punch without KEEP_SIZE, before EBADF", ro, kFALLOC_FL_PUNCH_HOLE, 0, 10,
+       Errno::kEOPNOTSUPP},
+      {"not open for writing", ro, 0, 0, 10, Errno::kEBADF},
+      {"punch|zero", rw, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_ZERO_RANGE | kKeep, 0, 10,
+       Errno::kEOPNOTSUPP},
+      {"collapse|KEEP_SIZE", rw, kFALLOC_FL_COLLAPSE_RANGE | kKeep, 0, 4096, Errno::kEOPNOTSUPP},
+      {"insert|KEEP_SIZE", rw, kFALLOC_FL_INSERT_RANGE | kKeep, 0, 4096, Errno::kEOPNOTSUPP},
+      {"write_zeroes|KEEP_SIZE", rw, kFALLOC_FL_WRITE_ZEROES | kKeep, 0, 4096,
+       Errno::kEOPNOTSUPP},
+      {"punch|KEEP_SIZE works", rw, kFALLOC_FL_PUNCH_HOLE | kKeep, 0, 4096, Errno::kOk},
+      {"offset+len wraps", rw, 0, kOffMax - 1, 10, Errno::kEFBIG},
+      {"fifo", fifo, 0, 0, 10, Errno::kESPIPE},
+      {"fifo: EINVAL first", fifo, 0, -1, 10, Errno::kEINVAL},
+      {"fifo: ESPIPE before EFBIG", fifo, 0, kOffMax, 10, Errno::kESPIPE},
+      {"directory is read-only: EBADF first", dir, 0, 0, 10, Errno::kEBADF},
+      {"zeroinit needs exactly ZEROINIT|KEEP_SIZE", rw, kFALLOC_FL_ZEROINIT_RANGE, 0, 10,
+       Errno::kEINVAL},
+      {"zeroinit with punch", rw, kFALLOC_FL_ZEROINIT_RANGE | kFALLOC_FL_PUNCH_HOLE | kKeep, 0,
+       10, Errno::kEINVAL},
+      {"zeroinit valid but unsupported by shmfs", rw, kFALLOC_FL_ZEROINIT_RANGE | kKeep, 0, 10,
+       Errno::kEOPNOTSUPP},
+  };
+  for (const Row& r : rows) {
+    EXPECT_EQ(p.fallocate(r.fd, r.mode, r.off, r.len), r.want) << r.what;
+  }
+}
+
+TEST_F(SyscallTest, FallocateInodeFlagRules) {
+  uint32_t flags = kFS_APPEND_FL;
+  ASSERT_EQ(p.ioctl(rw, kFS_IOC_SETFLAGS, &flags), Errno::kOk);
+  int app = *p.open("/f", kO_WRONLY | kO_APPEND);
+  EXPECT_EQ(p.fallocate(app, 0, 0, 10), Errno::kOk);
+  EXPECT_EQ(p.fallocate(app, kFALLOC_FL_KEEP_SIZE, 0, 10), Errno::kOk);
+  EXPECT_EQ(p.fallocate(app, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 0, 10), Errno::kEPERM);
+  EXPECT_EQ(p.fallocate(app, kFALLOC_FL_ZERO_RANGE, 0, 10), Errno::kEPERM);
+  // EPERM (append) comes before EFBIG.
+  EXPECT_EQ(p.fallocate(app, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, kOffMax, 10),
+            Errno::kEPERM);
+  flags = kFS_IMMUTABLE_FL;
+  ASSERT_EQ(p.ioctl(rw, kFS_IOC_SETFLAGS, &flags), Errno::kOk);
+  EXPECT_EQ(p.fallocate(rw, 0, 0, 10), Errno::kEPERM);
+  flags = 0;
+  ASSERT_EQ(p.ioctl(rw, kFS_IOC_SETFLAGS, &flags), Errno::kOk);
+  (*p.file_inode(rw))->flags |= kInodeSwapfile;
+  EXPECT_EQ(p.fallocate(rw, 0, 0, 10), Errno::kETXTBSY);
+}
+
+TEST_F(SyscallTest, FspacectlValidationOrderAndRmsr) {
+  SpacectlRange rm{-7, -7};
+  // rqsr missing: EINVAL and rmsr untouched.
+  EXPECT_EQ(p.fspacectl(rw, kSPACECTL_DEALLOC, nullptr, 0, &rm), Errno::kEINVAL);
+  EXPECT_EQ(rm, (SpacectlRange{-7, -7}));
+  struct Row {
+    const char* what;
+    int fd, cmd;
+    SpacectlRange rq;
+    int flags;
+    Errno want;
+  };
+  const Row rows[] = {
+      {"bad cmd, before EBADF", 99, 2, {0, 10}, 0, Errno::kEINVAL},
+      {"r_offset < 0", 99, kSPACECTL_DEALLOC, {-1, 10}, 0, Errno::kEINVAL},
+      {"r_len == 0", 99, kSPACECTL_DEALLOC, {0, 0}, 0, Errno::kEINVAL},
+      {"overflow", 99, kSPACECTL_DEALLOC, {kOffMax, 1}, 0, Errno::kEINVAL},
+      {"a flag bit", 99, kSPACECTL_DEALLOC, {0, 10}, 1, Errno::kEINVAL},
+      {"bad fd", 99, kSPACECTL_DEALLOC, {0, 10}, 0, Errno::kEBADF},
+      {"not open for writing", ro, kSPACECTL_DEALLOC, {0, 10}, 0, Errno::kEBADF},
+      {"fifo", fifo, kSPACECTL_DEALLOC, {0, 10}, 0, Errno::kESPIPE},
+  };
+  for (const Row& r : rows) {
+    rm = {-7, -7};
+    EXPECT_EQ(p.fspacectl(r.fd, r.cmd, &r.rq, r.flags, &rm), r.want) << r.what;
+    EXPECT_EQ(rm, r.rq) << r.what << ": rmsr holds the request on error";
+  }
+}
+
+TEST_F(SyscallTest, FspacectlOnVnodeUsesVopStddeallocate) {
+  // Data at [0,4096) and [8192,12288) with a hole between; size 16384.
+  int fd = *p.open("/g", kO_RDWR | kO_CREAT);
+  p.pwrite(fd, fill(4096, 1), 0);
+  p.pwrite(fd, fill(4096, 2), 8192);
+  p.ftruncate(fd, 16384);
+  const Timespec before = p.fstat(fd)->mtime;
+  m.clock.advance(1000);
+  SpacectlRange rq{100, 1 << 20}, rm{};
+  ASSERT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+  EXPECT_EQ(rm, (SpacectlRange{16384, 0}));  // Clipped at EOF.
+  std::vector<std::byte> buf(16384);
+  p.pread(fd, buf, 0);
+  std::vector<std::byte> want = fill(16384, 0);
+  std::fill(want.begin(), want.begin() + 100, std::byte{1});
+  EXPECT_EQ(buf, want);
+  EXPECT_EQ(p.fstat(fd)->size, 16384u);
+  EXPECT_GT(p.fstat(fd)->mtime, before);
+  // A directory cannot be opened for writing; a FIFO is ESPIPE; a memfd and
+  // a vnode agree on the past-EOF answer.
+  rq = {1 << 20, 10};
+  ASSERT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+  EXPECT_EQ(rm, (SpacectlRange{1 << 20, 0}));
+}
+
+TEST_F(SyscallTest, FspacectlEintrAfterProgressIsSuccessWithRemainder) {
+  int fd = *p.open("/g", kO_RDWR | kO_CREAT);
+  p.pwrite(fd, fill(4096, 1), 0);
+  p.pwrite(fd, fill(4096, 2), 8192);
+  // vn_deallocate checks for a signal before each VOP_DEALLOCATE pass; the
+  // first pass zeroes region one, the second is interrupted.
+  m.faults.arm("sched/signal/eintr", FaultPlan::nth(2));
+  SpacectlRange rq{0, 12288}, rm{};
+  EXPECT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+  EXPECT_EQ(rm, (SpacectlRange{4096, 8192}));
+  std::vector<std::byte> buf(4096);
+  p.pread(fd, buf, 8192);
+  EXPECT_EQ(buf, fill(4096, 2));  // Not reached.
+}
+
+TEST_F(SyscallTest, FspacectlEintrWithoutProgressIsEintr) {
+  int fd = *p.open("/g", kO_RDWR | kO_CREAT);
+  p.pwrite(fd, fill(4096, 1), 0);
+  m.faults.arm("sched/signal/eintr", FaultPlan::nth(1));
+  SpacectlRange rq{0, 4096}, rm{};
+  EXPECT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kEINTR);
+  EXPECT_EQ(rm, rq);
+}
+
+TEST_F(SyscallTest, FspacectlEnospcReportsProgress) {
+  Machine m2(1);
+  Vfs v2(m2);
+  register_shmfs(v2);
+  ASSERT_EQ(v2.mount("shmfs", nullptr, "", "/", Creds::root()), Errno::kOk);
+  Process q(v2, Creds::root());
+  int fd = *q.open("/g", kO_RDWR | kO_CREAT);
+  q.pwrite(fd, fill(3 * 4096, 1), 0);
+  // The zero-fill of page 2 needs it back from swap, and no page is left.
+  static_cast<ShmSuperblock*>(v2.find_mount("shmfs"))->swap_out(**q.file_inode(fd), 2);
+  m2.faults.arm("shmfs/page/enospc", FaultPlan::nth(1));
+  SpacectlRange rq{0, 3 * 4096}, rm{};
+  EXPECT_EQ(q.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kENOSPC);
+  EXPECT_EQ(rm, (SpacectlRange{2 * 4096, 4096}));
+}
+
+TEST(VopStddeallocateTest, ProgressOnEveryExitPath) {
+  Machine m(1);
+  Vfs vfs(m);
+  register_shmfs(vfs);
+  vfs.mount("shmfs", nullptr, "", "/", Creds::root());
+  Process p(vfs, Creds::root());
+  int fd = *p.open("/f", kO_RDWR | kO_CREAT);
+  p.pwrite(fd, fill(4096, 1), 4096);
+  p.ftruncate(fd, 4 * 4096);
+  Inode& ip = **p.file_inode(fd);
+  // Yield after the first data region: offset past it, length the rest.
+  off_t64 off = 0, len = 4 * 4096;
+  EXPECT_EQ(vop_stddeallocate(ip, &off, &len, 0), Errno::kOk);
+  EXPECT_EQ(off, 8192);
+  EXPECT_EQ(len, 8192);
+  // Only holes remain: done, offset advanced to the end of the range.
+  EXPECT_EQ(vop_stddeallocate(ip, &off, &len, 0), Errno::kOk);
+  EXPECT_EQ(off, 4 * 4096);
+  EXPECT_EQ(len, 0);
+  // Past EOF: nothing, offset unchanged, length 0.
+  off = 1 << 20, len = 10;
+  EXPECT_EQ(vop_stddeallocate(ip, &off, &len, 0), Errno::kOk);
+  EXPECT_EQ(off, 1 << 20);
+  EXPECT_EQ(len, 0);
+  // A write error mid-region reports how far it got.
+  p.pwrite(fd, fill(4096, 1), 0);
+  static_cast<ShmSuperblock*>(ip.sb)->swap_out(ip, 0);
+  m.faults.arm("shmfs/page/enospc", FaultPlan::nth(1));
+  off = 0, len = 4096;
+  EXPECT_EQ(vop_stddeallocate(ip, &off, &len, 0), Errno::kENOSPC);
+  EXPECT_EQ(off, 0);
+  EXPECT_EQ(len, 4096);
+  // vn_deallocate validation.
+  off = -1, len = 1;
+  EXPECT_EQ(vn_deallocate(ip, &off, &len, 0, 0), Errno::kEINVAL);
+  off = 0, len = 1;
+  EXPECT_EQ(vn_deallocate(ip, &off, &len, 1, 0), Errno::kEINVAL);
+  Inode& root = *vfs.root();
+  off = 0, len = 1;
+  EXPECT_EQ(vn_deallocate(root, &off, &len, 0, 0), Errno::kENODEV);
+}
+
+TEST_F(SyscallTest, OpenErrnos) {
+  EXPECT_EQ(p.open("/nope", kO_RDONLY).error(), Errno::kENOENT);
+  EXPECT_EQ(p.open("/f/x", kO_RDONLY).error(), Errno::kENOTDIR);
+  EXPECT_EQ(p.open("/f", kO_RDWR | kO_CREAT | kO_EXCL).error(), Errno::kEEXIST);
+  EXPECT_EQ(p.open("/d", kO_RDWR).error(), Errno::kEISDIR);
+  EXPECT_EQ(p.open("/f", kO_RDONLY | kO_DIRECTORY).error(), Errno::kENOTDIR);
+  EXPECT_EQ(p.open(std::string("/") + std::string(256, 'a'), kO_RDONLY).error(),
+            Errno::kENAMETOOLONG);
+  EXPECT_EQ(p.open("/f", kO_ACCMODE).error(), Errno::kEINVAL);
+  Process user(vfs, Creds::user(1000, 1000));
+  EXPECT_EQ(user.open("/f", kO_RDWR).error(), Errno::kEACCES);  // 0644, owned by root.
+  EXPECT_TRUE(user.open("/f", kO_RDONLY).has_value());
+  EXPECT_EQ(user.open("/d/new", kO_RDWR | kO_CREAT).error(), Errno::kEACCES);
+  uint32_t flags = kFS_APPEND_FL;
+  ASSERT_EQ(p.ioctl(rw, kFS_IOC_SETFLAGS, &flags), Errno::kOk);
+  EXPECT_EQ(p.open("/f", kO_WRONLY).error(), Errno::kEPERM);
+  EXPECT_EQ(p.open("/f", kO_WRONLY | kO_APPEND | kO_TRUNC).error(), Errno::kEPERM);
+  EXPECT_TRUE(p.open("/f", kO_WRONLY | kO_APPEND).has_value());
+  flags = kFS_IMMUTABLE_FL;
+  ASSERT_EQ(p.ioctl(rw, kFS_IOC_SETFLAGS, &flags), Errno::kOk);
+  EXPECT_EQ(p.open("/f", kO_RDWR).error(), Errno::kEPERM);
+}
+
+TEST_F(SyscallTest, ReadWriteErrnosAndProgress) {
+  std::vector<std::byte> buf(8);
+  EXPECT_EQ(p.write(ro, fill(1, 1)).error(), Errno::kEBADF);
+  int wo = *p.open("/f", kO_WRONLY);
+  EXPECT_EQ(p.read(wo, buf).error(), Errno::kEBADF);
+  EXPECT_EQ(p.read(dir, buf).error(), Errno::kEISDIR);
+  EXPECT_EQ(p.pread(fifo, buf, 0).error(), Errno::kESPIPE);
+  EXPECT_EQ(p.pread(rw, buf, -5).error(), Errno::kEINVAL);
+  const IoVec v{buf.data(), buf.size()};
+  EXPECT_EQ(p.preadv2(rw, {&v, 1}, 0, 0x100).error(), Errno::kEOPNOTSUPP);
+  EXPECT_EQ(*p.pread(rw, buf, 0), 5u);  // Short read at EOF.
+  EXPECT_EQ(*p.pread(rw, buf, 100), 0u);
+  // readv/writev move the file position; RWF_APPEND writes at EOF.
+  std::vector<std::byte> a = fill(3, 'a'), b = fill(2, 'b');
+  const IoVec iov[] = {{a.data(), a.size()}, {b.data(), b.size()}};
+  EXPECT_EQ(*p.writev(rw, iov), 5u);
+  EXPECT_EQ(*p.lseek(rw, 0, kSEEK_CUR), 5);
+  EXPECT_EQ(*p.pwritev2(rw, iov, 0, kRWF_APPEND), 5u);
+  EXPECT_EQ(p.fstat(rw)->size, 10u);
+  // A signal mid-transfer returns the progress; before any, EINTR.
+  std::vector<std::byte> big(3 << 20);
+  m.faults.arm("sched/signal/eintr", FaultPlan::nth(2));
+  EXPECT_EQ(*p.pwrite(rw, big, 0), 1u << 20);
+  m.faults.disarm_all();
+  m.faults.arm("sched/signal/eintr", FaultPlan::nth(1));
+  EXPECT_EQ(p.pwrite(rw, big, 0).error(), Errno::kEINTR);
+}
+
+TEST_F(SyscallTest, LseekAndFtruncateOrder) {
+  EXPECT_EQ(p.lseek(fifo, 0, kSEEK_SET).error(), Errno::kESPIPE);
+  EXPECT_EQ(p.lseek(rw, -1, kSEEK_SET).error(), Errno::kEINVAL);
+  EXPECT_EQ(p.lseek(rw, 0, 9).error(), Errno::kEINVAL);
+  EXPECT_EQ(*p.lseek(rw, 2, kSEEK_END), 7);
+  EXPECT_EQ(p.lseek(rw, 5, kSEEK_DATA).error(), Errno::kENXIO);
+  EXPECT_EQ(p.ftruncate(99, -1), Errno::kEINVAL);  // length < 0 before EBADF.
+  EXPECT_EQ(p.ftruncate(99, 0), Errno::kEBADF);
+  EXPECT_EQ(p.ftruncate(ro, 0), Errno::kEINVAL);   // Not writable: EINVAL.
+  EXPECT_EQ(p.ftruncate(fifo, 0), Errno::kEINVAL);
+  EXPECT_EQ(p.ftruncate(rw, 3), Errno::kOk);
+  EXPECT_EQ(p.fstat(rw)->size, 3u);
+  EXPECT_EQ(p.fsync(fifo), Errno::kEINVAL);
+  EXPECT_EQ(p.fsync(rw), Errno::kOk);
+  EXPECT_EQ(p.fdatasync(99), Errno::kEBADF);
+}
+
+TEST_F(SyscallTest, Ioctls) {
+  uint32_t flags = 0;
+  EXPECT_EQ(p.ioctl(rw, kFS_IOC_GETFLAGS, &flags), Errno::kOk);
+  EXPECT_EQ(flags, 0u);
+  flags = 0x80000000;
+  EXPECT_EQ(p.ioctl(rw, kFS_IOC_SETFLAGS, &flags), Errno::kEOPNOTSUPP);
+  Process user(vfs, Creds::user(0, 0, {Cap::kFowner}));
+  int ufd = *user.open("/f", kO_RDONLY);
+  flags = kFS_IMMUTABLE_FL;
+  EXPECT_EQ(user.ioctl(ufd, kFS_IOC_SETFLAGS, &flags), Errno::kEPERM);  // No CAP_LINUX_IMMUTABLE.
+  FsXattr x;
+  x.fsx_xflags = kFS_XFLAG_DAX;
+  EXPECT_EQ(p.ioctl(rw, kFS_IOC_FSSETXATTR, &x), Errno::kEOPNOTSUPP);  // Mounted dax=never.
+  EXPECT_EQ(p.ioctl(rw, kFS_IOC_FIEMAP, nullptr), Errno::kEOPNOTSUPP);  // tmpfs: no FIEMAP.
+  EXPECT_EQ(p.ioctl(rw, 0x1234, nullptr), Errno::kENOTTY);
+  EXPECT_EQ(p.ioctl(99, kFS_IOC_GETFLAGS, &flags), Errno::kEBADF);
+  int src = rw;
+  int dst = *p.open("/c", kO_RDWR | kO_CREAT);
+  EXPECT_EQ(p.ioctl(dst, kFICLONE, &src), Errno::kEOPNOTSUPP);  // No reflink on shmfs.
+  EXPECT_EQ(p.ioctl(ro, kFICLONE, &src), Errno::kEBADF);        // Destination read-only.
+  EXPECT_EQ(p.ioctl(dst, kFICLONE, &fifo), Errno::kEINVAL);
+}
+
+TEST_F(SyscallTest, CopyFileRange) {
+  int dst = *p.open("/c", kO_RDWR | kO_CREAT);
+  off_t64 in = 1, out = 0;
+  EXPECT_EQ(*p.copy_file_range(rw, &in, dst, &out, 100, 0), 4u);
+  EXPECT_EQ(in, 5);
+  EXPECT_EQ(out, 4);
+  EXPECT_EQ(p.copy_file_range(rw, nullptr, dst, nullptr, 1, 1).error(), Errno::kEINVAL);
+  EXPECT_EQ(p.copy_file_range(rw, nullptr, ro, nullptr, 1, 0).error(), Errno::kEBADF);
+  EXPECT_EQ(p.copy_file_range(dir, nullptr, dst, nullptr, 1, 0).error(), Errno::kEISDIR);
+  in = 0, out = 2;
+  EXPECT_EQ(p.copy_file_range(rw, &in, rw, &out, 4, 0).error(), Errno::kEINVAL);  // Overlap.
+}
+
+TEST_F(SyscallTest, Namespace) {
+  EXPECT_EQ(p.mkdir("/d"), Errno::kEEXIST);
+  EXPECT_EQ(p.mkdir("/x/y"), Errno::kENOENT);
+  EXPECT_EQ(p.mkdir("/f/y"), Errno::kENOTDIR);
+  ASSERT_EQ(p.mkdir("/d/e"), Errno::kOk);
+  EXPECT_EQ(p.stat("/d")->nlink, 3u);
+  EXPECT_EQ(p.rmdir("/d"), Errno::kENOTEMPTY);
+  EXPECT_EQ(p.unlink("/d"), Errno::kEISDIR);
+  EXPECT_EQ(p.rmdir("/f"), Errno::kENOTDIR);
+  EXPECT_EQ(p.rename("/d", "/d/e/z"), Errno::kEINVAL);
+  EXPECT_EQ(p.rename("/f", "/d"), Errno::kEISDIR);
+  EXPECT_EQ(p.rename("/d", "/f"), Errno::kENOTDIR);
+  ASSERT_EQ(p.rename("/f", "/d/e/g"), Errno::kOk);
+  EXPECT_EQ(p.stat("/f").error(), Errno::kENOENT);
+  EXPECT_EQ(p.stat("/d/e/../e/./g")->size, 5u);
+  // An open file outlives its name.
+  ASSERT_EQ(p.unlink("/d/e/g"), Errno::kOk);
+  EXPECT_EQ(p.fstat(rw)->nlink, 0u);
+  std::vector<std::byte> buf(5);
+  EXPECT_EQ(*p.pread(rw, buf, 0), 5u);
+  ASSERT_EQ(p.rmdir("/d/e"), Errno::kOk);
+  EXPECT_EQ(p.stat("/d")->nlink, 2u);
+  // A second mount: crossing it, EBUSY, EXDEV.
+  ASSERT_EQ(vfs.mount("shmfs", nullptr, "", "/d", Creds::root()), Errno::kOk);
+  int under = *p.open("/d/under", kO_RDWR | kO_CREAT);
+  ASSERT_EQ(vfs.mount("shmfs", nullptr, "", "/d", Creds::root()), Errno::kOk);  // Stacks.
+  EXPECT_EQ(p.stat("/d/under").error(), Errno::kENOENT);  // Hidden by the top mount.
+  EXPECT_EQ(p.fstat(under)->size, 0u);                    // Still open.
+  EXPECT_EQ(vfs.mount("nofs", nullptr, "", "/d", Creds::root()), Errno::kENODEV);
+  EXPECT_EQ(vfs.mount("shmfs", nullptr, "", "/d", Creds::user(1, 1)), Errno::kEPERM);
+  EXPECT_EQ(vfs.mount("shmfs", nullptr, "bs=3", "/fifo", Creds::root()), Errno::kENOTDIR);
+  int h = *p.open("/d/h", kO_RDWR | kO_CREAT);
+  EXPECT_EQ(p.stat("/d/../d/h")->ino, p.fstat(h)->ino);
+  EXPECT_EQ(p.rename("/d/h", "/h"), Errno::kEXDEV);
+  EXPECT_EQ(p.rmdir("/d"), Errno::kEBUSY);
+}
+
+TEST_F(SyscallTest, ReadOnlyMount) {
+  ASSERT_EQ(vfs.mount("shmfs", nullptr, "ro", "/d", Creds::root()), Errno::kOk);
+  EXPECT_EQ(p.open("/d/x", kO_RDWR | kO_CREAT).error(), Errno::kEROFS);
+  EXPECT_EQ(p.mkdir("/d/y"), Errno::kEROFS);
+  EXPECT_EQ(vfs.mount("shmfs", nullptr, "size=zz", "/fifo", Creds::root()), Errno::kENOTDIR);
+}
+
+TEST_F(SyscallTest, SyscallsAreTraced) {
+  const uint64_t before = m.trace.size();
+  p.fallocate(ro, 0, 0, 10);
+  ASSERT_EQ(m.trace.size(), before + 1);
+  EXPECT_NE(m.trace.records().back().find(R"("call":"fallocate")"), std::string::npos);
+  EXPECT_NE(m.trace.records().back().find(R"("err":"EBADF")"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vfssim
