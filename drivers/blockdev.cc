@@ -68,9 +68,13 @@ SimBlockDevice::~SimBlockDevice() {
   if (config_.thin_pool) config_.thin_pool->give(provisioned_.size());
 }
 
-Errno SimBlockDevice::check_range(uint64_t sector, uint64_t nr_sects) const {
+bool SimBlockDevice::misaligned(uint64_t sector, uint64_t nr_sects) const {
   const uint64_t bs_mask = (config_.logical_block_size >> kSectorShift) - 1;
-  if ((sector | nr_sects) & bs_mask) return Errno::kEINVAL;
+  return ((sector | nr_sects) & bs_mask) != 0;
+}
+
+Errno SimBlockDevice::check_range(uint64_t sector, uint64_t nr_sects) const {
+  if (misaligned(sector, nr_sects)) return Errno::kEINVAL;
   // Linux's bio_check_eod: "attempt to access beyond end of device" is EIO.
   if (sector > nr_sectors() || nr_sects > nr_sectors() - sector) return Errno::kEIO;
   return Errno::kOk;
@@ -152,8 +156,7 @@ Errno SimBlockDevice::flush() {
 
 Errno SimBlockDevice::write_zeroes(uint64_t sector, uint64_t nr_sects, uint32_t flags) {
   const BlockRequest req{ReqOp::kWriteZeroes, sector, nr_sects, flags & kReqNoUnmap};
-  const uint64_t bs_mask = (config_.logical_block_size >> kSectorShift) - 1;
-  if ((sector | nr_sects) & bs_mask) return Errno::kEINVAL;
+  if (misaligned(sector, nr_sects)) return Errno::kEINVAL;
   if (!config_.supports_write_zeroes) return Errno::kEOPNOTSUPP;
   if (Errno e = check_range(sector, nr_sects); e != Errno::kOk) return e;
   ++stats_.write_zeroes;
@@ -179,8 +182,7 @@ Errno SimBlockDevice::write_zeroes(uint64_t sector, uint64_t nr_sects, uint32_t 
 
 Errno SimBlockDevice::discard(uint64_t sector, uint64_t nr_sects) {
   const BlockRequest req{ReqOp::kDiscard, sector, nr_sects, 0};
-  const uint64_t bs_mask = (config_.logical_block_size >> kSectorShift) - 1;
-  if ((sector | nr_sects) & bs_mask) return Errno::kEINVAL;
+  if (misaligned(sector, nr_sects)) return Errno::kEINVAL;
   if (!config_.supports_discard) return Errno::kEOPNOTSUPP;
   if (Errno e = check_range(sector, nr_sects); e != Errno::kOk) return e;
   ++stats_.discards;

@@ -228,6 +228,8 @@ class SimBlockDevice : public BlockDevice {
     bool durable;                 // FUA: already on the media.
   };
 
+  // misaligned: the range is not in whole logical blocks.
+  bool misaligned(uint64_t sector, uint64_t nr_sects) const;
   // check_range validates alignment (EINVAL) and bounds (EIO).
   Errno check_range(uint64_t sector, uint64_t nr_sects) const;
   // submit runs the fault point and the hook for a request.
