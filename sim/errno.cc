@@ -9,7 +9,7 @@
 namespace vfssim {
 namespace {
 
-constexpr std::array<std::pair<Errno, std::string_view>, 41> kNames = {{
+constexpr std::array<std::pair<Errno, std::string_view>, 42> kNames = {{
     {Errno::kOk, "OK"},
     {Errno::kEPERM, "EPERM"},
     {Errno::kENOENT, "ENOENT"},
@@ -49,6 +49,7 @@ constexpr std::array<std::pair<Errno, std::string_view>, 41> kNames = {{
     {Errno::kEOPNOTSUPP, "EOPNOTSUPP"},
     {Errno::kECANCELED, "ECANCELED"},
     {Errno::kEHWPOISON, "EHWPOISON"},
+    {Errno::kEBADE, "EBADE"},
     {Errno::kERESTARTSYS, "ERESTARTSYS"},
     {Errno::kEAGAIN, "EWOULDBLOCK"},  // Alias, parsed but never printed.
 }};

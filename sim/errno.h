@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <ostream>
 #include <string_view>
 
 namespace vfssim {
@@ -63,6 +64,7 @@ enum class Errno : int {
   kENOSYS = 38,
   kENOTEMPTY = 39,
   kELOOP = 40,
+  kEBADE = 52,  // Dedupe: the ranges differ (kernel-internal).
   kENODATA = 61,
   kEOVERFLOW = 75,
   kEOPNOTSUPP = 95,
@@ -78,6 +80,9 @@ enum class Errno : int {
 // errno_name returns the kernel's name for `e` ("EINVAL"), or "E?<n>" for a
 // value this table does not know.
 std::string_view errno_name(Errno e);
+
+// Errno prints as its name, so test failures read "EISDIR", not bytes.
+inline std::ostream& operator<<(std::ostream& os, Errno e) { return os << errno_name(e); }
 
 // errno_from_name parses "EINVAL" (or "kEINVAL"); kOk for "0"/"OK". Returns
 // false for an unknown name.

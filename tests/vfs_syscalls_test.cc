@@ -3,22 +3,20 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "fs/shmfs/shmfs.h"
+#include "fs/shmfs/testing.h"
 #include "vfs/process.h"
 
 namespace vfssim {
 namespace {
 
-std::vector<std::byte> fill(size_t n, uint8_t v) { return std::vector<std::byte>(n, std::byte{v}); }
-
-class SyscallTest : public ::testing::Test {
+class SyscallTest : public ShmfsFixture {
  protected:
   void SetUp() override {
-    register_shmfs(vfs);
-    ASSERT_EQ(vfs.mount("shmfs", nullptr, "", "/", Creds::root()), Errno::kOk);
+    ShmfsFixture::SetUp();
     ASSERT_EQ(p.mkdir("/d"), Errno::kOk);
     ASSERT_EQ(p.mkfifo("/fifo"), Errno::kOk);
     rw = *p.open("/f", kO_RDWR | kO_CREAT);
@@ -28,9 +26,6 @@ class SyscallTest : public ::testing::Test {
     dir = *p.open("/d", kO_RDONLY);
   }
 
-  Machine m{1};
-  Vfs vfs{m};
-  Process p{vfs, Creds::root()};
   int rw = -1, ro = -1, fifo = -1, dir = -1;
 };
 
@@ -324,6 +319,130 @@ TEST_F(SyscallTest, Ioctls) {
   EXPECT_EQ(p.ioctl(dst, kFICLONE, &src), Errno::kEOPNOTSUPP);  // No reflink on shmfs.
   EXPECT_EQ(p.ioctl(ro, kFICLONE, &src), Errno::kEBADF);        // Destination read-only.
   EXPECT_EQ(p.ioctl(dst, kFICLONE, &fifo), Errno::kEINVAL);
+}
+
+// FIDEDUPERANGE on tmpfs-like shmfs, each row checked on the host (Linux
+// 6.18, tmpfs): argument size, reserved fields and the source type come
+// before "no remap op" (EOPNOTSUPP), which comes before the range checks.
+TEST_F(SyscallTest, DedupeRangeOrderMatchesLinux) {
+  struct Arg {
+    FileDedupeRange r{0, 4096, 1, 0, 0};
+    FileDedupeRangeInfo info[1] = {};
+  } a;
+  a.info[0].dest_fd = rw;
+  EXPECT_EQ(p.ioctl(rw, kFIDEDUPERANGE, &a), Errno::kEOPNOTSUPP);
+  a.r.src_offset = kOffMax;  // Past EOF, and overflowing: still EOPNOTSUPP.
+  EXPECT_EQ(p.ioctl(rw, kFIDEDUPERANGE, &a), Errno::kEOPNOTSUPP);
+  a.r.reserved1 = 1;
+  EXPECT_EQ(p.ioctl(rw, kFIDEDUPERANGE, &a), Errno::kEINVAL);
+  a.r.reserved1 = 0;
+  EXPECT_EQ(p.ioctl(dir, kFIDEDUPERANGE, &a), Errno::kEISDIR);
+  EXPECT_EQ(p.ioctl(fifo, kFIDEDUPERANGE, &a), Errno::kEINVAL);
+  std::vector<std::byte> big(65536);
+  reinterpret_cast<FileDedupeRange*>(big.data())->dest_count = 1000;  // Over a page.
+  EXPECT_EQ(p.ioctl(rw, kFIDEDUPERANGE, big.data()), Errno::kENOMEM);
+}
+
+// A filesystem with a remap op: dedupe compares the ranges and reports each
+// destination's outcome in its own status; the ioctl itself succeeds.
+class CompareRemapOps : public ShmVnodeOps {
+ public:
+  bool can_remap() const override { return true; }
+  Result<uint64_t> remap_range(Inode& src, off_t64 src_off, Inode& dst, off_t64 dst_off,
+                               uint64_t len, bool dedupe) override {
+    if (!dedupe) return Fail(Errno::kEOPNOTSUPP);
+    std::vector<std::byte> a(len), b(len);
+    if (read(src, src_off, a, 0).done != len || read(dst, dst_off, b, 0).done != len) {
+      return Fail(Errno::kEINVAL);
+    }
+    if (a != b) return Fail(Errno::kEBADE);
+    return len;  // Equal bytes in memory: sharing them changes nothing visible.
+  }
+};
+
+TEST(DedupeRange, PerDestinationStatus) {
+  static CompareRemapOps ops;
+  Machine m(1);
+  Vfs vfs(m);
+  vfs.register_fs("cmpfs", [](Machine& mm, BlockDevice*, const MountOptions& o)
+                               -> Result<std::unique_ptr<Superblock>> {
+    auto sb = std::make_unique<ShmSuperblock>(mm, o, UINT64_MAX, 0.0, ops);
+    sb->root = sb->alloc_inode(VType::kDir, 0755, Creds::root());
+    sb->root->nlink = 2;
+    return std::unique_ptr<Superblock>(std::move(sb));
+  });
+  ASSERT_EQ(vfs.mount("cmpfs", nullptr, "", "/", Creds::root()), Errno::kOk);
+  Process p(vfs, Creds::root());
+  int src = *p.open("/src", kO_RDWR | kO_CREAT);
+  int same = *p.open("/same", kO_RDWR | kO_CREAT);
+  int differs = *p.open("/differs", kO_RDWR | kO_CREAT);
+  ASSERT_EQ(p.mkdir("/d"), Errno::kOk);
+  int dir = *p.open("/d", kO_RDONLY);
+  ASSERT_EQ(*p.pwrite(src, fill(8192, 7), 0), 8192u);
+  ASSERT_EQ(*p.pwrite(same, fill(8192, 7), 0), 8192u);
+  ASSERT_EQ(*p.pwrite(differs, fill(8192, 8), 0), 8192u);
+  struct Arg {
+    FileDedupeRange r{0, 4096, 5, 0, 0};
+    FileDedupeRangeInfo info[5] = {};
+  } a;
+  a.info[0].dest_fd = same;
+  a.info[1].dest_fd = differs;
+  a.info[2].dest_fd = 99;
+  a.info[3].dest_fd = dir;
+  a.info[4].dest_fd = same;
+  a.info[4].reserved = 1;
+  a.info[2].bytes_deduped = 123;  // Reset by the kernel before the loop.
+  ASSERT_EQ(p.ioctl(src, kFIDEDUPERANGE, &a), Errno::kOk);
+  EXPECT_EQ(a.info[0].status, kFILE_DEDUPE_RANGE_SAME);
+  EXPECT_EQ(a.info[0].bytes_deduped, 4096u);
+  EXPECT_EQ(a.info[1].status, kFILE_DEDUPE_RANGE_DIFFERS);
+  EXPECT_EQ(a.info[1].bytes_deduped, 0u);
+  EXPECT_EQ(a.info[2].status, -9);   // -EBADF
+  EXPECT_EQ(a.info[2].bytes_deduped, 0u);
+  EXPECT_EQ(a.info[3].status, -21);  // -EISDIR
+  EXPECT_EQ(a.info[4].status, -22);  // -EINVAL
+  a.r.src_offset = 8000;  // Source range past EOF: the whole call fails.
+  EXPECT_EQ(p.ioctl(src, kFIDEDUPERANGE, &a), Errno::kEINVAL);
+  // allow_file_dedupe: a read-only open by someone who may not write is EPERM.
+  Process user(vfs, Creds::user(1000, 1000));
+  int usrc = *user.open("/src", kO_RDONLY);
+  int udst = *user.open("/same", kO_RDONLY);
+  a.r = {0, 4096, 1, 0, 0};
+  a.info[0] = {udst, 0, 0, 0, 0};
+  ASSERT_EQ(user.ioctl(usrc, kFIDEDUPERANGE, &a), Errno::kOk);
+  EXPECT_EQ(a.info[0].status, -1);  // -EPERM
+}
+
+// A filesystem whose s_maxbytes is below OFF_MAX (ext4 with 4 KiB blocks:
+// 16 TiB - 4 KiB): fallocate past it is EFBIG, after every fd and mode check.
+TEST_F(SyscallTest, FallocateBeyondSmallerMaxbytesIsEfbig) {
+  sb->maxbytes = (off_t64{1} << 44) - 4096;
+  EXPECT_EQ(p.fallocate(rw, 0, sb->maxbytes - 4096, 4096), Errno::kOk);
+  EXPECT_EQ(p.fallocate(rw, 0, sb->maxbytes - 4096, 4097), Errno::kEFBIG);
+  EXPECT_EQ(p.fallocate(rw, kFALLOC_FL_KEEP_SIZE, sb->maxbytes, 1), Errno::kEFBIG);
+  EXPECT_EQ(p.fallocate(ro, 0, sb->maxbytes, 1), Errno::kEBADF);  // EBADF first.
+  EXPECT_EQ(p.fallocate(fifo, 0, sb->maxbytes, 1), Errno::kESPIPE);
+}
+
+// check_sticky: in a 01777 directory only the file's owner, the
+// directory's owner or CAP_FOWNER may unlink or rename an entry away.
+TEST_F(SyscallTest, StickyDirectoryRestrictsDeletion) {
+  ASSERT_EQ(p.mkdir("/tmp", 01777), Errno::kOk);
+  Process alice(vfs, Creds::user(1000, 1000));
+  Process bob(vfs, Creds::user(1001, 1001));
+  ASSERT_EQ(alice.close(*alice.open("/tmp/a", kO_RDWR | kO_CREAT)), Errno::kOk);
+  ASSERT_EQ(bob.close(*bob.open("/tmp/b", kO_RDWR | kO_CREAT)), Errno::kOk);
+  EXPECT_EQ(bob.unlink("/tmp/a"), Errno::kEPERM);
+  EXPECT_EQ(bob.rename("/tmp/a", "/tmp/c"), Errno::kEPERM);
+  EXPECT_EQ(bob.rename("/tmp/b", "/tmp/a"), Errno::kEPERM);  // Would replace alice's file.
+  EXPECT_EQ(alice.rename("/tmp/a", "/tmp/c"), Errno::kOk);
+  Process fowner(vfs, Creds::user(1002, 1002, {Cap::kFowner}));
+  EXPECT_EQ(fowner.unlink("/tmp/c"), Errno::kOk);
+  EXPECT_EQ(p.unlink("/tmp/b"), Errno::kOk);  // Root has CAP_FOWNER.
+  // Without the sticky bit, write permission on the directory is enough.
+  ASSERT_EQ(p.mkdir("/pub", 0777), Errno::kOk);
+  ASSERT_EQ(alice.close(*alice.open("/pub/a", kO_RDWR | kO_CREAT)), Errno::kOk);
+  EXPECT_EQ(bob.unlink("/pub/a"), Errno::kOk);
 }
 
 TEST_F(SyscallTest, CopyFileRange) {

@@ -380,6 +380,78 @@ Errno Process::fspacectl(int fd, int cmd, const SpacectlRange* rqsr, int flags,
   return e;
 }
 
+// ioctl_file_dedupe_range -> vfs_dedupe_file_range (Linux 6.18), checked on
+// the host: the argument is at most a page; reserved fields are EINVAL; the
+// source must be a regular file; a filesystem without a remap op says
+// EOPNOTSUPP before the range is looked at. Each destination then gets its
+// own status; the call itself succeeds.
+Errno Process::dedupe_range(File& src, FileDedupeRange* same) {
+  constexpr size_t kPageSize = 4096;
+  if (sizeof(FileDedupeRange) + same->dest_count * sizeof(FileDedupeRangeInfo) > kPageSize) {
+    return Errno::kENOMEM;
+  }
+  std::span<FileDedupeRangeInfo> info(reinterpret_cast<FileDedupeRangeInfo*>(same + 1),
+                                      same->dest_count);
+  Inode& sip = *src.inode;
+  if (same->reserved1 != 0 || same->reserved2 != 0) return Errno::kEINVAL;
+  if (sip.is_dir()) return Errno::kEISDIR;
+  if (!sip.is_reg()) return Errno::kEINVAL;
+  if (!sip.ops().can_remap()) return Errno::kEOPNOTSUPP;
+  const off_t64 off = static_cast<off_t64>(same->src_offset);
+  if (off < 0 || same->src_length > static_cast<uint64_t>(kOffMax - off)) return Errno::kEINVAL;
+  if (!src.read) return Errno::kEBADF;
+  if (same->src_offset + same->src_length > sip.size) return Errno::kEINVAL;
+  // "Arbitrary 1G limit on a single dedupe request."
+  const uint64_t len = std::min<uint64_t>(same->src_length, uint64_t{1} << 30);
+  for (FileDedupeRangeInfo& d : info) {
+    d.bytes_deduped = 0;
+    d.status = kFILE_DEDUPE_RANGE_SAME;
+  }
+  for (FileDedupeRangeInfo& d : info) {
+    Result<std::shared_ptr<File>> dst = get(static_cast<int>(d.dest_fd));
+    if (!dst) {
+      d.status = -static_cast<int32_t>(Errno::kEBADF);
+      continue;
+    }
+    if (d.reserved != 0) {
+      d.status = -static_cast<int32_t>(Errno::kEINVAL);
+      continue;
+    }
+    File& dfp = **dst;
+    Inode& dip = *dfp.inode;
+    // vfs_dedupe_file_range_one, in its order.
+    const Errno e = [&] {
+      if (is_ro(dip)) return Errno::kEROFS;
+      const off_t64 doff = static_cast<off_t64>(d.dest_offset);
+      if (doff < 0 || len > static_cast<uint64_t>(kOffMax - doff)) return Errno::kEINVAL;
+      // allow_file_dedupe: CAP_SYS_ADMIN, a writable open, the owner, or
+      // write permission.
+      const bool allowed = creds_.capable(Cap::kSysAdmin) || dfp.write || creds_.uid == dip.uid ||
+                           permission(dip, kMayWrite) == Errno::kOk;
+      if (!allowed) return Errno::kEPERM;
+      if (dip.sb != sip.sb) return Errno::kEXDEV;
+      if (dip.is_dir()) return Errno::kEISDIR;
+      if (!dip.ops().can_remap()) return Errno::kEINVAL;
+      return Errno::kOk;
+    }();
+    if (e != Errno::kOk) {
+      d.status = -static_cast<int32_t>(e);
+      continue;
+    }
+    if (len == 0) continue;
+    Result<uint64_t> done =
+        dip.ops().remap_range(sip, off, dip, static_cast<off_t64>(d.dest_offset), len, true);
+    if (!done && done.error() == Errno::kEBADE) {
+      d.status = kFILE_DEDUPE_RANGE_DIFFERS;
+    } else if (!done) {
+      d.status = -static_cast<int32_t>(done.error());
+    } else {
+      d.bytes_deduped = *done;
+    }
+  }
+  return Errno::kOk;
+}
+
 Errno Process::ioctl(int fd, unsigned long cmd, void* arg) {
   Errno e = [&]() -> Errno {
     Result<std::shared_ptr<File>> got = get(fd);
@@ -470,6 +542,8 @@ Errno Process::ioctl(int fd, unsigned long cmd, void* arg) {
                                                       static_cast<off_t64>(r.dest_offset), len, false);
         return done ? Errno::kOk : done.error();
       }
+      case kFIDEDUPERANGE:
+        return dedupe_range(fp, static_cast<FileDedupeRange*>(arg));
       default:
         return fp.ops->fo_ioctl(fp, cmd, arg);
     }
@@ -576,6 +650,17 @@ Errno Process::mkfifo(std::string_view path, uint32_t mode) {
   return e;
 }
 
+Errno Process::may_delete(const Inode& dir, const Inode& victim) const {
+  // check_sticky: in a sticky directory (S_ISVTX, /tmp's 01777) only the
+  // file's owner, the directory's owner or CAP_FOWNER may remove an entry.
+  const bool sticky_denied = (dir.mode & kS_ISVTX) && creds_.uid != victim.uid &&
+                             creds_.uid != dir.uid && !creds_.capable(Cap::kFowner);
+  if (sticky_denied || (victim.flags & (kInodeImmutable | kInodeAppend | kInodeSwapfile))) {
+    return Errno::kEPERM;
+  }
+  return Errno::kOk;
+}
+
 Errno Process::unlink_common(std::string_view path, bool dir_op) {
   Result<std::pair<InodeRef, std::string>> parent = vfs_.resolve_parent(path, cwd_);
   if (!parent) return parent.error();
@@ -587,7 +672,7 @@ Errno Process::unlink_common(std::string_view path, bool dir_op) {
   if ((*victim)->mounted != nullptr) return Errno::kEBUSY;
   if (is_ro(*dir)) return Errno::kEROFS;
   if (Errno err = permission(*dir, kMayWrite | kMayExec); err != Errno::kOk) return err;
-  if ((*victim)->flags & (kInodeImmutable | kInodeAppend)) return Errno::kEPERM;
+  if (Errno err = may_delete(*dir, **victim); err != Errno::kOk) return err;
   return dir_op ? dir->ops().rmdir(*dir, name) : dir->ops().remove(*dir, name);
 }
 
@@ -619,6 +704,11 @@ Errno Process::rename(std::string_view from, std::string_view to) {
     if (is_ro(*fdir)) return Errno::kEROFS;
     for (const InodeRef& d : {fdir, tdir}) {
       if (Errno err = permission(*d, kMayWrite | kMayExec); err != Errno::kOk) return err;
+    }
+    // vfs_rename: may_delete on the source, and on a target it replaces.
+    if (Errno err = may_delete(*fdir, **moving); err != Errno::kOk) return err;
+    if (Result<InodeRef> target = tdir->ops().lookup(*tdir, tname); target) {
+      if (Errno err = may_delete(*tdir, **target); err != Errno::kOk) return err;
     }
     return fdir->ops().rename(*fdir, fname, *tdir, tname);
   }();

@@ -117,11 +117,14 @@ class Process {
   // ioctl(2). The VFS handles FS_IOC_GETFLAGS/SETFLAGS and
   // FS_IOC_FSGETXATTR/FSSETXATTR (arg: uint32_t* / FsXattr*), and the clone
   // family (FICLONE: arg is the source fd as int*; FICLONERANGE:
-  // FileCloneRange*) up to the filesystem's remap op; everything else goes to
+  // FileCloneRange*) up to the filesystem's remap op, and FIDEDUPERANGE
+  // (FileDedupeRange* followed by its FileDedupeRangeInfo records, each of
+  // which gets a status: SAME, DIFFERS or -errno); everything else goes to
   // the filesystem (FIEMAP). Errors: EBADF; ENOTTY unknown; EPERM changing
   // immutable/append without CAP_LINUX_IMMUTABLE, or flags of a file one does
   // not own without CAP_FOWNER; EOPNOTSUPP unsupported flag bits or no
-  // reflink; EXDEV clone across mounts; EINVAL clone of a non-regular file
+  // reflink; ENOMEM a dedupe argument over a page; EINVAL dedupe reserved
+  // fields, or a source range past EOF; EXDEV clone across mounts; EINVAL clone of a non-regular file
   // or an overlapping same-file range; EBADF clone source not readable or
   // destination not writable.
   Errno ioctl(int fd, unsigned long cmd, void* arg);
@@ -142,7 +145,9 @@ class Process {
   // EEXIST; EISDIR unlink of a directory; ENOTDIR; ENOTEMPTY; EXDEV rename
   // across mounts; EINVAL rename of a directory under itself; EBUSY a mount
   // point; EROFS on a read-only mount; EACCES no write permission on the
-  // directory.
+  // directory; EPERM removing (or renaming away, or replacing) an entry of a
+  // sticky directory that neither the file nor the directory is owned by the
+  // caller (without CAP_FOWNER), or an immutable/append-only entry.
   Errno mkdir(std::string_view path, uint32_t mode = 0755);
   Errno rmdir(std::string_view path);
   Errno unlink(std::string_view path);
@@ -178,6 +183,11 @@ class Process {
                       std::string_view name);
   Errno permission(const Inode& ip, int may) const;  // may: 4 r, 2 w, 1 x.
   Errno unlink_common(std::string_view path, bool dir);
+  // may_delete: Linux's may_delete checks after the directory permission:
+  // EPERM a sticky directory the caller owns neither it nor the victim in
+  // (without CAP_FOWNER), or an append-only/immutable/swapfile victim.
+  Errno may_delete(const Inode& dir, const Inode& victim) const;
+  Errno dedupe_range(File& src, FileDedupeRange* same);
   void trace(std::string_view name, Trace::Fields args, Errno err, int64_t ret = 0);
 
   Vfs& vfs_;

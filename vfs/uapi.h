@@ -76,6 +76,9 @@ struct SpacectlRange {
 static_assert(sizeof(SpacectlRange) == 16 && alignof(SpacectlRange) == 8,
               "spacectl_range must have one layout on every ABI (compat32)");
 
+// Mode bits beyond rwx (include/uapi/linux/stat.h).
+inline constexpr uint32_t kS_ISVTX = 01000;  // Sticky: restricted deletion.
+
 // ioctl numbers (Linux x86-64).
 inline constexpr unsigned long kFS_IOC_GETFLAGS = 0x80086601;
 inline constexpr unsigned long kFS_IOC_SETFLAGS = 0x40086602;
@@ -112,6 +115,27 @@ struct FileCloneRange {
   uint64_t src_length;
   uint64_t dest_offset;
 };
+
+// struct file_dedupe_range (FIDEDUPERANGE): this header, followed in memory
+// by dest_count FileDedupeRangeInfo records, as in the uapi.
+struct FileDedupeRange {
+  uint64_t src_offset;
+  uint64_t src_length;
+  uint16_t dest_count;
+  uint16_t reserved1;
+  uint32_t reserved2;
+};
+// struct file_dedupe_range_info: one destination and its outcome.
+struct FileDedupeRangeInfo {
+  int64_t dest_fd;
+  uint64_t dest_offset;
+  uint64_t bytes_deduped;
+  int32_t status;  // kFILE_DEDUPE_RANGE_SAME/DIFFERS, or -errno.
+  uint32_t reserved;
+};
+static_assert(sizeof(FileDedupeRange) == 24 && sizeof(FileDedupeRangeInfo) == 32);
+inline constexpr int32_t kFILE_DEDUPE_RANGE_SAME = 0;
+inline constexpr int32_t kFILE_DEDUPE_RANGE_DIFFERS = 1;
 
 // memfd/shm seals (F_ADD_SEALS).
 inline constexpr uint32_t kF_SEAL_SEAL = 0x0001;

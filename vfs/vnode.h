@@ -176,8 +176,14 @@ class VnodeOps {
   // remap_range shares (clone) or dedupes src's range into dst
   // (->remap_file_range). Returns bytes remapped.
   // Errors: EOPNOTSUPP no reflink support; EINVAL misaligned.
+  // With dedupe, the ranges are compared first and EBADE means they differ.
   virtual Result<uint64_t> remap_range(Inode& src, off_t64 src_off, Inode& dst,
                                        off_t64 dst_off, uint64_t len, bool dedupe) = 0;
+
+  // can_remap: the filesystem has a remap op at all (Linux's
+  // "f_op->remap_file_range != NULL"), which the VFS checks before it
+  // validates a dedupe range.
+  virtual bool can_remap() const = 0;
 };
 
 // VopDefaults holds the generic fallbacks, each named after the kernel
@@ -207,6 +213,7 @@ class VopDefaults : public VnodeOps {
   Result<uint64_t> remap_range(Inode&, off_t64, Inode&, off_t64, uint64_t, bool) override {
     return Fail(Errno::kEOPNOTSUPP);
   }
+  bool can_remap() const override { return false; }
 };
 
 // vop_stddeallocate zeroes the data regions of [*off, *off+*len) through

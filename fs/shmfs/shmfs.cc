@@ -12,11 +12,6 @@ namespace {
 ShmSuperblock& shm_sb(const Inode& ip) { return static_cast<ShmSuperblock&>(*ip.sb); }
 ShmInodeData& shm_data(const Inode& ip) { return static_cast<ShmInodeData&>(*ip.data); }
 
-ShmVnodeOps& shm_vnode_ops() {
-  static ShmVnodeOps ops;
-  return ops;
-}
-
 // shm_partial_page_invalidate zeroes [base, end) of page `index`.
 Errno partial_page_invalidate(Inode& ip, uint64_t index, uint64_t base, uint64_t end) {
   ShmSuperblock& sb = shm_sb(ip);
@@ -48,9 +43,14 @@ uint64_t parse_size(const std::string& v, bool* ok) {
 
 }  // namespace
 
+ShmVnodeOps& shm_vnode_ops() {
+  static ShmVnodeOps ops;
+  return ops;
+}
+
 ShmSuperblock::ShmSuperblock(Machine& machine, MountOptions opts, uint64_t max_pages,
-                             double swap_pressure)
-    : Superblock(machine, "shmfs", std::move(opts), shm_vnode_ops()),
+                             double swap_pressure, VnodeOps& ops)
+    : Superblock(machine, "shmfs", std::move(opts), ops),
       max_pages_(max_pages),
       swap_pressure_(swap_pressure),
       pressure_(machine.rng.stream("shmfs/pressure")) {}

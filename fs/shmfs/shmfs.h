@@ -69,6 +69,9 @@ class ShmVnodeOps : public VopDefaults {
 
 // ShmFileOps: anonymous shm objects (memfd_create). Writes honour
 // F_SEAL_WRITE; fo_fspacectl is shm_fspacectl.
+// shm_vnode_ops is the one ShmVnodeOps every shmfs superblock uses.
+ShmVnodeOps& shm_vnode_ops();
+
 class ShmFileOps : public VnFileOps {
  public:
   static const ShmFileOps& instance();
@@ -80,7 +83,9 @@ class ShmFileOps : public VnFileOps {
 
 class ShmSuperblock : public Superblock {
  public:
-  ShmSuperblock(Machine& machine, MountOptions opts, uint64_t max_pages, double swap_pressure);
+  // ops: shmfs's own, or a test's derivation of ShmVnodeOps.
+  ShmSuperblock(Machine& machine, MountOptions opts, uint64_t max_pages, double swap_pressure,
+                VnodeOps& ops = shm_vnode_ops());
 
   void init_inode(Inode& ip) override;
   uint64_t blocks(const Inode& ip) const override;

@@ -4,21 +4,14 @@
 
 #include <vector>
 
+#include "fs/shmfs/testing.h"
 #include "vfs/process.h"
 
 namespace vfssim {
 namespace {
 
-std::vector<std::byte> fill(size_t n, uint8_t v) { return std::vector<std::byte>(n, std::byte{v}); }
-
-class ShmfsTest : public ::testing::Test {
+class ShmfsTest : public ShmfsFixture {
  protected:
-  void SetUp() override {
-    register_shmfs(vfs);
-    ASSERT_EQ(vfs.mount("shmfs", nullptr, "", "/", Creds::root()), Errno::kOk);
-    sb = static_cast<ShmSuperblock*>(vfs.find_mount("shmfs"));
-  }
-
   // A memfd holding 3 pages of 0x11, 0x22, 0x33.
   int three_pages() {
     int fd = *p.memfd_create("obj");
@@ -27,17 +20,6 @@ class ShmfsTest : public ::testing::Test {
   }
 
   bool swap_out(int fd, uint64_t index) { return sb->swap_out(**p.file_inode(fd), index); }
-
-  std::vector<std::byte> contents(int fd, size_t n) {
-    std::vector<std::byte> buf(n);
-    EXPECT_EQ(*p.pread(fd, buf, 0), n);
-    return buf;
-  }
-
-  Machine m{1};
-  Vfs vfs{m};
-  Process p{vfs, Creds::root()};
-  ShmSuperblock* sb = nullptr;
 };
 
 TEST_F(ShmfsTest, FspacectlFreesWholePagesAndZeroesEdges) {
