@@ -152,6 +152,7 @@ Errno PmemDevice::zero_page_range(uint64_t pgoff, uint64_t nr_pages) {
     return *e;
   }
   stats_.zero_pages += nr_pages;
+  ++stats_.zero_page_calls;
   media_.zero(off, len);
   Errno err = Errno::kOk;
   if (known_poisoned(off, len)) err = clear_poison(off, len);

@@ -116,6 +116,7 @@ struct PmemStats {
   uint64_t block_reads = 0;
   uint64_t block_writes = 0;
   uint64_t zero_pages = 0;
+  uint64_t zero_page_calls = 0;  // zero_page_range requests.
   uint64_t machine_checks = 0;
   uint64_t cleared_granules = 0;
 };

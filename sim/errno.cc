@@ -9,7 +9,7 @@
 namespace vfssim {
 namespace {
 
-constexpr std::array<std::pair<Errno, std::string_view>, 42> kNames = {{
+constexpr std::array<std::pair<Errno, std::string_view>, 43> kNames = {{
     {Errno::kOk, "OK"},
     {Errno::kEPERM, "EPERM"},
     {Errno::kENOENT, "ENOENT"},
@@ -50,6 +50,7 @@ constexpr std::array<std::pair<Errno, std::string_view>, 42> kNames = {{
     {Errno::kECANCELED, "ECANCELED"},
     {Errno::kEHWPOISON, "EHWPOISON"},
     {Errno::kEBADE, "EBADE"},
+    {Errno::kEBADR, "EBADR"},
     {Errno::kERESTARTSYS, "ERESTARTSYS"},
     {Errno::kEAGAIN, "EWOULDBLOCK"},  // Alias, parsed but never printed.
 }};

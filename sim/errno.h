@@ -64,7 +64,8 @@ enum class Errno : int {
   kENOSYS = 38,
   kENOTEMPTY = 39,
   kELOOP = 40,
-  kEBADE = 52,  // Dedupe: the ranges differ (kernel-internal).
+  kEBADE = 52,
+  kEBADR = 53,  // FIEMAP: flags this filesystem does not support.  // Dedupe: the ranges differ (kernel-internal).
   kENODATA = 61,
   kEOVERFLOW = 75,
   kEOPNOTSUPP = 95,

@@ -11,12 +11,17 @@ namespace vfssim {
 namespace {
 
 // Keep sorted by name; variants_test checks it.
-const std::array<VariantInfo, 1> kRegistry = {{
+const std::array<VariantInfo, 2> kRegistry = {{
     {"shm.dealloc_swapped_page",
      {"read", "skip"},
      "seed 000 (kib's review of shm_deallocate): a partially deallocated page that is "
      "swapped out is read back from swap before its range is zeroed (read), or a fresh "
      "page shadows it and its bytes outside the range are lost (skip)"},
+    {"zeroinit.holes",
+     {"reject", "ignore"},
+     "seed 004 (riteshh's review of FALLOC_FL_ZEROINIT_RANGE): holes in the range fail the "
+     "call with ECANCELED, surfacing as EOPNOTSUPP, as the v2 patches were posted (reject), "
+     "or are left untouched as the uapi comment said and v3 agreed (ignore)"},
 }};
 
 }  // namespace

@@ -36,6 +36,11 @@ Result<MountOptions> MountOptions::parse(std::string_view text) {
         return Fail(Errno::kEINVAL);
       }
       o.block_size = bs;
+    } else if (key == "cache_pressure") {
+      if (!absl::SimpleAtod(value, &o.cache_pressure) || o.cache_pressure < 0 ||
+          o.cache_pressure > 1) {
+        return Fail(Errno::kEINVAL);
+      }
     } else {
       o.fs[key] = value;
     }
@@ -44,7 +49,12 @@ Result<MountOptions> MountOptions::parse(std::string_view text) {
 }
 
 Superblock::Superblock(Machine& machine, std::string fs_type, MountOptions opts, VnodeOps& ops)
-    : machine_(machine), fs_type_(std::move(fs_type)), opts_(std::move(opts)), ops_(ops) {}
+    : cache_pressure(opts.cache_pressure),
+      cache_rng(machine.rng.stream("pagecache/pressure")),
+      machine_(machine),
+      fs_type_(std::move(fs_type)),
+      opts_(std::move(opts)),
+      ops_(ops) {}
 
 InodeRef Superblock::alloc_inode(VType type, uint32_t mode, const Creds& cr) {
   auto ip = std::make_shared<Inode>();

@@ -18,6 +18,7 @@
 #include "absl/container/btree_map.h"
 #include "drivers/blockdev.h"
 #include "sim/machine.h"
+#include "sim/rng.h"
 #include "vfs/vnode.h"
 
 namespace vfssim {
@@ -30,9 +31,14 @@ struct MountOptions {
   bool ro = false;
   DaxMode dax = DaxMode::kNever;
   uint32_t block_size = 4096;
+  // cache_pressure: the probability that a buffered write is followed by
+  // writeback and eviction of the inode's pages (a seeded memory-pressure
+  // knob; 0 = never).
+  double cache_pressure = 0;
   absl::btree_map<std::string, std::string> fs;
 
-  // parse reads "ro,dax=always,bs=4096,size=1m". Errors: EINVAL malformed.
+  // parse reads "ro,dax=always,bs=4096,cache_pressure=0.1,size=1m".
+  // Errors: EINVAL malformed.
   static Result<MountOptions> parse(std::string_view text);
 };
 
@@ -69,6 +75,8 @@ class Superblock {
 
   InodeRef root;
   off_t64 maxbytes = kOffMax;  // s_maxbytes: the largest file size.
+  double cache_pressure;       // From the mount options.
+  Rng cache_rng;               // Draws for cache_pressure.
 
  private:
   Machine& machine_;

@@ -7,6 +7,7 @@
 #define VFSSIM_VFS_UAPI_H_
 
 #include <cstdint>
+#include <vector>
 #include <limits>
 
 namespace vfssim {
@@ -136,6 +137,38 @@ struct FileDedupeRangeInfo {
 static_assert(sizeof(FileDedupeRange) == 24 && sizeof(FileDedupeRangeInfo) == 32);
 inline constexpr int32_t kFILE_DEDUPE_RANGE_SAME = 0;
 inline constexpr int32_t kFILE_DEDUPE_RANGE_DIFFERS = 1;
+
+// FS_IOC_FIEMAP (include/uapi/linux/fiemap.h). Fiemap is struct fiemap with
+// its trailing fm_extents[] array held in a vector: the caller sets
+// fm_extent_count, and fm_extents receives at most that many.
+inline constexpr uint32_t kFIEMAP_FLAG_SYNC = 0x1;   // Write back dirty data first.
+inline constexpr uint32_t kFIEMAP_FLAG_XATTR = 0x2;  // Map the xattr tree.
+inline constexpr uint32_t kFIEMAP_FLAG_CACHE = 0x4;  // Request caching (ext4).
+inline constexpr uint32_t kFIEMAP_EXTENT_LAST = 0x1;
+inline constexpr uint32_t kFIEMAP_EXTENT_UNKNOWN = 0x2;
+inline constexpr uint32_t kFIEMAP_EXTENT_DELALLOC = 0x4;
+inline constexpr uint32_t kFIEMAP_EXTENT_NOT_ALIGNED = 0x100;
+inline constexpr uint32_t kFIEMAP_EXTENT_DATA_INLINE = 0x200;
+inline constexpr uint32_t kFIEMAP_EXTENT_UNWRITTEN = 0x800;
+inline constexpr uint32_t kFIEMAP_EXTENT_MERGED = 0x1000;
+inline constexpr uint32_t kFIEMAP_EXTENT_SHARED = 0x2000;
+
+struct FiemapExtent {
+  uint64_t fe_logical = 0;
+  uint64_t fe_physical = 0;
+  uint64_t fe_length = 0;
+  uint32_t fe_flags = 0;
+  bool operator==(const FiemapExtent&) const = default;
+};
+
+struct Fiemap {
+  uint64_t fm_start = 0;
+  uint64_t fm_length = 0;
+  uint32_t fm_flags = 0;
+  uint32_t fm_mapped_extents = 0;  // Out: extents found (or counted).
+  uint32_t fm_extent_count = 0;    // In: room in fm_extents; 0 only counts.
+  std::vector<FiemapExtent> fm_extents;
+};
 
 // memfd/shm seals (F_ADD_SEALS).
 inline constexpr uint32_t kF_SEAL_SEAL = 0x0001;

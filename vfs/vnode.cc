@@ -198,4 +198,10 @@ Errno vn_deallocate(Inode& ip, off_t64* off, off_t64* len, int flags, int ioflag
   return error;
 }
 
+void unmap_mapping_range(const Inode& ip, uint64_t first, uint64_t last) {
+  // A mapper may unregister itself while unmapping: walk a copy.
+  const std::vector<PageMapper*> mappers = ip.mappers;
+  for (PageMapper* m : mappers) m->unmap_pages(ip, first, last);
+}
+
 }  // namespace vfssim

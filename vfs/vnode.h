@@ -23,11 +23,13 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/btree_map.h"
 #include "sim/clock.h"
 #include "sim/creds.h"
 #include "sim/errno.h"
+#include "vfs/page_cache.h"
 #include "vfs/uapi.h"
 
 namespace vfssim {
@@ -67,6 +69,17 @@ struct Stat {
 struct Inode;
 using InodeRef = std::shared_ptr<Inode>;
 
+// PageMapper is anything that maps an inode's pages into an address space
+// and must drop those mappings before the pages change identity (Linux's
+// i_mmap tree walked by unmap_mapping_range). Address spaces register one
+// per VMA of a file.
+class PageMapper {
+ public:
+  virtual ~PageMapper() = default;
+  // unmap_pages drops every mapping of page indexes [first, last] of `ip`.
+  virtual void unmap_pages(const Inode& ip, uint64_t first, uint64_t last) = 0;
+};
+
 // InodeData is a filesystem's private per-inode state (its page map, its
 // extent tree). The filesystem owns its meaning.
 struct InodeData {
@@ -97,6 +110,11 @@ struct Inode : std::enable_shared_from_this<Inode> {
   Superblock* mounted = nullptr;
 
   std::unique_ptr<InodeData> data;
+
+  // The page cache (i_mapping) for filesystems that use one, and who maps
+  // this inode's pages (i_mmap).
+  PageCache cache;
+  std::vector<PageMapper*> mappers;
 
   VnodeOps& ops() const;
   bool is_reg() const { return type == VType::kReg; }
@@ -215,6 +233,11 @@ class VopDefaults : public VnodeOps {
   }
   bool can_remap() const override { return false; }
 };
+
+// unmap_mapping_range drops every address-space mapping of page indexes
+// [first, last] of `ip` (Linux's namesake), before pages are truncated,
+// punched or invalidated.
+void unmap_mapping_range(const Inode& ip, uint64_t first, uint64_t last);
 
 // vop_stddeallocate zeroes the data regions of [*off, *off+*len) through
 // VOP_WRITE, skipping holes (found with SEEK_DATA/SEEK_HOLE), clipping the

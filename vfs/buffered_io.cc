@@ -1,0 +1,340 @@
+#include "vfs/buffered_io.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "vfs/mount.h"
+
+namespace vfssim {
+namespace {
+
+constexpr uint64_t kPage = kCachePageSize;
+
+uint64_t page_pos(uint64_t index) { return index << kCachePageShift; }
+
+// Device byte address of file offset `pos` inside mapping `m`.
+uint64_t dev_addr(const Iomap& m, off_t64 pos) {
+  return m.addr + static_cast<uint64_t>(pos - m.offset);
+}
+
+// fill_page reads page `index` into `page` with a report-only walk: what a
+// buffered write needs before it changes part of a page that is not
+// uptodate, and what a read miss needs.
+Errno fill_page(Inode& ip, uint64_t index, CachedPage& page, IomapOps& ops) {
+  std::span<std::byte> bytes(*page.data);
+  IomapIter iter{.inode = &ip, .pos = static_cast<off_t64>(page_pos(index)), .len = kPage,
+                 .flags = 0};
+  int64_t ret;
+  while ((ret = iomap_iter(iter, ops)) > 0) {
+    const uint64_t at = static_cast<uint64_t>(iter.pos) - page_pos(index);
+    const Errno e = read_from_mapping(iter.srcmap(), iter.pos, bytes.subspan(at, iter.length()));
+    iter.processed = e == Errno::kOk ? static_cast<int64_t>(iter.length()) : neg(e);
+  }
+  if (ret < 0) return iomap_errno(ret);
+  // Bytes past EOF read as zeros (iomap_adjust_read_range / folio_zero_segment).
+  if (page_pos(index) + kPage > ip.size) {
+    const uint64_t keep = ip.size > page_pos(index) ? ip.size - page_pos(index) : 0;
+    std::fill(bytes.begin() + static_cast<ptrdiff_t>(keep), bytes.end(), std::byte{0});
+  }
+  page.uptodate = true;
+  return Errno::kOk;
+}
+
+// write_page_range sends [pos, pos+len) of the cached pages to where `m`
+// maps it.
+Errno write_to_mapping(Inode& ip, const Iomap& m, off_t64 pos, uint64_t len) {
+  if (m.type != IomapType::kMapped && m.type != IomapType::kUnwritten) {
+    return Errno::kEIO;  // Writeback must be handed real blocks.
+  }
+  uint64_t done = 0;
+  while (done < len) {
+    const uint64_t off = static_cast<uint64_t>(pos) + done;
+    const uint64_t index = off >> kCachePageShift;
+    const uint64_t in_page = off - page_pos(index);
+    const uint64_t n = std::min(len - done, kPage - in_page);
+    const CachedPage* page = ip.cache.find(index);
+    std::span<const std::byte> src;
+    PageBytes zeros{};
+    src = page != nullptr ? std::span<const std::byte>(*page->data).subspan(in_page, n)
+                          : std::span<const std::byte>(zeros).subspan(in_page, n);
+    const uint64_t addr = dev_addr(m, static_cast<off_t64>(off));
+    if (m.bdev != nullptr) {
+      IoResult r = m.bdev->write(addr >> kSectorShift, src);
+      if (r.err != Errno::kOk) return r.err;
+    } else if (m.dax_dev != nullptr) {
+      m.dax_dev->memcpy_flushcache(addr, src);
+    } else {
+      return Errno::kEIO;
+    }
+    done += n;
+  }
+  return Errno::kOk;
+}
+
+}  // namespace
+
+Errno read_from_mapping(const Iomap& m, off_t64 pos, std::span<std::byte> dst) {
+  switch (m.type) {
+    case IomapType::kHole:
+    case IomapType::kUnwritten:
+    case IomapType::kDelalloc:
+      std::fill(dst.begin(), dst.end(), std::byte{0});
+      return Errno::kOk;
+    case IomapType::kInline: {
+      const uint64_t at = static_cast<uint64_t>(pos - m.offset);
+      if (at + dst.size() > m.inline_data.size()) return Errno::kEIO;
+      std::memcpy(dst.data(), m.inline_data.data() + at, dst.size());
+      return Errno::kOk;
+    }
+    case IomapType::kMapped:
+      break;
+  }
+  const uint64_t addr = dev_addr(m, pos);
+  if (m.bdev != nullptr) {
+    IoResult r = m.bdev->read(addr >> kSectorShift, dst);
+    return r.err;
+  }
+  if (m.dax_dev != nullptr) {
+    return m.dax_dev->copy_mc_to_kernel(dst, addr) == 0 ? Errno::kOk : Errno::kEIO;
+  }
+  return Errno::kEIO;
+}
+
+Result<CachedPage*> filemap_get_page(Inode& ip, uint64_t index, IomapOps& ops) {
+  CachedPage& page = ip.cache.get(index);
+  if (!page.uptodate) {
+    if (Errno e = fill_page(ip, index, page, ops); e != Errno::kOk) {
+      if (!page.dirty) ip.cache.remove(index);
+      return Fail(e);
+    }
+  }
+  return &page;
+}
+
+IoResult filemap_read(Inode& ip, off_t64 pos, std::span<std::byte> dst, IomapOps& ops) {
+  if (static_cast<uint64_t>(pos) >= ip.size) return {0, Errno::kOk};
+  const uint64_t want = std::min<uint64_t>(dst.size(), ip.size - static_cast<uint64_t>(pos));
+  uint64_t done = 0;
+  while (done < want) {
+    const uint64_t off = static_cast<uint64_t>(pos) + done;
+    const uint64_t index = off >> kCachePageShift;
+    const uint64_t in_page = off - page_pos(index);
+    const uint64_t n = std::min(want - done, kPage - in_page);
+    Result<CachedPage*> page = filemap_get_page(ip, index, ops);
+    if (!page) return {done, page.error()};
+    std::memcpy(dst.data() + done, (*page)->data->data() + in_page, n);
+    done += n;
+  }
+  return {done, Errno::kOk};
+}
+
+IoResult iomap_file_buffered_write(Inode& ip, off_t64 pos, std::span<const std::byte> src,
+                                   IomapOps& ops) {
+  IomapIter iter{.inode = &ip, .pos = pos, .len = src.size(), .flags = kIomapWrite};
+  uint64_t done = 0;
+  int64_t ret;
+  while ((ret = iomap_iter(iter, ops)) > 0) {
+    const uint64_t len = iter.length();
+    uint64_t copied = 0;
+    Errno err = Errno::kOk;
+    while (copied < len) {
+      const uint64_t off = static_cast<uint64_t>(iter.pos) + copied;
+      const uint64_t index = off >> kCachePageShift;
+      const uint64_t in_page = off - page_pos(index);
+      const uint64_t n = std::min(len - copied, kPage - in_page);
+      CachedPage& page = ip.cache.get(index);
+      if (!page.uptodate && n < kPage) {
+        if (err = fill_page(ip, index, page, ops); err != Errno::kOk) break;
+      }
+      std::memcpy(page.data->data() + in_page, src.data() + done + copied, n);
+      if (n == kPage) page.uptodate = true;
+      ip.cache.mark_dirty(index, page);
+      copied += n;
+      ip.size = std::max<uint64_t>(ip.size, off + n);
+    }
+    done += copied;
+    iter.processed = copied > 0 ? static_cast<int64_t>(copied) : neg(err);
+    if (err != Errno::kOk && copied > 0) {
+      // Report the progress; the next iomap_iter call ends the mapping.
+      iomap_iter(iter, ops);
+      return {done, err};
+    }
+  }
+  if (done > 0) ip.sb->touch(ip);
+  return {done, iomap_errno(ret)};
+}
+
+Errno iomap_zero_range(Inode& ip, off_t64 pos, uint64_t len, bool* did_zero, IomapOps& ops) {
+  IomapIter iter{.inode = &ip, .pos = pos, .len = len, .flags = kIomapZero};
+  int64_t ret;
+  while ((ret = iomap_iter(iter, ops)) > 0) {
+    const IomapType t = iter.srcmap().type;
+    if (t == IomapType::kHole || t == IomapType::kUnwritten) {
+      iter.processed = static_cast<int64_t>(iter.length());
+      continue;
+    }
+    uint64_t zeroed = 0;
+    Errno err = Errno::kOk;
+    while (zeroed < iter.length()) {
+      const uint64_t off = static_cast<uint64_t>(iter.pos) + zeroed;
+      const uint64_t index = off >> kCachePageShift;
+      const uint64_t in_page = off - page_pos(index);
+      const uint64_t n = std::min(iter.length() - zeroed, kPage - in_page);
+      Result<CachedPage*> page = filemap_get_page(ip, index, ops);
+      if (!page) {
+        err = page.error();
+        break;
+      }
+      std::memset((*page)->data->data() + in_page, 0, n);
+      ip.cache.mark_dirty(index, **page);
+      if (did_zero != nullptr) *did_zero = true;
+      zeroed += n;
+    }
+    iter.processed = err == Errno::kOk ? static_cast<int64_t>(zeroed) : neg(err);
+  }
+  return iomap_errno(ret);
+}
+
+Errno iomap_file_unshare(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops) {
+  IomapIter iter{.inode = &ip, .pos = pos, .len = len, .flags = kIomapWrite | kIomapUnshare};
+  int64_t ret;
+  while ((ret = iomap_iter(iter, ops)) > 0) {
+    const IomapType t = iter.srcmap().type;
+    if (!(iter.iomap.flags & kIomapFShared) || t == IomapType::kHole ||
+        t == IomapType::kUnwritten) {
+      iter.processed = static_cast<int64_t>(iter.length());
+      continue;
+    }
+    uint64_t done = 0;
+    Errno err = Errno::kOk;
+    while (done < iter.length()) {
+      const uint64_t off = static_cast<uint64_t>(iter.pos) + done;
+      const uint64_t index = off >> kCachePageShift;
+      const uint64_t n = std::min(iter.length() - done, kPage - (off - page_pos(index)));
+      Result<CachedPage*> page = filemap_get_page(ip, index, ops);
+      if (!page) {
+        err = page.error();
+        break;
+      }
+      ip.cache.mark_dirty(index, **page);
+      done += n;
+    }
+    iter.processed = err == Errno::kOk ? static_cast<int64_t>(done) : neg(err);
+  }
+  return iomap_errno(ret);
+}
+
+Result<CachedPage*> iomap_page_mkwrite(Inode& ip, uint64_t index, IomapOps& ops) {
+  if (page_pos(index) >= ip.size) return Fail(Errno::kEFAULT);
+  const uint64_t len = std::min<uint64_t>(kPage, ip.size - page_pos(index));
+  IomapIter iter{.inode = &ip, .pos = static_cast<off_t64>(page_pos(index)), .len = len,
+                 .flags = kIomapWrite | kIomapFault};
+  int64_t ret;
+  while ((ret = iomap_iter(iter, ops)) > 0) iter.processed = static_cast<int64_t>(iter.length());
+  if (ret < 0) return Fail(iomap_errno(ret));
+  Result<CachedPage*> page = filemap_get_page(ip, index, ops);
+  if (!page) return page;
+  ip.cache.mark_dirty(index, **page);
+  ip.sb->touch(ip);
+  return page;
+}
+
+Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapOps& ops) {
+  if (ip.cache.nr_dirty() == 0 || end < start) return Errno::kOk;
+  const uint64_t first = static_cast<uint64_t>(start) >> kCachePageShift;
+  const uint64_t last = static_cast<uint64_t>(end) >> kCachePageShift;
+  Errno first_err = Errno::kOk;
+  uint64_t index = ip.cache.first_dirty(first, last);
+  while (index != UINT64_MAX) {
+    // A run of contiguous dirty pages, written with one iteration.
+    uint64_t run_end = index;
+    while (run_end < last && ip.cache.first_dirty(run_end + 1, run_end + 1) == run_end + 1) {
+      ++run_end;
+    }
+    const uint64_t from = page_pos(index);
+    // Write up to EOF rounded to a sector: the tail page's bytes past EOF
+    // are zeros and stay inside the last block.
+    const uint64_t eof = (ip.size + kSectorSize - 1) / kSectorSize * kSectorSize;
+    const uint64_t to = std::min(page_pos(run_end + 1), eof);
+    if (to > from) {
+      IomapIter iter{.inode = &ip, .pos = static_cast<off_t64>(from), .len = to - from,
+                     .flags = kIomapWrite | kIomapWriteback};
+      int64_t ret;
+      while ((ret = iomap_iter(iter, ops)) > 0) {
+        Errno e = write_to_mapping(ip, iter.iomap, iter.pos, iter.length());
+        if (e == Errno::kOk) e = ops.ioend(ip, iter.pos, iter.length(), iter.flags);
+        iter.processed = e == Errno::kOk ? static_cast<int64_t>(iter.length()) : neg(e);
+      }
+      if (ret < 0) {
+        const Errno e = iomap_errno(ret);
+        ip.cache.record_error(e);
+        if (first_err == Errno::kOk) first_err = e;
+      }
+    }
+    for (uint64_t i = index; i <= run_end; ++i) {
+      if (CachedPage* p = ip.cache.find(i)) ip.cache.mark_clean(i, *p);
+    }
+    index = run_end >= last ? UINT64_MAX : ip.cache.first_dirty(run_end + 1, last);
+  }
+  return first_err;
+}
+
+Errno invalidate_inode_pages2_range(Inode& ip, uint64_t first, uint64_t last, IomapOps& ops) {
+  const off_t64 end = last >= (UINT64_MAX >> kCachePageShift)
+                          ? kOffMax
+                          : static_cast<off_t64>(page_pos(last + 1) - 1);
+  const Errno e = filemap_write_and_wait_range(ip, static_cast<off_t64>(page_pos(first)), end, ops);
+  unmap_mapping_range(ip, first, last);
+  std::vector<uint64_t> drop;
+  for (auto it = ip.cache.pages().lower_bound(first);
+       it != ip.cache.pages().end() && it->first <= last; ++it) {
+    drop.push_back(it->first);
+  }
+  for (uint64_t i : drop) ip.cache.remove(i);
+  return e;
+}
+
+void truncate_pagecache_range(Inode& ip, off_t64 lstart, off_t64 lend) {
+  if (lend < lstart) return;
+  const uint64_t s = static_cast<uint64_t>(lstart);
+  const uint64_t e = static_cast<uint64_t>(lend);  // Inclusive.
+  const uint64_t first_whole = (s + kPage - 1) >> kCachePageShift;
+  const uint64_t last_whole_plus1 = (e + 1) >> kCachePageShift;  // Exclusive.
+  // Partial pages at the edges: zero the part in range.
+  auto zero_part = [&](uint64_t index) {
+    CachedPage* p = ip.cache.find(index);
+    if (p == nullptr) return;
+    const uint64_t from = std::max(s, page_pos(index));
+    const uint64_t to = std::min(e + 1, page_pos(index + 1));
+    std::memset(p->data->data() + (from - page_pos(index)), 0, to - from);
+  };
+  if (first_whole >= last_whole_plus1) {
+    // The range lies within one page, or spans two partial pages.
+    zero_part(s >> kCachePageShift);
+    if ((e >> kCachePageShift) != (s >> kCachePageShift)) zero_part(e >> kCachePageShift);
+    return;
+  }
+  if (s != page_pos(first_whole)) zero_part(first_whole - 1);
+  if (e + 1 != page_pos(last_whole_plus1)) zero_part(last_whole_plus1);
+  unmap_mapping_range(ip, first_whole, last_whole_plus1 - 1);
+  std::vector<uint64_t> drop;
+  for (auto it = ip.cache.pages().lower_bound(first_whole);
+       it != ip.cache.pages().end() && it->first < last_whole_plus1; ++it) {
+    drop.push_back(it->first);
+  }
+  for (uint64_t i : drop) ip.cache.remove(i);
+}
+
+void balance_dirty_pages(Inode& ip, IomapOps& ops) {
+  Superblock& sb = *ip.sb;
+  if (sb.cache_pressure <= 0 || !sb.cache_rng.bernoulli(sb.cache_pressure)) return;
+  sb.machine().trace.record("pagecache/reclaim", {{"ino", ip.ino}, {"pages", ip.cache.nr_pages()}});
+  filemap_write_and_wait_range(ip, 0, kOffMax, ops);
+  std::vector<uint64_t> drop;
+  for (const auto& [index, page] : ip.cache.pages()) {
+    if (!page.dirty && page.data.use_count() == 1) drop.push_back(index);  // Not mapped.
+  }
+  for (uint64_t i : drop) ip.cache.remove(i);
+}
+
+}  // namespace vfssim

@@ -1,0 +1,87 @@
+// Buffered I/O through the page cache, over the iomap iterator (Linux's
+// mm/filemap.c and fs/iomap/buffered-io.c): reads fill pages from storage,
+// writes dirty pages, writeback sends dirty pages through the filesystem's
+// IomapOps, and truncation/invalidation drop pages (unmapping them from
+// every address space first). Zeroing and unsharing are buffered too.
+//
+// The caller (a filesystem's VOP_READ/VOP_WRITE) has validated the range and
+// holds the inode "locked" (the simulation is single-threaded).
+
+#ifndef VFSSIM_VFS_BUFFERED_IO_H_
+#define VFSSIM_VFS_BUFFERED_IO_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "sim/errno.h"
+#include "vfs/iomap.h"
+#include "vfs/page_cache.h"
+#include "vfs/vnode.h"
+
+namespace vfssim {
+
+// read_from_mapping copies the file bytes [pos, pos+dst.size()) that `m`
+// maps (the range lies inside m) into dst: zeros for holes, unwritten and
+// delalloc mappings, the inode's bytes for inline data, the device's bytes
+// for mapped extents. Errors: EIO the device failed (or pmem poison).
+Errno read_from_mapping(const Iomap& m, off_t64 pos, std::span<std::byte> dst);
+
+// filemap_get_page returns page `index` of `ip` uptodate, reading it through
+// `ops` if needed (bytes past EOF read as zeros).
+// Errors: EIO; the iterator's errno.
+Result<CachedPage*> filemap_get_page(Inode& ip, uint64_t index, IomapOps& ops);
+
+// filemap_read copies [pos, pos+dst.size()) clipped at EOF from the page
+// cache. Returns the bytes copied, and the error that stopped it.
+IoResult filemap_read(Inode& ip, off_t64 pos, std::span<std::byte> dst, IomapOps& ops);
+
+// iomap_file_buffered_write copies src into the page cache at `pos`
+// (mapping with kIomapWrite so the filesystem reserves space), dirties the
+// pages and extends i_size. Returns the bytes written, and the error that
+// stopped it (ENOSPC after progress returns the progress).
+IoResult iomap_file_buffered_write(Inode& ip, off_t64 pos, std::span<const std::byte> src,
+                                   IomapOps& ops);
+
+// iomap_zero_range zeroes [pos, pos+len) through the page cache, skipping
+// holes and unwritten extents (they already read as zero). *did_zero, if
+// given, is set when any page was zeroed. Errors: EIO; the iterator's errno.
+Errno iomap_zero_range(Inode& ip, off_t64 pos, uint64_t len, bool* did_zero, IomapOps& ops);
+
+// iomap_file_unshare reads the shared extents of [pos, pos+len) into the
+// page cache and dirties them, so writeback gives the file its own copy
+// (FALLOC_FL_UNSHARE_RANGE). Errors: EIO; the iterator's errno.
+Errno iomap_file_unshare(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops);
+
+// iomap_page_mkwrite makes page `index` writable for a shared mapping's
+// store: reserves space (kIomapWrite|kIomapFault), then returns the page
+// uptodate and dirty. Errors: ENOSPC (the fault becomes SIGBUS); EIO;
+// EFAULT the page lies wholly past EOF.
+Result<CachedPage*> iomap_page_mkwrite(Inode& ip, uint64_t index, IomapOps& ops);
+
+// filemap_write_and_wait_range writes back the dirty pages of [start, end]
+// (bytes, inclusive): each run of dirty pages is mapped with
+// kIomapWrite|kIomapWriteback, written to the device, and completed with
+// ops.ioend. Pages wholly past EOF are cleaned without I/O. A failed page is
+// cleaned anyway and the error kept for the next fsync (mapping_set_error).
+// Returns the first error of this pass.
+Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapOps& ops);
+
+// invalidate_inode_pages2_range writes back, unmaps and drops the pages of
+// [first, last] (page indexes), as direct I/O does around its range.
+Errno invalidate_inode_pages2_range(Inode& ip, uint64_t first, uint64_t last, IomapOps& ops);
+
+// truncate_pagecache_range drops the cached pages wholly inside
+// [lstart, lend] (bytes, inclusive) after unmapping them, and zeroes the
+// part of the range in partial pages at either edge (dirty or not): the
+// filesystem has already changed the blocks (punch, truncate, zeroinit).
+void truncate_pagecache_range(Inode& ip, off_t64 lstart, off_t64 lend);
+
+// balance_dirty_pages applies the superblock's seeded cache-pressure knob
+// after a buffered write: with probability cache_pressure it writes back the
+// inode's dirty pages and evicts its clean, unmapped pages.
+void balance_dirty_pages(Inode& ip, IomapOps& ops);
+
+}  // namespace vfssim
+
+#endif  // VFSSIM_VFS_BUFFERED_IO_H_

@@ -1,0 +1,129 @@
+#include "vfs/dax.h"
+
+#include <algorithm>
+
+#include "vfs/mount.h"
+
+namespace vfssim {
+namespace {
+
+// dax_span checks with dax_direct_access that [addr, addr+len) is
+// reachable, returning how many bytes from addr are (stopping before the
+// first page with known poison). Errors: EIO the first page is poisoned.
+Result<uint64_t> dax_span(DaxDevice& dev, uint64_t addr, uint64_t len) {
+  const uint64_t pg = addr / kPageSize;
+  const uint64_t nr = (addr + len + kPageSize - 1) / kPageSize - pg;
+  Result<uint64_t> avail = dev.dax_direct_access(pg, nr);
+  if (!avail) return Fail(avail.error() == Errno::kERANGE ? Errno::kEIO : avail.error());
+  return std::min(len, (pg + *avail) * kPageSize - addr);
+}
+
+}  // namespace
+
+IoResult dax_iomap_read(Inode& ip, off_t64 pos, std::span<std::byte> dst, IomapOps& ops) {
+  if (static_cast<uint64_t>(pos) >= ip.size) return {0, Errno::kOk};
+  const uint64_t want = std::min<uint64_t>(dst.size(), ip.size - static_cast<uint64_t>(pos));
+  IomapIter iter{.inode = &ip, .pos = pos, .len = want, .flags = kIomapDax};
+  uint64_t done = 0;
+  int64_t ret;
+  while ((ret = iomap_iter(iter, ops)) > 0) {
+    const Iomap& m = iter.iomap;
+    const uint64_t len = iter.length();
+    std::span<std::byte> out = dst.subspan(done, len);
+    if (m.type == IomapType::kHole || m.type == IomapType::kUnwritten) {
+      std::fill(out.begin(), out.end(), std::byte{0});
+      done += len;
+      iter.processed = static_cast<int64_t>(len);
+      continue;
+    }
+    if (m.type != IomapType::kMapped || m.dax_dev == nullptr) {
+      iter.processed = neg(Errno::kEIO);
+      continue;
+    }
+    const uint64_t addr = m.addr + static_cast<uint64_t>(iter.pos - m.offset);
+    Result<uint64_t> avail = dax_span(*m.dax_dev, addr, len);
+    if (!avail) {
+      iter.processed = neg(avail.error());
+      continue;
+    }
+    const uint64_t left = m.dax_dev->copy_mc_to_kernel(out.first(*avail), addr);
+    const uint64_t copied = *avail - left;
+    done += copied;
+    if (copied < len) {
+      // Short: poison met by the copy or known poison further on.
+      iter.processed = copied > 0 ? static_cast<int64_t>(copied) : neg(Errno::kEIO);
+      if (copied > 0) {
+        iomap_iter(iter, ops);  // End the mapping with the progress.
+        return {done, Errno::kEIO};
+      }
+      continue;
+    }
+    iter.processed = static_cast<int64_t>(len);
+  }
+  return {done, iomap_errno(ret)};
+}
+
+IoResult dax_iomap_write(Inode& ip, off_t64 pos, std::span<const std::byte> src, IomapOps& ops) {
+  IomapIter iter{.inode = &ip, .pos = pos, .len = src.size(), .flags = kIomapDax | kIomapWrite};
+  uint64_t done = 0;
+  int64_t ret;
+  while ((ret = iomap_iter(iter, ops)) > 0) {
+    const Iomap& m = iter.iomap;
+    const uint64_t len = iter.length();
+    if (m.type != IomapType::kMapped || m.dax_dev == nullptr) {
+      iter.processed = neg(Errno::kEIO);  // DAX writes need written blocks.
+      continue;
+    }
+    const uint64_t addr = m.addr + static_cast<uint64_t>(iter.pos - m.offset);
+    Result<uint64_t> avail = dax_span(*m.dax_dev, addr, len);
+    if (!avail) {
+      iter.processed = neg(avail.error());
+      continue;
+    }
+    m.dax_dev->memcpy_flushcache(addr, src.subspan(done, *avail));
+    done += *avail;
+    ip.size = std::max<uint64_t>(ip.size, static_cast<uint64_t>(iter.pos) + *avail);
+    if (*avail < len) {
+      iter.processed = static_cast<int64_t>(*avail);
+      iomap_iter(iter, ops);
+      ip.sb->touch(ip);
+      return {done, Errno::kEIO};
+    }
+    iter.processed = static_cast<int64_t>(len);
+  }
+  if (done > 0) ip.sb->touch(ip);
+  return {done, iomap_errno(ret)};
+}
+
+Result<DaxPfn> dax_iomap_fault(Inode& ip, uint64_t index, bool write, IomapOps& ops) {
+  const uint64_t pos = index * kPageSize;
+  if (pos >= ip.size) return Fail(Errno::kEFAULT);
+  IomapIter iter{.inode = &ip, .pos = static_cast<off_t64>(pos), .len = kPageSize,
+                 .flags = kIomapDax | kIomapFault | (write ? kIomapWrite : 0u)};
+  DaxPfn pfn;
+  Errno err = Errno::kOk;
+  int64_t ret = iomap_iter(iter, ops);
+  if (ret > 0) {
+    const Iomap& m = iter.iomap;
+    if (m.type == IomapType::kHole || m.type == IomapType::kUnwritten) {
+      if (write) err = Errno::kEIO;  // A write fault must be given blocks.
+    } else if (m.type == IomapType::kMapped && m.dax_dev != nullptr) {
+      const uint64_t addr = m.addr + (pos - static_cast<uint64_t>(m.offset));
+      Result<uint64_t> avail = dax_span(*m.dax_dev, addr, kPageSize);
+      if (!avail || *avail < kPageSize || addr % kPageSize != 0) {
+        err = avail ? Errno::kEIO : avail.error();
+      } else {
+        pfn = {m.dax_dev, addr / kPageSize};
+      }
+    } else {
+      err = Errno::kEIO;
+    }
+    iter.processed = err == Errno::kOk ? static_cast<int64_t>(iter.length()) : neg(err);
+    ret = iomap_iter(iter, ops);
+  }
+  if (ret < 0) return Fail(iomap_errno(ret));
+  if (write) ip.sb->touch(ip);
+  return pfn;
+}
+
+}  // namespace vfssim

@@ -1,0 +1,83 @@
+// PageCache: one inode's cached file pages (Linux's address_space pages,
+// FreeBSD's vm_object for a vnode), with uptodate and dirty state.
+//
+// The cache only stores; the policy lives with its callers: buffered I/O
+// (buffered_io.h) fills and dirties pages, writeback sends dirty pages
+// through the filesystem's IomapOps, and truncation/invalidation drop them.
+// Pages are 4 KiB, stored sparsely by index: memory follows what was touched.
+// Mapped pages (mmap) are shared with address spaces through shared_ptr, so
+// dropping a page from the cache never leaves a mapping dangling.
+
+#ifndef VFSSIM_VFS_PAGE_CACHE_H_
+#define VFSSIM_VFS_PAGE_CACHE_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
+#include "sim/errno.h"
+
+namespace vfssim {
+
+inline constexpr uint64_t kCachePageSize = 4096;
+inline constexpr int kCachePageShift = 12;
+
+using PageBytes = std::array<std::byte, kCachePageSize>;
+
+// CachedPage is one page (struct folio, order 0).
+struct CachedPage {
+  std::shared_ptr<PageBytes> data;  // Never null once in the cache.
+  bool uptodate = false;            // Holds the file's data (PG_uptodate).
+  bool dirty = false;               // Newer than storage (PG_dirty).
+};
+
+class PageCache {
+ public:
+  // find returns page `index`, or nullptr if it is not cached.
+  CachedPage* find(uint64_t index);
+  const CachedPage* find(uint64_t index) const;
+
+  // get returns page `index`, adding a zeroed, not-uptodate page if absent
+  // (filemap_grab_folio).
+  CachedPage& get(uint64_t index);
+
+  // mark_dirty / mark_clean keep the dirty index (a tagged xarray's
+  // PAGECACHE_TAG_DIRTY), so writeback never walks clean pages.
+  void mark_dirty(uint64_t index, CachedPage& page);
+  void mark_clean(uint64_t index, CachedPage& page);
+
+  // remove drops page `index` whatever its state (delete_from_page_cache).
+  void remove(uint64_t index);
+
+  // first_dirty returns the lowest dirty index in [first, last], or
+  // UINT64_MAX.
+  uint64_t first_dirty(uint64_t first, uint64_t last) const;
+
+  // record_error remembers a writeback error for the next fsync
+  // (mapping_set_error); take_error returns and clears it (errseq, for one
+  // reporter).
+  void record_error(Errno e) {
+    if (wb_err_ == Errno::kOk) wb_err_ = e;
+  }
+  Errno take_error() {
+    Errno e = wb_err_;
+    wb_err_ = Errno::kOk;
+    return e;
+  }
+
+  uint64_t nr_pages() const { return pages_.size(); }
+  uint64_t nr_dirty() const { return dirty_.size(); }
+  const absl::btree_map<uint64_t, CachedPage>& pages() const { return pages_; }
+
+ private:
+  absl::btree_map<uint64_t, CachedPage> pages_;
+  absl::btree_set<uint64_t> dirty_;
+  Errno wb_err_ = Errno::kOk;
+};
+
+}  // namespace vfssim
+
+#endif  // VFSSIM_VFS_PAGE_CACHE_H_

@@ -1,0 +1,217 @@
+// ExtentMapOps: a fake filesystem block map behind the IomapOps interface,
+// for tests of the iterator and every generic helper. Tests build the map
+// by hand (hole, delalloc, mapped, unwritten, inline, shared) or let writes
+// allocate; counters and an error hook show what the helpers asked.
+//
+// Allocation follows XFS's shape, at 4 KiB granularity:
+//   - a buffered write over a hole reserves delalloc; writeback
+//     (kIomapWriteback) turns delalloc into mapped blocks;
+//   - direct, DAX and fault writes over a hole allocate mapped blocks at
+//     once (DAX blocks are zeroed first with zero_page_range, which clears
+//     known poison — why punch+rewrite recovers a poisoned block);
+//   - a write over a SHARED extent stages copy on write: iomap is a
+//     delalloc COW reservation flagged SHARED and srcmap the shared extent;
+//     writeback allocates the new blocks and ioend remaps them in;
+//   - ioend converts unwritten extents to mapped.
+//
+//   ExtentMapOps ops(&bdev, nullptr);
+//   ops.put({.addr = 0, .offset = 0, .length = 8192, .type = IomapType::kMapped});
+//   ops.put_hole(8192, 4096);
+
+#ifndef VFSSIM_VFS_TESTING_EXTENT_MAP_OPS_H_
+#define VFSSIM_VFS_TESTING_EXTENT_MAP_OPS_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <iterator>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "vfs/iomap.h"
+
+namespace vfssim {
+
+class ExtentMapOps : public IomapOps {
+ public:
+  static constexpr uint64_t kBlock = 4096;
+
+  // Blocks are allocated upward from kFirstFree, above the addresses tests
+  // use for hand-built mappings.
+  static constexpr uint64_t kFirstFree = 512ull << 20;
+
+  ExtentMapOps(BlockDevice* bdev, DaxDevice* dax, uint64_t first_free = kFirstFree)
+      : bdev_(bdev), dax_(dax), next_addr_(first_free) {}
+
+  // put installs mapping m (offset/length/type/addr/flags), replacing what
+  // overlapped it. Device pointers are filled in.
+  void put(Iomap m) {
+    punch(m.offset, m.length);
+    m.bdev = dax_ != nullptr ? nullptr : bdev_;
+    m.dax_dev = dax_;
+    extents_[m.offset] = m;
+  }
+  // punch removes the mappings over [off, off+len), splitting edges.
+  void punch(off_t64 off, uint64_t len) {
+    const off_t64 end = off + static_cast<off_t64>(len);
+    split(off);
+    split(end);
+    extents_.erase(extents_.lower_bound(off), extents_.lower_bound(end));
+  }
+
+  // What a lookup at pos returns (a hole up to the next mapping if none).
+  Iomap lookup(off_t64 pos, uint64_t length) const {
+    auto it = extents_.upper_bound(pos);
+    if (it != extents_.begin()) {
+      auto prev = std::prev(it);
+      if (prev->second.offset + static_cast<off_t64>(prev->second.length) > pos) {
+        return prev->second;
+      }
+    }
+    Iomap hole;
+    hole.offset = pos;
+    const off_t64 next = it == extents_.end() ? kOffMax : it->first;
+    hole.length = static_cast<uint64_t>(
+        std::min<off_t64>(next, pos + static_cast<off_t64>(std::min<uint64_t>(length, kOffMax - pos))) -
+        pos);
+    hole.bdev = dax_ != nullptr ? nullptr : bdev_;
+    hole.dax_dev = dax_;
+    return hole;
+  }
+
+  Errno iomap_begin(Inode&, off_t64 pos, uint64_t length, uint32_t flags, Iomap* iomap,
+                    Iomap* srcmap) override {
+    ++begins;
+    last_flags = flags;
+    if (fail_begin) {
+      if (Errno e = fail_begin(pos, flags); e != Errno::kOk) return e;
+    }
+    if (bad_map) {
+      *iomap = *bad_map;
+      return Errno::kOk;
+    }
+    Iomap m = lookup(pos, length);
+    const bool write = (flags & kIomapWrite) && !(flags & kIomapReport);
+    if (!write) {
+      *iomap = m;
+      return Errno::kOk;
+    }
+    const bool now = flags & (kIomapDirect | kIomapDax | kIomapWriteback) ||
+                     ((flags & kIomapFault) && dax_ != nullptr);
+    if (m.flags & kIomapFShared) {
+      if (flags & kIomapWriteback) {
+        // Allocate the COW blocks now; ioend remaps them over the shared ones.
+        Iomap fresh = allocate(pos, std::min<uint64_t>(m.length - static_cast<uint64_t>(pos - m.offset), length));
+        cow_.push_back(fresh);
+        *iomap = fresh;
+        return Errno::kOk;
+      }
+      Iomap cow = m;
+      cow.type = IomapType::kDelalloc;
+      cow.addr = kIomapNullAddr;
+      *iomap = cow;
+      *srcmap = m;
+      return Errno::kOk;
+    }
+    if (m.type == IomapType::kHole || (m.type == IomapType::kDelalloc && now)) {
+      const uint64_t len = std::min<uint64_t>(m.length - static_cast<uint64_t>(pos - m.offset), length);
+      const off_t64 start = pos / kBlock * kBlock;
+      const uint64_t span = (static_cast<uint64_t>(pos) + len + kBlock - 1) / kBlock * kBlock -
+                            static_cast<uint64_t>(start);
+      if (now) {
+        if (enospc) return Errno::kENOSPC;
+        Iomap fresh = allocate(start, span);
+        put(fresh);
+      } else {
+        if (enospc) return Errno::kENOSPC;
+        Iomap d;
+        d.offset = start;
+        d.length = span;
+        d.type = IomapType::kDelalloc;
+        put(d);
+      }
+      m = lookup(pos, length);
+      m.flags |= kIomapFNew;
+    }
+    *iomap = m;
+    return Errno::kOk;
+  }
+
+  Errno iomap_end(Inode&, off_t64, uint64_t, int64_t, uint32_t, Iomap*) override {
+    ++ends;
+    return Errno::kOk;
+  }
+
+  Errno ioend(Inode&, off_t64 pos, uint64_t len, uint32_t) override {
+    ++ioends;
+    const off_t64 end = pos + static_cast<off_t64>(len);
+    // Remap staged COW blocks.
+    for (auto it = cow_.begin(); it != cow_.end();) {
+      if (it->offset < end && it->offset + static_cast<off_t64>(it->length) > pos) {
+        put(*it);
+        it = cow_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    // Convert unwritten to written.
+    split(pos);
+    split(end);
+    for (auto it = extents_.lower_bound(pos); it != extents_.end() && it->first < end; ++it) {
+      if (it->second.type == IomapType::kUnwritten) it->second.type = IomapType::kMapped;
+    }
+    return Errno::kOk;
+  }
+
+  const absl::btree_map<off_t64, Iomap>& extents() const { return extents_; }
+
+  // Counters and hooks.
+  int begins = 0, ends = 0, ioends = 0;
+  uint32_t last_flags = 0;
+  bool enospc = false;  // Allocation fails with ENOSPC.
+  std::function<Errno(off_t64 pos, uint32_t flags)> fail_begin;
+  std::optional<Iomap> bad_map;  // Returned as is: for invariant tests.
+
+ private:
+  Iomap allocate(off_t64 off, uint64_t len) {
+    Iomap m;
+    m.offset = off;
+    m.length = len;
+    m.addr = next_addr_;
+    m.type = IomapType::kMapped;
+    m.bdev = dax_ != nullptr ? nullptr : bdev_;
+    m.dax_dev = dax_;
+    next_addr_ += len;
+    if (dax_ != nullptr) dax_->zero_page_range(m.addr / kPageSize, len / kPageSize);
+    return m;
+  }
+
+  // split cuts the mapping containing `at` (if any) in two at `at`.
+  void split(off_t64 at) {
+    auto it = extents_.upper_bound(at);
+    if (it == extents_.begin()) return;
+    --it;
+    Iomap& m = it->second;
+    const off_t64 end = m.offset + static_cast<off_t64>(m.length);
+    if (m.offset >= at || end <= at) return;
+    Iomap tail = m;
+    const uint64_t head = static_cast<uint64_t>(at - m.offset);
+    tail.offset = at;
+    tail.length = m.length - head;
+    if (tail.addr != kIomapNullAddr) tail.addr += head;
+    if (!tail.inline_data.empty()) tail.inline_data = tail.inline_data.subspan(head);
+    m.length = head;
+    extents_[at] = tail;
+  }
+
+  BlockDevice* bdev_;
+  DaxDevice* dax_;
+  uint64_t next_addr_;
+  absl::btree_map<off_t64, Iomap> extents_;
+  std::vector<Iomap> cow_;
+};
+
+}  // namespace vfssim
+
+#endif  // VFSSIM_VFS_TESTING_EXTENT_MAP_OPS_H_
