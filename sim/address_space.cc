@@ -1,0 +1,208 @@
+#include "sim/address_space.h"
+
+#include <algorithm>
+#include <cstring>
+#include <iterator>
+#include <vector>
+
+namespace vfssim {
+namespace {
+
+constexpr uint64_t kPage = kUserPageSize;
+
+uint64_t page_down(uint64_t a) { return a & ~(kPage - 1); }
+
+}  // namespace
+
+uint64_t RamPage::load(uint64_t off, std::span<std::byte> dst) {
+  std::memcpy(dst.data(), bytes_->data() + off, dst.size());
+  return 0;
+}
+
+void RamPage::store(uint64_t off, std::span<const std::byte> src) {
+  std::memcpy(bytes_->data() + off, src.data(), src.size());
+}
+
+AddressSpace::~AddressSpace() {
+  for (auto& [start, vma] : vmas_) {
+    if (vma.ops != nullptr) vma.ops->close(vma);
+  }
+}
+
+Vma* AddressSpace::find_vma(uint64_t addr) {
+  auto it = vmas_.upper_bound(addr);
+  if (it == vmas_.begin()) return nullptr;
+  --it;
+  return addr < it->second.end ? &it->second : nullptr;
+}
+
+Result<uint64_t> AddressSpace::map(uint64_t addr, uint64_t len, int prot, bool shared,
+                                   VmOps* ops, uint64_t pgoff, std::shared_ptr<void> object) {
+  if (len == 0 || addr % kPage != 0) return Fail(Errno::kEINVAL);
+  len = (len + kPage - 1) / kPage * kPage;
+  if (addr == 0) {
+    addr = next_addr_;
+    next_addr_ += len + kPage;  // A guard gap between mappings.
+  } else if (addr + len < addr) {
+    return Fail(Errno::kENOMEM);
+  } else {
+    unmap(addr, len);  // MAP_FIXED replaces.
+  }
+  Vma vma{addr, addr + len, prot, shared, pgoff, ops, std::move(object), this};
+  vmas_[addr] = std::move(vma);
+  return addr;
+}
+
+void AddressSpace::split(uint64_t at) {
+  Vma* v = find_vma(at);
+  if (v == nullptr || v->start == at) return;
+  Vma tail = *v;
+  tail.pgoff += (at - v->start) / kPage;
+  tail.start = at;
+  v->end = at;
+  Vma& placed = vmas_[at] = std::move(tail);
+  if (placed.ops != nullptr) placed.ops->open(placed);  // __split_vma: ->open on the new VMA.
+}
+
+Errno AddressSpace::unmap(uint64_t addr, uint64_t len) {
+  if (len == 0 || addr % kPage != 0) return Errno::kEINVAL;
+  const uint64_t end = addr + (len + kPage - 1) / kPage * kPage;
+  split(addr);
+  split(end);
+  std::vector<uint64_t> gone;
+  for (auto it = vmas_.lower_bound(addr); it != vmas_.end() && it->first < end; ++it) {
+    gone.push_back(it->first);
+  }
+  for (uint64_t s : gone) {
+    Vma& v = vmas_[s];
+    if (v.ops != nullptr) v.ops->close(v);
+    vmas_.erase(s);
+  }
+  ptes_.erase(ptes_.lower_bound(addr), ptes_.lower_bound(end));
+  return Errno::kOk;
+}
+
+std::optional<Siginfo> AddressSpace::fault_in(Vma& vma, uint64_t page_addr, bool write,
+                                              uint64_t addr) {
+  const uint64_t pgoff = vma.pgoff + (page_addr - vma.start) / kPage;
+  auto sig = [&](const FaultResult& r) { return Siginfo{r.signo, r.code, addr}; };
+  auto it = ptes_.find(page_addr);
+  if (it != ptes_.end() && it->second.page == nullptr && it->second.swapped) {
+    // Swapped anonymous page: read it back.
+    auto bytes = std::make_shared<RamPage::Bytes>(*it->second.swapped);
+    it->second.swapped.reset();
+    it->second.page = std::make_shared<RamPage>(std::move(bytes));
+  }
+  if (it == ptes_.end()) {
+    if (vma.ops == nullptr) {
+      // Anonymous memory: a zeroed page.
+      Pte pte;
+      pte.page = std::make_shared<RamPage>(std::make_shared<RamPage::Bytes>());
+      pte.anon = true;
+      pte.writable = true;
+      it = ptes_.emplace(page_addr, std::move(pte)).first;
+    } else {
+      FaultResult r = vma.ops->fault(vma, pgoff, write && vma.shared);
+      if (r.page == nullptr) return sig(r);
+      it = ptes_.emplace(page_addr, Pte{std::move(r.page), false, false, nullptr}).first;
+      if (write && vma.shared) {
+        FaultResult w = vma.ops->page_mkwrite(vma, pgoff);
+        if (w.signo != 0) {
+          ptes_.erase(it);
+          return sig(w);
+        }
+        if (w.page != nullptr) it->second.page = std::move(w.page);
+        it->second.writable = true;
+      }
+    }
+  }
+  Pte& pte = it->second;
+  if (write && !pte.writable) {
+    if (vma.shared) {
+      FaultResult w = vma.ops->page_mkwrite(vma, pgoff);
+      if (w.signo != 0) return sig(w);
+      if (w.page != nullptr) pte.page = std::move(w.page);
+      pte.writable = true;
+    } else {
+      // Private: copy on write into an anonymous page.
+      auto bytes = std::make_shared<RamPage::Bytes>();
+      if (pte.page->load(0, *bytes) != 0) return Siginfo{kSIGBUS, kBUS_MCEERR_AR, addr};
+      pte.page = std::make_shared<RamPage>(std::move(bytes));
+      pte.anon = true;
+      pte.writable = true;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Siginfo> AddressSpace::access(uint64_t addr, size_t len, bool write,
+                                            std::span<std::byte> dst,
+                                            std::span<const std::byte> src) {
+  size_t done = 0;
+  while (done < len) {
+    const uint64_t a = addr + done;
+    Vma* vma = find_vma(a);
+    if (vma == nullptr) return Siginfo{kSIGSEGV, kSEGV_MAPERR, a};
+    const int need = write ? kProtWrite : kProtRead;
+    if (!(vma->prot & need)) return Siginfo{kSIGSEGV, kSEGV_ACCERR, a};
+    const uint64_t page_addr = page_down(a);
+    if (std::optional<Siginfo> s = fault_in(*vma, page_addr, write, a)) return s;
+    Pte& pte = ptes_.at(page_addr);
+    const uint64_t in_page = a - page_addr;
+    const size_t n = std::min<size_t>(len - done, kPage - in_page);
+    if (write) {
+      pte.page->store(in_page, src.subspan(done, n));
+    } else {
+      const uint64_t missed = pte.page->load(in_page, dst.subspan(done, n));
+      if (missed > 0) {
+        // A machine check consumed poison: SIGBUS at the bad byte.
+        return Siginfo{kSIGBUS, kBUS_MCEERR_AR, a + (n - missed)};
+      }
+    }
+    done += n;
+  }
+  return std::nullopt;
+}
+
+std::optional<Siginfo> AddressSpace::load(uint64_t addr, std::span<std::byte> dst) {
+  return access(addr, dst.size(), false, dst, {});
+}
+
+std::optional<Siginfo> AddressSpace::store(uint64_t addr, std::span<const std::byte> src) {
+  return access(addr, src.size(), true, {}, src);
+}
+
+void AddressSpace::zap(const void* object, uint64_t first, uint64_t last) {
+  for (auto& [start, vma] : vmas_) {
+    if (vma.object.get() != object) continue;
+    const uint64_t vfirst = vma.pgoff;
+    const uint64_t vlast = vma.pgoff + (vma.end - vma.start) / kPage - 1;
+    const uint64_t lo = std::max(first, vfirst);
+    const uint64_t hi = std::min(last, vlast);
+    if (lo > hi) continue;
+    const uint64_t from = vma.start + (lo - vma.pgoff) * kPage;
+    const uint64_t to = vma.start + (hi - vma.pgoff + 1) * kPage;
+    // Private copies are the process's own: only file pages are zapped.
+    for (auto it = ptes_.lower_bound(from); it != ptes_.end() && it->first < to;) {
+      it = it->second.anon ? std::next(it) : ptes_.erase(it);
+    }
+  }
+}
+
+bool AddressSpace::swap_out(uint64_t addr) {
+  auto it = ptes_.find(page_down(addr));
+  if (it == ptes_.end() || !it->second.anon || it->second.page == nullptr) return false;
+  auto bytes = std::make_unique<RamPage::Bytes>();
+  it->second.page->load(0, *bytes);
+  it->second.swapped = std::move(bytes);
+  it->second.page.reset();
+  return true;
+}
+
+char AddressSpace::page_state(uint64_t addr) const {
+  auto it = ptes_.find(page_down(addr));
+  if (it == ptes_.end()) return '-';
+  return it->second.page != nullptr ? 'r' : 's';
+}
+
+}  // namespace vfssim

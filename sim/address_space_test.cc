@@ -1,0 +1,111 @@
+#include "sim/address_space.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace vfssim {
+namespace {
+
+std::vector<std::byte> fill(size_t n, uint8_t v) { return std::vector<std::byte>(n, std::byte{v}); }
+
+// An object of `pages` pages; pages at or past `eof` fault with SIGBUS.
+class FakeObject : public VmOps {
+ public:
+  explicit FakeObject(uint64_t eof) : eof_(eof) {
+    for (uint64_t i = 0; i < 8; ++i) {
+      pages_.push_back(std::make_shared<RamPage::Bytes>());
+      pages_.back()->fill(std::byte(0x10 + i));
+    }
+  }
+  FaultResult fault(Vma&, uint64_t pgoff, bool) override {
+    ++faults;
+    if (pgoff >= eof_) return {nullptr, kSIGBUS, kBUS_ADRERR};
+    return {std::make_shared<RamPage>(pages_[pgoff]), 0, 0};
+  }
+  FaultResult page_mkwrite(Vma&, uint64_t) override {
+    ++mkwrites;
+    return {};
+  }
+  void open(Vma&) override { ++opens; }
+  void close(Vma&) override { ++closes; }
+
+  std::vector<std::shared_ptr<RamPage::Bytes>> pages_;
+  uint64_t eof_;
+  int faults = 0, mkwrites = 0, opens = 0, closes = 0;
+};
+
+TEST(AddressSpace, SharedStoreReachesTheObjectAfterMkwrite) {
+  FakeObject obj(4);
+  AddressSpace as;
+  uint64_t a = *as.map(0, 4 * 4096, kProtRead | kProtWrite, true, &obj, 0, nullptr);
+  std::vector<std::byte> b(2);
+  EXPECT_EQ(as.load(a + 4096, b), std::nullopt);
+  EXPECT_EQ(b, fill(2, 0x11));
+  EXPECT_EQ(obj.mkwrites, 0);
+  EXPECT_EQ(as.store(a + 4096, fill(2, 0xee)), std::nullopt);
+  EXPECT_EQ(obj.mkwrites, 1);
+  EXPECT_EQ((*obj.pages_[1])[0], std::byte{0xee});
+  EXPECT_EQ(as.store(a + 4097, fill(1, 0xef)), std::nullopt);
+  EXPECT_EQ(obj.mkwrites, 1);  // Already writable.
+  EXPECT_EQ(obj.faults, 1);
+}
+
+TEST(AddressSpace, PrivateMappingCopiesOnWriteAndSwaps) {
+  FakeObject obj(4);
+  AddressSpace as;
+  uint64_t a = *as.map(0, 4096, kProtRead | kProtWrite, false, &obj, 2, nullptr);
+  EXPECT_EQ(as.store(a, fill(1, 0xaa)), std::nullopt);
+  EXPECT_EQ((*obj.pages_[2])[0], std::byte{0x12});  // The object is untouched.
+  EXPECT_EQ(obj.mkwrites, 0);
+  ASSERT_TRUE(as.swap_out(a));
+  EXPECT_EQ(as.page_state(a), 's');
+  std::vector<std::byte> b(2);
+  EXPECT_EQ(as.load(a, b), std::nullopt);
+  EXPECT_EQ(b, (std::vector<std::byte>{std::byte{0xaa}, std::byte{0x12}}));
+  EXPECT_EQ(as.page_state(a), 'r');
+}
+
+TEST(AddressSpace, SignalsCarryTheAddress) {
+  FakeObject obj(1);
+  AddressSpace as;
+  uint64_t a = *as.map(0, 2 * 4096, kProtRead, true, &obj, 0, nullptr);
+  std::vector<std::byte> b(10);
+  EXPECT_EQ(as.load(a + 4096 - 5, b), (Siginfo{kSIGBUS, kBUS_ADRERR, a + 4096}));  // Past EOF.
+  EXPECT_EQ(as.store(a, fill(1, 1)), (Siginfo{kSIGSEGV, kSEGV_ACCERR, a}));       // Read-only.
+  EXPECT_EQ(as.load(a + 3 * 4096, b), (Siginfo{kSIGSEGV, kSEGV_MAPERR, a + 3 * 4096}));
+}
+
+TEST(AddressSpace, MunmapSplitsAndOpensAndCloses) {
+  FakeObject obj(8);
+  AddressSpace as;
+  uint64_t a = *as.map(0, 8 * 4096, kProtRead, true, &obj, 0, nullptr);
+  ASSERT_EQ(as.unmap(a + 2 * 4096, 2 * 4096), Errno::kOk);
+  EXPECT_EQ(as.vmas().size(), 2u);
+  EXPECT_EQ(obj.opens, 2);   // Two splits, each opening the new piece.
+  EXPECT_EQ(obj.closes, 1);  // The removed middle.
+  const Vma& tail = as.vmas().rbegin()->second;
+  EXPECT_EQ(tail.start, a + 4 * 4096);
+  EXPECT_EQ(tail.pgoff, 4u);
+  std::vector<std::byte> b(1);
+  EXPECT_EQ(as.load(a + 4 * 4096, b), std::nullopt);
+  EXPECT_EQ(b[0], std::byte{0x14});
+  EXPECT_EQ(as.load(a + 2 * 4096, b)->signo, kSIGSEGV);
+  EXPECT_EQ(as.unmap(a + 1, 4096), Errno::kEINVAL);
+}
+
+TEST(AddressSpace, ZapDropsFilePagesButKeepsPrivateCopies) {
+  FakeObject obj(4);
+  auto object = std::make_shared<int>(0);
+  AddressSpace as;
+  uint64_t a = *as.map(0, 2 * 4096, kProtRead | kProtWrite, false, &obj, 0, object);
+  std::vector<std::byte> b(1);
+  ASSERT_EQ(as.load(a, b), std::nullopt);
+  ASSERT_EQ(as.store(a + 4096, fill(1, 0x99)), std::nullopt);
+  as.zap(object.get(), 0, 3);
+  EXPECT_EQ(as.page_state(a), '-');
+  EXPECT_EQ(as.page_state(a + 4096), 'r');
+}
+
+}  // namespace
+}  // namespace vfssim
