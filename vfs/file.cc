@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "vfs/mount.h"
+#include "vfs/mmap.h"
 
 namespace vfssim {
 
@@ -80,6 +81,17 @@ Errno FifoFileOps::fo_stat(File& fp, Stat* st) const {
   Errno e = fp.inode->ops().getattr(*fp.inode, st);
   st->size = 0;
   return e;
+}
+
+Errno VnFileOps::fo_close(File& fp) const { return fp.inode->ops().close(*fp.inode); }
+
+int VnFileOps::fo_mmap_supported_flags(File&) const { return kMAP_SYNC; }
+
+Result<VmOps*> VnFileOps::fo_mmap(File& fp, int prot, int flags) const {
+  Inode& ip = *fp.inode;
+  if (!ip.is_reg()) return Fail(Errno::kENODEV);
+  if (Errno e = ip.ops().mmap(ip, prot, flags); e != Errno::kOk) return Fail(e);
+  return &VnodeVmOps::instance();
 }
 
 }  // namespace vfssim

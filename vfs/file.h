@@ -6,7 +6,6 @@
 // does; a file type may implement an op directly (memfd/shm objects do
 // fo_fspacectl themselves, as FreeBSD's shm_fspacectl). The syscall layer has
 // already checked the descriptor (EBADF, ESPIPE, ...) before any fo_* runs.
-// (fo_mmap arrives with mmap, in the iomap/page-cache issue.)
 
 #ifndef VFSSIM_VFS_FILE_H_
 #define VFSSIM_VFS_FILE_H_
@@ -17,6 +16,7 @@
 #include <memory>
 #include <span>
 
+#include "sim/address_space.h"
 #include "sim/errno.h"
 #include "vfs/uapi.h"
 #include "vfs/vnode.h"
@@ -77,6 +77,17 @@ class FileOps {
 
   // fo_close runs when the last descriptor for `fp` is closed.
   virtual Errno fo_close(File& fp) const = 0;
+
+  // fo_mmap_supported_flags: mmap flags beyond LEGACY_MAP_MASK that this
+  // file accepts under MAP_SHARED_VALIDATE (->mmap_supported_flags); the
+  // hook MAP_SYNC and MAP_DIRECT go through.
+  virtual int fo_mmap_supported_flags(File&) const { return 0; }
+
+  // fo_mmap lets the file accept a mapping with `prot` and `flags` (after
+  // the syscall's own checks) and returns the VmOps for it (->mmap).
+  // Errors: ENODEV the file cannot be mapped; EOPNOTSUPP a flag it cannot
+  // honour; EPERM a seal forbids it.
+  virtual Result<VmOps*> fo_mmap(File& fp, int prot, int flags) const = 0;
 };
 
 // VnFileOps: vnode-backed files (FreeBSD's vn_fileops): each op becomes the
@@ -96,7 +107,12 @@ class VnFileOps : public FileOps {
   Errno fo_fspacectl(File& fp, int cmd, off_t64* off, off_t64* len, int flags) const override;
   Result<off_t64> fo_seek_data_hole(File& fp, off_t64 off, int whence) const override;
   Errno fo_ioctl(File& fp, unsigned long cmd, void* arg) const override;
-  Errno fo_close(File&) const override { return Errno::kOk; }
+  // Runs VOP_CLOSE: filesystems with a page cache start writeback here.
+  Errno fo_close(File& fp) const override;
+  // MAP_SYNC is declared, as XFS and ext4 do; the filesystem's mmap op
+  // refuses it for files that are not DAX.
+  int fo_mmap_supported_flags(File&) const override;
+  Result<VmOps*> fo_mmap(File& fp, int prot, int flags) const override;
 };
 
 // FifoData: a FIFO's buffer, kept on its inode.
@@ -126,6 +142,7 @@ class FifoFileOps : public FileOps {
   }
   Errno fo_ioctl(File&, unsigned long, void*) const override { return Errno::kENOTTY; }
   Errno fo_close(File&) const override { return Errno::kOk; }
+  Result<VmOps*> fo_mmap(File&, int, int) const override { return Fail(Errno::kENODEV); }
 };
 
 }  // namespace vfssim

@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "absl/container/btree_map.h"
 #include "sim/creds.h"
 #include "vfs/file.h"
+#include "vfs/mmap.h"
 #include "vfs/mount.h"
 
 namespace vfssim {
@@ -164,6 +166,35 @@ class Process {
   Errno add_seals(int fd, uint32_t seals);
   Result<uint32_t> get_seals(int fd);
 
+  // mmap(2), checks in Linux's order (sys_mmap, ksys_mmap_pgoff, do_mmap):
+  // EINVAL offset not page-aligned; EBADF no such fd (without
+  // MAP_ANONYMOUS); EINVAL len == 0; ENOMEM len rounds past the address
+  // space; EOVERFLOW the page offset wraps; EOPNOTSUPP MAP_SHARED_VALIDATE
+  // with a flag neither legacy nor supported by the file; for MAP_SHARED:
+  // EACCES PROT_WRITE on a descriptor not open for writing, ETXTBSY an
+  // active swapfile, EACCES an append-only file open for writing; EACCES
+  // not open for reading; EINVAL neither shared nor private; then the
+  // file's fo_mmap (ENODEV, EOPNOTSUPP MAP_SYNC without DAX, EPERM a
+  // write-sealed memfd). Plain MAP_SHARED ignores unknown flags. Returns the
+  // address.
+  Result<uint64_t> mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, off_t64 off);
+
+  // munmap(2). Errors: EINVAL addr not page-aligned or len == 0.
+  Errno munmap(uint64_t addr, uint64_t len);
+
+  // msync(2): MS_SYNC writes back the shared file mappings in the range.
+  // Errors: EINVAL unknown flags, MS_SYNC|MS_ASYNC, or addr not
+  // page-aligned; ENOMEM part of the range is not mapped; EIO writeback.
+  Errno msync(uint64_t addr, uint64_t len, int flags);
+
+  // load/store access the process's memory as its code would. Returns the
+  // signal that stopped the access (SIGSEGV, SIGBUS with the address), or
+  // nullopt; it is also kept in signals().
+  std::optional<Siginfo> load(uint64_t addr, std::span<std::byte> dst);
+  std::optional<Siginfo> store(uint64_t addr, std::span<const std::byte> src);
+  const std::vector<Siginfo>& signals() const { return signals_; }
+  AddressSpace& mm() { return *mm_; }
+
   // file_inode returns the inode behind `fd` (for the harness and tests,
   // which inspect what a filesystem did). Errors: EBADF.
   Result<InodeRef> file_inode(int fd) const {
@@ -195,6 +226,10 @@ class Process {
   int pid_;
   InodeRef cwd_;
   absl::btree_map<int, std::shared_ptr<File>> fds_;
+  std::vector<Siginfo> signals_;
+  // The mapper must outlive the address space, whose VMAs unregister it.
+  std::unique_ptr<ProcessMapper> mapper_;
+  std::unique_ptr<AddressSpace> mm_;
 };
 
 }  // namespace vfssim

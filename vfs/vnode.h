@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "sim/address_space.h"
 #include "sim/clock.h"
 #include "sim/creds.h"
 #include "sim/errno.h"
@@ -114,7 +115,8 @@ struct Inode : std::enable_shared_from_this<Inode> {
   // The page cache (i_mapping) for filesystems that use one, and who maps
   // this inode's pages (i_mmap).
   PageCache cache;
-  std::vector<PageMapper*> mappers;
+  std::vector<PageMapper*> mappers;  // One entry per VMA mapping the inode.
+  uint64_t writable_mappings = 0;    // Shared writable VMAs (F_SEAL_WRITE's EBUSY).
 
   VnodeOps& ops() const;
   bool is_reg() const { return type == VType::kReg; }
@@ -198,6 +200,29 @@ class VnodeOps {
   virtual Result<uint64_t> remap_range(Inode& src, off_t64 src_off, Inode& dst,
                                        off_t64 dst_off, uint64_t len, bool dedupe) = 0;
 
+  // close runs when the last descriptor of an open file goes (VOP_CLOSE,
+  // ->release / ->flush). Filesystems with a page cache start writeback.
+  // Errors: as writeback's; they are also kept for the next fsync.
+  virtual Errno close(Inode& ip) = 0;
+
+  // mmap is the filesystem's say on a new mapping (->mmap): `flags` are the
+  // mmap flags (MAP_SYNC among them, once MAP_SHARED_VALIDATE let it
+  // through), prot the protections.
+  // Errors: ENODEV the filesystem cannot map files; EOPNOTSUPP it cannot
+  // honour a flag (MAP_SYNC without DAX); EPERM a seal forbids it.
+  virtual Errno mmap(Inode& ip, int prot, int flags) = 0;
+
+  // fault returns the physical page for file page `pgoff` (->fault); write:
+  // a store to a shared mapping (DAX allocates).
+  // Errors: EFAULT wholly past EOF; EIO (poison, device); ENOSPC.
+  virtual Result<std::shared_ptr<PhysPage>> fault(Inode& ip, uint64_t pgoff, bool write) = 0;
+
+  // page_mkwrite prepares page `pgoff` for its first store through a shared
+  // mapping (->page_mkwrite): reserve space, dirty it, update mtime. It may
+  // return a different page to map (DAX), or nullptr to keep the one mapped.
+  // Errors: ENOSPC; EFAULT past EOF (truncated meanwhile); EIO.
+  virtual Result<std::shared_ptr<PhysPage>> page_mkwrite(Inode& ip, uint64_t pgoff) = 0;
+
   // can_remap: the filesystem has a remap op at all (Linux's
   // "f_op->remap_file_range != NULL"), which the VFS checks before it
   // validates a dedupe range.
@@ -232,6 +257,13 @@ class VopDefaults : public VnodeOps {
     return Fail(Errno::kEOPNOTSUPP);
   }
   bool can_remap() const override { return false; }
+  Errno close(Inode&) override { return Errno::kOk; }
+  // No ->mmap.
+  Errno mmap(Inode&, int, int) override { return Errno::kENODEV; }
+  Result<std::shared_ptr<PhysPage>> fault(Inode&, uint64_t, bool) override {
+    return Fail(Errno::kENODEV);
+  }
+  Result<std::shared_ptr<PhysPage>> page_mkwrite(Inode&, uint64_t) override { return nullptr; }
 };
 
 // unmap_mapping_range drops every address-space mapping of page indexes

@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "sim/absl_view.h"
+#include "vfs/mmap.h"
 
 namespace vfssim {
 namespace {
@@ -21,7 +22,7 @@ Errno partial_page_invalidate(Inode& ip, uint64_t index, uint64_t base, uint64_t
   if (!it->second.data && sb.machine().variants.is("shm.dealloc_swapped_page", "skip")) {
     // The reviewed bug: the page is grabbed without asking the pager, so a
     // fresh zero page shadows the swapped copy.
-    sb.free_page(d, index);
+    sb.free_page(ip, index);
   }
   Result<ShmPageBytes*> page = sb.get_page(d, index);
   if (!page) return page.error();
@@ -78,7 +79,7 @@ Result<ShmPageBytes*> ShmSuperblock::get_page(ShmInodeData& d, uint64_t index) {
     drop_if_new();
     return Fail(Errno::kENOSPC);
   }
-  page.data = std::make_unique<ShmPageBytes>();
+  page.data = std::make_shared<ShmPageBytes>();
   if (page.swap_slot != 0) {
     auto slot = swap_.find(page.swap_slot);
     *page.data = *slot->second;
@@ -91,7 +92,9 @@ Result<ShmPageBytes*> ShmSuperblock::get_page(ShmInodeData& d, uint64_t index) {
   return page.data.get();
 }
 
-void ShmSuperblock::free_page(ShmInodeData& d, uint64_t index) {
+void ShmSuperblock::free_page(Inode& ip, uint64_t index) {
+  unmap_mapping_range(ip, index, index);
+  ShmInodeData& d = shm_data(ip);
   auto it = d.pages.find(index);
   if (it == d.pages.end()) return;
   if (it->second.data) --resident_;
@@ -109,6 +112,7 @@ bool ShmSuperblock::swap_out(Inode& ip, uint64_t index) {
   ShmInodeData& d = shm_data(ip);
   auto it = d.pages.find(index);
   if (it == d.pages.end() || !it->second.data) return false;
+  unmap_mapping_range(ip, index, index);  // try_to_unmap before swap-out.
   const uint64_t slot = next_slot_++;
   swap_.emplace(slot, std::move(it->second.data));
   it->second.swap_slot = slot;
@@ -191,7 +195,7 @@ Errno ShmVnodeOps::setsize(Inode& ip, off_t64 size) {
     for (auto it = d.pages.lower_bound(first_dead); it != d.pages.end(); ++it) {
       dead.push_back(it->first);
     }
-    for (uint64_t index : dead) sb.free_page(d, index);
+    for (uint64_t index : dead) sb.free_page(ip, index);
     if (new_size % kShmPageSize != 0 && d.pages.contains(new_size / kShmPageSize)) {
       Result<ShmPageBytes*> page = sb.get_page(d, new_size / kShmPageSize);
       if (!page) return page.error();
@@ -220,7 +224,7 @@ Errno ShmVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
     if (d.pages.contains(i)) continue;
     Result<ShmPageBytes*> page = sb.get_page(d, i);
     if (!page) {
-      for (uint64_t a : added) sb.free_page(d, a);
+      for (uint64_t a : added) sb.free_page(ip, a);
       return page.error();
     }
     added.push_back(i);
@@ -230,6 +234,29 @@ Errno ShmVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
   }
   sb.touch(ip, /*mtime=*/false);
   return Errno::kOk;
+}
+
+Errno ShmVnodeOps::mmap(Inode& ip, int prot, int flags) {
+  // seal_check_write: "F_SEAL_WRITE ... mmap() with PROT_WRITE and
+  // MAP_SHARED fails with EPERM".
+  const bool shared = (flags & kMAP_TYPE) != kMAP_PRIVATE;
+  if ((ip.seals & kF_SEAL_WRITE) && shared && (prot & kProtWrite)) return Errno::kEPERM;
+  return Errno::kOk;
+}
+
+Result<std::shared_ptr<PhysPage>> ShmVnodeOps::fault(Inode& ip, uint64_t pgoff, bool) {
+  if (pgoff * kShmPageSize >= ip.size) return Fail(Errno::kEFAULT);
+  ShmSuperblock& sb = shm_sb(ip);
+  ShmInodeData& d = shm_data(ip);
+  Result<ShmPageBytes*> page = sb.get_page(d, pgoff);
+  if (!page) return Fail(page.error());
+  return std::shared_ptr<PhysPage>(std::make_shared<RamPage>(d.pages.at(pgoff).data));
+}
+
+Result<std::shared_ptr<PhysPage>> ShmVnodeOps::page_mkwrite(Inode& ip, uint64_t pgoff) {
+  if (pgoff * kShmPageSize >= ip.size) return Fail(Errno::kEFAULT);
+  ip.sb->touch(ip);
+  return nullptr;
 }
 
 Result<off_t64> ShmVnodeOps::seek_data_hole(Inode& ip, off_t64 off, int whence) {
@@ -299,7 +326,7 @@ Errno shm_deallocate(Inode& ip, off_t64* offset, off_t64* length) {
       for (auto it = d.pages.lower_bound(pi); it != d.pages.end() && it->first < piend; ++it) {
         dead.push_back(it->first);
       }
-      for (uint64_t index : dead) sb.free_page(d, index);
+      for (uint64_t index : dead) sb.free_page(ip, index);
       off += (piend - pi) * kShmPageSize;
       len -= static_cast<int64_t>((piend - pi) * kShmPageSize);
     }

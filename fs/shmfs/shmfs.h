@@ -41,7 +41,7 @@ using ShmPageBytes = std::array<std::byte, kShmPageSize>;
 
 // A page of a file: resident (data set) or swapped (slot set), never both.
 struct ShmPage {
-  std::unique_ptr<ShmPageBytes> data;
+  std::shared_ptr<ShmPageBytes> data;
   uint64_t swap_slot = 0;  // 0: not in swap.
 };
 
@@ -61,6 +61,13 @@ class ShmVnodeOps : public VopDefaults {
   Errno allocate(Inode& ip, int mode, off_t64 off, off_t64 len) override;
   // Data is wherever a page exists (resident or swapped).
   Result<off_t64> seek_data_hole(Inode& ip, off_t64 off, int whence) override;
+  // shmem_mmap: a write-sealed object refuses shared writable mappings.
+  Errno mmap(Inode& ip, int prot, int flags) override;
+  // shmem_fault: the object's page (read back from swap, or a new zeroed
+  // page). Errors: EFAULT past EOF; ENOSPC.
+  Result<std::shared_ptr<PhysPage>> fault(Inode& ip, uint64_t pgoff, bool write) override;
+  // Stores dirty nothing more in memory; mtime/ctime change.
+  Result<std::shared_ptr<PhysPage>> page_mkwrite(Inode& ip, uint64_t pgoff) override;
   // tmpfs has no FIEMAP.
   Errno ioctl(Inode&, unsigned long cmd, void*) override {
     return cmd == kFS_IOC_FIEMAP ? Errno::kEOPNOTSUPP : Errno::kENOTTY;
@@ -103,8 +110,8 @@ class ShmSuperblock : public Superblock {
   // it (zeroed) or reading it back from swap. Errors: ENOSPC the size limit
   // or the fault point "shmfs/page/enospc".
   Result<ShmPageBytes*> get_page(ShmInodeData& d, uint64_t index);
-  // free_page drops a page and its swap slot.
-  void free_page(ShmInodeData& d, uint64_t index);
+  // free_page unmaps and drops a page and its swap slot.
+  void free_page(Inode& ip, uint64_t index);
   // read_page copies a page's bytes (resident or swapped) into dst.
   void read_page(const ShmPage& page, uint64_t in_page, std::span<std::byte> dst) const;
   // maybe_swap applies the swap_pressure knob to `ip` after a write.
@@ -116,7 +123,7 @@ class ShmSuperblock : public Superblock {
   Rng pressure_;
   uint64_t resident_ = 0;
   uint64_t next_slot_ = 1;
-  absl::btree_map<uint64_t, std::unique_ptr<ShmPageBytes>> swap_;
+  absl::btree_map<uint64_t, std::shared_ptr<ShmPageBytes>> swap_;
 };
 
 // shm_deallocate zeroes [*off, *off+*len) of a shm object as FreeBSD's

@@ -18,6 +18,7 @@
 #include "vfs/buffered_io.h"
 #include "vfs/dax.h"
 #include "vfs/iomap_report.h"
+#include "vfs/mmap.h"
 #include "vfs/mount.h"
 #include "vfs/testing/extent_map_ops.h"
 
@@ -65,6 +66,25 @@ class IomapTestVnodeOps : public VopDefaults {
     if (cmd == kFS_IOC_FIEMAP) return iomap_fiemap(ip, static_cast<Fiemap*>(arg), map(ip));
     return Errno::kENOTTY;
   }
+  Errno close(Inode& ip) override {
+    if (ip.flags & kInodeDax) return Errno::kOk;
+    return filemap_write_and_wait_range(ip, 0, kOffMax, map(ip));
+  }
+  // MAP_SYNC needs DAX (xfs_file_mmap's daxdev_mapping_supported).
+  Errno mmap(Inode& ip, int, int flags) override {
+    if ((flags & kMAP_SYNC) && !(ip.flags & kInodeDax)) return Errno::kEOPNOTSUPP;
+    return Errno::kOk;
+  }
+  Result<std::shared_ptr<PhysPage>> fault(Inode& ip, uint64_t pgoff, bool write) override {
+    if (ip.flags & kInodeDax) return dax_fault(ip, pgoff, write, map(ip));
+    return filemap_fault(ip, pgoff, map(ip));
+  }
+  Result<std::shared_ptr<PhysPage>> page_mkwrite(Inode& ip, uint64_t pgoff) override {
+    if (ip.flags & kInodeDax) return dax_fault(ip, pgoff, true, map(ip));
+    Result<CachedPage*> page = iomap_page_mkwrite(ip, pgoff, map(ip));
+    if (!page) return Fail(page.error());
+    return nullptr;
+  }
 };
 
 class IomapTestSuperblock : public Superblock {
@@ -84,6 +104,24 @@ class IomapTestSuperblock : public Superblock {
   BlockDevice* bdev_;
   DaxDevice* dax_;
 };
+
+// register_iomap_testfs adds the type "iomaptest": mount it over a
+// SimBlockDevice, or over a PmemDevice with "dax" for DAX files.
+inline void register_iomap_testfs(Vfs& vfs) {
+  vfs.register_fs("iomaptest", [](Machine& m, BlockDevice* dev, const MountOptions& opts)
+                                   -> Result<std::unique_ptr<Superblock>> {
+    if (dev == nullptr) return Fail(Errno::kENODEV);
+    DaxDevice* dax = nullptr;
+    if (opts.dax == DaxMode::kAlways) {
+      dax = dynamic_cast<DaxDevice*>(dev);
+      if (dax == nullptr) return Fail(Errno::kEINVAL);
+    }
+    auto sb = std::make_unique<IomapTestSuperblock>(m, opts, dax ? nullptr : dev, dax);
+    sb->root = sb->alloc_inode(VType::kDir, 0755, Creds::root());
+    sb->root->nlink = 2;
+    return std::unique_ptr<Superblock>(std::move(sb));
+  });
+}
 
 class IomapTestFs {
  public:

@@ -1,0 +1,80 @@
+#include "vfs/mmap.h"
+
+#include <algorithm>
+
+#include "vfs/buffered_io.h"
+#include "vfs/dax.h"
+
+namespace vfssim {
+
+std::shared_ptr<PhysPage> zero_page() {
+  static const std::shared_ptr<PhysPage> page =
+      std::make_shared<RamPage>(std::make_shared<RamPage::Bytes>());
+  return page;
+}
+
+Result<std::shared_ptr<PhysPage>> filemap_fault(Inode& ip, uint64_t index, IomapOps& ops) {
+  if ((index << kCachePageShift) >= ip.size) return Fail(Errno::kEFAULT);
+  Result<CachedPage*> page = filemap_get_page(ip, index, ops);
+  if (!page) return Fail(page.error());
+  return std::shared_ptr<PhysPage>(std::make_shared<RamPage>((*page)->data));
+}
+
+Result<std::shared_ptr<PhysPage>> dax_fault(Inode& ip, uint64_t index, bool write,
+                                            IomapOps& ops) {
+  Result<DaxPfn> pfn = dax_iomap_fault(ip, index, write, ops);
+  if (!pfn) return Fail(pfn.error());
+  if (pfn->dev == nullptr) return zero_page();
+  return std::shared_ptr<PhysPage>(std::make_shared<DaxPhysPage>(pfn->dev, pfn->pgoff));
+}
+
+FaultResult fault_signal(Errno e) {
+  if (e == Errno::kEIO || e == Errno::kEHWPOISON) return {nullptr, kSIGBUS, kBUS_MCEERR_AR};
+  return {nullptr, kSIGBUS, kBUS_ADRERR};
+}
+
+namespace {
+
+Inode& vma_inode(const Vma& vma) { return *static_cast<Inode*>(vma.object.get()); }
+
+}  // namespace
+
+VnodeVmOps& VnodeVmOps::instance() {
+  static VnodeVmOps ops;
+  return ops;
+}
+
+FaultResult VnodeVmOps::fault(Vma& vma, uint64_t pgoff, bool write) {
+  Inode& ip = vma_inode(vma);
+  Result<std::shared_ptr<PhysPage>> page = ip.ops().fault(ip, pgoff, write);
+  if (!page) return fault_signal(page.error());
+  return {*page, 0, 0};
+}
+
+FaultResult VnodeVmOps::page_mkwrite(Vma& vma, uint64_t pgoff) {
+  Inode& ip = vma_inode(vma);
+  Result<std::shared_ptr<PhysPage>> page = ip.ops().page_mkwrite(ip, pgoff);
+  if (!page) return fault_signal(page.error());
+  return {*page, 0, 0};
+}
+
+void VnodeVmOps::open(Vma& vma) {
+  Inode& ip = vma_inode(vma);
+  ip.mappers.push_back(static_cast<PageMapper*>(vma.mm->owner));
+  if (vma.shared && (vma.prot & kProtWrite)) ++ip.writable_mappings;
+}
+
+void VnodeVmOps::close(Vma& vma) {
+  Inode& ip = vma_inode(vma);
+  auto it = std::find(ip.mappers.begin(), ip.mappers.end(),
+                      static_cast<PageMapper*>(vma.mm->owner));
+  if (it != ip.mappers.end()) ip.mappers.erase(it);
+  if (vma.shared && (vma.prot & kProtWrite)) --ip.writable_mappings;
+}
+
+Errno VnodeVmOps::writeback(Vma& vma, uint64_t, uint64_t) {
+  Inode& ip = vma_inode(vma);
+  return ip.ops().fsync(ip, false);
+}
+
+}  // namespace vfssim
