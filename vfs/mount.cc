@@ -66,7 +66,14 @@ InodeRef Superblock::alloc_inode(VType type, uint32_t mode, const Creds& cr) {
   ip->gid = cr.gid;
   ip->atime = ip->mtime = ip->ctime = machine_.clock.now();
   init_inode(*ip);
+  inodes_[ip->ino] = ip;
   return ip;
+}
+
+void Superblock::for_each_inode(const std::function<void(Inode&)>& fn) const {
+  for (const auto& [ino, weak] : inodes_) {
+    if (InodeRef ip = weak.lock()) fn(*ip);
+  }
 }
 
 void Superblock::touch(Inode& ip, bool mtime) {

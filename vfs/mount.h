@@ -65,6 +65,14 @@ class Superblock {
   // blocks reports the 512-byte units `ip` holds (st_blocks).
   virtual uint64_t blocks(const Inode& ip) const { return (ip.size + 511) / 512; }
 
+  // check is the filesystem's fsck: it returns every inconsistency it finds
+  // in its own structures (empty: consistent). The harness calls it after
+  // every op.
+  virtual std::vector<std::string> check() const { return {}; }
+
+  // for_each_inode visits the live inodes of this filesystem, by number.
+  void for_each_inode(const std::function<void(Inode&)>& fn) const;
+
   // touch sets mtime and ctime (a data change) or only ctime.
   void touch(Inode& ip, bool mtime = true);
 
@@ -84,6 +92,8 @@ class Superblock {
   MountOptions opts_;
   VnodeOps& ops_;
   uint64_t next_ino_ = 1;
+  // Every inode allocated, for check() and for_each_inode (icache).
+  absl::btree_map<uint64_t, std::weak_ptr<Inode>> inodes_;
 };
 
 // An FsFactory builds a superblock over `dev` (nullptr for memory

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
 #include "sim/absl_view.h"
 #include "vfs/mmap.h"
 
@@ -119,6 +120,38 @@ bool ShmSuperblock::swap_out(Inode& ip, uint64_t index) {
   --resident_;
   machine().trace.record("shmfs-swap-out", {{"ino", ip.ino}, {"page", index}});
   return true;
+}
+
+std::vector<std::string> ShmSuperblock::check() const {
+  std::vector<std::string> bad;
+  uint64_t resident = 0;
+  absl::btree_map<uint64_t, uint64_t> slot_users;
+  for_each_inode([&](Inode& ip) {
+    if (ip.type != VType::kReg || ip.data == nullptr) return;
+    for (const auto& [index, page] : shm_data(ip).pages) {
+      if (page.data != nullptr && page.swap_slot != 0) {
+        bad.push_back(absl::StrFormat("ino %d page %d: resident and swapped", ip.ino, index));
+      }
+      if (page.data == nullptr && page.swap_slot == 0) {
+        bad.push_back(absl::StrFormat("ino %d page %d: neither resident nor swapped", ip.ino, index));
+      }
+      if (page.data != nullptr) ++resident;
+      if (page.swap_slot != 0) ++slot_users[page.swap_slot];
+    }
+  });
+  if (resident != resident_) {
+    bad.push_back(absl::StrFormat("resident count %d, pages resident %d", resident_, resident));
+  }
+  for (const auto& [slot, bytes] : swap_) {
+    auto it = slot_users.find(slot);
+    const uint64_t users = it == slot_users.end() ? 0 : it->second;
+    if (users != 1) bad.push_back(absl::StrFormat("swap slot %d used by %d pages", slot, users));
+  }
+  for (const auto& [slot, users] : slot_users) {
+    if (!swap_.contains(slot)) bad.push_back(absl::StrFormat("swap slot %d missing", slot));
+  }
+  if (resident_ + swap_.size() > max_pages_) bad.push_back("over the size limit");
+  return bad;
 }
 
 char ShmSuperblock::page_state(const Inode& ip, uint64_t index) const {

@@ -26,6 +26,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/container/btree_map.h"
 #include "sim/rng.h"
@@ -97,6 +99,12 @@ class ShmSuperblock : public Superblock {
   void init_inode(Inode& ip) override;
   uint64_t blocks(const Inode& ip) const override;
   const FileOps* anon_file_ops() const override { return &ShmFileOps::instance(); }
+
+  // check: the resident count matches the resident pages, every swap slot
+  // belongs to exactly one swapped page, each page is either resident or
+  // swapped, and the size limit holds. (Pages past EOF are legal:
+  // fallocate with KEEP_SIZE makes them.)
+  std::vector<std::string> check() const override;
 
   // swap_out moves page `index` of `ip` to swap; false if not resident.
   bool swap_out(Inode& ip, uint64_t index);
