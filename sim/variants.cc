@@ -11,7 +11,12 @@ namespace vfssim {
 namespace {
 
 // Keep sorted by name; variants_test checks it.
-const std::array<VariantInfo, 2> kRegistry = {{
+const std::array<VariantInfo, 3> kRegistry = {{
+    {"shm.dealloc_page_head",
+     {"zero", "skip"},
+     "seed 000's shm_deallocate excerpt: a range that starts on a page boundary and ends "
+     "inside that page is zeroed (zero), or left untouched with r_len still set after a "
+     "successful call, as the excerpt's `pistart != piend` condition does (skip)"},
     {"shm.dealloc_swapped_page",
      {"read", "skip"},
      "seed 000 (kib's review of shm_deallocate): a partially deallocated page that is "

@@ -45,6 +45,11 @@ using ShmPageBytes = std::array<std::byte, kShmPageSize>;
 struct ShmPage {
   std::shared_ptr<ShmPageBytes> data;
   uint64_t swap_slot = 0;  // 0: not in swap.
+  // Allocated by fallocate and not written since (shmem's "falloced", not
+  // uptodate folio): it reads as zeros and SEEK_DATA/SEEK_HOLE see a hole,
+  // as on Linux 6.18 tmpfs. A write, a fault, or a later fallocate over it
+  // makes it data (the tmpfs differential pins each rule).
+  bool falloc = false;
 };
 
 struct ShmInodeData : InodeData {
@@ -61,7 +66,8 @@ class ShmVnodeOps : public VopDefaults {
   // tmpfs's fallocate: allocation (with or without KEEP_SIZE) and
   // PUNCH_HOLE|KEEP_SIZE; every other mode is EOPNOTSUPP.
   Errno allocate(Inode& ip, int mode, off_t64 off, off_t64 len) override;
-  // Data is wherever a page exists (resident or swapped).
+  // Data is wherever a written page exists (resident or swapped); pages
+  // fallocated and never written are holes.
   Result<off_t64> seek_data_hole(Inode& ip, off_t64 off, int whence) override;
   // shmem_mmap: a write-sealed object refuses shared writable mappings.
   Errno mmap(Inode& ip, int prot, int flags) override;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string_view>
 #include <vector>
 
 #include "fs/shmfs/testing.h"
@@ -168,6 +169,47 @@ TEST_F(ShmfsTest, TruncateReadsSwappedTailBack) {
   std::vector<std::byte> want = fill(8192, 7);
   std::fill(want.begin() + 4096 + 100, want.end(), std::byte{0});
   EXPECT_EQ(buf, want);
+}
+
+// A range from a page boundary to inside that page: the excerpt's
+// condition skips it and leaves r_len set on success (found by the tmpfs
+// differential); the default zeroes it.
+TEST_F(ShmfsTest, DeallocWithinThePageHeadZeroesUnlessTheExcerptVariant) {
+  for (const char* variant : {"zero", "skip"}) {
+    ASSERT_EQ(m.variants.set("shm.dealloc_page_head", variant), Errno::kOk);
+    int fd = three_pages();
+    SpacectlRange rq{4096, 100}, rm{};
+    ASSERT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+    std::vector<std::byte> b(100);
+    ASSERT_EQ(*p.pread(fd, b, 4096), 100u);
+    if (std::string_view(variant) == "zero") {
+      EXPECT_EQ(rm, (SpacectlRange{4196, 0}));
+      EXPECT_EQ(b, fill(100, 0));
+    } else {
+      EXPECT_EQ(rm, (SpacectlRange{4096, 100}));  // "Success" with work left.
+      EXPECT_EQ(b, fill(100, 0x22));
+    }
+  }
+}
+
+// Linux 6.18 tmpfs (checked on the host): fallocated pages are holes for
+// SEEK_DATA/SEEK_HOLE until written; reading them does not change that.
+TEST_F(ShmfsTest, FallocatedPagesAreHolesUntilWritten) {
+  int fd = *p.open("/f", kO_RDWR | kO_CREAT);
+  ASSERT_EQ(*p.pwrite(fd, fill(4096, 1), 0), 4096u);
+  ASSERT_EQ(p.fallocate(fd, 0, 4096, 8192), Errno::kOk);
+  ASSERT_EQ(*p.pwrite(fd, fill(10, 1), 12288 + 100), 10u);
+  EXPECT_EQ(*p.lseek(fd, 0, kSEEK_HOLE), 4096);
+  EXPECT_EQ(*p.lseek(fd, 4096, kSEEK_DATA), 12288);
+  std::vector<std::byte> b(10);
+  ASSERT_EQ(*p.pread(fd, b, 4096), 10u);
+  EXPECT_EQ(*p.lseek(fd, 4096, kSEEK_DATA), 12288);
+  ASSERT_EQ(*p.pwrite(fd, fill(1, 1), 8192 + 5), 1u);
+  EXPECT_EQ(*p.lseek(fd, 4096, kSEEK_DATA), 8192);
+  EXPECT_EQ(*p.lseek(fd, 8192, kSEEK_HOLE), 12398);
+  // A second fallocate over a fallocated page initialises it: data.
+  ASSERT_EQ(p.fallocate(fd, kFALLOC_FL_KEEP_SIZE, 4096, 1), Errno::kOk);
+  EXPECT_EQ(*p.lseek(fd, 0, kSEEK_HOLE), 12398);
 }
 
 }  // namespace
