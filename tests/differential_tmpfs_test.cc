@@ -101,7 +101,7 @@ TEST_F(TmpfsDifferential, ScriptedEdgeCases) {
 TEST_F(TmpfsDifferential, SeededRandomRuns) {
   OpGenConfig cfg;
   cfg.fspacectl = false;  // Linux has no fspacectl.
-  for (uint64_t seed = 1; seed <= 40; ++seed) {
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
     Rng rng(seed);
     const std::vector<Op> ops = random_ops(rng, 200, cfg);
     EXPECT_EQ(run(ops), "") << "seed " << seed;

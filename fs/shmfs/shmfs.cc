@@ -14,13 +14,17 @@ namespace {
 ShmSuperblock& shm_sb(const Inode& ip) { return static_cast<ShmSuperblock&>(*ip.sb); }
 ShmInodeData& shm_data(const Inode& ip) { return static_cast<ShmInodeData&>(*ip.data); }
 
-// shm_partial_page_invalidate zeroes [base, end) of page `index`.
-Errno partial_page_invalidate(Inode& ip, uint64_t index, uint64_t base, uint64_t end) {
+// shm_partial_page_invalidate zeroes [base, end) of page `index`; with
+// `shm_variant`, the variant shm.dealloc_swapped_page applies (FreeBSD's
+// shm path, not tmpfs's).
+Errno partial_page_invalidate(Inode& ip, uint64_t index, uint64_t base, uint64_t end,
+                              bool shm_variant = true) {
   ShmSuperblock& sb = shm_sb(ip);
   ShmInodeData& d = shm_data(ip);
   auto it = d.pages.find(index);
   if (it == d.pages.end()) return Errno::kOk;  // A hole reads as zeros already.
-  if (!it->second.data && sb.machine().variants.is("shm.dealloc_swapped_page", "skip")) {
+  if (shm_variant && !it->second.data &&
+      sb.machine().variants.is("shm.dealloc_swapped_page", "skip")) {
     // The reviewed bug: the page is grabbed without asking the pager, so a
     // fresh zero page shadows the swapped copy.
     sb.free_page(ip, index);
@@ -246,8 +250,39 @@ Errno ShmVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
   ShmSuperblock& sb = shm_sb(ip);
   ShmInodeData& d = shm_data(ip);
   if (mode == (kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE)) {
-    off_t64 o = off, l = len;
-    return shm_deallocate(ip, &o, &l);
+    // shmem_truncate_range(off, off+len-1): partial pages at the edges are
+    // zeroed in the range, whole pages freed — including pages past EOF,
+    // as the range is not clipped to i_size (unlike shm_deallocate).
+    const uint64_t start = static_cast<uint64_t>(off);
+    const uint64_t end = static_cast<uint64_t>(off) + static_cast<uint64_t>(len);
+    const uint64_t first_whole = (start + kShmPageSize - 1) / kShmPageSize;
+    const uint64_t end_whole = end / kShmPageSize;  // Exclusive.
+    if (first_whole > end_whole) {  // Inside one page.
+      return partial_page_invalidate(ip, start / kShmPageSize, start % kShmPageSize,
+                                     end % kShmPageSize == 0 ? kShmPageSize : end % kShmPageSize,
+                                     false);
+    }
+    if (start % kShmPageSize != 0) {
+      if (Errno e = partial_page_invalidate(ip, start / kShmPageSize, start % kShmPageSize,
+                                            kShmPageSize, false);
+          e != Errno::kOk) {
+        return e;
+      }
+    }
+    std::vector<uint64_t> dead;
+    for (auto it = d.pages.lower_bound(first_whole); it != d.pages.end() && it->first < end_whole;
+         ++it) {
+      dead.push_back(it->first);
+    }
+    for (uint64_t index : dead) sb.free_page(ip, index);
+    if (end % kShmPageSize != 0) {
+      if (Errno e = partial_page_invalidate(ip, end_whole, 0, end % kShmPageSize, false);
+          e != Errno::kOk) {
+        return e;
+      }
+    }
+    sb.touch(ip);
+    return Errno::kOk;
   }
   if (mode != kFALLOC_FL_ALLOCATE_RANGE && mode != kFALLOC_FL_KEEP_SIZE) return Errno::kEOPNOTSUPP;
   // shmem_fallocate: allocate every page, undoing the new ones on failure.
