@@ -56,6 +56,8 @@ nlohmann::ordered_json Op::to_json() const {
   return j;
 }
 
+void showValue(const Op& op, std::ostream& os) { os << op.to_json().dump(); }
+
 std::vector<LogicalExtent> logical_extents(const std::vector<FiemapExtent>& extents) {
   constexpr uint32_t kKept =
       kFIEMAP_EXTENT_UNWRITTEN | kFIEMAP_EXTENT_SHARED | kFIEMAP_EXTENT_DELALLOC;

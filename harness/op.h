@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,11 @@ struct Op {
 
   nlohmann::ordered_json to_json() const;
 };
+
+// showValue prints an op as JSON: RapidCheck finds it by ADL when it
+// reports a failing (shrunk) op list; PrintTo does the same for gtest.
+void showValue(const Op& op, std::ostream& os);
+inline void PrintTo(const Op& op, std::ostream* os) { showValue(op, *os); }
 
 // A FIEMAP extent reduced to its logical form: physical addresses and
 // physical contiguity are the filesystem's business, so adjacent extents

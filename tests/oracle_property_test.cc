@@ -11,7 +11,6 @@
 #include <rapidcheck/gtest.h>
 #include <stdlib.h>
 
-#include <ostream>
 #include <string>
 #include <vector>
 
@@ -27,9 +26,6 @@ const bool kPinnedSeed = [] {
   setenv("RC_PARAMS", "seed=20261124 max_success=150", /*overwrite=*/0);
   return true;
 }();
-
-// RapidCheck prints a failing (shrunk) op list with this.
-void showValue(const Op& op, std::ostream& os) { os << op.to_json().dump(); }
 
 // Offsets cluster at page boundaries, where filesystems differ.
 rc::Gen<int64_t> gen_offset() {
