@@ -209,5 +209,28 @@ TEST_F(IomapMmapTest, DaxReadFaultOnHoleMapsZeroPageThenWriteAllocates) {
   EXPECT_EQ(z, fill(4096, 0));  // The zero page stayed zero.
 }
 
+// Pages dirtied through a mapping after the last close are written back
+// when the filesystem is unmounted; open files and mappings keep it busy.
+TEST_F(IomapMmapTest, UmountWritesBackAndRefusesWhileBusy) {
+  SimBlockDevice disk{m, BlockDeviceConfig{.name = "sdb"}};
+  ASSERT_EQ(p.mkdir("/mnt"), Errno::kOk);
+  ASSERT_EQ(vfs.mount("iomaptest", &disk, "", "/mnt", Creds::root()), Errno::kOk);
+  int fd = *p.open("/mnt/f", kO_RDWR | kO_CREAT);
+  ASSERT_EQ(*p.pwrite(fd, fill(4096, 1), 0), 4096u);
+  uint64_t a = *p.mmap(0, 4096, kRW, kMAP_SHARED, fd, 0);
+  EXPECT_EQ(vfs.umount("/mnt", Creds::root()), Errno::kEBUSY);  // Open file.
+  ASSERT_EQ(p.close(fd), Errno::kOk);
+  ASSERT_EQ(p.store(a, fill(8, 9)), std::nullopt);  // Dirtied after the last close.
+  EXPECT_EQ(vfs.umount("/mnt", Creds::root()), Errno::kEBUSY);  // Still mapped.
+  ASSERT_EQ(p.munmap(a, 4096), Errno::kOk);
+  const uint64_t writes = disk.stats().writes;
+  EXPECT_EQ(vfs.umount("/mnt", Creds::user(1, 1)), Errno::kEPERM);
+  EXPECT_EQ(vfs.umount("/mnt/..", Creds::root()), Errno::kEBUSY);  // The root filesystem.
+  ASSERT_EQ(vfs.umount("/mnt", Creds::root()), Errno::kOk);
+  EXPECT_GT(disk.stats().writes, writes);  // The dirty page reached the disk.
+  EXPECT_EQ(p.stat("/mnt/f").error(), Errno::kENOENT);  // The covered directory again.
+  EXPECT_EQ(vfs.umount("/mnt", Creds::root()), Errno::kEINVAL);
+}
+
 }  // namespace
 }  // namespace vfssim

@@ -83,6 +83,16 @@ Errno FifoFileOps::fo_stat(File& fp, Stat* st) const {
   return e;
 }
 
+File::~File() {
+  if (installed_ && inode != nullptr) --inode->sb->open_files;
+}
+
+void File::mark_installed() {
+  if (installed_ || inode == nullptr) return;
+  installed_ = true;
+  ++inode->sb->open_files;
+}
+
 Errno VnFileOps::fo_close(File& fp) const { return fp.inode->ops().close(*fp.inode); }
 
 int VnFileOps::fo_mmap_supported_flags(File&) const { return kMAP_SYNC; }

@@ -34,6 +34,16 @@ struct File {
   off_t64 pos = 0;
   const FileOps* ops = nullptr;
   bool memfd = false;  // An anonymous shm object: seals apply.
+
+  File() = default;
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+  // An installed file keeps its filesystem busy (umount says EBUSY).
+  ~File();
+  void mark_installed();
+
+ private:
+  bool installed_ = false;
 };
 
 // FileOps: what an open file does. Offsets are validated by the caller.

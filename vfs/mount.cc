@@ -1,5 +1,6 @@
 #include "vfs/mount.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -109,10 +110,43 @@ Errno Vfs::mount(std::string_view fs_type, BlockDevice* dev, std::string_view op
   if (covered != nullptr) {
     covered->mounted = sb->get();
     (*sb)->root->parent = covered->parent;
+    (*sb)->covered = covered;
   }
   machine_.trace.record("mount", {{"fs", fs_type}, {"path", path}, {"options", options}});
   mounts_.push_back(std::move(*sb));
   return Errno::kOk;
+}
+
+Errno Superblock::sync_fs() {
+  Errno first = Errno::kOk;
+  for_each_inode([&](Inode& ip) {
+    if (!ip.is_reg()) return;
+    const Errno e = ops_.fsync(ip, false);
+    if (first == Errno::kOk) first = e;
+  });
+  return first;
+}
+
+Errno Vfs::umount(std::string_view path, const Creds& cr) {
+  Errno e = [&] {
+    if (!cr.capable(Cap::kSysAdmin)) return Errno::kEPERM;
+    Result<InodeRef> at = resolve(path, root());
+    if (!at) return at.error();
+    Superblock* sb = (*at)->sb;
+    if (sb->root.get() != at->get()) return Errno::kEINVAL;
+    if (sb->covered == nullptr) return Errno::kEBUSY;  // The root filesystem.
+    bool mapped = false;
+    sb->for_each_inode([&](Inode& ip) { mapped |= !ip.mappers.empty(); });
+    if (sb->open_files > 0 || mapped) return Errno::kEBUSY;
+    if (Errno err = sb->sync_fs(); err != Errno::kOk) return err;
+    sb->covered->mounted = nullptr;
+    auto it = std::find_if(mounts_.begin(), mounts_.end(),
+                           [&](const std::unique_ptr<Superblock>& m) { return m.get() == sb; });
+    mounts_.erase(it);
+    return Errno::kOk;
+  }();
+  machine_.trace.record("umount", {{"path", path}, {"errno", errno_name(e)}});
+  return e;
 }
 
 namespace {

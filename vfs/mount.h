@@ -85,6 +85,12 @@ class Superblock {
   off_t64 maxbytes = kOffMax;  // s_maxbytes: the largest file size.
   double cache_pressure;       // From the mount options.
   Rng cache_rng;               // Draws for cache_pressure.
+  Inode* covered = nullptr;    // The directory this filesystem is mounted on.
+  uint64_t open_files = 0;     // Installed open files on this filesystem.
+
+  // sync_fs writes back every inode (VOP_FSYNC on each; sync_filesystem).
+  // Returns the first error.
+  Errno sync_fs();
 
  private:
   Machine& machine_;
@@ -116,6 +122,13 @@ class Vfs {
   // path; EINVAL bad options; whatever the filesystem's factory says.
   Errno mount(std::string_view fs_type, BlockDevice* dev, std::string_view options,
               std::string_view path, const Creds& cr);
+
+  // umount unmounts the filesystem whose root `path` names, after writing
+  // back every inode (sync_filesystem). Errors: EPERM without
+  // CAP_SYS_ADMIN; lookup errors; EINVAL not a mount point; EBUSY the root
+  // filesystem, open files or mappings on it; writeback's errno (the
+  // filesystem stays mounted).
+  Errno umount(std::string_view path, const Creds& cr);
 
   // resolve walks `path` (absolute, or relative to `cwd`), crossing mount
   // points. Errors: ENOENT; ENOTDIR a non-final component is not a directory;

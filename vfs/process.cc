@@ -45,6 +45,7 @@ Result<std::shared_ptr<File>> Process::get(int fd) const {
 int Process::install(std::shared_ptr<File> fp) {
   int fd = 0;
   while (fds_.contains(fd)) ++fd;
+  fp->mark_installed();
   fds_.emplace(fd, std::move(fp));
   return fd;
 }
