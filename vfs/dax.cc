@@ -18,6 +18,17 @@ Result<uint64_t> dax_span(DaxDevice& dev, uint64_t addr, uint64_t len) {
   return std::min(len, (pg + *avail) * kPageSize - addr);
 }
 
+// dax_mapped_span is the common start of a DAX read or write actor: the
+// mapping must be written pmem; *addr receives the device address of
+// iter.pos, and the result how much of the mapping is reachable from it.
+// Errors: EIO not a written pmem mapping, or known poison at addr.
+Result<uint64_t> dax_mapped_span(const IomapIter& iter, uint64_t* addr) {
+  const Iomap& m = iter.iomap;
+  if (m.type != IomapType::kMapped || m.dax_dev == nullptr) return Fail(Errno::kEIO);
+  *addr = m.addr + static_cast<uint64_t>(iter.pos - m.offset);
+  return dax_span(*m.dax_dev, *addr, iter.length());
+}
+
 }  // namespace
 
 IoResult dax_iomap_read(Inode& ip, off_t64 pos, std::span<std::byte> dst, IomapOps& ops) {
@@ -36,12 +47,8 @@ IoResult dax_iomap_read(Inode& ip, off_t64 pos, std::span<std::byte> dst, IomapO
       iter.processed = static_cast<int64_t>(len);
       continue;
     }
-    if (m.type != IomapType::kMapped || m.dax_dev == nullptr) {
-      iter.processed = neg(Errno::kEIO);
-      continue;
-    }
-    const uint64_t addr = m.addr + static_cast<uint64_t>(iter.pos - m.offset);
-    Result<uint64_t> avail = dax_span(*m.dax_dev, addr, len);
+    uint64_t addr = 0;
+    Result<uint64_t> avail = dax_mapped_span(iter, &addr);
     if (!avail) {
       iter.processed = neg(avail.error());
       continue;
@@ -70,12 +77,8 @@ IoResult dax_iomap_write(Inode& ip, off_t64 pos, std::span<const std::byte> src,
   while ((ret = iomap_iter(iter, ops)) > 0) {
     const Iomap& m = iter.iomap;
     const uint64_t len = iter.length();
-    if (m.type != IomapType::kMapped || m.dax_dev == nullptr) {
-      iter.processed = neg(Errno::kEIO);  // DAX writes need written blocks.
-      continue;
-    }
-    const uint64_t addr = m.addr + static_cast<uint64_t>(iter.pos - m.offset);
-    Result<uint64_t> avail = dax_span(*m.dax_dev, addr, len);
+    uint64_t addr = 0;
+    Result<uint64_t> avail = dax_mapped_span(iter, &addr);  // Needs written blocks.
     if (!avail) {
       iter.processed = neg(avail.error());
       continue;

@@ -98,35 +98,12 @@ Errno iomap_fiemap(Inode& ip, Fiemap* fi, IomapOps& ops) {
   return Errno::kOk;
 }
 
-Result<off_t64> iomap_seek_hole(Inode& ip, off_t64 pos, IomapOps& ops) {
-  const off_t64 size = static_cast<off_t64>(ip.size);
-  if (pos < 0 || pos >= size) return Fail(Errno::kENXIO);
-  IomapIter iter{.inode = &ip, .pos = pos, .len = static_cast<uint64_t>(size - pos),
-                 .flags = kIomapReport};
-  int64_t ret;
-  while ((ret = iomap_iter(iter, ops)) > 0) {
-    const off_t64 end = iter.pos + static_cast<off_t64>(iter.length());
-    switch (iter.iomap.type) {
-      case IomapType::kHole:
-        iter.processed = 0;  // Found: iter.pos.
-        break;
-      case IomapType::kUnwritten: {
-        const off_t64 hole = cached_data_offset(ip, iter.pos, end, /*want_data=*/false);
-        if (hole < end) {
-          return hole;
-        }
-        iter.processed = static_cast<int64_t>(iter.length());
-        break;
-      }
-      default:
-        iter.processed = static_cast<int64_t>(iter.length());
-    }
-  }
-  if (ret < 0) return Fail(iomap_errno(ret));
-  return iter.len > 0 ? iter.pos : size;
-}
+namespace {
 
-Result<off_t64> iomap_seek_data(Inode& ip, off_t64 pos, IomapOps& ops) {
+// iomap_seek walks [pos, EOF) for the first hole (want_data false) or the
+// first data (want_data true): iomap_seek_hole_iter and
+// iomap_seek_data_iter in one.
+Result<off_t64> iomap_seek(Inode& ip, off_t64 pos, IomapOps& ops, bool want_data) {
   const off_t64 size = static_cast<off_t64>(ip.size);
   if (pos < 0 || pos >= size) return Fail(Errno::kENXIO);
   IomapIter iter{.inode = &ip, .pos = pos, .len = static_cast<uint64_t>(size - pos),
@@ -134,23 +111,37 @@ Result<off_t64> iomap_seek_data(Inode& ip, off_t64 pos, IomapOps& ops) {
   int64_t ret;
   while ((ret = iomap_iter(iter, ops)) > 0) {
     const off_t64 end = iter.pos + static_cast<off_t64>(iter.length());
+    const int64_t whole = static_cast<int64_t>(iter.length());
     switch (iter.iomap.type) {
       case IomapType::kHole:
-        iter.processed = static_cast<int64_t>(iter.length());
+        iter.processed = want_data ? whole : 0;  // 0: found at iter.pos.
         break;
       case IomapType::kUnwritten: {
-        const off_t64 data = cached_data_offset(ip, iter.pos, end, /*want_data=*/true);
-        if (data < end) return data;
-        iter.processed = static_cast<int64_t>(iter.length());
+        // Unwritten extents are holes unless the page cache holds data.
+        const off_t64 at = cached_data_offset(ip, iter.pos, end, want_data);
+        if (at < end) return at;
+        iter.processed = whole;
         break;
       }
       default:
-        iter.processed = 0;  // Found: iter.pos.
+        iter.processed = want_data ? 0 : whole;
     }
   }
   if (ret < 0) return Fail(iomap_errno(ret));
   if (iter.len > 0) return iter.pos;
-  return Fail(Errno::kENXIO);
+  // No hole before EOF: EOF is one. No data: ENXIO.
+  if (want_data) return Fail(Errno::kENXIO);
+  return size;
+}
+
+}  // namespace
+
+Result<off_t64> iomap_seek_hole(Inode& ip, off_t64 pos, IomapOps& ops) {
+  return iomap_seek(ip, pos, ops, /*want_data=*/false);
+}
+
+Result<off_t64> iomap_seek_data(Inode& ip, off_t64 pos, IomapOps& ops) {
+  return iomap_seek(ip, pos, ops, /*want_data=*/true);
 }
 
 }  // namespace vfssim
