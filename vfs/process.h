@@ -161,8 +161,8 @@ class Process {
   Result<int> memfd_create(std::string_view name);
 
   // fcntl F_ADD_SEALS / F_GET_SEALS. Errors: EBADF; EINVAL not a memfd;
-  // EPERM F_SEAL_SEAL set; EBUSY F_SEAL_WRITE with writable mappings (none
-  // exist before mmap arrives).
+  // EPERM F_SEAL_SEAL set; EBUSY F_SEAL_WRITE while a shared writable
+  // mapping exists.
   Errno add_seals(int fd, uint32_t seals);
   Result<uint32_t> get_seals(int fd);
 
