@@ -189,5 +189,26 @@ TEST_F(BufferedIoTest, SeededCachePressureWritesBackAndEvicts) {
   EXPECT_LT(pages.back(), 16u);
 }
 
+TEST_F(BufferedIoTest, ReadsEveryMappingType) {
+  // [0,4K) inline  [4K,8K) hole  [8K,12K) unwritten  [12K,16K) delalloc  [16K,20K) mapped
+  std::vector<std::byte> inline_bytes = fill(4096, 0x42);
+  map().put({.offset = 0, .length = 4096, .type = IomapType::kInline, .inline_data = inline_bytes});
+  map().put({.addr = 2 << 20, .offset = 8192, .length = 4096, .type = IomapType::kUnwritten});
+  map().put({.offset = 12288, .length = 4096, .type = IomapType::kDelalloc});
+  map().put({.addr = 3 << 20, .offset = 16384, .length = 4096, .type = IomapType::kMapped});
+  ASSERT_EQ(fs.bdev().write((2 << 20) >> 9, fill(4096, 0x55)).err, Errno::kOk);  // Stale bytes.
+  ASSERT_EQ(fs.bdev().write((3 << 20) >> 9, fill(4096, 0x66)).err, Errno::kOk);
+  ip->size = 20480;
+  auto want = fill(20480, 0);
+  std::fill(want.begin(), want.begin() + 4096, std::byte{0x42});
+  std::fill(want.begin() + 16384, want.end(), std::byte{0x66});
+  EXPECT_EQ(read(0, 20480), want);  // Unwritten never shows the stale 0x55.
+  ip->cache = PageCache();
+  std::vector<std::byte> buf(20480);
+  IoResult r = iomap_dio_read(*ip, 0, buf, 512, map());
+  EXPECT_EQ(r.done, 20480u);
+  EXPECT_EQ(buf, want);
+}
+
 }  // namespace
 }  // namespace vfssim
