@@ -1,0 +1,114 @@
+// The oracle against the host kernel's XFS on a loop-mounted 320 MB image:
+// the same op sequences the simulator runs, checked op by op against the
+// model (content, size, SEEK_DATA/SEEK_HOLE). This pins the model's
+// fallocate semantics (collapse, insert, zero range, punch) to a real
+// filesystem that has them all. Skips with a message where the test cannot
+// make or mount the image (not root, no xfsprogs, mounting forbidden); the
+// image is unmounted and its loop device detached even when a check fails.
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "harness/backend.h"
+#include "harness/opgen.h"
+#include "harness/oracle.h"
+
+namespace vfssim {
+namespace {
+
+bool sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
+
+class HostXfsOracle : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to loop-mount an XFS image";
+    // Bazel's test PATH leaves out the sbin directories mkfs and losetup live in.
+    setenv("PATH", absl::StrCat("/usr/sbin:/sbin:", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin").c_str(), 1);
+    if (!sh("command -v mkfs.xfs")) GTEST_SKIP() << "mkfs.xfs not installed (package xfsprogs)";
+    const char* tmp = getenv("TEST_TMPDIR");
+    std::string base = tmp != nullptr ? tmp : "/tmp";
+    image_ = base + "/vfssim-xfs.img";
+    std::string mnt = base + "/vfssim-xfs-XXXXXX";
+    if (mkdtemp(mnt.data()) == nullptr) GTEST_SKIP() << "cannot make a mount point";
+    mnt_ = mnt;
+    if (!sh(absl::StrCat("truncate -s 320M ", image_, " && mkfs.xfs -q -f ", image_))) {
+      GTEST_SKIP() << "cannot make an XFS image";
+    }
+    if (!sh(absl::StrCat("mount -o loop ", image_, " ", mnt_))) {
+      GTEST_SKIP() << "mounting is not allowed here; skipping the XFS host oracle";
+    }
+    mounted_ = true;
+  }
+
+  void TearDown() override {
+    if (mounted_) sh(absl::StrCat("umount ", mnt_));
+    // mount -o loop sets autoclear; detach anything still bound to the image.
+    if (!image_.empty()) {
+      sh(absl::StrCat("losetup -j ", image_, " -O NAME -n | xargs -r -n1 losetup -d"));
+      std::remove(image_.c_str());
+    }
+    if (!mnt_.empty()) rmdir(mnt_.c_str());
+  }
+
+  std::string run(const std::vector<Op>& ops) {
+    HostBackend host(mnt_);
+    if (!host.ok()) return "cannot create files on the XFS mount";
+    Oracle oracle(host, 2);
+    for (size_t i = 0; i < ops.size(); ++i) {
+      OpResult r;
+      std::vector<std::string> bad = oracle.step(ops[i], &r);
+      if (!bad.empty()) {
+        return absl::StrCat("op ", i, " ", ops[i].to_json().dump(), " -> ", r.to_json().dump(),
+                            ": ", bad[0]);
+      }
+    }
+    return "";
+  }
+
+  std::string image_, mnt_;
+  bool mounted_ = false;
+};
+
+TEST_F(HostXfsOracle, FallocateModesMatchTheModel) {
+  const int kKeep = kFALLOC_FL_KEEP_SIZE;
+  const std::vector<Op> ops = {
+      Op::pwrite(0, 0, 65536, 1),
+      Op::fallocate(0, kFALLOC_FL_COLLAPSE_RANGE, 4096, 8192),
+      Op::fallocate(0, kFALLOC_FL_INSERT_RANGE, 8192, 4096),
+      Op::fallocate(0, kFALLOC_FL_ZERO_RANGE, 100, 5000),
+      Op::fallocate(0, kFALLOC_FL_PUNCH_HOLE | kKeep, 20000, 9000),
+      Op::fallocate(0, kFALLOC_FL_COLLAPSE_RANGE, 100, 4096),  // Misaligned: EINVAL.
+      Op::fallocate(0, kKeep, 1 << 20, 8192),                  // Unwritten past EOF.
+      Op::seek_data(0, 0),
+      Op::seek_hole(0, 0),
+      Op::seek_data(0, 20480),
+      Op::fiemap(0, 0, 1 << 21),
+      Op::pread(0, 0, 70000),
+  };
+  EXPECT_EQ(run(ops), "");
+  HostBackend host(mnt_);
+  OpResult r = host.run(Op::fallocate(0, 0, 0, 8192));
+  ASSERT_EQ(r.err, Errno::kOk);
+  r = host.run(Op::fiemap(0, 0, 8192));
+  ASSERT_EQ(r.err, Errno::kOk);
+  ASSERT_FALSE(r.extents.empty());
+  EXPECT_EQ(r.extents[0].flags, kFIEMAP_EXTENT_UNWRITTEN);  // XFS preallocates unwritten.
+}
+
+TEST_F(HostXfsOracle, SeededRandomRunsKeepTheModel) {
+  OpGenConfig cfg;
+  cfg.fspacectl = false;
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    Rng rng(seed);
+    EXPECT_EQ(run(random_ops(rng, 150, cfg)), "") << "seed " << seed;
+  }
+}
+
+}  // namespace
+}  // namespace vfssim
