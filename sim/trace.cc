@@ -5,6 +5,7 @@
 namespace vfssim {
 
 void Trace::record(std::string_view kind, Fields fields) {
+  if (!enabled_) return;
   Fields event = Fields::object();
   event["seq"] = seq_++;
   if (clock_ != nullptr) event["t"] = clock_->now_ns();

@@ -39,6 +39,13 @@ class Trace {
   // JSON values are stored under "value").
   void record(std::string_view kind, Fields fields = Fields::object());
 
+  // set_enabled(false) turns recording off (benchmarks, long campaigns that
+  // replay from their op lists): record() does nothing, and callers that
+  // test enabled() skip building the fields. Determinism is unaffected —
+  // an untraced run records nothing rather than something different.
+  void set_enabled(bool on) { enabled_ = on; }
+  bool enabled() const { return enabled_; }
+
   // size is the number of events recorded so far.
   uint64_t size() const { return seq_; }
 
@@ -55,6 +62,7 @@ class Trace {
  private:
   const Clock* clock_;
   bool keep_records_;
+  bool enabled_ = true;
   uint64_t seq_ = 0;
   Fnv1a hash_;
   std::vector<std::string> records_;

@@ -62,5 +62,18 @@ TEST(TraceTest, SameSeedSameHash) {
   EXPECT_NE(run(1), run(2));
 }
 
+TEST(TraceTest, DisabledRecordsNothing) {
+  Trace t;
+  t.record("a");
+  t.set_enabled(false);
+  t.record("b", {{"x", 1}});
+  EXPECT_FALSE(t.enabled());
+  EXPECT_EQ(t.size(), 1u);
+  EXPECT_EQ(t.records().size(), 1u);
+  t.set_enabled(true);
+  t.record("c");
+  EXPECT_EQ(t.size(), 2u);
+}
+
 }  // namespace
 }  // namespace vfssim

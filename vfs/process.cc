@@ -67,7 +67,7 @@ Errno Process::permission(const Inode& ip, int may) const {
 
 Result<int> Process::open(std::string_view path, int flags, uint32_t mode) {
   auto done = [&](Errno e, int fd = 0) -> Result<int> {
-    trace("open", {{"path", path}, {"flags", flags}, {"mode", mode}}, e, fd);
+    if (tracing()) trace("open", {{"path", path}, {"flags", flags}, {"mode", mode}}, e, fd);
     if (e != Errno::kOk) return Fail(e);
     return fd;
   };
@@ -134,7 +134,7 @@ Errno Process::close(int fd) {
     fds_.erase(it);
     if (fp.use_count() == 1) e = fp->ops->fo_close(*fp);
   }
-  trace("close", {{"fd", fd}}, e);
+  if (tracing()) trace("close", {{"fd", fd}}, e);
   return e;
 }
 
@@ -143,7 +143,7 @@ Result<uint64_t> Process::io(int fd, std::span<const IoVec> iov, off_t64 off, in
   uint64_t total = 0;
   for (const IoVec& v : iov) total += v.len;
   auto done = [&](Errno e, uint64_t n) -> Result<uint64_t> {
-    trace(name, {{"fd", fd}, {"len", total}, {"off", off}, {"rwf", rwf}}, e,
+    if (tracing()) trace(name, {{"fd", fd}, {"len", total}, {"off", off}, {"rwf", rwf}}, e,
           static_cast<int64_t>(n));
     if (e != Errno::kOk) return Fail(e);
     return n;
@@ -235,7 +235,7 @@ Result<uint64_t> Process::pwritev2(int fd, std::span<const IoVec> iov, off_t64 o
 
 Result<off_t64> Process::lseek(int fd, off_t64 off, int whence) {
   auto done = [&](Result<off_t64> r) {
-    trace("lseek", {{"fd", fd}, {"off", off}, {"whence", whence}},
+    if (tracing()) trace("lseek", {{"fd", fd}, {"off", off}, {"whence", whence}},
           r ? Errno::kOk : r.error(), r ? *r : 0);
     return r;
   };
@@ -290,21 +290,21 @@ Errno Process::ftruncate(int fd, off_t64 length) {
     }
     return fp.ops->fo_truncate(fp, length);
   }();
-  trace("ftruncate", {{"fd", fd}, {"length", length}}, e);
+  if (tracing()) trace("ftruncate", {{"fd", fd}, {"length", length}}, e);
   return e;
 }
 
 Errno Process::fsync(int fd) {
   Result<std::shared_ptr<File>> got = get(fd);
   Errno e = got ? (*got)->ops->fo_fsync(**got, false) : got.error();
-  trace("fsync", {{"fd", fd}}, e);
+  if (tracing()) trace("fsync", {{"fd", fd}}, e);
   return e;
 }
 
 Errno Process::fdatasync(int fd) {
   Result<std::shared_ptr<File>> got = get(fd);
   Errno e = got ? (*got)->ops->fo_fsync(**got, true) : got.error();
-  trace("fdatasync", {{"fd", fd}}, e);
+  if (tracing()) trace("fdatasync", {{"fd", fd}}, e);
   return e;
 }
 
@@ -351,7 +351,7 @@ Errno Process::fallocate(int fd, int mode, off_t64 off, off_t64 len) {
     if (off + len > ip.sb->maxbytes) return Errno::kEFBIG;
     return fp.ops->fo_fallocate(fp, mode, off, len);
   }();
-  trace("fallocate", {{"fd", fd}, {"mode", mode}, {"off", off}, {"len", len}}, e);
+  if (tracing()) trace("fallocate", {{"fd", fd}, {"mode", mode}, {"off", off}, {"len", len}}, e);
   return e;
 }
 
@@ -381,7 +381,7 @@ Errno Process::fspacectl(int fd, int cmd, const SpacectlRange* rqsr, int flags,
   Trace::Fields args = {{"fd", fd}, {"cmd", cmd}, {"flags", flags}};
   if (rqsr != nullptr) args["rqsr"] = {rqsr->r_offset, rqsr->r_len};
   if (rmsr != nullptr && rqsr != nullptr) args["rmsr"] = {rmsr->r_offset, rmsr->r_len};
-  trace("fspacectl", std::move(args), e);
+  if (tracing()) trace("fspacectl", std::move(args), e);
   return e;
 }
 
@@ -553,7 +553,7 @@ Errno Process::ioctl(int fd, unsigned long cmd, void* arg) {
         return fp.ops->fo_ioctl(fp, cmd, arg);
     }
   }();
-  trace("ioctl", {{"fd", fd}, {"cmd", cmd}}, e);
+  if (tracing()) trace("ioctl", {{"fd", fd}, {"cmd", cmd}}, e);
   return e;
 }
 
@@ -561,7 +561,7 @@ Result<Stat> Process::fstat(int fd) {
   Result<std::shared_ptr<File>> got = get(fd);
   Stat st;
   Errno e = got ? (*got)->ops->fo_stat(**got, &st) : got.error();
-  trace("fstat", {{"fd", fd}}, e);
+  if (tracing()) trace("fstat", {{"fd", fd}}, e);
   if (e != Errno::kOk) return Fail(e);
   return st;
 }
@@ -571,7 +571,7 @@ Result<Stat> Process::stat(std::string_view path) {
   Stat st;
   Errno e = ip ? (*ip)->ops().getattr(**ip, &st) : ip.error();
   if (e == Errno::kOk && (*ip)->type == VType::kFifo) st.size = 0;
-  trace("stat", {{"path", path}}, e);
+  if (tracing()) trace("stat", {{"path", path}}, e);
   if (e != Errno::kOk) return Fail(e);
   return st;
 }
@@ -621,7 +621,7 @@ Result<uint64_t> Process::copy_file_range(int fd_in, off_t64* off_in, int fd_out
     if (off_out) *off_out = pout; else fo.pos = pout;
     return copied > 0 ? Errno::kOk : err;
   }();
-  trace("copy_file_range", {{"fd_in", fd_in}, {"fd_out", fd_out}, {"len", len}, {"flags", flags}},
+  if (tracing()) trace("copy_file_range", {{"fd_in", fd_in}, {"fd_out", fd_out}, {"len", len}, {"flags", flags}},
         e, static_cast<int64_t>(copied));
   if (e != Errno::kOk) return Fail(e);
   return copied;
@@ -638,7 +638,7 @@ Errno Process::mkdir(std::string_view path, uint32_t mode) {
     Result<InodeRef> made = dir->ops().create(*dir, name, VType::kDir, mode, creds_);
     return made ? Errno::kOk : made.error();
   }();
-  trace("mkdir", {{"path", path}, {"mode", mode}}, e);
+  if (tracing()) trace("mkdir", {{"path", path}, {"mode", mode}}, e);
   return e;
 }
 
@@ -651,7 +651,7 @@ Errno Process::mkfifo(std::string_view path, uint32_t mode) {
     Result<InodeRef> made = dir->ops().create(*dir, name, VType::kFifo, mode, creds_);
     return made ? Errno::kOk : made.error();
   }();
-  trace("mkfifo", {{"path", path}, {"mode", mode}}, e);
+  if (tracing()) trace("mkfifo", {{"path", path}, {"mode", mode}}, e);
   return e;
 }
 
@@ -683,13 +683,13 @@ Errno Process::unlink_common(std::string_view path, bool dir_op) {
 
 Errno Process::unlink(std::string_view path) {
   Errno e = unlink_common(path, false);
-  trace("unlink", {{"path", path}}, e);
+  if (tracing()) trace("unlink", {{"path", path}}, e);
   return e;
 }
 
 Errno Process::rmdir(std::string_view path) {
   Errno e = unlink_common(path, true);
-  trace("rmdir", {{"path", path}}, e);
+  if (tracing()) trace("rmdir", {{"path", path}}, e);
   return e;
 }
 
@@ -717,7 +717,7 @@ Errno Process::rename(std::string_view from, std::string_view to) {
     }
     return fdir->ops().rename(*fdir, fname, *tdir, tname);
   }();
-  trace("rename", {{"from", from}, {"to", to}}, e);
+  if (tracing()) trace("rename", {{"from", from}, {"to", to}}, e);
   return e;
 }
 
@@ -736,7 +736,7 @@ Result<int> Process::memfd_create(std::string_view name) {
     fp->memfd = true;
     fd = install(std::move(fp));
   }
-  trace("memfd_create", {{"name", name}}, e, fd);
+  if (tracing()) trace("memfd_create", {{"name", name}}, e, fd);
   if (e != Errno::kOk) return Fail(e);
   return fd;
 }
@@ -758,7 +758,7 @@ Errno Process::add_seals(int fd, uint32_t seals) {
     fp.inode->seals |= seals;
     return Errno::kOk;
   }();
-  trace("fcntl", {{"fd", fd}, {"cmd", "F_ADD_SEALS"}, {"seals", seals}}, e);
+  if (tracing()) trace("fcntl", {{"fd", fd}, {"cmd", "F_ADD_SEALS"}, {"seals", seals}}, e);
   return e;
 }
 
@@ -825,14 +825,14 @@ Result<uint64_t> Process::mmap(uint64_t addr, uint64_t len, int prot, int flags,
     if (at) (*ops)->open(*mm_->find_vma(*at));
     return at;
   }();
-  trace("mmap", {{"len", len}, {"prot", prot}, {"flags", flags}, {"fd", fd}, {"off", off}},
+  if (tracing()) trace("mmap", {{"len", len}, {"prot", prot}, {"flags", flags}, {"fd", fd}, {"off", off}},
         r ? Errno::kOk : r.error(), r ? static_cast<int64_t>(*r) : 0);
   return r;
 }
 
 Errno Process::munmap(uint64_t addr, uint64_t len) {
   Errno e = mm_->unmap(addr, len);
-  trace("munmap", {{"addr", addr}, {"len", len}}, e);
+  if (tracing()) trace("munmap", {{"addr", addr}, {"len", len}}, e);
   return e;
 }
 
@@ -862,7 +862,7 @@ Errno Process::msync(uint64_t addr, uint64_t len, int flags) {
     if (unmapped) return Errno::kENOMEM;
     return err;
   }();
-  trace("msync", {{"addr", addr}, {"len", len}, {"flags", flags}}, e);
+  if (tracing()) trace("msync", {{"addr", addr}, {"len", len}, {"flags", flags}}, e);
   return e;
 }
 
@@ -870,7 +870,7 @@ std::optional<Siginfo> Process::load(uint64_t addr, std::span<std::byte> dst) {
   std::optional<Siginfo> s = mm_->load(addr, dst);
   if (s) {
     signals_.push_back(*s);
-    trace("signal", {{"signo", s->signo}, {"code", s->code}, {"addr", s->addr}}, Errno::kOk);
+    if (tracing()) trace("signal", {{"signo", s->signo}, {"code", s->code}, {"addr", s->addr}}, Errno::kOk);
   }
   return s;
 }
@@ -879,7 +879,7 @@ std::optional<Siginfo> Process::store(uint64_t addr, std::span<const std::byte> 
   std::optional<Siginfo> s = mm_->store(addr, src);
   if (s) {
     signals_.push_back(*s);
-    trace("signal", {{"signo", s->signo}, {"code", s->code}, {"addr", s->addr}}, Errno::kOk);
+    if (tracing()) trace("signal", {{"signo", s->signo}, {"code", s->code}, {"addr", s->addr}}, Errno::kOk);
   }
   return s;
 }

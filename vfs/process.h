@@ -220,6 +220,9 @@ class Process {
   Errno may_delete(const Inode& dir, const Inode& victim) const;
   Errno dedupe_range(File& src, FileDedupeRange* same);
   void trace(std::string_view name, Trace::Fields args, Errno err, int64_t ret = 0);
+  // tracing: callers test it first, so an untraced run never builds the
+  // record's fields (the hot path's main cost).
+  bool tracing() const { return vfs_.machine().trace.enabled(); }
 
   Vfs& vfs_;
   Creds creds_;
