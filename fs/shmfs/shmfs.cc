@@ -29,9 +29,9 @@ Errno partial_page_invalidate(Inode& ip, uint64_t index, uint64_t base, uint64_t
     // fresh zero page shadows the swapped copy.
     sb.free_page(ip, index);
   }
-  Result<ShmPageBytes*> page = sb.get_page(d, index);
+  Result<ShmPage*> page = sb.get_page(d, index);
   if (!page) return page.error();
-  std::memset((*page)->data() + base, 0, end - base);
+  std::memset((*page)->data->data() + base, 0, end - base);
   return Errno::kOk;
 }
 
@@ -70,9 +70,9 @@ uint64_t ShmSuperblock::blocks(const Inode& ip) const {
   return shm_data(ip).pages.size() * (kShmPageSize / 512);
 }
 
-Result<ShmPageBytes*> ShmSuperblock::get_page(ShmInodeData& d, uint64_t index) {
+Result<ShmPage*> ShmSuperblock::get_page(ShmInodeData& d, uint64_t index) {
   ShmPage& page = d.pages[index];
-  if (page.data) return page.data.get();
+  if (page.data) return &page;
   auto drop_if_new = [&] {
     if (page.swap_slot == 0) d.pages.erase(index);
   };
@@ -94,17 +94,20 @@ Result<ShmPageBytes*> ShmSuperblock::get_page(ShmInodeData& d, uint64_t index) {
     page.data->fill(std::byte{0});
   }
   ++resident_;
-  return page.data.get();
+  return &page;
 }
 
-void ShmSuperblock::free_page(Inode& ip, uint64_t index) {
-  unmap_mapping_range(ip, index, index);
+void ShmSuperblock::free_pages(Inode& ip, uint64_t first, uint64_t end) {
   ShmInodeData& d = shm_data(ip);
-  auto it = d.pages.find(index);
-  if (it == d.pages.end()) return;
-  if (it->second.data) --resident_;
-  if (it->second.swap_slot != 0) swap_.erase(it->second.swap_slot);
-  d.pages.erase(it);
+  auto from = d.pages.lower_bound(first);
+  auto to = end == UINT64_MAX ? d.pages.end() : d.pages.lower_bound(end);
+  if (from == to) return;
+  unmap_mapping_range(ip, first, end - 1);
+  for (auto it = from; it != to; ++it) {
+    if (it->second.data) --resident_;
+    if (it->second.swap_slot != 0) swap_.erase(it->second.swap_slot);
+  }
+  d.pages.erase(from, to);
 }
 
 void ShmSuperblock::read_page(const ShmPage& page, uint64_t in_page,
@@ -204,13 +207,13 @@ IoResult ShmVnodeOps::write(Inode& ip, off_t64 off, std::span<const std::byte> s
     const uint64_t at = static_cast<uint64_t>(off) + pos;
     const uint64_t in_page = at % kShmPageSize;
     const uint64_t chunk = std::min<uint64_t>(kShmPageSize - in_page, src.size() - pos);
-    Result<ShmPageBytes*> page = sb.get_page(d, at / kShmPageSize);
+    Result<ShmPage*> page = sb.get_page(d, at / kShmPageSize);
     if (!page) {
       err = page.error();
       break;
     }
-    std::memcpy((*page)->data() + in_page, src.data() + pos, chunk);
-    d.pages.at(at / kShmPageSize).falloc = false;
+    std::memcpy((*page)->data->data() + in_page, src.data() + pos, chunk);
+    (*page)->falloc = false;
     pos += chunk;
   }
   if (pos > 0) {
@@ -228,16 +231,11 @@ Errno ShmVnodeOps::setsize(Inode& ip, off_t64 size) {
   if (new_size < ip.size) {
     // Drop whole pages past the new EOF; zero the tail of the last page,
     // reading it back from swap if needed (shm_dotruncate_locked).
-    const uint64_t first_dead = (new_size + kShmPageSize - 1) / kShmPageSize;
-    std::vector<uint64_t> dead;
-    for (auto it = d.pages.lower_bound(first_dead); it != d.pages.end(); ++it) {
-      dead.push_back(it->first);
-    }
-    for (uint64_t index : dead) sb.free_page(ip, index);
+    sb.free_pages(ip, (new_size + kShmPageSize - 1) / kShmPageSize, UINT64_MAX);
     if (new_size % kShmPageSize != 0 && d.pages.contains(new_size / kShmPageSize)) {
-      Result<ShmPageBytes*> page = sb.get_page(d, new_size / kShmPageSize);
+      Result<ShmPage*> page = sb.get_page(d, new_size / kShmPageSize);
       if (!page) return page.error();
-      std::memset((*page)->data() + new_size % kShmPageSize, 0,
+      std::memset((*page)->data->data() + new_size % kShmPageSize, 0,
                   kShmPageSize - new_size % kShmPageSize);
     }
   }
@@ -269,12 +267,7 @@ Errno ShmVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
         return e;
       }
     }
-    std::vector<uint64_t> dead;
-    for (auto it = d.pages.lower_bound(first_whole); it != d.pages.end() && it->first < end_whole;
-         ++it) {
-      dead.push_back(it->first);
-    }
-    for (uint64_t index : dead) sb.free_page(ip, index);
+    sb.free_pages(ip, first_whole, end_whole);
     if (end % kShmPageSize != 0) {
       if (Errno e = partial_page_invalidate(ip, end_whole, 0, end % kShmPageSize, false);
           e != Errno::kOk) {
@@ -296,12 +289,12 @@ Errno ShmVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
       it->second.falloc = false;
       continue;
     }
-    Result<ShmPageBytes*> page = sb.get_page(d, i);
+    Result<ShmPage*> page = sb.get_page(d, i);
     if (!page) {
       for (uint64_t a : added) sb.free_page(ip, a);
       return page.error();
     }
-    d.pages.at(i).falloc = true;
+    (*page)->falloc = true;
     added.push_back(i);
   }
   if (!(mode & kFALLOC_FL_KEEP_SIZE) && static_cast<uint64_t>(off + len) > ip.size) {
@@ -323,10 +316,10 @@ Result<std::shared_ptr<PhysPage>> ShmVnodeOps::fault(Inode& ip, uint64_t pgoff, 
   if (pgoff * kShmPageSize >= ip.size) return Fail(Errno::kEFAULT);
   ShmSuperblock& sb = shm_sb(ip);
   ShmInodeData& d = shm_data(ip);
-  Result<ShmPageBytes*> page = sb.get_page(d, pgoff);
+  Result<ShmPage*> page = sb.get_page(d, pgoff);
   if (!page) return Fail(page.error());
-  d.pages.at(pgoff).falloc = false;  // A faulted page is uptodate.
-  return std::shared_ptr<PhysPage>(std::make_shared<RamPage>(d.pages.at(pgoff).data));
+  (*page)->falloc = false;  // A faulted page is uptodate.
+  return std::shared_ptr<PhysPage>(std::make_shared<RamPage>((*page)->data));
 }
 
 Result<std::shared_ptr<PhysPage>> ShmVnodeOps::page_mkwrite(Inode& ip, uint64_t pgoff) {
@@ -389,7 +382,6 @@ Errno shm_deallocate(Inode& ip, off_t64* offset, off_t64* length) {
     return Errno::kOk;
   }
   ShmSuperblock& sb = shm_sb(ip);
-  ShmInodeData& d = shm_data(ip);
   const uint64_t startofs = off % kShmPageSize;
   const uint64_t endofs = (off + static_cast<uint64_t>(len)) % kShmPageSize;
   const uint64_t pistart = off / kShmPageSize;
@@ -406,11 +398,7 @@ Errno shm_deallocate(Inode& ip, off_t64* offset, off_t64* length) {
       len -= static_cast<int64_t>(end - startofs);
     }
     if (pi < piend) {
-      std::vector<uint64_t> dead;
-      for (auto it = d.pages.lower_bound(pi); it != d.pages.end() && it->first < piend; ++it) {
-        dead.push_back(it->first);
-      }
-      for (uint64_t index : dead) sb.free_page(ip, index);
+      sb.free_pages(ip, pi, piend);
       off += (piend - pi) * kShmPageSize;
       len -= static_cast<int64_t>((piend - pi) * kShmPageSize);
     }

@@ -123,9 +123,11 @@ class ShmSuperblock : public Superblock {
   // Internal to shmfs. get_page returns page `index` resident, allocating
   // it (zeroed) or reading it back from swap. Errors: ENOSPC the size limit
   // or the fault point "shmfs/page/enospc".
-  Result<ShmPageBytes*> get_page(ShmInodeData& d, uint64_t index);
-  // free_page unmaps and drops a page and its swap slot.
-  void free_page(Inode& ip, uint64_t index);
+  Result<ShmPage*> get_page(ShmInodeData& d, uint64_t index);
+  // free_pages unmaps and drops the pages [first, end) (end UINT64_MAX: to
+  // the last) and their swap slots; free_page drops one.
+  void free_pages(Inode& ip, uint64_t first, uint64_t end);
+  void free_page(Inode& ip, uint64_t index) { free_pages(ip, index, index + 1); }
   // read_page copies a page's bytes (resident or swapped) into dst.
   void read_page(const ShmPage& page, uint64_t in_page, std::span<std::byte> dst) const;
   // maybe_swap applies the swap_pressure knob to `ip` after a write.
