@@ -52,11 +52,10 @@ Errno write_to_mapping(Inode& ip, const Iomap& m, off_t64 pos, uint64_t len) {
     const uint64_t index = off >> kCachePageShift;
     const uint64_t in_page = off - page_pos(index);
     const uint64_t n = std::min(len - done, kPage - in_page);
+    static const PageBytes kZeros{};
     const CachedPage* page = ip.cache.find(index);
-    std::span<const std::byte> src;
-    PageBytes zeros{};
-    src = page != nullptr ? std::span<const std::byte>(*page->data).subspan(in_page, n)
-                          : std::span<const std::byte>(zeros).subspan(in_page, n);
+    const std::span<const std::byte> src =
+        std::span<const std::byte>(page != nullptr ? *page->data : kZeros).subspan(in_page, n);
     const uint64_t addr = dev_addr(m, static_cast<off_t64>(off));
     if (m.bdev != nullptr) {
       IoResult r = m.bdev->write(addr >> kSectorShift, src);
@@ -69,6 +68,28 @@ Errno write_to_mapping(Inode& ip, const Iomap& m, off_t64 pos, uint64_t len) {
     done += n;
   }
   return Errno::kOk;
+}
+
+// dirty_mapping_pages brings every page under the current mapping into the
+// cache (reading what is not uptodate), zeroes the mapped bytes if asked,
+// and dirties it: the actor of iomap_zero_range and iomap_file_unshare.
+// *did_zero, if given, is set once any page was zeroed.
+int64_t dirty_mapping_pages(Inode& ip, const IomapIter& iter, IomapOps& ops, bool zero,
+                            bool* did_zero = nullptr) {
+  uint64_t done = 0;
+  while (done < iter.length()) {
+    const uint64_t off = static_cast<uint64_t>(iter.pos) + done;
+    const uint64_t index = off >> kCachePageShift;
+    const uint64_t in_page = off - page_pos(index);
+    const uint64_t n = std::min(iter.length() - done, kPage - in_page);
+    Result<CachedPage*> page = filemap_get_page(ip, index, ops);
+    if (!page) return neg(page.error());
+    if (zero) std::memset((*page)->data->data() + in_page, 0, n);
+    ip.cache.mark_dirty(index, **page);
+    if (zero && did_zero != nullptr) *did_zero = true;
+    done += n;
+  }
+  return static_cast<int64_t>(done);
 }
 
 }  // namespace
@@ -173,24 +194,7 @@ Errno iomap_zero_range(Inode& ip, off_t64 pos, uint64_t len, bool* did_zero, Iom
       iter.processed = static_cast<int64_t>(iter.length());
       continue;
     }
-    uint64_t zeroed = 0;
-    Errno err = Errno::kOk;
-    while (zeroed < iter.length()) {
-      const uint64_t off = static_cast<uint64_t>(iter.pos) + zeroed;
-      const uint64_t index = off >> kCachePageShift;
-      const uint64_t in_page = off - page_pos(index);
-      const uint64_t n = std::min(iter.length() - zeroed, kPage - in_page);
-      Result<CachedPage*> page = filemap_get_page(ip, index, ops);
-      if (!page) {
-        err = page.error();
-        break;
-      }
-      std::memset((*page)->data->data() + in_page, 0, n);
-      ip.cache.mark_dirty(index, **page);
-      if (did_zero != nullptr) *did_zero = true;
-      zeroed += n;
-    }
-    iter.processed = err == Errno::kOk ? static_cast<int64_t>(zeroed) : neg(err);
+    iter.processed = dirty_mapping_pages(ip, iter, ops, /*zero=*/true, did_zero);
   }
   return iomap_errno(ret);
 }
@@ -205,21 +209,7 @@ Errno iomap_file_unshare(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops) {
       iter.processed = static_cast<int64_t>(iter.length());
       continue;
     }
-    uint64_t done = 0;
-    Errno err = Errno::kOk;
-    while (done < iter.length()) {
-      const uint64_t off = static_cast<uint64_t>(iter.pos) + done;
-      const uint64_t index = off >> kCachePageShift;
-      const uint64_t n = std::min(iter.length() - done, kPage - (off - page_pos(index)));
-      Result<CachedPage*> page = filemap_get_page(ip, index, ops);
-      if (!page) {
-        err = page.error();
-        break;
-      }
-      ip.cache.mark_dirty(index, **page);
-      done += n;
-    }
-    iter.processed = err == Errno::kOk ? static_cast<int64_t>(done) : neg(err);
+    iter.processed = dirty_mapping_pages(ip, iter, ops, /*zero=*/false);
   }
   return iomap_errno(ret);
 }
@@ -285,12 +275,7 @@ Errno invalidate_inode_pages2_range(Inode& ip, uint64_t first, uint64_t last, Io
                           : static_cast<off_t64>(page_pos(last + 1) - 1);
   const Errno e = filemap_write_and_wait_range(ip, static_cast<off_t64>(page_pos(first)), end, ops);
   unmap_mapping_range(ip, first, last);
-  std::vector<uint64_t> drop;
-  for (auto it = ip.cache.pages().lower_bound(first);
-       it != ip.cache.pages().end() && it->first <= last; ++it) {
-    drop.push_back(it->first);
-  }
-  for (uint64_t i : drop) ip.cache.remove(i);
+  ip.cache.remove_range(first, last);
   return e;
 }
 
@@ -317,12 +302,7 @@ void truncate_pagecache_range(Inode& ip, off_t64 lstart, off_t64 lend) {
   if (s != page_pos(first_whole)) zero_part(first_whole - 1);
   if (e + 1 != page_pos(last_whole_plus1)) zero_part(last_whole_plus1);
   unmap_mapping_range(ip, first_whole, last_whole_plus1 - 1);
-  std::vector<uint64_t> drop;
-  for (auto it = ip.cache.pages().lower_bound(first_whole);
-       it != ip.cache.pages().end() && it->first < last_whole_plus1; ++it) {
-    drop.push_back(it->first);
-  }
-  for (uint64_t i : drop) ip.cache.remove(i);
+  ip.cache.remove_range(first_whole, last_whole_plus1 - 1);
 }
 
 void balance_dirty_pages(Inode& ip, IomapOps& ops) {

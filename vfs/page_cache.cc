@@ -35,6 +35,15 @@ void PageCache::remove(uint64_t index) {
   pages_.erase(it);
 }
 
+void PageCache::remove_range(uint64_t first, uint64_t last) {
+  if (first > last) return;
+  auto from = pages_.lower_bound(first);
+  auto to = last == UINT64_MAX ? pages_.end() : pages_.lower_bound(last + 1);
+  dirty_.erase(dirty_.lower_bound(first),
+               last == UINT64_MAX ? dirty_.end() : dirty_.lower_bound(last + 1));
+  pages_.erase(from, to);
+}
+
 uint64_t PageCache::first_dirty(uint64_t first, uint64_t last) const {
   auto it = dirty_.lower_bound(first);
   return it != dirty_.end() && *it <= last ? *it : UINT64_MAX;

@@ -51,6 +51,8 @@ class PageCache {
 
   // remove drops page `index` whatever its state (delete_from_page_cache).
   void remove(uint64_t index);
+  // remove_range drops pages [first, last] whatever their state.
+  void remove_range(uint64_t first, uint64_t last);
 
   // first_dirty returns the lowest dirty index in [first, last], or
   // UINT64_MAX.
