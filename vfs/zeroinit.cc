@@ -26,9 +26,7 @@ bool zeroinit_wanted(const IomapIter& iter, int64_t* ret) {
     case IomapType::kUnwritten:
       *ret = len;
       return false;
-    case IomapType::kHole:
-      *ret = holes_ignored(*iter.inode) ? len : neg(Errno::kECANCELED);
-      return false;
+    case IomapType::kHole:  // Under zeroinit.holes=ignore, never reaches here.
     case IomapType::kInline:
     case IomapType::kDelalloc:
       break;
@@ -45,10 +43,6 @@ uint64_t phys_start(const IomapIter& iter) {
 int64_t dax_zeroinit_iter(IomapIter& iter) {
   const Iomap& m = iter.iomap;
   const uint64_t nr_bytes = iter.length();
-  // A hole under the v3 rule has no device address to check.
-  if (m.type == IomapType::kHole && holes_ignored(*iter.inode) && !iter.has_srcmap()) {
-    return static_cast<int64_t>(nr_bytes);
-  }
   if (m.dax_dev == nullptr) return neg(Errno::kECANCELED);
   const uint64_t start = phys_start(iter);
   // "The physical extent must be page aligned because that's what the dax
@@ -66,9 +60,6 @@ int64_t dax_zeroinit_iter(IomapIter& iter) {
 int64_t iomap_zeroinit_iter(IomapIter& iter) {
   const Iomap& m = iter.iomap;
   const uint64_t nr_bytes = iter.length();
-  if (m.type == IomapType::kHole && holes_ignored(*iter.inode) && !iter.has_srcmap()) {
-    return static_cast<int64_t>(nr_bytes);
-  }
   if (m.bdev == nullptr) return neg(Errno::kECANCELED);
   const uint64_t start = phys_start(iter);
   // "The physical extent must be sector-aligned for block layer APIs."
@@ -89,7 +80,13 @@ Errno zeroinit_loop(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops,
   if (static_cast<uint64_t>(pos) + len > ip.size) return Errno::kEINVAL;
   IomapIter iter{.inode = &ip, .pos = pos, .len = len, .flags = kIomapReport};
   int64_t ret;
-  while ((ret = iomap_iter(iter, ops)) > 0) iter.processed = actor(iter);
+  while ((ret = iomap_iter(iter, ops)) > 0) {
+    // The v3 rule skips holes before the actor's checks: a hole has no
+    // device address to check.
+    const bool skip = iter.iomap.type == IomapType::kHole && !iter.has_srcmap() &&
+                      holes_ignored(ip);
+    iter.processed = skip ? static_cast<int64_t>(iter.length()) : actor(iter);
+  }
   return iomap_errno(ret);
 }
 
