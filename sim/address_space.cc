@@ -83,7 +83,8 @@ Errno AddressSpace::unmap(uint64_t addr, uint64_t len) {
 }
 
 std::optional<Siginfo> AddressSpace::fault_in(Vma& vma, uint64_t page_addr, bool write,
-                                              uint64_t addr) {
+                                              uint64_t addr, Pte** out) {
+  bool fresh = false;
   const uint64_t pgoff = vma.pgoff + (page_addr - vma.start) / kPage;
   auto sig = [&](const FaultResult& r) { return Siginfo{r.signo, r.code, addr}; };
   auto it = ptes_.find(page_addr);
@@ -105,22 +106,18 @@ std::optional<Siginfo> AddressSpace::fault_in(Vma& vma, uint64_t page_addr, bool
       FaultResult r = vma.ops->fault(vma, pgoff, write && vma.shared);
       if (r.page == nullptr) return sig(r);
       it = ptes_.emplace(page_addr, Pte{std::move(r.page), false, false, nullptr}).first;
-      if (write && vma.shared) {
-        FaultResult w = vma.ops->page_mkwrite(vma, pgoff);
-        if (w.signo != 0) {
-          ptes_.erase(it);
-          return sig(w);
-        }
-        if (w.page != nullptr) it->second.page = std::move(w.page);
-        it->second.writable = true;
-      }
+      fresh = true;
     }
   }
   Pte& pte = it->second;
+  *out = &pte;
   if (write && !pte.writable) {
     if (vma.shared) {
       FaultResult w = vma.ops->page_mkwrite(vma, pgoff);
-      if (w.signo != 0) return sig(w);
+      if (w.signo != 0) {
+        if (fresh) ptes_.erase(it);  // A failed write fault maps nothing.
+        return sig(w);
+      }
       if (w.page != nullptr) pte.page = std::move(w.page);
       pte.writable = true;
     } else {
@@ -146,8 +143,9 @@ std::optional<Siginfo> AddressSpace::access(uint64_t addr, size_t len, bool writ
     const int need = write ? kProtWrite : kProtRead;
     if (!(vma->prot & need)) return Siginfo{kSIGSEGV, kSEGV_ACCERR, a};
     const uint64_t page_addr = page_down(a);
-    if (std::optional<Siginfo> s = fault_in(*vma, page_addr, write, a)) return s;
-    Pte& pte = ptes_.at(page_addr);
+    Pte* pte_ptr = nullptr;
+    if (std::optional<Siginfo> s = fault_in(*vma, page_addr, write, a, &pte_ptr)) return s;
+    Pte& pte = *pte_ptr;
     const uint64_t in_page = a - page_addr;
     const size_t n = std::min<size_t>(len - done, kPage - in_page);
     if (write) {

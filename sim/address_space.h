@@ -179,8 +179,10 @@ class AddressSpace {
 
   std::optional<Siginfo> access(uint64_t addr, size_t len, bool write,
                                 std::span<std::byte> dst, std::span<const std::byte> src);
-  // fault_in makes the PTE for page `page_addr` usable for the access.
-  std::optional<Siginfo> fault_in(Vma& vma, uint64_t page_addr, bool write, uint64_t addr);
+  // fault_in makes the PTE for page `page_addr` usable for the access and
+  // points *out at it.
+  std::optional<Siginfo> fault_in(Vma& vma, uint64_t page_addr, bool write, uint64_t addr,
+                                  Pte** out);
   void split(uint64_t at);
 
   absl::btree_map<uint64_t, Vma> vmas_;
