@@ -866,22 +866,22 @@ Errno Process::msync(uint64_t addr, uint64_t len, int flags) {
   return e;
 }
 
-std::optional<Siginfo> Process::load(uint64_t addr, std::span<std::byte> dst) {
-  std::optional<Siginfo> s = mm_->load(addr, dst);
+std::optional<Siginfo> Process::deliver(std::optional<Siginfo> s) {
   if (s) {
     signals_.push_back(*s);
-    if (tracing()) trace("signal", {{"signo", s->signo}, {"code", s->code}, {"addr", s->addr}}, Errno::kOk);
+    if (tracing()) {
+      trace("signal", {{"signo", s->signo}, {"code", s->code}, {"addr", s->addr}}, Errno::kOk);
+    }
   }
   return s;
 }
 
+std::optional<Siginfo> Process::load(uint64_t addr, std::span<std::byte> dst) {
+  return deliver(mm_->load(addr, dst));
+}
+
 std::optional<Siginfo> Process::store(uint64_t addr, std::span<const std::byte> src) {
-  std::optional<Siginfo> s = mm_->store(addr, src);
-  if (s) {
-    signals_.push_back(*s);
-    if (tracing()) trace("signal", {{"signo", s->signo}, {"code", s->code}, {"addr", s->addr}}, Errno::kOk);
-  }
-  return s;
+  return deliver(mm_->store(addr, src));
 }
 
 }  // namespace vfssim

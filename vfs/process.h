@@ -219,6 +219,8 @@ class Process {
   // (without CAP_FOWNER), or an append-only/immutable/swapfile victim.
   Errno may_delete(const Inode& dir, const Inode& victim) const;
   Errno dedupe_range(File& src, FileDedupeRange* same);
+  // deliver records and traces a signal an access ended in, if any.
+  std::optional<Siginfo> deliver(std::optional<Siginfo> s);
   void trace(std::string_view name, Trace::Fields args, Errno err, int64_t ret = 0);
   // tracing: callers test it first, so an untraced run never builds the
   // record's fields (the hot path's main cost).
