@@ -119,12 +119,10 @@ class ExtentMapOps : public IomapOps {
       const off_t64 start = pos / kBlock * kBlock;
       const uint64_t span = (static_cast<uint64_t>(pos) + len + kBlock - 1) / kBlock * kBlock -
                             static_cast<uint64_t>(start);
+      if (enospc) return Errno::kENOSPC;
       if (now) {
-        if (enospc) return Errno::kENOSPC;
-        Iomap fresh = allocate(start, span);
-        put(fresh);
+        put(allocate(start, span));
       } else {
-        if (enospc) return Errno::kENOSPC;
         Iomap d;
         d.offset = start;
         d.length = span;
