@@ -67,6 +67,12 @@ InodeRef Superblock::alloc_inode(VType type, uint32_t mode, const Creds& cr) {
   ip->gid = cr.gid;
   ip->atime = ip->mtime = ip->ctime = machine_.clock.now();
   init_inode(*ip);
+  // Forget inodes that have died, once the table has doubled since the last
+  // sweep: amortised O(1) per allocation, memory bounded by the live ones.
+  if (inodes_.size() >= sweep_at_) {
+    absl::erase_if(inodes_, [](const auto& entry) { return entry.second.expired(); });
+    sweep_at_ = std::max<size_t>(64, 2 * inodes_.size());
+  }
   inodes_[ip->ino] = ip;
   return ip;
 }

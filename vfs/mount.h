@@ -100,6 +100,7 @@ class Superblock {
   uint64_t next_ino_ = 1;
   // Every inode allocated, for check() and for_each_inode (icache).
   absl::btree_map<uint64_t, std::weak_ptr<Inode>> inodes_;
+  size_t sweep_at_ = 64;  // Sweep dead entries when inodes_ reaches this.
 };
 
 // An FsFactory builds a superblock over `dev` (nullptr for memory
