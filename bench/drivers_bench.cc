@@ -6,7 +6,6 @@
 
 #include <benchmark/benchmark.h>
 
-#include <cstring>
 #include <vector>
 
 #include "drivers/blockdev.h"
@@ -16,17 +15,6 @@ namespace vfssim {
 namespace {
 
 constexpr size_t k4K = 4096;
-
-void BM_Memcpy4K(benchmark::State& state) {
-  std::vector<std::byte> src(k4K, std::byte{1}), dst(k4K);
-  for (auto _ : state) {
-    std::memcpy(dst.data(), src.data(), k4K);
-    benchmark::DoNotOptimize(dst.data());
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(state.iterations() * k4K);
-}
-BENCHMARK(BM_Memcpy4K);
 
 void BM_BlockWrite4K(benchmark::State& state) {
   Machine m(1, /*keep_trace=*/false);

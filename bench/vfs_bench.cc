@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <vector>
 
 #include "fs/shmfs/shmfs.h"
@@ -23,17 +22,6 @@ namespace {
 
 constexpr size_t k4K = 4096;
 constexpr off_t64 kWindow = 1 << 20;  // Overwrites cycle through 1 MiB.
-
-void BM_Memcpy4K(benchmark::State& state) {
-  std::vector<std::byte> src(k4K, std::byte{1}), dst(k4K);
-  for (auto _ : state) {
-    std::memcpy(dst.data(), src.data(), k4K);
-    benchmark::DoNotOptimize(dst.data());
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(state.iterations() * k4K);
-}
-BENCHMARK(BM_Memcpy4K);
 
 void BM_HostTmpfsPwrite4K(benchmark::State& state) {
   const int fd = ::open("/dev/shm/vfssim-bench", O_RDWR | O_CREAT | O_TRUNC, 0644);
