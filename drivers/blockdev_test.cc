@@ -1,4 +1,5 @@
 #include "drivers/blockdev.h"
+#include "sim/testing/bytes.h"
 
 #include <gtest/gtest.h>
 
@@ -6,8 +7,6 @@
 
 namespace vfssim {
 namespace {
-
-std::vector<std::byte> fill(size_t n, uint8_t v) { return std::vector<std::byte>(n, std::byte{v}); }
 
 std::vector<std::byte> read_back(BlockDevice& d, uint64_t sector, size_t n) {
   std::vector<std::byte> buf(n);

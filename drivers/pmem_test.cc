@@ -1,4 +1,5 @@
 #include "drivers/pmem.h"
+#include "sim/testing/bytes.h"
 
 #include <gtest/gtest.h>
 
@@ -6,8 +7,6 @@
 
 namespace vfssim {
 namespace {
-
-std::vector<std::byte> fill(size_t n, uint8_t v) { return std::vector<std::byte>(n, std::byte{v}); }
 
 class PmemTest : public ::testing::Test {
  protected:

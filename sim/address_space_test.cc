@@ -1,4 +1,5 @@
 #include "sim/address_space.h"
+#include "sim/testing/bytes.h"
 
 #include <gtest/gtest.h>
 
@@ -6,8 +7,6 @@
 
 namespace vfssim {
 namespace {
-
-std::vector<std::byte> fill(size_t n, uint8_t v) { return std::vector<std::byte>(n, std::byte{v}); }
 
 // An object of `pages` pages; pages at or past `eof` fault with SIGBUS.
 class FakeObject : public VmOps {

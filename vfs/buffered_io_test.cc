@@ -7,11 +7,10 @@
 #include "sim/machine.h"
 #include "vfs/direct_io.h"
 #include "vfs/testing/iomap_fs.h"
+#include "sim/testing/bytes.h"
 
 namespace vfssim {
 namespace {
-
-std::vector<std::byte> fill(size_t n, uint8_t v) { return std::vector<std::byte>(n, std::byte{v}); }
 
 class BufferedIoTest : public ::testing::Test {
  protected:

@@ -14,14 +14,10 @@
 #include <vector>
 
 #include "fs/shmfs/shmfs.h"
+#include "sim/testing/bytes.h"
 #include "vfs/process.h"
 
 namespace vfssim {
-
-// fill returns n bytes of value v.
-inline std::vector<std::byte> fill(size_t n, uint8_t v) {
-  return std::vector<std::byte>(n, std::byte{v});
-}
 
 class ShmfsFixture : public ::testing::Test {
  protected:
