@@ -1,9 +1,10 @@
 #include "drivers/pmem.h"
-#include "sim/testing/bytes.h"
 
 #include <gtest/gtest.h>
 
 #include <vector>
+
+#include "sim/testing/bytes.h"
 
 namespace vfssim {
 namespace {

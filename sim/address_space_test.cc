@@ -1,9 +1,10 @@
 #include "sim/address_space.h"
-#include "sim/testing/bytes.h"
 
 #include <gtest/gtest.h>
 
 #include <vector>
+
+#include "sim/testing/bytes.h"
 
 namespace vfssim {
 namespace {

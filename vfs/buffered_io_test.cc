@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "sim/machine.h"
+#include "sim/testing/bytes.h"
 #include "vfs/direct_io.h"
 #include "vfs/testing/iomap_fs.h"
-#include "sim/testing/bytes.h"
 
 namespace vfssim {
 namespace {

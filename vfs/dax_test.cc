@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "sim/machine.h"
-#include "vfs/testing/iomap_fs.h"
 #include "sim/testing/bytes.h"
+#include "vfs/testing/iomap_fs.h"
 
 namespace vfssim {
 namespace {
