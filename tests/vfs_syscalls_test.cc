@@ -173,27 +173,19 @@ TEST_F(SyscallTest, FspacectlEintrWithoutProgressIsEintr) {
 }
 
 TEST_F(SyscallTest, FspacectlEnospcReportsProgress) {
-  Machine m2(1);
-  Vfs v2(m2);
-  register_shmfs(v2);
-  ASSERT_EQ(v2.mount("shmfs", nullptr, "", "/", Creds::root()), Errno::kOk);
-  Process q(v2, Creds::root());
-  int fd = *q.open("/g", kO_RDWR | kO_CREAT);
-  q.pwrite(fd, fill(3 * 4096, 1), 0);
+  int fd = *p.open("/g", kO_RDWR | kO_CREAT);
+  p.pwrite(fd, fill(3 * 4096, 1), 0);
   // The zero-fill of page 2 needs it back from swap, and no page is left.
-  static_cast<ShmSuperblock*>(v2.find_mount("shmfs"))->swap_out(**q.file_inode(fd), 2);
-  m2.faults.arm("shmfs/page/enospc", FaultPlan::nth(1));
+  sb->swap_out(**p.file_inode(fd), 2);
+  m.faults.arm("shmfs/page/enospc", FaultPlan::nth(1));
   SpacectlRange rq{0, 3 * 4096}, rm{};
-  EXPECT_EQ(q.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kENOSPC);
+  EXPECT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kENOSPC);
   EXPECT_EQ(rm, (SpacectlRange{2 * 4096, 4096}));
 }
 
-TEST(VopStddeallocateTest, ProgressOnEveryExitPath) {
-  Machine m(1);
-  Vfs vfs(m);
-  register_shmfs(vfs);
-  vfs.mount("shmfs", nullptr, "", "/", Creds::root());
-  Process p(vfs, Creds::root());
+class VopStddeallocateTest : public ShmfsFixture {};
+
+TEST_F(VopStddeallocateTest, ProgressOnEveryExitPath) {
   int fd = *p.open("/f", kO_RDWR | kO_CREAT);
   p.pwrite(fd, fill(4096, 1), 4096);
   p.ftruncate(fd, 4 * 4096);
@@ -367,8 +359,7 @@ TEST(DedupeRange, PerDestinationStatus) {
   vfs.register_fs("cmpfs", [](Machine& mm, BlockDevice*, const MountOptions& o)
                                -> Result<std::unique_ptr<Superblock>> {
     auto sb = std::make_unique<ShmSuperblock>(mm, o, UINT64_MAX, 0.0, ops);
-    sb->root = sb->alloc_inode(VType::kDir, 0755, Creds::root());
-    sb->root->nlink = 2;
+    sb->make_root();
     return std::unique_ptr<Superblock>(std::move(sb));
   });
   ASSERT_EQ(vfs.mount("cmpfs", nullptr, "", "/", Creds::root()), Errno::kOk);

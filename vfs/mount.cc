@@ -77,6 +77,11 @@ InodeRef Superblock::alloc_inode(VType type, uint32_t mode, const Creds& cr) {
   return ip;
 }
 
+void Superblock::make_root() {
+  root = alloc_inode(VType::kDir, 0755, Creds::root());
+  root->nlink = 2;
+}
+
 void Superblock::for_each_inode(const std::function<void(Inode&)>& fn) const {
   for (const auto& [ino, weak] : inodes_) {
     if (InodeRef ip = weak.lock()) fn(*ip);

@@ -55,6 +55,10 @@ class Superblock {
   // with the current time, and lets the filesystem attach its data.
   InodeRef alloc_inode(VType type, uint32_t mode, const Creds& cr);
 
+  // make_root gives a new filesystem its root directory (root-owned, 0755,
+  // nlink 2 for "." and its own entry).
+  void make_root();
+
   // init_inode attaches filesystem-private data to a new inode.
   virtual void init_inode(Inode&) {}
 

@@ -436,8 +436,7 @@ void register_shmfs(Vfs& vfs) {
       if (!ok) return Fail(Errno::kEINVAL);
     }
     auto sb = std::make_unique<ShmSuperblock>(m, opts, max_pages, pressure);
-    sb->root = sb->alloc_inode(VType::kDir, 0755, Creds::root());
-    sb->root->nlink = 2;
+    sb->make_root();
     return std::unique_ptr<Superblock>(std::move(sb));
   });
 }

@@ -96,17 +96,17 @@ TEST_F(ShmfsTest, SwapInFailureReportsProgress) {
   EXPECT_EQ(buf, fill(4096, 0x33));  // Untouched: nothing half-done.
 }
 
-TEST_F(ShmfsTest, SizeLimitEnospcWithPartialWrite) {
-  Machine m2(1);
-  Vfs v2(m2);
-  register_shmfs(v2);
-  ASSERT_EQ(v2.mount("shmfs", nullptr, "size=8k", "/", Creds::root()), Errno::kOk);
-  Process q(v2, Creds::root());
-  int fd = *q.open("/f", kO_RDWR | kO_CREAT);
-  EXPECT_EQ(*q.pwrite(fd, fill(3 * 4096, 1), 0), 2u * 4096);  // Short write.
-  EXPECT_EQ(q.pwrite(fd, fill(10, 1), 2 * 4096).error(), Errno::kENOSPC);
-  EXPECT_EQ(q.fallocate(fd, 0, 2 * 4096, 4096), Errno::kENOSPC);
-  EXPECT_EQ(q.fstat(fd)->size, 2u * 4096);
+class ShmfsSizeLimitTest : public ShmfsFixture {
+ protected:
+  ShmfsSizeLimitTest() : ShmfsFixture("size=8k") {}
+};
+
+TEST_F(ShmfsSizeLimitTest, EnospcWithPartialWrite) {
+  int fd = *p.open("/f", kO_RDWR | kO_CREAT);
+  EXPECT_EQ(*p.pwrite(fd, fill(3 * 4096, 1), 0), 2u * 4096);  // Short write.
+  EXPECT_EQ(p.pwrite(fd, fill(10, 1), 2 * 4096).error(), Errno::kENOSPC);
+  EXPECT_EQ(p.fallocate(fd, 0, 2 * 4096, 4096), Errno::kENOSPC);
+  EXPECT_EQ(p.fstat(fd)->size, 2u * 4096);
 }
 
 TEST_F(ShmfsTest, SwapPressureIsSeeded) {

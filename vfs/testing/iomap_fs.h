@@ -117,8 +117,7 @@ inline void register_iomap_testfs(Vfs& vfs) {
       if (dax == nullptr) return Fail(Errno::kEINVAL);
     }
     auto sb = std::make_unique<IomapTestSuperblock>(m, opts, dax ? nullptr : dev, dax);
-    sb->root = sb->alloc_inode(VType::kDir, 0755, Creds::root());
-    sb->root->nlink = 2;
+    sb->make_root();
     return std::unique_ptr<Superblock>(std::move(sb));
   });
 }
@@ -128,8 +127,7 @@ class IomapTestFs {
   IomapTestFs(Machine& m, bool dax, std::string_view options = "")
       : bdev_(m, BlockDeviceConfig{}), pmem_(m, PmemConfig{}),
         sb_(m, *MountOptions::parse(options), dax ? nullptr : &bdev_, dax ? &pmem_ : nullptr) {
-    sb_.root = sb_.alloc_inode(VType::kDir, 0755, Creds::root());
-    sb_.root->nlink = 2;
+    sb_.make_root();
   }
 
   InodeRef new_file() {
