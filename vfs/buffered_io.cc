@@ -12,6 +12,18 @@ constexpr uint64_t kPage = kCachePageSize;
 
 uint64_t page_pos(uint64_t index) { return index << kCachePageShift; }
 
+// PageSpan is the part of one page that a byte range starting at `off`,
+// with `left` bytes to go, covers: page index, offset in it, byte count.
+struct PageSpan {
+  uint64_t index;
+  uint64_t in_page;
+  uint64_t n;
+};
+PageSpan page_span(uint64_t off, uint64_t left) {
+  const uint64_t in_page = off & (kPage - 1);
+  return {off >> kCachePageShift, in_page, std::min(left, kPage - in_page)};
+}
+
 // Device byte address of file offset `pos` inside mapping `m`.
 uint64_t dev_addr(const Iomap& m, off_t64 pos) {
   return m.addr + static_cast<uint64_t>(pos - m.offset);
@@ -49,9 +61,7 @@ Errno write_to_mapping(Inode& ip, const Iomap& m, off_t64 pos, uint64_t len) {
   uint64_t done = 0;
   while (done < len) {
     const uint64_t off = static_cast<uint64_t>(pos) + done;
-    const uint64_t index = off >> kCachePageShift;
-    const uint64_t in_page = off - page_pos(index);
-    const uint64_t n = std::min(len - done, kPage - in_page);
+    const auto [index, in_page, n] = page_span(off, len - done);
     static const PageBytes kZeros{};
     const CachedPage* page = ip.cache.find(index);
     const std::span<const std::byte> src =
@@ -79,9 +89,7 @@ int64_t dirty_mapping_pages(Inode& ip, const IomapIter& iter, IomapOps& ops, boo
   uint64_t done = 0;
   while (done < iter.length()) {
     const uint64_t off = static_cast<uint64_t>(iter.pos) + done;
-    const uint64_t index = off >> kCachePageShift;
-    const uint64_t in_page = off - page_pos(index);
-    const uint64_t n = std::min(iter.length() - done, kPage - in_page);
+    const auto [index, in_page, n] = page_span(off, iter.length() - done);
     Result<CachedPage*> page = filemap_get_page(ip, index, ops);
     if (!page) return neg(page.error());
     if (zero) std::memset((*page)->data->data() + in_page, 0, n);
@@ -138,9 +146,7 @@ IoResult filemap_read(Inode& ip, off_t64 pos, std::span<std::byte> dst, IomapOps
   uint64_t done = 0;
   while (done < want) {
     const uint64_t off = static_cast<uint64_t>(pos) + done;
-    const uint64_t index = off >> kCachePageShift;
-    const uint64_t in_page = off - page_pos(index);
-    const uint64_t n = std::min(want - done, kPage - in_page);
+    const auto [index, in_page, n] = page_span(off, want - done);
     Result<CachedPage*> page = filemap_get_page(ip, index, ops);
     if (!page) return {done, page.error()};
     std::memcpy(dst.data() + done, (*page)->data->data() + in_page, n);
@@ -160,9 +166,7 @@ IoResult iomap_file_buffered_write(Inode& ip, off_t64 pos, std::span<const std::
     Errno err = Errno::kOk;
     while (copied < len) {
       const uint64_t off = static_cast<uint64_t>(iter.pos) + copied;
-      const uint64_t index = off >> kCachePageShift;
-      const uint64_t in_page = off - page_pos(index);
-      const uint64_t n = std::min(len - copied, kPage - in_page);
+      const auto [index, in_page, n] = page_span(off, len - copied);
       CachedPage& page = ip.cache.get(index);
       if (!page.uptodate && n < kPage) {
         if (err = fill_page(ip, index, page, ops); err != Errno::kOk) break;
