@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "fs/shmfs/shmfs.h"
 #include "harness/backend.h"
+#include "vfs/host_io.h"
 
 namespace vfssim {
 namespace {
@@ -40,12 +41,12 @@ OpResult SimBackend::run(const Op& op) {
   switch (op.kind) {
     case OpKind::kPwrite: {
       std::vector<std::byte> buf(static_cast<size_t>(op.len), std::byte{op.fill});
-      set(p.pwrite(fd, buf, op.off));
+      set(host::pwrite(p, fd, buf, op.off));
       break;
     }
     case OpKind::kPread: {
       r.data.resize(static_cast<size_t>(op.len));
-      Result<uint64_t> n = p.pread(fd, r.data, op.off);
+      Result<uint64_t> n = host::pread(p, fd, r.data, op.off);
       set(n);
       r.data.resize(n ? *n : 0);
       break;
@@ -58,7 +59,7 @@ OpResult SimBackend::run(const Op& op) {
       break;
     case OpKind::kFspacectl: {
       SpacectlRange rq{op.off, op.len};
-      r.err = p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &r.rmsr);
+      r.err = host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &r.rmsr);
       break;
     }
     case OpKind::kFsync:
@@ -74,7 +75,7 @@ OpResult SimBackend::run(const Op& op) {
       Fiemap fi{.fm_start = static_cast<uint64_t>(op.off),
                 .fm_length = static_cast<uint64_t>(op.len),
                 .fm_extent_count = 256};
-      r.err = p.ioctl(fd, kFS_IOC_FIEMAP, &fi);
+      r.err = host::fiemap(p, fd, &fi);
       if (r.err == Errno::kOk) r.extents = logical_extents(fi.fm_extents);
       break;
     }
@@ -86,7 +87,7 @@ OpResult SimBackend::run(const Op& op) {
 Result<std::vector<std::byte>> SimBackend::contents(int file) {
   const int fd = fds_.at(file);
   std::vector<std::byte> buf(sim_size(process_, fd));
-  Result<uint64_t> n = process_.pread(fd, buf, 0);
+  Result<uint64_t> n = host::pread(process_, fd, buf, 0);
   if (!n) return Fail(n.error());
   buf.resize(*n);
   return buf;

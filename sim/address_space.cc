@@ -14,13 +14,15 @@ uint64_t page_down(uint64_t a) { return a & ~(kPage - 1); }
 
 }  // namespace
 
+// memmove, not memcpy: a read(2) or write(2) whose buffer maps the very
+// page-cache page being copied moves bytes onto themselves.
 uint64_t RamPage::load(uint64_t off, std::span<std::byte> dst) {
-  std::memcpy(dst.data(), bytes_->data() + off, dst.size());
+  std::memmove(dst.data(), bytes_->data() + off, dst.size());
   return 0;
 }
 
 void RamPage::store(uint64_t off, std::span<const std::byte> src) {
-  std::memcpy(bytes_->data() + off, src.data(), src.size());
+  std::memmove(bytes_->data() + off, src.data(), src.size());
 }
 
 AddressSpace::~AddressSpace() {
@@ -132,42 +134,108 @@ std::optional<Siginfo> AddressSpace::fault_in(Vma& vma, uint64_t page_addr, bool
   return std::nullopt;
 }
 
+AddressSpace::Pte* AddressSpace::resident_pte(uint64_t page_addr, bool write) {
+  auto it = ptes_.find(page_addr);
+  if (it == ptes_.end() || it->second.page == nullptr) return nullptr;
+  if (write && !it->second.writable) return nullptr;
+  return &it->second;
+}
+
 std::optional<Siginfo> AddressSpace::access(uint64_t addr, size_t len, bool write,
                                             std::span<std::byte> dst,
-                                            std::span<const std::byte> src) {
+                                            std::span<const std::byte> src, bool may_fault,
+                                            uint64_t* done_out) {
   size_t done = 0;
+  std::optional<Siginfo> sig;
   while (done < len) {
     const uint64_t a = addr + done;
     Vma* vma = find_vma(a);
-    if (vma == nullptr) return Siginfo{kSIGSEGV, kSEGV_MAPERR, a};
+    if (vma == nullptr) {
+      sig = Siginfo{kSIGSEGV, kSEGV_MAPERR, a};
+      break;
+    }
     const int need = write ? kProtWrite : kProtRead;
-    if (!(vma->prot & need)) return Siginfo{kSIGSEGV, kSEGV_ACCERR, a};
+    if (!(vma->prot & need)) {
+      sig = Siginfo{kSIGSEGV, kSEGV_ACCERR, a};
+      break;
+    }
     const uint64_t page_addr = page_down(a);
-    Pte* pte_ptr = nullptr;
-    if (std::optional<Siginfo> s = fault_in(*vma, page_addr, write, a, &pte_ptr)) return s;
-    Pte& pte = *pte_ptr;
+    Pte* pte = resident_pte(page_addr, write);
+    if (pte == nullptr) {
+      if (!may_fault) break;  // Faults disabled: stop before the page.
+      if ((sig = fault_in(*vma, page_addr, write, a, &pte))) break;
+    }
     const uint64_t in_page = a - page_addr;
     const size_t n = std::min<size_t>(len - done, kPage - in_page);
     if (write) {
-      pte.page->store(in_page, src.subspan(done, n));
+      pte->page->store(in_page, src.subspan(done, n));
     } else {
-      const uint64_t missed = pte.page->load(in_page, dst.subspan(done, n));
+      const uint64_t missed = pte->page->load(in_page, dst.subspan(done, n));
       if (missed > 0) {
         // A machine check consumed poison: SIGBUS at the bad byte.
-        return Siginfo{kSIGBUS, kBUS_MCEERR_AR, a + (n - missed)};
+        done += n - missed;
+        sig = Siginfo{kSIGBUS, kBUS_MCEERR_AR, a + (n - missed)};
+        break;
       }
     }
     done += n;
   }
-  return std::nullopt;
+  *done_out = done;
+  return sig;
 }
 
 std::optional<Siginfo> AddressSpace::load(uint64_t addr, std::span<std::byte> dst) {
-  return access(addr, dst.size(), false, dst, {});
+  uint64_t done = 0;
+  return access(addr, dst.size(), false, dst, {}, /*may_fault=*/true, &done);
 }
 
 std::optional<Siginfo> AddressSpace::store(uint64_t addr, std::span<const std::byte> src) {
-  return access(addr, src.size(), true, {}, src);
+  uint64_t done = 0;
+  return access(addr, src.size(), true, {}, src, /*may_fault=*/true, &done);
+}
+
+uint64_t AddressSpace::copy_in(uint64_t addr, std::span<std::byte> dst, bool may_fault) {
+  uint64_t done = 0;
+  access(addr, dst.size(), false, dst, {}, may_fault, &done);
+  return done;
+}
+
+uint64_t AddressSpace::copy_out(uint64_t addr, std::span<const std::byte> src, bool may_fault) {
+  uint64_t done = 0;
+  access(addr, src.size(), true, {}, src, may_fault, &done);
+  return done;
+}
+
+PageAccess AddressSpace::probe(uint64_t addr, bool write) {
+  Vma* vma = find_vma(addr);
+  if (vma == nullptr || !(vma->prot & (write ? kProtWrite : kProtRead))) return PageAccess::kHard;
+  return resident_pte(page_down(addr), write) != nullptr ? PageAccess::kResident
+                                                         : PageAccess::kSoft;
+}
+
+uint64_t AddressSpace::fault_in(uint64_t addr, uint64_t len, bool write) {
+  if (len == 0) return 0;
+  const uint64_t end = addr + len;
+  for (uint64_t a = addr; a < end; a = page_down(a) + kPage) {
+    Vma* vma = find_vma(a);
+    if (vma == nullptr || !(vma->prot & (write ? kProtWrite : kProtRead))) return a - addr;
+    Pte* pte = resident_pte(page_down(a), write);
+    if (pte == nullptr && fault_in(*vma, page_down(a), write, a, &pte)) return a - addr;
+  }
+  return len;
+}
+
+const void* AddressSpace::fault_server(uint64_t addr) {
+  Vma* vma = find_vma(addr);
+  return vma == nullptr || vma->ops == nullptr ? nullptr : vma->ops->server(*vma);
+}
+
+bool AddressSpace::evict(uint64_t addr) {
+  auto it = ptes_.find(page_down(addr));
+  if (it == ptes_.end() || it->second.page == nullptr) return false;
+  if (it->second.anon) return swap_out(addr);
+  ptes_.erase(it);
+  return true;
 }
 
 void AddressSpace::zap(const void* object, uint64_t first, uint64_t last) {

@@ -33,6 +33,14 @@ namespace vfssim {
 
 inline constexpr uint64_t kUserPageSize = 4096;
 
+// TASK_SIZE_MAX on x86-64: user addresses lie below it. access_ok() is the
+// kernel's cheap range check before any copy: [addr, addr+len) must not
+// wrap and must end at or below it.
+inline constexpr uint64_t kTaskSize = 0x00007ffffffff000ull;
+inline bool access_ok(uint64_t addr, uint64_t len) {
+  return len <= kTaskSize && addr <= kTaskSize - len;
+}
+
 // Protections and mapping kinds (PROT_*, MAP_SHARED/MAP_PRIVATE).
 inline constexpr int kProtNone = 0x0;
 inline constexpr int kProtRead = 0x1;
@@ -108,9 +116,27 @@ class VmOps {
   // goes away (munmap, or the address space ends).
   virtual void open(Vma&) {}
   virtual void close(Vma&) {}
+  // server is whoever resolves faults on this VMA (a filesystem), or
+  // nullptr when the VM resolves them alone (anonymous memory). MINIX
+  // safecopy without CPF_TRY asks it to detect the seed-003 deadlock: the
+  // fault would need a server that is itself blocked in the copy.
+  virtual const void* server(const Vma&) const { return nullptr; }
   // writeback asks the object to make [pgoff, pgoff+npages) durable (msync
   // MS_SYNC). Errors: EIO.
   virtual Errno writeback(Vma&, uint64_t, uint64_t) { return Errno::kOk; }
+};
+
+// PageAccess is what a copy of user memory meets at one page.
+enum class PageAccess : uint8_t {
+  // Mapped with the needed permission: a copy goes straight through, even
+  // with page faults disabled.
+  kResident,
+  // Resolvable by the VM: a swapped-out anonymous page, an anonymous page
+  // never touched, a file page not yet faulted in, or a store to a
+  // read-only entry of a writable VMA (copy on write, page_mkwrite).
+  kSoft,
+  // No VMA, or one without the needed protection: the copy stops here.
+  kHard,
 };
 
 // Vma is one mapping [start, end) of an object at page offset pgoff.
@@ -149,6 +175,36 @@ class AddressSpace {
   std::optional<Siginfo> load(uint64_t addr, std::span<std::byte> dst);
   std::optional<Siginfo> store(uint64_t addr, std::span<const std::byte> src);
 
+  // copy_in copies user bytes [addr, addr+dst.size()) into dst (the
+  // kernel's copy_from_user); copy_out copies src to user memory at addr
+  // (copy_to_user). With may_fault, soft pages are faulted in on the way, as
+  // a copy with page faults enabled; without (pagefault_disable, the
+  // "atomic" copy), the copy stops at the first page that is not resident.
+  // Either stops at a hard page or a fault the object cannot satisfy.
+  // Returns the bytes copied, always a prefix; nothing past it is touched.
+  // No signal is delivered: the caller turns a short copy into EFAULT.
+  uint64_t copy_in(uint64_t addr, std::span<std::byte> dst, bool may_fault);
+  uint64_t copy_out(uint64_t addr, std::span<const std::byte> src, bool may_fault);
+
+  // probe says what an access to the page holding addr would meet.
+  PageAccess probe(uint64_t addr, bool write);
+
+  // fault_in resolves the soft faults of [addr, addr+len) for a load
+  // (write=false) or a store, as fault_in_readable/fault_in_writeable do.
+  // Returns the bytes from addr that are now resident, stopping at the
+  // first hard page or failed fault (Linux returns the complement).
+  uint64_t fault_in(uint64_t addr, uint64_t len, bool write);
+
+  // fault_server is the VmOps::server of the VMA holding addr (nullptr for
+  // anonymous memory or no VMA).
+  const void* fault_server(uint64_t addr);
+
+  // evict makes the page holding addr non-resident, as reclaim would: an
+  // anonymous page goes to swap, a file page loses its page-table entry
+  // (the next access faults it in again). Returns false if none was
+  // resident.
+  bool evict(uint64_t addr);
+
   // zap drops the page-table entries of object page range [first, last] in
   // every VMA mapping `ops`'s object `object` (unmap_mapping_range's effect
   // on one address space).
@@ -177,8 +233,14 @@ class AddressSpace {
     std::unique_ptr<RamPage::Bytes> swapped;
   };
 
-  std::optional<Siginfo> access(uint64_t addr, size_t len, bool write,
-                                std::span<std::byte> dst, std::span<const std::byte> src);
+  // access moves bytes page by page (faulting soft pages in only with
+  // may_fault); *done receives the bytes moved before the signal (or the
+  // non-resident page) that stopped it.
+  std::optional<Siginfo> access(uint64_t addr, size_t len, bool write, std::span<std::byte> dst,
+                                std::span<const std::byte> src, bool may_fault, uint64_t* done);
+  // resident_pte returns the entry for page_addr if an access can use it
+  // without faulting, else nullptr.
+  Pte* resident_pte(uint64_t page_addr, bool write);
   // fault_in makes the PTE for page `page_addr` usable for the access and
   // points *out at it.
   std::optional<Siginfo> fault_in(Vma& vma, uint64_t page_addr, bool write, uint64_t addr,

@@ -9,7 +9,7 @@
 namespace vfssim {
 namespace {
 
-constexpr std::array<std::pair<Errno, std::string_view>, 43> kNames = {{
+constexpr std::array<std::pair<Errno, std::string_view>, 44> kNames = {{
     {Errno::kOk, "OK"},
     {Errno::kEPERM, "EPERM"},
     {Errno::kENOENT, "ENOENT"},
@@ -40,6 +40,7 @@ constexpr std::array<std::pair<Errno, std::string_view>, 43> kNames = {{
     {Errno::kEROFS, "EROFS"},
     {Errno::kEMLINK, "EMLINK"},
     {Errno::kERANGE, "ERANGE"},
+    {Errno::kEDEADLK, "EDEADLK"},
     {Errno::kENAMETOOLONG, "ENAMETOOLONG"},
     {Errno::kENOSYS, "ENOSYS"},
     {Errno::kENOTEMPTY, "ENOTEMPTY"},

@@ -60,6 +60,7 @@ enum class Errno : int {
   kEROFS = 30,
   kEMLINK = 31,
   kERANGE = 34,
+  kEDEADLK = 35,
   kENAMETOOLONG = 36,
   kENOSYS = 38,
   kENOTEMPTY = 39,

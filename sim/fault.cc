@@ -37,6 +37,9 @@ constexpr std::array kRegistry = {
                    "a pmem block-I/O write fails before any byte is stored"},
     FaultPointInfo{"pmem/zero/eio", Errno::kEIO,
                    "dax zero_page_range fails before any page is zeroed"},
+    FaultPointInfo{"safecopy/softfault", Errno::kEFAULT,
+                   "a page a safecopy is about to copy is not resident (swapped out, "
+                   "or its page-table entry reclaimed): a soft fault the VM can resolve"},
     FaultPointInfo{"sched/signal/eintr", Errno::kEINTR,
                    "a signal arrives during a long, interruptible operation (checked "
                    "between its steps); with progress made the call returns it"},

@@ -11,7 +11,13 @@ namespace vfssim {
 namespace {
 
 // Keep sorted by name; variants_test checks it.
-const std::array<VariantInfo, 3> kRegistry = {{
+const std::array<VariantInfo, 4> kRegistry = {{
+    {"safecopy.retry",
+     {"on-mark", "on-efault"},
+     "seed 003 (MINIX CPF_TRY): after a request on a file system mounted ipc=safecopy, VFS "
+     "repeats it when the kernel marked the grant with its identifier on a soft fault, "
+     "whatever the file system replied (on-mark), or only when the reply was EFAULT, the old "
+     "behaviour that lets a partial count through as a short read(2) (on-efault)"},
     {"shm.dealloc_page_head",
      {"zero", "skip"},
      "seed 000's shm_deallocate excerpt: a range that starts on a page boundary and ends "

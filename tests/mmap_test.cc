@@ -8,6 +8,7 @@
 #include "fs/shmfs/testing.h"
 #include "vfs/process.h"
 #include "vfs/testing/iomap_fs.h"
+#include "vfs/host_io.h"
 
 namespace vfssim {
 namespace {
@@ -19,7 +20,7 @@ class ShmMmapTest : public ShmfsFixture {
   void SetUp() override {
     ShmfsFixture::SetUp();
     fd = *p.open("/f", kO_RDWR | kO_CREAT);
-    ASSERT_EQ(*p.pwrite(fd, fill(3 * 4096, 1), 0), 3u * 4096);
+    ASSERT_EQ(*host::pwrite(p, fd, fill(3 * 4096, 1), 0), 3u * 4096);
   }
   int fd = -1;
 };
@@ -30,13 +31,13 @@ TEST_F(ShmMmapTest, SharedStoresReachTheFilePrivateOnesDoNot) {
   EXPECT_EQ(p.store(shared + 4096, fill(10, 2)), std::nullopt);
   EXPECT_EQ(p.store(priv + 2 * 4096, fill(10, 3)), std::nullopt);
   std::vector<std::byte> b(10);
-  ASSERT_EQ(*p.pread(fd, b, 4096), 10u);
+  ASSERT_EQ(*host::pread(p, fd, b, 4096), 10u);
   EXPECT_EQ(b, fill(10, 2));
-  ASSERT_EQ(*p.pread(fd, b, 2 * 4096), 10u);
+  ASSERT_EQ(*host::pread(p, fd, b, 2 * 4096), 10u);
   EXPECT_EQ(b, fill(10, 1));  // The private copy stayed private.
   EXPECT_EQ(p.load(priv + 4096, b), std::nullopt);
   EXPECT_EQ(b, fill(10, 2));  // Unwritten private pages still show the file.
-  ASSERT_EQ(*p.pwrite(fd, fill(10, 4), 0), 10u);
+  ASSERT_EQ(*host::pwrite(p, fd, fill(10, 4), 0), 10u);
   EXPECT_EQ(p.load(shared, b), std::nullopt);
   EXPECT_EQ(b, fill(10, 4));  // write(2) is visible through the mapping.
 }
@@ -65,7 +66,7 @@ TEST_F(ShmMmapTest, SwappedMappedPageIsUnmappedThenFaultedBack) {
 
 TEST_F(ShmMmapTest, MunmapSplitKeepsMapperCountsAndSealsSeeMappings) {
   int mfd = *p.memfd_create("m");
-  ASSERT_EQ(*p.pwrite(mfd, fill(4 * 4096, 1), 0), 4u * 4096);
+  ASSERT_EQ(*host::pwrite(p, mfd, fill(4 * 4096, 1), 0), 4u * 4096);
   InodeRef ip = *p.file_inode(mfd);
   uint64_t a = *p.mmap(0, 4 * 4096, kRW, kMAP_SHARED, mfd, 0);
   EXPECT_EQ(ip->mappers.size(), 1u);
@@ -116,7 +117,7 @@ TEST_F(ShmMmapTest, MmapErrnoOrder) {
     EXPECT_EQ(got ? Errno::kOk : got.error(), r.want) << r.what;
   }
   uint32_t app = kFS_APPEND_FL;
-  ASSERT_EQ(p.ioctl(fd, kFS_IOC_SETFLAGS, &app), Errno::kOk);
+  ASSERT_EQ(host::ioctl(p, fd, kFS_IOC_SETFLAGS, &app), Errno::kOk);
   int afd = *p.open("/f", kO_RDWR | kO_APPEND);
   EXPECT_EQ(p.mmap(0, 4096, kProtRead, kMAP_SHARED, afd, 0).error(), Errno::kEACCES);
   EXPECT_EQ(p.munmap(1, 4096), Errno::kEINVAL);
@@ -142,7 +143,7 @@ class IomapMmapTest : public ::testing::Test {
 
 TEST_F(IomapMmapTest, SharedStoreDirtiesThePageAndMsyncWritesItBack) {
   int fd = *p.open("/f", kO_RDWR | kO_CREAT);
-  ASSERT_EQ(*p.pwrite(fd, fill(8192, 1), 0), 8192u);
+  ASSERT_EQ(*host::pwrite(p, fd, fill(8192, 1), 0), 8192u);
   ASSERT_EQ(p.fsync(fd), Errno::kOk);
   InodeRef ip = *p.file_inode(fd);
   uint64_t a = *p.mmap(0, 8192, kRW, kMAP_SHARED, fd, 0);
@@ -163,7 +164,7 @@ TEST_F(IomapMmapTest, SharedStoreDirtiesThePageAndMsyncWritesItBack) {
 
 TEST_F(IomapMmapTest, CloseWritesBackDirtyPages) {
   int fd = *p.open("/f", kO_RDWR | kO_CREAT);
-  ASSERT_EQ(*p.pwrite(fd, fill(4096, 1), 0), 4096u);
+  ASSERT_EQ(*host::pwrite(p, fd, fill(4096, 1), 0), 4096u);
   InodeRef ip = *p.file_inode(fd);
   EXPECT_EQ(ip->cache.nr_dirty(), 1u);
   ASSERT_EQ(p.close(fd), Errno::kOk);
@@ -172,7 +173,7 @@ TEST_F(IomapMmapTest, CloseWritesBackDirtyPages) {
 
 TEST_F(IomapMmapTest, DaxStoresLandInPmemAndPoisonIsSigbusWithTheAddress) {
   int fd = *p.open("/pmem/f", kO_RDWR | kO_CREAT);
-  ASSERT_EQ(*p.pwrite(fd, fill(8192, 1), 0), 8192u);
+  ASSERT_EQ(*host::pwrite(p, fd, fill(8192, 1), 0), 8192u);
   InodeRef ip = *p.file_inode(fd);
   ASSERT_TRUE(ip->flags & kInodeDax);
   uint64_t a = *p.mmap(0, 8192, kRW, kMAP_SHARED_VALIDATE | kMAP_SYNC, fd, 0);
@@ -202,7 +203,7 @@ TEST_F(IomapMmapTest, DaxReadFaultOnHoleMapsZeroPageThenWriteAllocates) {
   EXPECT_EQ(IomapTestVnodeOps::map(*ip).lookup(0, 1).type, IomapType::kHole);
   ASSERT_EQ(p.store(a, fill(4, 6)), std::nullopt);
   EXPECT_EQ(IomapTestVnodeOps::map(*ip).lookup(0, 1).type, IomapType::kMapped);
-  ASSERT_EQ(*p.pread(fd, b, 0), 4u);
+  ASSERT_EQ(*host::pread(p, fd, b, 0), 4u);
   EXPECT_EQ(b, fill(4, 6));
   std::vector<std::byte> z(4096, std::byte{1});
   zero_page()->load(0, z);
@@ -216,7 +217,7 @@ TEST_F(IomapMmapTest, UmountWritesBackAndRefusesWhileBusy) {
   ASSERT_EQ(p.mkdir("/mnt"), Errno::kOk);
   ASSERT_EQ(vfs.mount("iomaptest", &disk, "", "/mnt", Creds::root()), Errno::kOk);
   int fd = *p.open("/mnt/f", kO_RDWR | kO_CREAT);
-  ASSERT_EQ(*p.pwrite(fd, fill(4096, 1), 0), 4096u);
+  ASSERT_EQ(*host::pwrite(p, fd, fill(4096, 1), 0), 4096u);
   uint64_t a = *p.mmap(0, 4096, kRW, kMAP_SHARED, fd, 0);
   EXPECT_EQ(vfs.umount("/mnt", Creds::root()), Errno::kEBUSY);  // Open file.
   ASSERT_EQ(p.close(fd), Errno::kOk);

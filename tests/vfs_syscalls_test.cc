@@ -9,6 +9,7 @@
 
 #include "fs/shmfs/testing.h"
 #include "vfs/process.h"
+#include "vfs/host_io.h"
 
 namespace vfssim {
 namespace {
@@ -20,7 +21,7 @@ class SyscallTest : public ShmfsFixture {
     ASSERT_EQ(p.mkdir("/d"), Errno::kOk);
     ASSERT_EQ(p.mkfifo("/fifo"), Errno::kOk);
     rw = *p.open("/f", kO_RDWR | kO_CREAT);
-    ASSERT_EQ(*p.pwrite(rw, fill(5, 'h'), 0), 5u);
+    ASSERT_EQ(*host::pwrite(p, rw, fill(5, 'h'), 0), 5u);
     ro = *p.open("/f", kO_RDONLY);
     fifo = *p.open("/fifo", kO_RDWR);
     dir = *p.open("/d", kO_RDONLY);
@@ -76,7 +77,7 @@ TEST_F(SyscallTest, FallocateCheckOrderMatchesLinux) {
 
 TEST_F(SyscallTest, FallocateInodeFlagRules) {
   uint32_t flags = kFS_APPEND_FL;
-  ASSERT_EQ(p.ioctl(rw, kFS_IOC_SETFLAGS, &flags), Errno::kOk);
+  ASSERT_EQ(host::ioctl(p, rw, kFS_IOC_SETFLAGS, &flags), Errno::kOk);
   int app = *p.open("/f", kO_WRONLY | kO_APPEND);
   EXPECT_EQ(p.fallocate(app, 0, 0, 10), Errno::kOk);
   EXPECT_EQ(p.fallocate(app, kFALLOC_FL_KEEP_SIZE, 0, 10), Errno::kOk);
@@ -86,10 +87,10 @@ TEST_F(SyscallTest, FallocateInodeFlagRules) {
   EXPECT_EQ(p.fallocate(app, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, kOffMax, 10),
             Errno::kEPERM);
   flags = kFS_IMMUTABLE_FL;
-  ASSERT_EQ(p.ioctl(rw, kFS_IOC_SETFLAGS, &flags), Errno::kOk);
+  ASSERT_EQ(host::ioctl(p, rw, kFS_IOC_SETFLAGS, &flags), Errno::kOk);
   EXPECT_EQ(p.fallocate(rw, 0, 0, 10), Errno::kEPERM);
   flags = 0;
-  ASSERT_EQ(p.ioctl(rw, kFS_IOC_SETFLAGS, &flags), Errno::kOk);
+  ASSERT_EQ(host::ioctl(p, rw, kFS_IOC_SETFLAGS, &flags), Errno::kOk);
   (*p.file_inode(rw))->flags |= kInodeSwapfile;
   EXPECT_EQ(p.fallocate(rw, 0, 0, 10), Errno::kETXTBSY);
 }
@@ -97,7 +98,8 @@ TEST_F(SyscallTest, FallocateInodeFlagRules) {
 TEST_F(SyscallTest, FspacectlValidationOrderAndRmsr) {
   SpacectlRange rm{-7, -7};
   // rqsr missing: EINVAL and rmsr untouched.
-  EXPECT_EQ(p.fspacectl(rw, kSPACECTL_DEALLOC, nullptr, 0, &rm), Errno::kEINVAL);
+  // sys_fspacectl copies rqsr in first: a NULL rqsr is EFAULT, rmsr untouched.
+  EXPECT_EQ(host::fspacectl(p, rw, kSPACECTL_DEALLOC, nullptr, 0, &rm), Errno::kEFAULT);
   EXPECT_EQ(rm, (SpacectlRange{-7, -7}));
   struct Row {
     const char* what;
@@ -118,7 +120,7 @@ TEST_F(SyscallTest, FspacectlValidationOrderAndRmsr) {
   };
   for (const Row& r : rows) {
     rm = {-7, -7};
-    EXPECT_EQ(p.fspacectl(r.fd, r.cmd, &r.rq, r.flags, &rm), r.want) << r.what;
+    EXPECT_EQ(host::fspacectl(p, r.fd, r.cmd, &r.rq, r.flags, &rm), r.want) << r.what;
     EXPECT_EQ(rm, r.rq) << r.what << ": rmsr holds the request on error";
   }
 }
@@ -126,16 +128,16 @@ TEST_F(SyscallTest, FspacectlValidationOrderAndRmsr) {
 TEST_F(SyscallTest, FspacectlOnVnodeUsesVopStddeallocate) {
   // Data at [0,4096) and [8192,12288) with a hole between; size 16384.
   int fd = *p.open("/g", kO_RDWR | kO_CREAT);
-  p.pwrite(fd, fill(4096, 1), 0);
-  p.pwrite(fd, fill(4096, 2), 8192);
+  host::pwrite(p, fd, fill(4096, 1), 0);
+  host::pwrite(p, fd, fill(4096, 2), 8192);
   p.ftruncate(fd, 16384);
   const Timespec before = p.fstat(fd)->mtime;
   m.clock.advance(1000);
   SpacectlRange rq{100, 1 << 20}, rm{};
-  ASSERT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+  ASSERT_EQ(host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
   EXPECT_EQ(rm, (SpacectlRange{16384, 0}));  // Clipped at EOF.
   std::vector<std::byte> buf(16384);
-  p.pread(fd, buf, 0);
+  host::pread(p, fd, buf, 0);
   std::vector<std::byte> want = fill(16384, 0);
   std::fill(want.begin(), want.begin() + 100, std::byte{1});
   EXPECT_EQ(buf, want);
@@ -144,42 +146,42 @@ TEST_F(SyscallTest, FspacectlOnVnodeUsesVopStddeallocate) {
   // A directory cannot be opened for writing; a FIFO is ESPIPE; a memfd and
   // a vnode agree on the past-EOF answer.
   rq = {1 << 20, 10};
-  ASSERT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+  ASSERT_EQ(host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
   EXPECT_EQ(rm, (SpacectlRange{1 << 20, 0}));
 }
 
 TEST_F(SyscallTest, FspacectlEintrAfterProgressIsSuccessWithRemainder) {
   int fd = *p.open("/g", kO_RDWR | kO_CREAT);
-  p.pwrite(fd, fill(4096, 1), 0);
-  p.pwrite(fd, fill(4096, 2), 8192);
+  host::pwrite(p, fd, fill(4096, 1), 0);
+  host::pwrite(p, fd, fill(4096, 2), 8192);
   // vn_deallocate checks for a signal before each VOP_DEALLOCATE pass; the
   // first pass zeroes region one, the second is interrupted.
   m.faults.arm("sched/signal/eintr", FaultPlan::nth(2));
   SpacectlRange rq{0, 12288}, rm{};
-  EXPECT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+  EXPECT_EQ(host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
   EXPECT_EQ(rm, (SpacectlRange{4096, 8192}));
   std::vector<std::byte> buf(4096);
-  p.pread(fd, buf, 8192);
+  host::pread(p, fd, buf, 8192);
   EXPECT_EQ(buf, fill(4096, 2));  // Not reached.
 }
 
 TEST_F(SyscallTest, FspacectlEintrWithoutProgressIsEintr) {
   int fd = *p.open("/g", kO_RDWR | kO_CREAT);
-  p.pwrite(fd, fill(4096, 1), 0);
+  host::pwrite(p, fd, fill(4096, 1), 0);
   m.faults.arm("sched/signal/eintr", FaultPlan::nth(1));
   SpacectlRange rq{0, 4096}, rm{};
-  EXPECT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kEINTR);
+  EXPECT_EQ(host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kEINTR);
   EXPECT_EQ(rm, rq);
 }
 
 TEST_F(SyscallTest, FspacectlEnospcReportsProgress) {
   int fd = *p.open("/g", kO_RDWR | kO_CREAT);
-  p.pwrite(fd, fill(3 * 4096, 1), 0);
+  host::pwrite(p, fd, fill(3 * 4096, 1), 0);
   // The zero-fill of page 2 needs it back from swap, and no page is left.
   sb->swap_out(**p.file_inode(fd), 2);
   m.faults.arm("shmfs/page/enospc", FaultPlan::nth(1));
   SpacectlRange rq{0, 3 * 4096}, rm{};
-  EXPECT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kENOSPC);
+  EXPECT_EQ(host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kENOSPC);
   EXPECT_EQ(rm, (SpacectlRange{2 * 4096, 4096}));
 }
 
@@ -187,39 +189,39 @@ class VopStddeallocateTest : public ShmfsFixture {};
 
 TEST_F(VopStddeallocateTest, ProgressOnEveryExitPath) {
   int fd = *p.open("/f", kO_RDWR | kO_CREAT);
-  p.pwrite(fd, fill(4096, 1), 4096);
+  host::pwrite(p, fd, fill(4096, 1), 4096);
   p.ftruncate(fd, 4 * 4096);
   Inode& ip = **p.file_inode(fd);
   // Yield after the first data region: offset past it, length the rest.
   off_t64 off = 0, len = 4 * 4096;
-  EXPECT_EQ(vop_stddeallocate(ip, &off, &len, 0), Errno::kOk);
+  EXPECT_EQ(vop_stddeallocate(ip, &off, &len, IoFlags{}), Errno::kOk);
   EXPECT_EQ(off, 8192);
   EXPECT_EQ(len, 8192);
   // Only holes remain: done, offset advanced to the end of the range.
-  EXPECT_EQ(vop_stddeallocate(ip, &off, &len, 0), Errno::kOk);
+  EXPECT_EQ(vop_stddeallocate(ip, &off, &len, IoFlags{}), Errno::kOk);
   EXPECT_EQ(off, 4 * 4096);
   EXPECT_EQ(len, 0);
   // Past EOF: nothing, offset unchanged, length 0.
   off = 1 << 20, len = 10;
-  EXPECT_EQ(vop_stddeallocate(ip, &off, &len, 0), Errno::kOk);
+  EXPECT_EQ(vop_stddeallocate(ip, &off, &len, IoFlags{}), Errno::kOk);
   EXPECT_EQ(off, 1 << 20);
   EXPECT_EQ(len, 0);
   // A write error mid-region reports how far it got.
-  p.pwrite(fd, fill(4096, 1), 0);
+  host::pwrite(p, fd, fill(4096, 1), 0);
   static_cast<ShmSuperblock*>(ip.sb)->swap_out(ip, 0);
   m.faults.arm("shmfs/page/enospc", FaultPlan::nth(1));
   off = 0, len = 4096;
-  EXPECT_EQ(vop_stddeallocate(ip, &off, &len, 0), Errno::kENOSPC);
+  EXPECT_EQ(vop_stddeallocate(ip, &off, &len, IoFlags{}), Errno::kENOSPC);
   EXPECT_EQ(off, 0);
   EXPECT_EQ(len, 4096);
   // vn_deallocate validation.
   off = -1, len = 1;
-  EXPECT_EQ(vn_deallocate(ip, &off, &len, 0, 0), Errno::kEINVAL);
+  EXPECT_EQ(vn_deallocate(ip, &off, &len, 0, IoFlags{}), Errno::kEINVAL);
   off = 0, len = 1;
-  EXPECT_EQ(vn_deallocate(ip, &off, &len, 1, 0), Errno::kEINVAL);
+  EXPECT_EQ(vn_deallocate(ip, &off, &len, 1, IoFlags{}), Errno::kEINVAL);
   Inode& root = *vfs.root();
   off = 0, len = 1;
-  EXPECT_EQ(vn_deallocate(root, &off, &len, 0, 0), Errno::kENODEV);
+  EXPECT_EQ(vn_deallocate(root, &off, &len, 0, IoFlags{}), Errno::kENODEV);
 }
 
 TEST_F(SyscallTest, OpenErrnos) {
@@ -236,41 +238,48 @@ TEST_F(SyscallTest, OpenErrnos) {
   EXPECT_TRUE(user.open("/f", kO_RDONLY).has_value());
   EXPECT_EQ(user.open("/d/new", kO_RDWR | kO_CREAT).error(), Errno::kEACCES);
   uint32_t flags = kFS_APPEND_FL;
-  ASSERT_EQ(p.ioctl(rw, kFS_IOC_SETFLAGS, &flags), Errno::kOk);
+  ASSERT_EQ(host::ioctl(p, rw, kFS_IOC_SETFLAGS, &flags), Errno::kOk);
   EXPECT_EQ(p.open("/f", kO_WRONLY).error(), Errno::kEPERM);
   EXPECT_EQ(p.open("/f", kO_WRONLY | kO_APPEND | kO_TRUNC).error(), Errno::kEPERM);
   EXPECT_TRUE(p.open("/f", kO_WRONLY | kO_APPEND).has_value());
   flags = kFS_IMMUTABLE_FL;
-  ASSERT_EQ(p.ioctl(rw, kFS_IOC_SETFLAGS, &flags), Errno::kOk);
+  ASSERT_EQ(host::ioctl(p, rw, kFS_IOC_SETFLAGS, &flags), Errno::kOk);
   EXPECT_EQ(p.open("/f", kO_RDWR).error(), Errno::kEPERM);
 }
 
 TEST_F(SyscallTest, ReadWriteErrnosAndProgress) {
   std::vector<std::byte> buf(8);
-  EXPECT_EQ(p.write(ro, fill(1, 1)).error(), Errno::kEBADF);
+  EXPECT_EQ(host::write(p, ro, fill(1, 1)).error(), Errno::kEBADF);
   int wo = *p.open("/f", kO_WRONLY);
-  EXPECT_EQ(p.read(wo, buf).error(), Errno::kEBADF);
-  EXPECT_EQ(p.read(dir, buf).error(), Errno::kEISDIR);
-  EXPECT_EQ(p.pread(fifo, buf, 0).error(), Errno::kESPIPE);
-  EXPECT_EQ(p.pread(rw, buf, -5).error(), Errno::kEINVAL);
-  const IoVec v{buf.data(), buf.size()};
-  EXPECT_EQ(p.preadv2(rw, {&v, 1}, 0, 0x100).error(), Errno::kEOPNOTSUPP);
-  EXPECT_EQ(*p.pread(rw, buf, 0), 5u);  // Short read at EOF.
-  EXPECT_EQ(*p.pread(rw, buf, 100), 0u);
+  EXPECT_EQ(host::read(p, wo, buf).error(), Errno::kEBADF);
+  EXPECT_EQ(host::read(p, dir, buf).error(), Errno::kEISDIR);
+  EXPECT_EQ(host::pread(p, fifo, buf, 0).error(), Errno::kESPIPE);
+  EXPECT_EQ(host::pread(p, rw, buf, -5).error(), Errno::kEINVAL);
+  const host::IoVec v{buf.data(), buf.size()};
+  // RWF_* bits on Linux 6.18 tmpfs (host probe, 6.18.44): 0x200 is unknown;
+  // RWF_ATOMIC on a read and RWF_DONTCACHE without FOP_DONTCACHE are
+  // EOPNOTSUPP; RWF_NOSIGNAL and RWF_NOAPPEND are accepted.
+  EXPECT_EQ(host::preadv2(p, rw, {&v, 1}, 0, 0x200).error(), Errno::kEOPNOTSUPP);
+  EXPECT_EQ(host::preadv2(p, rw, {&v, 1}, 0, kRWF_ATOMIC).error(), Errno::kEOPNOTSUPP);
+  EXPECT_EQ(host::preadv2(p, rw, {&v, 1}, 0, kRWF_DONTCACHE).error(), Errno::kEOPNOTSUPP);
+  EXPECT_EQ(*host::preadv2(p, rw, {&v, 1}, 0, kRWF_NOSIGNAL), 5u);
+  EXPECT_EQ(*host::preadv2(p, rw, {&v, 1}, 0, kRWF_NOAPPEND), 5u);
+  EXPECT_EQ(*host::pread(p, rw, buf, 0), 5u);  // Short read at EOF.
+  EXPECT_EQ(*host::pread(p, rw, buf, 100), 0u);
   // readv/writev move the file position; RWF_APPEND writes at EOF.
   std::vector<std::byte> a = fill(3, 'a'), b = fill(2, 'b');
-  const IoVec iov[] = {{a.data(), a.size()}, {b.data(), b.size()}};
-  EXPECT_EQ(*p.writev(rw, iov), 5u);
+  const host::IoVec iov[] = {{a.data(), a.size()}, {b.data(), b.size()}};
+  EXPECT_EQ(*host::writev(p, rw, iov), 5u);
   EXPECT_EQ(*p.lseek(rw, 0, kSEEK_CUR), 5);
-  EXPECT_EQ(*p.pwritev2(rw, iov, 0, kRWF_APPEND), 5u);
+  EXPECT_EQ(*host::pwritev2(p, rw, iov, 0, kRWF_APPEND), 5u);
   EXPECT_EQ(p.fstat(rw)->size, 10u);
   // A signal mid-transfer returns the progress; before any, EINTR.
   std::vector<std::byte> big(3 << 20);
   m.faults.arm("sched/signal/eintr", FaultPlan::nth(2));
-  EXPECT_EQ(*p.pwrite(rw, big, 0), 1u << 20);
+  EXPECT_EQ(*host::pwrite(p, rw, big, 0), 1u << 20);
   m.faults.disarm_all();
   m.faults.arm("sched/signal/eintr", FaultPlan::nth(1));
-  EXPECT_EQ(p.pwrite(rw, big, 0).error(), Errno::kEINTR);
+  EXPECT_EQ(host::pwrite(p, rw, big, 0).error(), Errno::kEINTR);
 }
 
 TEST_F(SyscallTest, LseekAndFtruncateOrder) {
@@ -292,25 +301,25 @@ TEST_F(SyscallTest, LseekAndFtruncateOrder) {
 
 TEST_F(SyscallTest, Ioctls) {
   uint32_t flags = 0;
-  EXPECT_EQ(p.ioctl(rw, kFS_IOC_GETFLAGS, &flags), Errno::kOk);
+  EXPECT_EQ(host::ioctl(p, rw, kFS_IOC_GETFLAGS, &flags), Errno::kOk);
   EXPECT_EQ(flags, 0u);
   flags = 0x80000000;
-  EXPECT_EQ(p.ioctl(rw, kFS_IOC_SETFLAGS, &flags), Errno::kEOPNOTSUPP);
+  EXPECT_EQ(host::ioctl(p, rw, kFS_IOC_SETFLAGS, &flags), Errno::kEOPNOTSUPP);
   Process user(vfs, Creds::user(0, 0, {Cap::kFowner}));
   int ufd = *user.open("/f", kO_RDONLY);
   flags = kFS_IMMUTABLE_FL;
-  EXPECT_EQ(user.ioctl(ufd, kFS_IOC_SETFLAGS, &flags), Errno::kEPERM);  // No CAP_LINUX_IMMUTABLE.
+  EXPECT_EQ(host::ioctl(user, ufd, kFS_IOC_SETFLAGS, &flags), Errno::kEPERM);  // No CAP_LINUX_IMMUTABLE.
   FsXattr x;
   x.fsx_xflags = kFS_XFLAG_DAX;
-  EXPECT_EQ(p.ioctl(rw, kFS_IOC_FSSETXATTR, &x), Errno::kEOPNOTSUPP);  // Mounted dax=never.
-  EXPECT_EQ(p.ioctl(rw, kFS_IOC_FIEMAP, nullptr), Errno::kEOPNOTSUPP);  // tmpfs: no FIEMAP.
-  EXPECT_EQ(p.ioctl(rw, 0x1234, nullptr), Errno::kENOTTY);
-  EXPECT_EQ(p.ioctl(99, kFS_IOC_GETFLAGS, &flags), Errno::kEBADF);
+  EXPECT_EQ(host::ioctl(p, rw, kFS_IOC_FSSETXATTR, &x), Errno::kEOPNOTSUPP);  // Mounted dax=never.
+  EXPECT_EQ(p.ioctl(rw, kFS_IOC_FIEMAP, 0), Errno::kEOPNOTSUPP);  // tmpfs: no FIEMAP.
+  EXPECT_EQ(p.ioctl(rw, 0x1234, 0), Errno::kENOTTY);
+  EXPECT_EQ(host::ioctl(p, 99, kFS_IOC_GETFLAGS, &flags), Errno::kEBADF);
   int src = rw;
   int dst = *p.open("/c", kO_RDWR | kO_CREAT);
-  EXPECT_EQ(p.ioctl(dst, kFICLONE, &src), Errno::kEOPNOTSUPP);  // No reflink on shmfs.
-  EXPECT_EQ(p.ioctl(ro, kFICLONE, &src), Errno::kEBADF);        // Destination read-only.
-  EXPECT_EQ(p.ioctl(dst, kFICLONE, &fifo), Errno::kEINVAL);
+  EXPECT_EQ(host::ficlone(p, dst, src), Errno::kEOPNOTSUPP);  // No reflink on shmfs.
+  EXPECT_EQ(host::ficlone(p, ro, src), Errno::kEBADF);        // Destination read-only.
+  EXPECT_EQ(host::ficlone(p, dst, fifo), Errno::kEINVAL);
 }
 
 // FIDEDUPERANGE on tmpfs-like shmfs, each row checked on the host (Linux
@@ -322,17 +331,17 @@ TEST_F(SyscallTest, DedupeRangeOrderMatchesLinux) {
     FileDedupeRangeInfo info[1] = {};
   } a;
   a.info[0].dest_fd = rw;
-  EXPECT_EQ(p.ioctl(rw, kFIDEDUPERANGE, &a), Errno::kEOPNOTSUPP);
+  EXPECT_EQ(host::dedupe(p, rw, &a.r), Errno::kEOPNOTSUPP);
   a.r.src_offset = kOffMax;  // Past EOF, and overflowing: still EOPNOTSUPP.
-  EXPECT_EQ(p.ioctl(rw, kFIDEDUPERANGE, &a), Errno::kEOPNOTSUPP);
+  EXPECT_EQ(host::dedupe(p, rw, &a.r), Errno::kEOPNOTSUPP);
   a.r.reserved1 = 1;
-  EXPECT_EQ(p.ioctl(rw, kFIDEDUPERANGE, &a), Errno::kEINVAL);
+  EXPECT_EQ(host::dedupe(p, rw, &a.r), Errno::kEINVAL);
   a.r.reserved1 = 0;
-  EXPECT_EQ(p.ioctl(dir, kFIDEDUPERANGE, &a), Errno::kEISDIR);
-  EXPECT_EQ(p.ioctl(fifo, kFIDEDUPERANGE, &a), Errno::kEINVAL);
+  EXPECT_EQ(host::dedupe(p, dir, &a.r), Errno::kEISDIR);
+  EXPECT_EQ(host::dedupe(p, fifo, &a.r), Errno::kEINVAL);
   std::vector<std::byte> big(65536);
   reinterpret_cast<FileDedupeRange*>(big.data())->dest_count = 1000;  // Over a page.
-  EXPECT_EQ(p.ioctl(rw, kFIDEDUPERANGE, big.data()), Errno::kENOMEM);
+  EXPECT_EQ(host::dedupe(p, rw, reinterpret_cast<FileDedupeRange*>(big.data())), Errno::kENOMEM);
 }
 
 // A filesystem with a remap op: dedupe compares the ranges and reports each
@@ -344,7 +353,9 @@ class CompareRemapOps : public ShmVnodeOps {
                                uint64_t len, bool dedupe) override {
     if (!dedupe) return Fail(Errno::kEOPNOTSUPP);
     std::vector<std::byte> a(len), b(len);
-    if (read(src, src_off, a, 0).done != len || read(dst, dst_off, b, 0).done != len) {
+    IovIter ta = IovIter::kvec_dest(a), tb = IovIter::kvec_dest(b);
+    if (read(src, Kiocb{.pos = src_off}, ta).done != len ||
+        read(dst, Kiocb{.pos = dst_off}, tb).done != len) {
       return Fail(Errno::kEINVAL);
     }
     if (a != b) return Fail(Errno::kEBADE);
@@ -369,9 +380,9 @@ TEST(DedupeRange, PerDestinationStatus) {
   int differs = *p.open("/differs", kO_RDWR | kO_CREAT);
   ASSERT_EQ(p.mkdir("/d"), Errno::kOk);
   int dir = *p.open("/d", kO_RDONLY);
-  ASSERT_EQ(*p.pwrite(src, fill(8192, 7), 0), 8192u);
-  ASSERT_EQ(*p.pwrite(same, fill(8192, 7), 0), 8192u);
-  ASSERT_EQ(*p.pwrite(differs, fill(8192, 8), 0), 8192u);
+  ASSERT_EQ(*host::pwrite(p, src, fill(8192, 7), 0), 8192u);
+  ASSERT_EQ(*host::pwrite(p, same, fill(8192, 7), 0), 8192u);
+  ASSERT_EQ(*host::pwrite(p, differs, fill(8192, 8), 0), 8192u);
   struct Arg {
     FileDedupeRange r{0, 4096, 5, 0, 0};
     FileDedupeRangeInfo info[5] = {};
@@ -383,7 +394,7 @@ TEST(DedupeRange, PerDestinationStatus) {
   a.info[4].dest_fd = same;
   a.info[4].reserved = 1;
   a.info[2].bytes_deduped = 123;  // Reset by the kernel before the loop.
-  ASSERT_EQ(p.ioctl(src, kFIDEDUPERANGE, &a), Errno::kOk);
+  ASSERT_EQ(host::dedupe(p, src, &a.r), Errno::kOk);
   EXPECT_EQ(a.info[0].status, kFILE_DEDUPE_RANGE_SAME);
   EXPECT_EQ(a.info[0].bytes_deduped, 4096u);
   EXPECT_EQ(a.info[1].status, kFILE_DEDUPE_RANGE_DIFFERS);
@@ -393,14 +404,14 @@ TEST(DedupeRange, PerDestinationStatus) {
   EXPECT_EQ(a.info[3].status, -21);  // -EISDIR
   EXPECT_EQ(a.info[4].status, -22);  // -EINVAL
   a.r.src_offset = 8000;  // Source range past EOF: the whole call fails.
-  EXPECT_EQ(p.ioctl(src, kFIDEDUPERANGE, &a), Errno::kEINVAL);
+  EXPECT_EQ(host::dedupe(p, src, &a.r), Errno::kEINVAL);
   // allow_file_dedupe: a read-only open by someone who may not write is EPERM.
   Process user(vfs, Creds::user(1000, 1000));
   int usrc = *user.open("/src", kO_RDONLY);
   int udst = *user.open("/same", kO_RDONLY);
   a.r = {0, 4096, 1, 0, 0};
   a.info[0] = {udst, 0, 0, 0, 0};
-  ASSERT_EQ(user.ioctl(usrc, kFIDEDUPERANGE, &a), Errno::kOk);
+  ASSERT_EQ(host::dedupe(user, usrc, &a.r), Errno::kOk);
   EXPECT_EQ(a.info[0].status, -1);  // -EPERM
 }
 
@@ -468,7 +479,7 @@ TEST_F(SyscallTest, Namespace) {
   ASSERT_EQ(p.unlink("/d/e/g"), Errno::kOk);
   EXPECT_EQ(p.fstat(rw)->nlink, 0u);
   std::vector<std::byte> buf(5);
-  EXPECT_EQ(*p.pread(rw, buf, 0), 5u);
+  EXPECT_EQ(*host::pread(p, rw, buf, 0), 5u);
   ASSERT_EQ(p.rmdir("/d/e"), Errno::kOk);
   EXPECT_EQ(p.stat("/d")->nlink, 2u);
   // A second mount: crossing it, EBUSY, EXDEV.

@@ -140,42 +140,76 @@ Result<CachedPage*> filemap_get_page(Inode& ip, uint64_t index, IomapOps& ops) {
   return &page;
 }
 
-IoResult filemap_read(Inode& ip, off_t64 pos, std::span<std::byte> dst, IomapOps& ops) {
+IoResult filemap_read(Inode& ip, const Kiocb& iocb, IovIter& to, IomapOps& ops) {
+  const off_t64 pos = iocb.pos;
   if (static_cast<uint64_t>(pos) >= ip.size) return {0, Errno::kOk};
-  const uint64_t want = std::min<uint64_t>(dst.size(), ip.size - static_cast<uint64_t>(pos));
+  const uint64_t want = std::min<uint64_t>(to.count(), ip.size - static_cast<uint64_t>(pos));
   uint64_t done = 0;
   while (done < want) {
     const uint64_t off = static_cast<uint64_t>(pos) + done;
     const auto [index, in_page, n] = page_span(off, want - done);
+    if (iocb.flags.has(IocbFlag::kNowait)) {
+      const CachedPage* cached = ip.cache.find(index);
+      if (cached == nullptr || !cached->uptodate) return {done, Errno::kEAGAIN};
+    }
     Result<CachedPage*> page = filemap_get_page(ip, index, ops);
     if (!page) return {done, page.error()};
-    std::memcpy(dst.data() + done, (*page)->data->data() + in_page, n);
-    done += n;
+    // Hold the bytes, not the entry: the copy may fault this file's pages in.
+    const std::shared_ptr<PageBytes> bytes = (*page)->data;
+    const uint64_t copied = to.copy_to(std::span(*bytes).subspan(in_page, n));
+    done += copied;
+    if (copied < n) return {done, to.fault_errno()};
   }
   return {done, Errno::kOk};
 }
 
-IoResult iomap_file_buffered_write(Inode& ip, off_t64 pos, std::span<const std::byte> src,
-                                   IomapOps& ops) {
-  IomapIter iter{.inode = &ip, .pos = pos, .len = src.size(), .flags = kIomapWrite};
+IoResult iomap_file_buffered_write(Inode& ip, const Kiocb& iocb, IovIter& from, IomapOps& ops) {
+  IomapIter iter{.inode = &ip, .pos = iocb.pos, .len = from.count(), .flags = kIomapWrite};
   uint64_t done = 0;
   int64_t ret;
   while ((ret = iomap_iter(iter, ops)) > 0) {
     const uint64_t len = iter.length();
     uint64_t copied = 0;
+    uint64_t limit = kPage;  // Shrinks to what a rejected short copy managed.
     Errno err = Errno::kOk;
     while (copied < len) {
       const uint64_t off = static_cast<uint64_t>(iter.pos) + copied;
-      const auto [index, in_page, n] = page_span(off, len - copied);
+      const auto [index, in_page, span_n] = page_span(off, len - copied);
+      const uint64_t n = std::min(span_n, limit);
+      // "Bring in the user page that we will copy from _first_", so a
+      // source mapping this very page cannot deadlock the copy.
+      if (from.user_backed() && from.fault_in_readable(n) == n) {
+        err = Errno::kEFAULT;
+        break;
+      }
       CachedPage& page = ip.cache.get(index);
       if (!page.uptodate && n < kPage) {
         if (err = fill_page(ip, index, page, ops); err != Errno::kOk) break;
       }
-      std::memcpy(page.data->data() + in_page, src.data() + done + copied, n);
-      if (n == kPage) page.uptodate = true;
-      ip.cache.mark_dirty(index, page);
-      copied += n;
-      ip.size = std::max<uint64_t>(ip.size, off + n);
+      const std::shared_ptr<PageBytes> bytes = page.data;
+      uint64_t got = from.copy_from_atomic(std::span(*bytes).subspan(in_page, n));
+      CachedPage* held = ip.cache.find(index);
+      if (got < n && !held->uptodate) {
+        // __iomap_write_end: a short copy into a page that is not uptodate
+        // cannot be kept. Hand the bytes back and retry with what the copy
+        // managed, which reads the page in first.
+        from.revert(got);
+        limit = got > 0 ? got : limit;
+        got = 0;
+      }
+      if (got == 0) {
+        if (!held->uptodate && !held->dirty) ip.cache.remove(index);
+        if (!from.user_backed()) {
+          err = from.fault_errno();
+          break;
+        }
+        continue;  // Fault in again; only a failed fault-in gives up.
+      }
+      limit = kPage;
+      if (got == kPage) held->uptodate = true;
+      ip.cache.mark_dirty(index, *held);
+      copied += got;
+      ip.size = std::max<uint64_t>(ip.size, off + got);
     }
     done += copied;
     iter.processed = copied > 0 ? static_cast<int64_t>(copied) : neg(err);

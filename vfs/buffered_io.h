@@ -16,6 +16,8 @@
 
 #include "sim/errno.h"
 #include "vfs/iomap.h"
+#include "vfs/iov_iter.h"
+#include "vfs/kiocb.h"
 #include "vfs/page_cache.h"
 #include "vfs/vnode.h"
 
@@ -32,16 +34,23 @@ Errno read_from_mapping(const Iomap& m, off_t64 pos, std::span<std::byte> dst);
 // Errors: EIO; the iterator's errno.
 Result<CachedPage*> filemap_get_page(Inode& ip, uint64_t index, IomapOps& ops);
 
-// filemap_read copies [pos, pos+dst.size()) clipped at EOF from the page
-// cache. Returns the bytes copied, and the error that stopped it.
-IoResult filemap_read(Inode& ip, off_t64 pos, std::span<std::byte> dst, IomapOps& ops);
+// filemap_read copies [iocb.pos, iocb.pos + to.count()) clipped at EOF from
+// the page cache into `to`, page by page with page faults enabled (the
+// page is only referenced, not locked, so faulting the caller's buffer in
+// may even read this file). Returns the bytes copied, and the error that
+// stopped it: the iterator's fault errno on a short copy; EAGAIN under
+// IOCB_NOWAIT when a page is not uptodate (filemap_get_pages); EIO.
+IoResult filemap_read(Inode& ip, const Kiocb& iocb, IovIter& to, IomapOps& ops);
 
-// iomap_file_buffered_write copies src into the page cache at `pos`
+// iomap_file_buffered_write copies `from` into the page cache at iocb.pos
 // (mapping with kIomapWrite so the filesystem reserves space), dirties the
-// pages and extends i_size. Returns the bytes written, and the error that
-// stopped it (ENOSPC after progress returns the progress).
-IoResult iomap_file_buffered_write(Inode& ip, off_t64 pos, std::span<const std::byte> src,
-                                   IomapOps& ops);
+// pages and extends i_size. It follows generic_perform_write /
+// iomap_write_iter: fault the source in before taking a page, copy with
+// page faults disabled while the page is held, and on a short copy revert
+// what a not-uptodate page cannot keep and go round again; only a fault-in
+// that fails outright ends it (EFAULT). Returns the bytes written, and the
+// error that stopped it (ENOSPC after progress returns the progress).
+IoResult iomap_file_buffered_write(Inode& ip, const Kiocb& iocb, IovIter& from, IomapOps& ops);
 
 // iomap_zero_range zeroes [pos, pos+len) through the page cache, skipping
 // holes and unwritten extents (they already read as zero). *did_zero, if

@@ -8,6 +8,7 @@
 #include "sim/testing/bytes.h"
 #include "vfs/direct_io.h"
 #include "vfs/testing/iomap_fs.h"
+#include "vfs/testing/kvec_io.h"
 
 namespace vfssim {
 namespace {
@@ -17,7 +18,7 @@ class BufferedIoTest : public ::testing::Test {
   ExtentMapOps& map() { return fs.map(*ip); }
   std::vector<std::byte> read(off_t64 off, size_t n) {
     std::vector<std::byte> buf(n);
-    IoResult r = filemap_read(*ip, off, buf, map());
+    IoResult r = kvec::filemap_read(*ip, off, buf, map());
     EXPECT_EQ(r.err, Errno::kOk);
     buf.resize(r.done);
     return buf;
@@ -34,7 +35,7 @@ class BufferedIoTest : public ::testing::Test {
 };
 
 TEST_F(BufferedIoTest, WriteDirtiesDelallocUntilWriteback) {
-  ASSERT_EQ(iomap_file_buffered_write(*ip, 100, fill(5000, 1), map()).done, 5000u);
+  ASSERT_EQ(kvec::iomap_file_buffered_write(*ip, 100, fill(5000, 1), map()).done, 5000u);
   EXPECT_EQ(ip->size, 5100u);
   EXPECT_EQ(ip->cache.nr_dirty(), 2u);
   EXPECT_EQ(map().extents().begin()->second.type, IomapType::kDelalloc);
@@ -59,7 +60,7 @@ TEST_F(BufferedIoTest, ReadMissFillsFromTheDeviceAndPartialWriteReadsFirst) {
   map().put({.addr = 1 << 20, .offset = 0, .length = 8192, .type = IomapType::kMapped});
   ASSERT_EQ(fs.bdev().write((1 << 20) >> 9, fill(8192, 5)).err, Errno::kOk);
   ip->size = 8192;
-  ASSERT_EQ(iomap_file_buffered_write(*ip, 10, fill(10, 6), map()).done, 10u);
+  ASSERT_EQ(kvec::iomap_file_buffered_write(*ip, 10, fill(10, 6), map()).done, 10u);
   std::vector<std::byte> want = fill(8192, 5);
   std::fill(want.begin() + 10, want.begin() + 20, std::byte{6});
   EXPECT_EQ(read(0, 8192), want);
@@ -72,17 +73,17 @@ TEST_F(BufferedIoTest, EnospcAfterProgressReportsIt) {
     return pos >= 8192 ? Errno::kENOSPC : Errno::kOk;
   };
   map().put({.offset = 0, .length = 8192, .type = IomapType::kDelalloc});
-  IoResult r = iomap_file_buffered_write(*ip, 4096, fill(8192, 1), map());
+  IoResult r = kvec::iomap_file_buffered_write(*ip, 4096, fill(8192, 1), map());
   EXPECT_EQ(r.done, 4096u);
   EXPECT_EQ(r.err, Errno::kENOSPC);
   EXPECT_EQ(ip->size, 8192u);
-  r = iomap_file_buffered_write(*ip, 8192, fill(10, 1), map());
+  r = kvec::iomap_file_buffered_write(*ip, 8192, fill(10, 1), map());
   EXPECT_EQ(r.done, 0u);
   EXPECT_EQ(r.err, Errno::kENOSPC);
 }
 
 TEST_F(BufferedIoTest, WritebackErrorIsReportedOnceAtFsync) {
-  ASSERT_EQ(iomap_file_buffered_write(*ip, 0, fill(4096, 1), map()).done, 4096u);
+  ASSERT_EQ(kvec::iomap_file_buffered_write(*ip, 0, fill(4096, 1), map()).done, 4096u);
   fs.bdev().set_hook([](const BlockRequest& rq) {
     return rq.op == ReqOp::kWrite ? Errno::kEIO : Errno::kOk;
   });
@@ -92,7 +93,7 @@ TEST_F(BufferedIoTest, WritebackErrorIsReportedOnceAtFsync) {
 }
 
 TEST_F(BufferedIoTest, TruncatePagecacheRangeZeroesEdgesDropsWholePages) {
-  ASSERT_EQ(iomap_file_buffered_write(*ip, 0, fill(4 * 4096, 1), map()).done, 4u * 4096);
+  ASSERT_EQ(kvec::iomap_file_buffered_write(*ip, 0, fill(4 * 4096, 1), map()).done, 4u * 4096);
   truncate_pagecache_range(*ip, 100, 3 * 4096 + 99);
   EXPECT_EQ(ip->cache.nr_pages(), 2u);  // Pages 1 and 2 dropped.
   const CachedPage* p0 = ip->cache.find(0);
@@ -110,7 +111,7 @@ TEST_F(BufferedIoTest, TruncatePagecacheRangeZeroesEdgesDropsWholePages) {
 }
 
 TEST_F(BufferedIoTest, InvalidateWritesBackThenDrops) {
-  ASSERT_EQ(iomap_file_buffered_write(*ip, 0, fill(8192, 3), map()).done, 8192u);
+  ASSERT_EQ(kvec::iomap_file_buffered_write(*ip, 0, fill(8192, 3), map()).done, 8192u);
   ASSERT_EQ(invalidate_inode_pages2_range(*ip, 0, 0, map()), Errno::kOk);
   EXPECT_EQ(ip->cache.find(0), nullptr);
   EXPECT_NE(ip->cache.find(1), nullptr);
@@ -118,24 +119,24 @@ TEST_F(BufferedIoTest, InvalidateWritesBackThenDrops) {
 }
 
 TEST_F(BufferedIoTest, DirectIoSeesBufferedDataAndInvalidatesCache) {
-  ASSERT_EQ(iomap_file_buffered_write(*ip, 0, fill(8192, 3), map()).done, 8192u);
+  ASSERT_EQ(kvec::iomap_file_buffered_write(*ip, 0, fill(8192, 3), map()).done, 8192u);
   std::vector<std::byte> buf(4096);
-  IoResult r = iomap_dio_read(*ip, 4096, buf, 512, map());
+  IoResult r = kvec::iomap_dio_read(*ip, 4096, buf, 512, map());
   EXPECT_EQ(r.done, 4096u);
   EXPECT_EQ(buf, fill(4096, 3));  // Written back first.
   ASSERT_EQ(read(0, 4096), fill(4096, 3));  // Page 0 cached (and clean).
-  r = iomap_dio_write(*ip, 0, fill(4096, 4), 512, map());
+  r = kvec::iomap_dio_write(*ip, 0, fill(4096, 4), 512, map());
   EXPECT_EQ(r.done, 4096u);
   EXPECT_EQ(ip->cache.find(0), nullptr);  // Stale page dropped.
   EXPECT_EQ(read(0, 4096), fill(4096, 4));
-  EXPECT_EQ(iomap_dio_write(*ip, 100, fill(512, 4), 512, map()).err, Errno::kEINVAL);
-  EXPECT_EQ(iomap_dio_read(*ip, 0, std::span(buf).first(100), 512, map()).err, Errno::kEINVAL);
+  EXPECT_EQ(kvec::iomap_dio_write(*ip, 100, fill(512, 4), 512, map()).err, Errno::kEINVAL);
+  EXPECT_EQ(kvec::iomap_dio_read(*ip, 0, std::span(buf).first(100), 512, map()).err, Errno::kEINVAL);
 }
 
 TEST_F(BufferedIoTest, DirectWriteIntoUnwrittenConvertsAtIoend) {
   map().put({.addr = 4 << 20, .offset = 0, .length = 8192, .type = IomapType::kUnwritten});
   ip->size = 8192;
-  ASSERT_EQ(iomap_dio_write(*ip, 0, fill(4096, 7), 512, map()).done, 4096u);
+  ASSERT_EQ(kvec::iomap_dio_write(*ip, 0, fill(4096, 7), 512, map()).done, 4096u);
   EXPECT_EQ(map().lookup(0, 1).type, IomapType::kMapped);
   EXPECT_EQ(map().lookup(4096, 1).type, IomapType::kUnwritten);
   EXPECT_EQ(read(0, 8192), [] { auto v = fill(8192, 0); std::fill(v.begin(), v.begin() + 4096, std::byte{7}); return v; }());
@@ -177,7 +178,7 @@ TEST_F(BufferedIoTest, SeededCachePressureWritesBackAndEvicts) {
     InodeRef i = f.new_file();
     std::vector<uint64_t> pages;
     for (int k = 0; k < 16; ++k) {
-      i->ops().write(*i, k * 4096, fill(4096, 1), 0);
+      kvec::vop_write(*i, k * 4096, fill(4096, 1));
       pages.push_back(i->cache.nr_pages());
     }
     return std::make_pair(pages, f.bdev().stats().writes);
@@ -204,7 +205,7 @@ TEST_F(BufferedIoTest, ReadsEveryMappingType) {
   EXPECT_EQ(read(0, 20480), want);  // Unwritten never shows the stale 0x55.
   ip->cache = PageCache();
   std::vector<std::byte> buf(20480);
-  IoResult r = iomap_dio_read(*ip, 0, buf, 512, map());
+  IoResult r = kvec::iomap_dio_read(*ip, 0, buf, 512, map());
   EXPECT_EQ(r.done, 20480u);
   EXPECT_EQ(buf, want);
 }

@@ -1,6 +1,7 @@
 #include "vfs/dax.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "vfs/mount.h"
 
@@ -31,19 +32,27 @@ Result<uint64_t> dax_mapped_span(const IomapIter& iter, uint64_t* addr) {
 
 }  // namespace
 
-IoResult dax_iomap_read(Inode& ip, off_t64 pos, std::span<std::byte> dst, IomapOps& ops) {
+IoResult dax_iomap_read(Inode& ip, const Kiocb& iocb, IovIter& to, IomapOps& ops) {
+  const off_t64 pos = iocb.pos;
   if (static_cast<uint64_t>(pos) >= ip.size) return {0, Errno::kOk};
-  const uint64_t want = std::min<uint64_t>(dst.size(), ip.size - static_cast<uint64_t>(pos));
+  const uint64_t want = std::min<uint64_t>(to.count(), ip.size - static_cast<uint64_t>(pos));
   IomapIter iter{.inode = &ip, .pos = pos, .len = want, .flags = kIomapDax};
   uint64_t done = 0;
   int64_t ret;
+  std::vector<std::byte> bounce;
+  // finish ends the walk after a short step of `copied` bytes.
+  auto finish = [&](uint64_t copied, Errno e) -> IoResult {
+    iter.processed = copied > 0 ? static_cast<int64_t>(copied) : neg(e);
+    if (copied > 0) iomap_iter(iter, ops);  // End the mapping with the progress.
+    return {done, e};
+  };
   while ((ret = iomap_iter(iter, ops)) > 0) {
     const Iomap& m = iter.iomap;
     const uint64_t len = iter.length();
-    std::span<std::byte> out = dst.subspan(done, len);
     if (m.type == IomapType::kHole || m.type == IomapType::kUnwritten) {
-      std::fill(out.begin(), out.end(), std::byte{0});
-      done += len;
+      const uint64_t z = to.zero(len);
+      done += z;
+      if (z < len) return finish(z, to.fault_errno());
       iter.processed = static_cast<int64_t>(len);
       continue;
     }
@@ -53,27 +62,24 @@ IoResult dax_iomap_read(Inode& ip, off_t64 pos, std::span<std::byte> dst, IomapO
       iter.processed = neg(avail.error());
       continue;
     }
-    const uint64_t left = m.dax_dev->copy_mc_to_kernel(out.first(*avail), addr);
-    const uint64_t copied = *avail - left;
+    bounce.resize(*avail);
+    const uint64_t good = *avail - m.dax_dev->copy_mc_to_kernel(bounce, addr);
+    const uint64_t copied = to.copy_to(std::span(bounce).first(good));
     done += copied;
-    if (copied < len) {
-      // Short: poison met by the copy or known poison further on.
-      iter.processed = copied > 0 ? static_cast<int64_t>(copied) : neg(Errno::kEIO);
-      if (copied > 0) {
-        iomap_iter(iter, ops);  // End the mapping with the progress.
-        return {done, Errno::kEIO};
-      }
-      continue;
-    }
+    if (copied < good) return finish(copied, to.fault_errno());
+    // Short: poison met by the copy or known poison further on.
+    if (copied < len) return finish(copied, Errno::kEIO);
     iter.processed = static_cast<int64_t>(len);
   }
   return {done, iomap_errno(ret)};
 }
 
-IoResult dax_iomap_write(Inode& ip, off_t64 pos, std::span<const std::byte> src, IomapOps& ops) {
-  IomapIter iter{.inode = &ip, .pos = pos, .len = src.size(), .flags = kIomapDax | kIomapWrite};
+IoResult dax_iomap_write(Inode& ip, const Kiocb& iocb, IovIter& from, IomapOps& ops) {
+  IomapIter iter{.inode = &ip, .pos = iocb.pos, .len = from.count(),
+                 .flags = kIomapDax | kIomapWrite};
   uint64_t done = 0;
   int64_t ret;
+  std::vector<std::byte> bounce;
   while ((ret = iomap_iter(iter, ops)) > 0) {
     const Iomap& m = iter.iomap;
     const uint64_t len = iter.length();
@@ -83,14 +89,17 @@ IoResult dax_iomap_write(Inode& ip, off_t64 pos, std::span<const std::byte> src,
       iter.processed = neg(avail.error());
       continue;
     }
-    m.dax_dev->memcpy_flushcache(addr, src.subspan(done, *avail));
-    done += *avail;
-    ip.size = std::max<uint64_t>(ip.size, static_cast<uint64_t>(iter.pos) + *avail);
-    if (*avail < len) {
-      iter.processed = static_cast<int64_t>(*avail);
-      iomap_iter(iter, ops);
-      ip.sb->touch(ip);
-      return {done, Errno::kEIO};
+    bounce.resize(*avail);
+    const uint64_t got = from.copy_from(bounce);
+    m.dax_dev->memcpy_flushcache(addr, std::span(bounce).first(got));
+    done += got;
+    ip.size = std::max<uint64_t>(ip.size, static_cast<uint64_t>(iter.pos) + got);
+    if (got < len) {
+      const Errno e = got < *avail ? from.fault_errno() : Errno::kEIO;
+      iter.processed = got > 0 ? static_cast<int64_t>(got) : neg(e);
+      if (got > 0) iomap_iter(iter, ops);
+      if (done > 0) ip.sb->touch(ip);
+      return {done, e};
     }
     iter.processed = static_cast<int64_t>(len);
   }

@@ -14,21 +14,27 @@
 #include "drivers/pmem.h"
 #include "sim/errno.h"
 #include "vfs/iomap.h"
+#include "vfs/iov_iter.h"
+#include "vfs/kiocb.h"
 #include "vfs/vnode.h"
 
 namespace vfssim {
 
-// dax_iomap_read copies [pos, pos+dst.size()) clipped at EOF from pmem:
+// dax_iomap_read copies [iocb.pos, iocb.pos + to.count()) clipped at EOF
+// from pmem into `to` (dax_copy_to_iter: a machine-check-safe copy):
 // holes and unwritten extents read as zeros. A page with known poison, or
 // poison met by the copy, stops the read: the bytes before it are returned
-// with EIO (a short read when there are any).
-IoResult dax_iomap_read(Inode& ip, off_t64 pos, std::span<std::byte> dst, IomapOps& ops);
+// with EIO (a short read when there are any). A short copy into the
+// caller's buffer stops it with the iterator's fault errno.
+IoResult dax_iomap_read(Inode& ip, const Kiocb& iocb, IovIter& to, IomapOps& ops);
 
-// dax_iomap_write stores src at pos (kIomapDax|kIomapWrite: the filesystem
-// allocates written, zeroed blocks) with non-temporal stores, extending
-// i_size. Known poison under the range stops it with EIO: a DAX write does
-// not clear poison (seed 004).
-IoResult dax_iomap_write(Inode& ip, off_t64 pos, std::span<const std::byte> src, IomapOps& ops);
+// dax_iomap_write stores `from` at iocb.pos (kIomapDax|kIomapWrite: the
+// filesystem allocates written, zeroed blocks) with non-temporal stores
+// (dax_copy_from_iter), extending i_size. Known poison under the range
+// stops it with EIO: a DAX write does not clear poison (seed 004). A short
+// copy from the caller's buffer stores what it got and stops with the
+// iterator's fault errno.
+IoResult dax_iomap_write(Inode& ip, const Kiocb& iocb, IovIter& from, IomapOps& ops);
 
 // DaxPfn is what a DAX fault maps: a device page, or the shared zero page
 // (read faults on holes and unwritten extents).

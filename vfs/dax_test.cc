@@ -7,6 +7,7 @@
 #include "sim/machine.h"
 #include "sim/testing/bytes.h"
 #include "vfs/testing/iomap_fs.h"
+#include "vfs/testing/kvec_io.h"
 
 namespace vfssim {
 namespace {
@@ -30,7 +31,7 @@ class DaxTest : public ::testing::Test {
 
 TEST_F(DaxTest, ReadCopiesFromPmemAndZeroFillsUnwritten) {
   std::vector<std::byte> buf(3 * 4096);
-  IoResult r = dax_iomap_read(*ip, 0, buf, map());
+  IoResult r = kvec::dax_iomap_read(*ip, 0, buf, map());
   EXPECT_EQ(r.done, 3u * 4096);
   EXPECT_EQ(r.err, Errno::kOk);
   auto want = fill(3 * 4096, 0);
@@ -42,31 +43,31 @@ TEST_F(DaxTest, ReadCopiesFromPmemAndZeroFillsUnwritten) {
 TEST_F(DaxTest, ReadStopsAtPoisonWithShortCount) {
   fs.pmem().inject_poison(kAddr + 4096 + 256, 64, PoisonKind::kLatent);
   std::vector<std::byte> buf(8192);
-  IoResult r = dax_iomap_read(*ip, 0, buf, map());
+  IoResult r = kvec::dax_iomap_read(*ip, 0, buf, map());
   EXPECT_EQ(r.done, 4096u + 256);  // Up to the poisoned granule.
   EXPECT_EQ(r.err, Errno::kEIO);
   // Now known: dax_direct_access stops before the page.
-  r = dax_iomap_read(*ip, 0, buf, map());
+  r = kvec::dax_iomap_read(*ip, 0, buf, map());
   EXPECT_EQ(r.done, 4096u);
-  r = dax_iomap_read(*ip, 4096, buf, map());
+  r = kvec::dax_iomap_read(*ip, 4096, buf, map());
   EXPECT_EQ(r.done, 0u);
   EXPECT_EQ(r.err, Errno::kEIO);
 }
 
 TEST_F(DaxTest, WriteDoesNotClearPoison) {
   fs.pmem().inject_poison(kAddr, 64, PoisonKind::kKnown);
-  IoResult r = dax_iomap_write(*ip, 0, fill(4096, 1), map());
+  IoResult r = kvec::dax_iomap_write(*ip, 0, fill(4096, 1), map());
   EXPECT_EQ(r.done, 0u);
   EXPECT_EQ(r.err, Errno::kEIO);
   EXPECT_TRUE(fs.pmem().known_poisoned(kAddr, 64));
 }
 
 TEST_F(DaxTest, WritePastEofAllocatesZeroedBlocksAndExtends) {
-  IoResult r = dax_iomap_write(*ip, 5 * 4096, fill(100, 2), map());
+  IoResult r = kvec::dax_iomap_write(*ip, 5 * 4096, fill(100, 2), map());
   EXPECT_EQ(r.done, 100u);
   EXPECT_EQ(ip->size, 5u * 4096 + 100);
   std::vector<std::byte> buf(4096);
-  EXPECT_EQ(dax_iomap_read(*ip, 5 * 4096, buf, map()).done, 100u);
+  EXPECT_EQ(kvec::dax_iomap_read(*ip, 5 * 4096, buf, map()).done, 100u);
   EXPECT_EQ(map().lookup(5 * 4096, 1).type, IomapType::kMapped);
 }
 

@@ -11,23 +11,31 @@
 
 #include "sim/errno.h"
 #include "vfs/iomap.h"
+#include "vfs/iov_iter.h"
+#include "vfs/kiocb.h"
 #include "vfs/vnode.h"
 
 namespace vfssim {
 
-// iomap_dio_read reads [pos, pos+dst.size()) clipped at EOF straight from
-// the device: holes, unwritten and delalloc ranges read as zeros.
-// iomap_dio_write writes src at pos (mapping with kIomapDirect|kIomapWrite,
-// so the filesystem allocates), calls ops.ioend after each mapping reached
-// the device (unwritten conversion) and extends i_size.
+// iomap_dio_read reads [iocb.pos, iocb.pos + to.count()) clipped at EOF
+// straight from the device into `to`: holes, unwritten and delalloc ranges
+// read as zeros. iomap_dio_write writes `from` at iocb.pos (mapping with
+// kIomapDirect|kIomapWrite, so the filesystem allocates), calls ops.ioend
+// after each mapping reached the device (unwritten conversion) and extends
+// i_size. The user pages are what the device transfers to or from (pinned
+// in the kernel; a bounce buffer here).
+// Errors: EINVAL the position, the length or any user segment's address is
+// not a multiple of `align` (the device's logical block size, which the
+// caller passes); EFAULT the caller's buffer faulted part way — as XFS and
+// ext4 answer (no IOMAP_DIO_PARTIAL), the call fails even though the
+// pages before the fault were transferred (host probes
+// odirect_p{read,write}_tail_unmapped); EAGAIN under IOCB_NOWAIT when the
+// filesystem would have to allocate; EIO; ENOSPC; the iterator's errno.
 // Both return the bytes moved and the error that stopped them.
-// Errors: EINVAL pos or length not a multiple of `align` (the device's
-// logical block size, which the caller passes); EIO; ENOSPC; the
-// iterator's errno.
-IoResult iomap_dio_read(Inode& ip, off_t64 pos, std::span<std::byte> dst, uint32_t align,
+IoResult iomap_dio_read(Inode& ip, const Kiocb& iocb, IovIter& to, uint32_t align,
                         IomapOps& ops);
-IoResult iomap_dio_write(Inode& ip, off_t64 pos, std::span<const std::byte> src,
-                         uint32_t align, IomapOps& ops);
+IoResult iomap_dio_write(Inode& ip, const Kiocb& iocb, IovIter& from, uint32_t align,
+                         IomapOps& ops);
 
 }  // namespace vfssim
 

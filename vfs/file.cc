@@ -1,6 +1,7 @@
 #include "vfs/file.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "vfs/mount.h"
 #include "vfs/mmap.h"
@@ -12,19 +13,23 @@ const VnFileOps& VnFileOps::instance() {
   return ops;
 }
 
-IoResult VnFileOps::fo_read(File& fp, off_t64 off, std::span<std::byte> dst, int rwf) const {
+IoResult VnFileOps::fo_read(File& fp, Kiocb& iocb, IovIter& to) const {
   Inode& ip = *fp.inode;
   if (!ip.is_reg()) return {0, ip.is_dir() ? Errno::kEISDIR : Errno::kEINVAL};
-  IoResult r = ip.ops().read(ip, off, dst, rwf);
+  IoResult r = ip.ops().read(ip, iocb, to);
   if (r.done > 0 && !(ip.flags & kInodeNoatime)) ip.atime = ip.sb->machine().clock.now();
   return r;
 }
 
-IoResult VnFileOps::fo_write(File& fp, off_t64 off, std::span<const std::byte> src,
-                             int rwf) const {
+IoResult VnFileOps::fo_write(File& fp, Kiocb& iocb, IovIter& from) const {
   Inode& ip = *fp.inode;
   if (!ip.is_reg()) return {0, Errno::kEINVAL};
-  return ip.ops().write(ip, off, src, rwf);
+  IoResult r = ip.ops().write(ip, iocb, from);
+  if (r.done > 0 && iocb.flags.has(IocbFlag::kDsync)) {
+    const Errno e = ip.ops().fsync(ip, /*datasync=*/!iocb.flags.has(IocbFlag::kSync));
+    if (e != Errno::kOk) return {0, e};
+  }
+  return r;
 }
 
 Errno VnFileOps::fo_truncate(File& fp, off_t64 size) const {
@@ -47,7 +52,7 @@ Errno VnFileOps::fo_fspacectl(File& fp, int cmd, off_t64* off, off_t64* len, int
   // vn_fspacectl: only SPACECTL_DEALLOC exists; kern_fspacectl checked cmd.
   (void)cmd;
   if (!fp.inode->is_reg()) return Errno::kENODEV;
-  return vn_deallocate(*fp.inode, off, len, flags, fp.oflags);
+  return vn_deallocate(*fp.inode, off, len, flags, vn_ioflag(fp.oflags));
 }
 
 Result<off_t64> VnFileOps::fo_seek_data_hole(File& fp, off_t64 off, int whence) const {
@@ -63,18 +68,25 @@ const FifoFileOps& FifoFileOps::instance() {
   return ops;
 }
 
-IoResult FifoFileOps::fo_read(File& fp, off_t64, std::span<std::byte> dst, int) const {
+// A pipe moves bytes through a kernel buffer and the caller's iterator; a
+// short copy keeps what did not reach the reader in the pipe (pipe_read /
+// pipe_write copy page by page and stop at a fault).
+IoResult FifoFileOps::fo_read(File& fp, Kiocb&, IovIter& to) const {
   auto& fifo = static_cast<FifoData&>(*fp.inode->data);
-  const size_t n = std::min(dst.size(), fifo.buffer.size());
-  std::copy_n(fifo.buffer.begin(), n, dst.begin());
+  std::vector<std::byte> chunk(std::min<uint64_t>(to.count(), fifo.buffer.size()));
+  std::copy_n(fifo.buffer.begin(), chunk.size(), chunk.begin());
+  const uint64_t n = to.copy_to(chunk);
   fifo.buffer.erase(fifo.buffer.begin(), fifo.buffer.begin() + static_cast<ptrdiff_t>(n));
-  return {n, Errno::kOk};
+  return {n, n < chunk.size() ? to.fault_errno() : Errno::kOk};
 }
 
-IoResult FifoFileOps::fo_write(File& fp, off_t64, std::span<const std::byte> src, int) const {
+IoResult FifoFileOps::fo_write(File& fp, Kiocb&, IovIter& from) const {
   auto& fifo = static_cast<FifoData&>(*fp.inode->data);
-  fifo.buffer.insert(fifo.buffer.end(), src.begin(), src.end());
-  return {src.size(), Errno::kOk};
+  std::vector<std::byte> chunk(from.count());
+  const uint64_t want = chunk.size();
+  const uint64_t n = from.copy_from(chunk);
+  fifo.buffer.insert(fifo.buffer.end(), chunk.begin(), chunk.begin() + static_cast<ptrdiff_t>(n));
+  return {n, n < want ? from.fault_errno() : Errno::kOk};
 }
 
 Errno FifoFileOps::fo_stat(File& fp, Stat* st) const {

@@ -3,12 +3,14 @@
 #include "vfs/process.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <utility>
+#include <vector>
 
 namespace vfssim {
 
 
-Errno Process::ioctl(int fd, unsigned long cmd, void* arg) {
+Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
   Errno e = [&]() -> Errno {
     Result<std::shared_ptr<File>> got = get(fd);
     if (!got) return got.error();
@@ -28,11 +30,11 @@ Errno Process::ioctl(int fd, unsigned long cmd, void* arg) {
         if (ip.flags & kInodeImmutable) v |= kFS_IMMUTABLE_FL;
         if (ip.flags & kInodeAppend) v |= kFS_APPEND_FL;
         if (ip.flags & kInodeNoatime) v |= kFS_NOATIME_FL;
-        *static_cast<uint32_t*>(arg) = v;
-        return Errno::kOk;
+        return copy_to_user(arg, v);  // put_user after fileattr_get.
       }
       case kFS_IOC_SETFLAGS: {
-        const uint32_t v = *static_cast<uint32_t*>(arg);
+        uint32_t v = 0;
+        if (Errno err = copy_from_user(&v, arg); err != Errno::kOk) return err;
         if (v & ~(kFS_IMMUTABLE_FL | kFS_APPEND_FL | kFS_NOATIME_FL)) return Errno::kEOPNOTSUPP;
         uint32_t nf = ip.flags & ~(kInodeImmutable | kInodeAppend | kInodeNoatime);
         if (v & kFS_IMMUTABLE_FL) nf |= kInodeImmutable;
@@ -49,11 +51,11 @@ Errno Process::ioctl(int fd, unsigned long cmd, void* arg) {
         if (ip.flags & kInodeAppend) x.fsx_xflags |= kFS_XFLAG_APPEND;
         if (ip.flags & kInodeNoatime) x.fsx_xflags |= kFS_XFLAG_NOATIME;
         if (ip.flags & kInodeDax) x.fsx_xflags |= kFS_XFLAG_DAX;
-        *static_cast<FsXattr*>(arg) = x;
-        return Errno::kOk;
+        return copy_to_user(arg, x);
       }
       case kFS_IOC_FSSETXATTR: {
-        const FsXattr& x = *static_cast<FsXattr*>(arg);
+        FsXattr x;
+        if (Errno err = copy_from_user(&x, arg); err != Errno::kOk) return err;
         const uint32_t known =
             kFS_XFLAG_IMMUTABLE | kFS_XFLAG_APPEND | kFS_XFLAG_NOATIME | kFS_XFLAG_DAX;
         if (x.fsx_xflags & ~known) return Errno::kEOPNOTSUPP;
@@ -73,11 +75,13 @@ Errno Process::ioctl(int fd, unsigned long cmd, void* arg) {
       }
       case kFICLONE:
       case kFICLONERANGE: {
+        // FICLONE's argument is the source descriptor itself; FICLONERANGE's
+        // a struct file_clone_range in user memory, copied in first.
         FileCloneRange r{};
         if (cmd == kFICLONE) {
-          r.src_fd = *static_cast<int*>(arg);
-        } else {
-          r = *static_cast<FileCloneRange*>(arg);
+          r.src_fd = static_cast<int>(arg);
+        } else if (Errno err = copy_from_user(&r, arg); err != Errno::kOk) {
+          return err;
         }
         Result<std::shared_ptr<File>> src = get(static_cast<int>(r.src_fd));
         if (!src) return Errno::kEBADF;
@@ -99,13 +103,69 @@ Errno Process::ioctl(int fd, unsigned long cmd, void* arg) {
         return done ? Errno::kOk : done.error();
       }
       case kFIDEDUPERANGE:
-        return dedupe_range(fp, static_cast<FileDedupeRange*>(arg));
+        return ioctl_file_dedupe_range(fp, arg);
+      case kFS_IOC_FIEMAP:
+        return ioctl_fiemap(fp, arg);
       default:
-        return fp.ops->fo_ioctl(fp, cmd, arg);
+        // No filesystem here takes a command of its own from user memory.
+        return fp.ops->fo_ioctl(fp, cmd, nullptr);
     }
   }();
   if (tracing()) trace("ioctl", {{"fd", fd}, {"cmd", cmd}}, e);
   return e;
+}
+
+// ioctl_file_dedupe_range: dest_count first (get_user), then the whole
+// argument (memdup_user, at most a page), the work on the kernel copy, and
+// the statuses copied back.
+Errno Process::ioctl_file_dedupe_range(File& fp, uint64_t arg) {
+  uint16_t count = 0;
+  if (Errno e = copy_from_user(&count, arg + offsetof(FileDedupeRange, dest_count));
+      e != Errno::kOk) {
+    return e;
+  }
+  const size_t size = sizeof(FileDedupeRange) + count * sizeof(FileDedupeRangeInfo);
+  if (size > kUserPageSize) return Errno::kENOMEM;
+  std::vector<std::byte> kbuf(size);
+  if (Errno e = copy_from_user_bytes(kbuf, arg); e != Errno::kOk) return e;
+  auto* same = reinterpret_cast<FileDedupeRange*>(kbuf.data());
+  same->dest_count = count;
+  if (Errno e = dedupe_range(fp, same); e != Errno::kOk) return e;
+  return copy_to_user_bytes(arg, kbuf);
+}
+
+// ioctl_fiemap: EOPNOTSUPP without ->fiemap before anything is read; the
+// header copied in; EINVAL more extents asked for than FIEMAP_MAX_EXTENTS;
+// each extent copied out as it is found (the first that cannot be is
+// EFAULT, after the ones before it); the header copied back with the
+// mapped count whatever the outcome (host probe fiemap_extents_unmapped).
+Errno Process::ioctl_fiemap(File& fp, uint64_t arg) {
+  Inode& ip = *fp.inode;
+  if (!ip.ops().can_fiemap()) return Errno::kEOPNOTSUPP;
+  UserFiemap hdr;
+  if (Errno e = copy_from_user(&hdr, arg); e != Errno::kOk) return e;
+  if (hdr.fm_extent_count > kFiemapMaxExtents) return Errno::kEINVAL;
+  Fiemap fi{.fm_start = hdr.fm_start, .fm_length = hdr.fm_length, .fm_flags = hdr.fm_flags,
+            .fm_extent_count = hdr.fm_extent_count};
+  Errno err = fp.ops->fo_ioctl(fp, kFS_IOC_FIEMAP, &fi);
+  uint32_t mapped = fi.fm_mapped_extents;
+  if (hdr.fm_extent_count > 0) {
+    mapped = 0;
+    for (const FiemapExtent& x : fi.fm_extents) {
+      const UserFiemapExtent ux{.fe_logical = x.fe_logical, .fe_physical = x.fe_physical,
+                                .fe_length = x.fe_length, .fe_flags = x.fe_flags};
+      if (copy_to_user(arg + sizeof(UserFiemap) + mapped * sizeof(UserFiemapExtent), ux) !=
+          Errno::kOk) {
+        err = Errno::kEFAULT;
+        break;
+      }
+      ++mapped;
+    }
+  }
+  hdr.fm_flags = fi.fm_flags;
+  hdr.fm_mapped_extents = mapped;
+  if (copy_to_user(arg, hdr) != Errno::kOk) err = Errno::kEFAULT;
+  return err;
 }
 
 }  // namespace vfssim

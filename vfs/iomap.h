@@ -58,6 +58,9 @@ enum IomapIterFlag : uint32_t {
   // The simulator's model of writeback's ->map_blocks: turn delalloc (and
   // holes under dirty pages) into real blocks, never report delalloc.
   kIomapWriteback = 1u << 7,
+  // IOMAP_NOWAIT: the caller (RWF_NOWAIT) must not block; a filesystem that
+  // would have to allocate or wait answers EAGAIN.
+  kIomapNowait = 1u << 8,
 };
 
 // kIomapNullAddr is Iomap::addr for holes and delalloc (IOMAP_NULL_ADDR).

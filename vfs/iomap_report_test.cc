@@ -6,6 +6,7 @@
 
 #include "sim/machine.h"
 #include "vfs/testing/iomap_fs.h"
+#include "vfs/testing/kvec_io.h"
 
 namespace vfssim {
 namespace {
@@ -73,7 +74,7 @@ TEST_F(IomapReportTest, FiemapCountsStopsWhenFullAndRejectsFlags) {
 TEST_F(IomapReportTest, FiemapSyncWritesBackDelallocFirst) {
   InodeRef f = fs.new_file();
   std::vector<std::byte> data(8192, std::byte{1});
-  ASSERT_EQ(iomap_file_buffered_write(*f, 0, data, fs.map(*f)).done, 8192u);
+  ASSERT_EQ(kvec::iomap_file_buffered_write(*f, 0, data, fs.map(*f)).done, 8192u);
   Fiemap before{.fm_start = 0, .fm_length = 8192, .fm_extent_count = 4};
   ASSERT_EQ(iomap_fiemap(*f, &before, fs.map(*f)), Errno::kOk);
   EXPECT_TRUE(before.fm_extents.at(0).fe_flags & kFIEMAP_EXTENT_DELALLOC);

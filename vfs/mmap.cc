@@ -72,6 +72,8 @@ void VnodeVmOps::close(Vma& vma) {
   if (vma.shared && (vma.prot & kProtWrite)) --ip.writable_mappings;
 }
 
+const void* VnodeVmOps::server(const Vma& vma) const { return vma_inode(vma).sb; }
+
 Errno VnodeVmOps::writeback(Vma& vma, uint64_t, uint64_t) {
   Inode& ip = vma_inode(vma);
   return ip.ops().fsync(ip, false);

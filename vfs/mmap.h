@@ -79,6 +79,8 @@ class VnodeVmOps : public VmOps {
   void open(Vma& vma) override;
   void close(Vma& vma) override;
   Errno writeback(Vma& vma, uint64_t pgoff, uint64_t npages) override;
+  // The inode's filesystem resolves faults on file mappings.
+  const void* server(const Vma& vma) const override;
 };
 
 // ProcessMapper unmaps an inode's pages from one address space.

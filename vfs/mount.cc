@@ -42,6 +42,25 @@ Result<MountOptions> MountOptions::parse(std::string_view text) {
           o.cache_pressure > 1) {
         return Fail(Errno::kEINVAL);
       }
+    } else if (key == "ipc") {
+      if (value == "direct") {
+        o.ipc = IpcMode::kDirect;
+      } else if (value == "safecopy") {
+        o.ipc = IpcMode::kSafecopy;
+      } else {
+        return Fail(Errno::kEINVAL);
+      }
+    } else if (key == "cpf_try") {
+      if (value != "0" && value != "1") return Fail(Errno::kEINVAL);
+      o.cpf_try = value == "1";
+    } else if (key == "partial_io") {
+      if (value == "proper") {
+        o.partial_io = PartialIo::kProper;
+      } else if (value == "whole") {
+        o.partial_io = PartialIo::kWhole;
+      } else {
+        return Fail(Errno::kEINVAL);
+      }
     } else {
       o.fs[key] = value;
     }

@@ -17,6 +17,7 @@
 
 #include "absl/container/btree_map.h"
 #include "drivers/blockdev.h"
+#include "sim/grant.h"
 #include "sim/machine.h"
 #include "sim/rng.h"
 #include "vfs/vnode.h"
@@ -24,6 +25,18 @@
 namespace vfssim {
 
 enum class DaxMode : uint8_t { kNever, kAlways, kInode };
+
+// IpcMode: how a filesystem reaches the caller's buffer. kDirect is Linux's
+// (and FreeBSD's) in-kernel copy through the iterator; kSafecopy is MINIX's
+// boundary (seed 003): the VFS makes a magic grant for each user buffer and
+// the filesystem copies through it with safecopy.
+enum class IpcMode : uint8_t { kDirect, kSafecopy };
+
+// PartialIo: what a MINIX filesystem server replies when a copy fails part
+// way through a request — the partial count (kProper, "proper
+// partial-failure semantics") or the error alone (kWhole, "fail the whole
+// call", what most of seed 003's servers did).
+enum class PartialIo : uint8_t { kProper, kWhole };
 
 // MountOptions: the options every filesystem understands, plus the rest
 // ("key" or "key=value") for the filesystem to interpret.
@@ -35,9 +48,14 @@ struct MountOptions {
   // writeback and eviction of the inode's pages (a seeded memory-pressure
   // knob; 0 = never).
   double cache_pressure = 0;
+  // ipc=direct|safecopy; cpf_try=1|0 (the magic grants carry CPF_TRY, as
+  // MINIX's VFS makes them); partial_io=proper|whole.
+  IpcMode ipc = IpcMode::kDirect;
+  bool cpf_try = true;
+  PartialIo partial_io = PartialIo::kProper;
   absl::btree_map<std::string, std::string> fs;
 
-  // parse reads "ro,dax=always,bs=4096,cache_pressure=0.1,size=1m".
+  // parse reads "ro,dax=always,bs=4096,cache_pressure=0.1,ipc=safecopy,size=1m".
   // Errors: EINVAL malformed.
   static Result<MountOptions> parse(std::string_view text);
 };
@@ -116,7 +134,7 @@ using FsFactory = std::function<Result<std::unique_ptr<Superblock>>(
 // Vfs: the filesystem-type registry, the mount table and the root.
 class Vfs {
  public:
-  explicit Vfs(Machine& machine) : machine_(machine) {}
+  explicit Vfs(Machine& machine) : machine_(machine), grants_(machine) {}
 
   // register_fs adds a filesystem type. Returns false if the name is taken.
   bool register_fs(std::string name, FsFactory factory);
@@ -156,8 +174,13 @@ class Vfs {
   }
   Machine& machine() const { return machine_; }
 
+  // grants is VFS's grant table: the magic grants it makes for user buffers
+  // when a filesystem is mounted ipc=safecopy.
+  GrantTable& grants() { return grants_; }
+
  private:
   Machine& machine_;
+  GrantTable grants_;
   absl::btree_map<std::string, FsFactory, std::less<>> types_;
   std::vector<std::unique_ptr<Superblock>> mounts_;
 };

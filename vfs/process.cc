@@ -43,6 +43,17 @@ int Process::install(std::shared_ptr<File> fp) {
 }
 
 
+Errno Process::copy_from_user_bytes(std::span<std::byte> dst, uint64_t uaddr) {
+  if (!access_ok(uaddr, dst.size())) return Errno::kEFAULT;
+  return mm_->copy_in(uaddr, dst, /*may_fault=*/true) == dst.size() ? Errno::kOk : Errno::kEFAULT;
+}
+
+Errno Process::copy_to_user_bytes(uint64_t uaddr, std::span<const std::byte> src) {
+  if (!access_ok(uaddr, src.size())) return Errno::kEFAULT;
+  return mm_->copy_out(uaddr, src, /*may_fault=*/true) == src.size() ? Errno::kOk
+                                                                       : Errno::kEFAULT;
+}
+
 Errno Process::permission(const Inode& ip, int may) const {
   if (creds_.capable(Cap::kDacOverride)) {
     // Root may read/write anything; execute needs some x bit.

@@ -4,14 +4,23 @@
 // Each syscall returns Result<T> (or Errno): the value a successful call
 // returns, or the errno userspace would see in errno after -1. Calls that can
 // make partial progress return the progress as success when there is any (a
-// short count), as the kernels do; fspacectl writes its remainder to *rmsr on
-// every path. Every call is traced with its arguments and result.
+// short count), as the kernels do; fspacectl copies its remainder out to
+// rmsr on every path. Every call is traced with its arguments and result.
+//
+// Data and argument structures live in the process's own memory (mm()):
+// every buffer argument is a user virtual address, copied in and out as the
+// kernel does, so a bad pointer is EFAULT and a buffer that runs into an
+// unmapped page gives a short count. Host-buffer conveniences for tests and
+// tools stage through that memory (vfs/host_io.h).
 //
 //   Process p(vfs, Creds::root());
 //   int fd = *p.open("/f", kO_RDWR | kO_CREAT, 0644);
-//   p.pwrite(fd, bytes, 0);
-//   SpacectlRange rq{0, 8192}, rm;
-//   p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm);
+//   uint64_t buf = *p.mmap(0, 4096, kProtRead | kProtWrite,
+//                          kMAP_PRIVATE | kMAP_ANONYMOUS, -1, 0);
+//   p.store(buf, bytes);
+//   p.pwrite(fd, buf, bytes.size(), 0);
+//   p.store(args, as_bytes(SpacectlRange{0, 8192}));
+//   p.fspacectl(fd, kSPACECTL_DEALLOC, args, 0, args + 16);
 
 #ifndef VFSSIM_VFS_PROCESS_H_
 #define VFSSIM_VFS_PROCESS_H_
@@ -32,12 +41,6 @@
 
 namespace vfssim {
 
-// IoVec is one struct iovec: a buffer in the simulated process.
-struct IoVec {
-  std::byte* base;
-  size_t len;
-};
-
 class Process {
  public:
   Process(Vfs& vfs, Creds creds, int pid = 1);
@@ -56,24 +59,37 @@ class Process {
   // close(2). Errors: EBADF.
   Errno close(int fd);
 
-  // read/write/pread/pwrite/readv/writev/preadv2/pwritev2. A transfer that
-  // moved any bytes returns their count even if it then failed.
-  // Errors (before any progress): EBADF not open for that direction; EISDIR
-  // reading a directory; ESPIPE positioned I/O on a pipe/FIFO; EINVAL
-  // negative offset (or an offset other than -1 on a FIFO for *v2);
-  // EOPNOTSUPP unknown RWF_* bits; EFBIG writing at or past the maximum
-  // file size; EPERM writing an immutable file (or, with a position, an
-  // append-only one); EINTR a signal before any progress; the filesystem's
-  // errno (ENOSPC, EIO).
-  Result<uint64_t> read(int fd, std::span<std::byte> buf);
-  Result<uint64_t> write(int fd, std::span<const std::byte> buf);
-  Result<uint64_t> pread(int fd, std::span<std::byte> buf, off_t64 off);
-  Result<uint64_t> pwrite(int fd, std::span<const std::byte> buf, off_t64 off);
-  Result<uint64_t> readv(int fd, std::span<const IoVec> iov);
-  Result<uint64_t> writev(int fd, std::span<const IoVec> iov);
+  // read/write/pread/pwrite/readv/writev/preadv2/pwritev2 move data
+  // between the file and user memory at `buf` (or the iovec array at `iov`,
+  // itself in user memory, of `iovcnt` entries). A transfer that moved any
+  // bytes returns their count even if it then failed; a buffer that runs
+  // into a page that cannot be faulted in ends the transfer there (a short
+  // count), or is EFAULT when nothing moved; nothing past the fault is
+  // touched. Checks, in Linux's order (host probe
+  // tests/probes/fixtures/uaccess.jsonl): EINVAL a negative position
+  // (pread/pwrite/p*v2), before the fd; EBADF; ESPIPE positioned I/O on a
+  // pipe/FIFO; EBADF not open for that direction; EINVAL iovcnt < 0 or
+  // over UIO_MAXIOV, or a negative segment length; EFAULT the iovec array
+  // unreadable, or a buffer outside user space; 0 for an empty vector;
+  // EINVAL pos + count past LLONG_MAX; EOPNOTSUPP unknown or unsupported
+  // RWF_* bits, or RWF_NOWAIT on a filesystem without FMODE_NOWAIT; EINVAL
+  // RWF_APPEND|RWF_NOAPPEND; EISDIR reading a directory; EFBIG writing at
+  // or past the maximum file size; EPERM writing an immutable file (or, with
+  // a position, an append-only one); EINTR a signal before any progress;
+  // the filesystem's errno (ENOSPC, EIO, EAGAIN under RWF_NOWAIT, EINVAL
+  // misaligned O_DIRECT, EDEADLK a MINIX safecopy deadlock). Counts over
+  // MAX_RW_COUNT are clipped. O_DSYNC/O_SYNC/RWF_*SYNC writes are durable
+  // on return. Under the mount option ipc=safecopy the filesystem copies
+  // through MINIX grants and the VFS repeats requests per safecopy.retry.
+  Result<uint64_t> read(int fd, uint64_t buf, uint64_t count);
+  Result<uint64_t> write(int fd, uint64_t buf, uint64_t count);
+  Result<uint64_t> pread(int fd, uint64_t buf, uint64_t count, off_t64 off);
+  Result<uint64_t> pwrite(int fd, uint64_t buf, uint64_t count, off_t64 off);
+  Result<uint64_t> readv(int fd, uint64_t iov, int iovcnt);
+  Result<uint64_t> writev(int fd, uint64_t iov, int iovcnt);
   // off == -1: use and advance the file position, as preadv2/pwritev2 do.
-  Result<uint64_t> preadv2(int fd, std::span<const IoVec> iov, off_t64 off, int rwf);
-  Result<uint64_t> pwritev2(int fd, std::span<const IoVec> iov, off_t64 off, int rwf);
+  Result<uint64_t> preadv2(int fd, uint64_t iov, int iovcnt, off_t64 off, int rwf);
+  Result<uint64_t> pwritev2(int fd, uint64_t iov, int iovcnt, off_t64 off, int rwf);
 
   // lseek(2): SEEK_SET/CUR/END/DATA/HOLE. Errors: EBADF; ESPIPE a FIFO;
   // EINVAL bad whence or a negative/over-large result; ENXIO SEEK_DATA or
@@ -103,33 +119,41 @@ class Process {
   // among the mode checks.
   Errno fallocate(int fd, int mode, off_t64 off, off_t64 len);
 
-  // fspacectl(2) as FreeBSD's kern_fspacectl: EINVAL rqsr missing (nothing
-  // is written to rmsr), then *rmsr = *rqsr, then EINVAL cmd is not
+  // fspacectl(2) as FreeBSD's sys_fspacectl over kern_fspacectl, with
+  // rqsr and rmsr user addresses of struct spacectl_range (rmsr 0: none):
+  // EFAULT rqsr cannot be copied in (nothing is written to rmsr); then
+  // rmsr receives rqsr, then EINVAL cmd is not
   // SPACECTL_DEALLOC, r_offset < 0, r_len <= 0, r_offset + r_len overflows,
   // or a flag bit is set; EBADF bad fd or not open for writing; ESPIPE a
   // pipe/FIFO; ENODEV not a regular file; EPERM a write-sealed shm object;
-  // then the operation's own errors (EINTR, ENOSPC, EIO). *rmsr receives the
-  // unprocessed remainder on every path once it was set: after success
+  // then the operation's own errors (EINTR, ENOSPC, EIO); EFAULT rmsr could
+  // not be written and nothing else failed. rmsr receives the unprocessed
+  // remainder on every path once rqsr was read: after success
   // r_len == 0 and r_offset is where processing ended (clipped at EOF; for a
   // range starting at or past EOF, r_offset stays the request's offset, as
   // vop_stddeallocate and shm_deallocate answer — FUSE would answer EOF). An
   // EINTR/ERESTART after partial progress is success with the remainder.
-  Errno fspacectl(int fd, int cmd, const SpacectlRange* rqsr, int flags, SpacectlRange* rmsr);
+  Errno fspacectl(int fd, int cmd, uint64_t rqsr, int flags, uint64_t rmsr);
 
-  // ioctl(2). The VFS handles FS_IOC_GETFLAGS/SETFLAGS and
-  // FS_IOC_FSGETXATTR/FSSETXATTR (arg: uint32_t* / FsXattr*), and the clone
-  // family (FICLONE: arg is the source fd as int*; FICLONERANGE:
-  // FileCloneRange*) up to the filesystem's remap op, and FIDEDUPERANGE
-  // (FileDedupeRange* followed by its FileDedupeRangeInfo records, each of
-  // which gets a status: SAME, DIFFERS or -errno); everything else goes to
-  // the filesystem (FIEMAP). Errors: EBADF; ENOTTY unknown; EPERM changing
+  // ioctl(2). `arg` is a user address, copied in and out as Linux does
+  // (FICLONE's is the source descriptor itself). The VFS handles
+  // FS_IOC_GETFLAGS/SETFLAGS (an int) and FS_IOC_FSGETXATTR/FSSETXATTR
+  // (struct fsxattr), the clone family (FICLONERANGE: struct
+  // file_clone_range) up to the filesystem's remap op, FIDEDUPERANGE
+  // (struct file_dedupe_range and its info records, each of which gets a
+  // status: SAME, DIFFERS or -errno), and FS_IOC_FIEMAP (struct fiemap and
+  // its extents; the filesystem fills a kernel copy). Errors: EBADF;
+  // EFAULT an argument that cannot be copied in or out (after the
+  // descriptor check; for FIEMAP after EOPNOTSUPP "no fiemap", and the
+  // header is copied back even when an extent could not be); ENOTTY
+  // unknown; EPERM changing
   // immutable/append without CAP_LINUX_IMMUTABLE, or flags of a file one does
   // not own without CAP_FOWNER; EOPNOTSUPP unsupported flag bits or no
   // reflink; ENOMEM a dedupe argument over a page; EINVAL dedupe reserved
   // fields, or a source range past EOF; EXDEV clone across mounts; EINVAL clone of a non-regular file
   // or an overlapping same-file range; EBADF clone source not readable or
   // destination not writable.
-  Errno ioctl(int fd, unsigned long cmd, void* arg);
+  Errno ioctl(int fd, unsigned long cmd, uint64_t arg);
 
   // fstat/stat. Errors: EBADF; lookup errors.
   Result<Stat> fstat(int fd);
@@ -207,11 +231,47 @@ class Process {
 
  private:
   Result<std::shared_ptr<File>> get(int fd) const;
+  // copy_from_user / copy_to_user move one kernel object (or bytes) between
+  // the kernel and user memory at uaddr, faulting pages in as needed.
+  // Errors: EFAULT any byte unreachable (the kernel's copy is then of no
+  // use, whatever part of it moved).
+  Errno copy_from_user_bytes(std::span<std::byte> dst, uint64_t uaddr);
+  Errno copy_to_user_bytes(uint64_t uaddr, std::span<const std::byte> src);
+  template <typename T>
+  Errno copy_from_user(T* dst, uint64_t uaddr) {
+    return copy_from_user_bytes({reinterpret_cast<std::byte*>(dst), sizeof(T)}, uaddr);
+  }
+  template <typename T>
+  Errno copy_to_user(uint64_t uaddr, const T& src) {
+    return copy_to_user_bytes(uaddr, {reinterpret_cast<const std::byte*>(&src), sizeof(T)});
+  }
+  // kern_fspacectl is FreeBSD's, on kernel copies of the ranges.
+  Errno kern_fspacectl(int fd, int cmd, const SpacectlRange* rqsr, int flags,
+                       SpacectlRange* rmsr);
+  Errno ioctl_file_dedupe_range(File& fp, uint64_t arg);
+  Errno ioctl_fiemap(File& fp, uint64_t arg);
   int install(std::shared_ptr<File> fp);
-  // io runs one read or write over iov at `off` (-1: the file position),
-  // chunking so a signal can interrupt it between chunks.
-  Result<uint64_t> io(int fd, std::span<const IoVec> iov, off_t64 off, int rwf, bool write,
-                      std::string_view name);
+  // RwCall is one data syscall as the front-ends (read, pwritev2, ...)
+  // describe it: a buffer (addr, count) or an iovec array (addr, iovcnt in
+  // count); off -1 for the file position.
+  struct RwCall {
+    std::string_view name;
+    bool write = false;
+    bool vector = false;
+    int fd = -1;
+    uint64_t addr = 0;
+    uint64_t count = 0;
+    off_t64 off = -1;
+    int rwf = 0;
+  };
+  // do_rw checks and runs one data syscall, chunking so a signal can
+  // interrupt it between chunks.
+  Result<uint64_t> do_rw(const RwCall& call);
+  // import_iovec copies in and checks a user iovec array.
+  Result<std::vector<UserIovec>> import_iovec(uint64_t uvec, int iovcnt);
+  // transfer hands one request to the file: directly (Linux), or through
+  // magic grants with the safecopy repeat policy (ipc=safecopy).
+  IoResult transfer(File& fp, Kiocb& iocb, IovIter& it, bool write);
   Errno permission(const Inode& ip, int may) const;  // may: 4 r, 2 w, 1 x.
   Errno unlink_common(std::string_view path, bool dir);
   // may_delete: Linux's may_delete checks after the directory permission:

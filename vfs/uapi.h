@@ -24,7 +24,10 @@ inline constexpr int kO_CREAT = 0100;
 inline constexpr int kO_EXCL = 0200;
 inline constexpr int kO_TRUNC = 01000;
 inline constexpr int kO_APPEND = 02000;
-inline constexpr int kO_SYNC = 04010000;
+inline constexpr int kO_NONBLOCK = 04000;
+inline constexpr int kO_DSYNC = 010000;
+inline constexpr int k__O_SYNC = 04000000;
+inline constexpr int kO_SYNC = k__O_SYNC | kO_DSYNC;
 inline constexpr int kO_DIRECT = 040000;
 inline constexpr int kO_DIRECTORY = 0200000;
 
@@ -35,13 +38,33 @@ inline constexpr int kSEEK_END = 2;
 inline constexpr int kSEEK_DATA = 3;
 inline constexpr int kSEEK_HOLE = 4;
 
-// preadv2/pwritev2 flags. Passed through to the filesystem so prototypes can
-// add their own (RWF_RECOVER_DATA comes with the pmem issues).
+// preadv2/pwritev2 flags (Linux 6.18's RWF_SUPPORTED). kiocb_set_rw_flags
+// turns them into IOCB flags; nothing below the VFS sees these ints.
 inline constexpr int kRWF_HIPRI = 0x01;
 inline constexpr int kRWF_DSYNC = 0x02;
 inline constexpr int kRWF_SYNC = 0x04;
 inline constexpr int kRWF_NOWAIT = 0x08;
 inline constexpr int kRWF_APPEND = 0x10;
+inline constexpr int kRWF_NOAPPEND = 0x20;
+inline constexpr int kRWF_ATOMIC = 0x40;
+inline constexpr int kRWF_DONTCACHE = 0x80;
+inline constexpr int kRWF_NOSIGNAL = 0x100;  // Pipes and sockets only; accepted elsewhere.
+inline constexpr int kRWF_SUPPORTED = kRWF_HIPRI | kRWF_DSYNC | kRWF_SYNC | kRWF_NOWAIT |
+                                      kRWF_APPEND | kRWF_NOAPPEND | kRWF_ATOMIC |
+                                      kRWF_DONTCACHE | kRWF_NOSIGNAL;
+
+// MAX_RW_COUNT: one read or write moves at most INT_MAX rounded down to a
+// page; larger counts are clipped, not refused.
+inline constexpr uint64_t kMaxRwCount = 0x7ffff000;
+// UIO_MAXIOV: the most iovec entries one readv/writev takes.
+inline constexpr int kUioMaxIov = 1024;
+
+// struct iovec as it lies in user memory (x86-64): base, then length.
+struct UserIovec {
+  uint64_t iov_base;
+  uint64_t iov_len;
+};
+static_assert(sizeof(UserIovec) == 16);
 
 // fallocate(2) modes (include/uapi/linux/falloc.h). Allocation is "no bit".
 inline constexpr int kFALLOC_FL_ALLOCATE_RANGE = 0x00;
@@ -107,7 +130,9 @@ struct FsXattr {
   uint32_t fsx_nextents = 0;
   uint32_t fsx_projid = 0;
   uint32_t fsx_cowextsize = 0;
+  unsigned char fsx_pad[8] = {};
 };
+static_assert(sizeof(FsXattr) == 28);
 
 // struct file_clone_range (FICLONERANGE).
 struct FileCloneRange {
@@ -116,6 +141,7 @@ struct FileCloneRange {
   uint64_t src_length;
   uint64_t dest_offset;
 };
+static_assert(sizeof(FileCloneRange) == 32);
 
 // struct file_dedupe_range (FIDEDUPERANGE): this header, followed in memory
 // by dest_count FileDedupeRangeInfo records, as in the uapi.
@@ -169,6 +195,29 @@ struct Fiemap {
   uint32_t fm_extent_count = 0;    // In: room in fm_extents; 0 only counts.
   std::vector<FiemapExtent> fm_extents;
 };
+
+// struct fiemap and struct fiemap_extent as they lie in user memory: the
+// header, then fm_extent_count extents. The VFS copies between these and
+// the kernel's Fiemap.
+struct UserFiemap {
+  uint64_t fm_start = 0;
+  uint64_t fm_length = 0;
+  uint32_t fm_flags = 0;
+  uint32_t fm_mapped_extents = 0;
+  uint32_t fm_extent_count = 0;
+  uint32_t fm_reserved = 0;
+};
+struct UserFiemapExtent {
+  uint64_t fe_logical = 0;
+  uint64_t fe_physical = 0;
+  uint64_t fe_length = 0;
+  uint64_t fe_reserved64[2] = {};
+  uint32_t fe_flags = 0;
+  uint32_t fe_reserved[3] = {};
+};
+static_assert(sizeof(UserFiemap) == 32 && sizeof(UserFiemapExtent) == 56);
+// FIEMAP_MAX_EXTENTS: UINT_MAX / sizeof(struct fiemap_extent).
+inline constexpr uint32_t kFiemapMaxExtents = 0xffffffffu / sizeof(UserFiemapExtent);
 
 // memfd/shm seals (F_ADD_SEALS).
 inline constexpr uint32_t kF_SEAL_SEAL = 0x0001;

@@ -114,24 +114,25 @@ Result<off_t64> VopDefaults::seek_data_hole(Inode& ip, off_t64 off, int whence) 
   return whence == kSEEK_DATA ? off : static_cast<off_t64>(ip.size);
 }
 
-Errno VopDefaults::deallocate(Inode& ip, off_t64* off, off_t64* len, int, int ioflag) {
+Errno VopDefaults::deallocate(Inode& ip, off_t64* off, off_t64* len, int, IoFlags ioflag) {
   return vop_stddeallocate(ip, off, len, ioflag);
 }
 
 namespace {
 
 // vp_zerofill writes zeros over [*off, *off+*len) through VOP_WRITE in
-// block-size*8 chunks (FreeBSD's iosize), writing progress back on error.
-Errno vp_zerofill(Inode& ip, uint32_t blksize, off_t64* off, off_t64* len, int ioflag) {
+// block-size*8 chunks (FreeBSD's iosize), from a kernel buffer (a kvec
+// iterator: FreeBSD's UIO_SYSSPACE uio), writing progress back on error.
+Errno vp_zerofill(Inode& ip, uint32_t blksize, off_t64* off, off_t64* len, IoFlags ioflag) {
   static const std::vector<std::byte> kZeroRegion(256 * 1024);
   const off_t64 iosize =
       std::min<off_t64>(static_cast<off_t64>(blksize) * 8, kZeroRegion.size());
   while (*len > 0) {
     off_t64 xfer = iosize - *off % iosize;
     xfer = std::min(xfer, *len);
-    IoResult r = ip.ops().write(
-        ip, *off, std::span<const std::byte>(kZeroRegion.data(), static_cast<size_t>(xfer)),
-        ioflag);
+    IovIter from = IovIter::kvec_source(
+        std::span<const std::byte>(kZeroRegion.data(), static_cast<size_t>(xfer)));
+    IoResult r = ip.ops().write(ip, kiocb_from_ioflag(*off, ioflag), from);
     *off += static_cast<off_t64>(r.done);
     *len -= static_cast<off_t64>(r.done);
     if (!r.ok()) return r.err;
@@ -141,7 +142,7 @@ Errno vp_zerofill(Inode& ip, uint32_t blksize, off_t64* off, off_t64* len, int i
 
 }  // namespace
 
-Errno vop_stddeallocate(Inode& ip, off_t64* offp, off_t64* lenp, int ioflag) {
+Errno vop_stddeallocate(Inode& ip, off_t64* offp, off_t64* lenp, IoFlags ioflag) {
   Stat va;
   off_t64 offset = *offp;
   Errno error = ip.ops().getattr(ip, &va);
@@ -185,7 +186,7 @@ Errno vop_stddeallocate(Inode& ip, off_t64* offp, off_t64* lenp, int ioflag) {
   return error;
 }
 
-Errno vn_deallocate(Inode& ip, off_t64* off, off_t64* len, int flags, int ioflag) {
+Errno vn_deallocate(Inode& ip, off_t64* off, off_t64* len, int flags, IoFlags ioflag) {
   if (*off < 0 || *len <= 0 || *len > kOffMax - *off || flags != 0) return Errno::kEINVAL;
   if (!ip.is_reg()) return Errno::kENODEV;
   Errno error = Errno::kOk;

@@ -10,7 +10,7 @@
 // held the vnode lock exclusively, so ops never lock.
 //
 //   class ShmVnodeOps : public VopDefaults {
-//     IoResult read(Inode& ip, off_t64 off, std::span<std::byte> dst, int ioflag) override;
+//     IoResult read(Inode& ip, const Kiocb& iocb, IovIter& to) override;
 //     ...   // no deallocate(): VOP_DEALLOCATE falls back to vop_stddeallocate
 //   };
 
@@ -30,6 +30,8 @@
 #include "sim/clock.h"
 #include "sim/creds.h"
 #include "sim/errno.h"
+#include "vfs/iov_iter.h"
+#include "vfs/kiocb.h"
 #include "vfs/page_cache.h"
 #include "vfs/uapi.h"
 
@@ -155,15 +157,22 @@ class VnodeOps {
   virtual Errno rename(Inode& from_dir, std::string_view from_name, Inode& to_dir,
                        std::string_view to_name) = 0;
 
-  // read copies file data at [off, off+dst.size()) into dst, stopping at EOF
-  // (VOP_READ). Returns bytes read before an error.
-  virtual IoResult read(Inode& ip, off_t64 off, std::span<std::byte> dst, int ioflag) = 0;
+  // read copies file data at [iocb.pos, iocb.pos + to.count()) into `to`,
+  // stopping at EOF (VOP_READ, ->read_iter). Every byte goes through the
+  // iterator; a copy that comes up short (a fault in the caller's buffer)
+  // ends the read with the bytes before it and to.fault_errno() (EFAULT, or
+  // a safecopy's EDEADLK). iocb.flags: kDirect routes to direct I/O where
+  // the filesystem has it; kNowait answers EAGAIN instead of reading
+  // storage. Returns bytes read before an error.
+  virtual IoResult read(Inode& ip, const Kiocb& iocb, IovIter& to) = 0;
 
-  // write stores src at `off`, extending the size past EOF, updating
-  // mtime/ctime (VOP_WRITE). Partial progress is reported: ENOSPC after some
-  // bytes returns {bytes, ENOSPC}.
-  virtual IoResult write(Inode& ip, off_t64 off, std::span<const std::byte> src,
-                         int ioflag) = 0;
+  // write stores the bytes of `from` at iocb.pos, extending the size past
+  // EOF, updating mtime/ctime (VOP_WRITE, ->write_iter). Data comes only
+  // through the iterator; a short copy ends the write with what was stored
+  // and to.fault_errno(). Partial progress is reported: ENOSPC after some
+  // bytes returns {bytes, ENOSPC}. iocb.flags as for read; kDsync/kSync
+  // are honoured by the VFS after the write returns.
+  virtual IoResult write(Inode& ip, const Kiocb& iocb, IovIter& from) = 0;
 
   // getattr fills `st` (VOP_GETATTR).
   virtual Errno getattr(Inode& ip, Stat* st) = 0;
@@ -183,7 +192,7 @@ class VnodeOps {
   // (VOP_DEALLOCATE). On every return, *off and *len describe what is left:
   // *len == 0 means done (the range was clipped at EOF); an op may return
   // early with *len > 0 and no error (vn_deallocate calls it again).
-  virtual Errno deallocate(Inode& ip, off_t64* off, off_t64* len, int flags, int ioflag) = 0;
+  virtual Errno deallocate(Inode& ip, off_t64* off, off_t64* len, int flags, IoFlags ioflag) = 0;
 
   // seek_data_hole answers SEEK_DATA/SEEK_HOLE from `off`.
   // Errors: ENXIO off is at or past EOF, or (SEEK_DATA) no data after off.
@@ -227,6 +236,19 @@ class VnodeOps {
   // "f_op->remap_file_range != NULL"), which the VFS checks before it
   // validates a dedupe range.
   virtual bool can_remap() const = 0;
+
+  // can_fiemap: the filesystem answers FS_IOC_FIEMAP (Linux's
+  // "inode->i_op->fiemap != NULL"); without it the ioctl is EOPNOTSUPP
+  // before its argument is read.
+  virtual bool can_fiemap() const = 0;
+
+  // fmode_nowait: files of this filesystem accept RWF_NOWAIT (Linux's
+  // FMODE_NOWAIT); without it preadv2/pwritev2 say EOPNOTSUPP.
+  virtual bool fmode_nowait() const = 0;
+
+  // can_odirect: files may be opened O_DIRECT (FMODE_CAN_ODIRECT); without
+  // it open(2) and fcntl(F_SETFL) say EINVAL.
+  virtual bool can_odirect() const = 0;
 };
 
 // VopDefaults holds the generic fallbacks, each named after the kernel
@@ -249,7 +271,7 @@ class VopDefaults : public VnodeOps {
   // No ->fallocate: EOPNOTSUPP (vfs_fallocate's "!file->f_op->fallocate").
   Errno allocate(Inode&, int, off_t64, off_t64) override { return Errno::kEOPNOTSUPP; }
   // vop_stddeallocate (FreeBSD vfs_default.c).
-  Errno deallocate(Inode& ip, off_t64* off, off_t64* len, int flags, int ioflag) override;
+  Errno deallocate(Inode& ip, off_t64* off, off_t64* len, int flags, IoFlags ioflag) override;
   // generic_file_llseek: the whole file is data (vop_stdioctl FIOSEEKDATA).
   Result<off_t64> seek_data_hole(Inode& ip, off_t64 off, int whence) override;
   Errno ioctl(Inode&, unsigned long, void*) override { return Errno::kENOTTY; }
@@ -257,6 +279,10 @@ class VopDefaults : public VnodeOps {
     return Fail(Errno::kEOPNOTSUPP);
   }
   bool can_remap() const override { return false; }
+  // Neither FMODE_NOWAIT nor FMODE_CAN_ODIRECT unless the filesystem says so.
+  bool can_fiemap() const override { return false; }
+  bool fmode_nowait() const override { return false; }
+  bool can_odirect() const override { return false; }
   Errno close(Inode&) override { return Errno::kOk; }
   // No ->mmap.
   Errno mmap(Inode&, int, int) override { return Errno::kENODEV; }
@@ -276,7 +302,7 @@ void unmap_mapping_range(const Inode& ip, uint64_t first, uint64_t last);
 // range at EOF, and writing progress back to *off/*len on every exit path.
 // It returns after each data region (FreeBSD's should_yield() point, made
 // deterministic) with *len > 0; vn_deallocate calls it again.
-Errno vop_stddeallocate(Inode& ip, off_t64* off, off_t64* len, int ioflag);
+Errno vop_stddeallocate(Inode& ip, off_t64* off, off_t64* len, IoFlags ioflag);
 
 // vn_deallocate is the public KPI (FreeBSD vfs_vnops.c): validates, then
 // calls VOP_DEALLOCATE until the range is done or an error occurs. Before each
@@ -285,7 +311,7 @@ Errno vop_stddeallocate(Inode& ip, off_t64* off, off_t64* len, int ioflag);
 // *off/*len on every path.
 // Errors: EINVAL *off < 0, *len <= 0, *off + *len overflows, or flags != 0;
 // ENODEV not a regular file; EINTR; any VOP_DEALLOCATE error.
-Errno vn_deallocate(Inode& ip, off_t64* off, off_t64* len, int flags, int ioflag);
+Errno vn_deallocate(Inode& ip, off_t64* off, off_t64* len, int flags, IoFlags ioflag);
 
 }  // namespace vfssim
 

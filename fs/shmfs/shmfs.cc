@@ -110,10 +110,11 @@ void ShmSuperblock::free_pages(Inode& ip, uint64_t first, uint64_t end) {
   d.pages.erase(from, to);
 }
 
-void ShmSuperblock::read_page(const ShmPage& page, uint64_t in_page,
-                              std::span<std::byte> dst) const {
-  const ShmPageBytes& bytes = page.data ? *page.data : *swap_.at(page.swap_slot);
-  std::memcpy(dst.data(), bytes.data() + in_page, dst.size());
+std::shared_ptr<const ShmPageBytes> ShmSuperblock::page_bytes(const ShmInodeData& d,
+                                                              uint64_t index) const {
+  auto it = d.pages.find(index);
+  if (it == d.pages.end()) return nullptr;
+  return it->second.data ? it->second.data : swap_.at(it->second.swap_slot);
 }
 
 bool ShmSuperblock::swap_out(Inode& ip, uint64_t index) {
@@ -177,44 +178,66 @@ void ShmSuperblock::maybe_swap(Inode& ip) {
   if (!resident.empty()) swap_out(ip, resident[pressure_.uniform(resident.size())]);
 }
 
-IoResult ShmVnodeOps::read(Inode& ip, off_t64 off, std::span<std::byte> dst, int) {
+// shmem_file_read_iter: page by page into the iterator; holes read as
+// zeros (iov_iter_zero). A short copy (the caller's buffer faulted) ends
+// the read with the bytes before it. The page's bytes are held by
+// reference across the copy: faulting the caller's buffer in may reach
+// this very file (a read into a mapping of it) and reshape the page map.
+IoResult ShmVnodeOps::read(Inode& ip, const Kiocb& iocb, IovIter& to) {
+  const off_t64 off = iocb.pos;
   if (off >= static_cast<off_t64>(ip.size)) return {0, Errno::kOk};
-  const uint64_t n = std::min<uint64_t>(dst.size(), ip.size - static_cast<uint64_t>(off));
-  const ShmInodeData& d = shm_data(ip);
-  const ShmSuperblock& sb = shm_sb(ip);
+  const uint64_t n = std::min<uint64_t>(to.count(), ip.size - static_cast<uint64_t>(off));
+  ShmSuperblock& sb = shm_sb(ip);
   uint64_t pos = 0;
   while (pos < n) {
     const uint64_t at = static_cast<uint64_t>(off) + pos;
     const uint64_t in_page = at % kShmPageSize;
     const uint64_t chunk = std::min(kShmPageSize - in_page, n - pos);
-    auto it = d.pages.find(at / kShmPageSize);
-    if (it == d.pages.end()) {
-      std::memset(dst.data() + pos, 0, chunk);
-    } else {
-      sb.read_page(it->second, in_page, dst.subspan(pos, chunk));
-    }
-    pos += chunk;
+    std::shared_ptr<const ShmPageBytes> bytes = sb.page_bytes(shm_data(ip), at / kShmPageSize);
+    const uint64_t copied =
+        bytes == nullptr ? to.zero(chunk)
+                         : to.copy_to(std::span(*bytes).subspan(in_page, chunk));
+    pos += copied;
+    if (copied < chunk) return {pos, to.fault_errno()};
   }
   return {n, Errno::kOk};
 }
 
-IoResult ShmVnodeOps::write(Inode& ip, off_t64 off, std::span<const std::byte> src, int) {
+// shmem_file_write_iter -> generic_perform_write: for each page, fault the
+// source in first (so a write from a mapping of this file cannot wait on
+// itself), take the page, copy with page faults disabled, and on a short
+// copy go round again; give up only when the fault-in itself fails
+// (EFAULT). shmem pages are always uptodate, so a short copy keeps what it
+// copied. Sources that are not user memory (kernel buffers, grants) are
+// not faulted in: their short copy ends the write.
+IoResult ShmVnodeOps::write(Inode& ip, const Kiocb& iocb, IovIter& from) {
   ShmSuperblock& sb = shm_sb(ip);
   ShmInodeData& d = shm_data(ip);
+  const off_t64 off = iocb.pos;
+  const uint64_t total = from.count();
   uint64_t pos = 0;
   Errno err = Errno::kOk;
-  while (pos < src.size()) {
+  while (pos < total) {
     const uint64_t at = static_cast<uint64_t>(off) + pos;
     const uint64_t in_page = at % kShmPageSize;
-    const uint64_t chunk = std::min<uint64_t>(kShmPageSize - in_page, src.size() - pos);
+    const uint64_t chunk = std::min<uint64_t>(kShmPageSize - in_page, total - pos);
+    if (from.user_backed() && from.fault_in_readable(chunk) == chunk) {
+      err = Errno::kEFAULT;
+      break;
+    }
     Result<ShmPage*> page = sb.get_page(d, at / kShmPageSize);
     if (!page) {
       err = page.error();
       break;
     }
-    std::memcpy((*page)->data->data() + in_page, src.data() + pos, chunk);
+    std::shared_ptr<ShmPageBytes> bytes = (*page)->data;
     (*page)->falloc = false;
-    pos += chunk;
+    const uint64_t copied = from.copy_from_atomic(std::span(*bytes).subspan(in_page, chunk));
+    pos += copied;
+    if (copied == 0 && !from.user_backed()) {
+      err = from.fault_errno();
+      break;
+    }
   }
   if (pos > 0) {
     ip.size = std::max<uint64_t>(ip.size, static_cast<uint64_t>(off) + pos);
@@ -355,13 +378,13 @@ const ShmFileOps& ShmFileOps::instance() {
   return ops;
 }
 
-IoResult ShmFileOps::fo_write(File& fp, off_t64 off, std::span<const std::byte> src,
-                              int rwf) const {
+IoResult ShmFileOps::fo_write(File& fp, Kiocb& iocb, IovIter& from) const {
   if (fp.inode->seals & kF_SEAL_WRITE) return {0, Errno::kEPERM};
-  if ((fp.inode->seals & kF_SEAL_GROW) && static_cast<uint64_t>(off) + src.size() > fp.inode->size) {
+  if ((fp.inode->seals & kF_SEAL_GROW) &&
+      static_cast<uint64_t>(iocb.pos) + from.count() > fp.inode->size) {
     return {0, Errno::kEPERM};
   }
-  return VnFileOps::fo_write(fp, off, src, rwf);
+  return VnFileOps::fo_write(fp, iocb, from);
 }
 
 Errno ShmFileOps::fo_fspacectl(File& fp, int cmd, off_t64* off, off_t64* len, int flags) const {

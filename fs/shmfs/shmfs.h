@@ -60,8 +60,12 @@ class ShmSuperblock;
 
 class ShmVnodeOps : public VopDefaults {
  public:
-  IoResult read(Inode& ip, off_t64 off, std::span<std::byte> dst, int ioflag) override;
-  IoResult write(Inode& ip, off_t64 off, std::span<const std::byte> src, int ioflag) override;
+  IoResult read(Inode& ip, const Kiocb& iocb, IovIter& to) override;
+  IoResult write(Inode& ip, const Kiocb& iocb, IovIter& from) override;
+  // tmpfs opens O_DIRECT since Linux 6.6 and treats it as buffered I/O,
+  // with no alignment rule (host probe odirect_*); it has no FMODE_NOWAIT
+  // (preadv2/pwritev2 RWF_NOWAIT: EOPNOTSUPP, host probe).
+  bool can_odirect() const override { return true; }
   Errno setsize(Inode& ip, off_t64 size) override;
   // tmpfs's fallocate: allocation (with or without KEEP_SIZE) and
   // PUNCH_HOLE|KEEP_SIZE; every other mode is EOPNOTSUPP.
@@ -91,8 +95,7 @@ class ShmFileOps : public VnFileOps {
  public:
   static const ShmFileOps& instance();
 
-  IoResult fo_write(File& fp, off_t64 off, std::span<const std::byte> src,
-                    int rwf) const override;
+  IoResult fo_write(File& fp, Kiocb& iocb, IovIter& from) const override;
   Errno fo_fspacectl(File& fp, int cmd, off_t64* off, off_t64* len, int flags) const override;
 };
 
@@ -128,8 +131,9 @@ class ShmSuperblock : public Superblock {
   // the last) and their swap slots; free_page drops one.
   void free_pages(Inode& ip, uint64_t first, uint64_t end);
   void free_page(Inode& ip, uint64_t index) { free_pages(ip, index, index + 1); }
-  // read_page copies a page's bytes (resident or swapped) into dst.
-  void read_page(const ShmPage& page, uint64_t in_page, std::span<std::byte> dst) const;
+  // page_bytes returns the bytes of page `index` (resident or swapped), or
+  // nullptr for a hole; the reference keeps them alive across a copy.
+  std::shared_ptr<const ShmPageBytes> page_bytes(const ShmInodeData& d, uint64_t index) const;
   // maybe_swap applies the swap_pressure knob to `ip` after a write.
   void maybe_swap(Inode& ip);
 

@@ -7,6 +7,7 @@
 
 #include "fs/shmfs/testing.h"
 #include "vfs/process.h"
+#include "vfs/host_io.h"
 
 namespace vfssim {
 namespace {
@@ -16,7 +17,7 @@ class ShmfsTest : public ShmfsFixture {
   // A memfd holding 3 pages of 0x11, 0x22, 0x33.
   int three_pages() {
     int fd = *p.memfd_create("obj");
-    for (uint8_t i = 0; i < 3; ++i) EXPECT_EQ(*p.pwrite(fd, fill(4096, 0x11 * (i + 1)), i * 4096), 4096u);
+    for (uint8_t i = 0; i < 3; ++i) EXPECT_EQ(*host::pwrite(p, fd, fill(4096, 0x11 * (i + 1)), i * 4096), 4096u);
     return fd;
   }
 
@@ -26,7 +27,7 @@ class ShmfsTest : public ShmfsFixture {
 TEST_F(ShmfsTest, FspacectlFreesWholePagesAndZeroesEdges) {
   int fd = three_pages();
   SpacectlRange rq{1000, 2 * 4096}, rm{};
-  ASSERT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+  ASSERT_EQ(host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
   EXPECT_EQ(rm, (SpacectlRange{1000 + 2 * 4096, 0}));
   std::vector<std::byte> want = fill(3 * 4096, 0);
   std::fill(want.begin(), want.begin() + 1000, std::byte{0x11});
@@ -39,10 +40,10 @@ TEST_F(ShmfsTest, FspacectlFreesWholePagesAndZeroesEdges) {
 TEST_F(ShmfsTest, FspacectlClipsAtEofAndPastEof) {
   int fd = three_pages();
   SpacectlRange rq{8192, 1 << 20}, rm{};
-  ASSERT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+  ASSERT_EQ(host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
   EXPECT_EQ(rm, (SpacectlRange{3 * 4096, 0}));  // Ended at EOF.
   rq = {1 << 20, 4096};
-  ASSERT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+  ASSERT_EQ(host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
   EXPECT_EQ(rm, (SpacectlRange{1 << 20, 0}));   // Past EOF: r_offset unchanged.
 }
 
@@ -50,9 +51,9 @@ TEST_F(ShmfsTest, WriteSealedObjectIsEperm) {
   int fd = three_pages();
   ASSERT_EQ(p.add_seals(fd, kF_SEAL_WRITE), Errno::kOk);
   SpacectlRange rq{0, 4096}, rm{};
-  EXPECT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kEPERM);
+  EXPECT_EQ(host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kEPERM);
   EXPECT_EQ(rm, rq);  // Nothing processed; the remainder is the request.
-  EXPECT_EQ(p.pwrite(fd, fill(1, 1), 0).error(), Errno::kEPERM);
+  EXPECT_EQ(host::pwrite(p, fd, fill(1, 1), 0).error(), Errno::kEPERM);
   EXPECT_EQ(contents(fd, 4096), fill(4096, 0x11));
 }
 
@@ -66,7 +67,7 @@ TEST_F(ShmfsTest, SwappedPartialPageIsReadBackFromSwap) {
   ASSERT_TRUE(swap_out(fd, 0));
   EXPECT_EQ(sb->swapped_pages(), 1u);
   SpacectlRange rq{1000, 4096 - 1000}, rm{};
-  ASSERT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+  ASSERT_EQ(host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
   std::vector<std::byte> want = fill(4096, 0);
   std::fill(want.begin(), want.begin() + 1000, std::byte{0x11});
   EXPECT_EQ(contents(fd, 4096), want);  // The bytes before the range survive.
@@ -77,7 +78,7 @@ TEST_F(ShmfsTest, SkipVariantLosesTheSwappedPagesOtherBytes) {
   int fd = three_pages();
   ASSERT_TRUE(swap_out(fd, 0));
   SpacectlRange rq{1000, 4096 - 1000}, rm{};
-  ASSERT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+  ASSERT_EQ(host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
   EXPECT_EQ(contents(fd, 4096), fill(4096, 0));  // Bytes 0..999 are lost.
 }
 
@@ -87,12 +88,12 @@ TEST_F(ShmfsTest, SwapInFailureReportsProgress) {
   m.faults.arm("shmfs/page/enospc", FaultPlan::nth(1));
   // [1000, 2*4096+100): partial page 0, whole page 1, partial swapped page 2.
   SpacectlRange rq{1000, 2 * 4096 + 100 - 1000}, rm{};
-  EXPECT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kENOSPC);
+  EXPECT_EQ(host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kENOSPC);
   EXPECT_EQ(rm, (SpacectlRange{2 * 4096, 100}));  // Pages 0 and 1 were done.
   std::vector<std::byte> buf(4096);
-  p.pread(fd, buf, 4096);
+  host::pread(p, fd, buf, 4096);
   EXPECT_EQ(buf, fill(4096, 0));
-  p.pread(fd, buf, 2 * 4096);
+  host::pread(p, fd, buf, 2 * 4096);
   EXPECT_EQ(buf, fill(4096, 0x33));  // Untouched: nothing half-done.
 }
 
@@ -103,8 +104,8 @@ class ShmfsSizeLimitTest : public ShmfsFixture {
 
 TEST_F(ShmfsSizeLimitTest, EnospcWithPartialWrite) {
   int fd = *p.open("/f", kO_RDWR | kO_CREAT);
-  EXPECT_EQ(*p.pwrite(fd, fill(3 * 4096, 1), 0), 2u * 4096);  // Short write.
-  EXPECT_EQ(p.pwrite(fd, fill(10, 1), 2 * 4096).error(), Errno::kENOSPC);
+  EXPECT_EQ(*host::pwrite(p, fd, fill(3 * 4096, 1), 0), 2u * 4096);  // Short write.
+  EXPECT_EQ(host::pwrite(p, fd, fill(10, 1), 2 * 4096).error(), Errno::kENOSPC);
   EXPECT_EQ(p.fallocate(fd, 0, 2 * 4096, 4096), Errno::kENOSPC);
   EXPECT_EQ(p.fstat(fd)->size, 2u * 4096);
 }
@@ -117,9 +118,9 @@ TEST_F(ShmfsTest, SwapPressureIsSeeded) {
     vv.mount("shmfs", nullptr, "swap_pressure=0.5", "/", Creds::root());
     Process q(vv, Creds::root());
     int fd = *q.open("/f", kO_RDWR | kO_CREAT);
-    for (int i = 0; i < 16; ++i) q.pwrite(fd, fill(4096, static_cast<uint8_t>(i)), i * 4096);
+    for (int i = 0; i < 16; ++i) host::pwrite(q, fd, fill(4096, static_cast<uint8_t>(i)), i * 4096);
     std::vector<std::byte> buf(16 * 4096);
-    EXPECT_EQ(*q.pread(fd, buf, 0), buf.size());
+    EXPECT_EQ(*host::pread(q, fd, buf, 0), buf.size());
     for (int i = 0; i < 16; ++i) EXPECT_EQ(buf[i * 4096], std::byte(static_cast<uint8_t>(i)));
     return std::make_pair(static_cast<ShmSuperblock*>(vv.find_mount("shmfs"))->swapped_pages(),
                           mm.trace.hash());
@@ -149,7 +150,7 @@ TEST_F(ShmfsTest, TmpfsFallocateModes) {
 
 TEST_F(ShmfsTest, SeekDataHoleFollowsPages) {
   int fd = *p.open("/f", kO_RDWR | kO_CREAT);
-  p.pwrite(fd, fill(4096, 1), 8192);
+  host::pwrite(p, fd, fill(4096, 1), 8192);
   p.ftruncate(fd, 5 * 4096);
   EXPECT_EQ(*p.lseek(fd, 0, kSEEK_DATA), 8192);
   EXPECT_EQ(*p.lseek(fd, 0, kSEEK_HOLE), 0);
@@ -160,12 +161,12 @@ TEST_F(ShmfsTest, SeekDataHoleFollowsPages) {
 
 TEST_F(ShmfsTest, TruncateReadsSwappedTailBack) {
   int fd = *p.open("/f", kO_RDWR | kO_CREAT);
-  p.pwrite(fd, fill(8192, 7), 0);
+  host::pwrite(p, fd, fill(8192, 7), 0);
   ASSERT_TRUE(swap_out(fd, 1));
   ASSERT_EQ(p.ftruncate(fd, 4096 + 100), Errno::kOk);
   ASSERT_EQ(p.ftruncate(fd, 8192), Errno::kOk);
   std::vector<std::byte> buf(8192);
-  p.pread(fd, buf, 0);
+  host::pread(p, fd, buf, 0);
   std::vector<std::byte> want = fill(8192, 7);
   std::fill(want.begin() + 4096 + 100, want.end(), std::byte{0});
   EXPECT_EQ(buf, want);
@@ -179,9 +180,9 @@ TEST_F(ShmfsTest, DeallocWithinThePageHeadZeroesUnlessTheExcerptVariant) {
     ASSERT_EQ(m.variants.set("shm.dealloc_page_head", variant), Errno::kOk);
     int fd = three_pages();
     SpacectlRange rq{4096, 100}, rm{};
-    ASSERT_EQ(p.fspacectl(fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+    ASSERT_EQ(host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
     std::vector<std::byte> b(100);
-    ASSERT_EQ(*p.pread(fd, b, 4096), 100u);
+    ASSERT_EQ(*host::pread(p, fd, b, 4096), 100u);
     if (std::string_view(variant) == "zero") {
       EXPECT_EQ(rm, (SpacectlRange{4196, 0}));
       EXPECT_EQ(b, fill(100, 0));
@@ -196,15 +197,15 @@ TEST_F(ShmfsTest, DeallocWithinThePageHeadZeroesUnlessTheExcerptVariant) {
 // SEEK_DATA/SEEK_HOLE until written; reading them does not change that.
 TEST_F(ShmfsTest, FallocatedPagesAreHolesUntilWritten) {
   int fd = *p.open("/f", kO_RDWR | kO_CREAT);
-  ASSERT_EQ(*p.pwrite(fd, fill(4096, 1), 0), 4096u);
+  ASSERT_EQ(*host::pwrite(p, fd, fill(4096, 1), 0), 4096u);
   ASSERT_EQ(p.fallocate(fd, 0, 4096, 8192), Errno::kOk);
-  ASSERT_EQ(*p.pwrite(fd, fill(10, 1), 12288 + 100), 10u);
+  ASSERT_EQ(*host::pwrite(p, fd, fill(10, 1), 12288 + 100), 10u);
   EXPECT_EQ(*p.lseek(fd, 0, kSEEK_HOLE), 4096);
   EXPECT_EQ(*p.lseek(fd, 4096, kSEEK_DATA), 12288);
   std::vector<std::byte> b(10);
-  ASSERT_EQ(*p.pread(fd, b, 4096), 10u);
+  ASSERT_EQ(*host::pread(p, fd, b, 4096), 10u);
   EXPECT_EQ(*p.lseek(fd, 4096, kSEEK_DATA), 12288);
-  ASSERT_EQ(*p.pwrite(fd, fill(1, 1), 8192 + 5), 1u);
+  ASSERT_EQ(*host::pwrite(p, fd, fill(1, 1), 8192 + 5), 1u);
   EXPECT_EQ(*p.lseek(fd, 4096, kSEEK_DATA), 8192);
   EXPECT_EQ(*p.lseek(fd, 8192, kSEEK_HOLE), 12398);
   // A second fallocate over a fallocated page initialises it: data.

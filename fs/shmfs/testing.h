@@ -16,6 +16,7 @@
 #include "fs/shmfs/shmfs.h"
 #include "sim/testing/bytes.h"
 #include "vfs/process.h"
+#include "vfs/host_io.h"
 
 namespace vfssim {
 
@@ -33,7 +34,7 @@ class ShmfsFixture : public ::testing::Test {
   // contents reads the first n bytes of fd.
   std::vector<std::byte> contents(int fd, size_t n) {
     std::vector<std::byte> buf(n);
-    EXPECT_EQ(*p.pread(fd, buf, 0), n);
+    EXPECT_EQ(*host::pread(p, fd, buf, 0), n);
     return buf;
   }
 

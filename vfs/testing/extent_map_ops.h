@@ -115,6 +115,7 @@ class ExtentMapOps : public IomapOps {
       return Errno::kOk;
     }
     if (m.type == IomapType::kHole || (m.type == IomapType::kDelalloc && now)) {
+      if (flags & kIomapNowait) return Errno::kEAGAIN;  // Allocating would block.
       const uint64_t len = std::min<uint64_t>(m.length - static_cast<uint64_t>(pos - m.offset), length);
       const off_t64 start = pos / kBlock * kBlock;
       const uint64_t span = (static_cast<uint64_t>(pos) + len + kBlock - 1) / kBlock * kBlock -

@@ -6,7 +6,8 @@
 //
 //   IomapTestFs fs(machine, /*dax=*/false);
 //   InodeRef ip = fs.new_file();
-//   iomap_file_buffered_write(*ip, 0, bytes, fs.map(*ip));
+//   IovIter from = IovIter::kvec_source(bytes);
+//   iomap_file_buffered_write(*ip, Kiocb{.pos = 0}, from, fs.map(*ip));
 
 #ifndef VFSSIM_VFS_TESTING_IOMAP_FS_H_
 #define VFSSIM_VFS_TESTING_IOMAP_FS_H_
@@ -17,6 +18,7 @@
 #include "drivers/pmem.h"
 #include "vfs/buffered_io.h"
 #include "vfs/dax.h"
+#include "vfs/direct_io.h"
 #include "vfs/iomap_report.h"
 #include "vfs/mmap.h"
 #include "vfs/mount.h"
@@ -34,16 +36,30 @@ class IomapTestVnodeOps : public VopDefaults {
  public:
   static ExtentMapOps& map(const Inode& ip) { return static_cast<ExtentMapData&>(*ip.data).map; }
 
-  IoResult read(Inode& ip, off_t64 off, std::span<std::byte> dst, int) override {
-    if (ip.flags & kInodeDax) return dax_iomap_read(ip, off, dst, map(ip));
-    return filemap_read(ip, off, dst, map(ip));
+  // The block device's logical block size: direct I/O's alignment.
+  static uint32_t dio_align(const Inode&) { return kSectorSize; }
+
+  // As xfs_file_read_iter: DAX, then O_DIRECT, then the page cache.
+  IoResult read(Inode& ip, const Kiocb& iocb, IovIter& to) override {
+    if (ip.flags & kInodeDax) return dax_iomap_read(ip, iocb, to, map(ip));
+    if (iocb.flags.has(IocbFlag::kDirect)) {
+      return iomap_dio_read(ip, iocb, to, dio_align(ip), map(ip));
+    }
+    return filemap_read(ip, iocb, to, map(ip));
   }
-  IoResult write(Inode& ip, off_t64 off, std::span<const std::byte> src, int) override {
-    if (ip.flags & kInodeDax) return dax_iomap_write(ip, off, src, map(ip));
-    IoResult r = iomap_file_buffered_write(ip, off, src, map(ip));
+  IoResult write(Inode& ip, const Kiocb& iocb, IovIter& from) override {
+    if (ip.flags & kInodeDax) return dax_iomap_write(ip, iocb, from, map(ip));
+    if (iocb.flags.has(IocbFlag::kDirect)) {
+      return iomap_dio_write(ip, iocb, from, dio_align(ip), map(ip));
+    }
+    IoResult r = iomap_file_buffered_write(ip, iocb, from, map(ip));
     balance_dirty_pages(ip, map(ip));
     return r;
   }
+  // XFS-shaped: FIEMAP, FMODE_NOWAIT and FMODE_CAN_ODIRECT.
+  bool can_fiemap() const override { return true; }
+  bool fmode_nowait() const override { return true; }
+  bool can_odirect() const override { return true; }
   Errno setsize(Inode& ip, off_t64 size) override {
     if (static_cast<uint64_t>(size) < ip.size) {
       truncate_pagecache_range(ip, size, kOffMax);
