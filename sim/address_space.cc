@@ -84,6 +84,25 @@ Errno AddressSpace::unmap(uint64_t addr, uint64_t len) {
   return Errno::kOk;
 }
 
+Errno AddressSpace::protect(uint64_t addr, uint64_t len, int prot) {
+  if (addr % kPage != 0) return Errno::kEINVAL;
+  const uint64_t end = addr + (len + kPage - 1) / kPage * kPage;
+  for (uint64_t a = addr; a < end; a += kPage) {
+    if (find_vma(a) == nullptr) return Errno::kENOMEM;
+  }
+  split(addr);
+  split(end);
+  for (auto it = vmas_.lower_bound(addr); it != vmas_.end() && it->first < end; ++it) {
+    it->second.prot = prot;
+  }
+  if (!(prot & kProtWrite)) {
+    for (auto it = ptes_.lower_bound(addr); it != ptes_.end() && it->first < end; ++it) {
+      it->second.writable = false;
+    }
+  }
+  return Errno::kOk;
+}
+
 std::optional<Siginfo> AddressSpace::fault_in(Vma& vma, uint64_t page_addr, bool write,
                                               uint64_t addr, Pte** out) {
   bool fresh = false;

@@ -169,6 +169,12 @@ class AddressSpace {
   // Errors: EINVAL addr not page-aligned or len == 0.
   Errno unmap(uint64_t addr, uint64_t len);
 
+  // protect sets the protection of [addr, addr+len) (pages), splitting
+  // VMAs at its edges (mprotect's effect); entries lose write permission
+  // when PROT_WRITE goes. Errors: EINVAL addr not page-aligned; ENOMEM part
+  // of the range is not mapped.
+  Errno protect(uint64_t addr, uint64_t len, int prot);
+
   // load/store move bytes through the page tables, faulting as needed.
   // Returns the signal that stopped the access, or nullopt when it all
   // completed. Bytes before the faulting page were moved.

@@ -68,6 +68,11 @@ Result<int> Process::open(std::string_view path, int flags, uint32_t mode) {
   } else {
     fp->ops = &VnFileOps::instance();
   }
+  // do_dentry_open: "if ((f->f_flags & O_DIRECT) && !(f->f_mode &
+  // FMODE_CAN_ODIRECT)) return -EINVAL", before O_TRUNC truncates.
+  if ((flags & kO_DIRECT) && ip->is_reg() && !ip->ops().can_odirect()) {
+    return done(Errno::kEINVAL);
+  }
   if ((flags & kO_TRUNC) && want_write && ip->is_reg() && ip->size != 0) {
     if (Errno e = fp->ops->fo_truncate(*fp, 0); e != Errno::kOk) return done(e);
   }

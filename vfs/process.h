@@ -184,6 +184,13 @@ class Process {
   // opened read-write. Its fd supports seals and fspacectl the shm way.
   Result<int> memfd_create(std::string_view name);
 
+  // fcntl F_GETFL / F_SETFL: the open flags; F_SETFL changes only O_APPEND,
+  // O_NONBLOCK, O_DIRECT and O_NOATIME, as Linux's setfl. Errors: EBADF;
+  // EPERM clearing O_APPEND on an append-only file; EINVAL O_DIRECT on a
+  // filesystem without FMODE_CAN_ODIRECT.
+  Result<int> fcntl_getfl(int fd);
+  Errno fcntl_setfl(int fd, int flags);
+
   // fcntl F_ADD_SEALS / F_GET_SEALS. Errors: EBADF; EINVAL not a memfd;
   // EPERM F_SEAL_SEAL set; EBUSY F_SEAL_WRITE while a shared writable
   // mapping exists.

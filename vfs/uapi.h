@@ -30,6 +30,9 @@ inline constexpr int k__O_SYNC = 04000000;
 inline constexpr int kO_SYNC = k__O_SYNC | kO_DSYNC;
 inline constexpr int kO_DIRECT = 040000;
 inline constexpr int kO_DIRECTORY = 0200000;
+inline constexpr int kO_NOATIME = 01000000;
+// F_SETFL may change these (SETFL_MASK).
+inline constexpr int kSETFL_MASK = kO_APPEND | kO_NONBLOCK | kO_DIRECT | kO_NOATIME;
 
 // lseek(2) whence.
 inline constexpr int kSEEK_SET = 0;
