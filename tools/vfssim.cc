@@ -2,6 +2,7 @@
 //
 //   vfssim demo [--seed N] [--trace FILE]   tour of the simulated devices
 //   vfssim faults                           list the fault-point registry
+//   vfssim safecopy-table                   seed 003's policy table (docs/safecopy.md)
 
 #include <cstdint>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "absl/strings/str_format.h"
+#include "harness/safecopy_table.h"
 #include "sim/fault.h"
 #include "sim/machine.h"
 #include "tools/demo.h"
@@ -27,7 +29,16 @@ int main(int argc, char** argv) {
 
   CLI::App* faults = app.add_subcommand("faults", "list every fault point and what it models");
 
+  CLI::App* table = app.add_subcommand(
+      "safecopy-table", "what read(2)/write(2) observe under each MINIX safecopy repeat policy");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*table) {
+    std::cout << vfssim::render_safecopy_table(
+        vfssim::run_safecopy_table({vfssim::shmfs_for_safecopy()}));
+    return 0;
+  }
 
   if (*faults) {
     for (const vfssim::FaultPointInfo& p : vfssim::fault_point_registry()) {

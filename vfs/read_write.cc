@@ -17,7 +17,7 @@ namespace {
 
 // The most times the VFS repeats one filesystem request after a safecopy
 // fault before it gives up and reports what the request answered.
-constexpr int kMaxSafecopyRepeats = 64;
+constexpr int kMaxSafecopyRepeats = 256;
 
 }  // namespace
 
