@@ -107,5 +107,45 @@ TEST(AddressSpace, ZapDropsFilePagesButKeepsPrivateCopies) {
   EXPECT_EQ(as.page_state(a + 4096), 'r');
 }
 
+// The kernel's copies of user memory: a prefix up to the first page they
+// cannot use; with faults disabled only resident entries count.
+TEST(AddressSpace, CopiesProbesAndFaultInForTheCopyLayer) {
+  FakeObject obj(4);
+  auto object = std::make_shared<int>(0);
+  AddressSpace as;
+  const uint64_t f = *as.map(0, 2 * 4096, kProtRead | kProtWrite, true, &obj, 0, object);
+  EXPECT_EQ(as.probe(f, false), PageAccess::kSoft);  // File page not faulted in.
+  std::vector<std::byte> b(6000);
+  EXPECT_EQ(as.copy_in(f, b, /*may_fault=*/false), 0u);
+  EXPECT_EQ(obj.faults, 0);
+  EXPECT_EQ(as.copy_in(f, b, /*may_fault=*/true), 6000u);
+  EXPECT_EQ(obj.faults, 2);
+  EXPECT_EQ(as.probe(f, false), PageAccess::kResident);
+  EXPECT_EQ(as.probe(f, true), PageAccess::kSoft);  // Read-only until page_mkwrite.
+  EXPECT_EQ(as.fault_in(f, 100, /*write=*/true), 100u);
+  EXPECT_EQ(obj.mkwrites, 1);
+  EXPECT_EQ(as.probe(f, true), PageAccess::kResident);
+  // evict drops the file page's entry; the next access faults it again.
+  EXPECT_TRUE(as.evict(f));
+  EXPECT_EQ(as.probe(f, false), PageAccess::kSoft);
+  // Hard: no VMA, or the protection is missing.
+  EXPECT_EQ(as.probe(f + 3 * 4096, false), PageAccess::kHard);
+  const uint64_t a = *as.map(0, 2 * 4096, kProtRead | kProtWrite, false, nullptr, 0, nullptr);
+  ASSERT_EQ(as.store(a, fill(8192, 1)), std::nullopt);
+  ASSERT_EQ(as.protect(a + 4096, 4096, kProtRead), Errno::kOk);
+  EXPECT_EQ(as.probe(a + 4096, true), PageAccess::kHard);
+  EXPECT_EQ(as.copy_out(a + 4000, fill(200, 2), true), 96u);
+  EXPECT_EQ(as.fault_in(a, 8192, /*write=*/true), 4096u);
+  EXPECT_EQ(as.protect(a + 4096, 3 * 4096, kProtRead), Errno::kENOMEM);
+  EXPECT_TRUE(as.evict(a));  // Anonymous: to swap.
+  EXPECT_EQ(as.page_state(a), 's');
+  EXPECT_EQ(as.copy_in(a, std::span(b).first(10), true), 10u);
+  EXPECT_EQ(as.page_state(a), 'r');
+  EXPECT_TRUE(access_ok(kTaskSize - 10, 10));
+  EXPECT_FALSE(access_ok(kTaskSize - 10, 11));
+  EXPECT_FALSE(access_ok(~0ull, 2));
+  as.unmap(f, 2 * 4096);
+}
+
 }  // namespace
 }  // namespace vfssim
