@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "fs/shmfs/testing.h"
+#include "vfs/host_io.h"
 #include "vfs/process.h"
 #include "vfs/testing/iomap_fs.h"
-#include "vfs/host_io.h"
 
 namespace vfssim {
 namespace {

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "fs/shmfs/testing.h"
-#include "vfs/process.h"
 #include "vfs/host_io.h"
+#include "vfs/process.h"
 
 namespace vfssim {
 namespace {
@@ -97,7 +97,6 @@ TEST_F(SyscallTest, FallocateInodeFlagRules) {
 
 TEST_F(SyscallTest, FspacectlValidationOrderAndRmsr) {
   SpacectlRange rm{-7, -7};
-  // rqsr missing: EINVAL and rmsr untouched.
   // sys_fspacectl copies rqsr in first: a NULL rqsr is EFAULT, rmsr untouched.
   EXPECT_EQ(host::fspacectl(p, rw, kSPACECTL_DEALLOC, nullptr, 0, &rm), Errno::kEFAULT);
   EXPECT_EQ(rm, (SpacectlRange{-7, -7}));
@@ -123,6 +122,38 @@ TEST_F(SyscallTest, FspacectlValidationOrderAndRmsr) {
     EXPECT_EQ(host::fspacectl(p, r.fd, r.cmd, &r.rq, r.flags, &rm), r.want) << r.what;
     EXPECT_EQ(rm, r.rq) << r.what << ": rmsr holds the request on error";
   }
+}
+
+// sys_fspacectl (FreeBSD sys_generic.c, ../shared/research): rmsr is
+// copied out after kern_fspacectl whatever it returned, and a copyout that
+// fails is the error only when the call had none.
+TEST_F(SyscallTest, FspacectlCopiesRmsrOutOnEveryPath) {
+  ASSERT_EQ(*host::pwrite(p, rw, fill(8192, 1), 0), 8192u);
+  const uint64_t u = *p.mmap(0, 8192, kProtRead | kProtWrite, kMAP_PRIVATE | kMAP_ANONYMOUS, -1, 0);
+  const SpacectlRange rq{0, 4096};
+  ASSERT_FALSE(p.store(u, std::as_bytes(std::span(&rq, 1))));
+  auto rmsr = [&] {
+    SpacectlRange rm;
+    EXPECT_FALSE(p.load(u + 64, std::as_writable_bytes(std::span(&rm, 1))));
+    return rm;
+  };
+  // An error path: EBADF, and rmsr still receives the request.
+  EXPECT_EQ(p.fspacectl(99, kSPACECTL_DEALLOC, u, 0, u + 64), Errno::kEBADF);
+  EXPECT_EQ(rmsr(), rq);
+  // Success: the remainder (r_len 0, r_offset where processing ended).
+  EXPECT_EQ(p.fspacectl(rw, kSPACECTL_DEALLOC, u, 0, u + 64), Errno::kOk);
+  EXPECT_EQ(rmsr(), (SpacectlRange{4096, 0}));
+  // rmsr unwritable: EFAULT after a successful deallocation (the file did
+  // change), but the call's own error wins when it had one.
+  ASSERT_EQ(p.munmap(u + 4096, 4096), Errno::kOk);
+  EXPECT_EQ(p.fspacectl(rw, kSPACECTL_DEALLOC, u, 0, u + 4096), Errno::kEFAULT);
+  EXPECT_EQ(contents(rw, 4096), fill(4096, 0));
+  EXPECT_EQ(p.fspacectl(ro, kSPACECTL_DEALLOC, u, 0, u + 4096), Errno::kEBADF);
+  // rmsr 0: nothing is copied out.
+  EXPECT_EQ(p.fspacectl(rw, kSPACECTL_DEALLOC, u, 0, 0), Errno::kOk);
+  // rqsr unreadable: EFAULT before anything, rmsr untouched.
+  EXPECT_EQ(p.fspacectl(rw, kSPACECTL_DEALLOC, u + 4096, 0, u + 64), Errno::kEFAULT);
+  EXPECT_EQ(rmsr(), (SpacectlRange{4096, 0}));
 }
 
 TEST_F(SyscallTest, FspacectlOnVnodeUsesVopStddeallocate) {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "vfs/mount.h"
 #include "vfs/mmap.h"
+#include "vfs/mount.h"
 
 namespace vfssim {
 

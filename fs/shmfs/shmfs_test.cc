@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "fs/shmfs/testing.h"
-#include "vfs/process.h"
 #include "vfs/host_io.h"
+#include "vfs/process.h"
 
 namespace vfssim {
 namespace {

@@ -15,8 +15,8 @@
 
 #include "fs/shmfs/shmfs.h"
 #include "sim/testing/bytes.h"
-#include "vfs/process.h"
 #include "vfs/host_io.h"
+#include "vfs/process.h"
 
 namespace vfssim {
 
