@@ -46,6 +46,7 @@ class SimBackend : public Backend {
   std::vector<std::string> check() override;
 
   Machine& machine() { return machine_; }
+  Vfs& vfs() { return vfs_; }
   Process& process() { return process_; }
   int fd(int file) const { return fds_.at(file); }
 

@@ -53,6 +53,8 @@ std::string_view buffer_fault_name(BufferFault f) {
       return "soft, middle page";
     case BufferFault::kHardMiddle:
       return "hard, middle page";
+    case BufferFault::kSoftThenHard:
+      return "soft first page, hard middle page";
     case BufferFault::kSharedMapSameFile:
       return "soft, a MAP_SHARED page of the same file";
   }
@@ -97,19 +99,18 @@ void run_safecopy_row(const SafecopyFs& fs, SafecopyRow& row) {
     case BufferFault::kHardMiddle:
       p.munmap(buf + kPage, kPage);
       break;
+    case BufferFault::kSoftThenHard:
+      p.mm().swap_out(buf);
+      p.munmap(buf + kPage, kPage);
+      break;
     default:
       break;
   }
-  const uint64_t before = m.trace.size();
+  const uint64_t repeats_before = vfs.safecopy_stats().repeats;
+  const uint64_t deadlocks_before = vfs.grants().deadlocks();
   row.result = row.write ? p.pwrite(fd, buf, len, off) : p.pread(fd, buf, len, off);
-  const auto& recs = m.trace.records();
-  for (size_t i = before; i < recs.size(); ++i) {
-    if (recs[i].find("\"safecopy-reply\"") != std::string::npos &&
-        recs[i].find("\"repeat\":true") != std::string::npos) {
-      ++row.repeats;
-    }
-    if (recs[i].find("\"safecopy-deadlock\"") != std::string::npos) row.deadlock = true;
-  }
+  row.repeats = static_cast<int>(vfs.safecopy_stats().repeats - repeats_before);
+  row.deadlock = vfs.grants().deadlocks() > deadlocks_before;
   // data_ok: the claimed bytes are where they should be, in the buffer
   // (reads) or the file (writes).
   if (row.write) {
@@ -137,7 +138,8 @@ std::vector<SafecopyRow> run_safecopy_table(const std::vector<SafecopyFs>& files
       for (const char* policy : {"on-efault", "on-mark"}) {
         for (const char* partial : {"proper", "whole"}) {
           for (BufferFault f : {BufferFault::kNone, BufferFault::kSoftFirst,
-                                BufferFault::kSoftMiddle, BufferFault::kHardMiddle}) {
+                                BufferFault::kSoftMiddle, BufferFault::kHardMiddle,
+                                BufferFault::kSoftThenHard}) {
             rows.push_back({.fs = fs.name, .policy = policy, .partial = partial, .fault = f,
                             .write = write});
           }

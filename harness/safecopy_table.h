@@ -38,7 +38,20 @@ struct SafecopyFs {
 // list the same way).
 SafecopyFs shmfs_for_safecopy();
 
-enum class BufferFault { kNone, kSoftFirst, kSoftMiddle, kHardMiddle, kSharedMapSameFile };
+// BufferFault is where the row's user buffer faults: nowhere; a soft
+// (swapped-out anonymous) first or middle page; an unmapped middle page; a
+// soft first page followed by an unmapped one; or, one page long, a page of
+// a MAP_SHARED mapping of the very file the call reads or writes, never
+// touched.
+enum class BufferFault {
+  kNone,
+  kSoftFirst,
+  kSoftMiddle,
+  kHardMiddle,
+  kSoftThenHard,
+  kSharedMapSameFile,
+};
+// buffer_fault_name is the row's wording of `f` in docs/safecopy.md.
 std::string_view buffer_fault_name(BufferFault f);
 
 struct SafecopyRow {

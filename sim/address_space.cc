@@ -232,7 +232,7 @@ PageAccess AddressSpace::probe(uint64_t addr, bool write) {
                                                          : PageAccess::kSoft;
 }
 
-uint64_t AddressSpace::fault_in(uint64_t addr, uint64_t len, bool write) {
+uint64_t AddressSpace::fault_in_range(uint64_t addr, uint64_t len, bool write) {
   if (len == 0) return 0;
   const uint64_t end = addr + len;
   for (uint64_t a = addr; a < end; a = page_down(a) + kPage) {

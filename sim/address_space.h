@@ -195,11 +195,11 @@ class AddressSpace {
   // probe says what an access to the page holding addr would meet.
   PageAccess probe(uint64_t addr, bool write);
 
-  // fault_in resolves the soft faults of [addr, addr+len) for a load
+  // fault_in_range resolves the soft faults of [addr, addr+len) for a load
   // (write=false) or a store, as fault_in_readable/fault_in_writeable do.
   // Returns the bytes from addr that are now resident, stopping at the
   // first hard page or failed fault (Linux returns the complement).
-  uint64_t fault_in(uint64_t addr, uint64_t len, bool write);
+  uint64_t fault_in_range(uint64_t addr, uint64_t len, bool write);
 
   // fault_server is the VmOps::server of the VMA holding addr (nullptr for
   // anonymous memory or no VMA).

@@ -122,7 +122,7 @@ TEST(AddressSpace, CopiesProbesAndFaultInForTheCopyLayer) {
   EXPECT_EQ(obj.faults, 2);
   EXPECT_EQ(as.probe(f, false), PageAccess::kResident);
   EXPECT_EQ(as.probe(f, true), PageAccess::kSoft);  // Read-only until page_mkwrite.
-  EXPECT_EQ(as.fault_in(f, 100, /*write=*/true), 100u);
+  EXPECT_EQ(as.fault_in_range(f, 100, /*write=*/true), 100u);
   EXPECT_EQ(obj.mkwrites, 1);
   EXPECT_EQ(as.probe(f, true), PageAccess::kResident);
   // evict drops the file page's entry; the next access faults it again.
@@ -135,7 +135,7 @@ TEST(AddressSpace, CopiesProbesAndFaultInForTheCopyLayer) {
   ASSERT_EQ(as.protect(a + 4096, 4096, kProtRead), Errno::kOk);
   EXPECT_EQ(as.probe(a + 4096, true), PageAccess::kHard);
   EXPECT_EQ(as.copy_out(a + 4000, fill(200, 2), true), 96u);
-  EXPECT_EQ(as.fault_in(a, 8192, /*write=*/true), 4096u);
+  EXPECT_EQ(as.fault_in_range(a, 8192, /*write=*/true), 4096u);
   EXPECT_EQ(as.protect(a + 4096, 3 * 4096, kProtRead), Errno::kENOMEM);
   EXPECT_TRUE(as.evict(a));  // Anonymous: to swap.
   EXPECT_EQ(as.page_state(a), 's');

@@ -33,16 +33,20 @@ const GrantTable::Grant* GrantTable::lookup(GrantId id) const {
   return const_cast<GrantTable*>(this)->lookup(id);
 }
 
+Result<GrantId> GrantTable::grant_memory(GrantKind kind, AddressSpace& mm, uint64_t addr,
+                                         uint64_t len, uint32_t access) {
+  if (!(access & kAccess) || (access & ~(kAccess | kCPF_TRY))) return Fail(Errno::kEINVAL);
+  return add({.kind = kind, .access = access, .mm = &mm, .addr = addr, .len = len});
+}
+
 Result<GrantId> GrantTable::grant_direct(AddressSpace& mm, uint64_t addr, uint64_t len,
                                          uint32_t access) {
-  if (!(access & kAccess) || (access & ~(kAccess | kCPF_TRY))) return Fail(Errno::kEINVAL);
-  return add({.kind = GrantKind::kDirect, .access = access, .mm = &mm, .addr = addr, .len = len});
+  return grant_memory(GrantKind::kDirect, mm, addr, len, access);
 }
 
 Result<GrantId> GrantTable::grant_magic(AddressSpace& mm, uint64_t addr, uint64_t len,
                                         uint32_t access) {
-  if (!(access & kAccess) || (access & ~(kAccess | kCPF_TRY))) return Fail(Errno::kEINVAL);
-  return add({.kind = GrantKind::kMagic, .access = access, .mm = &mm, .addr = addr, .len = len});
+  return grant_memory(GrantKind::kMagic, mm, addr, len, access);
 }
 
 Result<GrantId> GrantTable::grant_indirect(GrantId from, uint64_t off, uint64_t len,
@@ -110,10 +114,12 @@ IoResult GrantTable::copy(GrantId id, uint64_t off, uint64_t len, bool to_grant,
     if (pa == PageAccess::kSoft) {
       if (g.access & kCPF_TRY) {
         g.mark = orig;
+        ++marks_;
         machine_.trace.record("safecopy-softfault", {{"grant", orig}, {"addr", addr}});
         return {done, Errno::kEFAULT};
       }
       if (caller != nullptr && mm.fault_server(addr) == caller) {
+        ++deadlocks_;
         machine_.trace.record("safecopy-deadlock", {{"grant", orig}, {"addr", addr}});
         return {done, Errno::kEDEADLK};
       }

@@ -6,9 +6,13 @@
 // A grant names a range of some process's memory and what its grantee may
 // do with it. Kinds:
 //   - direct: the granter's own memory;
-//   - magic: memory of a third process, made by a privileged granter (VFS
-//     grants the user buffer of each call to the filesystem this way);
+//   - magic: memory of a third process (VFS grants the user buffer of each
+//     call to the filesystem this way); MINIX lets only privileged
+//     granters make them, a check this model leaves out: the table is
+//     VFS's alone;
 //   - indirect: a range of a grant the granter itself received, passed on.
+// Direct and magic grants copy the same way; the kind is kept for traces
+// and for what the chain of an indirect grant resolves to.
 // Identifiers are slot + generation, so a revoked slot can be reused while
 // a stale identifier stays invalid.
 //
@@ -98,8 +102,14 @@ class GrantTable {
   // seed's identifier mark guards against).
   void late_mark(GrantId stale);
 
+  // slots is the table's size (slots ever used); in_use how many hold a
+  // valid grant.
   size_t slots() const { return slots_.size(); }
   size_t in_use() const;
+
+  // Counts of what the kernel did on soft faults.
+  uint64_t marks() const { return marks_; }          // CPF_TRY marks stored.
+  uint64_t deadlocks() const { return deadlocks_; }  // Deadlocks detected.
 
  private:
   struct Grant {
@@ -116,6 +126,8 @@ class GrantTable {
   };
 
   Result<GrantId> add(Grant g);
+  Result<GrantId> grant_memory(GrantKind kind, AddressSpace& mm, uint64_t addr, uint64_t len,
+                               uint32_t access);
   Grant* lookup(GrantId id);
   const Grant* lookup(GrantId id) const;
   // resolve walks an indirect chain to the original grant, checking
@@ -127,6 +139,8 @@ class GrantTable {
 
   Machine& machine_;
   std::vector<Grant> slots_;
+  uint64_t marks_ = 0;
+  uint64_t deadlocks_ = 0;
 };
 
 }  // namespace vfssim

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "nlohmann/json.hpp"
 #include "sim/address_space.h"
 #include "sim/machine.h"
 
@@ -30,10 +31,11 @@ class ServedObject : public VmOps {
   std::shared_ptr<RamPage::Bytes> page_ = std::make_shared<RamPage::Bytes>();
 };
 
+// traced: some trace record is of `kind`.
 bool traced(const Machine& m, std::string_view kind) {
   const auto& r = m.trace.records();
   return std::any_of(r.begin(), r.end(), [&](const std::string& line) {
-    return line.find(std::string("\"") + std::string(kind) + "\"") != std::string::npos;
+    return nlohmann::json::parse(line)["kind"] == kind;
   });
 }
 
@@ -84,6 +86,7 @@ TEST_F(GrantTest, TrySoftFaultFailsWithEfaultAndMarksTheGrant) {
   EXPECT_EQ(mm.page_state(buf + kUserPageSize), 's');  // The kernel did not resolve it.
   EXPECT_TRUE(grants.marked(g));
   EXPECT_TRUE(traced(m, "safecopy-softfault"));
+  EXPECT_EQ(grants.marks(), 1u);
   EXPECT_EQ(grants.revoke(g), true);
 }
 
@@ -94,6 +97,16 @@ TEST_F(GrantTest, WithoutTryTheKernelResolvesASoftFaultInline) {
   EXPECT_EQ(grants.safecopy_from(g, 0, big, nullptr), (IoResult{8192, Errno::kOk}));
   EXPECT_EQ(big, std::vector<std::byte>(8192, std::byte{7}));
   EXPECT_EQ(grants.revoke(g), false);
+}
+
+// A direct grant (the granter's own memory) carries CPF_TRY the same way.
+TEST_F(GrantTest, DirectGrantsTakeTryToo) {
+  ASSERT_TRUE(mm.swap_out(buf));
+  GrantId g = *grants.grant_direct(mm, buf, 4096, kCPF_WRITE | kCPF_TRY);
+  EXPECT_EQ(grants.safecopy_to(g, 0, out, nullptr), (IoResult{0, Errno::kEFAULT}));
+  EXPECT_EQ(grants.revoke(g), true);
+  GrantId plain = *grants.grant_direct(mm, buf, 4096, kCPF_WRITE);
+  EXPECT_EQ(grants.safecopy_to(plain, 0, out, nullptr), (IoResult{64, Errno::kOk}));
 }
 
 TEST_F(GrantTest, HardFaultStopsTheCopyWithoutAMark) {
@@ -139,6 +152,7 @@ TEST_F(GrantTest, ResolvingAFaultThatNeedsTheCopyingServerIsADetectedDeadlock) {
   EXPECT_EQ(grants.safecopy_from(g, 0, out, &fs), (IoResult{0, Errno::kEDEADLK}));
   EXPECT_EQ(obj.faults, 0);
   EXPECT_TRUE(traced(m, "safecopy-deadlock"));
+  EXPECT_EQ(grants.deadlocks(), 1u);
   // Another server's copy can have the fault resolved through the VM.
   EXPECT_EQ(grants.safecopy_from(g, 0, out, &other), (IoResult{64, Errno::kOk}));
   EXPECT_EQ(obj.faults, 1);

@@ -1,9 +1,7 @@
 // The kiocb paths through the syscalls: O_DIRECT to the device and past the
 // page cache, O_SYNC/O_DSYNC/RWF_*SYNC writing back before the call
 // returns, RWF_NOWAIT answering EAGAIN where XFS and ext4 do (host probe
-// tests/probes/fixtures/nowait_dio.jsonl), DAX copies through user memory,
-// and the flag words kept apart (a Linux open flag never reaches a VOP as
-// an RWF_* or IOCB_* bit).
+// tests/probes/fixtures/nowait_dio.jsonl), DAX copies through user memory.
 
 #include <gtest/gtest.h>
 
@@ -16,7 +14,6 @@
 #include "nlohmann/json.hpp"
 #include "sim/testing/bytes.h"
 #include "vfs/host_io.h"
-#include "vfs/kiocb.h"
 #include "vfs/mmap.h"
 #include "vfs/process.h"
 #include "vfs/testing/iomap_fs.h"
@@ -146,41 +143,6 @@ TEST(DaxCopyTest, ShortCountAtTheFirstUnmappedUserPage) {
   std::vector<std::byte> got(100);
   ASSERT_FALSE(p.load(buf + kPage - 100, got));
   EXPECT_EQ(got, fill(100, 'y'));
-}
-
-// Linux open flags, RWF_* and FreeBSD's ioflag are different types: an
-// O_WRONLY descriptor (O_WRONLY == RWF_HIPRI == 1) asks nothing of a VOP.
-TEST(FlagWordsTest, OpenFlagsNeverBecomeRwfOrIoflagBits) {
-  EXPECT_TRUE(iocb_flags(kO_WRONLY).empty());
-  EXPECT_TRUE(iocb_flags(kO_RDWR | kO_CREAT | kO_TRUNC).empty());
-  EXPECT_TRUE(vn_ioflag(kO_WRONLY).empty());
-  EXPECT_EQ(iocb_flags(kO_SYNC), IocbFlags(IocbFlag::kDsync) | IocbFlag::kSync);
-  EXPECT_EQ(iocb_flags(kO_DSYNC), IocbFlags(IocbFlag::kDsync));
-  EXPECT_EQ(iocb_flags(kO_APPEND | kO_DIRECT), IocbFlags(IocbFlag::kAppend) | IocbFlag::kDirect);
-  EXPECT_EQ(vn_ioflag(kO_SYNC), IoFlags(IoFlag::kSync));
-  EXPECT_EQ(vn_ioflag(kO_DSYNC), IoFlags(IoFlag::kDataSync));
-  const Kiocb k = kiocb_from_ioflag(7, IoFlag::kDataSync);
-  EXPECT_EQ(k.pos, 7);
-  EXPECT_EQ(k.flags, IocbFlags(IocbFlag::kDsync));
-}
-
-// kiocb_set_rw_flags in Linux 6.18's order (include/linux/fs.h; the RWF
-// answers on tmpfs checked on the host, tests/vfs_syscalls_test.cc).
-TEST(FlagWordsTest, RwfFlagsCheckedInLinuxOrder) {
-  Kiocb k;
-  EXPECT_EQ(kiocb_set_rw_flags(k, 0x200 | kRWF_APPEND | kRWF_NOAPPEND, true, false),
-            Errno::kEOPNOTSUPP);  // Unknown bit first.
-  EXPECT_EQ(kiocb_set_rw_flags(k, kRWF_APPEND | kRWF_NOAPPEND | kRWF_NOWAIT, false, false),
-            Errno::kEINVAL);  // Then APPEND with NOAPPEND, before NOWAIT.
-  EXPECT_EQ(kiocb_set_rw_flags(k, kRWF_NOWAIT, false, false), Errno::kEOPNOTSUPP);
-  Kiocb app{.flags = IocbFlag::kAppend};
-  EXPECT_EQ(kiocb_set_rw_flags(app, kRWF_NOAPPEND, true, /*append_only_inode=*/true),
-            Errno::kEPERM);
-  EXPECT_EQ(kiocb_set_rw_flags(app, kRWF_NOAPPEND, true, false), Errno::kOk);
-  EXPECT_FALSE(app.flags.has(IocbFlag::kAppend));
-  Kiocb s;
-  ASSERT_EQ(kiocb_set_rw_flags(s, kRWF_SYNC | kRWF_HIPRI, true, false), Errno::kOk);
-  EXPECT_EQ(s.flags, IocbFlags(IocbFlag::kSync) | IocbFlag::kDsync | IocbFlag::kHipri);
 }
 
 }  // namespace

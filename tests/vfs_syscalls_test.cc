@@ -478,17 +478,34 @@ TEST_F(SyscallTest, StickyDirectoryRestrictsDeletion) {
   EXPECT_EQ(bob.unlink("/pub/a"), Errno::kOk);
 }
 
+// SYSCALL_DEFINE6(copy_file_range) (Linux 6.18 fs/read_write.c): fds, then
+// the offsets copied in from user memory, then flags; the offsets are
+// copied back after progress.
 TEST_F(SyscallTest, CopyFileRange) {
   int dst = *p.open("/c", kO_RDWR | kO_CREAT);
-  off_t64 in = 1, out = 0;
-  EXPECT_EQ(*p.copy_file_range(rw, &in, dst, &out, 100, 0), 4u);
-  EXPECT_EQ(in, 5);
-  EXPECT_EQ(out, 4);
-  EXPECT_EQ(p.copy_file_range(rw, nullptr, dst, nullptr, 1, 1).error(), Errno::kEINVAL);
-  EXPECT_EQ(p.copy_file_range(rw, nullptr, ro, nullptr, 1, 0).error(), Errno::kEBADF);
-  EXPECT_EQ(p.copy_file_range(dir, nullptr, dst, nullptr, 1, 0).error(), Errno::kEISDIR);
-  in = 0, out = 2;
-  EXPECT_EQ(p.copy_file_range(rw, &in, rw, &out, 4, 0).error(), Errno::kEINVAL);  // Overlap.
+  const uint64_t u = *p.mmap(0, 8192, kProtRead | kProtWrite, kMAP_PRIVATE | kMAP_ANONYMOUS, -1, 0);
+  auto put = [&](uint64_t at, off_t64 v) { ASSERT_FALSE(p.store(at, std::as_bytes(std::span(&v, 1)))); };
+  auto get = [&](uint64_t at) {
+    off_t64 v = 0;
+    EXPECT_FALSE(p.load(at, std::as_writable_bytes(std::span(&v, 1))));
+    return v;
+  };
+  put(u, 1);
+  put(u + 8, 0);
+  EXPECT_EQ(*p.copy_file_range(rw, u, dst, u + 8, 100, 0), 4u);
+  EXPECT_EQ(get(u), 5);
+  EXPECT_EQ(get(u + 8), 4);
+  EXPECT_EQ(p.copy_file_range(rw, 0, dst, 0, 1, 1).error(), Errno::kEINVAL);
+  EXPECT_EQ(p.copy_file_range(99, 0, dst, 0, 1, 1).error(), Errno::kEBADF);  // Before flags.
+  EXPECT_EQ(p.copy_file_range(rw, 0, ro, 0, 1, 0).error(), Errno::kEBADF);
+  EXPECT_EQ(p.copy_file_range(dir, 0, dst, 0, 1, 0).error(), Errno::kEISDIR);
+  put(u, 0);
+  put(u + 8, 2);
+  EXPECT_EQ(p.copy_file_range(rw, u, rw, u + 8, 4, 0).error(), Errno::kEINVAL);  // Overlap.
+  // Offsets in unmapped memory: EFAULT before the flags are looked at.
+  ASSERT_EQ(p.munmap(u + 4096, 4096), Errno::kOk);
+  EXPECT_EQ(p.copy_file_range(rw, u + 4096, dst, 0, 1, 1).error(), Errno::kEFAULT);
+  EXPECT_EQ(p.copy_file_range(rw, u, dst, u + 4096, 1, 1).error(), Errno::kEFAULT);
 }
 
 TEST_F(SyscallTest, Namespace) {

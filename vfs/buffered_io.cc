@@ -172,6 +172,7 @@ IoResult iomap_file_buffered_write(Inode& ip, const Kiocb& iocb, IovIter& from, 
     uint64_t copied = 0;
     uint64_t limit = kPage;  // Shrinks to what a rejected short copy managed.
     Errno err = Errno::kOk;
+    ShortCopyRetry retry;
     while (copied < len) {
       const uint64_t off = static_cast<uint64_t>(iter.pos) + copied;
       const auto [index, in_page, span_n] = page_span(off, len - copied);
@@ -189,6 +190,10 @@ IoResult iomap_file_buffered_write(Inode& ip, const Kiocb& iocb, IovIter& from, 
       const std::shared_ptr<PageBytes> bytes = page.data;
       uint64_t got = from.copy_from_atomic(std::span(*bytes).subspan(in_page, n));
       CachedPage* held = ip.cache.find(index);
+      if (held == nullptr) {  // Cannot happen: nothing between get() and here drops pages.
+        err = Errno::kEIO;
+        break;
+      }
       if (got < n && !held->uptodate) {
         // __iomap_write_end: a short copy into a page that is not uptodate
         // cannot be kept. Hand the bytes back and retry with what the copy
@@ -197,14 +202,9 @@ IoResult iomap_file_buffered_write(Inode& ip, const Kiocb& iocb, IovIter& from, 
         limit = got > 0 ? got : limit;
         got = 0;
       }
-      if (got == 0) {
-        if (!held->uptodate && !held->dirty) ip.cache.remove(index);
-        if (!from.user_backed()) {
-          err = from.fault_errno();
-          break;
-        }
-        continue;  // Fault in again; only a failed fault-in gives up.
-      }
+      if (got == 0 && !held->uptodate && !held->dirty) ip.cache.remove(index);
+      if (!retry.again(from, got, &err)) break;
+      if (got == 0) continue;  // Fault in again.
       limit = kPage;
       if (got == kPage) held->uptodate = true;
       ip.cache.mark_dirty(index, *held);
@@ -216,6 +216,7 @@ IoResult iomap_file_buffered_write(Inode& ip, const Kiocb& iocb, IovIter& from, 
     if (err != Errno::kOk && copied > 0) {
       // Report the progress; the next iomap_iter call ends the mapping.
       iomap_iter(iter, ops);
+      ip.sb->touch(ip);
       return {done, err};
     }
   }
@@ -341,6 +342,21 @@ void truncate_pagecache_range(Inode& ip, off_t64 lstart, off_t64 lend) {
   if (e + 1 != page_pos(last_whole_plus1)) zero_part(last_whole_plus1);
   unmap_mapping_range(ip, first_whole, last_whole_plus1 - 1);
   ip.cache.remove_range(first_whole, last_whole_plus1 - 1);
+}
+
+Errno filemap_drop_behind(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops) {
+  if (len == 0) return Errno::kOk;
+  const off_t64 end = pos + static_cast<off_t64>(len) - 1;
+  const Errno e = filemap_write_and_wait_range(ip, pos, end, ops);
+  const uint64_t first = static_cast<uint64_t>(pos) >> kCachePageShift;
+  const uint64_t last = static_cast<uint64_t>(end) >> kCachePageShift;
+  std::vector<uint64_t> drop;
+  for (auto it = ip.cache.pages().lower_bound(first);
+       it != ip.cache.pages().end() && it->first <= last; ++it) {
+    if (!it->second.dirty && it->second.data.use_count() == 1) drop.push_back(it->first);
+  }
+  for (uint64_t i : drop) ip.cache.remove(i);
+  return e;
 }
 
 void balance_dirty_pages(Inode& ip, IomapOps& ops) {

@@ -43,7 +43,7 @@ IoResult dax_iomap_read(Inode& ip, const Kiocb& iocb, IovIter& to, IomapOps& ops
   // finish ends the walk after a short step of `copied` bytes.
   auto finish = [&](uint64_t copied, Errno e) -> IoResult {
     iter.processed = copied > 0 ? static_cast<int64_t>(copied) : neg(e);
-    if (copied > 0) iomap_iter(iter, ops);  // End the mapping with the progress.
+    iomap_iter(iter, ops);  // End the mapping (iomap_end) with the progress.
     return {done, e};
   };
   while ((ret = iomap_iter(iter, ops)) > 0) {
@@ -97,7 +97,7 @@ IoResult dax_iomap_write(Inode& ip, const Kiocb& iocb, IovIter& from, IomapOps& 
     if (got < len) {
       const Errno e = got < *avail ? from.fault_errno() : Errno::kEIO;
       iter.processed = got > 0 ? static_cast<int64_t>(got) : neg(e);
-      if (got > 0) iomap_iter(iter, ops);
+      iomap_iter(iter, ops);
       if (done > 0) ip.sb->touch(ip);
       return {done, e};
     }

@@ -9,8 +9,15 @@
 namespace vfssim {
 namespace {
 
-bool misaligned(off_t64 pos, const IovIter& it, uint32_t align) {
-  return ((static_cast<uint64_t>(pos) | it.count() | it.alignment()) & (align - 1)) != 0;
+bool misaligned(uint64_t bits, uint32_t align) { return (bits & (align - 1)) != 0; }
+
+// bio_misaligned: iomap_dio_bio_iter's check for a step that reaches the
+// device: its position and length, and the user memory it transfers.
+bool bio_misaligned(const IomapIter& iter, IovIter& it, uint32_t align) {
+  const uint64_t hidden = it.truncate(iter.length());
+  const bool bad = misaligned(static_cast<uint64_t>(iter.pos) | iter.length() | it.alignment(), align);
+  it.reexpand(it.count() + hidden);
+  return bad;
 }
 
 }  // namespace
@@ -18,18 +25,31 @@ bool misaligned(off_t64 pos, const IovIter& it, uint32_t align) {
 IoResult iomap_dio_read(Inode& ip, const Kiocb& iocb, IovIter& to, uint32_t align,
                         IomapOps& ops) {
   const off_t64 pos = iocb.pos;
-  if (misaligned(pos, to, align)) return {0, Errno::kEINVAL};
   if (static_cast<uint64_t>(pos) >= ip.size) return {0, Errno::kOk};
   const uint64_t want = std::min<uint64_t>(to.count(), ip.size - static_cast<uint64_t>(pos));
-  if (Errno e = filemap_write_and_wait_range(ip, pos, pos + static_cast<off_t64>(want) - 1, ops);
-      e != Errno::kOk) {
-    return {0, e};
+  const off_t64 last = pos + static_cast<off_t64>(want) - 1;
+  // kiocb_write_and_wait: under NOWAIT, dirty pages in the range are EAGAIN.
+  if (iocb.flags.has(IocbFlag::kNowait)) {
+    const uint64_t first = static_cast<uint64_t>(pos) >> kCachePageShift;
+    if (ip.cache.first_dirty(first, static_cast<uint64_t>(last) >> kCachePageShift) != UINT64_MAX) {
+      return {0, Errno::kEAGAIN};
+    }
   }
+  if (Errno e = filemap_write_and_wait_range(ip, pos, last, ops); e != Errno::kOk) return {0, e};
   IomapIter iter{.inode = &ip, .pos = pos, .len = want, .flags = kIomapDirect};
   uint64_t done = 0;
   int64_t ret;
   std::vector<std::byte> bounce;
   while ((ret = iomap_iter(iter, ops)) > 0) {
+    const IomapType t = iter.iomap.type;
+    // Holes and unwritten extents are zero-filled (iomap_dio_hole_iter) with
+    // no alignment rule; mapped ones go to the device (host probe
+    // flags_align: dio_read_*_hole succeed, dio_read_off100_mapped is EINVAL).
+    const bool device = t == IomapType::kMapped;
+    if (device && bio_misaligned(iter, to, align)) {
+      iter.processed = neg(Errno::kEINVAL);
+      continue;
+    }
     bounce.resize(iter.length());
     Errno e = read_from_mapping(iter.iomap, iter.pos, bounce);
     if (e == Errno::kOk) {
@@ -39,23 +59,32 @@ IoResult iomap_dio_read(Inode& ip, const Kiocb& iocb, IovIter& to, uint32_t alig
     }
     iter.processed = e == Errno::kOk ? static_cast<int64_t>(iter.length()) : neg(e);
   }
-  if (ret < 0 && iomap_errno(ret) == Errno::kEFAULT) return {0, Errno::kEFAULT};
+  if (ret < 0 && (iomap_errno(ret) == Errno::kEFAULT || iomap_errno(ret) == Errno::kEINVAL)) {
+    return {0, iomap_errno(ret)};
+  }
   return {done, iomap_errno(ret)};
 }
 
 IoResult iomap_dio_write(Inode& ip, const Kiocb& iocb, IovIter& from, uint32_t align,
                          IomapOps& ops) {
   const off_t64 pos = iocb.pos;
-  if (misaligned(pos, from, align)) return {0, Errno::kEINVAL};
+  // xfs_file_dio_write: "if ((iocb->ki_pos | count) & target->bt_logical_sectormask)
+  // return -EINVAL", before anything else; the buffer is checked per bio.
+  if (misaligned(static_cast<uint64_t>(pos) | from.count(), align)) return {0, Errno::kEINVAL};
   if (from.count() == 0) return {0, Errno::kOk};
   const uint64_t first = static_cast<uint64_t>(pos) >> kCachePageShift;
   const uint64_t last = (static_cast<uint64_t>(pos) + from.count() - 1) >> kCachePageShift;
+  const bool nowait = iocb.flags.has(IocbFlag::kNowait);
+  // kiocb_invalidate_pages: under NOWAIT, cached pages in the range are EAGAIN.
+  if (nowait) {
+    auto it = ip.cache.pages().lower_bound(first);
+    if (it != ip.cache.pages().end() && it->first <= last) return {0, Errno::kEAGAIN};
+  }
   if (Errno e = invalidate_inode_pages2_range(ip, first, last, ops); e != Errno::kOk) {
     return {0, e};
   }
-  const uint32_t nowait = iocb.flags.has(IocbFlag::kNowait) ? kIomapNowait : 0u;
   IomapIter iter{.inode = &ip, .pos = pos, .len = from.count(),
-                 .flags = kIomapDirect | kIomapWrite | nowait};
+                 .flags = kIomapDirect | kIomapWrite | (nowait ? kIomapNowait : 0u)};
   uint64_t done = 0;
   int64_t ret;
   std::vector<std::byte> bounce;
@@ -65,25 +94,31 @@ IoResult iomap_dio_write(Inode& ip, const Kiocb& iocb, IovIter& from, uint32_t a
     Errno e = Errno::kOk;
     if ((m.type != IomapType::kMapped && m.type != IomapType::kUnwritten) || m.bdev == nullptr) {
       e = Errno::kEIO;  // The filesystem must hand direct writes real blocks.
+    } else if (bio_misaligned(iter, from, align)) {
+      e = Errno::kEINVAL;
     } else {
       bounce.resize(len);
       const uint64_t got = from.copy_from(bounce);
-      // The pages pinned before the fault still go to the device.
+      // The pages pinned before a fault still reach the device; but the
+      // write failed, so end_io neither converts unwritten extents nor
+      // moves EOF (xfs_dio_write_end_io returns early on error).
       const uint64_t send = got / align * align;
       const uint64_t addr = m.addr + static_cast<uint64_t>(iter.pos - m.offset);
-      IoResult r = m.bdev->write(addr >> kSectorShift, std::span(bounce).first(send));
-      e = r.err;
-      if (e == Errno::kOk && send > 0) e = ops.ioend(ip, iter.pos, send, iter.flags);
-      if (e == Errno::kOk && send > 0) {
-        ip.size = std::max<uint64_t>(ip.size, static_cast<uint64_t>(iter.pos) + send);
-      }
+      e = m.bdev->write(addr >> kSectorShift, std::span(bounce).first(send)).err;
       if (e == Errno::kOk && got < len) e = from.fault_errno();
+      if (e == Errno::kOk) e = ops.ioend(ip, iter.pos, len, iter.flags);
+      if (e == Errno::kOk) {
+        ip.size = std::max<uint64_t>(ip.size, static_cast<uint64_t>(iter.pos) + len);
+      }
     }
     if (e == Errno::kOk) done += len;
     iter.processed = e == Errno::kOk ? static_cast<int64_t>(len) : neg(e);
   }
   if (done > 0) ip.sb->touch(ip);
-  if (ret < 0 && iomap_errno(ret) == Errno::kEFAULT) return {0, Errno::kEFAULT};
+  // No IOMAP_DIO_PARTIAL (XFS, ext4): a fault anywhere fails the call.
+  if (ret < 0 && (iomap_errno(ret) == Errno::kEFAULT || iomap_errno(ret) == Errno::kEINVAL)) {
+    return {0, iomap_errno(ret)};
+  }
   return {done, iomap_errno(ret)};
 }
 

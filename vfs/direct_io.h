@@ -24,13 +24,18 @@ namespace vfssim {
 // after each mapping reached the device (unwritten conversion) and extends
 // i_size. The user pages are what the device transfers to or from (pinned
 // in the kernel; a bounce buffer here).
-// Errors: EINVAL the position, the length or any user segment's address is
-// not a multiple of `align` (the device's logical block size, which the
-// caller passes); EFAULT the caller's buffer faulted part way — as XFS and
+// Alignment to `align` (the device's logical block size, which the caller
+// passes) follows XFS: a write's position and length are checked first; the
+// user memory (and, for reads, position and length) only where a step goes
+// to the device, so misaligned reads of holes, unwritten extents or past EOF
+// succeed (host probe tests/probes/fixtures/flags_align.jsonl).
+// Errors: EINVAL misaligned as above; EFAULT the caller's buffer faulted part way — as XFS and
 // ext4 answer (no IOMAP_DIO_PARTIAL), the call fails even though the
 // pages before the fault were transferred (host probes
-// odirect_p{read,write}_tail_unmapped); EAGAIN under IOCB_NOWAIT when the
-// filesystem would have to allocate; EIO; ENOSPC; the iterator's errno.
+// odirect_p{read,write}_tail_unmapped), and neither EOF nor unwritten
+// extents move; EAGAIN under IOCB_NOWAIT when a read's range has dirty
+// pages, a write's range has cached pages, or the filesystem would have to
+// allocate; EIO; ENOSPC; the iterator's errno.
 // Both return the bytes moved and the error that stopped them.
 IoResult iomap_dio_read(Inode& ip, const Kiocb& iocb, IovIter& to, uint32_t align,
                         IomapOps& ops);

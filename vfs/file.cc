@@ -52,7 +52,7 @@ Errno VnFileOps::fo_fspacectl(File& fp, int cmd, off_t64* off, off_t64* len, int
   // vn_fspacectl: only SPACECTL_DEALLOC exists; kern_fspacectl checked cmd.
   (void)cmd;
   if (!fp.inode->is_reg()) return Errno::kENODEV;
-  return vn_deallocate(*fp.inode, off, len, flags, vn_ioflag(fp.oflags));
+  return vn_deallocate(*fp.inode, off, len, flags, get_write_ioflag(fp.oflags));
 }
 
 Result<off_t64> VnFileOps::fo_seek_data_hole(File& fp, off_t64 off, int whence) const {

@@ -15,7 +15,7 @@ const std::array<std::byte, kUserPageSize> kZeros{};
 
 IovIter IovIter::ubuf(Dir dir, AddressSpace& mm, uint64_t addr, uint64_t len) {
   IovIter it(Kind::kUbuf, dir);
-  it.segs_.push_back({addr, len});
+  it.segs_.push_back({addr, len, addr});
   it.count_ = len;
   it.mm_ = &mm;
   return it;
@@ -25,7 +25,7 @@ IovIter IovIter::iovec(Dir dir, AddressSpace& mm, std::span<const UserIovec> iov
   IovIter it(Kind::kIovec, dir);
   for (const UserIovec& v : iov) {
     if (v.iov_len == 0) continue;
-    it.segs_.push_back({v.iov_base, v.iov_len});
+    it.segs_.push_back({v.iov_base, v.iov_len, v.iov_base});
     it.count_ += v.iov_len;
   }
   it.mm_ = &mm;
@@ -34,14 +34,14 @@ IovIter IovIter::iovec(Dir dir, AddressSpace& mm, std::span<const UserIovec> iov
 
 IovIter IovIter::kvec_dest(std::span<std::byte> dst) {
   IovIter it(Kind::kKvec, Dir::kDest);
-  it.segs_.push_back({reinterpret_cast<uint64_t>(dst.data()), dst.size()});
+  it.segs_.push_back({reinterpret_cast<uint64_t>(dst.data()), dst.size(), 0});
   it.count_ = dst.size();
   return it;
 }
 
 IovIter IovIter::kvec_source(std::span<const std::byte> src) {
   IovIter it(Kind::kKvec, Dir::kSource);
-  it.segs_.push_back({reinterpret_cast<uint64_t>(src.data()), src.size()});
+  it.segs_.push_back({reinterpret_cast<uint64_t>(src.data()), src.size(), 0});
   it.count_ = src.size();
   return it;
 }
@@ -148,7 +148,7 @@ uint64_t IovIter::fault_in(uint64_t n, bool write) {
   while (done < n && seg < segs_.size()) {
     const Seg& s = segs_[seg];
     const uint64_t want = std::min(n - done, s.len - off);
-    const uint64_t got = mm_->fault_in(s.base + off, want, write);
+    const uint64_t got = mm_->fault_in_range(s.base + off, want, write);
     done += got;
     if (got < want) break;
     ++seg;
@@ -186,27 +186,30 @@ uint64_t IovIter::truncate(uint64_t n) {
 
 void IovIter::reexpand(uint64_t count) { count_ = count; }
 
-std::vector<IovIter::Seg> IovIter::segments() const {
-  std::vector<Seg> out;
+template <typename Fn>
+void IovIter::for_each_left(Fn fn) const {
   uint64_t left = count_;
   for (size_t i = seg_; i < segs_.size() && left > 0; ++i) {
     const uint64_t off = i == seg_ ? off_ : 0;
     const uint64_t len = std::min(segs_[i].len - off, left);
-    if (len > 0) out.push_back({segs_[i].base + off, len});
+    if (len > 0) fn(segs_[i], off, len);
     left -= len;
   }
+}
+
+std::vector<IovIter::Seg> IovIter::segments() const {
+  std::vector<Seg> out;
+  for_each_left([&](const Seg& s, uint64_t off, uint64_t len) {
+    out.push_back({s.base + off, len, s.addr + off});
+  });
   return out;
 }
 
 uint64_t IovIter::alignment() const {
   uint64_t a = 0;
-  uint64_t left = count_;
-  for (size_t i = seg_; i < segs_.size() && left > 0; ++i) {
-    const uint64_t off = i == seg_ ? off_ : 0;
-    const uint64_t len = std::min(segs_[i].len - off, left);
-    a |= (segs_[i].base + off) | len;
-    left -= len;
-  }
+  for_each_left([&](const Seg& s, uint64_t off, uint64_t len) {
+    a |= len | (s.addr != 0 ? s.addr + off : 0);
+  });
   return a;
 }
 

@@ -40,10 +40,14 @@ class IovIter {
   enum class Dir : uint8_t { kDest, kSource };
 
   // Seg is one segment: a user address, a host pointer (kvec) or a grant
-  // identifier, and its length.
+  // identifier, and its length. addr is the user address the segment's
+  // bytes lie at (for a grant, the granted buffer's), which alignment()
+  // reads; 0 for kernel buffers, which count as page aligned (the kernel's
+  // bounce pages are), so host heap addresses never reach a result.
   struct Seg {
     uint64_t base;
     uint64_t len;
+    uint64_t addr = 0;
   };
 
   // ubuf: one user buffer. iovec: the kernel's copy of a user iovec array
@@ -53,8 +57,8 @@ class IovIter {
   // kvec over a kernel buffer: a destination (read into it) or a source.
   static IovIter kvec_dest(std::span<std::byte> dst);
   static IovIter kvec_source(std::span<const std::byte> src);
-  // grant: segments whose base is a GrantId; `server` is the filesystem
-  // that copies (the safecopy caller).
+  // grant: segments whose base is a GrantId (and addr the user address it
+  // grants); `server` is the filesystem that copies (the safecopy caller).
   static IovIter grant(Dir dir, GrantTable& grants, std::span<const Seg> segs,
                        const void* server);
 
@@ -86,12 +90,14 @@ class IovIter {
   void advance(uint64_t n);
   void revert(uint64_t n);
   // truncate limits the iterator to n bytes, returning how many it hid;
-  // reexpand gives them back (iov_iter_truncate / iov_iter_reexpand).
+  // reexpand sets the count back to `count`, at most what the segments
+  // still hold (iov_iter_truncate / iov_iter_reexpand).
   uint64_t truncate(uint64_t n);
   void reexpand(uint64_t count);
 
   // segments lists what is left, segment by segment (trimmed to count()):
-  // what the VFS grants to a MINIX filesystem.
+  // what the VFS grants to a MINIX filesystem. Meaningful for user-backed
+  // iterators.
   std::vector<Seg> segments() const;
 
   // alignment ORs the remaining segments' starts and lengths
@@ -110,6 +116,9 @@ class IovIter {
   template <typename Fn>
   uint64_t move(uint64_t n, Fn fn);
   uint64_t fault_in(uint64_t n, bool write);
+  // for_each_left calls fn(seg, offset in it, length) for what is left.
+  template <typename Fn>
+  void for_each_left(Fn fn) const;
 
   Kind kind_;
   Dir dir_;
@@ -121,6 +130,38 @@ class IovIter {
   GrantTable* grants_ = nullptr;
   const void* server_ = nullptr;
   Errno fault_errno_ = Errno::kEFAULT;
+};
+
+// ShortCopyRetry is the buffered write loops' answer to a step whose copy
+// from the source (with page faults disabled) moved nothing
+// (generic_perform_write, iomap_write_iter): fault in and go round again —
+// unless the source is not user memory (a kernel buffer or a grant: there
+// is nothing to fault in, and the copy's own errno ends the write), or a
+// step already came back empty right after a successful fault-in (a
+// resident page that still cannot be read, i.e. poisoned: Linux's
+// memory_failure would have unmapped it, failing the next fault-in).
+class ShortCopyRetry {
+ public:
+  // again returns true to retry the step; false to end the write, with
+  // *err the errno to report. A step that copied bytes resets it.
+  bool again(const IovIter& from, uint64_t copied, Errno* err) {
+    if (copied > 0) {
+      empty_steps_ = 0;
+      return true;
+    }
+    if (!from.user_backed()) {
+      *err = from.fault_errno();
+      return false;
+    }
+    if (++empty_steps_ >= 2) {
+      *err = Errno::kEFAULT;
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  int empty_steps_ = 0;
 };
 
 }  // namespace vfssim

@@ -131,6 +131,12 @@ class Superblock {
 using FsFactory = std::function<Result<std::unique_ptr<Superblock>>(
     Machine&, BlockDevice* dev, const MountOptions&)>;
 
+// SafecopyStats counts what VFS did at the MINIX boundary (ipc=safecopy).
+struct SafecopyStats {
+  uint64_t requests = 0;  // Filesystem requests made, repeats included.
+  uint64_t repeats = 0;   // Requests repeated after a fault was resolved.
+};
+
 // Vfs: the filesystem-type registry, the mount table and the root.
 class Vfs {
  public:
@@ -177,10 +183,12 @@ class Vfs {
   // grants is VFS's grant table: the magic grants it makes for user buffers
   // when a filesystem is mounted ipc=safecopy.
   GrantTable& grants() { return grants_; }
+  SafecopyStats& safecopy_stats() { return safecopy_stats_; }
 
  private:
   Machine& machine_;
   GrantTable grants_;
+  SafecopyStats safecopy_stats_;
   absl::btree_map<std::string, FsFactory, std::less<>> types_;
   std::vector<std::unique_ptr<Superblock>> mounts_;
 };

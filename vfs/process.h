@@ -159,12 +159,17 @@ class Process {
   Result<Stat> fstat(int fd);
   Result<Stat> stat(std::string_view path);
 
-  // copy_file_range(2) by the generic copy (read + write). Errors: EINVAL
-  // flags != 0, not regular files, or overlapping ranges in one file; EBADF
-  // wrong access modes; EISDIR a directory; EFBIG past the maximum size;
-  // EXDEV never (the generic copy crosses filesystems, as Linux >= 5.19).
+  // copy_file_range(2) by the generic copy (read + write through a kernel
+  // buffer). off_in/off_out are user addresses of loff_t (0: use and move
+  // the file position), copied in and, after progress, out. Errors, in
+  // order: EBADF either fd; EFAULT an offset cannot be copied in; EINVAL
+  // flags != 0; EISDIR a directory; EINVAL not regular files; EBADF wrong
+  // access modes; EINVAL a negative offset; EPERM an immutable target;
+  // EINVAL overlapping ranges in one file; EFBIG past the maximum size;
+  // EFAULT a new offset cannot be copied out (after the data moved). EXDEV
+  // never: the generic copy crosses filesystems, as Linux >= 5.19.
   // Returns bytes copied (partial progress returned as success).
-  Result<uint64_t> copy_file_range(int fd_in, off_t64* off_in, int fd_out, off_t64* off_out,
+  Result<uint64_t> copy_file_range(int fd_in, uint64_t off_in, int fd_out, uint64_t off_out,
                                    uint64_t len, unsigned flags);
 
   // Namespace: mkdir/rmdir/unlink/rename/mkfifo. Errors: the lookup errors;

@@ -25,23 +25,45 @@ Result<std::vector<UserIovec>> Process::import_iovec(uint64_t uvec, int iovcnt) 
   // "if (nr_segs > UIO_MAXIOV) return -EINVAL" (iovcnt is unsigned there).
   if (iovcnt < 0 || iovcnt > kUioMaxIov) return Fail(Errno::kEINVAL);
   std::vector<UserIovec> iov(static_cast<size_t>(iovcnt));
-  const std::span<std::byte> raw(reinterpret_cast<std::byte*>(iov.data()),
-                                 iov.size() * sizeof(UserIovec));
-  if (!access_ok(uvec, raw.size()) || mm_->copy_in(uvec, raw, /*may_fault=*/true) < raw.size()) {
-    return Fail(Errno::kEFAULT);
+  if (Errno e = copy_from_user_bytes(std::as_writable_bytes(std::span(iov)), uvec);
+      e != Errno::kOk) {
+    return Fail(e);
   }
-  // iovec_from_user / __import_iovec: a negative length is EINVAL, a
-  // segment outside user space EFAULT, and the total is clipped at
-  // MAX_RW_COUNT by shortening the segment that crosses it.
+  // copy_iovec_from_user: any negative length is EINVAL, while copying in;
+  // then __import_iovec: a segment outside user space is EFAULT, and the
+  // total is clipped at MAX_RW_COUNT by shortening the segment that crosses.
+  for (const UserIovec& v : iov) {
+    if (static_cast<int64_t>(v.iov_len) < 0) return Fail(Errno::kEINVAL);
+  }
   uint64_t total = 0;
   for (UserIovec& v : iov) {
-    if (static_cast<int64_t>(v.iov_len) < 0) return Fail(Errno::kEINVAL);
     if (!access_ok(v.iov_base, v.iov_len)) return Fail(Errno::kEFAULT);
     v.iov_len = std::min<uint64_t>(v.iov_len, kMaxRwCount - total);
     total += v.iov_len;
   }
   return iov;
 }
+
+namespace {
+
+// resolve_soft_pages faults in, through the VM, every soft page of the
+// buffer for the access the filesystem attempted (vm_vfs_procctl_handlemem)
+// and returns how many it made resident; hard pages are skipped, not fatal,
+// so a buffer that is soft then hard still lets the request make progress.
+uint64_t resolve_soft_pages(AddressSpace& mm, const std::vector<IovIter::Seg>& segs,
+                            bool store) {
+  uint64_t resolved = 0;
+  for (const IovIter::Seg& s : segs) {
+    for (uint64_t a = s.base & ~(kUserPageSize - 1); a < s.base + s.len; a += kUserPageSize) {
+      if (mm.probe(a, store) != PageAccess::kSoft) continue;
+      const uint64_t at = std::max(a, s.base);
+      if (mm.fault_in_range(at, 1, store) == 1) ++resolved;
+    }
+  }
+  return resolved;
+}
+
+}  // namespace
 
 IoResult Process::transfer(File& fp, Kiocb& iocb, IovIter& it, bool write) {
   Superblock& sb = *fp.inode->sb;
@@ -52,6 +74,7 @@ IoResult Process::transfer(File& fp, Kiocb& iocb, IovIter& it, bool write) {
   // segment), the filesystem copies through the grants, and VFS revokes
   // them when the reply comes and applies the repeat policy.
   GrantTable& grants = vfs_.grants();
+  SafecopyStats& stats = vfs_.safecopy_stats();
   const std::vector<IovIter::Seg> segs = it.segments();
   const uint32_t access =
       (write ? kCPF_READ : kCPF_WRITE) | (sb.options().cpf_try ? kCPF_TRY : 0u);
@@ -59,9 +82,10 @@ IoResult Process::transfer(File& fp, Kiocb& iocb, IovIter& it, bool write) {
   for (int attempt = 0;; ++attempt) {
     std::vector<IovIter::Seg> granted;
     for (const IovIter::Seg& s : segs) {
-      granted.push_back({*grants.grant_magic(*mm_, s.base, s.len, access), s.len});
+      granted.push_back({*grants.grant_magic(*mm_, s.base, s.len, access), s.len, s.base});
     }
     IovIter g = IovIter::grant(it.dir(), grants, granted, &sb);
+    ++stats.requests;
     IoResult r = write ? fp.ops->fo_write(fp, iocb, g) : fp.ops->fo_read(fp, iocb, g);
     // The filesystem's reply is a count or an error, never both: with
     // proper partial-failure semantics the count wins, otherwise the error.
@@ -75,22 +99,23 @@ IoResult Process::transfer(File& fp, Kiocb& iocb, IovIter& it, bool write) {
     // Seed 003: "Instead of testing on EFAULT, VFS checks whether the grant
     // was marked ... If the grant was indeed marked by the kernel, VFS
     // repeats the file system operation, regardless of its initial return
-    // value." The old policy repeats only on EFAULT.
-    const bool repeat = on_mark ? marked : r.err == Errno::kEFAULT;
-    bool resolved = repeat && attempt < kMaxSafecopyRepeats;
+    // value." The old policy repeats only on EFAULT. Either way VFS first
+    // resolves the fault through the VM (the filesystem is idle now, so a
+    // page of its own files can be faulted in); a repeat that could not
+    // make progress — nothing was soft any more — is not made, and neither
+    // is one past kMaxSafecopyRepeats.
+    const bool wants = on_mark ? marked : r.err == Errno::kEFAULT;
+    const bool repeat = wants && attempt < kMaxSafecopyRepeats &&
+                        resolve_soft_pages(*mm_, segs, /*store=*/!write) > 0;
+    if (repeat) ++stats.repeats;
     if (tracing()) {
       vfs_.machine().trace.record("safecopy-reply", {{"pid", pid_},
                                                      {"done", r.done},
                                                      {"err", errno_name(r.err)},
                                                      {"marked", marked},
-                                                     {"repeat", resolved}});
+                                                     {"repeat", repeat}});
     }
-    // Resolve the fault through the VM (the filesystem is idle now, so a
-    // page of its own files can be faulted in), then repeat the request.
-    for (const IovIter::Seg& s : segs) {
-      if (resolved && mm_->fault_in(s.base, s.len, /*write=*/!write) < s.len) resolved = false;
-    }
-    if (!resolved) {
+    if (!repeat) {
       it.advance(r.done);
       return r;
     }
@@ -127,22 +152,24 @@ Result<uint64_t> Process::do_rw(const RwCall& call) {
     if (!imported) return done(imported.error(), 0);
     iov = std::move(*imported);
     for (const UserIovec& v : iov) total += v.iov_len;
-  } else {
-    // vfs_read/vfs_write: access_ok, then MAX_RW_COUNT.
-    if (!access_ok(call.addr, total)) return done(Errno::kEFAULT, 0);
-    total = std::min(total, kMaxRwCount);
+  } else if (!access_ok(call.addr, total)) {
+    return done(Errno::kEFAULT, 0);  // vfs_read/vfs_write's access_ok.
   }
   if (total == 0 && call.vector) return done(Errno::kOk, 0);
   Inode& ip = *fp.inode;
   off_t64 pos = positioned ? off : fp.pos;
-  // rw_verify_area: pos + count must not wrap past LLONG_MAX.
-  if (fp.ops->seekable() && static_cast<uint64_t>(pos) + total > static_cast<uint64_t>(kOffMax)) {
+  // rw_verify_area, on the count as given: negative as ssize_t, or pos +
+  // count past LLONG_MAX, is EINVAL. Only then is it clipped.
+  if (static_cast<int64_t>(total) < 0 ||
+      (fp.ops->seekable() && static_cast<uint64_t>(pos) + total > static_cast<uint64_t>(kOffMax))) {
     return done(Errno::kEINVAL, 0);
   }
+  total = std::min(total, kMaxRwCount);
   Kiocb iocb = init_sync_kiocb(fp, pos, creds_);
-  if (Errno e = kiocb_set_rw_flags(iocb, call.rwf, ip.ops().fmode_nowait(),
-                                   (ip.flags & kInodeAppend) != 0);
-      e != Errno::kOk) {
+  const RwfSupport support{.nowait = ip.ops().fmode_nowait(),
+                           .dontcache = ip.ops().fop_dontcache() && !(ip.flags & kInodeDax),
+                           .append_only = (ip.flags & kInodeAppend) != 0};
+  if (Errno e = kiocb_set_rw_flags(iocb, call.rwf, support); e != Errno::kOk) {
     return done(e, 0);
   }
   if (!write && ip.is_dir()) return done(Errno::kEISDIR, 0);
@@ -262,22 +289,31 @@ Result<off_t64> Process::lseek(int fd, off_t64 off, int whence) {
 }
 
 
-Result<uint64_t> Process::copy_file_range(int fd_in, off_t64* off_in, int fd_out,
-                                          off_t64* off_out, uint64_t len, unsigned flags) {
+Result<uint64_t> Process::copy_file_range(int fd_in, uint64_t off_in, int fd_out,
+                                          uint64_t off_out, uint64_t len, unsigned flags) {
   uint64_t copied = 0;
   Errno e = [&]() -> Errno {
-    if (flags != 0) return Errno::kEINVAL;
+    // SYSCALL_DEFINE6(copy_file_range): both fds, then the offsets copied in
+    // from user memory, then the flags.
     Result<std::shared_ptr<File>> in = get(fd_in);
+    if (!in) return Errno::kEBADF;
     Result<std::shared_ptr<File>> out = get(fd_out);
-    if (!in || !out) return Errno::kEBADF;
+    if (!out) return Errno::kEBADF;
     File& fi = **in;
     File& fo = **out;
+    off_t64 pin = fi.pos;
+    off_t64 pout = fo.pos;
+    if (off_in != 0) {
+      if (Errno err = copy_from_user(&pin, off_in); err != Errno::kOk) return err;
+    }
+    if (off_out != 0) {
+      if (Errno err = copy_from_user(&pout, off_out); err != Errno::kOk) return err;
+    }
+    if (flags != 0) return Errno::kEINVAL;
     // generic_copy_file_checks.
     if (fi.inode->is_dir() || fo.inode->is_dir()) return Errno::kEISDIR;
     if (!fi.inode->is_reg() || !fo.inode->is_reg()) return Errno::kEINVAL;
     if (!fi.read || !fo.write || (fo.oflags & kO_APPEND)) return Errno::kEBADF;
-    off_t64 pin = off_in ? *off_in : fi.pos;
-    off_t64 pout = off_out ? *off_out : fo.pos;
     if (pin < 0 || pout < 0) return Errno::kEINVAL;
     if (fo.inode->flags & kInodeImmutable) return Errno::kEPERM;
     if (fi.inode == fo.inode && pin < pout + static_cast<off_t64>(len) &&
@@ -308,9 +344,21 @@ Result<uint64_t> Process::copy_file_range(int fd_in, off_t64* off_in, int fd_out
         break;
       }
     }
-    if (off_in) *off_in = pin; else fi.pos = pin;
-    if (off_out) *off_out = pout; else fo.pos = pout;
-    return copied > 0 ? Errno::kOk : err;
+    if (copied == 0) return err;
+    // The new offsets go back where they came from; a failed copy-out
+    // turns the count into EFAULT.
+    Errno result = Errno::kOk;
+    if (off_in != 0) {
+      if (copy_to_user(off_in, pin) != Errno::kOk) result = Errno::kEFAULT;
+    } else {
+      fi.pos = pin;
+    }
+    if (off_out != 0) {
+      if (copy_to_user(off_out, pout) != Errno::kOk) result = Errno::kEFAULT;
+    } else {
+      fo.pos = pout;
+    }
+    return result;
   }();
   if (tracing()) trace("copy_file_range", {{"fd_in", fd_in}, {"fd_out", fd_out}, {"len", len}, {"flags", flags}},
         e, static_cast<int64_t>(copied));

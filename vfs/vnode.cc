@@ -132,10 +132,15 @@ Errno vp_zerofill(Inode& ip, uint32_t blksize, off_t64* off, off_t64* len, IoFla
     xfer = std::min(xfer, *len);
     IovIter from = IovIter::kvec_source(
         std::span<const std::byte>(kZeroRegion.data(), static_cast<size_t>(xfer)));
-    IoResult r = ip.ops().write(ip, kiocb_from_ioflag(*off, ioflag), from);
+    const Kiocb k = kiocb_from_ioflag(*off, ioflag);
+    IoResult r = ip.ops().write(ip, k, from);
     *off += static_cast<off_t64>(r.done);
     *len -= static_cast<off_t64>(r.done);
     if (!r.ok()) return r.err;
+    // VOP_WRITE under IO_SYNC is synchronous: make each chunk durable.
+    if (k.flags.has(IocbFlag::kDsync)) {
+      if (Errno e = ip.ops().fsync(ip, !k.flags.has(IocbFlag::kSync)); e != Errno::kOk) return e;
+    }
   }
   return Errno::kOk;
 }

@@ -169,7 +169,7 @@ class VnodeOps {
   // write stores the bytes of `from` at iocb.pos, extending the size past
   // EOF, updating mtime/ctime (VOP_WRITE, ->write_iter). Data comes only
   // through the iterator; a short copy ends the write with what was stored
-  // and to.fault_errno(). Partial progress is reported: ENOSPC after some
+  // and from.fault_errno(). Partial progress is reported: ENOSPC after some
   // bytes returns {bytes, ENOSPC}. iocb.flags as for read; kDsync/kSync
   // are honoured by the VFS after the write returns.
   virtual IoResult write(Inode& ip, const Kiocb& iocb, IovIter& from) = 0;
@@ -249,6 +249,10 @@ class VnodeOps {
   // can_odirect: files may be opened O_DIRECT (FMODE_CAN_ODIRECT); without
   // it open(2) and fcntl(F_SETFL) say EINVAL.
   virtual bool can_odirect() const = 0;
+
+  // fop_dontcache: buffered I/O may ask to drop its pages afterwards
+  // (FOP_DONTCACHE); without it RWF_DONTCACHE is EOPNOTSUPP.
+  virtual bool fop_dontcache() const = 0;
 };
 
 // VopDefaults holds the generic fallbacks, each named after the kernel
@@ -283,6 +287,7 @@ class VopDefaults : public VnodeOps {
   bool can_fiemap() const override { return false; }
   bool fmode_nowait() const override { return false; }
   bool can_odirect() const override { return false; }
+  bool fop_dontcache() const override { return false; }
   Errno close(Inode&) override { return Errno::kOk; }
   // No ->mmap.
   Errno mmap(Inode&, int, int) override { return Errno::kENODEV; }

@@ -206,10 +206,9 @@ IoResult ShmVnodeOps::read(Inode& ip, const Kiocb& iocb, IovIter& to) {
 // shmem_file_write_iter -> generic_perform_write: for each page, fault the
 // source in first (so a write from a mapping of this file cannot wait on
 // itself), take the page, copy with page faults disabled, and on a short
-// copy go round again; give up only when the fault-in itself fails
-// (EFAULT). shmem pages are always uptodate, so a short copy keeps what it
-// copied. Sources that are not user memory (kernel buffers, grants) are
-// not faulted in: their short copy ends the write.
+// copy go round again (ShortCopyRetry); give up when the fault-in itself
+// fails (EFAULT). shmem pages are always uptodate, so a short copy keeps
+// what it copied.
 IoResult ShmVnodeOps::write(Inode& ip, const Kiocb& iocb, IovIter& from) {
   ShmSuperblock& sb = shm_sb(ip);
   ShmInodeData& d = shm_data(ip);
@@ -217,6 +216,7 @@ IoResult ShmVnodeOps::write(Inode& ip, const Kiocb& iocb, IovIter& from) {
   const uint64_t total = from.count();
   uint64_t pos = 0;
   Errno err = Errno::kOk;
+  ShortCopyRetry retry;
   while (pos < total) {
     const uint64_t at = static_cast<uint64_t>(off) + pos;
     const uint64_t in_page = at % kShmPageSize;
@@ -234,10 +234,7 @@ IoResult ShmVnodeOps::write(Inode& ip, const Kiocb& iocb, IovIter& from) {
     (*page)->falloc = false;
     const uint64_t copied = from.copy_from_atomic(std::span(*bytes).subspan(in_page, chunk));
     pos += copied;
-    if (copied == 0 && !from.user_backed()) {
-      err = from.fault_errno();
-      break;
-    }
+    if (!retry.again(from, copied, &err)) break;
   }
   if (pos > 0) {
     ip.size = std::max<uint64_t>(ip.size, static_cast<uint64_t>(off) + pos);

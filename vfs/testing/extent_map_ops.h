@@ -164,6 +164,7 @@ class ExtentMapOps : public IomapOps {
   }
 
   const absl::btree_map<off_t64, Iomap>& extents() const { return extents_; }
+  BlockDevice* bdev() const { return bdev_; }
 
   // Counters and hooks.
   int begins = 0, ends = 0, ioends = 0;

@@ -37,7 +37,10 @@ class IomapTestVnodeOps : public VopDefaults {
   static ExtentMapOps& map(const Inode& ip) { return static_cast<ExtentMapData&>(*ip.data).map; }
 
   // The block device's logical block size: direct I/O's alignment.
-  static uint32_t dio_align(const Inode&) { return kSectorSize; }
+  static uint32_t dio_align(const Inode& ip) {
+    const BlockDevice* bdev = map(ip).bdev();
+    return bdev != nullptr ? bdev->logical_block_size() : kSectorSize;
+  }
 
   // As xfs_file_read_iter: DAX, then O_DIRECT, then the page cache.
   IoResult read(Inode& ip, const Kiocb& iocb, IovIter& to) override {
@@ -45,7 +48,9 @@ class IomapTestVnodeOps : public VopDefaults {
     if (iocb.flags.has(IocbFlag::kDirect)) {
       return iomap_dio_read(ip, iocb, to, dio_align(ip), map(ip));
     }
-    return filemap_read(ip, iocb, to, map(ip));
+    IoResult r = filemap_read(ip, iocb, to, map(ip));
+    if (iocb.flags.has(IocbFlag::kDontcache)) filemap_drop_behind(ip, iocb.pos, r.done, map(ip));
+    return r;
   }
   IoResult write(Inode& ip, const Kiocb& iocb, IovIter& from) override {
     if (ip.flags & kInodeDax) return dax_iomap_write(ip, iocb, from, map(ip));
@@ -53,11 +58,13 @@ class IomapTestVnodeOps : public VopDefaults {
       return iomap_dio_write(ip, iocb, from, dio_align(ip), map(ip));
     }
     IoResult r = iomap_file_buffered_write(ip, iocb, from, map(ip));
+    if (iocb.flags.has(IocbFlag::kDontcache)) filemap_drop_behind(ip, iocb.pos, r.done, map(ip));
     balance_dirty_pages(ip, map(ip));
     return r;
   }
-  // XFS-shaped: FIEMAP, FMODE_NOWAIT and FMODE_CAN_ODIRECT.
+  // XFS-shaped: FIEMAP, FMODE_NOWAIT, FMODE_CAN_ODIRECT, FOP_DONTCACHE.
   bool can_fiemap() const override { return true; }
+  bool fop_dontcache() const override { return true; }
   bool fmode_nowait() const override { return true; }
   bool can_odirect() const override { return true; }
   Errno setsize(Inode& ip, off_t64 size) override {
