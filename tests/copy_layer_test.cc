@@ -5,12 +5,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "drivers/blockdev.h"
+#include "absl/strings/str_format.h"
 #include "drivers/pmem.h"
+#include "fs/shmfs/shmfs.h"
 #include "nlohmann/json.hpp"
 #include "sim/testing/bytes.h"
 #include "vfs/host_io.h"
@@ -116,6 +120,172 @@ TEST_F(CopyLayerTest, NowaitDirectIoAnswersAsXfsAndExt4) {
   check("dio_nowait_write_overwrite", p.pwritev2(fd, v, 1, 8192, kRWF_NOWAIT));
   check("dio_nowait_read_mapped", p.preadv2(fd, v, 1, 8192, kRWF_NOWAIT));
   check("dio_nowait_read_hole", p.preadv2(fd, v, 1, 65536, kRWF_NOWAIT));
+}
+
+// The flags_align probe re-enacted (tests/probes/flags_align_probe.c): which
+// RWF bits a buffered preadv2 accepts, where O_DIRECT checks alignment, a
+// short copy into an uncached page (the not-uptodate retry of
+// iomap_write_iter), RWF_DONTCACHE, and RWF_NOWAIT direct I/O over dirty or
+// cached pages (tmpfs column on shmfs, xfs column on the iomap test
+// filesystem).
+class FlagsAlignTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(FlagsAlignTest, AnswersAsTheHostKernel) {
+  std::ifstream in("tests/probes/fixtures/flags_align.jsonl");
+  ASSERT_TRUE(in) << "fixture missing";
+  std::vector<nlohmann::json> rows;
+  for (std::string line; std::getline(in, line);) {
+    nlohmann::json j = nlohmann::json::parse(line);
+    if (j.value("fs", "") == GetParam()) rows.push_back(j);
+  }
+  ASSERT_EQ(rows.size(), 22u);
+  Machine m(1);
+  SimBlockDevice bdev(m, BlockDeviceConfig{});
+  Vfs vfs(m);
+  if (GetParam() == "tmpfs") {
+    register_shmfs(vfs);
+    ASSERT_EQ(vfs.mount("shmfs", nullptr, "", "/", Creds::root()), Errno::kOk);
+  } else {
+    register_iomap_testfs(vfs);
+    ASSERT_EQ(vfs.mount("iomaptest", &bdev, "", "/", Creds::root()), Errno::kOk);
+  }
+  Process p(vfs, Creds::root());
+  const uint64_t buf =
+      *p.mmap(0, 4 * kPage, kProtRead | kProtWrite, kMAP_PRIVATE | kMAP_ANONYMOUS, -1, 0);
+  ASSERT_FALSE(p.store(buf, fill(4 * kPage, '.')));
+  // The rwf_* cases: a 5-byte file, preadv2 of 8 bytes with one bit.
+  const int fd = *p.open("/f", kO_RDWR | kO_CREAT | kO_TRUNC);
+  ASSERT_EQ(*host::pwrite(p, fd, fill(5, 'h'), 0), 5u);
+  const UserIovec iov{buf, 8};
+  ASSERT_FALSE(p.store(buf + 3 * kPage, std::as_bytes(std::span(&iov, 1))));
+  std::map<std::string, Result<uint64_t>> got;
+  for (int bit = 0x20; bit <= 0x400; bit <<= 1) {
+    got[absl::StrFormat("rwf_%#x", bit)] = p.preadv2(fd, buf + 3 * kPage, 1, 0, bit);
+  }
+  // The dio_* cases: 8192 written bytes, a hole to 65536, an O_DIRECT fd.
+  ASSERT_EQ(p.ftruncate(fd, 0), Errno::kOk);
+  ASSERT_EQ(*p.pwrite(fd, buf, 8192, 0), 8192u);
+  ASSERT_EQ(p.ftruncate(fd, 65536), Errno::kOk);
+  ASSERT_EQ(p.fsync(fd), Errno::kOk);
+  const int dfd = *p.open("/f", kO_RDWR | kO_DIRECT);
+  struct Dio {
+    const char* name;
+    bool write;
+    off_t64 off;
+    uint64_t len, bufoff;
+  };
+  const Dio dio[] = {
+      {"dio_read_off100_mapped", false, 100, 4096, 0},
+      {"dio_read_off100_hole", false, 16384 + 100, 4096, 0},
+      {"dio_read_buf1_hole", false, 16384, 4096, 1},
+      {"dio_read_len100_hole", false, 16384, 100, 0},
+      {"dio_read_off100_at_eof", false, 65536, 4096, 0},
+      {"dio_read_off100_past_eof", false, 65536 + 100, 4096, 0},
+      {"dio_read_buf1_past_eof", false, 131072, 4096, 1},
+      {"dio_write_off100_past_eof", true, 131072 + 100, 4096, 0},
+      {"dio_write_buf1_past_eof", true, 131072, 4096, 1},
+      {"dio_write_len100_hole", true, 16384, 100, 0},
+  };
+  for (const Dio& d : dio) {
+    got[d.name] = d.write ? p.pwrite(dfd, buf + d.bufoff, d.len, d.off)
+                          : p.pread(dfd, buf + d.bufoff, d.len, d.off);
+  }
+  p.close(dfd);
+  // The cache_* cases: a 16 KiB file written, synced and dropped from the
+  // cache (POSIX_FADV_DONTNEED: tmpfs cannot drop its pages).
+  const bool tmpfs = GetParam() == "tmpfs";
+  std::map<std::string, int> cached;
+  auto fresh_uncached = [&] {
+    const int f = *p.open("/c", kO_RDWR | kO_CREAT | kO_TRUNC);
+    EXPECT_EQ(*host::pwrite(p, f, fill(16384, 'A'), 0), 16384u);
+    EXPECT_EQ(p.fsync(f), Errno::kOk);
+    if (!tmpfs) {
+      Inode& ip = **p.file_inode(f);
+      invalidate_inode_pages2_range(ip, 0, 3, IomapTestVnodeOps::map(ip));
+    }
+    return f;
+  };
+  auto cached_pages = [&](int f) {
+    Inode& ip = **p.file_inode(f);
+    int n = 0;
+    for (uint64_t i = 0; i < 4; ++i) {
+      n += tmpfs ? static_cast<ShmSuperblock&>(*ip.sb).page_state(ip, i) != '-'
+                 : ip.cache.find(i) != nullptr;
+    }
+    return n;
+  };
+  const uint64_t r16 =
+      *p.mmap(0, 5 * kPage, kProtRead | kProtWrite, kMAP_PRIVATE | kMAP_ANONYMOUS, -1, 0);
+  ASSERT_FALSE(p.store(r16, fill(5 * kPage, 'w')));
+  const UserIovec all{r16, 16384};
+  ASSERT_FALSE(p.store(r16 + 4 * kPage, std::as_bytes(std::span(&all, 1))));
+  int c = fresh_uncached();
+  ASSERT_EQ(p.munmap(buf + kPage, kPage), Errno::kOk);  // R's page 1.
+  got["cache_write_tail_unmapped"] = p.write(c, buf + 3996, 200);
+  p.close(c);
+  c = fresh_uncached();
+  got["cache_write_page_tail_unmapped"] = p.write(c, buf + 100, 4096);
+  p.close(c);
+  c = fresh_uncached();
+  got["cache_dontcache_read"] = p.preadv2(c, r16 + 4 * kPage, 1, 0, kRWF_DONTCACHE);
+  cached["cache_dontcache_read"] = cached_pages(c);
+  p.close(c);
+  c = fresh_uncached();
+  got["cache_dontcache_write"] = p.pwritev2(c, r16 + 4 * kPage, 1, 0, kRWF_DONTCACHE);
+  cached["cache_dontcache_write"] = cached_pages(c);
+  p.close(c);
+  c = fresh_uncached();
+  const int cd = *p.open("/c", kO_RDWR | kO_DIRECT);
+  const UserIovec one{buf, kPage};
+  ASSERT_FALSE(p.store(buf + 2 * kPage, std::as_bytes(std::span(&one, 1))));
+  ASSERT_EQ(*p.pwrite(c, r16, kPage, 0), kPage);  // Page 0 dirty.
+  got["cache_dio_nowait_read_dirty"] = p.preadv2(cd, buf + 2 * kPage, 1, 0, kRWF_NOWAIT);
+  ASSERT_EQ(p.fsync(c), Errno::kOk);
+  if (!tmpfs) {
+    Inode& ip = **p.file_inode(c);
+    invalidate_inode_pages2_range(ip, 0, 3, IomapTestVnodeOps::map(ip));
+  }
+  ASSERT_EQ(*p.pread(c, r16, kPage, kPage), kPage);  // Page 1 cached, clean.
+  got["cache_dio_nowait_write_cached"] = p.pwritev2(cd, buf + 2 * kPage, 1, kPage, kRWF_NOWAIT);
+
+  for (const nlohmann::json& row : rows) {
+    const std::string name = row["case"];
+    ASSERT_TRUE(got.contains(name)) << name;
+    if (row.contains("cached")) {
+      EXPECT_EQ(cached[name], row["cached"].get<int>()) << name;
+    }
+    const Result<uint64_t>& r = got.at(name);
+    EXPECT_EQ(r ? static_cast<int64_t>(*r) : -1, row["ret"].get<int64_t>()) << name;
+    EXPECT_EQ(r ? "" : std::string(errno_name(r.error())), row["errno"]) << name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(HostKernel, FlagsAlignTest, ::testing::Values("tmpfs", "xfs"));
+
+// read(2) and write(2) whose buffer is a never-touched MAP_SHARED mapping of
+// the same file complete with the right data: the fixture's pread/pwrite
+// rows (read_into_shared_map_same_file, write_from_shared_map_same_file:
+// 4096 and the right bytes on tmpfs and XFS), through the calls that use
+// and move the file position.
+TEST_F(CopyLayerTest, ReadAndWriteThroughASharedMappingOfTheSameFile) {
+  const int fd = *p.open("/f", kO_RDWR | kO_CREAT);
+  std::vector<std::byte> orig(4 * kPage);
+  for (size_t i = 0; i < orig.size(); ++i) orig[i] = std::byte(static_cast<uint8_t>('A' + i % 26));
+  ASSERT_EQ(*host::pwrite(p, fd, orig, 0), orig.size());
+  ASSERT_EQ(p.fsync(fd), Errno::kOk);
+  const uint64_t M = *p.mmap(0, 4 * kPage, kProtRead | kProtWrite, kMAP_SHARED, fd, 0);
+  ASSERT_EQ(*p.lseek(fd, 0, kSEEK_SET), 0);
+  EXPECT_EQ(*p.read(fd, M + 2 * kPage, kPage), kPage);  // File page 0 into file page 2.
+  EXPECT_EQ(*p.lseek(fd, 0, kSEEK_CUR), static_cast<off_t64>(kPage));
+  std::vector<std::byte> page2(kPage);
+  ASSERT_EQ(*host::pread(p, fd, page2, 2 * kPage), kPage);
+  EXPECT_TRUE(std::equal(page2.begin(), page2.end(), orig.begin()));
+  ASSERT_EQ(*p.lseek(fd, 3 * kPage, kSEEK_SET), static_cast<off_t64>(3 * kPage));
+  EXPECT_EQ(*p.write(fd, M + kPage, kPage), kPage);  // File page 1 onto file page 3.
+  std::vector<std::byte> page3(kPage);
+  ASSERT_EQ(*host::pread(p, fd, page3, 3 * kPage), kPage);
+  EXPECT_TRUE(std::equal(page3.begin(), page3.end(), orig.begin() + kPage));
+  p.munmap(M, 4 * kPage);
 }
 
 // DAX copies between pmem and the caller's buffer through the iterator: a

@@ -287,9 +287,10 @@ TEST_F(SyscallTest, ReadWriteErrnosAndProgress) {
   EXPECT_EQ(host::pread(p, fifo, buf, 0).error(), Errno::kESPIPE);
   EXPECT_EQ(host::pread(p, rw, buf, -5).error(), Errno::kEINVAL);
   const host::IoVec v{buf.data(), buf.size()};
-  // RWF_* bits on Linux 6.18 tmpfs (host probe, 6.18.44): 0x200 is unknown;
-  // RWF_ATOMIC on a read and RWF_DONTCACHE without FOP_DONTCACHE are
-  // EOPNOTSUPP; RWF_NOSIGNAL and RWF_NOAPPEND are accepted.
+  // RWF_* bits on tmpfs (host fixture tests/probes/fixtures/flags_align.jsonl,
+  // rwf_*, which //tests:copy_layer_test re-enacts bit by bit): 0x200 is
+  // unknown; RWF_ATOMIC on a read and RWF_DONTCACHE without FOP_DONTCACHE
+  // are EOPNOTSUPP; RWF_NOSIGNAL and RWF_NOAPPEND are accepted.
   EXPECT_EQ(host::preadv2(p, rw, {&v, 1}, 0, 0x200).error(), Errno::kEOPNOTSUPP);
   EXPECT_EQ(host::preadv2(p, rw, {&v, 1}, 0, kRWF_ATOMIC).error(), Errno::kEOPNOTSUPP);
   EXPECT_EQ(host::preadv2(p, rw, {&v, 1}, 0, kRWF_DONTCACHE).error(), Errno::kEOPNOTSUPP);
