@@ -2,8 +2,9 @@
 // kernel's tmpfs doing the same calls and against a 4 KiB memcpy.
 // Run: bazel run --config=opt //bench:vfs_bench
 //
-// The later performance issue sets the target (the simulator at least 2.5x
-// faster than host tmpfs on 4 KiB I/O); these are the figures it starts from.
+// The target: with every copy going through user memory and the iov_iter,
+// shmfs stays at least 2.5x faster than host tmpfs on 4 KiB pread and
+// pwrite, untraced (compare BM_ShmfsP*4K/traced:0 with BM_HostTmpfsP*4K).
 
 #include <benchmark/benchmark.h>
 #include <fcntl.h>

@@ -74,6 +74,14 @@ TEST_P(SafecopySeedTest, HardFaultIsEfaultOrThePartialCountUnderBoth) {
       EXPECT_EQ(*proper.result, 4096u) << policy << write;
       SafecopyRow whole = run(fs, policy, "whole", BufferFault::kHardMiddle, write);
       EXPECT_EQ(whole.result.error(), Errno::kEFAULT) << policy << write;
+      // A soft first page and a hard second: VFS resolves the soft one and
+      // repeats; the call then ends at the hard page with the bytes before
+      // it, as a Linux read(2) into such a buffer does (host fixture
+      // read_tail_unmapped: the exact bytes before the fault).
+      SafecopyRow mixed = run(fs, policy, "proper", BufferFault::kSoftThenHard, write);
+      EXPECT_EQ(*mixed.result, 4096u) << policy << write;
+      EXPECT_TRUE(mixed.data_ok);
+      EXPECT_EQ(mixed.repeats, 1);
     }
   }
 }

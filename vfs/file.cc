@@ -13,7 +13,7 @@ const VnFileOps& VnFileOps::instance() {
   return ops;
 }
 
-IoResult VnFileOps::fo_read(File& fp, Kiocb& iocb, IovIter& to) const {
+IoResult VnFileOps::fo_read(File& fp, const Kiocb& iocb, IovIter& to) const {
   Inode& ip = *fp.inode;
   if (!ip.is_reg()) return {0, ip.is_dir() ? Errno::kEISDIR : Errno::kEINVAL};
   IoResult r = ip.ops().read(ip, iocb, to);
@@ -21,7 +21,7 @@ IoResult VnFileOps::fo_read(File& fp, Kiocb& iocb, IovIter& to) const {
   return r;
 }
 
-IoResult VnFileOps::fo_write(File& fp, Kiocb& iocb, IovIter& from) const {
+IoResult VnFileOps::fo_write(File& fp, const Kiocb& iocb, IovIter& from) const {
   Inode& ip = *fp.inode;
   if (!ip.is_reg()) return {0, Errno::kEINVAL};
   IoResult r = ip.ops().write(ip, iocb, from);
@@ -71,7 +71,7 @@ const FifoFileOps& FifoFileOps::instance() {
 // A pipe moves bytes through a kernel buffer and the caller's iterator; a
 // short copy keeps what did not reach the reader in the pipe (pipe_read /
 // pipe_write copy page by page and stop at a fault).
-IoResult FifoFileOps::fo_read(File& fp, Kiocb&, IovIter& to) const {
+IoResult FifoFileOps::fo_read(File& fp, const Kiocb&, IovIter& to) const {
   auto& fifo = static_cast<FifoData&>(*fp.inode->data);
   std::vector<std::byte> chunk(std::min<uint64_t>(to.count(), fifo.buffer.size()));
   std::copy_n(fifo.buffer.begin(), chunk.size(), chunk.begin());
@@ -80,7 +80,7 @@ IoResult FifoFileOps::fo_read(File& fp, Kiocb&, IovIter& to) const {
   return {n, n < chunk.size() ? to.fault_errno() : Errno::kOk};
 }
 
-IoResult FifoFileOps::fo_write(File& fp, Kiocb&, IovIter& from) const {
+IoResult FifoFileOps::fo_write(File& fp, const Kiocb&, IovIter& from) const {
   auto& fifo = static_cast<FifoData&>(*fp.inode->data);
   std::vector<std::byte> chunk(from.count());
   const uint64_t want = chunk.size();

@@ -62,8 +62,8 @@ class FileOps {
   // caller's buffer (Linux's ->read_iter/->write_iter, FreeBSD's
   // fo_read(uio)). Partial progress is reported; a short copy ends the call
   // with the bytes before it and the iterator's fault errno.
-  virtual IoResult fo_read(File& fp, Kiocb& iocb, IovIter& to) const = 0;
-  virtual IoResult fo_write(File& fp, Kiocb& iocb, IovIter& from) const = 0;
+  virtual IoResult fo_read(File& fp, const Kiocb& iocb, IovIter& to) const = 0;
+  virtual IoResult fo_write(File& fp, const Kiocb& iocb, IovIter& from) const = 0;
 
   // fo_truncate sets the size. Errors: EINVAL not a regular file; EPERM sealed.
   virtual Errno fo_truncate(File& fp, off_t64 size) const = 0;
@@ -111,11 +111,11 @@ class VnFileOps : public FileOps {
   static const VnFileOps& instance();
 
   bool seekable() const override { return true; }
-  IoResult fo_read(File& fp, Kiocb& iocb, IovIter& to) const override;
+  IoResult fo_read(File& fp, const Kiocb& iocb, IovIter& to) const override;
   // VOP_WRITE, then generic_write_sync: a DSYNC/SYNC request is made
   // durable (VOP_FSYNC) before returning, and a sync failure is the call's
   // error, as in Linux.
-  IoResult fo_write(File& fp, Kiocb& iocb, IovIter& from) const override;
+  IoResult fo_write(File& fp, const Kiocb& iocb, IovIter& from) const override;
   Errno fo_truncate(File& fp, off_t64 size) const override;
   Errno fo_stat(File& fp, Stat* st) const override;
   Errno fo_fsync(File& fp, bool datasync) const override;
@@ -143,8 +143,8 @@ class FifoFileOps : public FileOps {
   static const FifoFileOps& instance();
 
   bool seekable() const override { return false; }
-  IoResult fo_read(File& fp, Kiocb& iocb, IovIter& to) const override;
-  IoResult fo_write(File& fp, Kiocb& iocb, IovIter& from) const override;
+  IoResult fo_read(File& fp, const Kiocb& iocb, IovIter& to) const override;
+  IoResult fo_write(File& fp, const Kiocb& iocb, IovIter& from) const override;
   Errno fo_truncate(File&, off_t64) const override { return Errno::kEINVAL; }
   Errno fo_stat(File& fp, Stat* st) const override;
   Errno fo_fsync(File&, bool) const override { return Errno::kEINVAL; }

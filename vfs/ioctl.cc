@@ -9,7 +9,6 @@
 
 namespace vfssim {
 
-
 Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
   Errno e = [&]() -> Errno {
     Result<std::shared_ptr<File>> got = get(fd);
@@ -135,10 +134,12 @@ Errno Process::ioctl_file_dedupe_range(File& fp, uint64_t arg) {
 }
 
 // ioctl_fiemap: EOPNOTSUPP without ->fiemap before anything is read; the
-// header copied in; EINVAL more extents asked for than FIEMAP_MAX_EXTENTS;
-// each extent copied out as it is found (the first that cannot be is
-// EFAULT, after the ones before it); the header copied back with the
-// mapped count whatever the outcome (host probe fiemap_extents_unmapped).
+// header copied in; EINVAL more extents asked for than FIEMAP_MAX_EXTENTS.
+// The filesystem fills a kernel copy; its extents are then copied out in
+// order, and the first that cannot be is EFAULT with the ones before it
+// counted, which is what fiemap_fill_next_extent's copy per extent leaves
+// behind; the header is copied back with the mapped count whatever the
+// outcome (host probe fiemap_extents_unmapped).
 Errno Process::ioctl_fiemap(File& fp, uint64_t arg) {
   Inode& ip = *fp.inode;
   if (!ip.ops().can_fiemap()) return Errno::kEOPNOTSUPP;

@@ -1,5 +1,4 @@
-// memfd_create and seals (Linux's mm/memfd.c); fcntl's F_GETFL/F_SETFL
-// (fs/fcntl.c).
+// memfd_create and seals (Linux's mm/memfd.c).
 
 #include "vfs/process.h"
 
@@ -7,31 +6,6 @@
 #include <utility>
 
 namespace vfssim {
-
-
-Result<int> Process::fcntl_getfl(int fd) {
-  Result<std::shared_ptr<File>> got = get(fd);
-  if (!got) return Fail(got.error());
-  return (*got)->oflags;
-}
-
-Errno Process::fcntl_setfl(int fd, int flags) {
-  Errno e = [&] {
-    Result<std::shared_ptr<File>> got = get(fd);
-    if (!got) return got.error();
-    File& fp = **got;
-    const Inode& ip = *fp.inode;
-    // "O_APPEND cannot be cleared if the file is marked as append-only."
-    if ((fp.oflags & kO_APPEND) && !(flags & kO_APPEND) && (ip.flags & kInodeAppend)) {
-      return Errno::kEPERM;
-    }
-    if ((flags & kO_DIRECT) && ip.is_reg() && !ip.ops().can_odirect()) return Errno::kEINVAL;
-    fp.oflags = (flags & kSETFL_MASK) | (fp.oflags & ~kSETFL_MASK);
-    return Errno::kOk;
-  }();
-  if (tracing()) trace("fcntl", {{"fd", fd}, {"cmd", "F_SETFL"}, {"flags", flags}}, e);
-  return e;
-}
 
 Result<int> Process::memfd_create(std::string_view name) {
   Superblock* sb = vfs_.find_mount("shmfs");
@@ -53,7 +27,6 @@ Result<int> Process::memfd_create(std::string_view name) {
   return fd;
 }
 
-
 Errno Process::add_seals(int fd, uint32_t seals) {
   Errno e = [&] {
     Result<std::shared_ptr<File>> got = get(fd);
@@ -74,7 +47,6 @@ Errno Process::add_seals(int fd, uint32_t seals) {
   if (tracing()) trace("fcntl", {{"fd", fd}, {"cmd", "F_ADD_SEALS"}, {"seals", seals}}, e);
   return e;
 }
-
 
 Result<uint32_t> Process::get_seals(int fd) {
   Result<std::shared_ptr<File>> got = get(fd);

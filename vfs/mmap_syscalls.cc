@@ -7,7 +7,6 @@
 
 namespace vfssim {
 
-
 Result<uint64_t> Process::mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd,
                                off_t64 off) {
   std::shared_ptr<File> fp;
@@ -69,13 +68,11 @@ Result<uint64_t> Process::mmap(uint64_t addr, uint64_t len, int prot, int flags,
   return r;
 }
 
-
 Errno Process::munmap(uint64_t addr, uint64_t len) {
   Errno e = mm_->unmap(addr, len);
   if (tracing()) trace("munmap", {{"addr", addr}, {"len", len}}, e);
   return e;
 }
-
 
 Errno Process::msync(uint64_t addr, uint64_t len, int flags) {
   Errno e = [&] {

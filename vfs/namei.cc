@@ -13,7 +13,6 @@ using internal::is_ro;
 using internal::kMayExec;
 using internal::kMayWrite;
 
-
 Errno Process::mkdir(std::string_view path, uint32_t mode) {
   Errno e = [&] {
     Result<std::pair<InodeRef, std::string>> parent = vfs_.resolve_parent(path, cwd_);
@@ -29,7 +28,6 @@ Errno Process::mkdir(std::string_view path, uint32_t mode) {
   return e;
 }
 
-
 Errno Process::mkfifo(std::string_view path, uint32_t mode) {
   Errno e = [&] {
     Result<std::pair<InodeRef, std::string>> parent = vfs_.resolve_parent(path, cwd_);
@@ -43,7 +41,6 @@ Errno Process::mkfifo(std::string_view path, uint32_t mode) {
   return e;
 }
 
-
 Errno Process::may_delete(const Inode& dir, const Inode& victim) const {
   // check_sticky: in a sticky directory (S_ISVTX, /tmp's 01777) only the
   // file's owner, the directory's owner or CAP_FOWNER may remove an entry.
@@ -54,7 +51,6 @@ Errno Process::may_delete(const Inode& dir, const Inode& victim) const {
   }
   return Errno::kOk;
 }
-
 
 Errno Process::unlink_common(std::string_view path, bool dir_op) {
   Result<std::pair<InodeRef, std::string>> parent = vfs_.resolve_parent(path, cwd_);
@@ -71,20 +67,17 @@ Errno Process::unlink_common(std::string_view path, bool dir_op) {
   return dir_op ? dir->ops().rmdir(*dir, name) : dir->ops().remove(*dir, name);
 }
 
-
 Errno Process::unlink(std::string_view path) {
   Errno e = unlink_common(path, false);
   if (tracing()) trace("unlink", {{"path", path}}, e);
   return e;
 }
 
-
 Errno Process::rmdir(std::string_view path) {
   Errno e = unlink_common(path, true);
   if (tracing()) trace("rmdir", {{"path", path}}, e);
   return e;
 }
-
 
 Errno Process::rename(std::string_view from, std::string_view to) {
   Errno e = [&] {

@@ -14,7 +14,6 @@ using internal::kMayExec;
 using internal::kMayRead;
 using internal::kMayWrite;
 
-
 Result<int> Process::open(std::string_view path, int flags, uint32_t mode) {
   auto done = [&](Errno e, int fd = 0) -> Result<int> {
     if (tracing()) trace("open", {{"path", path}, {"flags", flags}, {"mode", mode}}, e, fd);
@@ -79,7 +78,6 @@ Result<int> Process::open(std::string_view path, int flags, uint32_t mode) {
   return done(Errno::kOk, install(std::move(fp)));
 }
 
-
 Errno Process::close(int fd) {
   Errno e = Errno::kOk;
   auto it = fds_.find(fd);
@@ -93,7 +91,6 @@ Errno Process::close(int fd) {
   if (tracing()) trace("close", {{"fd", fd}}, e);
   return e;
 }
-
 
 Errno Process::ftruncate(int fd, off_t64 length) {
   Errno e = [&] {
@@ -117,7 +114,6 @@ Errno Process::ftruncate(int fd, off_t64 length) {
   if (tracing()) trace("ftruncate", {{"fd", fd}, {"length", length}}, e);
   return e;
 }
-
 
 Errno Process::fallocate(int fd, int mode, off_t64 off, off_t64 len) {
   Errno e = [&] {

@@ -15,7 +15,6 @@ Process::Process(Vfs& vfs, Creds creds, int pid)
   mm_->owner = static_cast<PageMapper*>(mapper_.get());
 }
 
-
 void Process::trace(std::string_view name, Trace::Fields args, Errno err, int64_t ret) {
   Trace::Fields f = {{"pid", pid_}, {"call", name}, {"args", std::move(args)}};
   if (err == Errno::kOk) {
@@ -26,13 +25,11 @@ void Process::trace(std::string_view name, Trace::Fields args, Errno err, int64_
   vfs_.machine().trace.record("syscall", std::move(f));
 }
 
-
 Result<std::shared_ptr<File>> Process::get(int fd) const {
   auto it = fds_.find(fd);
   if (it == fds_.end()) return Fail(Errno::kEBADF);
   return it->second;
 }
-
 
 int Process::install(std::shared_ptr<File> fp) {
   int fd = 0;
@@ -41,7 +38,6 @@ int Process::install(std::shared_ptr<File> fp) {
   fds_.emplace(fd, std::move(fp));
   return fd;
 }
-
 
 Errno Process::copy_from_user_bytes(std::span<std::byte> dst, uint64_t uaddr) {
   if (!access_ok(uaddr, dst.size())) return Errno::kEFAULT;
@@ -69,7 +65,6 @@ Errno Process::permission(const Inode& ip, int may) const {
                                                                            : Errno::kEACCES;
 }
 
-
 std::optional<Siginfo> Process::deliver(std::optional<Siginfo> s) {
   if (s) {
     signals_.push_back(*s);
@@ -80,11 +75,9 @@ std::optional<Siginfo> Process::deliver(std::optional<Siginfo> s) {
   return s;
 }
 
-
 std::optional<Siginfo> Process::load(uint64_t addr, std::span<std::byte> dst) {
   return deliver(mm_->load(addr, dst));
 }
-
 
 std::optional<Siginfo> Process::store(uint64_t addr, std::span<const std::byte> src) {
   return deliver(mm_->store(addr, src));

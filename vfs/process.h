@@ -74,8 +74,8 @@ class Process {
   // EINVAL pos + count past LLONG_MAX; EOPNOTSUPP unknown or unsupported
   // RWF_* bits, or RWF_NOWAIT on a filesystem without FMODE_NOWAIT; EINVAL
   // RWF_APPEND|RWF_NOAPPEND; EISDIR reading a directory; EFBIG writing at
-  // or past the maximum file size; EPERM writing an immutable file (or, with
-  // a position, an append-only one); EINTR a signal before any progress;
+  // or past the maximum file size; EPERM writing an immutable file, or an
+  // append-only one other than at EOF (without O_APPEND/RWF_APPEND); EINTR a signal before any progress;
   // the filesystem's errno (ENOSPC, EIO, EAGAIN under RWF_NOWAIT, EINVAL
   // misaligned O_DIRECT, EDEADLK a MINIX safecopy deadlock). Counts over
   // MAX_RW_COUNT are clipped. O_DSYNC/O_SYNC/RWF_*SYNC writes are durable
@@ -283,7 +283,7 @@ class Process {
   Result<std::vector<UserIovec>> import_iovec(uint64_t uvec, int iovcnt);
   // transfer hands one request to the file: directly (Linux), or through
   // magic grants with the safecopy repeat policy (ipc=safecopy).
-  IoResult transfer(File& fp, Kiocb& iocb, IovIter& it, bool write);
+  IoResult transfer(File& fp, const Kiocb& iocb, IovIter& it, bool write);
   Errno permission(const Inode& ip, int may) const;  // may: 4 r, 2 w, 1 x.
   Errno unlink_common(std::string_view path, bool dir);
   // may_delete: Linux's may_delete checks after the directory permission:

@@ -65,7 +65,7 @@ uint64_t resolve_soft_pages(AddressSpace& mm, const std::vector<IovIter::Seg>& s
 
 }  // namespace
 
-IoResult Process::transfer(File& fp, Kiocb& iocb, IovIter& it, bool write) {
+IoResult Process::transfer(File& fp, const Kiocb& iocb, IovIter& it, bool write) {
   Superblock& sb = *fp.inode->sb;
   if (sb.options().ipc != IpcMode::kSafecopy || !it.user_backed()) {
     return write ? fp.ops->fo_write(fp, iocb, it) : fp.ops->fo_read(fp, iocb, it);
@@ -287,7 +287,6 @@ Result<off_t64> Process::lseek(int fd, off_t64 off, int whence) {
   fp.pos = target;
   return done(target);
 }
-
 
 Result<uint64_t> Process::copy_file_range(int fd_in, uint64_t off_in, int fd_out,
                                           uint64_t off_out, uint64_t len, unsigned flags) {

@@ -7,7 +7,6 @@
 
 namespace vfssim {
 
-
 Errno Process::kern_fspacectl(int fd, int cmd, const SpacectlRange* rqsr, int flags,
                               SpacectlRange* rmsr) {
   if (rqsr == nullptr) return Errno::kEINVAL;

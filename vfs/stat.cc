@@ -7,7 +7,6 @@
 
 namespace vfssim {
 
-
 Result<Stat> Process::fstat(int fd) {
   Result<std::shared_ptr<File>> got = get(fd);
   Stat st;
@@ -16,7 +15,6 @@ Result<Stat> Process::fstat(int fd) {
   if (e != Errno::kOk) return Fail(e);
   return st;
 }
-
 
 Result<Stat> Process::stat(std::string_view path) {
   Result<InodeRef> ip = vfs_.resolve(path, cwd_);

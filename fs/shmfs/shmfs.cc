@@ -375,7 +375,7 @@ const ShmFileOps& ShmFileOps::instance() {
   return ops;
 }
 
-IoResult ShmFileOps::fo_write(File& fp, Kiocb& iocb, IovIter& from) const {
+IoResult ShmFileOps::fo_write(File& fp, const Kiocb& iocb, IovIter& from) const {
   if (fp.inode->seals & kF_SEAL_WRITE) return {0, Errno::kEPERM};
   if ((fp.inode->seals & kF_SEAL_GROW) &&
       static_cast<uint64_t>(iocb.pos) + from.count() > fp.inode->size) {

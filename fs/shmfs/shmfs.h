@@ -95,7 +95,7 @@ class ShmFileOps : public VnFileOps {
  public:
   static const ShmFileOps& instance();
 
-  IoResult fo_write(File& fp, Kiocb& iocb, IovIter& from) const override;
+  IoResult fo_write(File& fp, const Kiocb& iocb, IovIter& from) const override;
   Errno fo_fspacectl(File& fp, int cmd, off_t64* off, off_t64* len, int flags) const override;
 };
 
