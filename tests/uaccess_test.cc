@@ -454,6 +454,21 @@ void fiemap_over_unmapped_page(World& w, uint32_t extent_count) {
   w.rec["fm_flags"] = out.fm_flags;
 }
 
+// The sync cases: 4096 dots at offset 0 through a descriptor opened with
+// `oflag`, or through pwritev2 with `rwf`.
+void sync_open_case(World& w, int oflag) {
+  const int sfd = *w.p.open("/f", kO_RDWR | oflag);
+  w.result(w.p.pwrite(sfd, w.R, kPage, 0), sfd);
+  w.rec["size"] = w.size();
+  w.rec["file_ok"] = w.file_is(0, kPage);
+}
+void rwf_write_case(World& w, int rwf) {
+  w.user_iov(w.R + 2 * kPage, {{w.R, kPage}});
+  w.result(w.p.pwritev2(w.fd, w.R + 2 * kPage, 1, 0, rwf), w.fd);
+  w.rec["size"] = w.size();
+  w.rec["file_ok"] = w.file_is(0, kPage);
+}
+
 // More cases: O_DIRECT with a faulting buffer, the sync and append flags,
 // and ioctl arguments.
 const std::map<std::string, Case>& more_cases() {
@@ -490,34 +505,10 @@ const std::map<std::string, Case>& more_cases() {
          w.result(w.p.fcntl_setfl(nfd, kO_DIRECT), nfd);
          w.rec["odirect_set"] = (*w.p.fcntl_getfl(nfd) & kO_DIRECT) != 0;
        }},
-      {"osync_pwrite",
-       [](World& w) {
-         const int sfd = *w.p.open("/f", kO_RDWR | kO_SYNC);
-         w.result(w.p.pwrite(sfd, w.R, kPage, 0), sfd);
-         w.rec["size"] = w.size();
-         w.rec["file_ok"] = w.file_is(0, kPage);
-       }},
-      {"odsync_pwrite",
-       [](World& w) {
-         const int sfd = *w.p.open("/f", kO_RDWR | kO_DSYNC);
-         w.result(w.p.pwrite(sfd, w.R, kPage, 0), sfd);
-         w.rec["size"] = w.size();
-         w.rec["file_ok"] = w.file_is(0, kPage);
-       }},
-      {"rwf_sync_pwritev2",
-       [](World& w) {
-         w.user_iov(w.R + 2 * kPage, {{w.R, kPage}});
-         w.result(w.p.pwritev2(w.fd, w.R + 2 * kPage, 1, 0, kRWF_SYNC), w.fd);
-         w.rec["size"] = w.size();
-         w.rec["file_ok"] = w.file_is(0, kPage);
-       }},
-      {"rwf_dsync_pwritev2",
-       [](World& w) {
-         w.user_iov(w.R + 2 * kPage, {{w.R, kPage}});
-         w.result(w.p.pwritev2(w.fd, w.R + 2 * kPage, 1, 0, kRWF_DSYNC), w.fd);
-         w.rec["size"] = w.size();
-         w.rec["file_ok"] = w.file_is(0, kPage);
-       }},
+      {"osync_pwrite", [](World& w) { sync_open_case(w, kO_SYNC); }},
+      {"odsync_pwrite", [](World& w) { sync_open_case(w, kO_DSYNC); }},
+      {"rwf_sync_pwritev2", [](World& w) { rwf_write_case(w, kRWF_SYNC); }},
+      {"rwf_dsync_pwritev2", [](World& w) { rwf_write_case(w, kRWF_DSYNC); }},
       {"rwf_append_pwritev2",
        [](World& w) {
          w.user_iov(w.R + 2 * kPage, {{w.R, kPage}});
