@@ -7,6 +7,10 @@
 #include "absl/strings/str_format.h"
 #include "drivers/blockdev.h"
 #include "drivers/pmem.h"
+#include "fs/shmfs/shmfs.h"
+#include "harness/safecopy_table.h"
+#include "vfs/mmap.h"
+#include "vfs/process.h"
 
 namespace vfssim {
 namespace {
@@ -38,6 +42,9 @@ std::string io(IoResult r) {
   return absl::StrFormat("%d bytes, %s", r.done, errno_name(r.err));
 }
 std::string err(Errno e) { return std::string(errno_name(e)); }
+std::string count(const Result<uint64_t>& r) {
+  return r ? absl::StrFormat("%d", *r) : err(r.error());
+}
 
 // badblocks renders the sysfs list on one line: "24 1; 40 1".
 std::string badblocks(const PmemDevice& pmem) {
@@ -150,6 +157,35 @@ int run_driver_demo(Machine& machine, std::ostream& out) {
   for (int i = 0; i < 4; ++i) results += (i ? " " : "") + err(sdb.write(i * 8, a).err);
   n.step("four writes", results, "OK EIO OK EIO");
   machine.faults.disarm_all();
+
+  n.section("user memory: read(2) into a buffer whose second page is unmapped");
+  {
+    Vfs vfs(machine);
+    register_shmfs(vfs);
+    vfs.mount("shmfs", nullptr, "", "/", Creds::root());
+    Process p(vfs, Creds::root());
+    const int fd = *p.open("/f", kO_RDWR | kO_CREAT);
+    const uint64_t buf =
+        *p.mmap(0, 2 * 4096, kProtRead | kProtWrite, kMAP_PRIVATE | kMAP_ANONYMOUS, -1, 0);
+    p.store(buf, pattern(8192, data));
+    n.step("pwrite 8192 from the buffer", count(p.pwrite(fd, buf, 8192, 0)), "8192");
+    p.munmap(buf + 4096, 4096);
+    // Linux 6.18 answers with the bytes before the fault (host probe
+    // read_tail_unmapped, tests/probes/fixtures/uaccess.jsonl).
+    n.step("pread 200 bytes into the last 100 before the hole", count(p.pread(fd, buf + 3996, 200, 0)), "100");
+    n.step("pread 200 bytes into the hole", count(p.pread(fd, buf + 4096, 200, 0)), "EFAULT");
+  }
+
+  n.section("MINIX safecopy (seed 003): a soft fault mid-buffer, proper partial semantics");
+  for (const char* policy : {"on-efault", "on-mark"}) {
+    SafecopyRow row{.fs = "shmfs", .policy = policy, .partial = "proper",
+                    .fault = BufferFault::kSoftMiddle};
+    run_safecopy_row(shmfs_for_safecopy(), row);
+    // The seed: the old policy gives "a short read(2) even on regular
+    // files"; with the mark VFS "repeats the file system operation".
+    n.step(absl::StrFormat("pread 12288, safecopy.retry=%s", policy), count(row.result),
+           std::string(policy) == "on-efault" ? "4096" : "12288");
+  }
 
   out << absl::StrFormat("\ntrace: %d events, hash %016x; %s\n", machine.trace.size(),
                          machine.trace.hash(),
