@@ -7,6 +7,10 @@
 #include <sstream>
 #include <vector>
 
+#include "fs/shmfs/shmfs.h"
+#include "vfs/host_io.h"
+#include "vfs/mmap.h"
+#include "vfs/process.h"
 #include "vfs/testing/iomap_fs.h"
 
 namespace vfssim {
@@ -110,6 +114,87 @@ TEST_P(SafecopySeedTest, SameFileMappingDeadlocksWithoutTryAndCompletesWithIt) {
 
 INSTANTIATE_TEST_SUITE_P(Filesystems, SafecopySeedTest, ::testing::Bool(),
                          [](const auto& info) { return info.param ? "iomaptest" : "shmfs"; });
+
+// One shmfs (or iomaptest) machine mounted ipc=safecopy, for the cases the
+// table does not lay out.
+struct SafecopyWorld {
+  SafecopyWorld(SafecopyFs f, std::string_view options) : fs(std::move(f)) {
+    EXPECT_EQ(fs.mount(vfs, options), Errno::kOk);
+  }
+  uint64_t anon(uint64_t pages) {
+    const uint64_t a = *p.mmap(0, pages * 4096, kProtRead | kProtWrite,
+                               kMAP_PRIVATE | kMAP_ANONYMOUS, -1, 0);
+    EXPECT_FALSE(p.store(a, std::vector<std::byte>(pages * 4096, std::byte{'.'})));
+    return a;
+  }
+  Machine m{1};
+  SafecopyFs fs;  // Holds the devices it mounts: declared before vfs, it outlives it.
+  Vfs vfs{m};
+  Process p{vfs, Creds::root()};
+};
+
+// Pipes stay outside the repeat: a repeated pipe request would consume (or
+// append) its bytes twice. A soft page in a FIFO read is resolved inline and
+// every byte arrives once, in order.
+TEST(SafecopyEdges, FifosAreNotRepeated) {
+  SafecopyWorld w(shmfs_for_safecopy(), "ipc=safecopy");
+  ASSERT_EQ(w.p.mkfifo("/pipe"), Errno::kOk);
+  const int fd = *w.p.open("/pipe", kO_RDWR);
+  const uint64_t buf = w.anon(3);
+  std::vector<std::byte> data(8192);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = std::byte(static_cast<uint8_t>(i * 7));
+  ASSERT_FALSE(w.p.store(buf, data));
+  ASSERT_TRUE(w.p.mm().swap_out(buf + 4096));
+  EXPECT_EQ(*w.p.write(fd, buf, 8192), 8192u);
+  ASSERT_FALSE(w.p.store(buf, std::vector<std::byte>(8192, std::byte{0})));
+  ASSERT_TRUE(w.p.mm().swap_out(buf + 4096));
+  EXPECT_EQ(*w.p.read(fd, buf, 8192), 8192u);
+  std::vector<std::byte> got(8192);
+  ASSERT_FALSE(w.p.load(buf, got));
+  EXPECT_EQ(got, data);
+  EXPECT_EQ(w.vfs.safecopy_stats().requests, 0u);
+}
+
+// A deadlock would have hung the call: after partial progress too it is
+// EDEADLK (with the trace event), never a short count.
+TEST(SafecopyEdges, DeadlockAfterProgressIsStillEdeadlk) {
+  SafecopyWorld w(shmfs_for_safecopy(), "ipc=safecopy,cpf_try=0");
+  const int fd = *w.p.open("/f", kO_RDWR | kO_CREAT);
+  std::vector<std::byte> content(4 * 4096, std::byte{'c'});
+  ASSERT_EQ(*host::pwrite(w.p, fd, content, 0), content.size());
+  // Page 0 of the buffer is anonymous and resident, page 1 a never-touched
+  // MAP_SHARED page of the file itself.
+  const uint64_t buf = *w.p.mmap(0, 2 * 4096, kProtRead | kProtWrite, kMAP_SHARED, fd, 0);
+  ASSERT_EQ(*w.p.mmap(buf, 4096, kProtRead | kProtWrite,
+                      kMAP_PRIVATE | kMAP_ANONYMOUS | kMAP_FIXED, -1, 0),
+            buf);
+  ASSERT_FALSE(w.p.store(buf, std::vector<std::byte>(4096, std::byte{'.'})));
+  EXPECT_EQ(w.p.pread(fd, buf, 8192, 2 * 4096).error(), Errno::kEDEADLK);
+  EXPECT_EQ(w.vfs.grants().deadlocks(), 1u);
+  w.p.munmap(buf, 2 * 4096);
+}
+
+// A grant source whose copy stops part way through a whole-page write into
+// an uncached page (iomaptest, partial_io=proper): the bytes before the
+// fault are still written — the answer Linux gives for user memory (host
+// fixture flags_align, cache_write_page_tail_unmapped: 3996).
+TEST(SafecopyEdges, ShortGrantCopyIntoAnUncachedPageKeepsTheBytesBeforeTheFault) {
+  SafecopyWorld w(iomaptest_for_safecopy(), "ipc=safecopy");
+  const int fd = *w.p.open("/f", kO_RDWR | kO_CREAT);
+  ASSERT_EQ(*host::pwrite(w.p, fd, std::vector<std::byte>(16384, std::byte{'A'}), 0), 16384u);
+  ASSERT_EQ(w.p.fsync(fd), Errno::kOk);
+  Inode& ip = **w.p.file_inode(fd);
+  invalidate_inode_pages2_range(ip, 0, 3, IomapTestVnodeOps::map(ip));
+  const uint64_t buf = w.anon(3);
+  ASSERT_EQ(w.p.munmap(buf + 4096, 4096), Errno::kOk);
+  EXPECT_EQ(*w.p.write(fd, buf + 100, 4096), 3996u);
+  std::vector<std::byte> got(4096);
+  ASSERT_EQ(*host::pread(w.p, fd, got, 0), 4096u);
+  EXPECT_EQ(std::vector<std::byte>(got.begin(), got.begin() + 3996),
+            std::vector<std::byte>(3996, std::byte{'.'}));
+  EXPECT_EQ(std::vector<std::byte>(got.begin() + 3996, got.end()),
+            std::vector<std::byte>(100, std::byte{'A'}));
+}
 
 TEST(SafecopyTableDoc, DocsMatchTheGeneratedTable) {
   std::ifstream in("docs/safecopy.md");

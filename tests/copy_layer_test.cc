@@ -138,7 +138,7 @@ TEST_P(FlagsAlignTest, AnswersAsTheHostKernel) {
     nlohmann::json j = nlohmann::json::parse(line);
     if (j.value("fs", "") == GetParam()) rows.push_back(j);
   }
-  ASSERT_EQ(rows.size(), 22u);
+  ASSERT_EQ(rows.size(), 23u);
   Machine m(1);
   SimBlockDevice bdev(m, BlockDeviceConfig{});
   Vfs vfs(m);
@@ -191,6 +191,12 @@ TEST_P(FlagsAlignTest, AnswersAsTheHostKernel) {
                           : p.pread(dfd, buf + d.bufoff, d.len, d.off);
   }
   p.close(dfd);
+  // dio_read_tail_100: a 100-byte file read O_DIRECT, 4096 at 0.
+  const int t = *p.open("/t", kO_RDWR | kO_CREAT);
+  ASSERT_EQ(*p.pwrite(t, buf, 100, 0), 100u);
+  ASSERT_EQ(p.fsync(t), Errno::kOk);
+  const int td = *p.open("/t", kO_RDWR | kO_DIRECT);
+  got["dio_read_tail_100"] = p.pread(td, buf, kPage, 0);
   // The cache_* cases: a 16 KiB file written, synced and dropped from the
   // cache (POSIX_FADV_DONTNEED: tmpfs cannot drop its pages).
   const bool tmpfs = GetParam() == "tmpfs";
@@ -261,6 +267,39 @@ TEST_P(FlagsAlignTest, AnswersAsTheHostKernel) {
 }
 
 INSTANTIATE_TEST_SUITE_P(HostKernel, FlagsAlignTest, ::testing::Values("tmpfs", "xfs"));
+
+// Every mapping a helper begins it also ends, when a fault in the caller's
+// buffer stops it part way (iomap_iter_stop): buffered and direct writes and
+// reads over a buffer whose second page is unmapped.
+TEST_F(CopyLayerTest, ShortStepsEndTheirMappings) {
+  const int fd = *p.open("/f", kO_RDWR | kO_CREAT);
+  const int dfd = *p.open("/f", kO_RDWR | kO_DIRECT);
+  ASSERT_EQ(*p.pwrite(fd, buf, 3 * kPage, 0), 3 * kPage);
+  ASSERT_EQ(p.munmap(buf + kPage, kPage), Errno::kOk);
+  ExtentMapOps& map = IomapTestVnodeOps::map(inode(fd));
+  EXPECT_EQ(*p.pwrite(fd, buf + 100, 2 * kPage, 0), kPage - 100);
+  EXPECT_EQ(*p.pread(fd, buf + 100, 2 * kPage, 0), kPage - 100);
+  EXPECT_EQ(p.pwrite(dfd, buf, 2 * kPage, 0).error(), Errno::kEFAULT);
+  EXPECT_EQ(p.pread(dfd, buf, 2 * kPage, 0).error(), Errno::kEFAULT);
+  EXPECT_EQ(map.begins, map.ends);
+}
+
+// import_iovec as Linux 6.18's copy_iovec_from_user reads it: entry by
+// entry, the first bad one decides; no entries, nothing read.
+TEST_F(CopyLayerTest, IovecArraysAreReadEntryByEntry) {
+  const int fd = *p.open("/f", kO_RDWR | kO_CREAT);
+  ASSERT_EQ(p.munmap(buf + 3 * kPage, kPage), Errno::kOk);
+  EXPECT_EQ(*p.readv(fd, kTaskSize + 4096, 0), 0u);  // Nothing to read.
+  const UserIovec neg_then_fault[] = {{buf, static_cast<uint64_t>(-1)}};
+  ASSERT_FALSE(p.store(buf + 3 * kPage - 16, std::as_bytes(std::span(neg_then_fault))));
+  EXPECT_EQ(p.readv(fd, buf + 3 * kPage - 16, 2).error(), Errno::kEINVAL);
+  const UserIovec ok_then_fault[] = {{buf, 10}};
+  ASSERT_FALSE(p.store(buf + 3 * kPage - 16, std::as_bytes(std::span(ok_then_fault))));
+  EXPECT_EQ(p.readv(fd, buf + 3 * kPage - 16, 2).error(), Errno::kEFAULT);
+  // do_dentry_open drops O_CREAT, O_EXCL, O_NOCTTY and O_TRUNC from f_flags.
+  EXPECT_EQ(*p.fcntl_getfl(*p.open("/g", kO_RDWR | kO_CREAT | kO_TRUNC | kO_APPEND)),
+            kO_RDWR | kO_APPEND);
+}
 
 // read(2) and write(2) whose buffer is a never-touched MAP_SHARED mapping of
 // the same file complete with the right data: the fixture's pread/pwrite

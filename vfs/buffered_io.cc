@@ -199,8 +199,10 @@ IoResult iomap_file_buffered_write(Inode& ip, const Kiocb& iocb, IovIter& from, 
         // cannot be kept. Hand the bytes back and retry with what the copy
         // managed, which reads the page in first.
         from.revert(got);
-        limit = got > 0 ? got : limit;
-        got = 0;
+        if (got > 0) {
+          limit = got;
+          continue;
+        }
       }
       if (got == 0 && !held->uptodate && !held->dirty) ip.cache.remove(index);
       if (!retry.again(from, got, &err)) break;
@@ -212,13 +214,13 @@ IoResult iomap_file_buffered_write(Inode& ip, const Kiocb& iocb, IovIter& from, 
       ip.size = std::max<uint64_t>(ip.size, off + got);
     }
     done += copied;
-    iter.processed = copied > 0 ? static_cast<int64_t>(copied) : neg(err);
     if (err != Errno::kOk && copied > 0) {
-      // Report the progress; the next iomap_iter call ends the mapping.
-      iomap_iter(iter, ops);
+      // Report the progress and end the walk here.
+      iomap_iter_stop(iter, ops, copied, err);
       ip.sb->touch(ip);
       return {done, err};
     }
+    iter.processed = copied > 0 ? static_cast<int64_t>(copied) : neg(err);
   }
   if (done > 0) ip.sb->touch(ip);
   return {done, iomap_errno(ret)};

@@ -86,9 +86,10 @@ Errno invalidate_inode_pages2_range(Inode& ip, uint64_t first, uint64_t last, Io
 // filesystem has already changed the blocks (punch, truncate, zeroinit).
 void truncate_pagecache_range(Inode& ip, off_t64 lstart, off_t64 lend);
 
-// filemap_drop_behind is RWF_DONTCACHE's ending of a buffered read of
-// [pos, pos+len): the range's clean pages that no mapping holds leave the
-// cache (folio_end_dropbehind; dirty ones are written back first). Returns
+// filemap_drop_behind is RWF_DONTCACHE's ending of a buffered read or write
+// of [pos, pos+len): the range is written back and its clean pages that no
+// mapping holds leave the cache (folio_end_dropbehind, which Linux runs when
+// that writeback completes). Returns
 // writeback's first error (also kept for fsync).
 Errno filemap_drop_behind(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops);
 

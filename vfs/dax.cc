@@ -42,8 +42,7 @@ IoResult dax_iomap_read(Inode& ip, const Kiocb& iocb, IovIter& to, IomapOps& ops
   std::vector<std::byte> bounce;
   // finish ends the walk after a short step of `copied` bytes.
   auto finish = [&](uint64_t copied, Errno e) -> IoResult {
-    iter.processed = copied > 0 ? static_cast<int64_t>(copied) : neg(e);
-    iomap_iter(iter, ops);  // End the mapping (iomap_end) with the progress.
+    iomap_iter_stop(iter, ops, copied, e);
     return {done, e};
   };
   while ((ret = iomap_iter(iter, ops)) > 0) {
@@ -96,8 +95,7 @@ IoResult dax_iomap_write(Inode& ip, const Kiocb& iocb, IovIter& from, IomapOps& 
     ip.size = std::max<uint64_t>(ip.size, static_cast<uint64_t>(iter.pos) + got);
     if (got < len) {
       const Errno e = got < *avail ? from.fault_errno() : Errno::kEIO;
-      iter.processed = got > 0 ? static_cast<int64_t>(got) : neg(e);
-      iomap_iter(iter, ops);
+      iomap_iter_stop(iter, ops, got, e);
       if (done > 0) ip.sb->touch(ip);
       return {done, e};
     }

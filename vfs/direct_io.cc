@@ -12,12 +12,17 @@ namespace {
 bool misaligned(uint64_t bits, uint32_t align) { return (bits & (align - 1)) != 0; }
 
 // bio_misaligned: iomap_dio_bio_iter's check for a step that reaches the
-// device: its position and length, and the user memory it transfers.
-bool bio_misaligned(const IomapIter& iter, IovIter& it, uint32_t align) {
-  const uint64_t hidden = it.truncate(iter.length());
-  const bool bad = misaligned(static_cast<uint64_t>(iter.pos) | iter.length() | it.alignment(), align);
-  it.reexpand(it.count() + hidden);
-  return bad;
+// device: its position and length, and all the user memory still to be
+// transferred (bdev_iter_is_aligned looks at the whole remaining iterator).
+bool bio_misaligned(const IomapIter& iter, const IovIter& it, uint32_t align) {
+  return misaligned(static_cast<uint64_t>(iter.pos) | iter.length() | it.alignment(), align);
+}
+
+// dio_result is iomap_dio_complete's answer: an error anywhere is the
+// call's error, whatever moved before it (no IOMAP_DIO_PARTIAL).
+IoResult dio_result(uint64_t done, int64_t ret) {
+  if (ret < 0) return {0, iomap_errno(ret)};
+  return {done, Errno::kOk};
 }
 
 }  // namespace
@@ -25,8 +30,13 @@ bool bio_misaligned(const IomapIter& iter, IovIter& it, uint32_t align) {
 IoResult iomap_dio_read(Inode& ip, const Kiocb& iocb, IovIter& to, uint32_t align,
                         IomapOps& ops) {
   const off_t64 pos = iocb.pos;
-  if (static_cast<uint64_t>(pos) >= ip.size) return {0, Errno::kOk};
-  const uint64_t want = std::min<uint64_t>(to.count(), ip.size - static_cast<uint64_t>(pos));
+  // __iomap_dio_rw: "if (iomi.pos >= dio->i_size) goto out_free_dio".
+  if (static_cast<uint64_t>(pos) >= ip.size || to.count() == 0) return {0, Errno::kOk};
+  // The walk covers the whole request, past EOF too (mapped there as a
+  // hole); iomap_dio_complete trims the count to i_size at the end. So a
+  // block-aligned read of a file whose size is not block-aligned reads its
+  // tail.
+  const uint64_t want = to.count();
   const off_t64 last = pos + static_cast<off_t64>(want) - 1;
   // kiocb_write_and_wait: under NOWAIT, dirty pages in the range are EAGAIN.
   if (iocb.flags.has(IocbFlag::kNowait)) {
@@ -41,12 +51,10 @@ IoResult iomap_dio_read(Inode& ip, const Kiocb& iocb, IovIter& to, uint32_t alig
   int64_t ret;
   std::vector<std::byte> bounce;
   while ((ret = iomap_iter(iter, ops)) > 0) {
-    const IomapType t = iter.iomap.type;
     // Holes and unwritten extents are zero-filled (iomap_dio_hole_iter) with
     // no alignment rule; mapped ones go to the device (host probe
     // flags_align: dio_read_*_hole succeed, dio_read_off100_mapped is EINVAL).
-    const bool device = t == IomapType::kMapped;
-    if (device && bio_misaligned(iter, to, align)) {
+    if (iter.iomap.type == IomapType::kMapped && bio_misaligned(iter, to, align)) {
       iter.processed = neg(Errno::kEINVAL);
       continue;
     }
@@ -59,10 +67,9 @@ IoResult iomap_dio_read(Inode& ip, const Kiocb& iocb, IovIter& to, uint32_t alig
     }
     iter.processed = e == Errno::kOk ? static_cast<int64_t>(iter.length()) : neg(e);
   }
-  if (ret < 0 && (iomap_errno(ret) == Errno::kEFAULT || iomap_errno(ret) == Errno::kEINVAL)) {
-    return {0, iomap_errno(ret)};
-  }
-  return {done, iomap_errno(ret)};
+  IoResult r = dio_result(done, ret);
+  r.done = std::min<uint64_t>(r.done, ip.size - static_cast<uint64_t>(pos));
+  return r;
 }
 
 IoResult iomap_dio_write(Inode& ip, const Kiocb& iocb, IovIter& from, uint32_t align,
@@ -115,11 +122,7 @@ IoResult iomap_dio_write(Inode& ip, const Kiocb& iocb, IovIter& from, uint32_t a
     iter.processed = e == Errno::kOk ? static_cast<int64_t>(len) : neg(e);
   }
   if (done > 0) ip.sb->touch(ip);
-  // No IOMAP_DIO_PARTIAL (XFS, ext4): a fault anywhere fails the call.
-  if (ret < 0 && (iomap_errno(ret) == Errno::kEFAULT || iomap_errno(ret) == Errno::kEINVAL)) {
-    return {0, iomap_errno(ret)};
-  }
-  return {done, iomap_errno(ret)};
+  return dio_result(done, ret);
 }
 
 }  // namespace vfssim

@@ -17,9 +17,11 @@
 
 namespace vfssim {
 
-// iomap_dio_read reads [iocb.pos, iocb.pos + to.count()) clipped at EOF
-// straight from the device into `to`: holes, unwritten and delalloc ranges
-// read as zeros. iomap_dio_write writes `from` at iocb.pos (mapping with
+// iomap_dio_read reads [iocb.pos, iocb.pos + to.count()) straight from the
+// device into `to`: holes, unwritten and delalloc ranges read as zeros. The
+// walk covers the whole request (past EOF as a hole, zero-filling the user
+// buffer there) and the count is trimmed to EOF, as iomap_dio_complete
+// does. iomap_dio_write writes `from` at iocb.pos (mapping with
 // kIomapDirect|kIomapWrite, so the filesystem allocates), calls ops.ioend
 // after each mapping reached the device (unwritten conversion) and extends
 // i_size. The user pages are what the device transfers to or from (pinned
@@ -29,9 +31,10 @@ namespace vfssim {
 // user memory (and, for reads, position and length) only where a step goes
 // to the device, so misaligned reads of holes, unwritten extents or past EOF
 // succeed (host probe tests/probes/fixtures/flags_align.jsonl).
-// Errors: EINVAL misaligned as above; EFAULT the caller's buffer faulted part way — as XFS and
-// ext4 answer (no IOMAP_DIO_PARTIAL), the call fails even though the
-// pages before the fault were transferred (host probes
+// Any error fails the whole call, whatever moved before it (no
+// IOMAP_DIO_PARTIAL, as XFS and ext4). Errors: EINVAL misaligned as above;
+// EFAULT the caller's buffer faulted part way — the pages before the fault
+// were transferred all the same (host probes
 // odirect_p{read,write}_tail_unmapped), and neither EOF nor unwritten
 // extents move; EAGAIN under IOCB_NOWAIT when a read's range has dirty
 // pages, a write's range has cached pages, or the filesystem would have to

@@ -69,4 +69,14 @@ int64_t iomap_iter(IomapIter& iter, IomapOps& ops) {
   return 1;
 }
 
+void iomap_iter_stop(IomapIter& iter, IomapOps& ops, uint64_t processed, Errno err) {
+  if (processed > 0) {
+    iter.len = processed;  // Nothing left after this step: no new mapping.
+    iter.processed = static_cast<int64_t>(processed);
+  } else {
+    iter.processed = neg(err);
+  }
+  iomap_iter(iter, ops);
+}
+
 }  // namespace vfssim

@@ -184,7 +184,16 @@ uint64_t IovIter::truncate(uint64_t n) {
   return hidden;
 }
 
-void IovIter::reexpand(uint64_t count) { count_ = count; }
+void IovIter::reexpand(uint64_t count) {
+  uint64_t held = 0;
+  for_each_left_unbounded([&](uint64_t len) { held += len; });
+  count_ = std::min(count, held);
+}
+
+template <typename Fn>
+void IovIter::for_each_left_unbounded(Fn fn) const {
+  for (size_t i = seg_; i < segs_.size(); ++i) fn(segs_[i].len - (i == seg_ ? off_ : 0));
+}
 
 template <typename Fn>
 void IovIter::for_each_left(Fn fn) const {

@@ -116,9 +116,13 @@ class IovIter {
   template <typename Fn>
   uint64_t move(uint64_t n, Fn fn);
   uint64_t fault_in(uint64_t n, bool write);
-  // for_each_left calls fn(seg, offset in it, length) for what is left.
+  // for_each_left calls fn(seg, offset in it, length) for what is left;
+  // for_each_left_unbounded fn(length) for what the segments hold past the
+  // current point, count() notwithstanding.
   template <typename Fn>
   void for_each_left(Fn fn) const;
+  template <typename Fn>
+  void for_each_left_unbounded(Fn fn) const;
 
   Kind kind_;
   Dir dir_;

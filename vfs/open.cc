@@ -58,7 +58,8 @@ Result<int> Process::open(std::string_view path, int flags, uint32_t mode) {
 
   auto fp = std::make_shared<File>();
   fp->inode = ip;
-  fp->oflags = flags;
+  // do_dentry_open: "f->f_flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC)".
+  fp->oflags = flags & ~(kO_CREAT | kO_EXCL | kO_NOCTTY | kO_TRUNC);
   fp->read = acc != kO_WRONLY;
   fp->write = want_write;
   if (ip->type == VType::kFifo) {

@@ -22,21 +22,24 @@ constexpr int kMaxSafecopyRepeats = 256;
 }  // namespace
 
 Result<std::vector<UserIovec>> Process::import_iovec(uint64_t uvec, int iovcnt) {
-  // "if (nr_segs > UIO_MAXIOV) return -EINVAL" (iovcnt is unsigned there).
+  // "if (nr_segs > UIO_MAXIOV) return -EINVAL" (iovcnt is unsigned there);
+  // no segments: nothing is read.
   if (iovcnt < 0 || iovcnt > kUioMaxIov) return Fail(Errno::kEINVAL);
   std::vector<UserIovec> iov(static_cast<size_t>(iovcnt));
-  if (Errno e = copy_from_user_bytes(std::as_writable_bytes(std::span(iov)), uvec);
-      e != Errno::kOk) {
-    return Fail(e);
+  // copy_iovec_from_user, entry by entry: an entry that cannot be read is
+  // EFAULT, a negative length EINVAL, whichever comes first.
+  for (size_t i = 0; i < iov.size(); ++i) {
+    if (Errno e = copy_from_user(&iov[i], uvec + i * sizeof(UserIovec)); e != Errno::kOk) {
+      return Fail(e);
+    }
+    if (static_cast<int64_t>(iov[i].iov_len) < 0) return Fail(Errno::kEINVAL);
   }
-  // copy_iovec_from_user: any negative length is EINVAL, while copying in;
-  // then __import_iovec: a segment outside user space is EFAULT, and the
-  // total is clipped at MAX_RW_COUNT by shortening the segment that crosses.
-  for (const UserIovec& v : iov) {
-    if (static_cast<int64_t>(v.iov_len) < 0) return Fail(Errno::kEINVAL);
-  }
+  // __import_iovec: a segment outside user space is EFAULT, and the total is
+  // clipped at MAX_RW_COUNT by shortening the segment that crosses it (one
+  // segment, import_ubuf: clipped first, then checked).
   uint64_t total = 0;
   for (UserIovec& v : iov) {
+    if (iov.size() == 1) v.iov_len = std::min(v.iov_len, kMaxRwCount);
     if (!access_ok(v.iov_base, v.iov_len)) return Fail(Errno::kEFAULT);
     v.iov_len = std::min<uint64_t>(v.iov_len, kMaxRwCount - total);
     total += v.iov_len;
@@ -67,7 +70,10 @@ uint64_t resolve_soft_pages(AddressSpace& mm, const std::vector<IovIter::Seg>& s
 
 IoResult Process::transfer(File& fp, const Kiocb& iocb, IovIter& it, bool write) {
   Superblock& sb = *fp.inode->sb;
-  if (sb.options().ipc != IpcMode::kSafecopy || !it.user_backed()) {
+  // Only regular files cross the MINIX boundary: the seed's repeat is for
+  // them ("a short read(2) even on regular files"), and repeating a pipe
+  // request would consume or append its bytes twice.
+  if (sb.options().ipc != IpcMode::kSafecopy || !it.user_backed() || !fp.inode->is_reg()) {
     return write ? fp.ops->fo_write(fp, iocb, it) : fp.ops->fo_read(fp, iocb, it);
   }
   // MINIX: VFS grants the user buffer to the filesystem (a magic grant per
@@ -86,10 +92,15 @@ IoResult Process::transfer(File& fp, const Kiocb& iocb, IovIter& it, bool write)
     }
     IovIter g = IovIter::grant(it.dir(), grants, granted, &sb);
     ++stats.requests;
+    const uint64_t deadlocks = grants.deadlocks();
     IoResult r = write ? fp.ops->fo_write(fp, iocb, g) : fp.ops->fo_read(fp, iocb, g);
     // The filesystem's reply is a count or an error, never both: with
     // proper partial-failure semantics the count wins, otherwise the error.
-    if (sb.options().partial_io == PartialIo::kWhole) {
+    // A detected deadlock would have hung the call: it is reported as
+    // EDEADLK whatever moved before it, so it never passes for a short count.
+    if (grants.deadlocks() > deadlocks) {
+      r = {0, Errno::kEDEADLK};
+    } else if (sb.options().partial_io == PartialIo::kWhole) {
       if (!r.ok()) r.done = 0;
     } else if (r.done > 0) {
       r.err = Errno::kOk;

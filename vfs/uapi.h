@@ -22,6 +22,7 @@ inline constexpr int kO_RDWR = 2;
 inline constexpr int kO_ACCMODE = 3;
 inline constexpr int kO_CREAT = 0100;
 inline constexpr int kO_EXCL = 0200;
+inline constexpr int kO_NOCTTY = 0400;
 inline constexpr int kO_TRUNC = 01000;
 inline constexpr int kO_APPEND = 02000;
 inline constexpr int kO_NONBLOCK = 04000;

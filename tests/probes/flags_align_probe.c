@@ -8,6 +8,8 @@
  *   a hole up to 65536 (ftruncate); buf is page aligned. Misaligned reads
  *   at EOF, past EOF and over the hole, and misaligned writes past EOF:
  *   whether alignment is checked before EOF and holes are looked at.
+ * dio_read_tail_100: a 100-byte file read O_DIRECT, 4096 bytes at 0 into an
+ *   aligned buffer: the tail of a file whose size is not block-aligned.
  * cache_*: a 16384-byte file written, fsynced and dropped from the cache
  *   (POSIX_FADV_DONTNEED), then:
  *   cache_write_tail_unmapped  write(fd, R+3996, 200) with R's page 1
@@ -18,8 +20,10 @@
  *   cache_dontcache_read       preadv2(16384 @ 0, RWF_DONTCACHE); "cached"
  *                              = pages of the file in the cache afterwards
  *                              (mincore);
- *   cache_dontcache_write      pwritev2(16384 @ 0, RWF_DONTCACHE); "cached"
- *                              likewise;
+ *   cache_dontcache_write      pwritev2(16384 @ 0, RWF_DONTCACHE); no page
+ *                              count: the pages leave when the writeback the
+ *                              call kicked completes, so right after the call
+ *                              it is timing (0 and 4 were both seen);
  *   cache_dio_nowait_read_dirty   after a buffered write of page 0 (dirty),
  *                              preadv2(4096 @ 0, RWF_NOWAIT) on an O_DIRECT fd;
  *   cache_dio_nowait_write_cached after a buffered read of page 1 (cached,
@@ -123,6 +127,14 @@ int main(int argc, char **argv) {
   }
   close(dfd);
 
+  fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0 || pwrite(fd, buf, 100, 0) != 100 || fsync(fd) != 0) return 1;
+  close(fd);
+  dfd = open(path, O_RDWR | O_DIRECT);
+  errno = 0;
+  emit(fs, "dio_read_tail_100", pread(dfd, buf, 4096, 0));
+  close(dfd);
+
   /* cache_* cases. */
   char *r = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   memset(r, '.', 3 * 4096);
@@ -147,7 +159,7 @@ int main(int argc, char **argv) {
   memset(b16, 'w', 16384);
   errno = 0;
   n = pwritev2(fd, &all, 1, 0, RWF_DONTCACHE);
-  emit_x(fs, "cache_dontcache_write", n, cached_pages(fd));
+  emit(fs, "cache_dontcache_write", n);
   close(fd);
   fd = fresh_uncached(path);
   dfd = open(path, O_RDWR | O_DIRECT);
