@@ -75,6 +75,28 @@ TEST_F(CopyLayerTest, BufferedWritesStayDirtyUntilSyncFlagsWriteThemBack) {
   }
 }
 
+// fspacectl on an O_SYNC (or O_DSYNC) file: get_write_ioflag hands
+// vn_deallocate IO_SYNC, so vop_stddeallocate's zero-fill VOP_WRITEs are
+// synchronous and nothing is left dirty; without it the zeros sit in the
+// cache.
+TEST_F(CopyLayerTest, FspacectlOnASyncFileWritesItsZerosBack) {
+  const int fd = *p.open("/f", kO_RDWR | kO_CREAT);
+  ASSERT_EQ(*p.pwrite(fd, buf, 2 * kPage, 0), 2 * kPage);
+  ASSERT_EQ(p.fsync(fd), Errno::kOk);
+  SpacectlRange rq{0, 100};
+  SpacectlRange rm;
+  ASSERT_EQ(host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+  EXPECT_EQ(inode(fd).cache.nr_dirty(), 1u);
+  ASSERT_EQ(p.fsync(fd), Errno::kOk);
+  for (int oflag : {kO_SYNC, kO_DSYNC}) {
+    const int sfd = *p.open("/f", kO_RDWR | oflag);
+    ASSERT_EQ(host::fspacectl(p, sfd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+    EXPECT_EQ(inode(sfd).cache.nr_dirty(), 0u) << oflag;
+    EXPECT_EQ(rm, (SpacectlRange{100, 0}));
+    p.close(sfd);
+  }
+}
+
 TEST_F(CopyLayerTest, DirectIoGoesToTheDeviceAndPastTheCache) {
   const int fd = *p.open("/f", kO_RDWR | kO_CREAT | kO_DIRECT);
   ASSERT_EQ(*p.pwrite(fd, buf, kPage, 0), kPage);
