@@ -11,7 +11,7 @@ namespace vfssim {
 namespace {
 
 // Keep sorted by name; variants_test checks it.
-const std::array<VariantInfo, 4> kRegistry = {{
+const std::array<VariantInfo, 5> kRegistry = {{
     {"safecopy.retry",
      {"on-mark", "on-efault"},
      "seed 003 (MINIX CPF_TRY): after a request on a file system mounted ipc=safecopy, VFS "
@@ -28,6 +28,11 @@ const std::array<VariantInfo, 4> kRegistry = {{
      "seed 000 (kib's review of shm_deallocate): a partially deallocated page that is "
      "swapped out is read back from swap before its range is zeroed (read), or a fresh "
      "page shadows it and its bytes outside the range are lost (skip)"},
+    {"zeroinit",
+     {"off", "on"},
+     "seed 004's FALLOC_FL_ZEROINIT_RANGE prototype (patches 3-5/5): off, its mode bit is "
+     "unknown and fallocate answers EOPNOTSUPP as Linux 6.18 does; on, the mode exists, "
+     "EINVAL unless exactly ZEROINIT|KEEP_SIZE, and filesystems that implement it run it"},
     {"zeroinit.holes",
      {"reject", "ignore"},
      "seed 004 (riteshh's review of FALLOC_FL_ZEROINIT_RANGE): holes in the range fail the "

@@ -24,7 +24,7 @@ TEST(VariantsTest, DefaultSetAndReject) {
   EXPECT_TRUE(v.is("shm.dealloc_swapped_page", "skip"));
   EXPECT_EQ(v.set("shm.dealloc_swapped_page", "maybe"), Errno::kEINVAL);
   EXPECT_EQ(v.set("no.such", "x"), Errno::kEINVAL);
-  EXPECT_EQ(v.in_force(), std::vector<std::string>({"safecopy.retry=on-mark", "shm.dealloc_page_head=zero", "shm.dealloc_swapped_page=skip", "zeroinit.holes=reject"}));
+  EXPECT_EQ(v.in_force(), std::vector<std::string>({"safecopy.retry=on-mark", "shm.dealloc_page_head=zero", "shm.dealloc_swapped_page=skip", "zeroinit=off", "zeroinit.holes=reject"}));
   EXPECT_EQ(trace.size(), 1u);  // The change is traced.
 }
 

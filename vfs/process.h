@@ -114,9 +114,10 @@ class Process {
   // immutable; ETXTBSY active swapfile; ESPIPE FIFO; EISDIR directory; ENODEV
   // not a regular file or block device; EFBIG offset+len wraps or exceeds the
   // maximum file size; EOPNOTSUPP the filesystem lacks the mode.
-  // FALLOC_FL_ZEROINIT_RANGE (prototype, seed 004 patch 3/5): EINVAL unless
-  // the mode is exactly ZEROINIT|KEEP_SIZE, checked where the seed checks it,
-  // among the mode checks.
+  // FALLOC_FL_ZEROINIT_RANGE (prototype, seed 004 patch 3/5, variant
+  // zeroinit=on): EINVAL unless the mode is exactly ZEROINIT|KEEP_SIZE,
+  // checked where the seed checks it, after the other mode checks. With the
+  // prototype off (the default) its bit is unknown: EOPNOTSUPP, as Linux.
   Errno fallocate(int fd, int mode, off_t64 off, off_t64 len);
 
   // fspacectl(2) as FreeBSD's sys_fspacectl over kern_fspacectl, with
