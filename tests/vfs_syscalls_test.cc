@@ -620,3 +620,29 @@ TEST_F(SyscallTest, SyscallsAreTraced) {
 
 }  // namespace
 }  // namespace vfssim
+
+namespace vfssim {
+namespace {
+
+// A process made before anything is mounted: every path lookup is ENOENT
+// (there is no root to start from), never a crash; once the root is
+// mounted, relative paths start there.
+TEST(ProcessBeforeMount, LookupsAreEnoentThenRelativePathsStartAtTheRoot) {
+  Machine m(1);
+  Vfs vfs(m);
+  register_shmfs(vfs);
+  Process p(vfs, Creds::root());
+  EXPECT_EQ(p.open("f", kO_RDWR | kO_CREAT).error(), Errno::kENOENT);
+  EXPECT_EQ(p.open("/f", kO_RDWR | kO_CREAT).error(), Errno::kENOENT);
+  EXPECT_EQ(p.stat("/").error(), Errno::kENOENT);
+  EXPECT_EQ(p.mkdir("d"), Errno::kENOENT);
+  EXPECT_EQ(p.unlink("f"), Errno::kENOENT);
+  EXPECT_EQ(p.rename("a", "b"), Errno::kENOENT);
+  EXPECT_EQ(p.mkfifo("q"), Errno::kENOENT);
+  ASSERT_EQ(vfs.mount("shmfs", nullptr, "", "/", Creds::root()), Errno::kOk);
+  const int fd = *p.open("f", kO_RDWR | kO_CREAT);
+  EXPECT_EQ(p.fstat(fd)->ino, p.stat("/f")->ino);
+}
+
+}  // namespace
+}  // namespace vfssim

@@ -203,8 +203,10 @@ Result<std::pair<InodeRef, std::string>> Vfs::resolve_parent(std::string_view pa
                                                              const InodeRef& cwd) const {
   if (path.empty()) return Fail(Errno::kENOENT);
   InodeRef dir = path.front() == '/' ? root() : cwd;
+  // Nothing mounted (or no working directory): nothing can be found.
+  if (dir == nullptr) return Fail(Errno::kENOENT);
   std::vector<absl::string_view> parts = absl::StrSplit(to_absl(path), '/', absl::SkipEmpty());
-  if (parts.empty()) return std::make_pair(root(), std::string("."));
+  if (parts.empty()) return std::make_pair(dir, std::string("."));
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     Result<InodeRef> next = step(dir, std::string_view(parts[i].data(), parts[i].size()));
     if (!next) return Fail(next.error());

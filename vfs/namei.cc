@@ -15,7 +15,7 @@ using internal::kMayWrite;
 
 Errno Process::mkdir(std::string_view path, uint32_t mode) {
   Errno e = [&] {
-    Result<std::pair<InodeRef, std::string>> parent = vfs_.resolve_parent(path, cwd_);
+    Result<std::pair<InodeRef, std::string>> parent = vfs_.resolve_parent(path, cwd());
     if (!parent) return parent.error();
     auto& [dir, name] = *parent;
     if (name == "." || name == "..") return Errno::kEEXIST;
@@ -30,7 +30,7 @@ Errno Process::mkdir(std::string_view path, uint32_t mode) {
 
 Errno Process::mkfifo(std::string_view path, uint32_t mode) {
   Errno e = [&] {
-    Result<std::pair<InodeRef, std::string>> parent = vfs_.resolve_parent(path, cwd_);
+    Result<std::pair<InodeRef, std::string>> parent = vfs_.resolve_parent(path, cwd());
     if (!parent) return parent.error();
     auto& [dir, name] = *parent;
     if (is_ro(*dir)) return Errno::kEROFS;
@@ -53,7 +53,7 @@ Errno Process::may_delete(const Inode& dir, const Inode& victim) const {
 }
 
 Errno Process::unlink_common(std::string_view path, bool dir_op) {
-  Result<std::pair<InodeRef, std::string>> parent = vfs_.resolve_parent(path, cwd_);
+  Result<std::pair<InodeRef, std::string>> parent = vfs_.resolve_parent(path, cwd());
   if (!parent) return parent.error();
   auto& [dir, name] = *parent;
   if (dir_op && name == ".") return Errno::kEINVAL;
@@ -81,9 +81,9 @@ Errno Process::rmdir(std::string_view path) {
 
 Errno Process::rename(std::string_view from, std::string_view to) {
   Errno e = [&] {
-    Result<std::pair<InodeRef, std::string>> src = vfs_.resolve_parent(from, cwd_);
+    Result<std::pair<InodeRef, std::string>> src = vfs_.resolve_parent(from, cwd());
     if (!src) return src.error();
-    Result<std::pair<InodeRef, std::string>> dst = vfs_.resolve_parent(to, cwd_);
+    Result<std::pair<InodeRef, std::string>> dst = vfs_.resolve_parent(to, cwd());
     if (!dst) return dst.error();
     auto& [fdir, fname] = *src;
     auto& [tdir, tname] = *dst;

@@ -24,10 +24,10 @@ Result<int> Process::open(std::string_view path, int flags, uint32_t mode) {
   if (acc == kO_ACCMODE) return done(Errno::kEINVAL);
   const bool want_write = acc != kO_RDONLY;
 
-  Result<std::pair<InodeRef, std::string>> parent = vfs_.resolve_parent(path, cwd_);
+  Result<std::pair<InodeRef, std::string>> parent = vfs_.resolve_parent(path, cwd());
   if (!parent) return done(parent.error());
   auto& [dir, name] = *parent;
-  Result<InodeRef> found = vfs_.resolve(path, cwd_);
+  Result<InodeRef> found = vfs_.resolve(path, cwd());
   InodeRef ip;
   if (found) {
     if ((flags & kO_CREAT) && (flags & kO_EXCL)) return done(Errno::kEEXIST);

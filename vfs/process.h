@@ -244,6 +244,10 @@ class Process {
 
  private:
   Result<std::shared_ptr<File>> get(int fd) const;
+  // cwd is the working directory: the root until a chdir, and the root as
+  // it is now for a process made before anything was mounted (then null:
+  // lookups say ENOENT).
+  InodeRef cwd() const { return cwd_ != nullptr ? cwd_ : vfs_.root(); }
   // copy_from_user / copy_to_user move one kernel object (or bytes) between
   // the kernel and user memory at uaddr, faulting pages in as needed.
   // Errors: EFAULT any byte unreachable (the kernel's copy is then of no

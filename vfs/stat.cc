@@ -17,7 +17,7 @@ Result<Stat> Process::fstat(int fd) {
 }
 
 Result<Stat> Process::stat(std::string_view path) {
-  Result<InodeRef> ip = vfs_.resolve(path, cwd_);
+  Result<InodeRef> ip = vfs_.resolve(path, cwd());
   Stat st;
   Errno e = ip ? (*ip)->ops().getattr(**ip, &st) : ip.error();
   if (e == Errno::kOk && (*ip)->type == VType::kFifo) st.size = 0;
