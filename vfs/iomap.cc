@@ -42,13 +42,15 @@ int64_t iomap_iter(IomapIter& iter, IomapOps& ops) {
     const int64_t processed = iter.processed;
     const Errno end_err = ops.iomap_end(*iter.inode, iter.pos, iter.length(),
                                         processed > 0 ? processed : 0, iter.flags, &iter.iomap);
-    if (end_err != Errno::kOk && processed <= 0) return neg(end_err);
+    // fs/iomap/iter.c: iomap_end's error ends the walk only when nothing
+    // was advanced and the actor reported no error of its own; after
+    // progress it is ignored, and it never replaces the actor's error.
+    if (end_err != Errno::kOk && processed == 0) return neg(end_err);
     if (processed < 0) return processed;
     if (static_cast<uint64_t>(processed) > iter.length()) return neg(Errno::kEIO);
     if (processed == 0) return 0;
     iter.pos += processed;
     iter.len -= static_cast<uint64_t>(processed);
-    if (end_err != Errno::kOk) return neg(end_err);
     if (iter.len == 0) return 0;
   } else if (iter.len == 0) {
     return 0;

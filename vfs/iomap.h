@@ -148,8 +148,9 @@ struct IomapIter {
 // iomap_iter advances `iter` by iter.processed (after calling iomap_end on
 // the previous mapping) and maps the next range with ops.iomap_begin.
 // Returns 1 with a new mapping in iter.iomap, 0 when the request is done or
-// the actor returned 0, or -errno: the actor's error, iomap_begin's or
-// iomap_end's (when nothing was processed). Invariants the kernel WARNs on
+// the actor returned 0, or -errno: the actor's error, iomap_begin's, or
+// iomap_end's when the actor processed nothing and reported no error (an
+// iomap_end error after progress is ignored, as fs/iomap/iter.c does). Invariants the kernel WARNs on
 // are checked on every step and fail the iteration with -EIO instead: the
 // actor processed more than length(); a mapping that does not start at or
 // before pos, that is empty, or that ends at or before pos; a source map

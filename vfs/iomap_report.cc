@@ -109,6 +109,7 @@ Result<off_t64> iomap_seek(Inode& ip, off_t64 pos, IomapOps& ops, bool want_data
   IomapIter iter{.inode = &ip, .pos = pos, .len = static_cast<uint64_t>(size - pos),
                  .flags = kIomapReport};
   int64_t ret;
+  off_t64 found = -1;  // Set when the answer lies inside a mapping.
   while ((ret = iomap_iter(iter, ops)) > 0) {
     const off_t64 end = iter.pos + static_cast<off_t64>(iter.length());
     const int64_t whole = static_cast<int64_t>(iter.length());
@@ -118,9 +119,11 @@ Result<off_t64> iomap_seek(Inode& ip, off_t64 pos, IomapOps& ops, bool want_data
         break;
       case IomapType::kUnwritten: {
         // Unwritten extents are holes unless the page cache holds data.
+        // Found inside: stop with nothing processed, so the next
+        // iomap_iter still ends this mapping (iomap_end) and returns 0.
         const off_t64 at = cached_data_offset(ip, iter.pos, end, want_data);
-        if (at < end) return at;
-        iter.processed = whole;
+        if (at < end) found = at;
+        iter.processed = at < end ? 0 : whole;
         break;
       }
       default:
@@ -128,6 +131,7 @@ Result<off_t64> iomap_seek(Inode& ip, off_t64 pos, IomapOps& ops, bool want_data
     }
   }
   if (ret < 0) return Fail(iomap_errno(ret));
+  if (found >= 0) return found;
   if (iter.len > 0) return iter.pos;
   // No hole before EOF: EOF is one. No data: ENXIO.
   if (want_data) return Fail(Errno::kENXIO);

@@ -96,7 +96,10 @@ TEST_F(IomapReportTest, SeekHoleAndData) {
   // Cached data over an unwritten extent is data.
   CachedPage& pg = ip->cache.get(2);
   ip->cache.mark_dirty(2, pg);
+  const int begins = map().begins, ends = map().ends;
   EXPECT_EQ(*iomap_seek_data(*ip, 4096, map()), 8192);
+  // Found inside the unwritten mapping: it was still ended (iomap_end).
+  EXPECT_EQ(map().begins - begins, map().ends - ends);
   EXPECT_EQ(*iomap_seek_hole(*ip, 8192, map()), 24576);
   // No data after a trailing hole.
   InodeRef sparse = fs.new_file();

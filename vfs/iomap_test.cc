@@ -73,6 +73,26 @@ TEST_F(IomapIterTest, NegativeProcessedPropagates) {
   EXPECT_EQ(map().ends, 1);  // iomap_end still ran.
 }
 
+// fs/iomap/iter.c (6.18): iomap_end's error ends the walk only when the
+// actor advanced nothing and reported nothing; it never replaces the
+// actor's error and is ignored after progress.
+TEST_F(IomapIterTest, IomapEndErrorsFollowTheKernelsRules) {
+  map().fail_end = [](off_t64, int64_t) { return Errno::kEIO; };
+  IomapIter a{.inode = ip.get(), .pos = 0, .len = 8192, .flags = kIomapReport};
+  ASSERT_EQ(iomap_iter(a, map()), 1);
+  a.processed = neg(Errno::kENOSPC);
+  EXPECT_EQ(iomap_iter(a, map()), neg(Errno::kENOSPC));  // The actor's error stands.
+  IomapIter b{.inode = ip.get(), .pos = 0, .len = 8192, .flags = kIomapReport};
+  ASSERT_EQ(iomap_iter(b, map()), 1);
+  b.processed = 0;
+  EXPECT_EQ(iomap_iter(b, map()), neg(Errno::kEIO));  // Nothing done: iomap_end's.
+  IomapIter c{.inode = ip.get(), .pos = 0, .len = 8192, .flags = kIomapReport};
+  ASSERT_EQ(iomap_iter(c, map()), 1);
+  c.processed = static_cast<int64_t>(c.length());
+  EXPECT_EQ(iomap_iter(c, map()), 1);  // After progress: ignored, the walk goes on.
+  EXPECT_GT(c.pos, 0);
+}
+
 TEST_F(IomapIterTest, OverAdvanceIsRejected) {
   IomapIter iter{.inode = ip.get(), .pos = 0, .len = 8192, .flags = kIomapReport};
   ASSERT_EQ(iomap_iter(iter, map()), 1);

@@ -137,9 +137,9 @@ class ExtentMapOps : public IomapOps {
     return Errno::kOk;
   }
 
-  Errno iomap_end(Inode&, off_t64, uint64_t, int64_t, uint32_t, Iomap*) override {
+  Errno iomap_end(Inode&, off_t64 pos, uint64_t, int64_t written, uint32_t, Iomap*) override {
     ++ends;
-    return Errno::kOk;
+    return fail_end ? fail_end(pos, written) : Errno::kOk;
   }
 
   Errno ioend(Inode&, off_t64 pos, uint64_t len, uint32_t) override {
@@ -171,6 +171,7 @@ class ExtentMapOps : public IomapOps {
   uint32_t last_flags = 0;
   bool enospc = false;  // Allocation fails with ENOSPC.
   std::function<Errno(off_t64 pos, uint32_t flags)> fail_begin;
+  std::function<Errno(off_t64 pos, int64_t written)> fail_end;
   std::optional<Iomap> bad_map;  // Returned as is: for invariant tests.
 
  private:
