@@ -29,7 +29,9 @@ struct Machine {
         trace(&clock, keep_trace),
         faults(rng.stream("faults"), &trace),
         variants(&trace) {
-    trace.record("boot", {{"seed", seed}});
+    // Every trace says which variant of every API it ran under, defaults
+    // included; later changes are traced as "variant" records.
+    trace.record("boot", {{"seed", seed}, {"variants", variants.in_force()}});
   }
   Machine(const Machine&) = delete;
   Machine& operator=(const Machine&) = delete;
