@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "fs/shmfs/shmfs.h"
 #include "nlohmann/json.hpp"
 #include "sim/testing/bytes.h"
+#include "tests/testing/host_fixture.h"
 #include "vfs/host_io.h"
 #include "vfs/mmap.h"
 #include "vfs/process.h"
@@ -120,14 +120,11 @@ TEST_F(CopyLayerTest, DirectIoGoesToTheDeviceAndPastTheCache) {
 }
 
 TEST_F(CopyLayerTest, NowaitDirectIoAnswersAsXfsAndExt4) {
-  std::ifstream in("tests/probes/fixtures/nowait_dio.jsonl");
-  ASSERT_TRUE(in) << "fixture missing";
   std::map<std::string, nlohmann::json> want;  // The xfs rows.
-  for (std::string line; std::getline(in, line);) {
-    nlohmann::json j = nlohmann::json::parse(line);
-    if (j.value("fs", "") == "xfs") want[j["case"]] = j;
+  for (const nlohmann::json& j : load_host_fixture("nowait_dio.jsonl", "xfs").rows) {
+    want[j["case"]] = j;
   }
-  ASSERT_EQ(want.size(), 5u);
+  ASSERT_EQ(want.size(), 5u) << "fixture missing or changed";
   const int fd = *p.open("/f", kO_RDWR | kO_CREAT | kO_DIRECT);
   ASSERT_EQ(p.ftruncate(fd, 1 << 20), Errno::kOk);
   const UserIovec iov{buf, kPage};
@@ -153,24 +150,12 @@ TEST_F(CopyLayerTest, NowaitDirectIoAnswersAsXfsAndExt4) {
 class FlagsAlignTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(FlagsAlignTest, AnswersAsTheHostKernel) {
-  std::ifstream in("tests/probes/fixtures/flags_align.jsonl");
-  ASSERT_TRUE(in) << "fixture missing";
-  std::vector<nlohmann::json> rows;
-  for (std::string line; std::getline(in, line);) {
-    nlohmann::json j = nlohmann::json::parse(line);
-    if (j.value("fs", "") == GetParam()) rows.push_back(j);
-  }
-  ASSERT_EQ(rows.size(), 23u);
+  const std::vector<nlohmann::json> rows = load_host_fixture("flags_align.jsonl", GetParam()).rows;
+  ASSERT_EQ(rows.size(), 23u) << "fixture missing or changed";
   Machine m(1);
   SimBlockDevice bdev(m, BlockDeviceConfig{});
   Vfs vfs(m);
-  if (GetParam() == "tmpfs") {
-    register_shmfs(vfs);
-    ASSERT_EQ(vfs.mount("shmfs", nullptr, "", "/", Creds::root()), Errno::kOk);
-  } else {
-    register_iomap_testfs(vfs);
-    ASSERT_EQ(vfs.mount("iomaptest", &bdev, "", "/", Creds::root()), Errno::kOk);
-  }
+  ASSERT_EQ(mount_host_column(vfs, GetParam(), &bdev), Errno::kOk);
   Process p(vfs, Creds::root());
   const uint64_t buf =
       *p.mmap(0, 4 * kPage, kProtRead | kProtWrite, kMAP_PRIVATE | kMAP_ANONYMOUS, -1, 0);
@@ -227,10 +212,7 @@ TEST_P(FlagsAlignTest, AnswersAsTheHostKernel) {
     const int f = *p.open("/c", kO_RDWR | kO_CREAT | kO_TRUNC);
     EXPECT_EQ(*host::pwrite(p, f, fill(16384, 'A'), 0), 16384u);
     EXPECT_EQ(p.fsync(f), Errno::kOk);
-    if (!tmpfs) {
-      Inode& ip = **p.file_inode(f);
-      invalidate_inode_pages2_range(ip, 0, 3, IomapTestVnodeOps::map(ip));
-    }
+    if (!tmpfs) drop_page_cache(**p.file_inode(f));
     return f;
   };
   auto cached_pages = [&](int f) {
@@ -269,10 +251,7 @@ TEST_P(FlagsAlignTest, AnswersAsTheHostKernel) {
   ASSERT_EQ(*p.pwrite(c, r16, kPage, 0), kPage);  // Page 0 dirty.
   got["cache_dio_nowait_read_dirty"] = p.preadv2(cd, buf + 2 * kPage, 1, 0, kRWF_NOWAIT);
   ASSERT_EQ(p.fsync(c), Errno::kOk);
-  if (!tmpfs) {
-    Inode& ip = **p.file_inode(c);
-    invalidate_inode_pages2_range(ip, 0, 3, IomapTestVnodeOps::map(ip));
-  }
+  if (!tmpfs) drop_page_cache(**p.file_inode(c));
   ASSERT_EQ(*p.pread(c, r16, kPage, kPage), kPage);  // Page 1 cached, clean.
   got["cache_dio_nowait_write_cached"] = p.pwritev2(cd, buf + 2 * kPage, 1, kPage, kRWF_NOWAIT);
 

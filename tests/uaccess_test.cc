@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -23,6 +22,7 @@
 #include "vfs/host_io.h"
 #include "vfs/mmap.h"
 #include "vfs/process.h"
+#include "tests/testing/host_fixture.h"
 #include "vfs/testing/iomap_fs.h"
 
 namespace vfssim {
@@ -42,13 +42,7 @@ std::byte original(uint64_t i) { return std::byte(static_cast<uint8_t>('A' + i %
 class World {
  public:
   explicit World(const std::string& fs) {
-    if (fs == "tmpfs") {
-      register_shmfs(vfs_);
-      EXPECT_EQ(vfs_.mount("shmfs", nullptr, "", "/", Creds::root()), Errno::kOk);
-    } else {
-      register_iomap_testfs(vfs_);
-      EXPECT_EQ(vfs_.mount("iomaptest", &bdev_, "", "/", Creds::root()), Errno::kOk);
-    }
+    EXPECT_EQ(mount_host_column(vfs_, fs, &bdev_), Errno::kOk);
     fd = *p.open("/f", kO_RDWR | kO_CREAT | kO_TRUNC, 0644);
     std::vector<std::byte> orig(kFileSize);
     for (uint64_t i = 0; i < kFileSize; ++i) orig[i] = original(i);
@@ -120,11 +114,7 @@ class World {
   }
   // drop_cache writes the file back and evicts its clean pages, as
   // POSIX_FADV_DONTNEED does on a block filesystem.
-  void drop_cache() {
-    Inode& ip = **p.file_inode(fd);
-    invalidate_inode_pages2_range(ip, 0, UINT64_MAX >> kCachePageShift,
-                                  IomapTestVnodeOps::map(ip));
-  }
+  void drop_cache() { drop_page_cache(**p.file_inode(fd)); }
 
   Machine m{1};
   SimBlockDevice bdev_{m, BlockDeviceConfig{}};
@@ -550,52 +540,30 @@ bool host_only(const std::string& key) {
          key == "cached_before_read";
 }
 
-struct FixtureRow {
-  std::string fs;
-  std::string name;
-  Json want;
-};
-
-std::vector<FixtureRow> load_fixture(std::string* kernel) {
-  std::ifstream in("tests/probes/fixtures/uaccess.jsonl");
-  std::vector<FixtureRow> rows;
-  std::string line;
-  while (std::getline(in, line)) {
-    Json j = Json::parse(line);
-    if (j.contains("kernel")) {
-      *kernel = j["kernel"];
-      continue;
-    }
-    rows.push_back({j["fs"], j["case"], j});
-  }
-  return rows;
-}
-
 class UaccessFixtureTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(UaccessFixtureTest, EveryCaseAnswersAsTheHostKernel) {
-  std::string kernel;
-  const std::vector<FixtureRow> rows = load_fixture(&kernel);
-  ASSERT_FALSE(rows.empty()) << "fixture missing";
-  EXPECT_EQ(kernel.rfind("6.18", 0), 0u) << kernel;
+  const HostFixture fx = load_host_fixture("uaccess.jsonl", GetParam());
+  ASSERT_FALSE(fx.rows.empty()) << "fixture missing";
+  EXPECT_EQ(fx.kernel.rfind("6.18", 0), 0u) << fx.kernel;
   int compared = 0;
-  for (const FixtureRow& row : rows) {
-    if (row.fs != GetParam()) continue;
-    World w(row.fs);
-    if (auto it = cases().find(row.name); it != cases().end()) {
+  for (const Json& want : fx.rows) {
+    const std::string name = want["case"];
+    World w(GetParam());
+    if (auto it = cases().find(name); it != cases().end()) {
       it->second(w);
-    } else if (auto d = direct_cases().find(row.name); d != direct_cases().end()) {
+    } else if (auto d = direct_cases().find(name); d != direct_cases().end()) {
       run_direct(w, d->second);
-    } else if (auto x = more_cases().find(row.name); x != more_cases().end()) {
+    } else if (auto x = more_cases().find(name); x != more_cases().end()) {
       x->second(w);
     } else {
-      ADD_FAILURE() << "no simulator case for " << row.name;
+      ADD_FAILURE() << "no simulator case for " << name;
       continue;
     }
-    for (const auto& [key, value] : row.want.items()) {
+    for (const auto& [key, value] : want.items()) {
       if (host_only(key)) continue;
-      ASSERT_TRUE(w.rec.contains(key)) << row.name << ": the case does not record " << key;
-      EXPECT_EQ(w.rec[key], value) << row.fs << " " << row.name << " " << key;
+      ASSERT_TRUE(w.rec.contains(key)) << name << ": the case does not record " << key;
+      EXPECT_EQ(w.rec[key], value) << GetParam() << " " << name << " " << key;
     }
     ++compared;
   }

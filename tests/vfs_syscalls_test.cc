@@ -3,13 +3,13 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "fs/shmfs/testing.h"
 #include "nlohmann/json.hpp"
+#include "tests/testing/host_fixture.h"
 #include "vfs/host_io.h"
 #include "vfs/process.h"
 
@@ -78,12 +78,8 @@ TEST_F(SyscallTest, FallocateCheckOrderMatchesLinux) {
 // keeps its EOPNOTSUPP, any other ZEROINIT combination but ZEROINIT|KEEP_SIZE
 // is EINVAL, and ZEROINIT|KEEP_SIZE reaches shmfs, which lacks it.
 TEST_F(SyscallTest, FallocateZeroinitPrototypeSwitch) {
-  std::ifstream in("tests/probes/fixtures/fallocate_bit.jsonl");
-  ASSERT_TRUE(in) << "fixture missing";
   int rows = 0;
-  for (std::string line; std::getline(in, line);) {
-    const nlohmann::json j = nlohmann::json::parse(line);
-    if (j.value("fs", "") != "tmpfs") continue;
+  for (const nlohmann::json& j : load_host_fixture("fallocate_bit.jsonl", "tmpfs").rows) {
     const std::string name = j["case"];
     Errno want;
     ASSERT_TRUE(errno_from_name(j["errno"].get<std::string>(), &want)) << name;

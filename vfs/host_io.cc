@@ -114,13 +114,17 @@ Errno fspacectl(Process& p, int fd, int cmd, const SpacectlRange* rqsr, int flag
   return e;
 }
 
+Errno ioctl_bytes(Process& p, int fd, unsigned long cmd, std::span<std::byte> arg) {
+  const uint64_t at = staging(p, arg.size());
+  p.mm().store(at, arg);
+  const Errno e = p.ioctl(fd, cmd, at);
+  p.mm().load(at, arg);
+  return e;
+}
+
 Errno dedupe(Process& p, int fd, FileDedupeRange* same) {
   const size_t size = sizeof(FileDedupeRange) + same->dest_count * sizeof(FileDedupeRangeInfo);
-  const uint64_t at = staging(p, size);
-  p.mm().store(at, bytes_of(same, size));
-  const Errno e = p.ioctl(fd, kFIDEDUPERANGE, at);
-  p.mm().load(at, {reinterpret_cast<std::byte*>(same), size});
-  return e;
+  return ioctl_bytes(p, fd, kFIDEDUPERANGE, {reinterpret_cast<std::byte*>(same), size});
 }
 
 Errno fiemap(Process& p, int fd, Fiemap* fi) {

@@ -53,15 +53,15 @@ Result<uint64_t> pwritev2(Process& p, int fd, std::span<const IoVec> iov, off_t6
 Errno fspacectl(Process& p, int fd, int cmd, const SpacectlRange* rqsr, int flags,
                 SpacectlRange* rmsr);
 
+// ioctl_bytes stages `arg`, makes the ioctl with its user address, and
+// copies the staged bytes back after the call.
+Errno ioctl_bytes(Process& p, int fd, unsigned long cmd, std::span<std::byte> arg);
+
 // ioctl stages *arg (a fixed-size argument: uint32_t flags, FsXattr,
 // FileCloneRange) and copies it back after the call.
 template <typename T>
 Errno ioctl(Process& p, int fd, unsigned long cmd, T* arg) {
-  const uint64_t at = staging(p, sizeof(T));
-  p.mm().store(at, {reinterpret_cast<const std::byte*>(arg), sizeof(T)});
-  const Errno e = p.ioctl(fd, cmd, at);
-  p.mm().load(at, {reinterpret_cast<std::byte*>(arg), sizeof(T)});
-  return e;
+  return ioctl_bytes(p, fd, cmd, {reinterpret_cast<std::byte*>(arg), sizeof(T)});
 }
 
 // ficlone: FICLONE, whose argument is the source descriptor itself.
