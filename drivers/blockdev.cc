@@ -87,15 +87,17 @@ Errno SimBlockDevice::submit(const BlockRequest& req, const char* fault_point) {
 }
 
 void SimBlockDevice::trace(const BlockRequest& req, Errno err, uint64_t done_bytes) {
-  Trace::Fields f = {{"dev", config_.name}, {"op", req_op_name(req.op)}};
+  if (!machine_.trace.enabled()) return;
+  TraceFields f = {{"dev", config_.name}, {"op", req_op_name(req.op)}};
   if (req.op != ReqOp::kFlush) {
-    f["sector"] = req.sector;
-    f["nr"] = req.nr_sectors;
+    f.add("sector", req.sector);
+    f.add("nr", req.nr_sectors);
   }
-  if (req.flags != 0) f["flags"] = flags_text(req.flags);
-  if (req.op == ReqOp::kRead || req.op == ReqOp::kWrite) f["done"] = done_bytes;
-  f["err"] = errno_name(err);
-  machine_.trace.record("blockdev", std::move(f));
+  const std::string flags = req.flags != 0 ? flags_text(req.flags) : std::string();
+  if (req.flags != 0) f.add("flags", flags);
+  if (req.op == ReqOp::kRead || req.op == ReqOp::kWrite) f.add("done", done_bytes);
+  f.add("err", err);
+  machine_.trace.record("blockdev", f);
 }
 
 IoResult SimBlockDevice::read(uint64_t sector, std::span<std::byte> buf) {

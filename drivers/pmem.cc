@@ -22,7 +22,7 @@ void PmemDevice::trace(std::string_view op, uint64_t off, uint64_t len, Errno er
                                  {"op", op},
                                  {"off", off},
                                  {"len", len},
-                                 {"err", errno_name(err)}});
+                                 {"err", err}});
 }
 
 PmemDevice::PoisonMap::const_iterator PmemDevice::first_poison(uint64_t off, uint64_t len,

@@ -255,7 +255,7 @@ std::optional<Errno> FaultInjector::decide(std::string_view point) {
     trace_->record("fault", {{"point", point},
                              {"hit", state.hits},
                              {"plan", chosen->describe()},
-                             {"err", errno_name(*result)}});
+                             {"err", *result}});
   }
   return result;
 }

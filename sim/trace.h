@@ -1,71 +1,223 @@
-// Trace: the structured event log of one simulation.
+// Trace: the event log of one simulation, kept as compact binary records.
 //
-// Every device command, every fault fired and (from the VFS up) every syscall
-// is recorded as one JSON object, serialised as a JSON Lines record. The
-// records carry a sequence number and the simulated time, never host state, so
-// the same seed and inputs give the same bytes, and the same hash(), on every
-// run and machine. Failure reports quote the hash and replay the records.
+// Every device command, fault decision, swap and syscall is one record: a
+// kind, a sequence number, the simulated time, and typed fields (integers,
+// errnos, booleans, strings, nested objects and arrays). As in Linux's
+// tracepoints, a record is stored as fixed binary fields and formatted only
+// when someone reads it: records() and write_jsonl() render JSON Lines, and
+// nothing builds JSON while the simulation runs. Each record is hashed as it
+// is made (hash() is over the binary fields, never the JSON), so the same
+// seed and inputs give the same hash in every mode, on every run and machine.
+//
+// Modes: off (nothing recorded, not even counted), hash (count and hash
+// only: long campaigns), ring (the last N records kept, plus count and
+// hash: a failure shows what led to it), full (every record).
 //
 //   trace.record("blockdev", {{"dev", "sda"}, {"op", "write"}, {"sector", 8}});
-//   std::cout << trace.hash();
+//   std::cout << absl::StrFormat("%016x", trace.hash());
+//
+// Field names and kinds are TraceKeys: string literals whose hash is computed
+// at compile time, so recording costs no string hashing for them.
 
 #ifndef VFSSIM_SIM_TRACE_H_
 #define VFSSIM_SIM_TRACE_H_
 
+#include <concepts>
 #include <cstdint>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "absl/types/span.h"
 #include "sim/clock.h"
+#include "sim/errno.h"
 #include "sim/hash.h"
 
 namespace vfssim {
 
+// TraceKey names a record kind or field: a string with static storage and its
+// FNV-1a hash. Built from a literal at compile time; from_static() for names
+// that live in static tables (syscall names).
+class TraceKey {
+ public:
+  template <size_t N>
+  consteval TraceKey(const char (&s)[N])  // NOLINT: literals convert implicitly.
+      : name_(s), hash_(fnv1a64(std::string_view(s, N - 1))) {}
+
+  // from_static names a string that outlives every trace (a literal or a
+  // static table's entry).
+  static constexpr TraceKey from_static(std::string_view s) { return TraceKey(s); }
+
+  constexpr std::string_view name() const { return name_; }
+  constexpr uint64_t hash() const { return hash_; }
+
+ private:
+  constexpr explicit TraceKey(std::string_view s) : name_(s), hash_(fnv1a64(s)) {}
+  std::string_view name_;
+  uint64_t hash_;
+};
+
+struct TraceField;
+
+// TraceValue is one field's value, borrowed for the duration of record():
+// 24 bytes, so building a record costs a few register moves.
+class TraceValue {
+ public:
+  enum class Type : uint8_t { kU64, kI64, kBool, kStr, kErrno, kObject, kArray, kStrings };
+
+  template <std::integral T>
+    requires(!std::same_as<T, bool>)
+  TraceValue(T v)  // NOLINT: values convert implicitly, as in JSON.
+      : type_(std::is_signed_v<T> ? Type::kI64 : Type::kU64), bits_(static_cast<uint64_t>(v)) {}
+  TraceValue(bool v) : type_(Type::kBool), bits_(v) {}  // NOLINT
+  TraceValue(Errno e) : type_(Type::kErrno), bits_(static_cast<uint64_t>(e)) {}  // NOLINT
+  TraceValue(const char* s) : TraceValue(std::string_view(s)) {}  // NOLINT
+  TraceValue(std::string_view s)  // NOLINT
+      : type_(Type::kStr), count_(static_cast<uint32_t>(s.size())), ptr_(s.data()) {}
+  TraceValue(const std::string& s) : TraceValue(std::string_view(s)) {}  // NOLINT
+  // A static name as a string value, its hash already known.
+  TraceValue(TraceKey k)  // NOLINT
+      : type_(Type::kStr), hashed_(true), count_(static_cast<uint32_t>(k.name().size())),
+        bits_(k.hash()), ptr_(k.name().data()) {}
+  // A nested object.
+  TraceValue(std::initializer_list<TraceField> fields);  // NOLINT
+  static TraceValue object(absl::Span<const TraceField> fields);
+  // An array of values.
+  static TraceValue array(absl::Span<const TraceValue> values);
+  // An array of strings.
+  TraceValue(const std::vector<std::string>& strings)  // NOLINT
+      : type_(Type::kStrings), ptr_(&strings) {}
+
+  Type type() const { return type_; }
+  uint64_t bits() const { return bits_; }
+  std::string_view str() const { return {static_cast<const char*>(ptr_), count_}; }
+  uint64_t str_hash() const { return hashed_ ? bits_ : fnv1a64(str()); }
+  absl::Span<const TraceField> fields() const;
+  absl::Span<const TraceValue> values() const {
+    return absl::MakeConstSpan(static_cast<const TraceValue*>(ptr_), count_);
+  }
+  const std::vector<std::string>& strings() const {
+    return *static_cast<const std::vector<std::string>*>(ptr_);
+  }
+
+ private:
+  TraceValue() = default;
+  Type type_ = Type::kU64;
+  bool hashed_ = false;
+  uint32_t count_ = 0;      // String length, or number of fields or values.
+  uint64_t bits_ = 0;       // Scalar value, or a TraceKey string's hash.
+  const void* ptr_ = nullptr;  // String bytes, fields, values or strings.
+};
+
+struct TraceField {
+  TraceField(TraceKey k, TraceValue v) : key(k), value(v) {}
+  TraceKey key;
+  TraceValue value;
+};
+
+// The list lives until the end of the full expression that records it, which
+// is all a TraceValue is used for.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winit-list-lifetime"
+inline TraceValue::TraceValue(std::initializer_list<TraceField> fields)
+    : type_(Type::kObject), count_(static_cast<uint32_t>(fields.size())), ptr_(fields.begin()) {}
+#pragma GCC diagnostic pop
+
+inline absl::Span<const TraceField> TraceValue::fields() const {
+  return absl::MakeConstSpan(static_cast<const TraceField*>(ptr_), count_);
+}
+
+// TraceFields collects the fields of a record whose shape depends on the
+// call (optional fields); at most kMax, checked.
+class TraceFields {
+ public:
+  static constexpr size_t kMax = 16;
+  TraceFields(std::initializer_list<TraceField> init);
+  void add(TraceKey key, TraceValue value);
+  absl::Span<const TraceField> span() const { return {reinterpret_cast<const TraceField*>(buf_), n_}; }
+  operator absl::Span<const TraceField>() const { return span(); }  // NOLINT
+
+ private:
+  alignas(TraceField) unsigned char buf_[kMax * sizeof(TraceField)];
+  size_t n_ = 0;
+};
+
+enum class TraceMode : uint8_t { kOff, kHash, kRing, kFull };
+
 class Trace {
  public:
-  // Fields keep their insertion order in the record, for readability.
-  using Fields = nlohmann::ordered_json;
-
   // A trace stamps records with `clock`'s time; with no clock, t is omitted.
-  // keep_records=false keeps only the count and hash (long campaigns).
+  // keep_records=false is hash mode (count and hash only).
   explicit Trace(const Clock* clock = nullptr, bool keep_records = true)
-      : clock_(clock), keep_records_(keep_records) {}
+      : clock_(clock), mode_(keep_records ? TraceMode::kFull : TraceMode::kHash) {}
 
-  // record appends one event of `kind` with `fields` (a JSON object; other
-  // JSON values are stored under "value").
-  void record(std::string_view kind, Fields fields = Fields::object());
+  // record appends one event of `kind` with `fields`.
+  void record(TraceKey kind, absl::Span<const TraceField> fields = {});
+  void record(TraceKey kind, std::initializer_list<TraceField> fields) {
+    record(kind, absl::Span<const TraceField>(fields.begin(), fields.size()));
+  }
+  // record(kind, value) stores a single value under "value".
+  void record_value(TraceKey kind, TraceValue value) { record(kind, {{"value", value}}); }
 
-  // set_enabled(false) turns recording off (benchmarks, long campaigns that
-  // replay from their op lists): record() does nothing, and callers that
-  // test enabled() skip building the fields. Determinism is unaffected —
-  // an untraced run records nothing rather than something different.
-  void set_enabled(bool on) { enabled_ = on; }
-  bool enabled() const { return enabled_; }
+  // set_mode switches modes; records already kept stay (ring: the last N of
+  // them). ring_capacity is the N of ring mode (default 256, at least 1).
+  void set_mode(TraceMode mode, size_t ring_capacity = 256);
+  TraceMode mode() const { return mode_; }
+  // set_enabled(false) is mode off; set_enabled(true) returns to the mode
+  // before. Callers that test enabled() skip gathering fields when off.
+  void set_enabled(bool on);
+  bool enabled() const { return mode_ != TraceMode::kOff; }
 
-  // size is the number of events recorded so far.
+  // size is the number of events recorded so far (in every mode but off).
   uint64_t size() const { return seq_; }
 
-  // hash is the FNV-1a hash of every record line, newline-terminated, in
-  // order: equal traces have equal hashes.
+  // hash is the incremental hash of every record's binary fields, in order:
+  // equal traces have equal hashes, whatever the mode they were kept in.
   uint64_t hash() const { return hash_.digest(); }
 
-  // records returns the serialised lines (empty if keep_records was false).
-  const std::vector<std::string>& records() const { return records_; }
+  // records renders the kept records as JSON lines, oldest first (full:
+  // all; ring: the last N; hash and off: none).
+  std::vector<std::string> records() const;
 
   // write_jsonl writes every kept record, one per line.
   void write_jsonl(std::ostream& out) const;
 
  private:
+  // Item is one flattened field: a scalar, or the start or end of an object
+  // or array. Strings are kept in the record's arena.
+  struct Item {
+    std::string_view key;  // Empty for array elements and ends.
+    TraceValue::Type type;
+    bool end = false;      // Closes the innermost object or array.
+    uint64_t bits = 0;     // Scalar value, or arena offset of a string.
+    uint32_t len = 0;      // String length.
+  };
+  struct Stored {
+    uint64_t seq = 0;
+    uint64_t t = 0;
+    std::string_view kind;
+    std::vector<Item> items;
+    std::string arena;
+  };
+
+  void flatten(Stored* out, absl::Span<const TraceField> fields);
+  void flatten_value(Stored* out, std::string_view key, const TraceValue& v);
+  void hash_fields(absl::Span<const TraceField> fields);
+  void hash_field(uint64_t key_type, const TraceValue& v);
+  std::string render(const Stored& s) const;
+
+  static constexpr uint64_t kBeginWord = 0xb3e1b3e1b3e1b3e1ull;
+  static constexpr uint64_t kEndWord = 0xe4d0e4d0e4d0e4d0ull;
+
   const Clock* clock_;
-  bool keep_records_;
-  bool enabled_ = true;
+  TraceMode mode_;
+  TraceMode mode_before_off_ = TraceMode::kFull;
   uint64_t seq_ = 0;
-  Fnv1a hash_;
-  std::vector<std::string> records_;
+  WordHash hash_;
+  std::vector<Stored> kept_;  // Full: every record. Ring: a circle of ring_capacity_.
+  size_t ring_capacity_ = 256;
+  size_t ring_next_ = 0;      // Ring: the slot the next record goes to.
 };
 
 }  // namespace vfssim

@@ -175,7 +175,7 @@ Errno Vfs::umount(std::string_view path, const Creds& cr) {
     mounts_.erase(it);
     return Errno::kOk;
   }();
-  machine_.trace.record("umount", {{"path", path}, {"errno", errno_name(e)}});
+  machine_.trace.record("umount", {{"path", path}, {"errno", e}});
   return e;
 }
 

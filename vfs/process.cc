@@ -15,14 +15,15 @@ Process::Process(Vfs& vfs, Creds creds, int pid)
   mm_->owner = static_cast<PageMapper*>(mapper_.get());
 }
 
-void Process::trace(std::string_view name, Trace::Fields args, Errno err, int64_t ret) {
-  Trace::Fields f = {{"pid", pid_}, {"call", name}, {"args", std::move(args)}};
+void Process::trace(TraceKey name, absl::Span<const TraceField> args, Errno err, int64_t ret) {
+  Trace& t = vfs_.machine().trace;
   if (err == Errno::kOk) {
-    f["ret"] = ret;
+    t.record("syscall", {{"pid", pid_}, {"call", name}, {"args", TraceValue::object(args)},
+                         {"ret", ret}});
   } else {
-    f["err"] = errno_name(err);
+    t.record("syscall", {{"pid", pid_}, {"call", name}, {"args", TraceValue::object(args)},
+                         {"err", err}});
   }
-  vfs_.machine().trace.record("syscall", std::move(f));
 }
 
 Result<std::shared_ptr<File>> Process::get(int fd) const {

@@ -272,7 +272,7 @@ class Process {
   // describe it: a buffer (addr, count) or an iovec array (addr, iovcnt in
   // count); off -1 for the file position.
   struct RwCall {
-    std::string_view name;
+    TraceKey name = "read";
     bool write = false;
     bool vector = false;
     int fd = -1;
@@ -298,7 +298,7 @@ class Process {
   Errno dedupe_range(File& src, FileDedupeRange* same);
   // deliver records and traces a signal an access ended in, if any.
   std::optional<Siginfo> deliver(std::optional<Siginfo> s);
-  void trace(std::string_view name, Trace::Fields args, Errno err, int64_t ret = 0);
+  void trace(TraceKey name, absl::Span<const TraceField> args, Errno err, int64_t ret = 0);
   // tracing: callers test it first, so an untraced run never builds the
   // record's fields (the hot path's main cost).
   bool tracing() const { return vfs_.machine().trace.enabled(); }

@@ -122,7 +122,7 @@ IoResult Process::transfer(File& fp, const Kiocb& iocb, IovIter& it, bool write)
     if (tracing()) {
       vfs_.machine().trace.record("safecopy-reply", {{"pid", pid_},
                                                      {"done", r.done},
-                                                     {"err", errno_name(r.err)},
+                                                     {"err", r.err},
                                                      {"marked", marked},
                                                      {"repeat", repeat}});
     }
@@ -140,9 +140,13 @@ Result<uint64_t> Process::do_rw(const RwCall& call) {
   uint64_t total = call.vector ? 0 : call.count;
   auto done = [&](Errno e, uint64_t n) -> Result<uint64_t> {
     if (tracing()) {
-      Trace::Fields args = {{"fd", fd}, {"buf", call.addr}, {"off", off}, {"rwf", call.rwf}};
-      args[call.vector ? "iovcnt" : "count"] = call.count;
-      trace(call.name, std::move(args), e, static_cast<int64_t>(n));
+      TraceFields args = {{"fd", fd}, {"buf", call.addr}, {"off", off}, {"rwf", call.rwf}};
+      if (call.vector) {
+        args.add("iovcnt", call.count);
+      } else {
+        args.add("count", call.count);
+      }
+      trace(call.name, args, e, static_cast<int64_t>(n));
     }
     if (e != Errno::kOk) return Fail(e);
     return n;

@@ -49,11 +49,13 @@ Errno Process::fspacectl(int fd, int cmd, uint64_t rqsr, int flags, uint64_t rms
     return err;
   }();
   if (tracing()) {
-    Trace::Fields args = {{"fd", fd}, {"cmd", cmd}, {"flags", flags}, {"rqsr_addr", rqsr},
-                          {"rmsr_addr", rmsr}};
-    if (have_rq) args["rqsr"] = {rq.r_offset, rq.r_len};
-    if (have_rq && rmsr != 0) args["rmsr"] = {rm.r_offset, rm.r_len};
-    trace("fspacectl", std::move(args), e);
+    TraceFields args = {{"fd", fd}, {"cmd", cmd}, {"flags", flags}, {"rqsr_addr", rqsr},
+                        {"rmsr_addr", rmsr}};
+    const TraceValue rq_v[] = {rq.r_offset, rq.r_len};
+    const TraceValue rm_v[] = {rm.r_offset, rm.r_len};
+    if (have_rq) args.add("rqsr", TraceValue::array(rq_v));
+    if (have_rq && rmsr != 0) args.add("rmsr", TraceValue::array(rm_v));
+    trace("fspacectl", args, e);
   }
   return e;
 }
