@@ -55,6 +55,7 @@ class SimBackend : public Backend {
   Vfs vfs_;
   Process process_;
   std::vector<int> fds_;
+  uint64_t next_op_id_ = 0;
 };
 
 // HostBackend: `nfiles` files f0.. created (truncated) in `dir` on the host.

@@ -28,6 +28,7 @@ std::string_view op_kind_name(OpKind k) {
 
 nlohmann::ordered_json Op::to_json() const {
   nlohmann::ordered_json j = {{"op", op_kind_name(kind)}, {"file", file}};
+  if (id >= 0) j["id"] = id;
   switch (kind) {
     case OpKind::kPwrite:
       j["off"] = off;

@@ -40,6 +40,10 @@ struct Op {
   int64_t len = 0;
   int mode = 0;       // fallocate mode.
   uint8_t fill = 0;   // pwrite: every byte written has this value.
+  // id names the op for fault decisions (FaultInjector::begin_op): its
+  // position in the sequence it was drawn in, kept when others are removed.
+  // -1: not numbered (the backend numbers it after the previous op).
+  int64_t id = -1;
 
   static Op pwrite(int file, int64_t off, int64_t len, uint8_t fill) {
     return {OpKind::kPwrite, file, off, len, 0, fill};

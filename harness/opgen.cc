@@ -68,7 +68,10 @@ Op random_op(Rng& rng, const OpGenConfig& cfg) {
 std::vector<Op> random_ops(Rng& rng, int n, const OpGenConfig& cfg) {
   std::vector<Op> ops;
   ops.reserve(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) ops.push_back(random_op(rng, cfg));
+  for (int i = 0; i < n; ++i) {
+    ops.push_back(random_op(rng, cfg));
+    ops.back().id = i;
+  }
   return ops;
 }
 

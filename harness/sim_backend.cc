@@ -28,6 +28,8 @@ SimBackend::SimBackend(uint64_t seed, std::string_view fs_type, std::string_view
 }
 
 OpResult SimBackend::run(const Op& op) {
+  machine_.faults.begin_op(op.id >= 0 ? static_cast<uint64_t>(op.id) : next_op_id_);
+  next_op_id_ = machine_.faults.op() + 1;
   OpResult r;
   Process& p = process_;
   const int fd = fds_.at(op.file);

@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "sim/absl_view.h"
+#include "sim/hash.h"
 
 namespace vfssim {
 namespace {
@@ -53,6 +54,7 @@ constexpr std::array kRegistry = {
 // simulations on different threads cannot see each other's decisions.
 thread_local FaultInjector* tls_injector = nullptr;
 thread_local Errno tls_decided = Errno::kOk;
+thread_local bool tls_consulted = false;
 
 // libfiu's state is process-global: initialise it once, and enable each point
 // (with our external callback) the first time any injector arms it. A point
@@ -61,13 +63,16 @@ std::mutex fiu_mu;
 std::set<std::string, std::less<>>* fiu_enabled = nullptr;
 
 void fiu_enable_point(std::string_view name,
-                      int (*cb)(const char*, int*, void**, unsigned int*)) {
+                      int (*cb)(const char*, int*, void**, unsigned int*), bool force = false) {
   std::lock_guard<std::mutex> lock(fiu_mu);
   if (fiu_enabled == nullptr) {
     fiu_init(0);
     fiu_enabled = new std::set<std::string, std::less<>>();
   }
-  if (fiu_enabled->contains(name)) return;
+  if (fiu_enabled->contains(name)) {
+    if (force) fiu_enable_external(std::string(name).c_str(), 1, nullptr, 0, cb);
+    return;
+  }
   std::string key(name);
   fiu_enable_external(key.c_str(), 1, nullptr, 0, cb);
   fiu_enabled->insert(std::move(key));
@@ -93,6 +98,7 @@ FaultPlan FaultPlan::window(uint64_t first, uint64_t last) {
 FaultPlan FaultPlan::probability(double p, std::string stream) {
   return FaultPlan(Kind::kProbability, 0, 0, p, std::move(stream));
 }
+FaultPlan FaultPlan::at(uint64_t op, uint64_t n) { return FaultPlan(Kind::kAt, op, n, 0, ""); }
 
 FaultPlan FaultPlan::with_errno(Errno err) const {
   FaultPlan copy = *this;
@@ -127,6 +133,12 @@ Result<FaultPlan> FaultPlan::parse(std::string_view spec) {
         absl::SimpleAtoi(ends[1], &b) && a > 0 && a <= b) {
       plan = window(a, b);
     }
+  } else if (kind == "at") {
+    std::vector<absl::string_view> parts = absl::StrSplit(to_absl(arg), '.');
+    if (parts.size() == 2 && absl::SimpleAtoi(parts[0], &a) &&
+        absl::SimpleAtoi(parts[1], &b) && b > 0) {
+      plan = at(a, b);
+    }
   } else if (kind == "p") {
     std::string stream = "default";
     if (size_t at = arg.find('@'); at != std::string_view::npos) {
@@ -158,13 +170,19 @@ std::string FaultPlan::describe() const {
     case Kind::kProbability:
       s = absl::StrFormat("p:%g@%s", p_, stream_);
       break;
+    case Kind::kAt:
+      s = absl::StrCat("at:", a_, ".", b_);
+      break;
   }
   if (err_) absl::StrAppend(&s, "=", to_absl(errno_name(*err_)));
   return s;
 }
 
-bool FaultPlan::decides(uint64_t hit, const std::function<bool(double)>& coin) const {
+bool FaultPlan::decides(uint64_t hit, uint64_t op, uint64_t in_op,
+                        const std::function<bool(double)>& coin) const {
   switch (kind_) {
+    case Kind::kAt:
+      return op == a_ && in_op == b_;
     case Kind::kNth:
       return hit == a_;
     case Kind::kEvery:
@@ -186,9 +204,7 @@ Errno FaultInjector::arm(std::string_view point, FaultPlan plan) {
     return Errno::kEINVAL;
   }
   if (plan.err_ == Errno::kOk) return Errno::kEINVAL;
-  if (plan.kind_ == FaultPlan::Kind::kProbability && !streams_.contains(plan.stream_)) {
-    streams_.emplace(plan.stream_, rng_.stream(plan.stream_));
-  }
+  if (plan.kind_ == FaultPlan::Kind::kAt && plan.b_ == 0) return Errno::kEINVAL;
   fiu_enable_point(point, &FaultInjector::fiu_external_cb);
   auto it = points_.find(point);
   if (it == points_.end()) it = points_.emplace(std::string(point), PointState{}).first;
@@ -207,6 +223,19 @@ void FaultInjector::disarm_all() {
   for (auto& [name, state] : points_) state.plans.clear();
 }
 
+void FaultInjector::begin_op(uint64_t id) { op_ = id; }
+
+Errno FaultInjector::replay(absl::Span<const FiredFault> schedule) {
+  for (const FiredFault& f : schedule) {
+    if (find_fault_point(f.point) == nullptr || f.nth == 0 || f.err == Errno::kOk) {
+      return Errno::kEINVAL;
+    }
+  }
+  disarm_all();
+  for (const FiredFault& f : schedule) arm(f.point, FaultPlan::at(f.op, f.nth).with_errno(f.err));
+  return Errno::kOk;
+}
+
 std::optional<Errno> FaultInjector::fire(const char* point) {
   auto it = points_.find(std::string_view(point));
   if (it == points_.end()) {
@@ -219,12 +248,25 @@ std::optional<Errno> FaultInjector::fire(const char* point) {
   }
   PointState& state = it->second;
   ++state.hits;
+  if (state.op != op_ || state.hits_in_op == 0) {
+    state.op = op_;
+    state.hits_in_op = 0;
+  }
+  ++state.hits_in_op;
   if (state.plans.empty()) return std::nullopt;
 
   FaultInjector* saved = tls_injector;
   tls_injector = this;
   tls_decided = Errno::kOk;
-  const int failed = fiu_fail(point);
+  tls_consulted = false;
+  int failed = fiu_fail(point);
+  if (!tls_consulted) {
+    // Someone called fiu_disable on the point (or libfiu lost it): our
+    // callback was not asked. Enable it again and ask once more, so a plan
+    // is never silently disarmed.
+    fiu_enable_point(point, &FaultInjector::fiu_external_cb, /*force=*/true);
+    failed = fiu_fail(point);
+  }
   const Errno decided = tls_decided;
   tls_injector = saved;
   if (failed == 0 || decided == Errno::kOk) return std::nullopt;
@@ -239,23 +281,37 @@ std::optional<Errno> FaultInjector::decide(std::string_view point) {
   PointState& state = it->second;
   std::optional<Errno> result;
   const FaultPlan* chosen = nullptr;
+  const uint64_t point_hash = fnv1a64(point);
   // Every plan sees every hit (probability plans draw once per hit whether or
   // not an earlier plan already failed it), so composing plans never shifts
   // another plan's random sequence.
   for (const Armed& armed : state.plans) {
     const FaultPlan& plan = armed.plan;
-    auto coin = [&](double p) { return streams_.find(plan.stream_)->second.bernoulli(p); };
-    const bool fails = plan.decides(state.hits - armed.armed_at_hit, coin);
+    auto coin = [&](double p) {
+      // A pure function of (seed, stream, op, point, n-th hit in the op).
+      WordHash key;
+      key.update2(rng_.seed(), fnv1a64(plan.stream_));
+      key.update2(state.op, point_hash);
+      key.update_u64(state.hits_in_op);
+      return Rng(key.digest()).bernoulli(p);
+    };
+    const bool fails =
+        plan.decides(state.hits - armed.armed_at_hit, state.op, state.hits_in_op, coin);
     if (fails && !result) {
       chosen = &plan;
       result = plan.err_.value_or(find_fault_point(point)->default_err);
     }
   }
-  if (result && trace_ != nullptr) {
-    trace_->record("fault", {{"point", point},
-                             {"hit", state.hits},
-                             {"plan", chosen->describe()},
-                             {"err", *result}});
+  if (result) {
+    schedule_.push_back(FiredFault{state.op, std::string(point), state.hits_in_op, *result});
+    if (trace_ != nullptr && trace_->enabled()) {
+      trace_->record("fault", {{"point", point},
+                               {"op", state.op},
+                               {"nth", state.hits_in_op},
+                               {"hit", state.hits},
+                               {"plan", chosen->describe()},
+                               {"err", *result}});
+    }
   }
   return result;
 }
@@ -264,6 +320,7 @@ int FaultInjector::fiu_external_cb(const char* name, int* /*failnum*/,
                                    void** /*failinfo*/, unsigned int* /*flags*/) {
   FaultInjector* self = tls_injector;
   if (self == nullptr) return 0;
+  tls_consulted = true;
   std::optional<Errno> e = self->decide(name);
   if (!e) return 0;
   tls_decided = *e;

@@ -10,9 +10,17 @@
 // fire() counts the hit and, if a plan is armed for the point, goes through
 // libfiu's fiu_fail(). libfiu calls back into the injector
 // (fiu_enable_external), and the injector's plan decides: the n-th hit, every
-// k-th hit, hits in a window, or a seeded coin from a named Rng stream. libfiu's
-// own time-seeded randomness is never used. Every fault that fires is recorded
-// in the trace.
+// k-th hit, hits in a window, the n-th hit within one op, or a seeded coin.
+// libfiu's own time-seeded randomness is never used. Every fault that fires is
+// recorded in the trace and in schedule().
+//
+// Decisions stable under reduction: the harness names each op it runs with
+// begin_op(id), where id is the op's position in the sequence it was drawn
+// in and stays with the op when others are deleted. A probability plan's
+// coin for a hit is a pure function of (seed, stream, op id, point, n-th hit
+// of the point within the op), never a shared sequence, so removing an op
+// changes no other op's decisions. schedule() lists the faults that fired
+// as (op, point, n-th, errno); replay(schedule) arms exactly those again.
 //
 //   FaultInjector faults(machine.rng.stream("faults"), &machine.trace);
 //   faults.arm("blockdev/write/eio", FaultPlan::nth(3));
@@ -53,7 +61,7 @@ const FaultPointInfo* find_fault_point(std::string_view name);
 // counted from the moment the plan was armed.
 class FaultPlan {
  public:
-  enum class Kind { kNth, kEvery, kWindow, kProbability };
+  enum class Kind { kNth, kEvery, kWindow, kProbability, kAt };
 
   // nth fails exactly hit n.
   static FaultPlan nth(uint64_t n);
@@ -61,12 +69,15 @@ class FaultPlan {
   static FaultPlan every(uint64_t k);
   // window fails hits first..last inclusive.
   static FaultPlan window(uint64_t first, uint64_t last);
-  // probability fails each hit with probability p, drawn from the injector's
-  // Rng stream named `stream` (streams of the same name share one sequence).
+  // probability fails each hit with probability p; the coin is keyed by the
+  // stream name, the op, the point and the hit's number within the op.
   static FaultPlan probability(double p, std::string stream = "default");
+  // at fails the n-th hit (from 1) of the point within op `op` (begin_op).
+  static FaultPlan at(uint64_t op, uint64_t n);
 
   // parse reads the spec language used by the command line and scenarios:
   //   "nth:3", "every:4", "window:2-5", "p:0.01", "p:0.01@stream",
+  //   "at:OP.N" (the N-th hit within op OP),
   // each optionally followed by "=ERRNO" ("nth:3=ENOSPC"). EINVAL if malformed.
   static Result<FaultPlan> parse(std::string_view spec);
 
@@ -85,9 +96,11 @@ class FaultPlan {
   FaultPlan(Kind kind, uint64_t a, uint64_t b, double p, std::string stream)
       : kind_(kind), a_(a), b_(b), p_(p), stream_(std::move(stream)) {}
 
-  // decides evaluates hit number `hit` (1-based); `coin` draws from the
-  // plan's stream and is called exactly once per hit for probability plans.
-  bool decides(uint64_t hit, const std::function<bool(double)>& coin) const;
+  // decides evaluates hit number `hit` since arming (1-based), the
+  // `in_op`-th hit within op `op`; `coin` is the keyed coin for
+  // probability plans.
+  bool decides(uint64_t hit, uint64_t op, uint64_t in_op,
+               const std::function<bool(double)>& coin) const;
 
   Kind kind_;
   uint64_t a_ = 0;
@@ -95,6 +108,15 @@ class FaultPlan {
   double p_ = 0;
   std::string stream_;
   std::optional<Errno> err_;
+};
+
+// FiredFault is one decision that failed a hit: the schedule's unit.
+struct FiredFault {
+  uint64_t op = 0;      // begin_op's id (0 before any).
+  std::string point;
+  uint64_t nth = 0;     // The hit's number within the op, from 1.
+  Errno err = Errno::kOk;
+  bool operator==(const FiredFault&) const = default;
 };
 
 // FaultInjector holds the armed plans and hit counters of one simulation.
@@ -115,6 +137,17 @@ class FaultInjector {
   // disarm removes every plan from `point`; disarm_all from every point.
   void disarm(std::string_view point);
   void disarm_all();
+
+  // begin_op starts op `id`: hits are numbered within it from here on.
+  void begin_op(uint64_t id);
+  uint64_t op() const { return op_; }
+
+  // schedule lists every fault that fired, in order.
+  const std::vector<FiredFault>& schedule() const { return schedule_; }
+  // replay disarms everything and arms exactly `schedule` (at-plans with
+  // the recorded errnos), so a rerun fails the same hits and no others.
+  // Errors: EINVAL for an unregistered point.
+  Errno replay(absl::Span<const FiredFault> schedule);
 
   // fire is called at a fault site. It counts the hit and returns the errno to
   // fail with when an armed plan decides the hit fails. `point` must be
@@ -137,6 +170,8 @@ class FaultInjector {
   struct PointState {
     uint64_t hits = 0;
     uint64_t fired = 0;
+    uint64_t op = 0;         // The op the in-op count belongs to.
+    uint64_t hits_in_op = 0;
     std::vector<Armed> plans;
   };
 
@@ -147,8 +182,9 @@ class FaultInjector {
 
   Rng rng_;
   Trace* trace_;
+  uint64_t op_ = 0;
   absl::btree_map<std::string, PointState, std::less<>> points_;
-  absl::btree_map<std::string, Rng, std::less<>> streams_;
+  std::vector<FiredFault> schedule_;
 };
 
 }  // namespace vfssim

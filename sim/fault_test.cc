@@ -131,22 +131,93 @@ TEST(FaultPlanTest, FiresAreTraced) {
   m.faults.fire("pmem/zero/eio");
   ASSERT_GE(m.trace.records().size(), 3u);
   EXPECT_NE(m.trace.records().back().find(
-                R"("kind":"fault","point":"pmem/zero/eio","hit":1,"plan":"nth:1","err":"EIO")"),
+                R"("kind":"fault","point":"pmem/zero/eio","op":0,"nth":1,"hit":1,"plan":"nth:1","err":"EIO")"),
             std::string::npos)
       << m.trace.records().back();
 }
 
-TEST(FaultPlanTest, LibfiuIsInThePath) {
-  // Disabling the point inside libfiu stops an armed plan from firing:
-  // decisions really travel through fiu_fail().
+TEST(FaultPlanTest, FiuDisableDoesNotSilentlyDisarm) {
+  // Decisions travel through fiu_fail(): when someone disables the point in
+  // libfiu, the injector notices its callback was not consulted, enables the
+  // point again and decides, so the armed plan keeps firing.
   Machine m(1);
   m.faults.arm("blockdev/flush/eio", FaultPlan::every(1));
   EXPECT_TRUE(m.faults.fire("blockdev/flush/eio").has_value());
   ASSERT_EQ(fiu_disable("blockdev/flush/eio"), 0);
-  EXPECT_FALSE(m.faults.fire("blockdev/flush/eio").has_value());
-  // Re-enable through a fresh injector arm of another point does not revive
-  // it; restore it for other tests in this binary the way arm() does.
+  EXPECT_TRUE(m.faults.fire("blockdev/flush/eio").has_value());
+  ASSERT_EQ(fiu_disable("blockdev/flush/eio"), 0);
+  Machine n(2);
+  n.faults.arm("blockdev/flush/eio", FaultPlan::nth(1));
+  EXPECT_TRUE(n.faults.fire("blockdev/flush/eio").has_value());
   EXPECT_EQ(m.faults.hits("blockdev/flush/eio"), 2u);
+  EXPECT_EQ(m.faults.fired("blockdev/flush/eio"), 2u);
+}
+
+// Runs ops `ids` (each hitting two points a few times) under probability
+// plans and returns the schedule of fired faults.
+std::vector<FiredFault> run_ops(uint64_t seed, const std::vector<uint64_t>& ids) {
+  Machine m(seed);
+  m.faults.arm("blockdev/write/eio", FaultPlan::probability(0.3, "w"));
+  m.faults.arm("blockdev/read/eio", FaultPlan::probability(0.2, "r"));
+  for (uint64_t id : ids) {
+    m.faults.begin_op(id);
+    for (uint64_t k = 0; k < 1 + id % 4; ++k) {
+      m.faults.fire("blockdev/write/eio");
+      m.faults.fire("blockdev/read/eio");
+    }
+  }
+  return m.faults.schedule();
+}
+
+TEST(FaultScheduleTest, RemovingOpsLeavesEveryOtherDecision) {
+  std::vector<uint64_t> all(40);
+  for (uint64_t i = 0; i < all.size(); ++i) all[i] = i;
+  const std::vector<FiredFault> full = run_ops(7, all);
+  ASSERT_GE(full.size(), 10u);
+  const std::vector<uint64_t> kept = {1, 2, 5, 11, 12, 30, 39};
+  std::vector<FiredFault> expect;
+  for (const FiredFault& f : full) {
+    if (std::find(kept.begin(), kept.end(), f.op) != kept.end()) expect.push_back(f);
+  }
+  EXPECT_EQ(run_ops(7, kept), expect);
+  EXPECT_NE(run_ops(8, all), full);
+}
+
+TEST(FaultScheduleTest, ReplayFailsExactlyTheRecordedHits) {
+  std::vector<uint64_t> all(20);
+  for (uint64_t i = 0; i < all.size(); ++i) all[i] = i;
+  const std::vector<FiredFault> full = run_ops(3, all);
+  Machine m(999);  // Another seed: only the schedule decides.
+  ASSERT_EQ(m.faults.replay(full), Errno::kOk);
+  for (uint64_t id : all) {
+    m.faults.begin_op(id);
+    for (uint64_t k = 0; k < 1 + id % 4; ++k) {
+      m.faults.fire("blockdev/write/eio");
+      m.faults.fire("blockdev/read/eio");
+    }
+  }
+  EXPECT_EQ(m.faults.schedule(), full);
+  // The schedule is in the trace too.
+  const std::vector<std::string> recs = m.trace.records();
+  const auto faults = std::count_if(recs.begin(), recs.end(), [](const std::string& r) {
+    return r.find(R"("kind":"fault",)") != std::string::npos;
+  });
+  EXPECT_EQ(static_cast<size_t>(faults), full.size());
+  EXPECT_EQ(m.faults.replay({FiredFault{0, "no/such/point", 1, Errno::kEIO}}), Errno::kEINVAL);
+}
+
+TEST(FaultScheduleTest, AtPlanFailsTheNthHitWithinAnOp) {
+  Machine m(1);
+  ASSERT_EQ(m.faults.arm("blockdev/write/eio", FaultPlan::at(2, 2)), Errno::kOk);
+  std::vector<bool> got;
+  for (uint64_t op = 0; op < 4; ++op) {
+    m.faults.begin_op(op);
+    for (int k = 0; k < 3; ++k) got.push_back(m.faults.fire("blockdev/write/eio").has_value());
+  }
+  std::vector<bool> want(12, false);
+  want[2 * 3 + 1] = true;
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(m.faults.arm("blockdev/write/eio", FaultPlan::at(1, 0)), Errno::kEINVAL);
 }
 
 TEST(FaultPlanTest, TwoMachinesDoNotShareDecisions) {
@@ -166,8 +237,10 @@ TEST(FaultPlanParseTest, Specs) {
   EXPECT_EQ(desc("window:2-5"), "window:2-5");
   EXPECT_EQ(desc("p:0.25"), "p:0.25@default");
   EXPECT_EQ(desc("p:0.5@mce=EHWPOISON"), "p:0.5@mce=EHWPOISON");
+  EXPECT_EQ(desc("at:12.3=ENOSPC"), "at:12.3=ENOSPC");
   for (const char* bad : {"", "nth", "nth:0", "nth:x", "every:-1", "window:5-2", "window:3",
-                          "p:1.5", "p:0.1@", "nth:1=EBOGUS", "nth:1=OK", "burst:3"}) {
+                          "p:1.5", "p:0.1@", "nth:1=EBOGUS", "nth:1=OK", "burst:3",
+                          "at:1", "at:1.0", "at:x.1"}) {
     EXPECT_EQ(desc(bad), "EINVAL") << bad;
   }
 }
