@@ -11,7 +11,13 @@ namespace vfssim {
 namespace {
 
 // Keep sorted by name; variants_test checks it.
-const std::array<VariantInfo, 5> kRegistry = {{
+const std::array<VariantInfo, variant::kCount> kRegistry = {{
+    {"dax.direct_access",
+     {"partial", "whole"},
+     "seed 004 (the DAX poison discussion; dax_direct_access over a poisoned range): "
+     "5.19 and later map the pages before the first poisoned one and answer EHWPOISON "
+     "only when the request starts on poison outside recovery mode (partial); 5.15 fails "
+     "the whole request with EIO when any page in it is poisoned (whole)"},
     {"safecopy.retry",
      {"on-mark", "on-efault"},
      "seed 003 (MINIX CPF_TRY): after a request on a file system mounted ipc=safecopy, VFS "
@@ -38,6 +44,12 @@ const std::array<VariantInfo, 5> kRegistry = {{
      "seed 004 (riteshh's review of FALLOC_FL_ZEROINIT_RANGE): holes in the range fail the "
      "call with ECANCELED, surfacing as EOPNOTSUPP, as the v2 patches were posted (reject), "
      "or are left untouched as the uapi comment said and v3 agreed (ignore)"},
+    {"zeroinit.nounmap",
+     {"on", "off"},
+     "seed 004 (Dave Chinner's review of patch 2/5, Darrick agreeing): iomap_zeroout_range "
+     "asks the device for BLKDEV_ZERO_NOUNMAP so zeroed blocks stay provisioned (on, the "
+     "agreed fix), or passes zeroout flags 0 as posted, letting a thin device unmap them "
+     "and fail a later write with ENOSPC (off)"},
 }};
 
 }  // namespace
@@ -54,28 +66,31 @@ const VariantInfo* find_variant(std::string_view name) {
 Errno Variants::set(std::string_view name, std::string_view value) {
   const VariantInfo* info = find_variant(name);
   if (info == nullptr) return Errno::kEINVAL;
-  if (std::find(info->values.begin(), info->values.end(), value) == info->values.end()) {
-    return Errno::kEINVAL;
-  }
-  chosen_[std::string(name)] = std::string(value);
-  if (trace_ != nullptr) trace_->record("variant", {{"name", name}, {"value", value}});
+  auto it = std::find(info->values.begin(), info->values.end(), value);
+  if (it == info->values.end()) return Errno::kEINVAL;
+  const size_t index = static_cast<size_t>(info - kRegistry.data());
+  chosen_[index] = static_cast<uint8_t>(it - info->values.begin());
+  trace_set(index);
   return Errno::kOk;
 }
 
-std::string_view Variants::get(std::string_view name) const {
-  if (auto it = chosen_.find(name); it != chosen_.end()) return it->second;
-  const VariantInfo* info = find_variant(name);
-  if (info == nullptr) {
-    absl::FPrintF(stderr, "vfssim: variant '%s' is not registered\n", name);
-    std::abort();
+void Variants::trace_set(size_t index) {
+  const VariantInfo& info = kRegistry[index];
+  if (trace_ != nullptr) {
+    trace_->record("variant", {{"name", info.name}, {"value", info.values.begin()[chosen_[index]]}});
   }
-  return *info->values.begin();
+}
+
+Result<std::string_view> Variants::get(std::string_view name) const {
+  const VariantInfo* info = find_variant(name);
+  if (info == nullptr) return Fail(Errno::kEINVAL);
+  return info->values.begin()[chosen_[static_cast<size_t>(info - kRegistry.data())]];
 }
 
 std::vector<std::string> Variants::in_force() const {
   std::vector<std::string> out;
   for (const VariantInfo& v : kRegistry) {
-    out.push_back(absl::StrFormat("%s=%s", v.name, get(v.name)));
+    out.push_back(absl::StrFormat("%s=%s", v.name, *get(v.name)));
   }
   return out;
 }

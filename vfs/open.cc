@@ -126,7 +126,7 @@ Errno Process::fallocate(int fd, int mode, off_t64 off, off_t64 len) {
     // The ZEROINIT prototype (seed 004) owns its bit only when switched on;
     // off, the bit is unknown, as on Linux 6.18 (host fixture
     // fallocate_bit.jsonl: EOPNOTSUPP with every mode).
-    const bool zeroinit = vfs_.machine().variants.is("zeroinit", "on");
+    const bool zeroinit = vfs_.machine().variants.get(variant::kZeroinit) == variant::Zeroinit::kOn;
     const int known = kFALLOC_FL_MODE_MASK | kFALLOC_FL_KEEP_SIZE |
                       (zeroinit ? kFALLOC_FL_ZEROINIT_RANGE : 0);
     if (mode & ~known) return Errno::kEOPNOTSUPP;

@@ -84,7 +84,7 @@ IoResult Process::transfer(File& fp, const Kiocb& iocb, IovIter& it, bool write)
   const std::vector<IovIter::Seg> segs = it.segments();
   const uint32_t access =
       (write ? kCPF_READ : kCPF_WRITE) | (sb.options().cpf_try ? kCPF_TRY : 0u);
-  const bool on_mark = vfs_.machine().variants.is("safecopy.retry", "on-mark");
+  const bool on_mark = vfs_.machine().variants.get(variant::kSafecopyRetry) == variant::SafecopyRetry::kOnMark;
   for (int attempt = 0;; ++attempt) {
     std::vector<IovIter::Seg> granted;
     for (const IovIter::Seg& s : segs) {

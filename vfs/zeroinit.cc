@@ -6,7 +6,7 @@ namespace vfssim {
 namespace {
 
 bool holes_ignored(const Inode& ip) {
-  return ip.sb->machine().variants.is("zeroinit.holes", "ignore");
+  return ip.sb->machine().variants.get(variant::kZeroinitHoles) == variant::ZeroinitHoles::kIgnore;
 }
 
 // The checks both iterators share after their device and alignment checks:

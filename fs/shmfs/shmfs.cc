@@ -24,7 +24,7 @@ Errno partial_page_invalidate(Inode& ip, uint64_t index, uint64_t base, uint64_t
   auto it = d.pages.find(index);
   if (it == d.pages.end()) return Errno::kOk;  // A hole reads as zeros already.
   if (shm_variant && !it->second.data &&
-      sb.machine().variants.is("shm.dealloc_swapped_page", "skip")) {
+      sb.machine().variants.get(variant::kShmDeallocSwappedPage) == variant::ShmDeallocSwappedPage::kSkip) {
     // The reviewed bug: the page is grabbed without asking the pager, so a
     // fresh zero page shadows the swapped copy.
     sb.free_page(ip, index);
@@ -427,7 +427,7 @@ Errno shm_deallocate(Inode& ip, off_t64* offset, off_t64* length) {
     // and leaves r_len > 0 on success. The differential run against tmpfs
     // found it; variant shm.dealloc_page_head keeps the excerpt's answer.
     const bool head_only = startofs == 0 && pistart == piend;
-    const bool zero_head = head_only && sb.machine().variants.is("shm.dealloc_page_head", "zero");
+    const bool zero_head = head_only && sb.machine().variants.get(variant::kShmDeallocPageHead) == variant::ShmDeallocPageHead::kZero;
     if (endofs != 0 && (pistart != piend || zero_head)) {
       if ((error = partial_page_invalidate(ip, piend, 0, endofs)) != Errno::kOk) return;
       off += endofs;
