@@ -1,4 +1,4 @@
-// read, write and their vector and positioned forms, lseek and
+// read, write and their vector and positioned forms, and
 // copy_file_range (Linux's fs/read_write.c).
 
 #include "vfs/process.h"
@@ -263,44 +263,6 @@ Result<uint64_t> Process::preadv2(int fd, uint64_t iov, int iovcnt, off_t64 off,
 Result<uint64_t> Process::pwritev2(int fd, uint64_t iov, int iovcnt, off_t64 off, int rwf) {
   return do_rw({.name = "pwritev2", .write = true, .vector = true, .fd = fd, .addr = iov,
                 .count = static_cast<uint64_t>(iovcnt), .off = off, .rwf = rwf});
-}
-
-Result<off_t64> Process::lseek(int fd, off_t64 off, int whence) {
-  auto done = [&](Result<off_t64> r) {
-    if (tracing()) trace("lseek", {{"fd", fd}, {"off", off}, {"whence", whence}},
-          r ? Errno::kOk : r.error(), r ? *r : 0);
-    return r;
-  };
-  Result<std::shared_ptr<File>> got = get(fd);
-  if (!got) return done(Fail(got.error()));
-  File& fp = **got;
-  if (!fp.ops->seekable()) return done(Fail(Errno::kESPIPE));
-  const Inode& ip = *fp.inode;
-  off_t64 base = 0;
-  switch (whence) {
-    case kSEEK_SET:
-      break;
-    case kSEEK_CUR:
-      base = fp.pos;
-      break;
-    case kSEEK_END:
-      base = static_cast<off_t64>(ip.size);
-      break;
-    case kSEEK_DATA:
-    case kSEEK_HOLE: {
-      if (off < 0) return done(Fail(Errno::kENXIO));
-      Result<off_t64> r = fp.ops->fo_seek_data_hole(fp, off, whence);
-      if (r) fp.pos = *r;
-      return done(r);
-    }
-    default:
-      return done(Fail(Errno::kEINVAL));
-  }
-  if ((off > 0 && base > kOffMax - off)) return done(Fail(Errno::kEINVAL));
-  const off_t64 target = base + off;
-  if (target < 0 || target > ip.sb->maxbytes) return done(Fail(Errno::kEINVAL));
-  fp.pos = target;
-  return done(target);
 }
 
 Result<uint64_t> Process::copy_file_range(int fd_in, uint64_t off_in, int fd_out,
