@@ -48,6 +48,7 @@ constexpr std::array<std::pair<Errno, std::string_view>, 44> kNames = {{
     {Errno::kENODATA, "ENODATA"},
     {Errno::kEOVERFLOW, "EOVERFLOW"},
     {Errno::kEOPNOTSUPP, "EOPNOTSUPP"},
+    {Errno::kEUCLEAN, "EUCLEAN"},
     {Errno::kECANCELED, "ECANCELED"},
     {Errno::kEHWPOISON, "EHWPOISON"},
     {Errno::kEBADE, "EBADE"},

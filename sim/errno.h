@@ -70,6 +70,7 @@ enum class Errno : int {
   kENODATA = 61,
   kEOVERFLOW = 75,
   kEOPNOTSUPP = 95,
+  kEUCLEAN = 117,  // EFSCORRUPTED: the filesystem found its metadata corrupt.
   kECANCELED = 125,
   kEHWPOISON = 133,
   // Kernel-internal: a sleeping operation was interrupted and may be

@@ -55,8 +55,20 @@ Errno VnFileOps::fo_fspacectl(File& fp, int cmd, off_t64* off, off_t64* len, int
   return vn_deallocate(*fp.inode, off, len, flags, get_write_ioflag(fp.oflags));
 }
 
-Result<off_t64> VnFileOps::fo_seek_data_hole(File& fp, off_t64 off, int whence) const {
-  return fp.inode->ops().seek_data_hole(*fp.inode, off, whence);
+Result<off_t64> VnFileOps::fo_llseek(File& fp, off_t64 off, int whence) const {
+  Result<off_t64> r = fp.inode->ops().llseek(*fp.inode, fp.pos, off, whence);
+  if (r) fp.pos = *r;
+  return r;
+}
+
+bool FileOps::fmode_nowait(const File& fp) const { return fp.inode->ops().fmode_nowait(); }
+
+bool FileOps::has_splice_read(const File& fp) const { return fp.inode->is_reg(); }
+
+bool FileOps::has_splice_write(const File& fp) const { return fp.inode->is_reg(); }
+
+bool FileOps::fmode_can_odirect(const File& fp) const {
+  return !fp.inode->is_reg() || fp.inode->ops().can_odirect();
 }
 
 Errno VnFileOps::fo_ioctl(File& fp, unsigned long cmd, void* arg) const {

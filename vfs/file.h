@@ -83,8 +83,12 @@ class FileOps {
   virtual Errno fo_fspacectl(File& fp, int cmd, off_t64* off, off_t64* len,
                              int flags) const = 0;
 
-  // fo_seek_data_hole answers SEEK_DATA/SEEK_HOLE. Errors: ENXIO.
-  virtual Result<off_t64> fo_seek_data_hole(File& fp, off_t64 off, int whence) const = 0;
+  // fo_llseek moves the file position for lseek(2) (->llseek), after the
+  // syscall checked the descriptor, the whence (SEEK_SET..SEEK_HOLE) and
+  // seekable(). It stores and returns the new position; on error the
+  // position stays. Errors: EINVAL a result out of range, or a whence the
+  // file does not support; ENXIO SEEK_DATA/SEEK_HOLE past the data.
+  virtual Result<off_t64> fo_llseek(File& fp, off_t64 off, int whence) const = 0;
 
   // fo_ioctl handles a command the VFS did not. Errors: ENOTTY.
   virtual Errno fo_ioctl(File& fp, unsigned long cmd, void* arg) const = 0;
@@ -98,10 +102,27 @@ class FileOps {
   virtual int fo_mmap_supported_flags(File&) const { return 0; }
 
   // fo_mmap lets the file accept a mapping with `prot` and `flags` (after
-  // the syscall's own checks) and returns the VmOps for it (->mmap).
+  // the syscall's own checks) and returns the VmOps for it (->mmap), or
+  // nullptr for anonymous memory in its place (/dev/zero's mmap_zero).
   // Errors: ENODEV the file cannot be mapped; EOPNOTSUPP a flag it cannot
   // honour; EPERM a seal forbids it.
   virtual Result<VmOps*> fo_mmap(File& fp, int prot, int flags) const = 0;
+
+  // fmode_nowait: the open file accepts RWF_NOWAIT (FMODE_NOWAIT, which
+  // the filesystem or driver sets at open); by default the filesystem says.
+  virtual bool fmode_nowait(const File& fp) const;
+
+  // fmode_can_odirect: the file may be open O_DIRECT (FMODE_CAN_ODIRECT);
+  // by default regular files ask their filesystem and other files may.
+  virtual bool fmode_can_odirect(const File& fp) const;
+
+  // has_splice_read / has_splice_write: sendfile(2) and splice(2) may read
+  // from / write to the file (->splice_read / ->splice_write); without,
+  // they are EINVAL. By default regular files have both
+  // (filemap_splice_read, iter_file_splice_write) and other files neither;
+  // pipes take the pipe path instead.
+  virtual bool has_splice_read(const File& fp) const;
+  virtual bool has_splice_write(const File& fp) const;
 };
 
 // VnFileOps: vnode-backed files (FreeBSD's vn_fileops): each op becomes the
@@ -121,7 +142,8 @@ class VnFileOps : public FileOps {
   Errno fo_fsync(File& fp, bool datasync) const override;
   Errno fo_fallocate(File& fp, int mode, off_t64 off, off_t64 len) const override;
   Errno fo_fspacectl(File& fp, int cmd, off_t64* off, off_t64* len, int flags) const override;
-  Result<off_t64> fo_seek_data_hole(File& fp, off_t64 off, int whence) const override;
+  // The filesystem's llseek (VnodeOps::llseek) at the file's position.
+  Result<off_t64> fo_llseek(File& fp, off_t64 off, int whence) const override;
   Errno fo_ioctl(File& fp, unsigned long cmd, void* arg) const override;
   // Runs VOP_CLOSE: filesystems with a page cache start writeback here.
   Errno fo_close(File& fp) const override;
@@ -152,9 +174,7 @@ class FifoFileOps : public FileOps {
   Errno fo_fspacectl(File&, int, off_t64*, off_t64*, int) const override {
     return Errno::kESPIPE;
   }
-  Result<off_t64> fo_seek_data_hole(File&, off_t64, int) const override {
-    return Fail(Errno::kESPIPE);
-  }
+  Result<off_t64> fo_llseek(File&, off_t64, int) const override { return Fail(Errno::kESPIPE); }
   Errno fo_ioctl(File&, unsigned long, void*) const override { return Errno::kENOTTY; }
   Errno fo_close(File&) const override { return Errno::kOk; }
   Result<VmOps*> fo_mmap(File&, int, int) const override { return Fail(Errno::kENODEV); }

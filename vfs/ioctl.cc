@@ -23,6 +23,11 @@ Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
       }
       return Errno::kOk;
     };
+    // vfs_fileattr_get/set: an inode without ->fileattr_get/set makes the
+    // fileattr commands ENOIOCTLCMD, which go to the file's own ioctl.
+    const bool fileattr_cmd = cmd == kFS_IOC_GETFLAGS || cmd == kFS_IOC_SETFLAGS ||
+                              cmd == kFS_IOC_FSGETXATTR || cmd == kFS_IOC_FSSETXATTR;
+    if (fileattr_cmd && !ip.ops().has_fileattr(ip)) return fp.ops->fo_ioctl(fp, cmd, nullptr);
     switch (cmd) {
       case kFS_IOC_GETFLAGS: {
         uint32_t v = 0;
@@ -105,6 +110,10 @@ Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
         return ioctl_file_dedupe_range(fp, arg);
       case kFS_IOC_FIEMAP:
         return ioctl_fiemap(fp, arg);
+      case kFIGETBSZ:
+        // The filesystem's block size, whatever the file (put_user of
+        // i_sb->s_blocksize).
+        return copy_to_user(arg, static_cast<int>(ip.sb->options().block_size));
       default:
         // No filesystem here takes a command of its own from user memory.
         return fp.ops->fo_ioctl(fp, cmd, nullptr);
@@ -148,7 +157,7 @@ Errno Process::ioctl_fiemap(File& fp, uint64_t arg) {
   if (hdr.fm_extent_count > kFiemapMaxExtents) return Errno::kEINVAL;
   Fiemap fi{.fm_start = hdr.fm_start, .fm_length = hdr.fm_length, .fm_flags = hdr.fm_flags,
             .fm_extent_count = hdr.fm_extent_count};
-  Errno err = fp.ops->fo_ioctl(fp, kFS_IOC_FIEMAP, &fi);
+  Errno err = ip.ops().ioctl(ip, kFS_IOC_FIEMAP, &fi);  // i_op->fiemap, whatever the file's f_op.
   uint32_t mapped = fi.fm_mapped_extents;
   if (hdr.fm_extent_count > 0) {
     mapped = 0;

@@ -59,6 +59,8 @@ Result<uint64_t> Process::mmap(uint64_t addr, uint64_t len, int prot, int flags,
     Result<VmOps*> ops = fp->ops->fo_mmap(*fp, prot, flags);
     if (!ops) return Fail(ops.error());
     const bool shared = type != kMAP_PRIVATE;
+    // The file put anonymous memory in its place (/dev/zero).
+    if (*ops == nullptr) return mm_->map(addr, rounded, prot, shared, nullptr, 0, nullptr);
     Result<uint64_t> at = mm_->map(addr, rounded, prot, shared, *ops, pgoff, fp->inode);
     if (at) (*ops)->open(*mm_->find_vma(*at));
     return at;

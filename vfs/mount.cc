@@ -21,6 +21,8 @@ Result<MountOptions> MountOptions::parse(std::string_view text) {
       o.ro = true;
     } else if (key == "rw") {
       o.ro = false;
+    } else if (key == "nodev" || key == "dev") {
+      o.nodev = key == "nodev";
     } else if (key == "dax") {
       if (value == "always" || value.empty()) {
         o.dax = DaxMode::kAlways;

@@ -42,6 +42,7 @@ enum class PartialIo : uint8_t { kProper, kWhole };
 // ("key" or "key=value") for the filesystem to interpret.
 struct MountOptions {
   bool ro = false;
+  bool nodev = false;  // MS_NODEV: device nodes here cannot be opened.
   DaxMode dax = DaxMode::kNever;
   uint32_t block_size = 4096;
   // cache_pressure: the probability that a buffered write is followed by
@@ -55,7 +56,7 @@ struct MountOptions {
   PartialIo partial_io = PartialIo::kProper;
   absl::btree_map<std::string, std::string> fs;
 
-  // parse reads "ro,dax=always,bs=4096,cache_pressure=0.1,ipc=safecopy,size=1m".
+  // parse reads "ro,nodev,dax=always,bs=4096,cache_pressure=0.1,ipc=safecopy,size=1m".
   // Errors: EINVAL malformed.
   static Result<MountOptions> parse(std::string_view text);
 };

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "vfs/chardev.h"
 #include "vfs/internal/syscall.h"
 
 namespace vfssim {
@@ -44,6 +45,11 @@ Result<int> Process::open(std::string_view path, int flags, uint32_t mode) {
 
   if ((flags & kO_DIRECTORY) && !ip->is_dir()) return done(Errno::kENOTDIR);
   if (ip->is_dir() && want_write) return done(Errno::kEISDIR);
+  // may_open: "case S_IFBLK: case S_IFCHR: if (!may_open_dev(path)) return
+  // -EACCES", a device node on a nodev mount (host probe nodev_open).
+  if ((ip->type == VType::kChr || ip->type == VType::kBlk) && ip->sb->options().nodev) {
+    return done(Errno::kEACCES);
+  }
   if (want_write && is_ro(*ip)) return done(Errno::kEROFS);
   if (found) {  // A file this call created is opened whatever its mode says.
     const int may = (acc != kO_WRONLY ? kMayRead : 0) | (want_write ? kMayWrite : 0);
@@ -65,14 +71,17 @@ Result<int> Process::open(std::string_view path, int flags, uint32_t mode) {
   if (ip->type == VType::kFifo) {
     if (!ip->data) ip->data = std::make_unique<FifoData>();
     fp->ops = &FifoFileOps::instance();
+  } else if (ip->type == VType::kChr) {
+    // def_chr_fops's chrdev_open puts the driver's file operations in.
+    Result<const FileOps*> dev = chrdev_open(*ip);
+    if (!dev) return done(dev.error());
+    fp->ops = *dev;
   } else {
     fp->ops = &VnFileOps::instance();
   }
   // do_dentry_open: "if ((f->f_flags & O_DIRECT) && !(f->f_mode &
   // FMODE_CAN_ODIRECT)) return -EINVAL", before O_TRUNC truncates.
-  if ((flags & kO_DIRECT) && ip->is_reg() && !ip->ops().can_odirect()) {
-    return done(Errno::kEINVAL);
-  }
+  if ((flags & kO_DIRECT) && !fp->ops->fmode_can_odirect(*fp)) return done(Errno::kEINVAL);
   if ((flags & kO_TRUNC) && want_write && ip->is_reg() && ip->size != 0) {
     if (Errno e = fp->ops->fo_truncate(*fp, 0); e != Errno::kOk) return done(e);
   }

@@ -186,6 +186,24 @@ class Process {
   Errno rename(std::string_view from, std::string_view to);
   Errno mkfifo(std::string_view path, uint32_t mode = 0644);
 
+  // mknod(2), checks in Linux's do_mknodat order: EPERM a directory type;
+  // EINVAL an unknown type, or a socket (the simulator has none); the lookup
+  // errors; EEXIST; EROFS; EACCES no write/search permission on the
+  // directory; EPERM a device node without CAP_MKNOD. `mode` carries the
+  // type (kS_IFCHR, kS_IFBLK, kS_IFIFO, kS_IFREG or none: regular) and the
+  // permission bits, taken as given (the process has no umask); `dev` is a
+  // device node's number (mkdev(major, minor), vfs/chardev.h), which
+  // opening it looks up.
+  Errno mknod(std::string_view path, uint32_t mode, uint32_t dev = 0);
+
+  // posix_fadvise(2) (fadvise64): the filesystem takes the advice for
+  // [offset, offset + len) (len 0: to EOF); one with a backing device drops
+  // the range's pages for POSIX_FADV_DONTNEED, memory filesystems and
+  // devices ignore it. Returns the error (posix_fadvise returns it rather
+  // than set errno): EBADF (O_PATH too); ESPIPE a pipe or FIFO; EINVAL
+  // len < 0 or an unknown advice.
+  Errno fadvise(int fd, off_t64 offset, off_t64 len, int advice);
+
   // memfd_create(2): an anonymous shm object on the first mounted shmfs,
   // opened read-write. Its fd supports seals and fspacectl the shm way.
   Result<int> memfd_create(std::string_view name);

@@ -181,7 +181,7 @@ Result<uint64_t> Process::do_rw(const RwCall& call) {
   }
   total = std::min(total, kMaxRwCount);
   Kiocb iocb = init_sync_kiocb(fp, pos, creds_);
-  const RwfSupport support{.nowait = ip.ops().fmode_nowait(),
+  const RwfSupport support{.nowait = fp.ops->fmode_nowait(fp),
                            .dontcache = ip.ops().fop_dontcache() && !(ip.flags & kInodeDax),
                            .append_only = (ip.flags & kInodeAppend) != 0};
   if (Errno e = kiocb_set_rw_flags(iocb, call.rwf, support); e != Errno::kOk) {

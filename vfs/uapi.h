@@ -35,6 +35,22 @@ inline constexpr int kO_NOATIME = 01000000;
 // F_SETFL may change these (SETFL_MASK).
 inline constexpr int kSETFL_MASK = kO_APPEND | kO_NONBLOCK | kO_DIRECT | kO_NOATIME;
 
+// posix_fadvise(2) advice.
+inline constexpr int kPOSIX_FADV_NORMAL = 0;
+inline constexpr int kPOSIX_FADV_RANDOM = 1;
+inline constexpr int kPOSIX_FADV_SEQUENTIAL = 2;
+inline constexpr int kPOSIX_FADV_WILLNEED = 3;
+inline constexpr int kPOSIX_FADV_DONTNEED = 4;
+inline constexpr int kPOSIX_FADV_NOREUSE = 5;
+
+// splice(2) flags (SPLICE_F_ALL).
+inline constexpr unsigned kSPLICE_F_MOVE = 0x01;
+inline constexpr unsigned kSPLICE_F_NONBLOCK = 0x02;
+inline constexpr unsigned kSPLICE_F_MORE = 0x04;
+inline constexpr unsigned kSPLICE_F_GIFT = 0x08;
+inline constexpr unsigned kSPLICE_F_ALL = kSPLICE_F_MOVE | kSPLICE_F_NONBLOCK | kSPLICE_F_MORE |
+                                          kSPLICE_F_GIFT;
+
 // lseek(2) whence.
 inline constexpr int kSEEK_SET = 0;
 inline constexpr int kSEEK_CUR = 1;
@@ -106,6 +122,14 @@ static_assert(sizeof(SpacectlRange) == 16 && alignof(SpacectlRange) == 8,
 
 // Mode bits beyond rwx (include/uapi/linux/stat.h).
 inline constexpr uint32_t kS_ISVTX = 01000;  // Sticky: restricted deletion.
+// File types in a mode (S_IFMT), as mknod(2) takes them.
+inline constexpr uint32_t kS_IFMT = 0170000;
+inline constexpr uint32_t kS_IFSOCK = 0140000;
+inline constexpr uint32_t kS_IFREG = 0100000;
+inline constexpr uint32_t kS_IFBLK = 0060000;
+inline constexpr uint32_t kS_IFDIR = 0040000;
+inline constexpr uint32_t kS_IFCHR = 0020000;
+inline constexpr uint32_t kS_IFIFO = 0010000;
 
 // ioctl numbers (Linux x86-64).
 inline constexpr unsigned long kFS_IOC_GETFLAGS = 0x80086601;
@@ -116,6 +140,7 @@ inline constexpr unsigned long kFS_IOC_FIEMAP = 0xc020660b;
 inline constexpr unsigned long kFICLONE = 0x40049409;
 inline constexpr unsigned long kFICLONERANGE = 0x4020940d;
 inline constexpr unsigned long kFIDEDUPERANGE = 0xc0189436;
+inline constexpr unsigned long kFIGETBSZ = 2;  // _IO(0x00, 2): the block size, an int.
 
 // Inode flags (FS_IOC_GETFLAGS; include/uapi/linux/fs.h).
 inline constexpr uint32_t kFS_IMMUTABLE_FL = 0x00000010;

@@ -103,6 +103,7 @@ Errno VopDefaults::getattr(Inode& ip, Stat* st) {
   st->size = ip.size;
   st->blocks = ip.sb->blocks(ip);
   st->blksize = ip.sb->options().block_size;
+  st->rdev = ip.rdev;
   st->atime = ip.atime;
   st->mtime = ip.mtime;
   st->ctime = ip.ctime;

@@ -66,6 +66,7 @@ struct Stat {
   uint64_t size = 0;
   uint64_t blocks = 0;  // 512-byte units allocated.
   uint32_t blksize = 4096;
+  uint32_t rdev = 0;  // Device number of a device node (kernel dev_t, makedev()).
   Timespec atime, mtime, ctime;
 };
 
@@ -103,6 +104,7 @@ struct Inode : std::enable_shared_from_this<Inode> {
   uint64_t size = 0;
   Timespec atime, mtime, ctime;
   uint32_t flags = 0;  // InodeFlag bits.
+  uint32_t rdev = 0;   // i_rdev: the device a kChr/kBlk node names (makedev()).
   uint32_t seals = 0;  // kF_SEAL_* (memfd/shm objects).
   uint64_t map_direct_count = 0;
 
@@ -198,6 +200,25 @@ class VnodeOps {
   // Errors: ENXIO off is at or past EOF, or (SEEK_DATA) no data after off.
   virtual Result<off_t64> seek_data_hole(Inode& ip, off_t64 off, int whence) = 0;
 
+  // llseek answers lseek(2) on a regular file or directory of this
+  // filesystem (Linux's file_operations.llseek): the new position for
+  // moving `off` from `whence` (SEEK_SET..SEEK_HOLE, already checked by the
+  // VFS) when the file is at `pos`. The VFS stores the answer as the file
+  // position; on error the position stays. Errors: EINVAL a result below 0
+  // or past the filesystem's limit, or a whence it does not support; ENXIO
+  // SEEK_DATA/SEEK_HOLE at or past EOF, or below 0.
+  virtual Result<off_t64> llseek(Inode& ip, off_t64 pos, off_t64 off, int whence) = 0;
+
+  // has_fileattr: FS_IOC_GETFLAGS/SETFLAGS/FSGETXATTR/FSSETXATTR apply to
+  // `ip` (Linux's "inode->i_op->fileattr_get != NULL"); without it those
+  // commands go to the open file's own ioctl (ENOIOCTLCMD, then vfs_ioctl).
+  virtual bool has_fileattr(const Inode& ip) const = 0;
+
+  // fadvise takes posix_fadvise's `advice` (kPOSIX_FADV_*) for [off, off +
+  // len) of `ip`, len 0 meaning to EOF (generic_fadvise, after the VFS's
+  // EBADF/ESPIPE/len checks). Errors: EINVAL an unknown advice.
+  virtual Errno fadvise(Inode& ip, off_t64 off, off_t64 len, int advice) = 0;
+
   // ioctl handles filesystem-specific commands (FIEMAP, ...).
   // Errors: ENOTTY unknown command; EOPNOTSUPP known but unsupported here.
   virtual Errno ioctl(Inode& ip, unsigned long cmd, void* arg) = 0;
@@ -278,6 +299,17 @@ class VopDefaults : public VnodeOps {
   Errno deallocate(Inode& ip, off_t64* off, off_t64* len, int flags, IoFlags ioflag) override;
   // generic_file_llseek: the whole file is data (vop_stdioctl FIOSEEKDATA).
   Result<off_t64> seek_data_hole(Inode& ip, off_t64 off, int whence) override;
+  // generic_file_llseek: generic_file_llseek_size up to s_maxbytes and
+  // i_size, the whole file data (vfs/lseek.h).
+  Result<off_t64> llseek(Inode& ip, off_t64 pos, off_t64 off, int whence) override;
+  // Every inode takes the fileattr commands unless the filesystem says so.
+  bool has_fileattr(const Inode&) const override { return true; }
+  // No backing device (noop_backing_dev_info, as memory filesystems and
+  // DAX): "no bad return value, but ignore advice".
+  Errno fadvise(Inode&, off_t64, off_t64, int advice) override {
+    return advice >= kPOSIX_FADV_NORMAL && advice <= kPOSIX_FADV_NOREUSE ? Errno::kOk
+                                                                         : Errno::kEINVAL;
+  }
   Errno ioctl(Inode&, unsigned long, void*) override { return Errno::kENOTTY; }
   Result<uint64_t> remap_range(Inode&, off_t64, Inode&, off_t64, uint64_t, bool) override {
     return Fail(Errno::kEOPNOTSUPP);

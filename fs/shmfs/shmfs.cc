@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "sim/absl_view.h"
+#include "vfs/lseek.h"
 #include "vfs/mmap.h"
 
 namespace vfssim {
@@ -55,8 +56,8 @@ ShmVnodeOps& shm_vnode_ops() {
 }
 
 ShmSuperblock::ShmSuperblock(Machine& machine, MountOptions opts, uint64_t max_pages,
-                             double swap_pressure, VnodeOps& ops)
-    : Superblock(machine, "shmfs", std::move(opts), ops),
+                             double swap_pressure, VnodeOps& ops, std::string fs_type)
+    : Superblock(machine, std::move(fs_type), std::move(opts), ops),
       max_pages_(max_pages),
       swap_pressure_(swap_pressure),
       pressure_(machine.rng.stream("shmfs/pressure")) {}
@@ -368,6 +369,37 @@ Result<off_t64> ShmVnodeOps::seek_data_hole(Inode& ip, off_t64 off, int whence) 
   }
   return std::min<off_t64>(std::max<off_t64>(off, static_cast<off_t64>(i * kShmPageSize)),
                            static_cast<off_t64>(ip.size));
+}
+
+Result<off_t64> ShmVnodeOps::llseek(Inode& ip, off_t64 pos, off_t64 off, int whence) {
+  if (ip.is_dir()) {
+    // offset_dir_llseek.
+    switch (whence) {
+      case kSEEK_CUR:
+        off = static_cast<off_t64>(static_cast<uint64_t>(off) + static_cast<uint64_t>(pos));
+        [[fallthrough]];
+      case kSEEK_SET:
+        if (off >= 0) break;
+        [[fallthrough]];
+      default:
+        return Fail(Errno::kEINVAL);
+    }
+    return vfs_setpos(off, kOffMax);
+  }
+  if (whence != kSEEK_DATA && whence != kSEEK_HOLE) {
+    return generic_file_llseek_size(pos, off, whence, kOffMax, static_cast<off_t64>(ip.size));
+  }
+  if (off < 0) return Fail(Errno::kENXIO);
+  Result<off_t64> found = seek_data_hole(ip, off, whence);
+  if (!found) return found;
+  return vfs_setpos(*found, kOffMax);
+}
+
+Errno ShmVnodeOps::getattr(Inode& ip, Stat* st) {
+  constexpr uint64_t kBogoDirentSize = 20;
+  const Errno e = VopDefaults::getattr(ip, st);
+  if (ip.is_dir()) st->size = kBogoDirentSize * (2 + ip.entries.size());
+  return e;
 }
 
 const ShmFileOps& ShmFileOps::instance() {

@@ -73,6 +73,17 @@ class ShmVnodeOps : public VopDefaults {
   // Data is wherever a written page exists (resident or swapped); pages
   // fallocated and never written are holes.
   Result<off_t64> seek_data_hole(Inode& ip, off_t64 off, int whence) override;
+  // Regular files: shmem_file_llseek (SEEK_DATA/SEEK_HOLE over the pages,
+  // a negative offset ENXIO; the rest generic up to MAX_LFS_FILESIZE).
+  // Directories: offset_dir_llseek, SEEK_SET and SEEK_CUR only (anything
+  // else EINVAL), any position >= 0.
+  Result<off_t64> llseek(Inode& ip, off_t64 pos, off_t64 off, int whence) override;
+  // generic_fillattr; a directory's size is shmem's BOGO_DIRENT_SIZE (20)
+  // for each entry, "." and ".." included, as shmem_mknod/shmem_unlink keep it.
+  Errno getattr(Inode& ip, Stat* st) override;
+  // shmem_file/dir_inode_operations have fileattr_get; special files'
+  // (shmem_special_inode_operations) and symlinks' do not.
+  bool has_fileattr(const Inode& ip) const override { return ip.is_reg() || ip.is_dir(); }
   // shmem_mmap: a write-sealed object refuses shared writable mappings.
   Errno mmap(Inode& ip, int prot, int flags) override;
   // shmem_fault: the object's page (read back from swap, or a new zeroed
@@ -101,9 +112,10 @@ class ShmFileOps : public VnFileOps {
 
 class ShmSuperblock : public Superblock {
  public:
-  // ops: shmfs's own, or a test's derivation of ShmVnodeOps.
+  // ops: shmfs's own, or a test's derivation of ShmVnodeOps; fs_type: the
+  // name it is mounted as (another filesystem built on shmem, as devtmpfs).
   ShmSuperblock(Machine& machine, MountOptions opts, uint64_t max_pages, double swap_pressure,
-                VnodeOps& ops = shm_vnode_ops());
+                VnodeOps& ops = shm_vnode_ops(), std::string fs_type = "shmfs");
 
   void init_inode(Inode& ip) override;
   uint64_t blocks(const Inode& ip) const override;

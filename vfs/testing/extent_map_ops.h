@@ -60,6 +60,27 @@ class ExtentMapOps : public IomapOps {
     extents_.erase(extents_.lower_bound(off), extents_.lower_bound(end));
   }
 
+  // preallocate gives the holes of [off, off+len), widened to whole blocks,
+  // unwritten blocks (xfs_alloc_file_space); mapped, unwritten and delalloc
+  // extents stay as they are. Errors: ENOSPC (enospc set).
+  Errno preallocate(off_t64 off, uint64_t len) {
+    const off_t64 start = off / kBlock * kBlock;
+    const off_t64 end = static_cast<off_t64>(
+        (static_cast<uint64_t>(off) + len + kBlock - 1) / kBlock * kBlock);
+    for (off_t64 pos = start; pos < end;) {
+      const Iomap m = lookup(pos, static_cast<uint64_t>(end - pos));
+      const off_t64 next = std::min(end, m.offset + static_cast<off_t64>(m.length));
+      if (m.type == IomapType::kHole) {
+        if (enospc) return Errno::kENOSPC;
+        Iomap u = allocate(pos, static_cast<uint64_t>(next - pos));
+        u.type = IomapType::kUnwritten;
+        put(u);
+      }
+      pos = next;
+    }
+    return Errno::kOk;
+  }
+
   // What a lookup at pos returns (a hole up to the next mapping if none).
   Iomap lookup(off_t64 pos, uint64_t length) const {
     auto it = extents_.upper_bound(pos);

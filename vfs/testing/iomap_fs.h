@@ -20,6 +20,7 @@
 #include "vfs/dax.h"
 #include "vfs/direct_io.h"
 #include "vfs/iomap_report.h"
+#include "vfs/lseek.h"
 #include "vfs/mmap.h"
 #include "vfs/mount.h"
 #include "vfs/testing/extent_map_ops.h"
@@ -87,8 +88,56 @@ class IomapTestVnodeOps : public VopDefaults {
     return whence == kSEEK_DATA ? iomap_seek_data(ip, off, map(ip))
                                 : iomap_seek_hole(ip, off, map(ip));
   }
+  // Regular files: xfs_file_llseek (SEEK_DATA/SEEK_HOLE through iomap's
+  // seek, the rest generic). Directories: generic_file_llseek
+  // (xfs_dir_file_operations) against the inode's i_size, which nothing
+  // here keeps for a directory — as XFS leaves the VFS i_size of a
+  // directory made since mount at 0.
+  Result<off_t64> llseek(Inode& ip, off_t64 pos, off_t64 off, int whence) override {
+    if (!ip.is_reg() || (whence != kSEEK_DATA && whence != kSEEK_HOLE)) {
+      return VopDefaults::llseek(ip, pos, off, whence);
+    }
+    Result<off_t64> found = seek_data_hole(ip, off, whence);
+    if (!found) return found;
+    return vfs_setpos(*found, ip.sb->maxbytes);
+  }
+  // Allocation, with or without KEEP_SIZE (xfs_alloc_file_space):
+  // unwritten blocks over the holes of the range; other modes EOPNOTSUPP.
+  Errno allocate(Inode& ip, int mode, off_t64 off, off_t64 len) override {
+    if (mode != kFALLOC_FL_ALLOCATE_RANGE && mode != kFALLOC_FL_KEEP_SIZE) {
+      return Errno::kEOPNOTSUPP;
+    }
+    if (Errno e = map(ip).preallocate(off, static_cast<uint64_t>(len)); e != Errno::kOk) return e;
+    const bool grow = !(mode & kFALLOC_FL_KEEP_SIZE) && static_cast<uint64_t>(off + len) > ip.size;
+    if (grow) ip.size = static_cast<uint64_t>(off + len);
+    ip.sb->touch(ip, /*mtime=*/grow);
+    return Errno::kOk;
+  }
+  // generic_fadvise with a backing device: DONTNEED writes the range back
+  // and drops its pages (as drop_page_cache does; Linux keeps pages that
+  // are mapped), the rest is readahead policy, which nothing here models.
+  Errno fadvise(Inode& ip, off_t64 off, off_t64 len, int advice) override {
+    if (Errno e = VopDefaults::fadvise(ip, off, len, advice); e != Errno::kOk) return e;
+    if (advice != kPOSIX_FADV_DONTNEED || !ip.is_reg() || (ip.flags & kInodeDax)) {
+      return Errno::kOk;
+    }
+    const off_t64 end = len == 0 || len > kOffMax - off ? kOffMax : off + len - 1;
+    filemap_write_and_wait_range(ip, off, end, map(ip));
+    // "First and last FULL page!"
+    const uint64_t first = (static_cast<uint64_t>(off) + kCachePageSize - 1) >> kCachePageShift;
+    const uint64_t last_plus1 = (static_cast<uint64_t>(end) + 1) >> kCachePageShift;
+    if (last_plus1 > first) invalidate_inode_pages2_range(ip, first, last_plus1 - 1, map(ip));
+    return Errno::kOk;
+  }
   Errno ioctl(Inode& ip, unsigned long cmd, void* arg) override {
-    if (cmd == kFS_IOC_FIEMAP) return iomap_fiemap(ip, static_cast<Fiemap*>(arg), map(ip));
+    if (cmd == kFS_IOC_FIEMAP) {
+      // Special files have no block map (XFS_DINODE_FMT_DEV): xfs_bmapi_read's
+      // xfs_ifork_has_extents check calls that corruption.
+      if (ip.type == VType::kChr || ip.type == VType::kBlk || ip.type == VType::kFifo) {
+        return Errno::kEUCLEAN;
+      }
+      return iomap_fiemap(ip, static_cast<Fiemap*>(arg), map(ip));
+    }
     return Errno::kENOTTY;
   }
   Errno close(Inode& ip) override {
@@ -117,6 +166,9 @@ class IomapTestSuperblock : public Superblock {
   IomapTestSuperblock(Machine& m, MountOptions opts, BlockDevice* bdev, DaxDevice* dax)
       : Superblock(m, "iomaptest", std::move(opts), vops()), bdev_(bdev), dax_(dax) {}
   void init_inode(Inode& ip) override {
+    // Special files have no block map (XFS_DINODE_FMT_DEV); a FIFO's data
+    // is its pipe buffer, attached when it is opened.
+    if (ip.type == VType::kChr || ip.type == VType::kBlk || ip.type == VType::kFifo) return;
     ip.data = std::make_unique<ExtentMapData>(bdev_, dax_);
     if (dax_ != nullptr && ip.type == VType::kReg) ip.flags |= kInodeDax;
   }
