@@ -297,9 +297,10 @@ TEST_F(CopyLayerTest, IovecArraysAreReadEntryByEntry) {
   const UserIovec ok_then_fault[] = {{buf, 10}};
   ASSERT_FALSE(p.store(buf + 3 * kPage - 16, std::as_bytes(std::span(ok_then_fault))));
   EXPECT_EQ(p.readv(fd, buf + 3 * kPage - 16, 2).error(), Errno::kEFAULT);
-  // do_dentry_open drops O_CREAT, O_EXCL, O_NOCTTY and O_TRUNC from f_flags.
+  // do_dentry_open drops O_CREAT, O_EXCL, O_NOCTTY and O_TRUNC from f_flags;
+  // open(2) adds O_LARGEFILE.
   EXPECT_EQ(*p.fcntl_getfl(*p.open("/g", kO_RDWR | kO_CREAT | kO_TRUNC | kO_APPEND)),
-            kO_RDWR | kO_APPEND);
+            kO_RDWR | kO_APPEND | kO_LARGEFILE);
 }
 
 // read(2) and write(2) whose buffer is a never-touched MAP_SHARED mapping of

@@ -108,7 +108,10 @@ Errno FifoFileOps::fo_stat(File& fp, Stat* st) const {
 }
 
 File::~File() {
-  if (installed_ && inode != nullptr) --inode->sb->open_files;
+  if (inode == nullptr) return;
+  // locks_remove_file: the last reference drops the description's flock.
+  std::erase_if(inode->flocks, [&](const auto& held) { return held.first == this; });
+  if (installed_) --inode->sb->open_files;
 }
 
 void File::mark_installed() {

@@ -36,6 +36,10 @@ struct File {
   off_t64 pos = 0;
   const FileOps* ops = nullptr;
   bool memfd = false;  // An anonymous shm object: seals apply.
+  // FMODE_PATH: an O_PATH descriptor. It names a file without opening it:
+  // only the calls that take O_PATH descriptors (Process::Fdget::kRaw) see
+  // it; to every other call it is EBADF.
+  bool path = false;
 
   File() = default;
   File(const File&) = delete;

@@ -29,6 +29,11 @@ Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
                               cmd == kFS_IOC_FSGETXATTR || cmd == kFS_IOC_FSSETXATTR;
     if (fileattr_cmd && !ip.ops().has_fileattr(ip)) return fp.ops->fo_ioctl(fp, cmd, nullptr);
     switch (cmd) {
+      case kFIOCLEX:
+      case kFIONCLEX:
+        // do_vfs_ioctl: the descriptor's close-on-exec flag.
+        fds_.at(fd).cloexec = cmd == kFIOCLEX;
+        return Errno::kOk;
       case kFS_IOC_GETFLAGS: {
         uint32_t v = 0;
         if (ip.flags & kInodeImmutable) v |= kFS_IMMUTABLE_FL;

@@ -61,6 +61,21 @@ struct MountOptions {
   static Result<MountOptions> parse(std::string_view text);
 };
 
+// Kstatfs is what a filesystem reports for statfs(2) (struct kstatfs); the
+// VFS adds f_flags from the mount and leaves f_frsize = f_bsize when the
+// filesystem gives none.
+struct Kstatfs {
+  int64_t f_type = 0;  // The filesystem's magic number.
+  int64_t f_bsize = 0;
+  uint64_t f_blocks = 0;
+  uint64_t f_bfree = 0;
+  uint64_t f_bavail = 0;
+  uint64_t f_files = 0;
+  uint64_t f_ffree = 0;
+  int64_t f_namelen = 0;
+  int64_t f_frsize = 0;
+};
+
 // Superblock: one mounted filesystem instance (Linux's super_block, FreeBSD's
 // struct mount). Filesystems derive from it to keep their global state.
 class FileOps;
@@ -87,6 +102,10 @@ class Superblock {
 
   // blocks reports the 512-byte units `ip` holds (st_blocks).
   virtual uint64_t blocks(const Inode& ip) const { return (ip.size + 511) / 512; }
+
+  // statfs fills `st` (->statfs). Errors: ENOSYS the filesystem has none
+  // (statfs_by_dentry's answer), the default.
+  virtual Errno statfs(Kstatfs*) const { return Errno::kENOSYS; }
 
   // check is the filesystem's fsck: it returns every inconsistency it finds
   // in its own structures (empty: consistent). The harness calls it after

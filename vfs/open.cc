@@ -1,4 +1,6 @@
-// open, close, ftruncate and fallocate (Linux's fs/open.c).
+// open, close, truncate, ftruncate and fallocate (Linux's fs/open.c): the
+// open flags and the open file (build_open_flags, do_dentry_open); the path
+// walk and the checks on what it finds are in namei.cc.
 
 #include "vfs/process.h"
 
@@ -16,76 +18,82 @@ using internal::kMayRead;
 using internal::kMayWrite;
 
 Result<int> Process::open(std::string_view path, int flags, uint32_t mode) {
+  return do_sys_openat2("open", kAT_FDCWD, path, flags, mode);
+}
+
+Result<int> Process::openat(int dfd, std::string_view path, int flags, uint32_t mode) {
+  return do_sys_openat2("openat", dfd, path, flags, mode);
+}
+
+Result<int> Process::do_sys_openat2(TraceKey name, int dfd, std::string_view path, int flags,
+                                    uint32_t mode) {
   auto done = [&](Errno e, int fd = 0) -> Result<int> {
-    if (tracing()) trace("open", {{"path", path}, {"flags", flags}, {"mode", mode}}, e, fd);
+    if (tracing()) {
+      trace(name, {{"dfd", dfd}, {"path", path}, {"flags", flags}, {"mode", mode}}, e, fd);
+    }
     if (e != Errno::kOk) return Fail(e);
     return fd;
   };
-  const int acc = flags & kO_ACCMODE;
-  if (acc == kO_ACCMODE) return done(Errno::kEINVAL);
-  const bool want_write = acc != kO_RDONLY;
+  // SYSCALL_DEFINE3(open): "if (force_o_largefile()) flags |= O_LARGEFILE".
+  int f = flags | kO_LARGEFILE;
+  // build_open_how: unknown bits go; "O_PATH beats everything else".
+  f &= kVALID_OPEN_FLAGS;
+  if (f & kO_PATH) f &= kO_PATH_FLAGS;
+  const bool will_create = f & (kO_CREAT | k__O_TMPFILE);
+  mode = will_create ? mode & 07777 : 0;
+  // build_open_flags. O_CLOEXEC is the descriptor's, not the file's.
+  const bool cloexec = f & kO_CLOEXEC;
+  f &= ~kO_CLOEXEC;
+  static constexpr int kAccMode[4] = {kMayRead, kMayWrite, kMayRead | kMayWrite,
+                                      kMayRead | kMayWrite};
+  int acc_mode = kAccMode[f & kO_ACCMODE];
+  // "Block bugs where O_DIRECTORY | O_CREAT created regular files."
+  if ((f & (kO_DIRECTORY | kO_CREAT)) == (kO_DIRECTORY | kO_CREAT)) return done(Errno::kEINVAL);
+  if (f & k__O_TMPFILE) {
+    if (!(f & kO_DIRECTORY)) return done(Errno::kEINVAL);
+    if (!(acc_mode & kMayWrite)) return done(Errno::kEINVAL);
+  }
+  if (f & kO_PATH) acc_mode = 0;
+  if (f & k__O_SYNC) f |= kO_DSYNC;
+  // "O_TRUNC implies we need access checks for write permissions."
+  if (f & kO_TRUNC) acc_mode |= kMayWrite;
+  unsigned lookup = 0;
+  if (f & kO_DIRECTORY) lookup |= kLookupDirectory;
+  // O_CREAT|O_EXCL does not follow a last symlink ("flags |= O_NOFOLLOW").
+  const bool excl_create = (f & kO_CREAT) && (f & kO_EXCL);
+  if (!(f & kO_NOFOLLOW) && !excl_create) lookup |= kLookupFollow;
+  // getname: an empty path is ENOENT (open has no AT_EMPTY_PATH).
+  if (path.empty()) return done(Errno::kENOENT);
+  if (path.size() >= kPathMax) return done(Errno::kENAMETOOLONG);
+  Result<std::shared_ptr<File>> fp = path_openat(dfd, path, f, lookup, acc_mode, mode);
+  if (!fp) return done(fp.error());
+  return done(Errno::kOk, install(std::move(*fp), cloexec));
+}
 
-  Result<std::pair<InodeRef, std::string>> parent = vfs_.resolve_parent(path, cwd());
-  if (!parent) return done(parent.error());
-  auto& [dir, name] = *parent;
-  Result<InodeRef> found = vfs_.resolve(path, cwd());
-  InodeRef ip;
-  if (found) {
-    if ((flags & kO_CREAT) && (flags & kO_EXCL)) return done(Errno::kEEXIST);
-    ip = *found;
-  } else if (found.error() == Errno::kENOENT && (flags & kO_CREAT)) {
-    if (is_ro(*dir)) return done(Errno::kEROFS);
-    if (Errno e = permission(*dir, kMayWrite | kMayExec); e != Errno::kOk) return done(e);
-    Result<InodeRef> made = dir->ops().create(*dir, name, VType::kReg, mode, creds_);
-    if (!made) return done(made.error());
-    ip = *made;
-  } else {
-    return done(found.error());
-  }
-
-  if ((flags & kO_DIRECTORY) && !ip->is_dir()) return done(Errno::kENOTDIR);
-  if (ip->is_dir() && want_write) return done(Errno::kEISDIR);
-  // may_open: "case S_IFBLK: case S_IFCHR: if (!may_open_dev(path)) return
-  // -EACCES", a device node on a nodev mount (host probe nodev_open).
-  if ((ip->type == VType::kChr || ip->type == VType::kBlk) && ip->sb->options().nodev) {
-    return done(Errno::kEACCES);
-  }
-  if (want_write && is_ro(*ip)) return done(Errno::kEROFS);
-  if (found) {  // A file this call created is opened whatever its mode says.
-    const int may = (acc != kO_WRONLY ? kMayRead : 0) | (want_write ? kMayWrite : 0);
-    if (Errno e = permission(*ip, may); e != Errno::kOk) return done(e);
-  }
-  // may_open: "if ((flag & O_ACCMODE) != O_RDONLY && !(flag & O_APPEND))
-  // && IS_APPEND -> EPERM"; O_TRUNC is also refused on append-only files.
-  if (ip->flags & kInodeAppend) {
-    if ((want_write && !(flags & kO_APPEND)) || (flags & kO_TRUNC)) return done(Errno::kEPERM);
-  }
-  if (want_write && (ip->flags & kInodeImmutable)) return done(Errno::kEPERM);
-
+Result<std::shared_ptr<File>> Process::do_dentry_open(const InodeRef& ip, int flags) {
   auto fp = std::make_shared<File>();
   fp->inode = ip;
   // do_dentry_open: "f->f_flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC)".
   fp->oflags = flags & ~(kO_CREAT | kO_EXCL | kO_NOCTTY | kO_TRUNC);
-  fp->read = acc != kO_WRONLY;
-  fp->write = want_write;
+  // OPEN_FMODE: access mode 3 gives neither FMODE_READ nor FMODE_WRITE.
+  const int fmode = (flags + 1) & kO_ACCMODE;
+  fp->read = fmode & 1;
+  fp->write = fmode & 2;
   if (ip->type == VType::kFifo) {
     if (!ip->data) ip->data = std::make_unique<FifoData>();
     fp->ops = &FifoFileOps::instance();
   } else if (ip->type == VType::kChr) {
     // def_chr_fops's chrdev_open puts the driver's file operations in.
     Result<const FileOps*> dev = chrdev_open(*ip);
-    if (!dev) return done(dev.error());
+    if (!dev) return Fail(dev.error());
     fp->ops = *dev;
   } else {
     fp->ops = &VnFileOps::instance();
   }
-  // do_dentry_open: "if ((f->f_flags & O_DIRECT) && !(f->f_mode &
-  // FMODE_CAN_ODIRECT)) return -EINVAL", before O_TRUNC truncates.
-  if ((flags & kO_DIRECT) && !fp->ops->fmode_can_odirect(*fp)) return done(Errno::kEINVAL);
-  if ((flags & kO_TRUNC) && want_write && ip->is_reg() && ip->size != 0) {
-    if (Errno e = fp->ops->fo_truncate(*fp, 0); e != Errno::kOk) return done(e);
-  }
-  return done(Errno::kOk, install(std::move(fp)));
+  // "if ((f->f_flags & O_DIRECT) && !(f->f_mode & FMODE_CAN_ODIRECT))
+  // return -EINVAL", before O_TRUNC truncates.
+  if ((flags & kO_DIRECT) && !fp->ops->fmode_can_odirect(*fp)) return Fail(Errno::kEINVAL);
+  return fp;
 }
 
 Errno Process::close(int fd) {
@@ -94,9 +102,10 @@ Errno Process::close(int fd) {
   if (it == fds_.end()) {
     e = Errno::kEBADF;
   } else {
-    std::shared_ptr<File> fp = std::move(it->second);
+    std::shared_ptr<File> fp = std::move(it->second.file);
     fds_.erase(it);
-    if (fp.use_count() == 1) e = fp->ops->fo_close(*fp);
+    // An O_PATH file was never opened: there is nothing to release.
+    if (fp.use_count() == 1 && !fp->path) e = fp->ops->fo_close(*fp);
   }
   if (tracing()) trace("close", {{"fd", fd}}, e);
   return e;
@@ -110,7 +119,9 @@ Errno Process::ftruncate(int fd, off_t64 length) {
     File& fp = **got;
     Inode& ip = *fp.inode;
     if (!ip.is_reg() || !fp.write) return Errno::kEINVAL;
-    if (ip.flags & (kInodeAppend | kInodeImmutable)) return Errno::kEPERM;
+    // do_ftruncate checks IS_APPEND only: an immutable file is the
+    // filesystem's to refuse, and tmpfs and XFS do not (ext4 does).
+    if (ip.flags & kInodeAppend) return Errno::kEPERM;
     if (length > ip.sb->maxbytes) return Errno::kEFBIG;
     if (fp.memfd) {
       const bool grow = static_cast<uint64_t>(length) > ip.size;
@@ -122,6 +133,45 @@ Errno Process::ftruncate(int fd, off_t64 length) {
     return fp.ops->fo_truncate(fp, length);
   }();
   if (tracing()) trace("ftruncate", {{"fd", fd}, {"length", length}}, e);
+  return e;
+}
+
+Errno Process::vfs_truncate(Inode& ip, off_t64 length) {
+  // "For directories it's -EISDIR, for other non-regulars - -EINVAL."
+  if (ip.is_dir()) return Errno::kEISDIR;
+  if (!ip.is_reg()) return Errno::kEINVAL;
+  // inode_permission(MAY_WRITE): EROFS, EPERM immutable, the bits.
+  if (is_ro(ip)) return Errno::kEROFS;
+  if (ip.flags & kInodeImmutable) return Errno::kEPERM;
+  if (Errno e = permission(ip, kMayWrite); e != Errno::kOk) return e;
+  if (ip.flags & kInodeAppend) return Errno::kEPERM;
+  // do_truncate -> notify_change(ATTR_SIZE) -> inode_newsize_ok.
+  if (length > ip.sb->maxbytes) return Errno::kEFBIG;
+  return ip.ops().setsize(ip, length);
+}
+
+Errno Process::truncate(std::string_view path, off_t64 length) {
+  Errno e = [&] {
+    // "if (length < 0) return -EINVAL", before the path is even read.
+    if (length < 0) return Errno::kEINVAL;
+    Result<InodeRef> ip = path_lookupat(kAT_FDCWD, path, kLookupFollow);
+    if (!ip) return ip.error();
+    return vfs_truncate(**ip, length);
+  }();
+  if (tracing()) trace("truncate", {{"path", path}, {"length", length}}, e);
+  return e;
+}
+
+Errno Process::truncate(uint64_t upath, off_t64 length) {
+  Errno e = [&] {
+    if (length < 0) return Errno::kEINVAL;
+    Result<std::string> path = getname(upath);
+    if (!path) return path.error();
+    Result<InodeRef> ip = path_lookupat(kAT_FDCWD, *path, kLookupFollow);
+    if (!ip) return ip.error();
+    return vfs_truncate(**ip, length);
+  }();
+  if (tracing()) trace("truncate", {{"upath", upath}, {"length", length}}, e);
   return e;
 }
 

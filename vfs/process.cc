@@ -26,17 +26,20 @@ void Process::trace(TraceKey name, absl::Span<const TraceField> args, Errno err,
   }
 }
 
-Result<std::shared_ptr<File>> Process::get(int fd) const {
+Result<std::shared_ptr<File>> Process::get(int fd, Fdget how) const {
   auto it = fds_.find(fd);
-  if (it == fds_.end()) return Fail(Errno::kEBADF);
-  return it->second;
+  // __fget_light(fd, FMODE_PATH): fdget refuses O_PATH files, fdget_raw not.
+  if (it == fds_.end() || (it->second.file->path && how != Fdget::kRaw)) {
+    return Fail(Errno::kEBADF);
+  }
+  return it->second.file;
 }
 
-int Process::install(std::shared_ptr<File> fp) {
+int Process::install(std::shared_ptr<File> fp, bool cloexec) {
   int fd = 0;
   while (fds_.contains(fd)) ++fd;
   fp->mark_installed();
-  fds_.emplace(fd, std::move(fp));
+  fds_.emplace(fd, FdEntry{std::move(fp), cloexec});
   return fd;
 }
 

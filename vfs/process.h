@@ -48,13 +48,48 @@ class Process {
   const Creds& creds() const { return creds_; }
   Creds& mutable_creds() { return creds_; }
 
-  // open(2). Errors: ENOENT, ENOTDIR, ENAMETOOLONG (lookup); EEXIST
-  // O_CREAT|O_EXCL on an existing name; EISDIR a directory opened for
-  // writing; ENOTDIR O_DIRECTORY on a non-directory; EACCES permission bits;
-  // EPERM writing an immutable file, or an append-only one without O_APPEND
-  // (or with O_TRUNC); EROFS writing on a read-only mount; EINVAL bad access
-  // mode.
+  // open(2) and openat(2), as Linux's do_sys_openat2: open(2) forces
+  // O_LARGEFILE, drops the bits it does not know, and keeps only
+  // O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC next to O_PATH. openat resolves a
+  // relative path from the directory `dfd` (kAT_FDCWD: the working
+  // directory; an O_PATH descriptor will do). Checks, in build_open_flags,
+  // path_openat, do_open and may_open order (host probe
+  // tests/probes/fixtures/open.jsonl): EINVAL O_DIRECTORY|O_CREAT, or
+  // O_TMPFILE without write access; ENOENT an empty path, or a missing name
+  // without O_CREAT (O_PATH drops O_CREAT); EBADF a bad `dfd`; ENOTDIR a
+  // non-directory on the way, `dfd`, or the file under O_DIRECTORY or a
+  // trailing slash; ENAMETOOLONG; ELOOP a symlink with O_NOFOLLOW, or more
+  // than 40 on the way; EISDIR O_CREAT with a trailing slash or on a
+  // directory, or a directory opened for writing (O_TRUNC counts); EEXIST
+  // O_CREAT|O_EXCL on an existing name (a symlink is not followed); EACCES
+  // permission bits; EROFS; EPERM writing an immutable file, an append-only
+  // one without O_APPEND or with O_TRUNC, or O_NOATIME on a file the caller
+  // does not own; ENXIO O_WRONLY|O_NONBLOCK on a FIFO without a reader;
+  // EINVAL O_DIRECT without FMODE_CAN_ODIRECT. Access mode 3 opens with
+  // neither read nor write access. O_PATH opens no file: the descriptor
+  // only names it (see Fdget). O_TMPFILE makes an unnamed regular file in
+  // the directory `path` names (ENOTDIR not a directory); without O_EXCL
+  // linkat may give it a name. O_CREAT|O_TRUNC on an existing file
+  // truncates it, whatever its size.
   Result<int> open(std::string_view path, int flags, uint32_t mode = 0644);
+  Result<int> openat(int dfd, std::string_view path, int flags, uint32_t mode = 0644);
+
+  // dup(2) and dup3(2): another descriptor for the same open file
+  // description (O_PATH ones too); dup3 closes `newfd` first if it is open
+  // and sets close-on-exec with O_CLOEXEC. Errors: EBADF `oldfd` not open,
+  // or `newfd` outside [0, RLIMIT_NOFILE); EINVAL dup3 flags other than
+  // O_CLOEXEC, or oldfd == newfd.
+  Result<int> dup(int fd);
+  Result<int> dup3(int oldfd, int newfd, int flags);
+
+  // fcntl(2): F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL,
+  // F_ADD_SEALS and F_GET_SEALS; returns the command's value. On an O_PATH
+  // descriptor only the first five exist (check_fcntl_cmd): any other
+  // command is EBADF there. Record locks, leases, owners and signals are
+  // not modelled: those commands are EINVAL, as unknown ones are. Errors:
+  // EBADF; EINVAL F_DUPFD's minimum at or past RLIMIT_NOFILE; the
+  // command's own (F_SETFL, seals).
+  Result<int64_t> fcntl(int fd, int cmd, uint64_t arg = 0);
 
   // close(2). Errors: EBADF.
   Errno close(int fd);
@@ -97,13 +132,38 @@ class Process {
   Result<off_t64> lseek(int fd, off_t64 off, int whence);
 
   // ftruncate(2), checks in Linux's do_sys_ftruncate order: EINVAL
-  // length < 0; EBADF; EINVAL not a regular file or not open for writing;
-  // EPERM append-only or immutable; EFBIG over the maximum file size.
+  // length < 0; EBADF (an O_PATH descriptor too); EINVAL not a regular file
+  // or not open for writing; EPERM append-only (not immutable: the VFS does
+  // not look, and neither do tmpfs and XFS — host probe chattr.jsonl); EPERM
+  // a sealed memfd; EFBIG over the maximum file size.
   Errno ftruncate(int fd, off_t64 length);
 
-  // fsync/fdatasync. Errors: EBADF; EINVAL the file cannot be synced.
+  // truncate(2), as do_sys_truncate and vfs_truncate (host probe
+  // pathcalls.jsonl): EINVAL length < 0, before the path is read; EFAULT
+  // the path (the user-address form) cannot be read; the lookup's errors
+  // (the last symlink is followed); EISDIR a directory; EINVAL any other
+  // non-regular file; EACCES no write permission; EPERM immutable (from the
+  // permission check) or append-only; EROFS; EFBIG over s_maxbytes.
+  Errno truncate(std::string_view path, off_t64 length);
+  Errno truncate(uint64_t upath, off_t64 length);
+
+  // fsync/fdatasync. Errors: EBADF (O_PATH too); EINVAL the file cannot be
+  // synced (pipes, FIFOs, devices).
   Errno fsync(int fd);
   Errno fdatasync(int fd);
+
+  // syncfs(2): writes back the filesystem `fd` is on (sync_filesystem),
+  // whatever kind of file it is. Errors: EBADF (O_PATH too); writeback's.
+  Errno syncfs(int fd);
+
+  // statfs(2)/fstatfs(2): the filesystem's struct statfs copied out to
+  // `buf`, with f_frsize = f_bsize when the filesystem gives none and
+  // f_flags from the mount: ST_VALID, ST_RELATIME (every mount has Linux's
+  // default atime policy), ST_RDONLY. fstatfs takes O_PATH descriptors.
+  // Errors: EBADF (first); the lookup's errors (symlinks followed); ENOSYS
+  // the filesystem has no statfs; EFAULT `buf`.
+  Errno statfs(std::string_view path, uint64_t buf);
+  Errno fstatfs(int fd, uint64_t buf);
 
   // fallocate(2), checks exactly in Linux 6.18's ksys_fallocate /
   // vfs_fallocate order (verified on the host kernel): EBADF no such fd;
@@ -156,9 +216,75 @@ class Process {
   // destination not writable.
   Errno ioctl(int fd, unsigned long cmd, uint64_t arg);
 
-  // fstat/stat. Errors: EBADF; lookup errors.
+  // fstat/stat/lstat/fstatat. fstat and fstatat with AT_EMPTY_PATH and
+  // an empty path take O_PATH descriptors (a symlink opened O_PATH|
+  // O_NOFOLLOW reports itself). Errors: EBADF; EINVAL unknown fstatat
+  // flags; lookup errors (stat follows the last symlink, lstat and
+  // AT_SYMLINK_NOFOLLOW do not).
   Result<Stat> fstat(int fd);
   Result<Stat> stat(std::string_view path);
+  Result<Stat> lstat(std::string_view path);
+  Result<Stat> fstatat(int dfd, std::string_view path, int flags);
+
+  // Attribute changes (chmod_common, chown_common, vfs_utimes, then
+  // notify_change), by path (the last symlink followed unless
+  // AT_SYMLINK_NOFOLLOW), by descriptor (O_PATH is EBADF), or by an O_PATH
+  // descriptor itself with AT_EMPTY_PATH and an empty path. uid/gid
+  // 0xffffffff: unchanged. `times` is the user address of struct
+  // timespec[2] (0: now); {UTIME_OMIT, UTIME_OMIT} returns 0 before
+  // anything is looked up. Errors: EBADF; EINVAL unknown flags or a bad
+  // tv_nsec; EFAULT `times`; lookup errors; EROFS; EPERM a mode, owner or
+  // explicit time change on an immutable or append-only file, "now" on an
+  // immutable one, or a change the caller may not make (not the owner,
+  // without CAP_FOWNER/CAP_CHOWN); EACCES "now" without write permission
+  // on a file the caller does not own.
+  Errno chmod(std::string_view path, uint32_t mode);
+  Errno fchmod(int fd, uint32_t mode);
+  Errno fchmodat(int dfd, std::string_view path, uint32_t mode, int flags);  // fchmodat2
+  Errno fchown(int fd, uint32_t uid, uint32_t gid);
+  Errno fchownat(int dfd, std::string_view path, uint32_t uid, uint32_t gid, int flags);
+  Errno utimensat(int dfd, std::string_view path, uint64_t times, int flags);
+  Errno futimens(int fd, uint64_t times);  // utimensat(fd, NULL, times, 0).
+
+  // Extended attributes, kept per inode in memory, in the user., trusted.
+  // and security. namespaces (system. is EOPNOTSUPP: no ACLs). Values and
+  // lists live in user memory. Errors, in Linux's order: EINVAL unknown
+  // flags; ERANGE an empty or over-long name; E2BIG a value over 64 KiB;
+  // EFAULT the value; EBADF (fd forms: O_PATH too); lookup errors; EROFS;
+  // EPERM setting on an immutable or append-only file, user.* on a file
+  // that is neither regular nor a directory, or trusted.* without
+  // CAP_SYS_ADMIN (reading those: ENODATA); EACCES permission bits;
+  // EOPNOTSUPP an unknown namespace; EEXIST XATTR_CREATE of an existing
+  // name; ENODATA XATTR_REPLACE or get of a missing one; ERANGE a buffer
+  // too small (size 0 asks for the length). getxattrat (Linux 6.13) reads
+  // struct xattr_args at `uargs` (`usize` bytes): EINVAL usize under 16 or
+  // args.flags set, E2BIG usize over a page; with AT_EMPTY_PATH and an
+  // empty path it reads through `dfd` as fgetxattr does.
+  Errno setxattr(std::string_view path, std::string_view name, uint64_t value, uint64_t size,
+                 int flags);
+  Errno fsetxattr(int fd, std::string_view name, uint64_t value, uint64_t size, int flags);
+  Result<uint64_t> getxattr(std::string_view path, std::string_view name, uint64_t value,
+                            uint64_t size);
+  Result<uint64_t> fgetxattr(int fd, std::string_view name, uint64_t value, uint64_t size);
+  Result<uint64_t> getxattrat(int dfd, std::string_view path, int at_flags, std::string_view name,
+                              uint64_t uargs, uint64_t usize);
+  Result<uint64_t> flistxattr(int fd, uint64_t list, uint64_t size);
+
+  // flock(2) on the open file description. Errors: EINVAL an unknown
+  // operation (before the descriptor); EBADF (O_PATH too, and a descriptor
+  // with neither read nor write access, for a lock); EWOULDBLOCK (EAGAIN)
+  // a conflicting lock with LOCK_NB; EINTR a conflicting lock without it:
+  // the call would sleep until another description lets go, and with one
+  // thread of simulation nothing can, so the sleep ends as a signal would
+  // end it. LOCK_MAND (32) is ignored, as Linux ignores it.
+  Errno flock(int fd, int op);
+
+  // getdents64(2): directory entries from the descriptor's position as
+  // struct linux_dirent64 records in `buf` ("." and ".." first, then by
+  // name); the position counts entries. Errors: EBADF (O_PATH too);
+  // ENOTDIR not a directory; EINVAL `count` too small for the next record;
+  // EFAULT `buf`.
+  Result<uint64_t> getdents64(int fd, uint64_t buf, uint64_t count);
 
   // copy_file_range(2) by the generic copy (read + write through a kernel
   // buffer). off_in/off_out are user addresses of loff_t (0: use and move
@@ -181,10 +307,40 @@ class Process {
   // sticky directory that neither the file nor the directory is owned by the
   // caller (without CAP_FOWNER), or an immutable/append-only entry.
   Errno mkdir(std::string_view path, uint32_t mode = 0755);
+  Errno mkdirat(int dfd, std::string_view path, uint32_t mode = 0755);
   Errno rmdir(std::string_view path);
   Errno unlink(std::string_view path);
   Errno rename(std::string_view from, std::string_view to);
   Errno mkfifo(std::string_view path, uint32_t mode = 0644);
+
+  // symlink(2): a symbolic link `linkpath` holding `target`. Errors:
+  // ENOENT an empty target; the creation errors of mkdir (EEXIST, EROFS,
+  // EACCES, ...).
+  Errno symlink(std::string_view target, std::string_view linkpath);
+
+  // readlinkat(2): the target of the symlink `path` names (an empty path:
+  // the one `dfd`, opened O_PATH|O_NOFOLLOW, names), up to `bufsiz` bytes
+  // copied to `buf`; returns the count. Errors: EINVAL bufsiz <= 0 or not a
+  // symlink; lookup errors; EFAULT.
+  Result<uint64_t> readlinkat(int dfd, std::string_view path, uint64_t buf, uint64_t bufsiz);
+
+  // link(2)/linkat(2): a further name for a file, as do_linkat and
+  // vfs_link. AT_EMPTY_PATH with an empty old path links what `olddfd`
+  // names (O_PATH will do; the caller needs CAP_DAC_READ_SEARCH or to be
+  // who opened it), AT_SYMLINK_FOLLOW follows a last symlink. Errors:
+  // EINVAL unknown flags; lookup errors; EEXIST; EXDEV across mounts;
+  // EROFS; EACCES; EPERM a directory, or an immutable or append-only file;
+  // ENOENT a file with no name left (an O_TMPFILE opened O_EXCL, an
+  // unlinked file); EMLINK.
+  Errno link(std::string_view oldpath, std::string_view newpath);
+  Errno linkat(int olddfd, std::string_view oldpath, int newdfd, std::string_view newpath,
+               int flags);
+
+  // chdir(2)/fchdir(2): the working directory relative paths start from.
+  // fchdir takes O_PATH descriptors. Errors: EBADF; lookup errors; ENOTDIR;
+  // EACCES no search permission.
+  Errno chdir(std::string_view path);
+  Errno fchdir(int fd);
 
   // mknod(2), checks in Linux's do_mknodat order: EPERM a directory type;
   // EINVAL an unknown type, or a socket (the simulator has none); the lookup
@@ -208,10 +364,12 @@ class Process {
   // opened read-write. Its fd supports seals and fspacectl the shm way.
   Result<int> memfd_create(std::string_view name);
 
-  // fcntl F_GETFL / F_SETFL: the open flags; F_SETFL changes only O_APPEND,
-  // O_NONBLOCK, O_DIRECT and O_NOATIME, as Linux's setfl. Errors: EBADF;
-  // EPERM clearing O_APPEND on an append-only file; EINVAL O_DIRECT on a
-  // filesystem without FMODE_CAN_ODIRECT.
+  // fcntl F_GETFL / F_SETFL: the open flags (an O_PATH descriptor shows
+  // O_PATH and what came with it; others O_LARGEFILE too); F_SETFL changes
+  // only O_APPEND, O_NONBLOCK, O_DIRECT and O_NOATIME, as Linux's setfl.
+  // Errors: EBADF (F_SETFL on O_PATH too); EPERM changing O_APPEND either
+  // way on an append-only file, or O_NOATIME on a file the caller does not
+  // own; EINVAL O_DIRECT without FMODE_CAN_ODIRECT.
   Result<int> fcntl_getfl(int fd);
   Errno fcntl_setfl(int fd, int flags);
 
@@ -250,18 +408,104 @@ class Process {
   const std::vector<Siginfo>& signals() const { return signals_; }
   AddressSpace& mm() { return *mm_; }
 
-  // file_inode returns the inode behind `fd` (for the harness and tests,
-  // which inspect what a filesystem did). Errors: EBADF.
+  // file_inode returns the inode behind `fd`, O_PATH ones included (for
+  // the harness and tests, which inspect what a filesystem did). Errors:
+  // EBADF.
   Result<InodeRef> file_inode(int fd) const {
-    Result<std::shared_ptr<File>> fp = get(fd);
+    Result<std::shared_ptr<File>> fp = get(fd, Fdget::kRaw);
     if (!fp) return Fail(fp.error());
     return (*fp)->inode;
   }
 
   Vfs& vfs() const { return vfs_; }
 
+  // Fdget says whether a call takes O_PATH descriptors: kRaw (Linux's
+  // fdget_raw: fstat, fstatfs, fcntl's descriptor commands, dup, fchdir,
+  // the *at calls' directory, AT_EMPTY_PATH) or not (kNoPath, fdget/fget:
+  // every call that touches data or attributes through the descriptor,
+  // to which an O_PATH descriptor is EBADF as if it were not open).
+  enum class Fdget : uint8_t { kNoPath, kRaw };
+
  private:
-  Result<std::shared_ptr<File>> get(int fd) const;
+  // get returns the open file behind `fd`. Errors: EBADF not open, or
+  // O_PATH where `how` is kNoPath.
+  Result<std::shared_ptr<File>> get(int fd, Fdget how = Fdget::kNoPath) const;
+  // FdEntry is one slot of the descriptor table: the open file description
+  // and the descriptor's own close-on-exec flag.
+  struct FdEntry {
+    std::shared_ptr<File> file;
+    bool cloexec = false;
+  };
+  // Nameidata is a path resolved up to its last component
+  // (filename_parentat): the directory holding it, its name and kind, and
+  // whether slashes followed it (which asks for a directory).
+  enum class LastType : uint8_t { kNorm, kDot, kDotDot, kRoot };
+  struct Nameidata {
+    InodeRef dir;
+    std::string last;
+    LastType type = LastType::kNorm;
+    bool trailing_slash = false;
+  };
+  // Lookup flags (LOOKUP_FOLLOW, LOOKUP_DIRECTORY, LOOKUP_EMPTY).
+  static constexpr unsigned kLookupFollow = 1;
+  static constexpr unsigned kLookupDirectory = 2;
+  static constexpr unsigned kLookupEmpty = 4;
+  // path_parentat walks `path` from `dfd` (or the root) up to its last
+  // component, following every symlink on the way; `links` counts the
+  // symlinks followed (ELOOP past 40). Errors: ENOENT empty path or a
+  // missing directory; ENAMETOOLONG; EBADF/ENOTDIR a bad `dfd`; ENOTDIR;
+  // ELOOP.
+  Result<Nameidata> path_parentat(int dfd, std::string_view path, int* links) const;
+  // path_walk is path_parentat from a directory already in hand.
+  Result<Nameidata> path_walk(const InodeRef& start, std::string_view path, int* links) const;
+  // lookup_last resolves a Nameidata's last component: the symlink it
+  // names is followed with kLookupFollow (or a trailing slash), and
+  // kLookupDirectory (or a trailing slash) wants a directory (ENOTDIR).
+  Result<InodeRef> lookup_last(const Nameidata& nd, unsigned flags, int* links) const;
+  // path_lookupat resolves a whole path (filename_lookup); kLookupEmpty
+  // lets an empty path name `dfd` itself (an O_PATH descriptor will do).
+  Result<InodeRef> path_lookupat(int dfd, std::string_view path, unsigned flags) const;
+  // follow_link resolves symlink `link` found in `dir`, its last component
+  // followed too (the body of a link on the way).
+  Result<InodeRef> follow_link(const InodeRef& dir, const Inode& link, int* links) const;
+  // getname copies a NUL-terminated path in from user memory (EFAULT;
+  // ENAMETOOLONG at PATH_MAX).
+  Result<std::string> getname(uint64_t uaddr);
+  // The open path (Linux's path_openat with do_open, do_o_path and
+  // do_tmpfile), after open's flag checks; `acc_mode` is MAY_* to check.
+  Result<std::shared_ptr<File>> path_openat(int dfd, std::string_view path, int flags,
+                                            unsigned lookup, int acc_mode, uint32_t mode);
+  // do_sys_openat2: open and openat, traced as `name`.
+  Result<int> do_sys_openat2(TraceKey name, int dfd, std::string_view path, int flags,
+                             uint32_t mode);
+  // filename_create: the directory and name a new entry `path` goes in.
+  // Errors: the walk's; EEXIST the name exists (a dangling symlink too) or
+  // is ".", ".." or "/"; ENOENT a trailing slash on anything but a new
+  // directory; EROFS.
+  Result<std::pair<InodeRef, std::string>> filename_create(int dfd, std::string_view path,
+                                                           bool want_dir);
+  // setfl: F_SETFL on an open file.
+  Errno setfl(File& fp, int flags) const;
+  // may_open: the checks on the file about to be opened.
+  Errno may_open(const Inode& ip, int acc_mode, int flags) const;
+  // do_dentry_open: the open file for `ip`, with the file type's ops.
+  Result<std::shared_ptr<File>> do_dentry_open(const InodeRef& ip, int flags);
+  // notify_change applies an attribute change after its checks (EPERM on
+  // immutable/append-only files, ownership), setting ctime.
+  Errno notify_change(Inode& ip, Iattr& ia);
+  bool owner_or_capable(const Inode& ip) const {
+    return creds_.uid == ip.uid || creds_.capable(Cap::kFowner);
+  }
+  Errno chmod_common(Inode& ip, uint32_t mode);
+  Errno chown_common(Inode& ip, uint32_t uid, uint32_t gid);
+  Errno vfs_utimes(Inode& ip, const UserTimespec* times);
+  Errno vfs_truncate(Inode& ip, off_t64 length);
+  Errno vfs_statfs(const Inode& ip, uint64_t buf);
+  // xattr_permission: may the caller read (kMayRead) or write `name` on `ip`.
+  Errno xattr_permission(const Inode& ip, std::string_view name, int mask) const;
+  Errno do_setxattr(Inode& ip, std::string_view name, uint64_t value, uint64_t size, int flags);
+  Result<uint64_t> do_getxattr(const Inode& ip, std::string_view name, uint64_t value,
+                               uint64_t size);
   // cwd is the working directory: the root until a chdir, and the root as
   // it is now for a process made before anything was mounted (then null:
   // lookups say ENOENT).
@@ -285,7 +529,7 @@ class Process {
                        SpacectlRange* rmsr);
   Errno ioctl_file_dedupe_range(File& fp, uint64_t arg);
   Errno ioctl_fiemap(File& fp, uint64_t arg);
-  int install(std::shared_ptr<File> fp);
+  int install(std::shared_ptr<File> fp, bool cloexec = false);
   // RwCall is one data syscall as the front-ends (read, pwritev2, ...)
   // describe it: a buffer (addr, count) or an iovec array (addr, iovcnt in
   // count); off -1 for the file position.
@@ -325,7 +569,7 @@ class Process {
   Creds creds_;
   int pid_;
   InodeRef cwd_;
-  absl::btree_map<int, std::shared_ptr<File>> fds_;
+  absl::btree_map<int, FdEntry> fds_;
   std::vector<Siginfo> signals_;
   // The mapper must outlive the address space, whose VMAs unregister it.
   std::unique_ptr<ProcessMapper> mapper_;

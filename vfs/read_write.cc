@@ -190,14 +190,11 @@ Result<uint64_t> Process::do_rw(const RwCall& call) {
   if (!write && ip.is_dir()) return done(Errno::kEISDIR, 0);
 
   if (write && fp.ops->seekable()) {
-    if (ip.flags & kInodeImmutable) return done(Errno::kEPERM, 0);
-    // generic_write_checks: O_APPEND / RWF_APPEND write at EOF; a positioned
-    // write to an append-only file is refused.
-    if (iocb.flags.has(IocbFlag::kAppend)) {
-      pos = static_cast<off_t64>(ip.size);
-    } else if (ip.flags & kInodeAppend) {
-      return done(Errno::kEPERM, 0);
-    }
+    // generic_write_checks: O_APPEND / RWF_APPEND write at EOF. Neither
+    // inode flag is looked at: may_open keeps new writers out, and a
+    // descriptor opened before chattr +i/+a writes anywhere on tmpfs and
+    // XFS (host probe chattr.jsonl; ext4 refuses in its own write path).
+    if (iocb.flags.has(IocbFlag::kAppend)) pos = static_cast<off_t64>(ip.size);
     if (total > 0 && pos >= ip.sb->maxbytes) return done(Errno::kEFBIG, 0);
     total = std::min<uint64_t>(total, static_cast<uint64_t>(ip.sb->maxbytes - pos));
   }

@@ -32,6 +32,101 @@ inline constexpr int kO_SYNC = k__O_SYNC | kO_DSYNC;
 inline constexpr int kO_DIRECT = 040000;
 inline constexpr int kO_DIRECTORY = 0200000;
 inline constexpr int kO_NOATIME = 01000000;
+inline constexpr int kFASYNC = 020000;
+inline constexpr int kO_LARGEFILE = 0100000;  // Forced on by open(2) on 64-bit.
+inline constexpr int kO_NOFOLLOW = 0400000;
+inline constexpr int kO_CLOEXEC = 02000000;
+inline constexpr int kO_PATH = 010000000;      // A location only: no data access.
+inline constexpr int k__O_TMPFILE = 020000000;
+inline constexpr int kO_TMPFILE = k__O_TMPFILE | kO_DIRECTORY;
+// VALID_OPEN_FLAGS: the bits open(2) knows; it drops any other silently.
+inline constexpr int kVALID_OPEN_FLAGS =
+    kO_ACCMODE | kO_CREAT | kO_EXCL | kO_NOCTTY | kO_TRUNC | kO_APPEND | kO_NONBLOCK |
+    k__O_SYNC | kO_DSYNC | kFASYNC | kO_DIRECT | kO_LARGEFILE | kO_DIRECTORY | kO_NOFOLLOW |
+    kO_NOATIME | kO_CLOEXEC | kO_PATH | k__O_TMPFILE;
+// O_PATH_FLAGS: the only flags open(2) keeps next to O_PATH.
+inline constexpr int kO_PATH_FLAGS = kO_DIRECTORY | kO_NOFOLLOW | kO_PATH | kO_CLOEXEC;
+
+// *at(2) directory descriptor and flags.
+inline constexpr int kAT_FDCWD = -100;
+inline constexpr int kAT_SYMLINK_NOFOLLOW = 0x100;
+inline constexpr int kAT_REMOVEDIR = 0x200;
+inline constexpr int kAT_SYMLINK_FOLLOW = 0x400;
+inline constexpr int kAT_EMPTY_PATH = 0x1000;
+// PATH_MAX: the longest path (with its NUL) a syscall copies in.
+inline constexpr uint64_t kPathMax = 4096;
+
+// fcntl(2) commands and descriptor flags.
+inline constexpr int kF_DUPFD = 0;
+inline constexpr int kF_GETFD = 1;
+inline constexpr int kF_SETFD = 2;
+inline constexpr int kF_GETFL = 3;
+inline constexpr int kF_SETFL = 4;
+inline constexpr int kF_GETLK = 5;
+inline constexpr int kF_SETLK = 6;
+inline constexpr int kF_SETLKW = 7;
+inline constexpr int kF_OFD_GETLK = 36;
+inline constexpr int kF_OFD_SETLK = 37;
+inline constexpr int kF_OFD_SETLKW = 38;
+inline constexpr int kF_SETLEASE = 1024;
+inline constexpr int kF_GETLEASE = 1025;
+inline constexpr int kF_DUPFD_CLOEXEC = 1030;
+inline constexpr int kF_ADD_SEALS = 1033;
+inline constexpr int kF_GET_SEALS = 1034;
+inline constexpr int kFD_CLOEXEC = 1;
+
+// flock(2) operations.
+inline constexpr int kLOCK_SH = 1;
+inline constexpr int kLOCK_EX = 2;
+inline constexpr int kLOCK_NB = 4;
+inline constexpr int kLOCK_UN = 8;
+
+// struct timespec as utimensat(2) reads it, and its two special nsec values.
+struct UserTimespec {
+  int64_t tv_sec;
+  int64_t tv_nsec;
+};
+static_assert(sizeof(UserTimespec) == 16);
+inline constexpr int64_t kUTIME_NOW = (int64_t{1} << 30) - 1;
+inline constexpr int64_t kUTIME_OMIT = (int64_t{1} << 30) - 2;
+
+// Extended attributes (include/uapi/linux/xattr.h, limits.h).
+inline constexpr int kXATTR_CREATE = 1;
+inline constexpr int kXATTR_REPLACE = 2;
+inline constexpr uint64_t kXATTR_NAME_MAX = 255;
+inline constexpr uint64_t kXATTR_SIZE_MAX = 65536;
+inline constexpr uint64_t kXATTR_LIST_MAX = 65536;
+// struct xattr_args (getxattrat/setxattrat, Linux 6.13).
+struct XattrArgs {
+  uint64_t value;
+  uint32_t size;
+  uint32_t flags;
+};
+static_assert(sizeof(XattrArgs) == 16);
+
+// struct statfs (x86-64) and its f_flags (ST_*), with the magic numbers of
+// the filesystems this project models or stands in for.
+struct UserStatfs {
+  int64_t f_type;
+  int64_t f_bsize;
+  uint64_t f_blocks;
+  uint64_t f_bfree;
+  uint64_t f_bavail;
+  uint64_t f_files;
+  uint64_t f_ffree;
+  int32_t f_fsid[2];
+  int64_t f_namelen;
+  int64_t f_frsize;
+  int64_t f_flags;
+  int64_t f_spare[4];
+};
+static_assert(sizeof(UserStatfs) == 120);
+inline constexpr int64_t kST_RDONLY = 0x0001;
+inline constexpr int64_t kST_VALID = 0x0020;  // f_flags is filled in at all.
+inline constexpr int64_t kST_RELATIME = 0x1000;
+inline constexpr int64_t kTMPFS_MAGIC = 0x01021994;
+inline constexpr int64_t kXFS_SUPER_MAGIC = 0x58465342;
+inline constexpr int64_t kPIPEFS_MAGIC = 0x50495045;
 // F_SETFL may change these (SETFL_MASK).
 inline constexpr int kSETFL_MASK = kO_APPEND | kO_NONBLOCK | kO_DIRECT | kO_NOATIME;
 
@@ -140,6 +235,8 @@ inline constexpr unsigned long kFS_IOC_FIEMAP = 0xc020660b;
 inline constexpr unsigned long kFICLONE = 0x40049409;
 inline constexpr unsigned long kFICLONERANGE = 0x4020940d;
 inline constexpr unsigned long kFIDEDUPERANGE = 0xc0189436;
+inline constexpr unsigned long kFIONCLEX = 0x5450;
+inline constexpr unsigned long kFIOCLEX = 0x5451;
 inline constexpr unsigned long kFIGETBSZ = 2;  // _IO(0x00, 2): the block size, an int.
 
 // Inode flags (FS_IOC_GETFLAGS; include/uapi/linux/fs.h).

@@ -93,6 +93,40 @@ Errno VopDefaults::rename(Inode& from_dir, std::string_view from_name, Inode& to
   return Errno::kOk;
 }
 
+Result<InodeRef> VopDefaults::symlink(Inode& dir, std::string_view name, std::string_view target,
+                                      const Creds& cr) {
+  Result<InodeRef> made = create(dir, name, VType::kLnk, 0777, cr);
+  if (!made) return made;
+  (*made)->link = std::string(target);
+  (*made)->size = target.size();
+  return made;
+}
+
+Errno VopDefaults::link(Inode& dir, std::string_view name, Inode& ip) {
+  if (dir.entries.contains(name)) return Errno::kEEXIST;
+  ++ip.nlink;
+  dir.entries.emplace(std::string(name), ip.shared_from_this());
+  dir.sb->touch(ip, /*mtime=*/false);
+  dir.sb->touch(dir);
+  return Errno::kOk;
+}
+
+Result<InodeRef> VopDefaults::tmpfile(Inode& dir, uint32_t mode, const Creds& cr) {
+  InodeRef ip = dir.sb->alloc_inode(VType::kReg, mode, cr);
+  ip->nlink = 0;
+  return ip;
+}
+
+Errno VopDefaults::setattr(Inode& ip, const Iattr& ia) {
+  if (ia.valid & kAttrMode) ip.mode = ia.mode & 07777;
+  if (ia.valid & kAttrUid) ip.uid = ia.uid;
+  if (ia.valid & kAttrGid) ip.gid = ia.gid;
+  if (ia.valid & kAttrAtime) ip.atime = ia.atime;
+  if (ia.valid & kAttrMtime) ip.mtime = ia.mtime;
+  if (ia.valid & kAttrCtime) ip.ctime = ia.ctime;
+  return Errno::kOk;
+}
+
 Errno VopDefaults::getattr(Inode& ip, Stat* st) {
   st->ino = ip.ino;
   st->type = ip.type;

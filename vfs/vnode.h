@@ -70,6 +70,30 @@ struct Stat {
   Timespec atime, mtime, ctime;
 };
 
+// Iattr is what setattr changes (struct iattr without the size, which
+// setsize handles): `valid` says which fields count, with Linux's ATTR_*
+// bits.
+enum IattrValid : uint32_t {
+  kAttrMode = 1u << 0,
+  kAttrUid = 1u << 1,
+  kAttrGid = 1u << 2,
+  kAttrAtime = 1u << 4,
+  kAttrMtime = 1u << 5,
+  kAttrCtime = 1u << 6,
+  kAttrAtimeSet = 1u << 7,  // atime is the caller's value, not "now".
+  kAttrMtimeSet = 1u << 8,
+  kAttrTimesSet = 1u << 16,  // Either time is explicit (utimensat with values).
+  kAttrTouch = 1u << 17,     // utimensat(NULL) or both UTIME_NOW.
+};
+struct Iattr {
+  uint32_t valid = 0;
+  uint32_t mode = 0;  // Permission bits.
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  Timespec atime, mtime, ctime;
+};
+
+struct File;
 struct Inode;
 using InodeRef = std::shared_ptr<Inode>;
 
@@ -107,6 +131,18 @@ struct Inode : std::enable_shared_from_this<Inode> {
   uint32_t rdev = 0;   // i_rdev: the device a kChr/kBlk node names (makedev()).
   uint32_t seals = 0;  // kF_SEAL_* (memfd/shm objects).
   uint64_t map_direct_count = 0;
+  // I_LINKABLE: an O_TMPFILE inode (opened without O_EXCL) that linkat may
+  // still give a name although its link count is 0.
+  bool linkable = false;
+
+  // A symlink's target (i_link); its size is the target's length.
+  std::string link;
+  // Extended attributes, by full name ("user.x"), kept in memory as tmpfs's
+  // simple_xattrs are; the VFS checks names, sizes and permissions.
+  absl::btree_map<std::string, std::string, std::less<>> xattrs;
+  // flock(2) locks held on this inode: the open file description holding
+  // each and whether it is exclusive, in the order they were taken.
+  std::vector<std::pair<const File*, bool>> flocks;
 
   // Directories: the entries (not "." or ".."), the parent, and a
   // filesystem mounted on this directory, if any.
@@ -150,6 +186,24 @@ class VnodeOps {
   // rmdir removes empty directory `name` (VOP_RMDIR).
   // Errors: ENOENT; ENOTDIR not a directory; ENOTEMPTY.
   virtual Errno rmdir(Inode& dir, std::string_view name) = 0;
+
+  // symlink makes a symbolic link `name` in `dir` whose target is
+  // `target` (->symlink). Errors: EEXIST; ENOSPC.
+  virtual Result<InodeRef> symlink(Inode& dir, std::string_view name, std::string_view target,
+                                   const Creds& cr) = 0;
+
+  // link gives `ip` (not a directory) the further name `name` in `dir`,
+  // raising its link count (->link). Errors: EEXIST; EMLINK.
+  virtual Errno link(Inode& dir, std::string_view name, Inode& ip) = 0;
+
+  // tmpfile makes a regular file with no name (link count 0) on the
+  // filesystem of `dir`, for O_TMPFILE (->tmpfile). Errors: EOPNOTSUPP the
+  // filesystem has none; ENOSPC.
+  virtual Result<InodeRef> tmpfile(Inode& dir, uint32_t mode, const Creds& cr) = 0;
+
+  // setattr stores the fields `ia.valid` names (->setattr without
+  // ATTR_SIZE); the VFS has checked them (notify_change).
+  virtual Errno setattr(Inode& ip, const Iattr& ia) = 0;
 
   // rename moves `from_name` in `from_dir` to `to_name` in `to_dir`,
   // replacing a compatible target (VOP_RENAME). Both directories are on this
@@ -288,6 +342,16 @@ class VopDefaults : public VnodeOps {
   Errno rmdir(Inode& dir, std::string_view name) override;
   Errno rename(Inode& from_dir, std::string_view from_name, Inode& to_dir,
                std::string_view to_name) override;
+  // A new kLnk inode holding the target (page_symlink / an inline link).
+  Result<InodeRef> symlink(Inode& dir, std::string_view name, std::string_view target,
+                           const Creds& cr) override;
+  // simple_link: a new entry, nlink + 1, ctime of both.
+  Errno link(Inode& dir, std::string_view name, Inode& ip) override;
+  // An unnamed inode of the in-memory directory's filesystem (as
+  // shmem_tmpfile / xfs_vn_tmpfile give).
+  Result<InodeRef> tmpfile(Inode& dir, uint32_t mode, const Creds& cr) override;
+  // setattr_copy.
+  Errno setattr(Inode& ip, const Iattr& ia) override;
 
   // generic_fillattr: from the inode; blocks from size.
   Errno getattr(Inode& ip, Stat* st) override;

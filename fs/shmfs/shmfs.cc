@@ -472,6 +472,18 @@ Errno shm_deallocate(Inode& ip, off_t64* offset, off_t64* length) {
   return error;
 }
 
+Errno ShmSuperblock::statfs(Kstatfs* st) const {
+  st->f_type = kTMPFS_MAGIC;
+  st->f_bsize = kShmPageSize;
+  st->f_namelen = 255;
+  if (max_pages_ != UINT64_MAX) {
+    const uint64_t used = resident_ + swap_.size();
+    st->f_blocks = max_pages_;
+    st->f_bfree = st->f_bavail = max_pages_ > used ? max_pages_ - used : 0;
+  }
+  return Errno::kOk;
+}
+
 void register_shmfs(Vfs& vfs) {
   vfs.register_fs("shmfs", [](Machine& m, BlockDevice*, const MountOptions& opts)
                                -> Result<std::unique_ptr<Superblock>> {

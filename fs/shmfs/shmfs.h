@@ -120,6 +120,9 @@ class ShmSuperblock : public Superblock {
   void init_inode(Inode& ip) override;
   uint64_t blocks(const Inode& ip) const override;
   const FileOps* anon_file_ops() const override { return &ShmFileOps::instance(); }
+  // shmem_statfs: TMPFS_MAGIC, page-sized blocks, NAME_MAX; the block
+  // counts only under a size limit (0 when unlimited, like simple_statfs).
+  Errno statfs(Kstatfs* st) const override;
 
   // check: the resident count matches the resident pages, every swap slot
   // belongs to exactly one swapped page, each page is either resident or

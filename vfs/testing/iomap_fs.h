@@ -176,6 +176,16 @@ class IomapTestSuperblock : public Superblock {
     static IomapTestVnodeOps ops;
     return ops;
   }
+  // As xfs_fs_statfs: XFS_SUPER_MAGIC, the filesystem block size, names up
+  // to MAXNAMELEN - 1; blocks are the device's capacity in those blocks.
+  Errno statfs(Kstatfs* st) const override {
+    const uint32_t bs = options().block_size;
+    st->f_type = kXFS_SUPER_MAGIC;
+    st->f_bsize = bs;
+    st->f_namelen = 255;
+    st->f_blocks = bdev_ != nullptr ? bdev_->nr_sectors() * kSectorSize / bs : 0;
+    return Errno::kOk;
+  }
 
  private:
   BlockDevice* bdev_;
