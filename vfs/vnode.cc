@@ -80,7 +80,9 @@ Errno VopDefaults::rename(Inode& from_dir, std::string_view from_name, Inode& to
     }
     to_dir.entries.erase(to);
   }
-  from_dir.entries.erase(from);
+  // By name: erasing the target may have moved the source's entry (btree
+  // iterators do not survive an erase).
+  from_dir.entries.erase(from_name);
   if (moving->is_dir() && &from_dir != &to_dir) {
     --from_dir.nlink;
     ++to_dir.nlink;

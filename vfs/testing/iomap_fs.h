@@ -12,7 +12,9 @@
 #ifndef VFSSIM_VFS_TESTING_IOMAP_FS_H_
 #define VFSSIM_VFS_TESTING_IOMAP_FS_H_
 
+#include <algorithm>
 #include <memory>
+#include <vector>
 
 #include "drivers/blockdev.h"
 #include "drivers/pmem.h"
@@ -101,16 +103,62 @@ class IomapTestVnodeOps : public VopDefaults {
     if (!found) return found;
     return vfs_setpos(*found, ip.sb->maxbytes);
   }
-  // Allocation, with or without KEEP_SIZE (xfs_alloc_file_space):
-  // unwritten blocks over the holes of the range; other modes EOPNOTSUPP.
+  // xfs_file_fallocate. Allocation, with or without KEEP_SIZE
+  // (xfs_alloc_file_space): unwritten blocks over the holes of the range.
+  // PUNCH_HOLE (xfs_free_file_space): the range's whole blocks unmapped,
+  // the rest of it zeroed. ZERO_RANGE: a punch, then unwritten blocks over
+  // the range widened to blocks, the size grown unless KEEP_SIZE.
+  // COLLAPSE_RANGE / INSERT_RANGE: block-aligned ranges only (EINVAL),
+  // collapse ending before EOF and insert starting before it (EINVAL),
+  // insert not past s_maxbytes (EFBIG); the extents from the range on shift
+  // by its length. UNSHARE_RANGE and WRITE_ZEROES: EOPNOTSUPP.
   Errno allocate(Inode& ip, int mode, off_t64 off, off_t64 len) override {
-    if (mode != kFALLOC_FL_ALLOCATE_RANGE && mode != kFALLOC_FL_KEEP_SIZE) {
-      return Errno::kEOPNOTSUPP;
+    ExtentMapOps& m = map(ip);
+    const off_t64 bs = static_cast<off_t64>(ExtentMapOps::kBlock);
+    const uint64_t end = static_cast<uint64_t>(off + len);
+    switch (mode & ~kFALLOC_FL_KEEP_SIZE) {
+      case kFALLOC_FL_ALLOCATE_RANGE: {
+        if (Errno e = m.preallocate(off, static_cast<uint64_t>(len)); e != Errno::kOk) return e;
+        const bool grow = !(mode & kFALLOC_FL_KEEP_SIZE) && end > ip.size;
+        if (grow) ip.size = end;
+        ip.sb->touch(ip, /*mtime=*/grow);
+        return Errno::kOk;
+      }
+      case kFALLOC_FL_PUNCH_HOLE:
+        if (Errno e = free_file_space(ip, off, len); e != Errno::kOk) return e;
+        break;
+      case kFALLOC_FL_ZERO_RANGE: {
+        const uint64_t new_size = !(mode & kFALLOC_FL_KEEP_SIZE) && end > ip.size ? end : 0;
+        if (Errno e = free_file_space(ip, off, len); e != Errno::kOk) return e;
+        const off_t64 start = off / bs * bs;
+        const off_t64 stop = static_cast<off_t64>((end + bs - 1) / bs * bs);
+        if (Errno e = m.preallocate(start, static_cast<uint64_t>(stop - start)); e != Errno::kOk) {
+          return e;
+        }
+        if (new_size != 0) ip.size = new_size;
+        break;
+      }
+      case kFALLOC_FL_COLLAPSE_RANGE:
+        if ((off | len) % bs != 0 || end >= ip.size) return Errno::kEINVAL;
+        if (Errno e = free_file_space(ip, off, len); e != Errno::kOk) return e;
+        if (Errno e = prepare_shift(ip, off); e != Errno::kOk) return e;
+        shift_extents(m, off + len, -len);
+        ip.size -= static_cast<uint64_t>(len);
+        break;
+      case kFALLOC_FL_INSERT_RANGE:
+        if ((off | len) % bs != 0) return Errno::kEINVAL;
+        if (static_cast<uint64_t>(ip.sb->maxbytes) - ip.size < static_cast<uint64_t>(len)) {
+          return Errno::kEFBIG;
+        }
+        if (static_cast<uint64_t>(off) >= ip.size) return Errno::kEINVAL;
+        ip.size += static_cast<uint64_t>(len);
+        if (Errno e = prepare_shift(ip, off); e != Errno::kOk) return e;
+        shift_extents(m, off, len);
+        break;
+      default:
+        return Errno::kEOPNOTSUPP;
     }
-    if (Errno e = map(ip).preallocate(off, static_cast<uint64_t>(len)); e != Errno::kOk) return e;
-    const bool grow = !(mode & kFALLOC_FL_KEEP_SIZE) && static_cast<uint64_t>(off + len) > ip.size;
-    if (grow) ip.size = static_cast<uint64_t>(off + len);
-    ip.sb->touch(ip, /*mtime=*/grow);
+    ip.sb->touch(ip);  // file_modified.
     return Errno::kOk;
   }
   // generic_fadvise with a backing device: DONTNEED writes the range back
@@ -159,7 +207,61 @@ class IomapTestVnodeOps : public VopDefaults {
     if (!page) return Fail(page.error());
     return nullptr;
   }
+
+ private:
+  // xfs_flush_unmap_range: write back and drop the cached pages of
+  // [off, end), widened to blocks.
+  static Errno flush_unmap_range(Inode& ip, off_t64 off, off_t64 end);
+  // xfs_free_file_space: whole blocks of the range unmapped, the rest
+  // zeroed through the page cache.
+  static Errno free_file_space(Inode& ip, off_t64 off, off_t64 len);
+  // xfs_prepare_shift: the page cache from just before `off` to EOF.
+  static Errno prepare_shift(Inode& ip, off_t64 off);
+  // shift_extents moves every extent at or past `from` by `delta` bytes.
+  static void shift_extents(ExtentMapOps& m, off_t64 from, off_t64 delta);
 };
+
+inline Errno IomapTestVnodeOps::flush_unmap_range(Inode& ip, off_t64 off, off_t64 end) {
+  const off_t64 bs = static_cast<off_t64>(ExtentMapOps::kBlock);
+  const off_t64 start = off / bs * bs;
+  const off_t64 stop = end >= kOffMax - bs ? kOffMax : (end + bs - 1) / bs * bs - 1;
+  if (Errno e = filemap_write_and_wait_range(ip, start, stop, map(ip)); e != Errno::kOk) return e;
+  truncate_pagecache_range(ip, start, stop);
+  return Errno::kOk;
+}
+
+inline Errno IomapTestVnodeOps::free_file_space(Inode& ip, off_t64 off, off_t64 len) {
+  const off_t64 bs = static_cast<off_t64>(ExtentMapOps::kBlock);
+  if (Errno e = flush_unmap_range(ip, off, off + len); e != Errno::kOk) return e;
+  const off_t64 first = (off + bs - 1) / bs * bs;
+  const off_t64 last = (off + len) / bs * bs;
+  if (last > first) map(ip).punch(first, static_cast<uint64_t>(last - first));
+  // "Need to zero the stuff we're not freeing", inside EOF.
+  if (static_cast<uint64_t>(off) >= ip.size) return Errno::kOk;
+  const uint64_t zlen = std::min<uint64_t>(static_cast<uint64_t>(len), ip.size - static_cast<uint64_t>(off));
+  return iomap_zero_range(ip, off, zlen, nullptr, map(ip));
+}
+
+inline Errno IomapTestVnodeOps::prepare_shift(Inode& ip, off_t64 off) {
+  // xfs_prepare_shift: from the block before the boundary to EOF.
+  const off_t64 bs = static_cast<off_t64>(ExtentMapOps::kBlock);
+  off_t64 start = off / bs * bs;
+  if (start > 0) start -= bs;
+  return flush_unmap_range(ip, start, kOffMax);
+}
+
+inline void IomapTestVnodeOps::shift_extents(ExtentMapOps& m, off_t64 from, off_t64 delta) {
+  m.punch(from, 0);  // Split at the boundary.
+  std::vector<Iomap> moved;
+  for (const auto& [offset, extent] : m.extents()) {
+    if (offset >= from) moved.push_back(extent);
+  }
+  m.punch(from, static_cast<uint64_t>(kOffMax - from));
+  for (Iomap e : moved) {
+    e.offset += delta;
+    m.put(e);
+  }
+}
 
 class IomapTestSuperblock : public Superblock {
  public:
