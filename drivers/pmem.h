@@ -182,7 +182,8 @@ class PmemDevice : public BlockDevice, public DaxDevice {
   // maybe_mce runs the "pmem/read/mce" fault point for a read at `off`.
   void maybe_mce(uint64_t off);
   // clear_poison clears known poison in granules wholly inside the range,
-  // per config_.clear. Returns EIO when the device cannot clear.
+  // per config_.clear. Returns EIO when the device cannot clear, or when
+  // known poison remains in the range (a granule it covers only in part).
   Errno clear_poison(uint64_t off, uint64_t len);
   void trace(std::string_view op, uint64_t off, uint64_t len, Errno err);
 

@@ -173,6 +173,21 @@ TEST_F(PmemTest, BlockWriteClearsKnownPoison) {
   EXPECT_EQ(buf, fill(512, 7));
 }
 
+// pmem_clear_poison reports an error when it clears less than asked: with a
+// 4 KiB clear granule, a one-sector write over known poison stores its data
+// but cannot clear the granule, and says so; writing the whole granule
+// clears it.
+TEST(PmemClearGranuleTest, PartialGranuleClearIsAnError) {
+  Machine m(1);
+  PmemDevice pmem(m, {.size = 1 << 20, .poison_granularity = 4096});
+  pmem.inject_poison(4096, 1, PoisonKind::kKnown);
+  const std::vector<std::byte> sector(512, std::byte{7});
+  EXPECT_EQ(pmem.write(8, sector), (IoResult{512, Errno::kEIO}));
+  EXPECT_TRUE(pmem.known_poisoned(4096, 4096));
+  EXPECT_EQ(pmem.zero_page_range(1, 1), Errno::kOk);
+  EXPECT_FALSE(pmem.poisoned(4096, 4096));
+}
+
 TEST_F(PmemTest, BlockZeroesFallBackToWritesAndClearPoison) {
   // Why punch + rewrite recovers a poisoned pmem block: the filesystem
   // zeroes newly allocated blocks with blkdev_issue_zeroout, which on pmem

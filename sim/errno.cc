@@ -9,7 +9,7 @@
 namespace vfssim {
 namespace {
 
-constexpr std::array<std::pair<Errno, std::string_view>, 44> kNames = {{
+constexpr auto kNames = std::to_array<std::pair<Errno, std::string_view>>({
     {Errno::kOk, "OK"},
     {Errno::kEPERM, "EPERM"},
     {Errno::kENOENT, "ENOENT"},
@@ -39,6 +39,7 @@ constexpr std::array<std::pair<Errno, std::string_view>, 44> kNames = {{
     {Errno::kESPIPE, "ESPIPE"},
     {Errno::kEROFS, "EROFS"},
     {Errno::kEMLINK, "EMLINK"},
+    {Errno::kEPIPE, "EPIPE"},
     {Errno::kERANGE, "ERANGE"},
     {Errno::kEDEADLK, "EDEADLK"},
     {Errno::kENAMETOOLONG, "ENAMETOOLONG"},
@@ -55,7 +56,7 @@ constexpr std::array<std::pair<Errno, std::string_view>, 44> kNames = {{
     {Errno::kEBADR, "EBADR"},
     {Errno::kERESTARTSYS, "ERESTARTSYS"},
     {Errno::kEAGAIN, "EWOULDBLOCK"},  // Alias, parsed but never printed.
-}};
+});
 
 }  // namespace
 

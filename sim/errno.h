@@ -59,6 +59,7 @@ enum class Errno : int {
   kESPIPE = 29,
   kEROFS = 30,
   kEMLINK = 31,
+  kEPIPE = 32,
   kERANGE = 34,
   kEDEADLK = 35,
   kENAMETOOLONG = 36,

@@ -83,8 +83,28 @@ const FifoFileOps& FifoFileOps::instance() {
 // A pipe moves bytes through a kernel buffer and the caller's iterator; a
 // short copy keeps what did not reach the reader in the pipe (pipe_read /
 // pipe_write copy page by page and stop at a fault).
+Errno FifoFileOps::open(File& fp) {
+  auto& fifo = static_cast<FifoData&>(*fp.inode->data);
+  if (fp.write && !fp.read && (fp.oflags & kO_NONBLOCK) && fifo.readers == 0) {
+    return Errno::kENXIO;
+  }
+  if (fp.read) ++fifo.readers;
+  if (fp.write) ++fifo.writers;
+  return Errno::kOk;
+}
+
+Errno FifoFileOps::fo_close(File& fp) const {
+  auto& fifo = static_cast<FifoData&>(*fp.inode->data);
+  if (fp.read) --fifo.readers;
+  if (fp.write) --fifo.writers;
+  return Errno::kOk;
+}
+
 IoResult FifoFileOps::fo_read(File& fp, const Kiocb&, IovIter& to) const {
   auto& fifo = static_cast<FifoData&>(*fp.inode->data);
+  if (fifo.buffer.empty() && to.count() > 0) {
+    return {0, fifo.writers > 0 ? Errno::kEAGAIN : Errno::kOk};
+  }
   std::vector<std::byte> chunk(std::min<uint64_t>(to.count(), fifo.buffer.size()));
   std::copy_n(fifo.buffer.begin(), chunk.size(), chunk.begin());
   const uint64_t n = to.copy_to(chunk);
@@ -94,6 +114,7 @@ IoResult FifoFileOps::fo_read(File& fp, const Kiocb&, IovIter& to) const {
 
 IoResult FifoFileOps::fo_write(File& fp, const Kiocb&, IovIter& from) const {
   auto& fifo = static_cast<FifoData&>(*fp.inode->data);
+  if (fifo.readers == 0) return {0, Errno::kEPIPE};
   std::vector<std::byte> chunk(from.count());
   const uint64_t want = chunk.size();
   const uint64_t n = from.copy_from(chunk);

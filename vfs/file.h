@@ -157,16 +157,26 @@ class VnFileOps : public FileOps {
   Result<VmOps*> fo_mmap(File& fp, int prot, int flags) const override;
 };
 
-// FifoData: a FIFO's buffer, kept on its inode.
+// FifoData: a FIFO's buffer and how many open files read and write it,
+// kept on its inode.
 struct FifoData : InodeData {
   std::deque<std::byte> buffer;
+  int readers = 0;
+  int writers = 0;
 };
 
-// FifoFileOps: named pipes. Not seekable; reads drain the buffer (0 when
-// empty: the simulation has no blocking), writes append.
+// FifoFileOps: named pipes (Linux's fs/pipe.c). Not seekable. An empty pipe
+// reads 0 once no writer is left, else EAGAIN (O_NONBLOCK; and where Linux
+// would sleep, since nothing else runs while the simulation waits); a write
+// with no reader is EPIPE. Writes append.
 class FifoFileOps : public FileOps {
  public:
   static const FifoFileOps& instance();
+
+  // open counts `fp` as a reader and/or writer (fifo_open): an O_WRONLY |
+  // O_NONBLOCK open with no reader is ENXIO. A blocking open without the
+  // other end succeeds at once, where Linux would wait for it.
+  static Errno open(File& fp);
 
   bool seekable() const override { return false; }
   IoResult fo_read(File& fp, const Kiocb& iocb, IovIter& to) const override;
@@ -180,7 +190,7 @@ class FifoFileOps : public FileOps {
   }
   Result<off_t64> fo_llseek(File&, off_t64, int) const override { return Fail(Errno::kESPIPE); }
   Errno fo_ioctl(File&, unsigned long, void*) const override { return Errno::kENOTTY; }
-  Errno fo_close(File&) const override { return Errno::kOk; }
+  Errno fo_close(File& fp) const override;
   Result<VmOps*> fo_mmap(File&, int, int) const override { return Fail(Errno::kENODEV); }
 };
 

@@ -8,7 +8,13 @@
 namespace vfssim {
 
 Result<int> Process::memfd_create(std::string_view name) {
+  // A mounted shmfs serves memfds (its options apply); without one, the
+  // kernel's own instance does, as shm_mnt does on Linux.
   Superblock* sb = vfs_.find_mount("shmfs");
+  if (sb == nullptr) {
+    Result<Superblock*> kern = vfs_.kern_mount("shmfs");
+    if (kern) sb = *kern;
+  }
   Errno e = Errno::kOk;
   int fd = -1;
   if (sb == nullptr || sb->anon_file_ops() == nullptr) {

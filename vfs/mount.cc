@@ -149,6 +149,16 @@ Errno Vfs::mount(std::string_view fs_type, BlockDevice* dev, std::string_view op
   return Errno::kOk;
 }
 
+Result<Superblock*> Vfs::kern_mount(std::string_view fs_type) {
+  if (auto it = kern_mounts_.find(fs_type); it != kern_mounts_.end()) return it->second.get();
+  auto type = types_.find(fs_type);
+  if (type == types_.end()) return Fail(Errno::kENODEV);
+  Result<std::unique_ptr<Superblock>> sb = type->second(machine_, nullptr, MountOptions{});
+  if (!sb) return Fail(sb.error());
+  machine_.trace.record("kern-mount", {{"fs", fs_type}});
+  return kern_mounts_.emplace(std::string(fs_type), std::move(*sb)).first->second.get();
+}
+
 Errno Superblock::sync_fs() {
   Errno first = Errno::kOk;
   for_each_inode([&](Inode& ip) {

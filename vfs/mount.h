@@ -198,6 +198,12 @@ class Vfs {
     }
     return nullptr;
   }
+  // kern_mount returns the instance of `fs_type` the kernel keeps for
+  // itself, outside the namespace (Linux's shm_mnt, which memfd_create uses
+  // whether or not a tmpfs is mounted anywhere): made with default options
+  // on first use. Errors: ENODEV unknown type; the factory's errno.
+  Result<Superblock*> kern_mount(std::string_view fs_type);
+
   Machine& machine() const { return machine_; }
 
   // grants is VFS's grant table: the magic grants it makes for user buffers
@@ -211,6 +217,7 @@ class Vfs {
   SafecopyStats safecopy_stats_;
   absl::btree_map<std::string, FsFactory, std::less<>> types_;
   std::vector<std::unique_ptr<Superblock>> mounts_;
+  absl::btree_map<std::string, std::unique_ptr<Superblock>, std::less<>> kern_mounts_;
 };
 
 }  // namespace vfssim

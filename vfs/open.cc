@@ -82,6 +82,7 @@ Result<std::shared_ptr<File>> Process::do_dentry_open(const InodeRef& ip, int fl
   if (ip->type == VType::kFifo) {
     if (!ip->data) ip->data = std::make_unique<FifoData>();
     fp->ops = &FifoFileOps::instance();
+    if (Errno e = FifoFileOps::open(*fp); e != Errno::kOk) return Fail(e);
   } else if (ip->type == VType::kChr) {
     // def_chr_fops's chrdev_open puts the driver's file operations in.
     Result<const FileOps*> dev = chrdev_open(*ip);

@@ -352,6 +352,33 @@ class Process {
   // opening it looks up.
   Errno mknod(std::string_view path, uint32_t mode, uint32_t dev = 0);
 
+  // sendfile(2): up to `count` bytes from `in_fd` (at *offset, a user
+  // loff_t address, or at and moving its position when `offset` is 0) to
+  // `out_fd` at its position, through a kernel buffer (do_sendfile,
+  // do_splice_direct). Errors, in Linux's order: EFAULT *offset; EBADF
+  // in_fd, or not open for reading; ESPIPE an offset for a file that is not
+  // seekable; EINVAL a negative position or position + count past
+  // LLONG_MAX; EBADF out_fd, or not open for writing; EOVERFLOW the
+  // position at or past the smaller s_maxbytes; EINVAL out_fd open
+  // O_APPEND, in_fd without ->splice_read (/dev/null, directories, pipes)
+  // or out_fd without ->splice_write; then the read's or the write's errno.
+  // A pipe as out_fd takes what fits (64 KiB). Returns the bytes sent.
+  Result<uint64_t> sendfile(int out_fd, int in_fd, uint64_t offset, uint64_t count);
+
+  // splice(2): up to `len` bytes from a pipe to a file, from a file to a
+  // pipe, or between two pipes (do_splice); off_in/off_out are user loff_t
+  // addresses for the file end (0: its position). Errors, in Linux's
+  // order: 0 for len 0; EINVAL unknown flags; EBADF either fd; ESPIPE an
+  // offset for a pipe end; EFAULT an offset; EBADF in not readable or out
+  // not writable; EINVAL the same pipe at both ends, neither end a pipe, an
+  // offset for a file that is not seekable, an O_APPEND output, a bad
+  // position (rw_verify_area), or a file end without ->splice_read /
+  // ->splice_write; EPIPE a pipe with no reader; EAGAIN an empty pipe with
+  // writers, or a full one (where Linux would wait); then the file's errno.
+  // Returns the bytes moved.
+  Result<uint64_t> splice(int fd_in, uint64_t off_in, int fd_out, uint64_t off_out, uint64_t len,
+                          unsigned flags);
+
   // posix_fadvise(2) (fadvise64): the filesystem takes the advice for
   // [offset, offset + len) (len 0: to EOF); one with a backing device drops
   // the range's pages for POSIX_FADV_DONTNEED, memory filesystems and
@@ -359,6 +386,12 @@ class Process {
   // than set errno): EBADF (O_PATH too); ESPIPE a pipe or FIFO; EINVAL
   // len < 0 or an unknown advice.
   Errno fadvise(int fd, off_t64 offset, off_t64 len, int advice);
+
+  // pipe2(2): a pipe's read and write descriptors ({read, write}); flags
+  // O_NONBLOCK. Its inode lives on the kernel's own shmem instance (Linux's
+  // pipefs is a separate internal mount; fstatfs on a pipe is not modelled).
+  // Errors: EINVAL unknown flags; ENOSYS without shmfs registered.
+  Result<std::pair<int, int>> pipe2(int flags);
 
   // memfd_create(2): an anonymous shm object on the first mounted shmfs,
   // opened read-write. Its fd supports seals and fspacectl the shm way.

@@ -283,17 +283,46 @@ Result<uint64_t> Process::copy_file_range(int fd_in, uint64_t off_in, int fd_out
       if (Errno err = copy_from_user(&pout, off_out); err != Errno::kOk) return err;
     }
     if (flags != 0) return Errno::kEINVAL;
-    // generic_copy_file_checks.
-    if (fi.inode->is_dir() || fo.inode->is_dir()) return Errno::kEISDIR;
-    if (!fi.inode->is_reg() || !fo.inode->is_reg()) return Errno::kEINVAL;
+    // generic_file_rw_checks: directories, then other non-regular files,
+    // then the access modes (an O_APPEND destination is refused).
+    Inode& iin = *fi.inode;
+    Inode& iout = *fo.inode;
+    if (iin.is_dir() || iout.is_dir()) return Errno::kEISDIR;
+    if (!iin.is_reg() || !iout.is_reg()) return Errno::kEINVAL;
     if (!fi.read || !fo.write || (fo.oflags & kO_APPEND)) return Errno::kEBADF;
-    if (pin < 0 || pout < 0) return Errno::kEINVAL;
-    if (fo.inode->flags & kInodeImmutable) return Errno::kEPERM;
-    if (fi.inode == fo.inode && pin < pout + static_cast<off_t64>(len) &&
-        pout < pin + static_cast<off_t64>(len)) {
+    // vfs_copy_file_range (6.18): across superblocks only a filesystem's
+    // own copy_file_range may copy, and none of ours has one.
+    if (iin.sb != iout.sb) return Errno::kEXDEV;
+    // generic_copy_file_checks.
+    if (iout.flags & kInodeImmutable) return Errno::kEPERM;
+    // "Ensure offsets don't wrap", unsigned.
+    if (static_cast<uint64_t>(pin) + len < static_cast<uint64_t>(pin) ||
+        static_cast<uint64_t>(pout) + len < static_cast<uint64_t>(pout)) {
+      return Errno::kEOVERFLOW;
+    }
+    // Shorten the copy at the source's EOF, then to the destination's
+    // s_maxbytes (generic_write_check_limits: EFBIG at or past it, even with
+    // nothing left to copy).
+    if (static_cast<uint64_t>(pin) >= iin.size) {
+      len = 0;
+    } else {
+      len = std::min<uint64_t>(len, iin.size - static_cast<uint64_t>(pin));
+    }
+    if (pout >= iout.sb->maxbytes) return Errno::kEFBIG;
+    len = std::min<uint64_t>(len, static_cast<uint64_t>(iout.sb->maxbytes - pout));
+    // "Don't allow overlapped copying within the same file", on the
+    // shortened count.
+    if (&iin == &iout && static_cast<uint64_t>(pin) + len > static_cast<uint64_t>(pout) &&
+        static_cast<uint64_t>(pin) < static_cast<uint64_t>(pout) + len) {
       return Errno::kEINVAL;
     }
-    if (len > 0 && pout >= fo.inode->sb->maxbytes) return Errno::kEFBIG;
+    // rw_verify_area on both ends; then an empty copy is done.
+    if (pin < 0 || pout < 0) return Errno::kEINVAL;
+    if (static_cast<uint64_t>(pin) + len > static_cast<uint64_t>(kOffMax) ||
+        static_cast<uint64_t>(pout) + len > static_cast<uint64_t>(kOffMax)) {
+      return Errno::kEINVAL;
+    }
+    if (len == 0) return Errno::kOk;
     std::vector<std::byte> buf(std::min<uint64_t>(len, kIoChunk));
     Errno err = Errno::kOk;
     while (copied < len) {

@@ -51,6 +51,7 @@ inline Errno mount_host_column(Vfs& vfs, std::string_view fs, BlockDevice* bdev)
     register_shmfs(vfs);
     return vfs.mount("shmfs", nullptr, "", "/", Creds::root());
   }
+  register_shmfs(vfs);  // The kernel's own shmem, for memfd_create.
   register_iomap_testfs(vfs);
   return vfs.mount("iomaptest", bdev, "", "/", Creds::root());
 }

@@ -53,28 +53,35 @@ class ExtentMapOps : public IomapOps {
     extents_[m.offset] = m;
   }
   // punch removes the mappings over [off, off+len), splitting edges.
+  // Offsets are signed but a mapping may end one past LLONG_MAX (the block
+  // holding the last byte), so ends are computed unsigned (end_of).
   void punch(off_t64 off, uint64_t len) {
-    const off_t64 end = off + static_cast<off_t64>(len);
+    const uint64_t end = static_cast<uint64_t>(off) + len;
     split(off);
-    split(end);
-    extents_.erase(extents_.lower_bound(off), extents_.lower_bound(end));
+    if (end > static_cast<uint64_t>(kOffMax)) {
+      extents_.erase(extents_.lower_bound(off), extents_.end());
+      return;
+    }
+    split(static_cast<off_t64>(end));
+    extents_.erase(extents_.lower_bound(off), extents_.lower_bound(static_cast<off_t64>(end)));
   }
+  static uint64_t end_of(const Iomap& m) { return static_cast<uint64_t>(m.offset) + m.length; }
 
   // preallocate gives the holes of [off, off+len), widened to whole blocks,
   // unwritten blocks (xfs_alloc_file_space); mapped, unwritten and delalloc
   // extents stay as they are. Errors: ENOSPC (enospc set).
   Errno preallocate(off_t64 off, uint64_t len) {
-    const off_t64 start = off / kBlock * kBlock;
-    const off_t64 end = static_cast<off_t64>(
-        (static_cast<uint64_t>(off) + len + kBlock - 1) / kBlock * kBlock);
-    for (off_t64 pos = start; pos < end;) {
-      const Iomap m = lookup(pos, static_cast<uint64_t>(end - pos));
-      const off_t64 next = std::min(end, m.offset + static_cast<off_t64>(m.length));
+    const uint64_t start = static_cast<uint64_t>(off) / kBlock * kBlock;
+    const uint64_t end = (static_cast<uint64_t>(off) + len + kBlock - 1) / kBlock * kBlock;
+    for (uint64_t pos = start; pos < end;) {
+      const Iomap m = lookup(static_cast<off_t64>(pos), end - pos);
+      const uint64_t next = std::min(end, end_of(m));
       if (m.type == IomapType::kHole) {
         if (enospc) return Errno::kENOSPC;
-        Iomap u = allocate(pos, static_cast<uint64_t>(next - pos));
-        u.type = IomapType::kUnwritten;
-        put(u);
+        Result<Iomap> u = allocate(static_cast<off_t64>(pos), next - pos);
+        if (!u) return u.error();
+        u->type = IomapType::kUnwritten;
+        put(*u);
       }
       pos = next;
     }
@@ -86,16 +93,18 @@ class ExtentMapOps : public IomapOps {
     auto it = extents_.upper_bound(pos);
     if (it != extents_.begin()) {
       auto prev = std::prev(it);
-      if (prev->second.offset + static_cast<off_t64>(prev->second.length) > pos) {
+      if (end_of(prev->second) > static_cast<uint64_t>(pos)) {
         return prev->second;
       }
     }
     Iomap hole;
     hole.offset = pos;
-    const off_t64 next = it == extents_.end() ? kOffMax : it->first;
-    hole.length = static_cast<uint64_t>(
-        std::min<off_t64>(next, pos + static_cast<off_t64>(std::min<uint64_t>(length, kOffMax - pos))) -
-        pos);
+    // Offsets run to LLONG_MAX inclusive: the page holding the last byte
+    // ends one past it, so the arithmetic is unsigned.
+    constexpr uint64_t kEnd = static_cast<uint64_t>(kOffMax) + 1;
+    const uint64_t upos = static_cast<uint64_t>(pos);
+    const uint64_t next = it == extents_.end() ? kEnd : static_cast<uint64_t>(it->first);
+    hole.length = std::min(next, upos + std::min(length, kEnd - upos)) - upos;
     hole.bdev = dax_ != nullptr ? nullptr : bdev_;
     hole.dax_dev = dax_;
     return hole;
@@ -123,9 +132,10 @@ class ExtentMapOps : public IomapOps {
     if (m.flags & kIomapFShared) {
       if (flags & kIomapWriteback) {
         // Allocate the COW blocks now; ioend remaps them over the shared ones.
-        Iomap fresh = allocate(pos, std::min<uint64_t>(m.length - static_cast<uint64_t>(pos - m.offset), length));
-        cow_.push_back(fresh);
-        *iomap = fresh;
+        Result<Iomap> fresh = allocate(pos, std::min<uint64_t>(m.length - static_cast<uint64_t>(pos - m.offset), length));
+        if (!fresh) return fresh.error();
+        cow_.push_back(*fresh);
+        *iomap = *fresh;
         return Errno::kOk;
       }
       Iomap cow = m;
@@ -143,7 +153,9 @@ class ExtentMapOps : public IomapOps {
                             static_cast<uint64_t>(start);
       if (enospc) return Errno::kENOSPC;
       if (now) {
-        put(allocate(start, span));
+        Result<Iomap> fresh = allocate(start, span);
+        if (!fresh) return fresh.error();
+        put(*fresh);
       } else {
         Iomap d;
         d.offset = start;
@@ -165,10 +177,10 @@ class ExtentMapOps : public IomapOps {
 
   Errno ioend(Inode&, off_t64 pos, uint64_t len, uint32_t) override {
     ++ioends;
-    const off_t64 end = pos + static_cast<off_t64>(len);
+    const uint64_t end = static_cast<uint64_t>(pos) + len;
     // Remap staged COW blocks.
     for (auto it = cow_.begin(); it != cow_.end();) {
-      if (it->offset < end && it->offset + static_cast<off_t64>(it->length) > pos) {
+      if (static_cast<uint64_t>(it->offset) < end && end_of(*it) > static_cast<uint64_t>(pos)) {
         put(*it);
         it = cow_.erase(it);
       } else {
@@ -177,8 +189,9 @@ class ExtentMapOps : public IomapOps {
     }
     // Convert unwritten to written.
     split(pos);
-    split(end);
-    for (auto it = extents_.lower_bound(pos); it != extents_.end() && it->first < end; ++it) {
+    if (end <= static_cast<uint64_t>(kOffMax)) split(static_cast<off_t64>(end));
+    for (auto it = extents_.lower_bound(pos);
+         it != extents_.end() && static_cast<uint64_t>(it->first) < end; ++it) {
       if (it->second.type == IomapType::kUnwritten) it->second.type = IomapType::kMapped;
     }
     return Errno::kOk;
@@ -196,7 +209,10 @@ class ExtentMapOps : public IomapOps {
   std::optional<Iomap> bad_map;  // Returned as is: for invariant tests.
 
  private:
-  Iomap allocate(off_t64 off, uint64_t len) {
+  // allocate takes fresh blocks for [off, off+len). On pmem they are zeroed
+  // through the device first (as XFS zeroes new DAX extents), and when that
+  // fails the allocation fails with its error and the blocks stay free.
+  Result<Iomap> allocate(off_t64 off, uint64_t len) {
     Iomap m;
     m.offset = off;
     m.length = len;
@@ -204,8 +220,12 @@ class ExtentMapOps : public IomapOps {
     m.type = IomapType::kMapped;
     m.bdev = dax_ != nullptr ? nullptr : bdev_;
     m.dax_dev = dax_;
+    if (dax_ != nullptr) {
+      if (Errno e = dax_->zero_page_range(m.addr / kPageSize, len / kPageSize); e != Errno::kOk) {
+        return Fail(e);
+      }
+    }
     next_addr_ += len;
-    if (dax_ != nullptr) dax_->zero_page_range(m.addr / kPageSize, len / kPageSize);
     return m;
   }
 
@@ -215,8 +235,7 @@ class ExtentMapOps : public IomapOps {
     if (it == extents_.begin()) return;
     --it;
     Iomap& m = it->second;
-    const off_t64 end = m.offset + static_cast<off_t64>(m.length);
-    if (m.offset >= at || end <= at) return;
+    if (m.offset >= at || end_of(m) <= static_cast<uint64_t>(at)) return;
     Iomap tail = m;
     const uint64_t head = static_cast<uint64_t>(at - m.offset);
     tail.offset = at;
