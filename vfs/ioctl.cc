@@ -92,15 +92,20 @@ Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
         } else if (Errno err = copy_from_user(&r, arg); err != Errno::kOk) {
           return err;
         }
-        Result<std::shared_ptr<File>> src = get(static_cast<int>(r.src_fd));
+        // fdget takes an unsigned int: src_fd's upper 32 bits are dropped.
+        Result<std::shared_ptr<File>> src =
+            get(static_cast<int>(static_cast<uint32_t>(r.src_fd)));
         if (!src) return Errno::kEBADF;
         Inode& sip = *(*src)->inode;
-        // ioctl_file_clone -> vfs_clone_file_range order.
+        // ioctl_file_clone -> vfs_clone_file_range, in the order 6.18
+        // answers on the host: superblock, file types, access modes, then
+        // a filesystem without a remap op, before any range check.
         if (sip.sb != ip.sb) return Errno::kEXDEV;
-        if (!(*src)->read || !fp.write) return Errno::kEBADF;
-        if (fp.oflags & kO_APPEND) return Errno::kEBADF;
         if (sip.is_dir() || ip.is_dir()) return Errno::kEISDIR;
         if (!sip.is_reg() || !ip.is_reg()) return Errno::kEINVAL;
+        if (!(*src)->read || !fp.write) return Errno::kEBADF;
+        if (fp.oflags & kO_APPEND) return Errno::kEBADF;
+        if (!ip.ops().can_remap()) return Errno::kEOPNOTSUPP;
         uint64_t len = cmd == kFICLONE ? sip.size : r.src_length;
         if (cmd == kFICLONE) r.src_offset = r.dest_offset = 0;
         if (len == 0 && cmd == kFICLONERANGE) len = sip.size - std::min(sip.size, r.src_offset);

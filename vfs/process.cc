@@ -26,6 +26,13 @@ void Process::trace(TraceKey name, absl::Span<const TraceField> args, Errno err,
   }
 }
 
+std::unique_ptr<Process> Process::fork(Creds creds, int pid) const {
+  auto child = std::make_unique<Process>(vfs_, std::move(creds), pid);
+  child->fds_ = fds_;
+  child->cwd_ = cwd_;
+  return child;
+}
+
 Result<std::shared_ptr<File>> Process::get(int fd, Fdget how) const {
   auto it = fds_.find(fd);
   // __fget_light(fd, FMODE_PATH): fdget refuses O_PATH files, fdget_raw not.

@@ -25,13 +25,15 @@ Errno Process::dedupe_range(File& src, FileDedupeRange* same) {
   std::span<FileDedupeRangeInfo> info(reinterpret_cast<FileDedupeRangeInfo*>(same + 1),
                                       same->dest_count);
   Inode& sip = *src.inode;
+  // A source not open for reading is EINVAL here, not EBADF (host probe
+  // dd_src_wronly), ahead of the reserved fields and the file type.
+  if (!src.read) return Errno::kEINVAL;
   if (same->reserved1 != 0 || same->reserved2 != 0) return Errno::kEINVAL;
   if (sip.is_dir()) return Errno::kEISDIR;
   if (!sip.is_reg()) return Errno::kEINVAL;
   if (!sip.ops().can_remap()) return Errno::kEOPNOTSUPP;
   const off_t64 off = static_cast<off_t64>(same->src_offset);
   if (off < 0 || same->src_length > static_cast<uint64_t>(kOffMax - off)) return Errno::kEINVAL;
-  if (!src.read) return Errno::kEBADF;
   if (same->src_offset + same->src_length > sip.size) return Errno::kEINVAL;
   // "Arbitrary 1G limit on a single dedupe request."
   const uint64_t len = std::min<uint64_t>(same->src_length, uint64_t{1} << 30);
