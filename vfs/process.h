@@ -45,6 +45,12 @@ class Process {
  public:
   Process(Vfs& vfs, Creds creds, int pid = 1);
 
+  // fork makes a child process running with `creds` (the parent's dropped
+  // to another user, say): a copy of the descriptor table, sharing every
+  // open file description, and the same working directory. Its address
+  // space starts empty; memory is not copied.
+  std::unique_ptr<Process> fork(Creds creds, int pid) const;
+
   const Creds& creds() const { return creds_; }
   Creds& mutable_creds() { return creds_; }
 
