@@ -3,16 +3,57 @@
 #include <memory>
 #include <utility>
 
+#include "vfs/mount.h"
+
 #include "vfs/process.h"
 
 namespace vfssim {
+
+namespace {
+
+// PipefsVnodeOps: a pipe's inode is only ever reached through its FIFO
+// file operations; the inode operations pipefs has are the generic ones.
+class PipefsVnodeOps : public VopDefaults {
+ public:
+  IoResult read(Inode&, const Kiocb&, IovIter&) override { return {0, Errno::kEINVAL}; }
+  IoResult write(Inode&, const Kiocb&, IovIter&) override { return {0, Errno::kEINVAL}; }
+  Errno setsize(Inode&, off_t64) override { return Errno::kEINVAL; }
+};
+
+// PipefsSuperblock: pipefs, the kernel's internal mount pipes live on
+// (Linux's pipe_mnt). Its statfs is simple_statfs with PIPEFS_MAGIC.
+class PipefsSuperblock : public Superblock {
+ public:
+  explicit PipefsSuperblock(Machine& m) : Superblock(m, "pipefs", MountOptions{}, ops()) {}
+  Errno statfs(Kstatfs* st) const override {
+    st->f_type = kPIPEFS_MAGIC;
+    st->f_bsize = kUserPageSize;
+    st->f_namelen = 255;
+    return Errno::kOk;
+  }
+
+ private:
+  static PipefsVnodeOps& ops() {
+    static PipefsVnodeOps o;
+    return o;
+  }
+};
+
+}  // namespace
 
 Result<std::pair<int, int>> Process::pipe2(int flags) {
   std::pair<int, int> fds{-1, -1};
   Errno e = [&] {
     if (flags & ~kO_NONBLOCK) return Errno::kEINVAL;
-    Result<Superblock*> sb = vfs_.kern_mount("shmfs");
-    if (!sb) return Errno::kENOSYS;
+    // init_pipe_fs registers pipefs at boot; here on the first pipe.
+    vfs_.register_fs("pipefs", [](Machine& m, BlockDevice*, const MountOptions&)
+                                   -> Result<std::unique_ptr<Superblock>> {
+      auto sb = std::make_unique<PipefsSuperblock>(m);
+      sb->make_root();
+      return std::unique_ptr<Superblock>(std::move(sb));
+    });
+    Result<Superblock*> sb = vfs_.kern_mount("pipefs");
+    if (!sb) return sb.error();
     InodeRef ip = (*sb)->alloc_inode(VType::kFifo, 0600, creds_);
     ip->data = std::make_unique<FifoData>();
     auto end = [&](bool write) {

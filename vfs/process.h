@@ -97,7 +97,8 @@ class Process {
   // command's own (F_SETFL, seals).
   Result<int64_t> fcntl(int fd, int cmd, uint64_t arg = 0);
 
-  // close(2). Errors: EBADF.
+  // close(2). Writeback errors are not reported here (no ->flush on these
+  // filesystems): they wait for fsync. Errors: EBADF.
   Errno close(int fd);
 
   // read/write/pread/pwrite/readv/writev/preadv2/pwritev2 move data
@@ -153,14 +154,26 @@ class Process {
   Errno truncate(std::string_view path, off_t64 length);
   Errno truncate(uint64_t upath, off_t64 length);
 
-  // fsync/fdatasync. Errors: EBADF (O_PATH too); EINVAL the file cannot be
-  // synced (pipes, FIFOs, devices).
+  // fsync/fdatasync write the file back and report writeback errors per
+  // open file description, as Linux's errseq_t (vfs/errseq.h; host probe
+  // tests/probes/fixtures/errseq.jsonl): each description hears of an
+  // error once (a second fsync says 0; dup shares the description), every
+  // description open when it happened hears of it, and one opened later
+  // only if nobody had heard of it yet. Errors: EBADF (O_PATH too); EINVAL
+  // the file cannot be synced (pipes, FIFOs, devices); EIO (the writeback
+  // errno).
   Errno fsync(int fd);
   Errno fdatasync(int fd);
 
   // syncfs(2): writes back the filesystem `fd` is on (sync_filesystem),
-  // whatever kind of file it is. Errors: EBADF (O_PATH too); writeback's.
+  // whatever kind of file it is, then reports what the filesystem's
+  // writeback failed since this description last looked (the superblock's
+  // errseq, sampled at open; a cursor of its own, apart from fsync's).
+  // Errors: EBADF (O_PATH too); EIO.
   Errno syncfs(int fd);
+
+  // sync(2): writes back every filesystem and reports nothing.
+  void sync();
 
   // statfs(2)/fstatfs(2): the filesystem's struct statfs copied out to
   // `buf`, with f_frsize = f_bsize when the filesystem gives none and
@@ -394,9 +407,8 @@ class Process {
   Errno fadvise(int fd, off_t64 offset, off_t64 len, int advice);
 
   // pipe2(2): a pipe's read and write descriptors ({read, write}); flags
-  // O_NONBLOCK. Its inode lives on the kernel's own shmem instance (Linux's
-  // pipefs is a separate internal mount; fstatfs on a pipe is not modelled).
-  // Errors: EINVAL unknown flags; ENOSYS without shmfs registered.
+  // O_NONBLOCK. Its inode lives on pipefs, the kernel's internal mount for
+  // pipes (fstatfs says PIPEFS_MAGIC). Errors: EINVAL unknown flags.
   Result<std::pair<int, int>> pipe2(int flags);
 
   // memfd_create(2): an anonymous shm object on the first mounted shmfs,
@@ -434,9 +446,12 @@ class Process {
   // munmap(2). Errors: EINVAL addr not page-aligned or len == 0.
   Errno munmap(uint64_t addr, uint64_t len);
 
-  // msync(2): MS_SYNC writes back the shared file mappings in the range.
-  // Errors: EINVAL unknown flags, MS_SYNC|MS_ASYNC, or addr not
-  // page-aligned; ENOMEM part of the range is not mapped; EIO writeback.
+  // msync(2): MS_SYNC writes back the shared file mappings in the range,
+  // each through the open file it was made through (vm_file, which the
+  // mapping keeps open after close): that description's writeback errseq
+  // reports, as fsync on it would. Errors: EINVAL unknown flags,
+  // MS_SYNC|MS_ASYNC, or addr not page-aligned; ENOMEM part of the range is
+  // not mapped; EIO writeback.
   Errno msync(uint64_t addr, uint64_t len, int flags);
 
   // load/store access the process's memory as its code would. Returns the
