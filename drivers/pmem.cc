@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_format.h"
+#include "sim/variants.h"
 
 namespace vfssim {
 
@@ -133,18 +134,44 @@ Errno PmemDevice::clear_poison(uint64_t off, uint64_t len) {
   return Errno::kOk;
 }
 
-Result<uint64_t> PmemDevice::dax_direct_access(uint64_t pgoff, uint64_t nr_pages) {
+Result<uint64_t> PmemDevice::dax_direct_access(uint64_t pgoff, uint64_t nr_pages,
+                                               DaxAccessMode mode) {
   ++stats_.dax_accesses;
   if (pgoff >= dax_nr_pages()) return Fail(Errno::kERANGE);
   const uint64_t avail = std::min(nr_pages, dax_nr_pages() - pgoff);
   auto bad = first_poison(pgoff * kPageSize, avail * kPageSize, /*known_only=*/true);
   if (bad == poison_.end()) return avail;
-  const uint64_t bad_page = bad->first * config_.poison_granularity / kPageSize;
-  if (bad_page == pgoff) {
+  // __pmem_direct_access over badblocks.
+  if (machine_.variants.get(variant::kDaxDirectAccess) == variant::DaxDirectAccess::kWhole) {
     trace("dax_direct_access", pgoff * kPageSize, nr_pages * kPageSize, Errno::kEIO);
-    return Fail(Errno::kEIO);
+    return Fail(Errno::kEIO);  // 5.15: is_bad_pmem fails the request.
   }
-  return bad_page - pgoff;
+  if (mode != DaxAccessMode::kRecoveryWrite) {
+    trace("dax_direct_access", pgoff * kPageSize, nr_pages * kPageSize, Errno::kEHWPOISON);
+    return Fail(Errno::kEHWPOISON);
+  }
+  // "actual_nr = PHYS_PFN(PAGE_ALIGN((first_bad - sector) << SECTOR_SHIFT))",
+  // at least one page.
+  const uint64_t first_bad_sector = bad->first * config_.poison_granularity / kSectorSize;
+  const uint64_t bytes = (first_bad_sector - pgoff * kPageSize / kSectorSize) * kSectorSize;
+  const uint64_t actual = (bytes + kPageSize - 1) / kPageSize;
+  return std::min(avail, std::max<uint64_t>(actual, 1));
+}
+
+uint64_t PmemDevice::recovery_write(uint64_t off, std::span<const std::byte> src) {
+  const uint64_t in_page = off % kPageSize;
+  const uint64_t len = (in_page + src.size() + kPageSize - 1) / kPageSize * kPageSize;
+  if (!known_poisoned(off - in_page, len)) {
+    memcpy_flushcache(off, src);
+    return src.size();
+  }
+  // "Not page-aligned range cannot be recovered."
+  if (in_page != 0 || src.size() % kPageSize != 0) return 0;
+  if (clear_poison(off, len) != Errno::kOk) return 0;
+  ++stats_.stores;
+  media_.write(off, src);
+  trace("recovery_write", off, src.size(), Errno::kOk);
+  return src.size();
 }
 
 Errno PmemDevice::zero_page_range(uint64_t pgoff, uint64_t nr_pages) {

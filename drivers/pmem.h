@@ -5,7 +5,7 @@
 // Poison is tracked per granule (default 64 B, a cache line) and reported as
 // a badblocks list in 512 B sectors, like /sys/block/pmemN/badblocks. Three
 // kinds of poison, as seed 004 distinguishes them:
-//   - known: in the badblocks list. dax_direct_access stops before it, the
+//   - known: in the badblocks list. dax_direct_access refuses it, the
 //     block read path fails with EIO without touching it, and the block write
 //     path and zero_page_range clear it (when the device can).
 //   - latent: on the media but not yet known to the driver, until a scrub
@@ -17,7 +17,8 @@
 //
 //   PmemDevice pmem(m, {.size = 1ull << 30});
 //   pmem.inject_poison(4096 + 128, 64, PoisonKind::kKnown);
-//   pmem.dax_direct_access(0, 4);    // -> 1: stops before page 1.
+//   pmem.dax_direct_access(0, 4);    // -> EHWPOISON: page 1 is poisoned.
+//   pmem.dax_direct_access(0, 4, DaxAccessMode::kRecoveryWrite);  // -> 1.
 //   pmem.zero_page_range(1, 1);      // Zeroes page 1 and clears its poison.
 
 #ifndef VFSSIM_DRIVERS_PMEM_H_
@@ -45,6 +46,10 @@ inline constexpr uint64_t kPageSize = 4096;
 // driver (Linux's struct dax_device and dax_operations). Addresses are byte
 // offsets into the device, standing in for the kernel virtual addresses that
 // dax_direct_access hands out.
+// DaxAccessMode is dax_direct_access's mode (Linux 5.19's enum
+// dax_access_mode): plain access, or a write that may recover poison.
+enum class DaxAccessMode : uint8_t { kAccess, kRecoveryWrite };
+
 class DaxDevice {
  public:
   virtual ~DaxDevice() = default;
@@ -53,11 +58,23 @@ class DaxDevice {
   virtual uint64_t dax_nr_pages() const = 0;
 
   // dax_direct_access maps nr_pages pages from page `pgoff` and returns how
-  // many are available contiguously: fewer when the device ends, and it stops
-  // before the first page holding known poison (latent poison is invisible
-  // here). Errors: EIO the first page holds known poison; ERANGE pgoff is at
-  // or past the end of the device (the DAX core's answer to "none available").
-  virtual Result<uint64_t> dax_direct_access(uint64_t pgoff, uint64_t nr_pages) = 0;
+  // many are available contiguously (fewer when the device ends). Known
+  // poison anywhere in the range (latent poison is invisible here) answers
+  // per the variant dax.direct_access: partial (5.19 and later, as 6.18):
+  // EHWPOISON, or in kRecoveryWrite mode the pages before the first poisoned
+  // sector rounded up to a page (at least 1), for recovery_write; whole
+  // (5.15): EIO for the whole request, in either mode. Errors also: ERANGE
+  // pgoff is at or past the end of the device (the DAX core's answer to
+  // "none available").
+  virtual Result<uint64_t> dax_direct_access(uint64_t pgoff, uint64_t nr_pages,
+                                             DaxAccessMode mode = DaxAccessMode::kAccess) = 0;
+
+  // recovery_write stores src at device offset `off` the way
+  // pmem_recovery_write does: over no known poison, a plain store; over
+  // poison only a page-aligned whole-page write can go, which first clears
+  // the poison (when the device can). Returns the bytes stored: 0 when the
+  // range is not page-aligned or the clear fails.
+  virtual uint64_t recovery_write(uint64_t off, std::span<const std::byte> src) = 0;
 
   // zero_page_range writes zeros over whole pages and clears known poison in
   // them when the device can (Linux's dax_zero_page_range -> pmem_do_write).
@@ -145,7 +162,9 @@ class PmemDevice : public BlockDevice, public DaxDevice {
 
   // DaxDevice.
   uint64_t dax_nr_pages() const override { return config_.size / kPageSize; }
-  Result<uint64_t> dax_direct_access(uint64_t pgoff, uint64_t nr_pages) override;
+  Result<uint64_t> dax_direct_access(uint64_t pgoff, uint64_t nr_pages,
+                                     DaxAccessMode mode = DaxAccessMode::kAccess) override;
+  uint64_t recovery_write(uint64_t off, std::span<const std::byte> src) override;
   Errno zero_page_range(uint64_t pgoff, uint64_t nr_pages) override;
   uint64_t copy_mc_to_kernel(std::span<std::byte> dst, uint64_t off) override;
   void memcpy_flushcache(uint64_t off, std::span<const std::byte> src) override;

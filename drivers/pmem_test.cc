@@ -21,13 +21,47 @@ TEST_F(PmemTest, DaxDirectAccessWithoutPoison) {
   EXPECT_EQ(pmem.dax_direct_access(256, 1).error(), Errno::kERANGE);
 }
 
-TEST_F(PmemTest, DaxDirectAccessStopsBeforePoisonedPage) {
-  pmem.inject_poison(5 * 4096 + 640, 64, PoisonKind::kKnown);
-  EXPECT_EQ(pmem.dax_direct_access(0, 16), 5u);
-  EXPECT_EQ(pmem.dax_direct_access(4, 16), 1u);
-  EXPECT_EQ(pmem.dax_direct_access(5, 16).error(), Errno::kEIO);
+// drivers/nvdimm/pmem.c __pmem_direct_access (6.18): known poison anywhere
+// in the request is EHWPOISON; in recovery-write mode the answer is
+// PAGE_ALIGN((first_bad - sector) << SECTOR_SHIFT) pages, at least one.
+TEST_F(PmemTest, DaxDirectAccessOverKnownPoison) {
+  pmem.inject_poison(5 * 4096 + 640, 64, PoisonKind::kKnown);  // Sector 41.
+  EXPECT_EQ(pmem.dax_direct_access(0, 16).error(), Errno::kEHWPOISON);
+  EXPECT_EQ(pmem.dax_direct_access(5, 16).error(), Errno::kEHWPOISON);
   EXPECT_EQ(pmem.dax_direct_access(6, 16), 16u);  // Past the poison.
-  EXPECT_EQ(pmem.dax_direct_access(0, 5), 5u);  // The request ends before it.
+  EXPECT_EQ(pmem.dax_direct_access(0, 5), 5u);    // The request ends before it.
+  constexpr DaxAccessMode kRec = DaxAccessMode::kRecoveryWrite;
+  EXPECT_EQ(pmem.dax_direct_access(0, 16, kRec), 6u);  // 41 sectors, rounded up to pages.
+  EXPECT_EQ(pmem.dax_direct_access(5, 16, kRec), 1u);  // 1 sector before it: one page.
+  pmem.inject_poison(7 * 4096, 64, PoisonKind::kKnown);  // Sector 56, a page start.
+  EXPECT_EQ(pmem.dax_direct_access(6, 16, kRec), 1u);
+  EXPECT_EQ(pmem.dax_direct_access(7, 16, kRec), 1u);  // At the poison: one page.
+}
+
+// 5.15 (dax.direct_access=whole): is_bad_pmem fails the whole request.
+TEST(PmemDaxWholeTest, AnyPoisonFailsTheRequestWithEio) {
+  Machine m(1);
+  ASSERT_EQ(m.variants.set("dax.direct_access", "whole"), Errno::kOk);
+  PmemDevice pmem(m, {.size = 1 << 20});
+  pmem.inject_poison(5 * 4096 + 640, 64, PoisonKind::kKnown);
+  EXPECT_EQ(pmem.dax_direct_access(0, 16).error(), Errno::kEIO);
+  EXPECT_EQ(pmem.dax_direct_access(0, 16, DaxAccessMode::kRecoveryWrite).error(), Errno::kEIO);
+  EXPECT_EQ(pmem.dax_direct_access(0, 5), 5u);
+}
+
+// pmem_recovery_write: a plain store away from poison; over poison only a
+// page-aligned whole page, which clears it first.
+TEST_F(PmemTest, RecoveryWriteClearsPoisonOnlyForWholePages) {
+  pmem.inject_poison(4096 + 128, 64, PoisonKind::kKnown);
+  EXPECT_EQ(pmem.recovery_write(8192, fill(100, 1)), 100u);           // No poison there.
+  EXPECT_EQ(pmem.recovery_write(4096 + 512, fill(512, 2)), 0u);       // Not a whole page.
+  EXPECT_EQ(pmem.recovery_write(4096, fill(2048, 2)), 0u);            // Not a whole page.
+  EXPECT_TRUE(pmem.known_poisoned(4096, 4096));
+  EXPECT_EQ(pmem.recovery_write(4096, fill(4096, 3)), 4096u);
+  EXPECT_FALSE(pmem.poisoned(4096, 4096));
+  std::vector<std::byte> got(4096);
+  EXPECT_EQ(pmem.copy_mc_to_kernel(got, 4096), 0u);
+  EXPECT_EQ(got, fill(4096, 3));
 }
 
 TEST_F(PmemTest, LatentPoisonIsInvisibleToDaxDirectAccess) {
@@ -85,7 +119,7 @@ TEST_F(PmemTest, LatentPoisonBecomesKnownOnConsumption) {
   std::vector<std::byte> dst(64);
   EXPECT_EQ(pmem.copy_mc_to_kernel(dst, 4096), 64u);
   EXPECT_EQ(pmem.badblocks(), (std::vector<BadBlock>{{8, 1}}));
-  EXPECT_EQ(pmem.dax_direct_access(1, 1).error(), Errno::kEIO);
+  EXPECT_EQ(pmem.dax_direct_access(1, 1).error(), Errno::kEHWPOISON);
 }
 
 TEST_F(PmemTest, LatentPoisonBecomesKnownOnScrub) {
@@ -102,7 +136,7 @@ TEST_F(PmemTest, StoresDoNotClearPoison) {
   pmem.inject_poison(4096, 64, PoisonKind::kKnown);
   pmem.memcpy_flushcache(4096, fill(4096, 1));
   EXPECT_TRUE(pmem.known_poisoned(4096, 64));
-  EXPECT_EQ(pmem.dax_direct_access(1, 1).error(), Errno::kEIO);
+  EXPECT_EQ(pmem.dax_direct_access(1, 1).error(), Errno::kEHWPOISON);
   std::vector<std::byte> dst(64);
   EXPECT_EQ(pmem.copy_mc_to_kernel(dst, 4096), 64u);
 }
@@ -134,7 +168,7 @@ TEST(PmemEmulatedTest, ClearingSucceedsButCorrectsNothing) {
   pmem.inject_poison(4096, 64, PoisonKind::kKnown);
   EXPECT_EQ(pmem.zero_page_range(1, 1), Errno::kOk);
   EXPECT_TRUE(pmem.known_poisoned(4096, 64));
-  EXPECT_EQ(pmem.dax_direct_access(1, 1).error(), Errno::kEIO);
+  EXPECT_EQ(pmem.dax_direct_access(1, 1).error(), Errno::kEHWPOISON);
   EXPECT_EQ(pmem.write(8, fill(512, 1)), (IoResult{512, Errno::kOk}));
   EXPECT_TRUE(pmem.known_poisoned(4096, 64));
 }

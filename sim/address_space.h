@@ -49,6 +49,8 @@ inline constexpr int kProtExec = 0x4;
 
 // Signals the simulator delivers (x86-64 numbers), with si_code values.
 inline constexpr int kSIGBUS = 7;
+inline constexpr int kSIGKILL = 9;
+inline constexpr int kSI_KERNEL = 0x80;  // si_code of a signal the kernel sent.
 inline constexpr int kSIGSEGV = 11;
 inline constexpr int kBUS_ADRERR = 2;     // Nonexistent physical address (past EOF).
 inline constexpr int kBUS_MCEERR_AR = 4;  // Hardware memory error consumed.
@@ -149,6 +151,9 @@ struct Vma {
   VmOps* ops = nullptr;
   std::shared_ptr<void> object;  // The mapped object (an inode), kept alive.
   AddressSpace* mm = nullptr;    // The address space this VMA is in.
+  // The open file the mapping was made through (vm_file), kept alive for
+  // the ops (msync syncs through it); the address space never looks at it.
+  std::shared_ptr<void> file;
 };
 
 class AddressSpace {

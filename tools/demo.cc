@@ -123,10 +123,13 @@ int run_driver_demo(Machine& machine, std::ostream& out) {
   n.step("inject known poison in page 3; badblocks", badblocks(pmem), "24 1");
   auto avail = pmem.dax_direct_access(0, 8);
   n.step("dax_direct_access(0, 8 pages)", avail ? std::to_string(*avail) + " pages" : err(avail.error()),
-         "3 pages");
-  avail = pmem.dax_direct_access(3, 1);
-  n.step("dax_direct_access(3, 1)", avail ? std::to_string(*avail) + " pages" : err(avail.error()),
-         "EIO");
+         "EHWPOISON");
+  avail = pmem.dax_direct_access(0, 8, DaxAccessMode::kRecoveryWrite);
+  n.step("the same in recovery-write mode",
+         avail ? std::to_string(*avail) + " pages" : err(avail.error()), "3 pages");
+  avail = pmem.dax_direct_access(0, 3);
+  n.step("dax_direct_access(0, 3 pages), before the poison",
+         avail ? std::to_string(*avail) + " pages" : err(avail.error()), "3 pages");
   n.step("copy_mc_to_kernel(page 3): bytes not copied",
          std::to_string(pmem.copy_mc_to_kernel(buf, 3 * 4096)), "3840");
   pmem.memcpy_flushcache(3 * 4096, buf);

@@ -8,26 +8,30 @@
 namespace vfssim {
 namespace {
 
-// dax_span checks with dax_direct_access that [addr, addr+len) is
-// reachable, returning how many bytes from addr are (stopping before the
-// first page with known poison). Errors: EIO the first page is poisoned.
-Result<uint64_t> dax_span(DaxDevice& dev, uint64_t addr, uint64_t len) {
+// dax_mem2blk_err: "return (err == -EHWPOISON) ? -EIO : err" — what a read
+// or write reports for poison dax_direct_access refused; a request past the
+// device (ERANGE) is an I/O error too.
+Errno dax_mem2blk_err(Errno e) {
+  return e == Errno::kEHWPOISON || e == Errno::kERANGE ? Errno::kEIO : e;
+}
+
+// dax_map is dax_direct_access for the bytes [addr, addr+len) of a step:
+// how many of them are mapped (the pages it granted, from addr).
+Result<uint64_t> dax_map(DaxDevice& dev, uint64_t addr, uint64_t len, DaxAccessMode mode) {
   const uint64_t pg = addr / kPageSize;
   const uint64_t nr = (addr + len + kPageSize - 1) / kPageSize - pg;
-  Result<uint64_t> avail = dev.dax_direct_access(pg, nr);
-  if (!avail) return Fail(avail.error() == Errno::kERANGE ? Errno::kEIO : avail.error());
+  Result<uint64_t> avail = dev.dax_direct_access(pg, nr, mode);
+  if (!avail) return Fail(avail.error());
   return std::min(len, (pg + *avail) * kPageSize - addr);
 }
 
-// dax_mapped_span is the common start of a DAX read or write actor: the
-// mapping must be written pmem; *addr receives the device address of
-// iter.pos, and the result how much of the mapping is reachable from it.
-// Errors: EIO not a written pmem mapping, or known poison at addr.
-Result<uint64_t> dax_mapped_span(const IomapIter& iter, uint64_t* addr) {
+// dax_mapped_addr is the common start of a DAX read or write actor: the
+// mapping must be written pmem; the result is the device address of
+// iter.pos. Errors: EIO not a written pmem mapping.
+Result<uint64_t> dax_mapped_addr(const IomapIter& iter) {
   const Iomap& m = iter.iomap;
   if (m.type != IomapType::kMapped || m.dax_dev == nullptr) return Fail(Errno::kEIO);
-  *addr = m.addr + static_cast<uint64_t>(iter.pos - m.offset);
-  return dax_span(*m.dax_dev, *addr, iter.length());
+  return m.addr + static_cast<uint64_t>(iter.pos - m.offset);
 }
 
 }  // namespace
@@ -55,19 +59,26 @@ IoResult dax_iomap_read(Inode& ip, const Kiocb& iocb, IovIter& to, IomapOps& ops
       iter.processed = static_cast<int64_t>(len);
       continue;
     }
-    uint64_t addr = 0;
-    Result<uint64_t> avail = dax_mapped_span(iter, &addr);
+    // dax_iomap_iter: the step asks for the rest of the mapping at once, so
+    // known poison anywhere in it fails the step (EIO) before a byte moves.
+    Result<uint64_t> addr = dax_mapped_addr(iter);
+    Result<uint64_t> avail =
+        addr ? dax_map(*m.dax_dev, *addr, len, DaxAccessMode::kAccess) : addr;
     if (!avail) {
-      iter.processed = neg(avail.error());
+      iter.processed = neg(dax_mem2blk_err(avail.error()));
       continue;
     }
     bounce.resize(*avail);
-    const uint64_t good = *avail - m.dax_dev->copy_mc_to_kernel(bounce, addr);
+    const uint64_t good = *avail - m.dax_dev->copy_mc_to_kernel(bounce, *addr);
     const uint64_t copied = to.copy_to(std::span(bounce).first(good));
     done += copied;
     if (copied < good) return finish(copied, to.fault_errno());
-    // Short: poison met by the copy or known poison further on.
-    if (copied < len) return finish(copied, Errno::kEIO);
+    // Short: the copy consumed poison the driver did not know of.
+    if (good < *avail) return finish(copied, Errno::kEIO);
+    if (*avail < len) {
+      iter.processed = static_cast<int64_t>(*avail);  // The device ended: map the rest.
+      continue;
+    }
     iter.processed = static_cast<int64_t>(len);
   }
   return {done, iomap_errno(ret)};
@@ -82,24 +93,40 @@ IoResult dax_iomap_write(Inode& ip, const Kiocb& iocb, IovIter& from, IomapOps& 
   while ((ret = iomap_iter(iter, ops)) > 0) {
     const Iomap& m = iter.iomap;
     const uint64_t len = iter.length();
-    uint64_t addr = 0;
-    Result<uint64_t> avail = dax_mapped_span(iter, &addr);  // Needs written blocks.
+    Result<uint64_t> addr = dax_mapped_addr(iter);  // Needs written blocks.
+    // dax_iomap_iter: known poison refuses a plain access (EHWPOISON);
+    // a write then asks again in recovery mode and, when granted, stores
+    // through recovery_write, which clears the poison under whole pages.
+    bool recovery = false;
+    Result<uint64_t> avail =
+        addr ? dax_map(*m.dax_dev, *addr, len, DaxAccessMode::kAccess) : addr;
+    if (!avail && avail.error() == Errno::kEHWPOISON) {
+      avail = dax_map(*m.dax_dev, *addr, len, DaxAccessMode::kRecoveryWrite);
+      recovery = avail.has_value();
+    }
     if (!avail) {
-      iter.processed = neg(avail.error());
+      iter.processed = neg(dax_mem2blk_err(avail.error()));
       continue;
     }
     bounce.resize(*avail);
     const uint64_t got = from.copy_from(bounce);
-    m.dax_dev->memcpy_flushcache(addr, std::span(bounce).first(got));
-    done += got;
-    ip.size = std::max<uint64_t>(ip.size, static_cast<uint64_t>(iter.pos) + got);
-    if (got < len) {
-      const Errno e = got < *avail ? from.fault_errno() : Errno::kEIO;
-      iomap_iter_stop(iter, ops, got, e);
+    uint64_t xfer = got;
+    if (recovery) {
+      xfer = m.dax_dev->recovery_write(*addr, std::span(bounce).first(got));
+    } else {
+      m.dax_dev->memcpy_flushcache(*addr, std::span(bounce).first(got));
+    }
+    done += xfer;
+    ip.size = std::max<uint64_t>(ip.size, static_cast<uint64_t>(iter.pos) + xfer);
+    if (xfer < *avail) {
+      // "if (xfer == 0) ret = -EFAULT": nothing stored (a recovery write
+      // that could not clear, or the caller's buffer faulted at once).
+      const Errno e = got < *avail ? from.fault_errno() : xfer == 0 ? Errno::kEFAULT : Errno::kEIO;
+      iomap_iter_stop(iter, ops, xfer, e);
       if (done > 0) ip.sb->touch(ip);
       return {done, e};
     }
-    iter.processed = static_cast<int64_t>(len);
+    iter.processed = static_cast<int64_t>(*avail);
   }
   if (done > 0) ip.sb->touch(ip);
   return {done, iomap_errno(ret)};
@@ -119,9 +146,11 @@ Result<DaxPfn> dax_iomap_fault(Inode& ip, uint64_t index, bool write, IomapOps& 
       if (write) err = Errno::kEIO;  // A write fault must be given blocks.
     } else if (m.type == IomapType::kMapped && m.dax_dev != nullptr) {
       const uint64_t addr = m.addr + (pos - static_cast<uint64_t>(m.offset));
-      Result<uint64_t> avail = dax_span(*m.dax_dev, addr, kPageSize);
+      // dax_iomap_pfn -> dax_direct_access; its EHWPOISON becomes
+      // VM_FAULT_HWPOISON (vmf_error), anything else VM_FAULT_SIGBUS.
+      Result<uint64_t> avail = dax_map(*m.dax_dev, addr, kPageSize, DaxAccessMode::kAccess);
       if (!avail || *avail < kPageSize || addr % kPageSize != 0) {
-        err = avail ? Errno::kEIO : avail.error();
+        err = avail ? Errno::kEIO : avail.error() == Errno::kERANGE ? Errno::kEIO : avail.error();
       } else {
         pfn = {m.dax_dev, addr / kPageSize};
       }

@@ -6,6 +6,7 @@
 
 #include "sim/machine.h"
 #include "sim/testing/bytes.h"
+#include "vfs/mmap.h"
 #include "vfs/testing/iomap_fs.h"
 #include "vfs/testing/kvec_io.h"
 
@@ -44,17 +45,45 @@ TEST_F(DaxTest, ReadStopsAtPoisonWithShortCount) {
   fs.pmem().inject_poison(kAddr + 4096 + 256, 64, PoisonKind::kLatent);
   std::vector<std::byte> buf(8192);
   IoResult r = kvec::dax_iomap_read(*ip, 0, buf, map());
-  EXPECT_EQ(r.done, 4096u + 256);  // Up to the poisoned granule.
+  EXPECT_EQ(r.done, 4096u + 256);  // The copy stops at the poisoned granule.
   EXPECT_EQ(r.err, Errno::kEIO);
-  // Now known: dax_direct_access stops before the page.
+  // Now known. fs/dax.c dax_iomap_iter asks dax_direct_access for the rest
+  // of the mapping at once, and 6.18's __pmem_direct_access refuses any
+  // request that holds known poison (EHWPOISON, reported as EIO by
+  // dax_mem2blk_err): nothing of the 8 KiB mapping is read.
   r = kvec::dax_iomap_read(*ip, 0, buf, map());
-  EXPECT_EQ(r.done, 4096u);
+  EXPECT_EQ(r.done, 0u);
+  EXPECT_EQ(r.err, Errno::kEIO);
+  r = kvec::dax_iomap_read(*ip, 0, std::span(buf).first(4096), map());
+  EXPECT_EQ(r.done, 4096u);  // A read that ends before the poisoned page.
   r = kvec::dax_iomap_read(*ip, 4096, buf, map());
   EXPECT_EQ(r.done, 0u);
   EXPECT_EQ(r.err, Errno::kEIO);
 }
 
-TEST_F(DaxTest, WriteDoesNotClearPoison) {
+// 6.18 (dax.direct_access=partial): a DAX write over known poison asks
+// again in DAX_RECOVERY_WRITE mode and stores through pmem_recovery_write,
+// which clears the poison under a page-aligned whole page and stores
+// nothing for a partial page ("if (xfer == 0) ret = -EFAULT").
+TEST_F(DaxTest, WriteOverPoisonRecoversWholePagesOnly) {
+  fs.pmem().inject_poison(kAddr, 64, PoisonKind::kKnown);
+  IoResult r = kvec::dax_iomap_write(*ip, 0, fill(100, 1), map());
+  EXPECT_EQ(r.done, 0u);
+  EXPECT_EQ(r.err, Errno::kEFAULT);
+  EXPECT_TRUE(fs.pmem().known_poisoned(kAddr, 64));
+  r = kvec::dax_iomap_write(*ip, 0, fill(8192, 2), map());
+  EXPECT_EQ(r.done, 8192u);
+  EXPECT_EQ(r.err, Errno::kOk);
+  EXPECT_FALSE(fs.pmem().poisoned(kAddr, 8192));
+  std::vector<std::byte> buf(8192);
+  EXPECT_EQ(kvec::dax_iomap_read(*ip, 0, buf, map()).done, 8192u);
+  EXPECT_EQ(buf, fill(8192, 2));
+}
+
+// 5.15 (dax.direct_access=whole): known poison fails the write with EIO and
+// stays (seed 004's "DAX writes do not clear poison").
+TEST_F(DaxTest, WriteDoesNotClearPoisonOn515) {
+  ASSERT_EQ(m.variants.set("dax.direct_access", "whole"), Errno::kOk);
   fs.pmem().inject_poison(kAddr, 64, PoisonKind::kKnown);
   IoResult r = kvec::dax_iomap_write(*ip, 0, fill(4096, 1), map());
   EXPECT_EQ(r.done, 0u);
@@ -81,7 +110,22 @@ TEST_F(DaxTest, FaultsMapPmemPagesOrTheZeroPage) {
   EXPECT_EQ(pfn->dev, nullptr);
   EXPECT_EQ(dax_iomap_fault(*ip, 3, false, map()).error(), Errno::kEFAULT);  // Past EOF.
   fs.pmem().inject_poison(kAddr, 64, PoisonKind::kKnown);
+  // dax_direct_access's EHWPOISON becomes VM_FAULT_HWPOISON (vmf_error);
+  // 5.15's EIO is VM_FAULT_SIGBUS.
+  EXPECT_EQ(dax_iomap_fault(*ip, 0, false, map()).error(), Errno::kEHWPOISON);
+  ASSERT_EQ(m.variants.set("dax.direct_access", "whole"), Errno::kOk);
   EXPECT_EQ(dax_iomap_fault(*ip, 0, false, map()).error(), Errno::kEIO);
+}
+
+// vmf_error and the fault handler: only poison is BUS_MCEERR_AR; an I/O
+// error is BUS_ADRERR; ENOMEM is the OOM killer's SIGKILL, not a SIGBUS.
+TEST(FaultSignalTest, ErrnoToSignal) {
+  EXPECT_EQ(fault_signal(Errno::kEHWPOISON).signo, kSIGBUS);
+  EXPECT_EQ(fault_signal(Errno::kEHWPOISON).code, kBUS_MCEERR_AR);
+  EXPECT_EQ(fault_signal(Errno::kEIO).code, kBUS_ADRERR);
+  EXPECT_EQ(fault_signal(Errno::kENOSPC).code, kBUS_ADRERR);
+  EXPECT_EQ(fault_signal(Errno::kEFAULT).code, kBUS_ADRERR);
+  EXPECT_EQ(fault_signal(Errno::kENOMEM).signo, kSIGKILL);
 }
 
 TEST_F(DaxTest, WriteFaultOnHoleAllocatesAndAllocationClearsPoison) {

@@ -4,6 +4,7 @@
 
 #include "vfs/buffered_io.h"
 #include "vfs/dax.h"
+#include "vfs/file.h"
 
 namespace vfssim {
 
@@ -29,7 +30,11 @@ Result<std::shared_ptr<PhysPage>> dax_fault(Inode& ip, uint64_t index, bool writ
 }
 
 FaultResult fault_signal(Errno e) {
-  if (e == Errno::kEIO || e == Errno::kEHWPOISON) return {nullptr, kSIGBUS, kBUS_MCEERR_AR};
+  // vmf_error: ENOMEM is VM_FAULT_OOM (the OOM killer's SIGKILL, not a
+  // SIGBUS); EHWPOISON is VM_FAULT_HWPOISON (BUS_MCEERR_AR); every other
+  // error, I/O errors included, is VM_FAULT_SIGBUS (BUS_ADRERR).
+  if (e == Errno::kENOMEM) return {nullptr, kSIGKILL, kSI_KERNEL};
+  if (e == Errno::kEHWPOISON) return {nullptr, kSIGBUS, kBUS_MCEERR_AR};
   return {nullptr, kSIGBUS, kBUS_ADRERR};
 }
 
@@ -75,8 +80,14 @@ void VnodeVmOps::close(Vma& vma) {
 const void* VnodeVmOps::server(const Vma& vma) const { return vma_inode(vma).sb; }
 
 Errno VnodeVmOps::writeback(Vma& vma, uint64_t, uint64_t) {
+  // msync: "vfs_fsync_range(file, fstart, fend, 1)" on vma->vm_file, so the
+  // description the mapping was made through hears of the error, once.
+  if (vma.file != nullptr) {
+    File& fp = *static_cast<File*>(vma.file.get());
+    return fp.ops->fo_fsync(fp, /*datasync=*/true);
+  }
   Inode& ip = vma_inode(vma);
-  return ip.ops().fsync(ip, false);
+  return ip.ops().fsync(ip, true);
 }
 
 }  // namespace vfssim

@@ -95,9 +95,10 @@ class ProcessMapper : public PageMapper {
   AddressSpace& as_;
 };
 
-// fault_signal turns a fault errno into the signal the process gets: EFAULT
-// past EOF -> SIGBUS/BUS_ADRERR; EIO or EHWPOISON (poison) ->
-// SIGBUS/BUS_MCEERR_AR; anything else (ENOSPC, ENOMEM) -> SIGBUS/BUS_ADRERR.
+// fault_signal turns a fault errno into the signal the process gets, as
+// vmf_error and the arch fault handler do: EHWPOISON (poison under the page)
+// -> SIGBUS/BUS_MCEERR_AR; ENOMEM -> SIGKILL (the OOM killer, SI_KERNEL);
+// anything else (EFAULT past EOF, EIO, ENOSPC) -> SIGBUS/BUS_ADRERR.
 FaultResult fault_signal(Errno e);
 
 }  // namespace vfssim
