@@ -91,6 +91,20 @@ TEST_F(DaxTest, WriteDoesNotClearPoisonOn515) {
   EXPECT_TRUE(fs.pmem().known_poisoned(kAddr, 64));
 }
 
+// Newly allocated pmem blocks are zeroed through the device before use;
+// when zero_page_range fails the allocation fails with its error, the
+// write stores nothing and the range stays a hole.
+TEST_F(DaxTest, ZeroPageRangeFailureFailsTheAllocatingWrite) {
+  m.faults.arm("pmem/zero/eio", FaultPlan::nth(1));
+  IoResult r = kvec::dax_iomap_write(*ip, 5 * 4096, fill(100, 2), map());
+  EXPECT_EQ(r.done, 0u);
+  EXPECT_EQ(r.err, Errno::kEIO);
+  EXPECT_EQ(ip->size, 3u * 4096);
+  EXPECT_EQ(map().lookup(5 * 4096, 1).type, IomapType::kHole);
+  r = kvec::dax_iomap_write(*ip, 5 * 4096, fill(100, 2), map());  // The fault is spent.
+  EXPECT_EQ(r.done, 100u);
+}
+
 TEST_F(DaxTest, WritePastEofAllocatesZeroedBlocksAndExtends) {
   IoResult r = kvec::dax_iomap_write(*ip, 5 * 4096, fill(100, 2), map());
   EXPECT_EQ(r.done, 100u);

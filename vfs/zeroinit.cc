@@ -66,9 +66,16 @@ int64_t iomap_zeroinit_iter(IomapIter& iter) {
   if ((start | nr_bytes) % kSectorSize != 0) return neg(Errno::kEINVAL);
   int64_t ret = 0;
   if (!zeroinit_wanted(iter, &ret)) return ret;
-  // Flags 0, as posted: Dave's review asked for BLKDEV_ZERO_NOUNMAP, without
-  // which a thin device may unmap the range (tests show the later ENOSPC).
-  if (Errno e = blkdev_issue_zeroout(*m.bdev, start >> kSectorShift, nr_bytes >> kSectorShift, 0);
+  // As posted the zeroout flags are 0; Dave Chinner's review asks for
+  // BLKDEV_ZERO_NOUNMAP (Darrick agrees), without which a thin device may
+  // unmap the range and fail a later write with ENOSPC (zeroinit.nounmap).
+  const uint32_t zflags =
+      iter.inode->sb->machine().variants.get(variant::kZeroinitNounmap) ==
+              variant::ZeroinitNounmap::kOn
+          ? static_cast<uint32_t>(kZeroNoUnmap)
+          : 0u;
+  if (Errno e = blkdev_issue_zeroout(*m.bdev, start >> kSectorShift, nr_bytes >> kSectorShift,
+                                     zflags);
       e != Errno::kOk) {
     return neg(e);
   }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "sim/machine.h"
@@ -43,24 +45,86 @@ const MapCase kCases[] = {
      Errno::kECANCELED, Errno::kEINVAL, Errno::kECANCELED, Errno::kEINVAL},
 };
 
-Errno run(const MapCase& c, bool dax, const char* holes) {
+// Outcome of one run: the errno, how many zeroing commands reached the
+// device, and whether the file's mappings are as they were.
+struct Outcome {
+  Errno err;
+  uint64_t zero_commands;
+  bool mappings_unchanged;
+};
+
+Outcome run(const MapCase& c, bool dax, const char* holes) {
   Machine m(1);
   EXPECT_EQ(m.variants.set("zeroinit.holes", holes), Errno::kOk);
   IomapTestFs fs(m, dax);
   InodeRef ip = fs.new_file();
   ip->size = 8192;
   fs.map(*ip).put(c.map);
-  return dax ? dax_zeroinit_range(*ip, 0, 8192, fs.map(*ip))
-             : iomap_zeroout_range(*ip, 0, 8192, fs.map(*ip));
+  const auto before = fs.map(*ip).extents();
+  const Errno e = dax ? dax_zeroinit_range(*ip, 0, 8192, fs.map(*ip))
+                      : iomap_zeroout_range(*ip, 0, 8192, fs.map(*ip));
+  const uint64_t zeroes = dax ? fs.pmem().stats().zero_page_calls : fs.bdev().stats().write_zeroes;
+  return {e, zeroes, fs.map(*ip).extents() == before};
 }
 
 TEST(Zeroinit, EveryMappingTypeV2AndV3) {
   for (const MapCase& c : kCases) {
-    EXPECT_EQ(run(c, true, "reject"), c.dax_v2) << c.name << " dax v2";
-    EXPECT_EQ(run(c, false, "reject"), c.bdev_v2) << c.name << " bdev v2";
-    EXPECT_EQ(run(c, true, "ignore"), c.dax_v3) << c.name << " dax v3";
-    EXPECT_EQ(run(c, false, "ignore"), c.bdev_v3) << c.name << " bdev v3";
+    EXPECT_EQ(run(c, true, "reject").err, c.dax_v2) << c.name << " dax v2";
+    EXPECT_EQ(run(c, false, "reject").err, c.bdev_v2) << c.name << " bdev v2";
+    EXPECT_EQ(run(c, true, "ignore").err, c.dax_v3) << c.name << " dax v3";
+    EXPECT_EQ(run(c, false, "ignore").err, c.bdev_v3) << c.name << " bdev v3";
   }
+}
+
+// Patch 1/5: "unwritten extents already read as zeroes" and are skipped;
+// v3: a hole "is left untouched". Success there must mean no zeroing
+// command reached the device and the hole or unwritten extent is still
+// what it was — not merely the errno.
+TEST(Zeroinit, UnwrittenExtentsAndV3HolesAreLeftUntouched) {
+  for (const MapCase& c : kCases) {
+    const std::string name = c.name;
+    if (name != "unwritten" && name != "hole") continue;
+    for (bool dax : {true, false}) {
+      for (const char* holes : {"reject", "ignore"}) {
+        if (name == "hole" && std::string(holes) == "reject") continue;  // ECANCELED/EINVAL.
+        const Outcome o = run(c, dax, holes);
+        EXPECT_EQ(o.err, Errno::kOk) << name << " " << dax << " " << holes;
+        EXPECT_EQ(o.zero_commands, 0u) << name << " " << dax << " " << holes;
+        EXPECT_TRUE(o.mappings_unchanged) << name << " " << dax << " " << holes;
+      }
+    }
+  }
+  // The mapped case, by contrast, is zeroed through the device.
+  EXPECT_EQ(run(kCases[0], true, "ignore").zero_commands, 2u);
+  EXPECT_EQ(run(kCases[0], false, "ignore").zero_commands, 1u);
+}
+
+// Seed 004, Dave Chinner on patch 2/5: iomap_zeroout_range must pass
+// BLKDEV_ZERO_NOUNMAP, or a thin-provisioned device may deallocate the
+// zeroed range and a later overwrite of it fails with ENOSPC once another
+// volume took the space. zeroinit.nounmap=on (the agreed fix) keeps the
+// space; off (as posted) shows the ENOSPC.
+Errno overwrite_after_zeroout(const char* nounmap) {
+  Machine m(1);
+  EXPECT_EQ(m.variants.set("zeroinit.nounmap", nounmap), Errno::kOk);
+  auto pool = std::make_shared<ThinPool>(4);
+  IomapTestFs fs(m, false, "",
+                 BlockDeviceConfig{.name = "thinA", .capacity_bytes = 1 << 30, .thin_pool = pool});
+  SimBlockDevice other(m, {.name = "thinB", .capacity_bytes = 1 << 20, .thin_pool = pool});
+  InodeRef ip = fs.new_file();
+  ip->size = 16384;
+  fs.map(*ip).put({.addr = kPmemAddr, .offset = 0, .length = 16384, .type = IomapType::kMapped});
+  EXPECT_TRUE(fs.bdev().write(kPmemAddr >> 9, std::vector<std::byte>(16384, std::byte{1})).ok());
+  EXPECT_EQ(pool->free_blocks(), 0u);
+  EXPECT_EQ(iomap_zeroout_range(*ip, 0, 16384, fs.map(*ip)), Errno::kOk);
+  other.write(0, std::vector<std::byte>(16384, std::byte{2}));  // Takes whatever is free.
+  // Overwrite the file's first block where its mapping says it lives.
+  return fs.bdev().write(kPmemAddr >> 9, std::vector<std::byte>(4096, std::byte{3})).err;
+}
+
+TEST(Zeroinit, NounmapKeepsThinProvisionedSpace) {
+  EXPECT_EQ(overwrite_after_zeroout("off"), Errno::kENOSPC);
+  EXPECT_EQ(overwrite_after_zeroout("on"), Errno::kOk);
 }
 
 TEST(Zeroinit, CowStagedMappingIsCanceled) {

@@ -82,9 +82,10 @@ class IomapTestVnodeOps : public VopDefaults {
     ip.sb->touch(ip);
     return Errno::kOk;
   }
+  // Writes the dirty pages back: this pass's error, also recorded in the
+  // errseqs (the VFS then reports per open file what they gained).
   Errno fsync(Inode& ip, bool) override {
-    filemap_write_and_wait_range(ip, 0, kOffMax, map(ip));
-    return ip.cache.take_error();
+    return filemap_write_and_wait_range(ip, 0, kOffMax, map(ip));
   }
   Result<off_t64> seek_data_hole(Inode& ip, off_t64 off, int whence) override {
     return whence == kSEEK_DATA ? iomap_seek_data(ip, off, map(ip))
@@ -313,8 +314,9 @@ inline void register_iomap_testfs(Vfs& vfs) {
 
 class IomapTestFs {
  public:
-  IomapTestFs(Machine& m, bool dax, std::string_view options = "")
-      : bdev_(m, BlockDeviceConfig{}), pmem_(m, PmemConfig{}),
+  IomapTestFs(Machine& m, bool dax, std::string_view options = "",
+              BlockDeviceConfig bdev_config = {})
+      : bdev_(m, std::move(bdev_config)), pmem_(m, PmemConfig{}),
         sb_(m, *MountOptions::parse(options), dax ? nullptr : &bdev_, dax ? &pmem_ : nullptr) {
     sb_.make_root();
   }
