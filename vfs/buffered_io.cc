@@ -270,6 +270,12 @@ Result<CachedPage*> iomap_page_mkwrite(Inode& ip, uint64_t index, IomapOps& ops)
   return page;
 }
 
+void mapping_set_error(Inode& ip, Errno err) {
+  if (err == Errno::kOk) return;
+  ip.cache.wb_err.set(err);
+  ip.sb->s_wb_err.set(err);  // "Record it in superblock".
+}
+
 Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapOps& ops) {
   if (ip.cache.nr_dirty() == 0 || end < start) return Errno::kOk;
   const uint64_t first = static_cast<uint64_t>(start) >> kCachePageShift;
@@ -298,7 +304,7 @@ Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapO
       }
       if (ret < 0) {
         const Errno e = iomap_errno(ret);
-        ip.cache.record_error(e);
+        mapping_set_error(ip, e);
         if (first_err == Errno::kOk) first_err = e;
       }
     }

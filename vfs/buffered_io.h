@@ -68,12 +68,17 @@ Errno iomap_file_unshare(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops);
 // EFAULT the page lies wholly past EOF.
 Result<CachedPage*> iomap_page_mkwrite(Inode& ip, uint64_t index, IomapOps& ops);
 
+// mapping_set_error records a writeback error of `ip` in its page cache's
+// errseq and in its superblock's (Linux's mapping_set_error /
+// __filemap_set_wb_err), where fsync and syncfs find it per open file.
+void mapping_set_error(Inode& ip, Errno err);
+
 // filemap_write_and_wait_range writes back the dirty pages of [start, end]
 // (bytes, inclusive): each run of dirty pages is mapped with
 // kIomapWrite|kIomapWriteback, written to the device, and completed with
 // ops.ioend. Pages wholly past EOF are cleaned without I/O. A failed page is
-// cleaned anyway and the error kept for the next fsync (mapping_set_error).
-// Returns the first error of this pass.
+// cleaned anyway and the error recorded (mapping_set_error), as a failed
+// bio's completion does. Returns the first error of this pass.
 Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapOps& ops);
 
 // invalidate_inode_pages2_range writes back, unmaps and drops the pages of

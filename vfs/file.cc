@@ -26,7 +26,9 @@ IoResult VnFileOps::fo_write(File& fp, const Kiocb& iocb, IovIter& from) const {
   if (!ip.is_reg()) return {0, Errno::kEINVAL};
   IoResult r = ip.ops().write(ip, iocb, from);
   if (r.done > 0 && iocb.flags.has(IocbFlag::kDsync)) {
-    const Errno e = ip.ops().fsync(ip, /*datasync=*/!iocb.flags.has(IocbFlag::kSync));
+    // generic_write_sync -> vfs_fsync_range(iocb->ki_filp): the sync
+    // reports, and advances, this description's errseq.
+    const Errno e = fo_fsync(fp, /*datasync=*/!iocb.flags.has(IocbFlag::kSync));
     if (e != Errno::kOk) return {0, e};
   }
   return r;
@@ -41,7 +43,15 @@ Errno VnFileOps::fo_truncate(File& fp, off_t64 size) const {
 Errno VnFileOps::fo_stat(File& fp, Stat* st) const { return fp.inode->ops().getattr(*fp.inode, st); }
 
 Errno VnFileOps::fo_fsync(File& fp, bool datasync) const {
-  return fp.inode->ops().fsync(*fp.inode, datasync);
+  // file_write_and_wait_range: "err2 = file_check_and_advance_wb_err(file);
+  // if (!err) err = err2;" — the description advances either way.
+  const Errno err = fp.inode->ops().fsync(*fp.inode, datasync);
+  const Errno err2 = file_check_and_advance_wb_err(fp);
+  return err != Errno::kOk ? err : err2;
+}
+
+Errno file_check_and_advance_wb_err(File& fp) {
+  return fp.inode->cache.wb_err.check_and_advance(&fp.f_wb_err);
 }
 
 Errno VnFileOps::fo_fallocate(File& fp, int mode, off_t64 off, off_t64 len) const {
@@ -141,7 +151,10 @@ void File::mark_installed() {
   ++inode->sb->open_files;
 }
 
-Errno VnFileOps::fo_close(File& fp) const { return fp.inode->ops().close(*fp.inode); }
+Errno VnFileOps::fo_close(File& fp) const {
+  fp.inode->ops().close(*fp.inode);
+  return Errno::kOk;
+}
 
 int VnFileOps::fo_mmap_supported_flags(File&) const { return kMAP_SYNC; }
 

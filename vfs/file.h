@@ -18,6 +18,7 @@
 
 #include "sim/address_space.h"
 #include "sim/errno.h"
+#include "vfs/errseq.h"
 #include "vfs/iov_iter.h"
 #include "vfs/kiocb.h"
 #include "vfs/uapi.h"
@@ -40,6 +41,13 @@ struct File {
   // only the calls that take O_PATH descriptors (Process::Fdget::kRaw) see
   // it; to every other call it is EBADF.
   bool path = false;
+  // What this description has seen of its inode's writeback errseq
+  // (f_wb_err: fsync, fdatasync, msync, O_SYNC writes report through it)
+  // and of its superblock's (f_sb_err: syncfs), sampled at open
+  // (do_dentry_open). A description made some other way (pipes, memfds)
+  // starts at 0, which is what a sample of an errseq without errors is.
+  ErrSeq::Value f_wb_err = 0;
+  ErrSeq::Value f_sb_err = 0;
 
   File() = default;
   File(const File&) = delete;
@@ -75,7 +83,11 @@ class FileOps {
   // fo_stat fills `st`.
   virtual Errno fo_stat(File& fp, Stat* st) const = 0;
 
-  // fo_fsync: fsync/fdatasync. Errors: EINVAL the file cannot be synced.
+  // fo_fsync: fsync/fdatasync, msync(MS_SYNC) of a mapping made through
+  // `fp`, and the sync after an O_SYNC/O_DSYNC write (Linux's
+  // vfs_fsync_range -> ->fsync). Errors: EINVAL the file cannot be synced;
+  // EIO (or another writeback errno) writeback failed now, or failed since
+  // this description last looked (its f_wb_err).
   virtual Errno fo_fsync(File& fp, bool datasync) const = 0;
 
   // fo_fallocate runs a validated fallocate mode. Errors: EOPNOTSUPP.
@@ -138,24 +150,36 @@ class VnFileOps : public FileOps {
   bool seekable() const override { return true; }
   IoResult fo_read(File& fp, const Kiocb& iocb, IovIter& to) const override;
   // VOP_WRITE, then generic_write_sync: a DSYNC/SYNC request is made
-  // durable (VOP_FSYNC) before returning, and a sync failure is the call's
-  // error, as in Linux.
+  // durable (fo_fsync, through this description) before returning, and a
+  // sync failure is the call's error, as in Linux.
   IoResult fo_write(File& fp, const Kiocb& iocb, IovIter& from) const override;
   Errno fo_truncate(File& fp, off_t64 size) const override;
   Errno fo_stat(File& fp, Stat* st) const override;
+  // VOP_FSYNC, then file_check_and_advance_wb_err, as XFS's and ext4's
+  // ->fsync do (file_write_and_wait_range): VOP_FSYNC's own error first,
+  // else what the inode's errseq gained since `fp` last looked. A memory
+  // filesystem never records a writeback error, so it answers 0 there too.
   Errno fo_fsync(File& fp, bool datasync) const override;
   Errno fo_fallocate(File& fp, int mode, off_t64 off, off_t64 len) const override;
   Errno fo_fspacectl(File& fp, int cmd, off_t64* off, off_t64* len, int flags) const override;
   // The filesystem's llseek (VnodeOps::llseek) at the file's position.
   Result<off_t64> fo_llseek(File& fp, off_t64 off, int whence) const override;
   Errno fo_ioctl(File& fp, unsigned long cmd, void* arg) const override;
-  // Runs VOP_CLOSE: filesystems with a page cache start writeback here.
+  // Runs VOP_CLOSE (->release; filesystems with a page cache start
+  // writeback here) and returns 0 whatever it says: close(2) reports only
+  // ->flush, which XFS, ext4 and tmpfs do not have, and fput ignores
+  // ->release's value (host probe errseq.jsonl: close_no_report). A
+  // writeback error stays in the errseq for the next fsync.
   Errno fo_close(File& fp) const override;
   // MAP_SYNC is declared, as XFS and ext4 do; the filesystem's mmap op
   // refuses it for files that are not DAX.
   int fo_mmap_supported_flags(File&) const override;
   Result<VmOps*> fo_mmap(File& fp, int prot, int flags) const override;
 };
+
+// file_check_and_advance_wb_err reports what the errseq of `fp`'s inode
+// gained since `fp` last looked, and moves `fp` past it (mm/filemap.c).
+Errno file_check_and_advance_wb_err(File& fp);
 
 // FifoData: a FIFO's buffer and how many open files read and write it,
 // kept on its inode.

@@ -62,7 +62,11 @@ Result<uint64_t> Process::mmap(uint64_t addr, uint64_t len, int prot, int flags,
     // The file put anonymous memory in its place (/dev/zero).
     if (*ops == nullptr) return mm_->map(addr, rounded, prot, shared, nullptr, 0, nullptr);
     Result<uint64_t> at = mm_->map(addr, rounded, prot, shared, *ops, pgoff, fp->inode);
-    if (at) (*ops)->open(*mm_->find_vma(*at));
+    if (at) {
+      Vma& vma = *mm_->find_vma(*at);
+      vma.file = fp;  // vm_file: msync syncs through this description.
+      (*ops)->open(vma);
+    }
     return at;
   }();
   if (tracing()) trace("mmap", {{"len", len}, {"prot", prot}, {"flags", flags}, {"fd", fd}, {"off", off}},

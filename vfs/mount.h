@@ -20,6 +20,7 @@
 #include "sim/grant.h"
 #include "sim/machine.h"
 #include "sim/rng.h"
+#include "vfs/errseq.h"
 #include "vfs/vnode.h"
 
 namespace vfssim {
@@ -129,9 +130,15 @@ class Superblock {
   Rng cache_rng;               // Draws for cache_pressure.
   Inode* covered = nullptr;    // The directory this filesystem is mounted on.
   uint64_t open_files = 0;     // Installed open files on this filesystem.
+  // s_wb_err: every writeback error of this filesystem's inodes
+  // (mapping_set_error), which syncfs(2) reports per open file (f_sb_err).
+  ErrSeq s_wb_err;
 
-  // sync_fs writes back every inode (VOP_FSYNC on each; sync_filesystem).
-  // Returns the first error.
+  // sync_fs writes back every regular inode (VOP_FSYNC on each;
+  // sync_filesystem). Returns 0: a data writeback error is recorded in the
+  // inode's and this superblock's errseq, where fsync and syncfs report
+  // it; sync_filesystem itself returns only ->sync_fs's and the block
+  // device's errors, which the simulator's filesystems do not have.
   Errno sync_fs();
 
  private:
@@ -173,10 +180,10 @@ class Vfs {
               std::string_view path, const Creds& cr);
 
   // umount unmounts the filesystem whose root `path` names, after writing
-  // back every inode (sync_filesystem). Errors: EPERM without
-  // CAP_SYS_ADMIN; lookup errors; EINVAL not a mount point; EBUSY the root
-  // filesystem, open files or mappings on it; writeback's errno (the
-  // filesystem stays mounted).
+  // back every inode (sync_filesystem; a writeback error does not stop it,
+  // as on Linux). Errors: EPERM without CAP_SYS_ADMIN; lookup errors;
+  // EINVAL not a mount point; EBUSY the root filesystem, open files or
+  // mappings on it.
   Errno umount(std::string_view path, const Creds& cr);
 
   // resolve walks `path` (absolute, or relative to `cwd`), crossing mount
@@ -190,6 +197,11 @@ class Vfs {
                                                           const InodeRef& cwd) const;
 
   InodeRef root() const { return mounts_.empty() ? nullptr : mounts_.front()->root; }
+
+  // sync writes back every filesystem, mounted and internal (ksys_sync:
+  // sync_filesystem on every superblock). Nothing is reported: errors stay
+  // in the errseqs for fsync and syncfs.
+  void sync();
 
   // find_mount returns the first mounted instance of `fs_type`, or nullptr.
   Superblock* find_mount(std::string_view fs_type) const {

@@ -73,6 +73,11 @@ Result<int> Process::do_sys_openat2(TraceKey name, int dfd, std::string_view pat
 Result<std::shared_ptr<File>> Process::do_dentry_open(const InodeRef& ip, int flags) {
   auto fp = std::make_shared<File>();
   fp->inode = ip;
+  // "f->f_wb_err = filemap_sample_wb_err(f->f_mapping); f->f_sb_err =
+  // file_sample_sb_err(f);": an error nobody has seen yet is this file's to
+  // report too.
+  fp->f_wb_err = ip->cache.wb_err.sample();
+  fp->f_sb_err = ip->sb->s_wb_err.sample();
   // do_dentry_open: "f->f_flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC)".
   fp->oflags = flags & ~(kO_CREAT | kO_EXCL | kO_NOCTTY | kO_TRUNC);
   // OPEN_FMODE: access mode 3 gives neither FMODE_READ nor FMODE_WRITE.

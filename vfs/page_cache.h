@@ -19,6 +19,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "sim/errno.h"
+#include "vfs/errseq.h"
 
 namespace vfssim {
 
@@ -58,17 +59,10 @@ class PageCache {
   // UINT64_MAX.
   uint64_t first_dirty(uint64_t first, uint64_t last) const;
 
-  // record_error remembers a writeback error for the next fsync
-  // (mapping_set_error); take_error returns and clears it (errseq, for one
-  // reporter).
-  void record_error(Errno e) {
-    if (wb_err_ == Errno::kOk) wb_err_ = e;
-  }
-  Errno take_error() {
-    Errno e = wb_err_;
-    wb_err_ = Errno::kOk;
-    return e;
-  }
+  // wb_err is the mapping's writeback errseq (address_space->wb_err):
+  // writeback records its failures here (mapping_set_error), and each open
+  // file reports them through its own sample (vfs/errseq.h).
+  ErrSeq wb_err;
 
   uint64_t nr_pages() const { return pages_.size(); }
   uint64_t nr_dirty() const { return dirty_.size(); }
@@ -77,7 +71,6 @@ class PageCache {
  private:
   absl::btree_map<uint64_t, CachedPage> pages_;
   absl::btree_set<uint64_t> dirty_;
-  Errno wb_err_ = Errno::kOk;
 };
 
 }  // namespace vfssim

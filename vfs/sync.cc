@@ -27,10 +27,22 @@ Errno Process::syncfs(int fd) {
     // filesystem is written back (sync_filesystem).
     Result<std::shared_ptr<File>> got = get(fd);
     if (!got) return got.error();
-    return (*got)->inode->sb->sync_fs();
+    File& fp = **got;
+    Superblock& sb = *fp.inode->sb;
+    const Errno ret = sb.sync_fs();
+    // "ret2 = errseq_check_and_advance(&sb->s_wb_err, &f.file->f_sb_err)":
+    // this description hears once of what the filesystem's writeback
+    // failed since it last looked (host probe errseq.jsonl).
+    const Errno ret2 = sb.s_wb_err.check_and_advance(&fp.f_sb_err);
+    return ret != Errno::kOk ? ret : ret2;
   }();
   if (tracing()) trace("syncfs", {{"fd", fd}}, e);
   return e;
+}
+
+void Process::sync() {
+  vfs_.sync();
+  if (tracing()) trace("sync", {}, Errno::kOk);
 }
 
 }  // namespace vfssim
