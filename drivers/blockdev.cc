@@ -81,6 +81,9 @@ Errno SimBlockDevice::check_range(uint64_t sector, uint64_t nr_sects) const {
 }
 
 Errno SimBlockDevice::submit(const BlockRequest& req, const char* fault_point) {
+  // The command takes its time whether or not it then fails.
+  const bool data = req.op == ReqOp::kRead || req.op == ReqOp::kWrite;
+  machine_.clock.advance(CostModel::block_command(data ? req.nr_sectors << kSectorShift : 0));
   if (std::optional<Errno> e = machine_.faults.fire(fault_point)) return *e;
   if (hook_) return hook_(req);
   return Errno::kOk;

@@ -183,6 +183,7 @@ Errno PmemDevice::zero_page_range(uint64_t pgoff, uint64_t nr_pages) {
     return *e;
   }
   stats_.zero_pages += nr_pages;
+  machine_.clock.advance(CostModel::pmem_pages(len));
   ++stats_.zero_page_calls;
   media_.zero(off, len);
   Errno err = Errno::kOk;
@@ -193,6 +194,7 @@ Errno PmemDevice::zero_page_range(uint64_t pgoff, uint64_t nr_pages) {
 
 uint64_t PmemDevice::copy_mc_to_kernel(std::span<std::byte> dst, uint64_t off) {
   ++stats_.mc_copies;
+  machine_.clock.advance(CostModel::pmem_pages(dst.size()));
   const uint64_t in_dev = off >= config_.size ? 0 : std::min<uint64_t>(dst.size(), config_.size - off);
   if (in_dev > 0) maybe_mce(off);
   uint64_t copied = in_dev;
@@ -208,6 +210,7 @@ uint64_t PmemDevice::copy_mc_to_kernel(std::span<std::byte> dst, uint64_t off) {
 
 void PmemDevice::memcpy_flushcache(uint64_t off, std::span<const std::byte> src) {
   ++stats_.stores;
+  machine_.clock.advance(CostModel::pmem_pages(src.size()));
   if (off >= config_.size) return;
   media_.write(off, src.first(std::min<uint64_t>(src.size(), config_.size - off)));
 }
@@ -217,6 +220,7 @@ IoResult PmemDevice::read(uint64_t sector, std::span<std::byte> buf) {
   const uint64_t nr = buf.size() >> kSectorShift;
   if (sector > nr_sectors() || nr > nr_sectors() - sector) return {0, Errno::kEIO};
   ++stats_.block_reads;
+  machine_.clock.advance(CostModel::pmem_pages(buf.size()));
   const uint64_t off = sector << kSectorShift;
   if (!buf.empty()) maybe_mce(off);
   IoResult r{buf.size(), Errno::kOk};
@@ -241,6 +245,7 @@ IoResult PmemDevice::write(uint64_t sector, std::span<const std::byte> buf, uint
   const uint64_t nr = buf.size() >> kSectorShift;
   if (sector > nr_sectors() || nr > nr_sectors() - sector) return {0, Errno::kEIO};
   ++stats_.block_writes;
+  machine_.clock.advance(CostModel::pmem_pages(buf.size()));
   const uint64_t off = sector << kSectorShift;
   if (std::optional<Errno> e = machine_.faults.fire("pmem/write/eio")) {
     trace("write", off, buf.size(), *e);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "drivers/blockdev.h"
 #include "fs/shmfs/testing.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/host_fixture.h"
@@ -640,6 +641,43 @@ TEST(ProcessBeforeMount, LookupsAreEnoentThenRelativePathsStartAtTheRoot) {
   ASSERT_EQ(vfs.mount("shmfs", nullptr, "", "/", Creds::root()), Errno::kOk);
   const int fd = *p.open("f", kO_RDWR | kO_CREAT);
   EXPECT_EQ(p.fstat(fd)->ino, p.stat("/f")->ino);
+}
+
+}  // namespace
+}  // namespace vfssim
+
+namespace vfssim {
+namespace {
+
+// The clock's cost model: every syscall advances simulated time by exactly
+// CostModel::kSyscallNs, on success and on error, traced or not; a block
+// device command costs its latency and transfer. So a call that updates a
+// timestamp leaves one newer than any it found.
+TEST_F(SyscallTest, EverySyscallAdvancesTheClockByItsCost) {
+  Clock& clock = m.clock;
+  uint64_t t = clock.now_ns();
+  ASSERT_TRUE(p.lseek(rw, 0, kSEEK_SET).has_value());
+  EXPECT_EQ(clock.now_ns() - t, CostModel::kSyscallNs);
+  t = clock.now_ns();
+  EXPECT_FALSE(p.lseek(1000, 0, kSEEK_SET).has_value());  // EBADF costs the same.
+  EXPECT_EQ(clock.now_ns() - t, CostModel::kSyscallNs);
+  m.trace.set_enabled(false);
+  t = clock.now_ns();
+  EXPECT_EQ(p.fsync(rw), Errno::kOk);
+  EXPECT_EQ(clock.now_ns() - t, CostModel::kSyscallNs);
+  m.trace.set_enabled(true);
+
+  const Timespec before = p.fstat(rw)->mtime;
+  ASSERT_EQ(*host::pwrite(p, rw, fill(5, 'x'), 0), 5u);
+  EXPECT_GT(p.fstat(rw)->mtime, before);
+
+  SimBlockDevice disk(m, {.name = "sdb", .capacity_bytes = 1 << 20});
+  t = clock.now_ns();
+  ASSERT_TRUE(disk.write(0, fill(8192, 1)).ok());
+  EXPECT_EQ(clock.now_ns() - t, CostModel::block_command(8192));
+  t = clock.now_ns();
+  ASSERT_EQ(disk.flush(), Errno::kOk);
+  EXPECT_EQ(clock.now_ns() - t, CostModel::kBlockCommandNs);
 }
 
 }  // namespace

@@ -115,7 +115,7 @@ Errno Process::fchmod(int fd, uint32_t mode) {
     if (!got) return got.error();
     return chmod_common(*(*got)->inode, mode);
   }();
-  if (tracing()) trace("fchmod", {{"fd", fd}, {"mode", mode}}, e);
+  trace("fchmod", {{"fd", fd}, {"mode", mode}}, e);
   return e;
 }
 
@@ -130,7 +130,7 @@ Errno Process::fchmodat(int dfd, std::string_view path, uint32_t mode, int flags
     if (!ip) return ip.error();
     return chmod_common(**ip, mode);
   }();
-  if (tracing()) trace("fchmodat", {{"dfd", dfd}, {"path", path}, {"mode", mode}, {"flags", flags}}, e);
+  trace("fchmodat", {{"dfd", dfd}, {"path", path}, {"mode", mode}, {"flags", flags}}, e);
   return e;
 }
 
@@ -140,7 +140,7 @@ Errno Process::fchown(int fd, uint32_t uid, uint32_t gid) {
     if (!got) return got.error();
     return chown_common(*(*got)->inode, uid, gid);
   }();
-  if (tracing()) trace("fchown", {{"fd", fd}, {"uid", uid}, {"gid", gid}}, e);
+  trace("fchown", {{"fd", fd}, {"uid", uid}, {"gid", gid}}, e);
   return e;
 }
 
@@ -153,7 +153,7 @@ Errno Process::fchownat(int dfd, std::string_view path, uint32_t uid, uint32_t g
     if (!ip) return ip.error();
     return chown_common(**ip, uid, gid);
   }();
-  if (tracing()) {
+  {
     trace("fchownat", {{"dfd", dfd}, {"path", path}, {"uid", uid}, {"gid", gid}, {"flags", flags}},
           e);
   }
@@ -176,7 +176,7 @@ Errno Process::utimensat(int dfd, std::string_view path, uint64_t times, int fla
     if (!ip) return ip.error();
     return vfs_utimes(**ip, times != 0 ? t : nullptr);
   }();
-  if (tracing()) {
+  {
     trace("utimensat", {{"dfd", dfd}, {"path", path}, {"times", times}, {"flags", flags}}, e);
   }
   return e;
@@ -194,7 +194,7 @@ Errno Process::futimens(int fd, uint64_t times) {
     if (!got) return got.error();
     return vfs_utimes(*(*got)->inode, times != 0 ? t : nullptr);
   }();
-  if (tracing()) trace("futimens", {{"fd", fd}, {"times", times}}, e);
+  trace("futimens", {{"fd", fd}, {"times", times}}, e);
   return e;
 }
 

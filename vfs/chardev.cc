@@ -130,7 +130,7 @@ Errno Process::mknod(std::string_view path, uint32_t mode, uint32_t dev) {
     if (type == VType::kChr || type == VType::kBlk) (*made)->rdev = dev;
     return Errno::kOk;
   }();
-  if (tracing()) trace("mknod", {{"path", path}, {"mode", mode}, {"dev", dev}}, e);
+  trace("mknod", {{"path", path}, {"mode", mode}, {"dev", dev}}, e);
   return e;
 }
 

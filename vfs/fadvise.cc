@@ -16,7 +16,7 @@ Errno Process::fadvise(int fd, off_t64 offset, off_t64 len, int advice) {
     if (len < 0) return Errno::kEINVAL;
     return ip.ops().fadvise(ip, offset, len, advice);
   }();
-  if (tracing()) {
+  {
     trace("fadvise64", {{"fd", fd}, {"offset", offset}, {"len", len}, {"advice", advice}}, e);
   }
   return e;

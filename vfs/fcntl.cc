@@ -67,7 +67,7 @@ Result<int64_t> Process::fcntl(int fd, int cmd, uint64_t arg) {
         return Errno::kEINVAL;
     }
   }();
-  if (tracing()) trace("fcntl", {{"fd", fd}, {"cmd", cmd}, {"arg", arg}}, e, ret);
+  trace("fcntl", {{"fd", fd}, {"cmd", cmd}, {"arg", arg}}, e, ret);
   if (e != Errno::kOk) return Fail(e);
   return ret;
 }
@@ -81,7 +81,7 @@ Result<int> Process::fcntl_getfl(int fd) {
 Errno Process::fcntl_setfl(int fd, int flags) {
   Result<std::shared_ptr<File>> got = get(fd);
   Errno e = got ? setfl(**got, flags) : got.error();
-  if (tracing()) trace("fcntl", {{"fd", fd}, {"cmd", kF_SETFL}, {"arg", flags}}, e);
+  trace("fcntl", {{"fd", fd}, {"cmd", kF_SETFL}, {"arg", flags}}, e);
   return e;
 }
 
@@ -107,7 +107,7 @@ Result<int> Process::dup(int fd) {
     if (!got) return Fail(got.error());
     return install(*got);
   }();
-  if (tracing()) trace("dup", {{"fd", fd}}, r ? Errno::kOk : r.error(), r.value_or(0));
+  trace("dup", {{"fd", fd}}, r ? Errno::kOk : r.error(), r.value_or(0));
   return r;
 }
 
@@ -128,7 +128,7 @@ Result<int> Process::dup3(int oldfd, int newfd, int flags) {
     fds_.emplace(newfd, FdEntry{*got, (flags & kO_CLOEXEC) != 0});
     return Errno::kOk;
   }();
-  if (tracing()) trace("dup3", {{"oldfd", oldfd}, {"newfd", newfd}, {"flags", flags}}, e, newfd);
+  trace("dup3", {{"oldfd", oldfd}, {"newfd", newfd}, {"flags", flags}}, e, newfd);
   if (e != Errno::kOk) return Fail(e);
   return newfd;
 }

@@ -129,7 +129,7 @@ Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
         return fp.ops->fo_ioctl(fp, cmd, nullptr);
     }
   }();
-  if (tracing()) trace("ioctl", {{"fd", fd}, {"cmd", cmd}}, e);
+  trace("ioctl", {{"fd", fd}, {"cmd", cmd}}, e);
   return e;
 }
 

@@ -34,7 +34,7 @@ Errno Process::flock(int fd, int op) {
     held.emplace_back(fp, exclusive);
     return Errno::kOk;
   }();
-  if (tracing()) trace("flock", {{"fd", fd}, {"op", op}}, e);
+  trace("flock", {{"fd", fd}, {"op", op}}, e);
   return e;
 }
 

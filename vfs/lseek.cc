@@ -66,7 +66,7 @@ Result<off_t64> VopDefaults::llseek(Inode& ip, off_t64 pos, off_t64 off, int whe
 // whence 5 EINVAL even on a fifo).
 Result<off_t64> Process::lseek(int fd, off_t64 off, int whence) {
   auto done = [&](Result<off_t64> r) {
-    if (tracing()) trace("lseek", {{"fd", fd}, {"off", off}, {"whence", whence}},
+    trace("lseek", {{"fd", fd}, {"off", off}, {"whence", whence}},
           r ? Errno::kOk : r.error(), r ? *r : 0);
     return r;
   };

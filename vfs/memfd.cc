@@ -28,7 +28,7 @@ Result<int> Process::memfd_create(std::string_view name) {
     fp->memfd = true;
     fd = install(std::move(fp));
   }
-  if (tracing()) trace("memfd_create", {{"name", name}}, e, fd);
+  trace("memfd_create", {{"name", name}}, e, fd);
   if (e != Errno::kOk) return Fail(e);
   return fd;
 }
@@ -50,7 +50,7 @@ Errno Process::add_seals(int fd, uint32_t seals) {
     fp.inode->seals |= seals;
     return Errno::kOk;
   }();
-  if (tracing()) trace("fcntl", {{"fd", fd}, {"cmd", "F_ADD_SEALS"}, {"seals", seals}}, e);
+  trace("fcntl", {{"fd", fd}, {"cmd", "F_ADD_SEALS"}, {"seals", seals}}, e);
   return e;
 }
 

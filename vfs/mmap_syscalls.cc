@@ -69,14 +69,14 @@ Result<uint64_t> Process::mmap(uint64_t addr, uint64_t len, int prot, int flags,
     }
     return at;
   }();
-  if (tracing()) trace("mmap", {{"len", len}, {"prot", prot}, {"flags", flags}, {"fd", fd}, {"off", off}},
+  trace("mmap", {{"len", len}, {"prot", prot}, {"flags", flags}, {"fd", fd}, {"off", off}},
         r ? Errno::kOk : r.error(), r ? static_cast<int64_t>(*r) : 0);
   return r;
 }
 
 Errno Process::munmap(uint64_t addr, uint64_t len) {
   Errno e = mm_->unmap(addr, len);
-  if (tracing()) trace("munmap", {{"addr", addr}, {"len", len}}, e);
+  trace("munmap", {{"addr", addr}, {"len", len}}, e);
   return e;
 }
 
@@ -106,7 +106,7 @@ Errno Process::msync(uint64_t addr, uint64_t len, int flags) {
     if (unmapped) return Errno::kENOMEM;
     return err;
   }();
-  if (tracing()) trace("msync", {{"addr", addr}, {"len", len}, {"flags", flags}}, e);
+  trace("msync", {{"addr", addr}, {"len", len}, {"flags", flags}}, e);
   return e;
 }
 

@@ -339,7 +339,7 @@ Errno Process::mkdir(std::string_view path, uint32_t mode) {
     Result<InodeRef> made = dir->ops().create(*dir, name, VType::kDir, mode, creds_);
     return made ? Errno::kOk : made.error();
   }();
-  if (tracing()) trace("mkdir", {{"path", path}, {"mode", mode}}, e);
+  trace("mkdir", {{"path", path}, {"mode", mode}}, e);
   return e;
 }
 
@@ -352,7 +352,7 @@ Errno Process::mkdirat(int dfd, std::string_view path, uint32_t mode) {
     Result<InodeRef> made = dir->ops().create(*dir, name, VType::kDir, mode, creds_);
     return made ? Errno::kOk : made.error();
   }();
-  if (tracing()) trace("mkdirat", {{"dfd", dfd}, {"path", path}, {"mode", mode}}, e);
+  trace("mkdirat", {{"dfd", dfd}, {"path", path}, {"mode", mode}}, e);
   return e;
 }
 
@@ -365,7 +365,7 @@ Errno Process::mkfifo(std::string_view path, uint32_t mode) {
     Result<InodeRef> made = dir->ops().create(*dir, name, VType::kFifo, mode, creds_);
     return made ? Errno::kOk : made.error();
   }();
-  if (tracing()) trace("mkfifo", {{"path", path}, {"mode", mode}}, e);
+  trace("mkfifo", {{"path", path}, {"mode", mode}}, e);
   return e;
 }
 
@@ -380,7 +380,7 @@ Errno Process::symlink(std::string_view target, std::string_view linkpath) {
     Result<InodeRef> made = dir->ops().symlink(*dir, name, target, creds_);
     return made ? Errno::kOk : made.error();
   }();
-  if (tracing()) trace("symlink", {{"target", target}, {"path", linkpath}}, e);
+  trace("symlink", {{"target", target}, {"path", linkpath}}, e);
   return e;
 }
 
@@ -397,7 +397,7 @@ Result<uint64_t> Process::readlinkat(int dfd, std::string_view path, uint64_t bu
     n = std::min<uint64_t>(body.size(), static_cast<uint64_t>(static_cast<int>(bufsiz)));
     return copy_to_user_bytes(buf, std::as_bytes(std::span(body.data(), n)));
   }();
-  if (tracing()) trace("readlinkat", {{"dfd", dfd}, {"path", path}, {"bufsiz", bufsiz}}, e,
+  trace("readlinkat", {{"dfd", dfd}, {"path", path}, {"bufsiz", bufsiz}}, e,
                        static_cast<int64_t>(n));
   if (e != Errno::kOk) return Fail(e);
   return n;
@@ -441,7 +441,7 @@ Errno Process::linkat(int olddfd, std::string_view oldpath, int newdfd, std::str
     if (err == Errno::kOk) ip.linkable = false;
     return err;
   }();
-  if (tracing()) {
+  {
     trace("linkat", {{"olddfd", olddfd}, {"old", oldpath}, {"newdfd", newdfd}, {"new", newpath},
                      {"flags", flags}}, e);
   }
@@ -489,13 +489,13 @@ Errno Process::unlink_common(std::string_view path, bool dir_op) {
 
 Errno Process::unlink(std::string_view path) {
   Errno e = unlink_common(path, false);
-  if (tracing()) trace("unlink", {{"path", path}}, e);
+  trace("unlink", {{"path", path}}, e);
   return e;
 }
 
 Errno Process::rmdir(std::string_view path) {
   Errno e = unlink_common(path, true);
-  if (tracing()) trace("rmdir", {{"path", path}}, e);
+  trace("rmdir", {{"path", path}}, e);
   return e;
 }
 
@@ -527,7 +527,7 @@ Errno Process::rename(std::string_view from, std::string_view to) {
     }
     return fdir->ops().rename(*fdir, fname, *tdir, tname);
   }();
-  if (tracing()) trace("rename", {{"from", from}, {"to", to}}, e);
+  trace("rename", {{"from", from}, {"to", to}}, e);
   return e;
 }
 
@@ -539,7 +539,7 @@ Errno Process::chdir(std::string_view path) {
     cwd_ = *ip;
     return Errno::kOk;
   }();
-  if (tracing()) trace("chdir", {{"path", path}}, e);
+  trace("chdir", {{"path", path}}, e);
   return e;
 }
 
@@ -554,7 +554,7 @@ Errno Process::fchdir(int fd) {
     cwd_ = ip;
     return Errno::kOk;
   }();
-  if (tracing()) trace("fchdir", {{"fd", fd}}, e);
+  trace("fchdir", {{"fd", fd}}, e);
   return e;
 }
 

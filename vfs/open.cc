@@ -28,7 +28,7 @@ Result<int> Process::openat(int dfd, std::string_view path, int flags, uint32_t 
 Result<int> Process::do_sys_openat2(TraceKey name, int dfd, std::string_view path, int flags,
                                     uint32_t mode) {
   auto done = [&](Errno e, int fd = 0) -> Result<int> {
-    if (tracing()) {
+    {
       trace(name, {{"dfd", dfd}, {"path", path}, {"flags", flags}, {"mode", mode}}, e, fd);
     }
     if (e != Errno::kOk) return Fail(e);
@@ -113,7 +113,7 @@ Errno Process::close(int fd) {
     // An O_PATH file was never opened: there is nothing to release.
     if (fp.use_count() == 1 && !fp->path) e = fp->ops->fo_close(*fp);
   }
-  if (tracing()) trace("close", {{"fd", fd}}, e);
+  trace("close", {{"fd", fd}}, e);
   return e;
 }
 
@@ -138,7 +138,7 @@ Errno Process::ftruncate(int fd, off_t64 length) {
     }
     return fp.ops->fo_truncate(fp, length);
   }();
-  if (tracing()) trace("ftruncate", {{"fd", fd}, {"length", length}}, e);
+  trace("ftruncate", {{"fd", fd}, {"length", length}}, e);
   return e;
 }
 
@@ -164,7 +164,7 @@ Errno Process::truncate(std::string_view path, off_t64 length) {
     if (!ip) return ip.error();
     return vfs_truncate(**ip, length);
   }();
-  if (tracing()) trace("truncate", {{"path", path}, {"length", length}}, e);
+  trace("truncate", {{"path", path}, {"length", length}}, e);
   return e;
 }
 
@@ -177,7 +177,7 @@ Errno Process::truncate(uint64_t upath, off_t64 length) {
     if (!ip) return ip.error();
     return vfs_truncate(**ip, length);
   }();
-  if (tracing()) trace("truncate", {{"upath", upath}, {"length", length}}, e);
+  trace("truncate", {{"upath", upath}, {"length", length}}, e);
   return e;
 }
 
@@ -231,7 +231,7 @@ Errno Process::fallocate(int fd, int mode, off_t64 off, off_t64 len) {
     if (off + len > ip.sb->maxbytes) return Errno::kEFBIG;
     return fp.ops->fo_fallocate(fp, mode, off, len);
   }();
-  if (tracing()) trace("fallocate", {{"fd", fd}, {"mode", mode}, {"off", off}, {"len", len}}, e);
+  trace("fallocate", {{"fd", fd}, {"mode", mode}, {"off", off}, {"len", len}}, e);
   return e;
 }
 

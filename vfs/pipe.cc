@@ -71,7 +71,7 @@ Result<std::pair<int, int>> Process::pipe2(int flags) {
     fds = {install(std::move(rd)), install(std::move(wr))};
     return Errno::kOk;
   }();
-  if (tracing()) trace("pipe2", {{"flags", flags}}, e, fds.first);
+  trace("pipe2", {{"flags", flags}}, e, fds.first);
   if (e != Errno::kOk) return Fail(e);
   return fds;
 }

@@ -16,7 +16,9 @@ Process::Process(Vfs& vfs, Creds creds, int pid)
 }
 
 void Process::trace(TraceKey name, absl::Span<const TraceField> args, Errno err, int64_t ret) {
+  vfs_.machine().clock.advance(CostModel::kSyscallNs);
   Trace& t = vfs_.machine().trace;
+  if (!t.enabled()) return;
   if (err == Errno::kOk) {
     t.record("syscall", {{"pid", pid_}, {"call", name}, {"args", TraceValue::object(args)},
                          {"ret", ret}});

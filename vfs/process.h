@@ -614,9 +614,12 @@ class Process {
   Errno dedupe_range(File& src, FileDedupeRange* same);
   // deliver records and traces a signal an access ended in, if any.
   std::optional<Siginfo> deliver(std::optional<Siginfo> s);
+  // trace ends every syscall: it charges the call's cost to the clock
+  // (CostModel::kSyscallNs) and records it when the trace is on. Each
+  // syscall calls it exactly once, on every path.
   void trace(TraceKey name, absl::Span<const TraceField> args, Errno err, int64_t ret = 0);
-  // tracing: callers test it first, so an untraced run never builds the
-  // record's fields (the hot path's main cost).
+  // tracing: whether records are kept, for the few events that are not a
+  // syscall's end (signals, safecopy replies).
   bool tracing() const { return vfs_.machine().trace.enabled(); }
 
   Vfs& vfs_;

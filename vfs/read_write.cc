@@ -139,7 +139,7 @@ Result<uint64_t> Process::do_rw(const RwCall& call) {
   const off_t64 off = call.off;
   uint64_t total = call.vector ? 0 : call.count;
   auto done = [&](Errno e, uint64_t n) -> Result<uint64_t> {
-    if (tracing()) {
+    {
       TraceFields args = {{"fd", fd}, {"buf", call.addr}, {"off", off}, {"rwf", call.rwf}};
       if (call.vector) {
         args.add("iovcnt", call.count);
@@ -362,7 +362,7 @@ Result<uint64_t> Process::copy_file_range(int fd_in, uint64_t off_in, int fd_out
     }
     return result;
   }();
-  if (tracing()) trace("copy_file_range", {{"fd_in", fd_in}, {"fd_out", fd_out}, {"len", len}, {"flags", flags}},
+  trace("copy_file_range", {{"fd_in", fd_in}, {"fd_out", fd_out}, {"len", len}, {"flags", flags}},
         e, static_cast<int64_t>(copied));
   if (e != Errno::kOk) return Fail(e);
   return copied;

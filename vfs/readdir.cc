@@ -78,7 +78,7 @@ Result<uint64_t> Process::getdents64(int fd, uint64_t buf, uint64_t count) {
     fp.pos = static_cast<off_t64>(pos);
     return Errno::kOk;
   }();
-  if (tracing()) trace("getdents64", {{"fd", fd}, {"count", count}}, e, static_cast<int64_t>(used));
+  trace("getdents64", {{"fd", fd}, {"count", count}}, e, static_cast<int64_t>(used));
   if (e != Errno::kOk) return Fail(e);
   return used;
 }

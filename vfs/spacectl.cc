@@ -48,7 +48,7 @@ Errno Process::fspacectl(int fd, int cmd, uint64_t rqsr, int flags, uint64_t rms
     }
     return err;
   }();
-  if (tracing()) {
+  {
     TraceFields args = {{"fd", fd}, {"cmd", cmd}, {"flags", flags}, {"rqsr_addr", rqsr},
                         {"rmsr_addr", rmsr}};
     const TraceValue rq_v[] = {rq.r_offset, rq.r_len};

@@ -146,7 +146,7 @@ Result<uint64_t> Process::sendfile(int out_fd, int in_fd, uint64_t offset, uint6
     }
     return sent > 0 ? Errno::kOk : err;
   }();
-  if (tracing()) {
+  {
     trace("sendfile", {{"out_fd", out_fd}, {"in_fd", in_fd}, {"offset", offset}, {"count", count}},
           e, static_cast<int64_t>(sent));
   }
@@ -226,7 +226,7 @@ Result<uint64_t> Process::splice(int fd_in, uint64_t off_in, int fd_out, uint64_
     }
     return moved > 0 ? Errno::kOk : r.err;
   }();
-  if (tracing()) {
+  {
     trace("splice", {{"fd_in", fd_in}, {"fd_out", fd_out}, {"len", len}, {"flags", flags}}, e,
           static_cast<int64_t>(moved));
   }

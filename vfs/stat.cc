@@ -13,7 +13,7 @@ Result<Stat> Process::fstat(int fd) {
   Result<std::shared_ptr<File>> got = get(fd, Fdget::kRaw);
   Stat st;
   Errno e = got ? (*got)->ops->fo_stat(**got, &st) : got.error();
-  if (tracing()) trace("fstat", {{"fd", fd}}, e);
+  trace("fstat", {{"fd", fd}}, e);
   if (e != Errno::kOk) return Fail(e);
   return st;
 }
@@ -42,7 +42,7 @@ Result<Stat> Process::fstatat(int dfd, std::string_view path, int flags) {
     if ((*ip)->type == VType::kFifo) st.size = 0;
     return err;
   }();
-  if (tracing()) trace("fstatat", {{"dfd", dfd}, {"path", path}, {"flags", flags}}, e);
+  trace("fstatat", {{"dfd", dfd}, {"path", path}, {"flags", flags}}, e);
   if (e != Errno::kOk) return Fail(e);
   return st;
 }
@@ -82,7 +82,7 @@ Errno Process::statfs(std::string_view path, uint64_t buf) {
     if (!ip) return ip.error();
     return vfs_statfs(**ip, buf);
   }();
-  if (tracing()) trace("statfs", {{"path", path}, {"buf", buf}}, e);
+  trace("statfs", {{"path", path}, {"buf", buf}}, e);
   return e;
 }
 
@@ -93,7 +93,7 @@ Errno Process::fstatfs(int fd, uint64_t buf) {
     if (!got) return got.error();
     return vfs_statfs(*(*got)->inode, buf);
   }();
-  if (tracing()) trace("fstatfs", {{"fd", fd}, {"buf", buf}}, e);
+  trace("fstatfs", {{"fd", fd}, {"buf", buf}}, e);
   return e;
 }
 

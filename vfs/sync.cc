@@ -10,14 +10,14 @@ namespace vfssim {
 Errno Process::fsync(int fd) {
   Result<std::shared_ptr<File>> got = get(fd);
   Errno e = got ? (*got)->ops->fo_fsync(**got, false) : got.error();
-  if (tracing()) trace("fsync", {{"fd", fd}}, e);
+  trace("fsync", {{"fd", fd}}, e);
   return e;
 }
 
 Errno Process::fdatasync(int fd) {
   Result<std::shared_ptr<File>> got = get(fd);
   Errno e = got ? (*got)->ops->fo_fsync(**got, true) : got.error();
-  if (tracing()) trace("fdatasync", {{"fd", fd}}, e);
+  trace("fdatasync", {{"fd", fd}}, e);
   return e;
 }
 
@@ -36,13 +36,13 @@ Errno Process::syncfs(int fd) {
     const Errno ret2 = sb.s_wb_err.check_and_advance(&fp.f_sb_err);
     return ret != Errno::kOk ? ret : ret2;
   }();
-  if (tracing()) trace("syncfs", {{"fd", fd}}, e);
+  trace("syncfs", {{"fd", fd}}, e);
   return e;
 }
 
 void Process::sync() {
   vfs_.sync();
-  if (tracing()) trace("sync", {}, Errno::kOk);
+  trace("sync", {}, Errno::kOk);
 }
 
 }  // namespace vfssim

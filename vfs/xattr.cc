@@ -115,7 +115,7 @@ Errno Process::setxattr(std::string_view path, std::string_view name, uint64_t v
     if (!ip) return ip.error();
     return do_setxattr(**ip, name, value, size, flags);
   }();
-  if (tracing()) trace("setxattr", {{"path", path}, {"name", name}, {"size", size}}, e);
+  trace("setxattr", {{"path", path}, {"name", name}, {"size", size}}, e);
   return e;
 }
 
@@ -128,7 +128,7 @@ Errno Process::fsetxattr(int fd, std::string_view name, uint64_t value, uint64_t
     if (!got) return got.error();
     return do_setxattr(*(*got)->inode, name, value, size, flags);
   }();
-  if (tracing()) trace("fsetxattr", {{"fd", fd}, {"name", name}, {"size", size}}, e);
+  trace("fsetxattr", {{"fd", fd}, {"name", name}, {"size", size}}, e);
   return e;
 }
 
@@ -140,7 +140,7 @@ Result<uint64_t> Process::getxattr(std::string_view path, std::string_view name,
     if (!ip) return Fail(ip.error());
     return do_getxattr(**ip, name, value, size);
   }();
-  if (tracing()) {
+  {
     trace("getxattr", {{"path", path}, {"name", name}, {"size", size}}, r ? Errno::kOk : r.error(),
           static_cast<int64_t>(r.value_or(0)));
   }
@@ -155,7 +155,7 @@ Result<uint64_t> Process::fgetxattr(int fd, std::string_view name, uint64_t valu
     if (Errno err = check_name(name); err != Errno::kOk) return Fail(err);
     return do_getxattr(*(*got)->inode, name, value, size);
   }();
-  if (tracing()) {
+  {
     trace("fgetxattr", {{"fd", fd}, {"name", name}, {"size", size}}, r ? Errno::kOk : r.error(),
           static_cast<int64_t>(r.value_or(0)));
   }
@@ -195,7 +195,7 @@ Result<uint64_t> Process::getxattrat(int dfd, std::string_view path, int at_flag
     if (!ip) return Fail(ip.error());
     return do_getxattr(**ip, name, args.value, args.size);
   }();
-  if (tracing()) {
+  {
     trace("getxattrat", {{"dfd", dfd}, {"path", path}, {"name", name}}, r ? Errno::kOk : r.error(),
           static_cast<int64_t>(r.value_or(0)));
   }
@@ -222,7 +222,7 @@ Result<uint64_t> Process::flistxattr(int fd, uint64_t list, uint64_t size) {
     }
     return names.size();
   }();
-  if (tracing()) {
+  {
     trace("flistxattr", {{"fd", fd}, {"size", size}}, r ? Errno::kOk : r.error(),
           static_cast<int64_t>(r.value_or(0)));
   }
