@@ -25,6 +25,7 @@
 #include "fs/devtmpfs/devtmpfs.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/host_fixture.h"
+#include "tests/testing/probe_world.h"
 #include "vfs/chardev.h"
 #include "vfs/host_io.h"
 #include "vfs/process.h"
@@ -389,35 +390,13 @@ class LseekFixtureTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(LseekFixtureTest, EveryCaseAnswersAsTheHostKernel) {
   const std::string fs = GetParam();
-  const HostFixture fx = load_host_fixture("lseek.jsonl", fs);
-  ASSERT_FALSE(fx.rows.empty()) << "fixture missing";
-  EXPECT_EQ(fx.kernel.rfind("6.18", 0), 0u) << fx.kernel;
-  int ran = 0, fields = 0, skipped = 0;
-  for (const Json& want : fx.rows) {
-    const std::string name = want["case"];
-    auto it = cases().find(name);
-    if (it == cases().end()) {
-      ADD_FAILURE() << "no simulator case for " << name;
-      continue;
-    }
-    World w(fs);
-    it->second(w);
-    ++ran;
-    for (const auto& [key, value] : want.items()) {
-      if (key == "fs" || key == "case") continue;
-      if (known_difference(fs, name, key)) {
-        ++skipped;
-        continue;
-      }
-      ASSERT_TRUE(w.rec.contains(key)) << name << ": the case does not record " << key;
-      EXPECT_EQ(w.rec[key], value) << fs << " " << name << " " << key;
-      ++fields;
-    }
-  }
-  EXPECT_EQ(ran, 133) << "every probed case runs";
-  EXPECT_EQ(static_cast<size_t>(ran), cases().size());
-  std::cout << fs << ": " << ran << " cases, " << fields << " fields compared, " << skipped
-            << " skipped as known differences\n";
+  FixtureSkips skips;
+  skips.field = [fs](const std::string& name, const std::string& key) {
+    return known_difference(fs, name, key);
+  };
+  const FixtureRun run = run_fixture("lseek.jsonl", fs, play_cases(cases(), fs), skips);
+  EXPECT_EQ(run.ran, 133) << "every probed case runs";
+  EXPECT_EQ(static_cast<size_t>(run.ran), cases().size());
 }
 
 INSTANTIATE_TEST_SUITE_P(HostKernel, LseekFixtureTest, ::testing::Values("tmpfs", "xfs"));

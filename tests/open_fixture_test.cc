@@ -20,6 +20,7 @@
 #include "drivers/blockdev.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/host_fixture.h"
+#include "tests/testing/probe_world.h"
 #include "vfs/host_io.h"
 #include "vfs/mmap.h"
 #include "vfs/process.h"
@@ -510,44 +511,27 @@ const std::map<std::string, Case>& opath_cases() {
 class OpenFixtureTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(OpenFixtureTest, EveryCaseAnswersAsTheHostKernel) {
-  const HostFixture fx = load_host_fixture("open.jsonl", GetParam());
-  ASSERT_EQ(fx.rows.size(), 137u) << "fixture missing or changed";
-  EXPECT_EQ(fx.kernel.rfind("6.18", 0), 0u) << fx.kernel;
   EXPECT_EQ(not_modelled().size(), kNotModelled);
-  int compared = 0;
-  int skipped = 0;
-  std::set<std::string> seen;
-  for (const Json& want : fx.rows) {
-    const std::string name = want["case"];
-    seen.insert(name);
-    if (not_modelled().contains(name)) {
-      ++skipped;
-      continue;
-    }
+  auto play = [](const std::string& name, Json* got) {
     World w(GetParam());
     if (auto it = cases().find(name); it != cases().end()) {
       it->second(w);
     } else if (auto o = opath_cases().find(name); o != opath_cases().end()) {
       o->second(w);
     } else {
-      ADD_FAILURE() << "no simulator case for " << name;
-      continue;
+      return false;
     }
-    for (const auto& [key, value] : want.items()) {
-      if (key == "fs" || key == "case") continue;
-      ASSERT_TRUE(w.out.contains(key)) << name << ": the case does not record " << key;
-      EXPECT_EQ(w.out[key], value) << GetParam() << " " << name << " " << key;
-    }
-    for (const auto& [key, value] : w.out.items()) {
-      EXPECT_TRUE(want.contains(key)) << name << ": the probe does not record " << key;
-    }
-    ++compared;
-  }
+    *got = w.out;
+    return true;
+  };
+  FixtureSkips skips;
+  skips.row = [](const std::string& name) { return not_modelled().contains(name); };
+  const FixtureRun run = run_fixture("open.jsonl", GetParam(), play, skips, /*exact=*/true);
   for (const auto& [name, reason] : not_modelled()) {
-    EXPECT_TRUE(seen.contains(name)) << "known difference for a case not in the fixture: " << name;
+    EXPECT_TRUE(run.names.contains(name)) << "known difference for a case not in the fixture: " << name;
   }
-  EXPECT_EQ(compared, 135) << "every case but the known differences runs";
-  EXPECT_EQ(skipped, 2);
+  EXPECT_EQ(run.ran, 135) << "every case but the known differences runs";
+  EXPECT_EQ(run.skipped, 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(HostKernel, OpenFixtureTest, ::testing::Values("tmpfs", "xfs"));

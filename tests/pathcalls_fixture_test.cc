@@ -22,6 +22,7 @@
 #include "drivers/blockdev.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/host_fixture.h"
+#include "tests/testing/probe_world.h"
 #include "vfs/chardev.h"
 #include "vfs/host_io.h"
 #include "vfs/mmap.h"
@@ -238,37 +239,22 @@ const std::map<std::string, Case>& cases() {
 class PathcallsFixtureTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(PathcallsFixtureTest, EveryCaseAnswersAsTheHostKernel) {
-  const HostFixture fx = load_host_fixture("pathcalls.jsonl", GetParam());
-  ASSERT_EQ(fx.rows.size(), 79u) << "fixture missing or changed";
-  EXPECT_EQ(fx.kernel.rfind("6.18", 0), 0u) << fx.kernel;
   EXPECT_EQ(not_modelled().size(), 0u);
-  int compared = 0;
-  std::set<std::string> seen;
-  for (const Json& want : fx.rows) {
-    const std::string name = want["case"];
-    seen.insert(name);
-    if (not_modelled().contains(name)) continue;
+  auto play = [](const std::string& name, Json* got) {
     auto it = cases().find(name);
-    if (it == cases().end()) {
-      ADD_FAILURE() << "no simulator case for " << name;
-      continue;
-    }
+    if (it == cases().end()) return false;
     World w(GetParam());
     it->second(w);
-    for (const auto& [key, value] : want.items()) {
-      if (key == "fs" || key == "case") continue;
-      ASSERT_TRUE(w.out.contains(key)) << name << ": the case does not record " << key;
-      EXPECT_EQ(w.out[key], value) << GetParam() << " " << name << " " << key;
-    }
-    for (const auto& [key, value] : w.out.items()) {
-      EXPECT_TRUE(want.contains(key)) << name << ": the probe does not record " << key;
-    }
-    ++compared;
-  }
+    *got = w.out;
+    return true;
+  };
+  FixtureSkips skips;
+  skips.row = [](const std::string& name) { return not_modelled().contains(name); };
+  const FixtureRun run = run_fixture("pathcalls.jsonl", GetParam(), play, skips, /*exact=*/true);
   for (const auto& [name, reason] : not_modelled()) {
-    EXPECT_TRUE(seen.contains(name)) << "known difference for a case not in the fixture: " << name;
+    EXPECT_TRUE(run.names.contains(name)) << "known difference for a case not in the fixture: " << name;
   }
-  EXPECT_EQ(compared, 79) << "every case runs";
+  EXPECT_EQ(run.ran, 79) << "every case runs";
 }
 
 INSTANTIATE_TEST_SUITE_P(HostKernel, PathcallsFixtureTest, ::testing::Values("tmpfs", "xfs"));

@@ -467,23 +467,8 @@ const std::map<std::string, Case>& cases() {
 class RwChecksFixtureTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RwChecksFixtureTest, EveryCaseAnswersAsTheHostKernel) {
-  const HostFixture fx = load_host_fixture("rw_checks.jsonl", GetParam());
-  ASSERT_FALSE(fx.rows.empty()) << "fixture missing";
-  EXPECT_EQ(fx.kernel.rfind("6.18", 0), 0u) << fx.kernel;
-  int compared = 0;
-  for (const Json& want : fx.rows) {
-    const std::string name = want["case"];
-    auto it = cases().find(name);
-    if (it == cases().end()) {
-      ADD_FAILURE() << "no simulator case for " << name;
-      continue;
-    }
-    World w(GetParam());
-    it->second(w);
-    compare_fixture_row(want, w.rec, GetParam());
-    ++compared;
-  }
-  EXPECT_EQ(compared, 89) << "every probed case runs";
+  const FixtureRun run = run_fixture("rw_checks.jsonl", GetParam(), play_cases(cases(), GetParam()));
+  EXPECT_EQ(run.ran, 89) << "every probed case runs";
 }
 
 INSTANTIATE_TEST_SUITE_P(HostKernel, RwChecksFixtureTest, ::testing::Values("tmpfs", "xfs"));

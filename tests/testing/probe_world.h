@@ -15,6 +15,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -109,6 +113,84 @@ inline void compare_fixture_row(const nlohmann::json& want, const nlohmann::json
                     << ", host " << value.dump();
     }
   }
+}
+
+// FixtureRun is how the re-enactment of one fixture column went.
+struct FixtureRun {
+  int ran = 0;      // Rows run and compared.
+  int fields = 0;   // Fields compared.
+  int skipped = 0;  // Rows and fields left out as known differences.
+  std::set<std::string> names;  // Every case the fixture has.
+};
+
+// FixtureSkips names the known differences of a column: rows not run at all
+// (row) and fields of a run row not compared (field). Empty: none.
+struct FixtureSkips {
+  std::function<bool(const std::string& name)> row;
+  std::function<bool(const std::string& name, const std::string& key)> field;
+};
+
+// run_fixture re-enacts every row of tests/probes/fixtures/`file` for column
+// `fs`: play(name, &got) runs the case named `name` and fills `got` with
+// what it recorded (false: the simulator has no such case, a failure). Every
+// field the host recorded is compared, but the known differences; with
+// `exact`, a field the case records and the host did not is a failure too.
+// The fixture must come from a 6.18 kernel.
+inline FixtureRun run_fixture(const std::string& file, const std::string& fs,
+                              const std::function<bool(const std::string&, nlohmann::json*)>& play,
+                              const FixtureSkips& skips = {}, bool exact = false) {
+  FixtureRun run;
+  const HostFixture fx = load_host_fixture(file, fs);
+  EXPECT_FALSE(fx.rows.empty()) << file << ": fixture missing";
+  EXPECT_EQ(fx.kernel.rfind("6.18", 0), 0u) << fx.kernel;
+  for (const nlohmann::json& want : fx.rows) {
+    const std::string name = want["case"];
+    run.names.insert(name);
+    if (skips.row && skips.row(name)) {
+      ++run.skipped;
+      continue;
+    }
+    nlohmann::json got = nlohmann::json::object();
+    if (!play(name, &got)) {
+      ADD_FAILURE() << "no simulator case for " << name;
+      continue;
+    }
+    ++run.ran;
+    std::vector<std::string> left_out;
+    for (const auto& [key, value] : want.items()) {
+      if (key == "fs" || key == "case") continue;
+      if (skips.field && skips.field(name, key)) {
+        left_out.push_back(key);
+        ++run.skipped;
+      } else {
+        ++run.fields;
+      }
+    }
+    compare_fixture_row(want, got, fs, left_out);
+    if (exact) {
+      for (const auto& [key, value] : got.items()) {
+        if (!want.contains(key)) ADD_FAILURE() << fs << " " << name << ": extra field " << key;
+      }
+    }
+  }
+  std::cout << file << " " << fs << ": " << run.ran << " cases, " << run.fields
+            << " fields compared, " << run.skipped << " skipped as known differences\n";
+  return run;
+}
+
+// play_cases adapts a map from case names to functions of a World made for
+// the column, as most fixture tests keep their cases.
+template <typename World>
+std::function<bool(const std::string&, nlohmann::json*)> play_cases(
+    const std::map<std::string, std::function<void(World&)>>& cases, const std::string& fs) {
+  return [&cases, fs](const std::string& name, nlohmann::json* got) {
+    auto it = cases.find(name);
+    if (it == cases.end()) return false;
+    World w(fs);
+    it->second(w);
+    *got = w.rec;
+    return true;
+  };
 }
 
 }  // namespace vfssim
