@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "vfs/mount.h"
+#include "vfs/timestamps.h"
 
 namespace vfssim {
 namespace {
@@ -141,26 +142,41 @@ Result<CachedPage*> filemap_get_page(Inode& ip, uint64_t index, IomapOps& ops) {
 }
 
 IoResult filemap_read(Inode& ip, const Kiocb& iocb, IovIter& to, IomapOps& ops) {
+  // "if (unlikely(!iov_iter_count(iter))) return 0;", before file_accessed.
+  if (to.count() == 0) return {0, Errno::kOk};
   const off_t64 pos = iocb.pos;
-  if (static_cast<uint64_t>(pos) >= ip.size) return {0, Errno::kOk};
-  const uint64_t want = std::min<uint64_t>(to.count(), ip.size - static_cast<uint64_t>(pos));
-  uint64_t done = 0;
-  while (done < want) {
-    const uint64_t off = static_cast<uint64_t>(pos) + done;
-    const auto [index, in_page, n] = page_span(off, want - done);
+  const uint64_t size = ip.size;
+  const uint64_t want = static_cast<uint64_t>(pos) >= size
+                            ? 0
+                            : std::min<uint64_t>(to.count(), size - static_cast<uint64_t>(pos));
+  IoResult r{0, Errno::kOk};
+  while (r.done < want) {
+    const uint64_t off = static_cast<uint64_t>(pos) + r.done;
+    const auto [index, in_page, n] = page_span(off, want - r.done);
     if (iocb.flags.has(IocbFlag::kNowait)) {
       const CachedPage* cached = ip.cache.find(index);
-      if (cached == nullptr || !cached->uptodate) return {done, Errno::kEAGAIN};
+      if (cached == nullptr || !cached->uptodate) {
+        r.err = Errno::kEAGAIN;
+        break;
+      }
     }
     Result<CachedPage*> page = filemap_get_page(ip, index, ops);
-    if (!page) return {done, page.error()};
+    if (!page) {
+      r.err = page.error();
+      break;
+    }
     // Hold the bytes, not the entry: the copy may fault this file's pages in.
     const std::shared_ptr<PageBytes> bytes = (*page)->data;
     const uint64_t copied = to.copy_to(std::span(*bytes).subspan(in_page, n));
-    done += copied;
-    if (copied < n) return {done, to.fault_errno()};
+    r.done += copied;
+    if (copied < n) {
+      r.err = to.fault_errno();
+      break;
+    }
   }
-  return {done, Errno::kOk};
+  // The loop's end: file_accessed, whatever it read.
+  file_accessed(iocb.filp);
+  return r;
 }
 
 IoResult iomap_file_buffered_write(Inode& ip, const Kiocb& iocb, IovIter& from, IomapOps& ops) {

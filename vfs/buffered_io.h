@@ -39,7 +39,9 @@ Result<CachedPage*> filemap_get_page(Inode& ip, uint64_t index, IomapOps& ops);
 // page is only referenced, not locked, so faulting the caller's buffer in
 // may even read this file). Returns the bytes copied, and the error that
 // stopped it: the iterator's fault errno on a short copy; EAGAIN under
-// IOCB_NOWAIT when a page is not uptodate (filemap_get_pages); EIO.
+// IOCB_NOWAIT when a page is not uptodate (filemap_get_pages); EIO. A read
+// of 0 bytes returns at once; any other moves the atime of iocb.filp
+// (file_accessed), at EOF or after an error too.
 IoResult filemap_read(Inode& ip, const Kiocb& iocb, IovIter& to, IomapOps& ops);
 
 // iomap_file_buffered_write copies `from` into the page cache at iocb.pos

@@ -5,6 +5,7 @@
 
 #include "vfs/mmap.h"
 #include "vfs/mount.h"
+#include "vfs/timestamps.h"
 
 namespace vfssim {
 
@@ -16,9 +17,8 @@ const VnFileOps& VnFileOps::instance() {
 IoResult VnFileOps::fo_read(File& fp, const Kiocb& iocb, IovIter& to) const {
   Inode& ip = *fp.inode;
   if (!ip.is_reg()) return {0, ip.is_dir() ? Errno::kEISDIR : Errno::kEINVAL};
-  IoResult r = ip.ops().read(ip, iocb, to);
-  if (r.done > 0 && !(ip.flags & kInodeNoatime)) ip.atime = ip.sb->machine().clock.now();
-  return r;
+  // The filesystem's read moves the atime (file_accessed) where it does.
+  return ip.ops().read(ip, iocb, to);
 }
 
 IoResult VnFileOps::fo_write(File& fp, const Kiocb& iocb, IovIter& from) const {
@@ -37,7 +37,8 @@ IoResult VnFileOps::fo_write(File& fp, const Kiocb& iocb, IovIter& from) const {
 Errno VnFileOps::fo_truncate(File& fp, off_t64 size) const {
   Inode& ip = *fp.inode;
   if (!ip.is_reg()) return Errno::kEINVAL;
-  return ip.ops().setsize(ip, size);
+  // do_ftruncate and handle_truncate both pass ATTR_MTIME | ATTR_CTIME.
+  return ip.ops().setsize(ip, size, /*times=*/true);
 }
 
 Errno VnFileOps::fo_stat(File& fp, Stat* st) const { return fp.inode->ops().getattr(*fp.inode, st); }
@@ -162,6 +163,9 @@ Result<VmOps*> VnFileOps::fo_mmap(File& fp, int prot, int flags) const {
   Inode& ip = *fp.inode;
   if (!ip.is_reg()) return Fail(Errno::kENODEV);
   if (Errno e = ip.ops().mmap(ip, prot, flags); e != Errno::kOk) return Fail(e);
+  // Every filesystem's ->mmap here ends with file_accessed (shmem_mmap,
+  // xfs_file_mmap, generic_file_mmap).
+  file_accessed(&fp);
   return &VnodeVmOps::instance();
 }
 

@@ -77,7 +77,10 @@ class FileOps {
   virtual IoResult fo_read(File& fp, const Kiocb& iocb, IovIter& to) const = 0;
   virtual IoResult fo_write(File& fp, const Kiocb& iocb, IovIter& from) const = 0;
 
-  // fo_truncate sets the size. Errors: EINVAL not a regular file; EPERM sealed.
+  // fo_truncate sets the size for ftruncate(2) and open's O_TRUNC, which
+  // ask for mtime and ctime to be set whatever the size was (do_truncate
+  // with ATTR_MTIME | ATTR_CTIME). Errors: EINVAL not a regular file; EPERM
+  // sealed.
   virtual Errno fo_truncate(File& fp, off_t64 size) const = 0;
 
   // fo_stat fills `st`.
@@ -153,6 +156,7 @@ class VnFileOps : public FileOps {
   // durable (fo_fsync, through this description) before returning, and a
   // sync failure is the call's error, as in Linux.
   IoResult fo_write(File& fp, const Kiocb& iocb, IovIter& from) const override;
+  // VnodeOps::setsize with times.
   Errno fo_truncate(File& fp, off_t64 size) const override;
   Errno fo_stat(File& fp, Stat* st) const override;
   // VOP_FSYNC, then file_check_and_advance_wb_err, as XFS's and ext4's

@@ -39,15 +39,19 @@ Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
         if (ip.flags & kInodeImmutable) v |= kFS_IMMUTABLE_FL;
         if (ip.flags & kInodeAppend) v |= kFS_APPEND_FL;
         if (ip.flags & kInodeNoatime) v |= kFS_NOATIME_FL;
+        if (ip.flags & kInodeNodump) v |= kFS_NODUMP_FL;
         return copy_to_user(arg, v);  // put_user after fileattr_get.
       }
       case kFS_IOC_SETFLAGS: {
         uint32_t v = 0;
         if (Errno err = copy_from_user(&v, arg); err != Errno::kOk) return err;
-        if (v & ~(kFS_IMMUTABLE_FL | kFS_APPEND_FL | kFS_NOATIME_FL)) return Errno::kEOPNOTSUPP;
-        uint32_t nf = ip.flags & ~(kInodeImmutable | kInodeAppend | kInodeNoatime);
+        if (v & ~(kFS_IMMUTABLE_FL | kFS_APPEND_FL | kFS_NODUMP_FL | kFS_NOATIME_FL)) {
+          return Errno::kEOPNOTSUPP;
+        }
+        uint32_t nf = ip.flags & ~(kInodeImmutable | kInodeAppend | kInodeNodump | kInodeNoatime);
         if (v & kFS_IMMUTABLE_FL) nf |= kInodeImmutable;
         if (v & kFS_APPEND_FL) nf |= kInodeAppend;
+        if (v & kFS_NODUMP_FL) nf |= kInodeNodump;
         if (v & kFS_NOATIME_FL) nf |= kInodeNoatime;
         if (Errno err = may_change_flags(ip.flags, nf); err != Errno::kOk) return err;
         ip.flags = nf;
@@ -59,19 +63,22 @@ Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
         if (ip.flags & kInodeImmutable) x.fsx_xflags |= kFS_XFLAG_IMMUTABLE;
         if (ip.flags & kInodeAppend) x.fsx_xflags |= kFS_XFLAG_APPEND;
         if (ip.flags & kInodeNoatime) x.fsx_xflags |= kFS_XFLAG_NOATIME;
+        if (ip.flags & kInodeNodump) x.fsx_xflags |= kFS_XFLAG_NODUMP;
         if (ip.flags & kInodeDax) x.fsx_xflags |= kFS_XFLAG_DAX;
         return copy_to_user(arg, x);
       }
       case kFS_IOC_FSSETXATTR: {
         FsXattr x;
         if (Errno err = copy_from_user(&x, arg); err != Errno::kOk) return err;
-        const uint32_t known =
-            kFS_XFLAG_IMMUTABLE | kFS_XFLAG_APPEND | kFS_XFLAG_NOATIME | kFS_XFLAG_DAX;
+        const uint32_t known = kFS_XFLAG_IMMUTABLE | kFS_XFLAG_APPEND | kFS_XFLAG_NOATIME |
+                               kFS_XFLAG_NODUMP | kFS_XFLAG_DAX;
         if (x.fsx_xflags & ~known) return Errno::kEOPNOTSUPP;
-        uint32_t nf = ip.flags & ~(kInodeImmutable | kInodeAppend | kInodeNoatime | kInodeDax);
+        uint32_t nf = ip.flags &
+                      ~(kInodeImmutable | kInodeAppend | kInodeNoatime | kInodeNodump | kInodeDax);
         if (x.fsx_xflags & kFS_XFLAG_IMMUTABLE) nf |= kInodeImmutable;
         if (x.fsx_xflags & kFS_XFLAG_APPEND) nf |= kInodeAppend;
         if (x.fsx_xflags & kFS_XFLAG_NOATIME) nf |= kInodeNoatime;
+        if (x.fsx_xflags & kFS_XFLAG_NODUMP) nf |= kInodeNodump;
         if (x.fsx_xflags & kFS_XFLAG_DAX) {
           // The per-inode DAX flag matters only under dax=inode.
           if (ip.sb->options().dax == DaxMode::kNever) return Errno::kEOPNOTSUPP;

@@ -86,7 +86,7 @@ InodeRef Superblock::alloc_inode(VType type, uint32_t mode, const Creds& cr) {
   ip->mode = mode & 07777;
   ip->uid = cr.uid;
   ip->gid = cr.gid;
-  ip->atime = ip->mtime = ip->ctime = machine_.clock.now();
+  ip->atime = ip->mtime = ip->ctime = ip->btime = machine_.clock.now();
   init_inode(*ip);
   // Forget inodes that have died, once the table has doubled since the last
   // sweep: amortised O(1) per allocation, memory bounded by the live ones.
@@ -139,6 +139,7 @@ Errno Vfs::mount(std::string_view fs_type, BlockDevice* dev, std::string_view op
   if (!opts) return opts.error();
   Result<std::unique_ptr<Superblock>> sb = type->second(machine_, dev, *opts);
   if (!sb) return sb.error();
+  (*sb)->mnt_relatime = true;  // path_mount: "Default to relatime".
   if (covered != nullptr) {
     covered->mounted = sb->get();
     (*sb)->root->parent = covered->parent;

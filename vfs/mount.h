@@ -129,6 +129,11 @@ class Superblock {
   double cache_pressure;       // From the mount options.
   Rng cache_rng;               // Draws for cache_pressure.
   Inode* covered = nullptr;    // The directory this filesystem is mounted on.
+  // MNT_RELATIME: mounted with mount(2), whose default atime policy is
+  // relatime (Vfs::mount sets it). The kernel's internal mounts (shm_mnt,
+  // pipefs) and superblocks made outside a Vfs have no atime policy: every
+  // access may move the atime (relatime_need_update, vfs/timestamps.h).
+  bool mnt_relatime = false;
   uint64_t open_files = 0;     // Installed open files on this filesystem.
   // s_wb_err: every writeback error of this filesystem's inodes
   // (mapping_set_error), which syncfs(2) reports per open file (f_sb_err).

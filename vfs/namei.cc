@@ -499,35 +499,61 @@ Errno Process::rmdir(std::string_view path) {
   return e;
 }
 
+Errno Process::do_renameat2(int olddfd, std::string_view from, int newdfd, std::string_view to,
+                            unsigned flags) {
+  // do_renameat2: unknown flags, then the combinations that make no sense.
+  if (flags & ~(kRENAME_NOREPLACE | kRENAME_EXCHANGE | kRENAME_WHITEOUT)) return Errno::kEINVAL;
+  if ((flags & (kRENAME_NOREPLACE | kRENAME_WHITEOUT)) && (flags & kRENAME_EXCHANGE)) {
+    return Errno::kEINVAL;
+  }
+  if ((flags & kRENAME_WHITEOUT) && !creds_.capable(Cap::kMknod)) return Errno::kEPERM;
+  int links = 0;
+  Result<Nameidata> src = path_parentat(olddfd, from, &links);
+  if (!src) return src.error();
+  Result<Nameidata> dst = path_parentat(newdfd, to, &links);
+  if (!dst) return dst.error();
+  // do_renameat2: "if (old_type != LAST_NORM) goto exit2" with -EBUSY.
+  if (src->type != LastType::kNorm || dst->type != LastType::kNorm) return Errno::kEBUSY;
+  InodeRef fdir = src->dir;
+  InodeRef tdir = dst->dir;
+  const std::string& fname = src->last;
+  const std::string& tname = dst->last;
+  Result<InodeRef> moving = fdir->ops().lookup(*fdir, fname);
+  if (!moving) return moving.error();
+  if (fdir->sb != tdir->sb) return Errno::kEXDEV;
+  // The target's lookup: RENAME_NOREPLACE wants it absent (LOOKUP_EXCL:
+  // EEXIST), RENAME_EXCHANGE present (ENOENT).
+  Result<InodeRef> target = tdir->ops().lookup(*tdir, tname);
+  if ((flags & kRENAME_NOREPLACE) && target) return Errno::kEEXIST;
+  if ((flags & kRENAME_EXCHANGE) && !target) return target.error();
+  if ((*moving)->mounted != nullptr) return Errno::kEBUSY;
+  if ((flags & kRENAME_EXCHANGE) && (*target)->mounted != nullptr) return Errno::kEBUSY;
+  if (is_ro(*fdir)) return Errno::kEROFS;
+  for (const InodeRef& d : {fdir, tdir}) {
+    if (Errno err = permission(*d, kMayWrite | kMayExec); err != Errno::kOk) return err;
+  }
+  // vfs_rename: may_delete on the source, and on a target it replaces or
+  // exchanges.
+  if (Errno err = may_delete(*fdir, **moving); err != Errno::kOk) return err;
+  if (target) {
+    if (Errno err = may_delete(*tdir, **target); err != Errno::kOk) return err;
+  }
+  return fdir->ops().rename(*fdir, fname, *tdir, tname, flags);
+}
+
 Errno Process::rename(std::string_view from, std::string_view to) {
-  Errno e = [&] {
-    int links = 0;
-    Result<Nameidata> src = path_parentat(kAT_FDCWD, from, &links);
-    if (!src) return src.error();
-    Result<Nameidata> dst = path_parentat(kAT_FDCWD, to, &links);
-    if (!dst) return dst.error();
-    // do_renameat2: "if (old_type != LAST_NORM) goto exit2" with -EBUSY.
-    if (src->type != LastType::kNorm || dst->type != LastType::kNorm) return Errno::kEBUSY;
-    InodeRef fdir = src->dir;
-    InodeRef tdir = dst->dir;
-    const std::string& fname = src->last;
-    const std::string& tname = dst->last;
-    Result<InodeRef> moving = fdir->ops().lookup(*fdir, fname);
-    if (!moving) return moving.error();
-    if (fdir->sb != tdir->sb) return Errno::kEXDEV;
-    if ((*moving)->mounted != nullptr) return Errno::kEBUSY;
-    if (is_ro(*fdir)) return Errno::kEROFS;
-    for (const InodeRef& d : {fdir, tdir}) {
-      if (Errno err = permission(*d, kMayWrite | kMayExec); err != Errno::kOk) return err;
-    }
-    // vfs_rename: may_delete on the source, and on a target it replaces.
-    if (Errno err = may_delete(*fdir, **moving); err != Errno::kOk) return err;
-    if (Result<InodeRef> target = tdir->ops().lookup(*tdir, tname); target) {
-      if (Errno err = may_delete(*tdir, **target); err != Errno::kOk) return err;
-    }
-    return fdir->ops().rename(*fdir, fname, *tdir, tname);
-  }();
+  Errno e = do_renameat2(kAT_FDCWD, from, kAT_FDCWD, to, 0);
   trace("rename", {{"from", from}, {"to", to}}, e);
+  return e;
+}
+
+Errno Process::renameat2(int olddfd, std::string_view from, int newdfd, std::string_view to,
+                         unsigned flags) {
+  Errno e = do_renameat2(olddfd, from, newdfd, to, flags);
+  {
+    trace("renameat2", {{"olddfd", olddfd}, {"from", from}, {"newdfd", newdfd}, {"to", to},
+                        {"flags", flags}}, e);
+  }
   return e;
 }
 

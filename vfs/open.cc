@@ -151,9 +151,10 @@ Errno Process::vfs_truncate(Inode& ip, off_t64 length) {
   if (ip.flags & kInodeImmutable) return Errno::kEPERM;
   if (Errno e = permission(ip, kMayWrite); e != Errno::kOk) return e;
   if (ip.flags & kInodeAppend) return Errno::kEPERM;
-  // do_truncate -> notify_change(ATTR_SIZE) -> inode_newsize_ok.
+  // do_truncate -> notify_change(ATTR_SIZE) -> inode_newsize_ok. No
+  // ATTR_MTIME | ATTR_CTIME: vfs_truncate passes no time_attrs.
   if (length > ip.sb->maxbytes) return Errno::kEFBIG;
-  return ip.ops().setsize(ip, length);
+  return ip.ops().setsize(ip, length, /*times=*/false);
 }
 
 Errno Process::truncate(std::string_view path, off_t64 length) {

@@ -17,7 +17,7 @@ class PipefsVnodeOps : public VopDefaults {
  public:
   IoResult read(Inode&, const Kiocb&, IovIter&) override { return {0, Errno::kEINVAL}; }
   IoResult write(Inode&, const Kiocb&, IovIter&) override { return {0, Errno::kEINVAL}; }
-  Errno setsize(Inode&, off_t64) override { return Errno::kEINVAL; }
+  Errno setsize(Inode&, off_t64, bool) override { return Errno::kEINVAL; }
 };
 
 // PipefsSuperblock: pipefs, the kernel's internal mount pipes live on

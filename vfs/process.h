@@ -288,6 +288,12 @@ class Process {
   Result<uint64_t> getxattrat(int dfd, std::string_view path, int at_flags, std::string_view name,
                               uint64_t uargs, uint64_t usize);
   Result<uint64_t> flistxattr(int fd, uint64_t list, uint64_t size);
+  // removexattr(2) and fremovexattr: drop `name`, setting the ctime.
+  // Errors: ERANGE an empty or over-long name; EBADF (fd form: O_PATH
+  // too); lookup errors; EROFS; EPERM/EACCES as for setxattr; EOPNOTSUPP
+  // an unknown namespace; ENODATA no such attribute.
+  Errno removexattr(std::string_view path, std::string_view name);
+  Errno fremovexattr(int fd, std::string_view name);
 
   // flock(2) on the open file description. Errors: EINVAL an unknown
   // operation (before the descriptor); EBADF (O_PATH too, and a descriptor
@@ -331,6 +337,16 @@ class Process {
   Errno unlink(std::string_view path);
   Errno rename(std::string_view from, std::string_view to);
   Errno mkfifo(std::string_view path, uint32_t mode = 0644);
+
+  // renameat2(2): rename relative to directory descriptors, with `flags`:
+  // kRENAME_NOREPLACE fails with EEXIST where the target exists;
+  // kRENAME_EXCHANGE swaps two existing entries (ENOENT if the target is
+  // missing). Errors, besides rename's: EINVAL an unknown flag, NOREPLACE
+  // or WHITEOUT with EXCHANGE, and WHITEOUT itself, which no filesystem
+  // here supports (shmem and XFS make whiteouts; not modelled); EPERM
+  // WHITEOUT without CAP_MKNOD.
+  Errno renameat2(int olddfd, std::string_view from, int newdfd, std::string_view to,
+                  unsigned flags);
 
   // symlink(2): a symbolic link `linkpath` holding `target`. Errors:
   // ENOENT an empty target; the creation errors of mkdir (EEXIST, EROFS,
@@ -560,6 +576,10 @@ class Process {
   Errno do_setxattr(Inode& ip, std::string_view name, uint64_t value, uint64_t size, int flags);
   Result<uint64_t> do_getxattr(const Inode& ip, std::string_view name, uint64_t value,
                                uint64_t size);
+  Errno do_removexattr(Inode& ip, std::string_view name);
+  // do_renameat2 is rename, renameat2 without the trace.
+  Errno do_renameat2(int olddfd, std::string_view from, int newdfd, std::string_view to,
+                     unsigned flags);
   // cwd is the working directory: the root until a chdir, and the root as
   // it is now for a process made before anything was mounted (then null:
   // lookups say ENOENT).

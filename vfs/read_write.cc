@@ -204,6 +204,10 @@ Result<uint64_t> Process::do_rw(const RwCall& call) {
   it.truncate(total);
   uint64_t moved = 0;
   Errno err = Errno::kOk;
+  // vfs_read hands even an empty request to ->read_iter (where shmem's
+  // moves the atime and filemap_read returns at once); vfs_readv does not
+  // (above), and every ->write_iter here returns 0 for one at once.
+  if (!write && total == 0) return done(fp.ops->fo_read(fp, iocb, it).err, 0);
   while (it.count() > 0) {
     if (std::optional<Errno> sig = vfs_.machine().faults.fire("sched/signal/eintr")) {
       err = *sig;

@@ -70,8 +70,7 @@ Errno Process::vfs_statfs(const Inode& ip, uint64_t buf) {
   st.f_frsize = k.f_frsize;
   // Mounts made with mount(2) have Linux's default atime policy, relatime
   // (MNT_RELATIME); the kernel's internal mounts (pipefs) have none.
-  const bool internal = ip.sb->covered == nullptr && ip.sb->root != vfs_.root();
-  st.f_flags = kST_VALID | (internal ? 0 : kST_RELATIME) |
+  st.f_flags = kST_VALID | (ip.sb->mnt_relatime ? kST_RELATIME : 0) |
                (ip.sb->options().ro ? kST_RDONLY : 0);
   return copy_to_user(buf, st);
 }

@@ -81,6 +81,11 @@ inline constexpr int kLOCK_EX = 2;
 inline constexpr int kLOCK_NB = 4;
 inline constexpr int kLOCK_UN = 8;
 
+// renameat2(2) flags (include/uapi/linux/fs.h).
+inline constexpr unsigned kRENAME_NOREPLACE = 1u << 0;  // Don't overwrite the target.
+inline constexpr unsigned kRENAME_EXCHANGE = 1u << 1;   // Exchange source and target.
+inline constexpr unsigned kRENAME_WHITEOUT = 1u << 2;   // Leave a whiteout at the source.
+
 // struct timespec as utimensat(2) reads it, and its two special nsec values.
 struct UserTimespec {
   int64_t tv_sec;
@@ -242,11 +247,13 @@ inline constexpr unsigned long kFIGETBSZ = 2;  // _IO(0x00, 2): the block size, 
 // Inode flags (FS_IOC_GETFLAGS; include/uapi/linux/fs.h).
 inline constexpr uint32_t kFS_IMMUTABLE_FL = 0x00000010;
 inline constexpr uint32_t kFS_APPEND_FL = 0x00000020;
+inline constexpr uint32_t kFS_NODUMP_FL = 0x00000040;
 inline constexpr uint32_t kFS_NOATIME_FL = 0x00000080;
 // fsxattr.fsx_xflags.
 inline constexpr uint32_t kFS_XFLAG_IMMUTABLE = 0x00000008;
 inline constexpr uint32_t kFS_XFLAG_APPEND = 0x00000010;
 inline constexpr uint32_t kFS_XFLAG_NOATIME = 0x00000040;
+inline constexpr uint32_t kFS_XFLAG_NODUMP = 0x00000080;
 inline constexpr uint32_t kFS_XFLAG_DAX = 0x00008000;
 
 // struct fsxattr.

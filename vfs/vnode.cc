@@ -54,20 +54,55 @@ Errno VopDefaults::rmdir(Inode& dir, std::string_view name) {
   return Errno::kOk;
 }
 
+namespace {
+
+// is_under: `dir` is `ancestor` or below it.
+bool is_under(const Inode& dir, const Inode& ancestor) {
+  for (const Inode* p = &dir; p != nullptr; p = p->parent) {
+    if (p == &ancestor) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Errno VopDefaults::rename(Inode& from_dir, std::string_view from_name, Inode& to_dir,
-                          std::string_view to_name) {
+                          std::string_view to_name, unsigned flags) {
+  if (flags & kRENAME_WHITEOUT) return Errno::kEINVAL;
   auto from = from_dir.entries.find(from_name);
   if (from == from_dir.entries.end()) return Errno::kENOENT;
   InodeRef moving = from->second;
-  if (moving->is_dir()) {
-    // [EINVAL] The new directory pathname contains a path prefix that names
-    // the old directory.
-    for (Inode* p = &to_dir; p != nullptr; p = p->parent) {
-      if (p == moving.get()) return Errno::kEINVAL;
+  // [EINVAL] The new directory pathname contains a path prefix that names
+  // the old directory.
+  if (moving->is_dir() && is_under(to_dir, *moving)) return Errno::kEINVAL;
+  if (flags & kRENAME_EXCHANGE) {
+    auto to = to_dir.entries.find(to_name);
+    if (to == to_dir.entries.end()) return Errno::kENOENT;
+    InodeRef other = to->second;
+    if (other == moving) return Errno::kOk;  // vfs_rename: "if (source == target) return 0".
+    // The exchange moves the target under the source's directory too.
+    if (other->is_dir() && is_under(from_dir, *other)) return Errno::kEINVAL;
+    from->second = other;
+    to->second = moving;
+    if (&from_dir != &to_dir) {
+      if (moving->is_dir()) moving->parent = &to_dir;
+      if (other->is_dir()) other->parent = &from_dir;
+      // simple_rename_exchange: a directory's ".." link changes parent.
+      if (moving->is_dir() && !other->is_dir()) {
+        --from_dir.nlink;
+        ++to_dir.nlink;
+      } else if (other->is_dir() && !moving->is_dir()) {
+        --to_dir.nlink;
+        ++from_dir.nlink;
+      }
     }
+    exchange_times(from_dir, *moving, to_dir, *other);
+    return Errno::kOk;
   }
+  InodeRef replaced;
   if (auto to = to_dir.entries.find(to_name); to != to_dir.entries.end()) {
     if (to->second == moving) return Errno::kOk;  // Same file: nothing to do.
+    replaced = to->second;
     Inode& target = *to->second;
     if (moving->is_dir() && !target.is_dir()) return Errno::kENOTDIR;
     if (!moving->is_dir() && target.is_dir()) return Errno::kEISDIR;
@@ -89,10 +124,19 @@ Errno VopDefaults::rename(Inode& from_dir, std::string_view from_name, Inode& to
     moving->parent = &to_dir;
   }
   to_dir.entries.emplace(std::string(to_name), moving);
+  // simple_rename_timestamp.
   from_dir.sb->touch(from_dir);
   to_dir.sb->touch(to_dir);
   from_dir.sb->touch(*moving, /*mtime=*/false);
+  if (replaced != nullptr) from_dir.sb->touch(*replaced, /*mtime=*/false);
   return Errno::kOk;
+}
+
+void VopDefaults::exchange_times(Inode& dir1, Inode& ip1, Inode& dir2, Inode& ip2) {
+  dir1.sb->touch(dir1);
+  dir1.sb->touch(dir2);
+  dir1.sb->touch(ip1, /*mtime=*/false);
+  dir1.sb->touch(ip2, /*mtime=*/false);
 }
 
 Result<InodeRef> VopDefaults::symlink(Inode& dir, std::string_view name, std::string_view target,
@@ -143,6 +187,7 @@ Errno VopDefaults::getattr(Inode& ip, Stat* st) {
   st->atime = ip.atime;
   st->mtime = ip.mtime;
   st->ctime = ip.ctime;
+  st->btime = ip.btime;
   return Errno::kOk;
 }
 

@@ -53,6 +53,9 @@ enum InodeFlag : uint32_t {
   kInodeSwapfile = 1u << 4,        // S_SWAPFILE: an active swapfile.
   kInodeIomapImmutable = 1u << 5,  // Block map may not change (seed 003).
   kInodeIomapSealed = 1u << 6,     // MAP_DIRECT holds the block map sealed.
+  // FS_NODUMP_FL: kept by the filesystem (shmem's fsflags, XFS's
+  // XFS_DIFLAG_NODUMP) and only reported back; no S_* flag means it.
+  kInodeNodump = 1u << 7,
 };
 
 // Stat is what fstat/stat report (struct stat, reduced).
@@ -68,6 +71,7 @@ struct Stat {
   uint32_t blksize = 4096;
   uint32_t rdev = 0;  // Device number of a device node (kernel dev_t, makedev()).
   Timespec atime, mtime, ctime;
+  Timespec btime;  // Birth time (statx's stx_btime; STATX_BTIME on tmpfs and XFS).
 };
 
 // Iattr is what setattr changes (struct iattr without the size, which
@@ -127,6 +131,9 @@ struct Inode : std::enable_shared_from_this<Inode> {
   uint64_t nlink = 0;
   uint64_t size = 0;
   Timespec atime, mtime, ctime;
+  // When the inode was made (shmem's i_crtime, XFS's di_crtime); nothing
+  // changes it.
+  Timespec btime;
   uint32_t flags = 0;  // InodeFlag bits.
   uint32_t rdev = 0;   // i_rdev: the device a kChr/kBlk node names (makedev()).
   uint32_t seals = 0;  // kF_SEAL_* (memfd/shm objects).
@@ -206,12 +213,15 @@ class VnodeOps {
   virtual Errno setattr(Inode& ip, const Iattr& ia) = 0;
 
   // rename moves `from_name` in `from_dir` to `to_name` in `to_dir`,
-  // replacing a compatible target (VOP_RENAME). Both directories are on this
-  // filesystem. Errors: ENOENT; EISDIR/ENOTDIR type mismatch with the
-  // target; ENOTEMPTY target directory not empty; EINVAL moving a directory
-  // under itself.
+  // replacing a compatible target (VOP_RENAME, ->rename). Both directories
+  // are on this filesystem. `flags` are renameat2's, checked by the VFS:
+  // kRENAME_NOREPLACE (the VFS has seen that the target does not exist),
+  // kRENAME_EXCHANGE (both exist: the two entries swap), kRENAME_WHITEOUT.
+  // Errors: ENOENT; EISDIR/ENOTDIR type mismatch with the target;
+  // ENOTEMPTY target directory not empty; EINVAL moving a directory under
+  // itself, or a flag the filesystem does not support.
   virtual Errno rename(Inode& from_dir, std::string_view from_name, Inode& to_dir,
-                       std::string_view to_name) = 0;
+                       std::string_view to_name, unsigned flags) = 0;
 
   // read copies file data at [iocb.pos, iocb.pos + to.count()) into `to`,
   // stopping at EOF (VOP_READ, ->read_iter). Every byte goes through the
@@ -233,9 +243,13 @@ class VnodeOps {
   // getattr fills `st` (VOP_GETATTR).
   virtual Errno getattr(Inode& ip, Stat* st) = 0;
 
-  // setsize truncates or extends to `size` (VOP_SETATTR with va_size);
-  // extension leaves a hole. Updates mtime/ctime.
-  virtual Errno setsize(Inode& ip, off_t64 size) = 0;
+  // setsize truncates or extends to `size` (->setattr with ATTR_SIZE,
+  // VOP_SETATTR with va_size); extension leaves a hole. `times`: the VFS
+  // asks for mtime and ctime to be set (do_truncate's ATTR_MTIME |
+  // ATTR_CTIME, which ftruncate(2) and open's O_TRUNC pass and truncate(2)
+  // does not). Without it each filesystem has its own rule for when they
+  // change anyway (a size change, on every filesystem here).
+  virtual Errno setsize(Inode& ip, off_t64 size, bool times) = 0;
 
   // fsync makes the file durable (VOP_FSYNC); datasync: fdatasync.
   virtual Errno fsync(Inode& ip, bool datasync) = 0;
@@ -340,8 +354,13 @@ class VopDefaults : public VnodeOps {
                           const Creds& cr) override;
   Errno remove(Inode& dir, std::string_view name) override;
   Errno rmdir(Inode& dir, std::string_view name) override;
+  // simple_rename (simple_offset_rename): the target replaced, then
+  // simple_rename_timestamp (both directories' mtime and ctime, the moved
+  // and the replaced inode's ctime). kRENAME_EXCHANGE swaps the entries
+  // (simple_rename_exchange) and stamps them with exchange_times.
+  // kRENAME_WHITEOUT: EINVAL, as no directory here holds whiteouts.
   Errno rename(Inode& from_dir, std::string_view from_name, Inode& to_dir,
-               std::string_view to_name) override;
+               std::string_view to_name, unsigned flags) override;
   // A new kLnk inode holding the target (page_symlink / an inline link).
   Result<InodeRef> symlink(Inode& dir, std::string_view name, std::string_view target,
                            const Creds& cr) override;
@@ -391,6 +410,13 @@ class VopDefaults : public VnodeOps {
     return Fail(Errno::kENODEV);
   }
   Result<std::shared_ptr<PhysPage>> page_mkwrite(Inode&, uint64_t) override { return nullptr; }
+
+ protected:
+  // exchange_times stamps a RENAME_EXCHANGE of `ip1` (was in `dir1`) and
+  // `ip2` (was in `dir2`) once the entries have swapped. The default is
+  // simple_rename_timestamp's: both directories' mtime and ctime, both
+  // inodes' ctime.
+  virtual void exchange_times(Inode& dir1, Inode& ip1, Inode& dir2, Inode& ip2);
 };
 
 // unmap_mapping_range drops every address-space mapping of page indexes

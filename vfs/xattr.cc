@@ -1,5 +1,5 @@
-// Extended attributes (Linux's fs/xattr.c): setxattr, getxattr, listxattr
-// and their descriptor and *at forms, over an in-memory store per inode
+// Extended attributes (Linux's fs/xattr.c): setxattr, getxattr, listxattr,
+// removexattr and their descriptor and *at forms, over an in-memory store per inode
 // (Inode::xattrs), as tmpfs keeps its simple_xattrs.
 
 #include "vfs/process.h"
@@ -104,6 +104,43 @@ Result<uint64_t> Process::do_getxattr(const Inode& ip, std::string_view name, ui
     return Fail(e);
   }
   return v.size();
+}
+
+Errno Process::do_removexattr(Inode& ip, std::string_view name) {
+  if (is_ro(ip)) return Errno::kEROFS;  // mnt_want_write.
+  // vfs_removexattr.
+  if (Errno e = xattr_permission(ip, name, kMayWrite); e != Errno::kOk) return e;
+  if (!known_namespace(name)) return Errno::kEOPNOTSUPP;
+  // simple_xattr_set(NULL value, XATTR_REPLACE): "-ENODATA if the
+  // attribute does not exist".
+  auto it = ip.xattrs.find(name);
+  if (it == ip.xattrs.end()) return Errno::kENODATA;
+  ip.xattrs.erase(it);
+  ip.sb->touch(ip, /*mtime=*/false);
+  return Errno::kOk;
+}
+
+Errno Process::removexattr(std::string_view path, std::string_view name) {
+  Errno e = [&] {
+    // path_removexattrat: the name is imported before the lookup.
+    if (Errno err = check_name(name); err != Errno::kOk) return err;
+    Result<InodeRef> ip = path_lookupat(kAT_FDCWD, path, kLookupFollow);
+    if (!ip) return ip.error();
+    return do_removexattr(**ip, name);
+  }();
+  trace("removexattr", {{"path", path}, {"name", name}}, e);
+  return e;
+}
+
+Errno Process::fremovexattr(int fd, std::string_view name) {
+  Errno e = [&] {
+    Result<std::shared_ptr<File>> got = get(fd);
+    if (!got) return got.error();
+    if (Errno err = check_name(name); err != Errno::kOk) return err;
+    return do_removexattr(*(*got)->inode, name);
+  }();
+  trace("fremovexattr", {{"fd", fd}, {"name", name}}, e);
+  return e;
 }
 
 Errno Process::setxattr(std::string_view path, std::string_view name, uint64_t value,

@@ -8,6 +8,7 @@
 #include "sim/absl_view.h"
 #include "vfs/lseek.h"
 #include "vfs/mmap.h"
+#include "vfs/timestamps.h"
 
 namespace vfssim {
 namespace {
@@ -186,22 +187,29 @@ void ShmSuperblock::maybe_swap(Inode& ip) {
 // this very file (a read into a mapping of it) and reshape the page map.
 IoResult ShmVnodeOps::read(Inode& ip, const Kiocb& iocb, IovIter& to) {
   const off_t64 off = iocb.pos;
-  if (off >= static_cast<off_t64>(ip.size)) return {0, Errno::kOk};
-  const uint64_t n = std::min<uint64_t>(to.count(), ip.size - static_cast<uint64_t>(off));
+  const uint64_t n = off >= static_cast<off_t64>(ip.size)
+                         ? 0
+                         : std::min<uint64_t>(to.count(), ip.size - static_cast<uint64_t>(off));
   ShmSuperblock& sb = shm_sb(ip);
-  uint64_t pos = 0;
-  while (pos < n) {
-    const uint64_t at = static_cast<uint64_t>(off) + pos;
+  IoResult r{0, Errno::kOk};
+  while (r.done < n) {
+    const uint64_t at = static_cast<uint64_t>(off) + r.done;
     const uint64_t in_page = at % kShmPageSize;
-    const uint64_t chunk = std::min(kShmPageSize - in_page, n - pos);
+    const uint64_t chunk = std::min(kShmPageSize - in_page, n - r.done);
     std::shared_ptr<const ShmPageBytes> bytes = sb.page_bytes(shm_data(ip), at / kShmPageSize);
     const uint64_t copied =
         bytes == nullptr ? to.zero(chunk)
                          : to.copy_to(std::span(*bytes).subspan(in_page, chunk));
-    pos += copied;
-    if (copied < chunk) return {pos, to.fault_errno()};
+    r.done += copied;
+    if (copied < chunk) {
+      r.err = to.fault_errno();
+      break;
+    }
   }
-  return {n, Errno::kOk};
+  // shmem_file_read_iter ends with file_accessed whatever it read, a read
+  // of 0 bytes or at EOF included (unlike filemap_read).
+  file_accessed(iocb.filp);
+  return r;
 }
 
 // shmem_file_write_iter -> generic_perform_write: for each page, fault the
@@ -245,11 +253,15 @@ IoResult ShmVnodeOps::write(Inode& ip, const Kiocb& iocb, IovIter& from) {
   return {pos, err};
 }
 
-Errno ShmVnodeOps::setsize(Inode& ip, off_t64 size) {
+Errno ShmVnodeOps::setsize(Inode& ip, off_t64 size, bool times) {
   ShmSuperblock& sb = shm_sb(ip);
   ShmInodeData& d = shm_data(ip);
   const uint64_t new_size = static_cast<uint64_t>(size);
-  if (new_size < ip.size) {
+  const bool changed = new_size != ip.size;
+  // "if (info->alloced) shmem_truncate_range(inode, newsize, (loff_t)-1)"
+  // when the size does not grow: it stamps mtime and ctime.
+  const bool truncated = new_size <= ip.size && !d.pages.empty();
+  if (truncated) {
     // Drop whole pages past the new EOF; zero the tail of the last page,
     // reading it back from swap if needed (shm_dotruncate_locked).
     sb.free_pages(ip, (new_size + kShmPageSize - 1) / kShmPageSize, UINT64_MAX);
@@ -261,7 +273,8 @@ Errno ShmVnodeOps::setsize(Inode& ip, off_t64 size) {
     }
   }
   ip.size = new_size;
-  sb.touch(ip);
+  // setattr_copy's requested times; "update_mtime" on a size change.
+  if (times || changed || truncated) sb.touch(ip);
   return Errno::kOk;
 }
 
@@ -277,9 +290,12 @@ Errno ShmVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
     const uint64_t first_whole = (start + kShmPageSize - 1) / kShmPageSize;
     const uint64_t end_whole = end / kShmPageSize;  // Exclusive.
     if (first_whole > end_whole) {  // Inside one page.
-      return partial_page_invalidate(ip, start / kShmPageSize, start % kShmPageSize,
-                                     end % kShmPageSize == 0 ? kShmPageSize : end % kShmPageSize,
-                                     false);
+      const Errno e =
+          partial_page_invalidate(ip, start / kShmPageSize, start % kShmPageSize,
+                                  end % kShmPageSize == 0 ? kShmPageSize : end % kShmPageSize,
+                                  false);
+      if (e == Errno::kOk) sb.touch(ip);  // "if (!error) file_modified(file)".
+      return e;
     }
     if (start % kShmPageSize != 0) {
       if (Errno e = partial_page_invalidate(ip, start / kShmPageSize, start % kShmPageSize,
@@ -295,7 +311,7 @@ Errno ShmVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
         return e;
       }
     }
-    sb.touch(ip);
+    sb.touch(ip);  // "if (!error) file_modified(file)".
     return Errno::kOk;
   }
   if (mode != kFALLOC_FL_ALLOCATE_RANGE && mode != kFALLOC_FL_KEEP_SIZE) return Errno::kEOPNOTSUPP;
@@ -321,7 +337,9 @@ Errno ShmVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
   if (!(mode & kFALLOC_FL_KEEP_SIZE) && static_cast<uint64_t>(off + len) > ip.size) {
     ip.size = static_cast<uint64_t>(off + len);
   }
-  sb.touch(ip, /*mtime=*/false);
+  // shmem_fallocate: "if (!error) file_modified(file)", with or without a
+  // size change.
+  sb.touch(ip);
   return Errno::kOk;
 }
 

@@ -66,7 +66,12 @@ class ShmVnodeOps : public VopDefaults {
   // with no alignment rule (host probe odirect_*); it has no FMODE_NOWAIT
   // (preadv2/pwritev2 RWF_NOWAIT: EOPNOTSUPP, host probe).
   bool can_odirect() const override { return true; }
-  Errno setsize(Inode& ip, off_t64 size) override;
+  // shmem_setattr with ATTR_SIZE: mtime and ctime change when asked, when
+  // the size changes, and when the file holds pages and does not grow
+  // (shmem_truncate_range, which also drops pages past EOF, runs then and
+  // stamps them) — so truncate(2) to the current size changes them on a
+  // file with data and not on one without.
+  Errno setsize(Inode& ip, off_t64 size, bool times) override;
   // tmpfs's fallocate: allocation (with or without KEEP_SIZE) and
   // PUNCH_HOLE|KEEP_SIZE; every other mode is EOPNOTSUPP.
   Errno allocate(Inode& ip, int mode, off_t64 off, off_t64 len) override;

@@ -26,6 +26,7 @@
 #include "vfs/mmap.h"
 #include "vfs/mount.h"
 #include "vfs/testing/extent_map_ops.h"
+#include "vfs/timestamps.h"
 
 namespace vfssim {
 
@@ -45,10 +46,19 @@ class IomapTestVnodeOps : public VopDefaults {
     return bdev != nullptr ? bdev->logical_block_size() : kSectorSize;
   }
 
-  // As xfs_file_read_iter: DAX, then O_DIRECT, then the page cache.
+  // As xfs_file_read_iter: nothing for a read of 0 bytes ("skip atime"),
+  // then DAX, O_DIRECT or the page cache, each moving the atime
+  // (xfs_file_dax_read after the read, xfs_file_dio_read before it,
+  // filemap_read at its end).
   IoResult read(Inode& ip, const Kiocb& iocb, IovIter& to) override {
-    if (ip.flags & kInodeDax) return dax_iomap_read(ip, iocb, to, map(ip));
+    if (to.count() == 0) return {0, Errno::kOk};
+    if (ip.flags & kInodeDax) {
+      IoResult r = dax_iomap_read(ip, iocb, to, map(ip));
+      file_accessed(iocb.filp);
+      return r;
+    }
     if (iocb.flags.has(IocbFlag::kDirect)) {
+      file_accessed(iocb.filp);
       return iomap_dio_read(ip, iocb, to, dio_align(ip), map(ip));
     }
     IoResult r = filemap_read(ip, iocb, to, map(ip));
@@ -72,14 +82,18 @@ class IomapTestVnodeOps : public VopDefaults {
   bool fop_dontcache() const override { return true; }
   bool fmode_nowait() const override { return true; }
   bool can_odirect() const override { return true; }
-  Errno setsize(Inode& ip, off_t64 size) override {
+  // xfs_setattr_size: "Only change the c/mtime if we are changing the size
+  // or we are explicitly asked to change it" — truncate(2) to the current
+  // size changes nothing.
+  Errno setsize(Inode& ip, off_t64 size, bool times) override {
+    const bool changed = static_cast<uint64_t>(size) != ip.size;
     if (static_cast<uint64_t>(size) < ip.size) {
       truncate_pagecache_range(ip, size, kOffMax);
       const off_t64 keep = (size + 4095) / 4096 * 4096;
       map(ip).punch(keep, static_cast<uint64_t>(kOffMax - keep));
     }
     ip.size = static_cast<uint64_t>(size);
-    ip.sb->touch(ip);
+    if (times || changed) ip.sb->touch(ip);
     return Errno::kOk;
   }
   // Writes the dirty pages back: this pass's error, also recorded in the
@@ -112,17 +126,28 @@ class IomapTestVnodeOps : public VopDefaults {
   // COLLAPSE_RANGE / INSERT_RANGE: block-aligned ranges only (EINVAL),
   // collapse ending before EOF and insert starting before it (EINVAL),
   // insert not past s_maxbytes (EFBIG); the extents from the range on shift
-  // by its length. UNSHARE_RANGE and WRITE_ZEROES: EOPNOTSUPP.
+  // by its length. UNSHARE_RANGE and WRITE_ZEROES: EOPNOTSUPP. Every mode
+  // it does sets mtime and ctime first ("error = file_modified(file)"
+  // before the mode's work), so they change even when the work then fails.
   Errno allocate(Inode& ip, int mode, off_t64 off, off_t64 len) override {
     ExtentMapOps& m = map(ip);
     const off_t64 bs = static_cast<off_t64>(ExtentMapOps::kBlock);
     const uint64_t end = static_cast<uint64_t>(off + len);
     switch (mode & ~kFALLOC_FL_KEEP_SIZE) {
+      case kFALLOC_FL_ALLOCATE_RANGE:
+      case kFALLOC_FL_PUNCH_HOLE:
+      case kFALLOC_FL_ZERO_RANGE:
+      case kFALLOC_FL_COLLAPSE_RANGE:
+      case kFALLOC_FL_INSERT_RANGE:
+        ip.sb->touch(ip);
+        break;
+      default:
+        return Errno::kEOPNOTSUPP;
+    }
+    switch (mode & ~kFALLOC_FL_KEEP_SIZE) {
       case kFALLOC_FL_ALLOCATE_RANGE: {
         if (Errno e = m.preallocate(off, static_cast<uint64_t>(len)); e != Errno::kOk) return e;
-        const bool grow = !(mode & kFALLOC_FL_KEEP_SIZE) && end > ip.size;
-        if (grow) ip.size = end;
-        ip.sb->touch(ip, /*mtime=*/grow);
+        if (!(mode & kFALLOC_FL_KEEP_SIZE) && end > ip.size) ip.size = end;
         return Errno::kOk;
       }
       case kFALLOC_FL_PUNCH_HOLE:
@@ -156,10 +181,7 @@ class IomapTestVnodeOps : public VopDefaults {
         if (Errno e = prepare_shift(ip, off); e != Errno::kOk) return e;
         shift_extents(m, off, len);
         break;
-      default:
-        return Errno::kEOPNOTSUPP;
     }
-    ip.sb->touch(ip);  // file_modified.
     return Errno::kOk;
   }
   // generic_fadvise with a backing device: DONTNEED writes the range back
@@ -207,6 +229,21 @@ class IomapTestVnodeOps : public VopDefaults {
     Result<CachedPage*> page = iomap_page_mkwrite(ip, pgoff, map(ip));
     if (!page) return Fail(page.error());
     return nullptr;
+  }
+
+ protected:
+  // xfs_cross_rename: the first directory's mtime and ctime, and the
+  // second's when it is another; the exchanged inodes' only when a
+  // directory among them changes parent (its ".." moves: its mtime and
+  // ctime, and the other's ctime, "userspace needs to be warned").
+  void exchange_times(Inode& dir1, Inode& ip1, Inode& dir2, Inode& ip2) override {
+    dir1.sb->touch(dir1);
+    if (&dir1 == &dir2) return;
+    dir1.sb->touch(dir2);
+    if (ip1.is_dir() || ip2.is_dir()) {
+      dir1.sb->touch(ip1, /*mtime=*/ip1.is_dir());
+      dir1.sb->touch(ip2, /*mtime=*/ip2.is_dir());
+    }
   }
 
  private:
