@@ -7,7 +7,9 @@
 
 #include "fs/shmfs/testing.h"
 #include "vfs/host_io.h"
+#include "vfs/mmap.h"
 #include "vfs/process.h"
+#include "vfs/timestamps.h"
 
 namespace vfssim {
 namespace {
@@ -211,6 +213,40 @@ TEST_F(ShmfsTest, FallocatedPagesAreHolesUntilWritten) {
   // A second fallocate over a fallocated page initialises it: data.
   ASSERT_EQ(p.fallocate(fd, kFALLOC_FL_KEEP_SIZE, 4096, 1), Errno::kOk);
   EXPECT_EQ(*p.lseek(fd, 0, kSEEK_HOLE), 12398);
+}
+
+// shmem_setattr: truncate(2) to the current size stamps mtime and ctime
+// only through shmem_truncate_range, which runs on a file holding pages (and
+// drops those past EOF); an empty file keeps its times.
+TEST_F(ShmfsTest, TruncateToTheSameSizeStampsOnlyAFileWithPages) {
+  int fd = *p.open("/f", kO_RDWR | kO_CREAT);
+  const Stat empty = *p.fstat(fd);
+  ASSERT_EQ(p.truncate("/f", 0), Errno::kOk);
+  EXPECT_EQ(p.fstat(fd)->mtime, empty.mtime);
+  EXPECT_EQ(p.fstat(fd)->ctime, empty.ctime);
+  ASSERT_EQ(p.fallocate(fd, kFALLOC_FL_KEEP_SIZE, 0, 8192), Errno::kOk);
+  EXPECT_EQ(p.fstat(fd)->blocks, 16u);
+  const Stat with_pages = *p.fstat(fd);
+  ASSERT_EQ(p.truncate("/f", 0), Errno::kOk);
+  EXPECT_GT(p.fstat(fd)->mtime, with_pages.mtime);
+  EXPECT_GT(p.fstat(fd)->ctime, with_pages.ctime);
+  EXPECT_EQ(p.fstat(fd)->blocks, 0u);  // The pages past EOF are gone.
+}
+
+// shmem_file_read_iter moves the atime even for a read of nothing;
+// O_NOATIME keeps it.
+TEST_F(ShmfsTest, EveryReadMovesTheAtime) {
+  int fd = *p.open("/f", kO_RDWR | kO_CREAT);
+  const uint64_t buf =
+      *p.mmap(0, 4096, kProtRead | kProtWrite, kMAP_PRIVATE | kMAP_ANONYMOUS, -1, 0);
+  const Timespec before = p.fstat(fd)->atime;
+  ASSERT_EQ(*p.read(fd, buf, 0), 0u);
+  const Timespec after = p.fstat(fd)->atime;
+  EXPECT_GT(after, before);
+  const int n = *p.open("/f", kO_RDONLY | kO_NOATIME);
+  m.clock.advance(2 * kRelatimeMaxAgeSec * kNsPerSec);
+  ASSERT_EQ(*p.read(n, buf, 0), 0u);
+  EXPECT_EQ(p.fstat(fd)->atime, after);
 }
 
 }  // namespace
