@@ -185,11 +185,17 @@ Errno PmemDevice::zero_page_range(uint64_t pgoff, uint64_t nr_pages) {
   stats_.zero_pages += nr_pages;
   machine_.clock.advance(CostModel::pmem_pages(len));
   ++stats_.zero_page_calls;
+  // pmem_dax_zero_page_range is pmem_do_write of the zero page: clear
+  // first; when that fails nothing is zeroed.
+  if (known_poisoned(off, len)) {
+    if (Errno e = clear_poison(off, len); e != Errno::kOk) {
+      trace("zero_page_range", off, len, e);
+      return e;
+    }
+  }
   media_.zero(off, len);
-  Errno err = Errno::kOk;
-  if (known_poisoned(off, len)) err = clear_poison(off, len);
-  trace("zero_page_range", off, len, err);
-  return err;
+  trace("zero_page_range", off, len, Errno::kOk);
+  return Errno::kOk;
 }
 
 uint64_t PmemDevice::copy_mc_to_kernel(std::span<std::byte> dst, uint64_t off) {
@@ -251,13 +257,17 @@ IoResult PmemDevice::write(uint64_t sector, std::span<const std::byte> buf, uint
     trace("write", off, buf.size(), *e);
     return {0, *e};
   }
-  // As pmem_do_write: store the data, then clear known poison under it. When
-  // the clear fails the data is stored but the error is reported.
+  // pmem_do_write (5.19 and later): known poison under the range is cleared
+  // first, and when that fails the write stores nothing and reports it.
+  if (known_poisoned(off, buf.size())) {
+    if (Errno e = clear_poison(off, buf.size()); e != Errno::kOk) {
+      trace("write", off, buf.size(), e);
+      return {0, e};
+    }
+  }
   media_.write(off, buf);
-  Errno err = Errno::kOk;
-  if (known_poisoned(off, buf.size())) err = clear_poison(off, buf.size());
-  trace("write", off, buf.size(), err);
-  return {buf.size(), err};
+  trace("write", off, buf.size(), Errno::kOk);
+  return {buf.size(), Errno::kOk};
 }
 
 Errno PmemDevice::write_zeroes(uint64_t, uint64_t, uint32_t) { return Errno::kEOPNOTSUPP; }

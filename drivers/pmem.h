@@ -79,7 +79,7 @@ class DaxDevice {
   // zero_page_range writes zeros over whole pages and clears known poison in
   // them when the device can (Linux's dax_zero_page_range -> pmem_do_write).
   // Errors: ERANGE beyond the device; EIO the device cannot clear the poison
-  // (the zeros are written; the poison stays).
+  // (clearing comes first: nothing is zeroed and the poison stays).
   virtual Errno zero_page_range(uint64_t pgoff, uint64_t nr_pages) = 0;
 
   // copy_mc_to_kernel is a machine-check-safe load of dst.size() bytes at
@@ -147,7 +147,8 @@ class PmemDevice : public BlockDevice, public DaxDevice {
   // BlockDevice: pmem used as a block device (logical block 512 B). Reads
   // fail with EIO on known poison without touching it, and on latent poison
   // by consuming it (machine check; it becomes known). Writes clear known
-  // poison in granules they cover whole; FUA and flush are no-ops (the media
+  // poison in granules they cover whole before storing (and store nothing
+  // when that fails); FUA and flush are no-ops (the media
   // is persistent); WRITE_ZEROES and DISCARD are EOPNOTSUPP, so
   // blkdev_issue_zeroout falls back to writing zero pages, which clears
   // poison (the reason punch+rewrite recovers a poisoned block, seed 004).

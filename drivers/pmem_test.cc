@@ -173,12 +173,19 @@ TEST(PmemEmulatedTest, ClearingSucceedsButCorrectsNothing) {
   EXPECT_TRUE(pmem.known_poisoned(4096, 64));
 }
 
-TEST(PmemUnsupportedClearTest, WriteLandsPoisonStaysEio) {
+// pmem_do_write (5.19 and later) clears known poison before it stores and
+// returns the error without storing when the clear fails.
+TEST(PmemUnsupportedClearTest, NothingIsStoredPoisonStaysEio) {
   Machine m(1);
   PmemDevice pmem(m, {.size = 1 << 20, .clear = PoisonClear::kUnsupported});
-  pmem.inject_poison(4096, 64, PoisonKind::kKnown);
+  pmem.memcpy_flushcache(4096, fill(4096, 1));
+  pmem.inject_poison(4096 + 64, 64, PoisonKind::kKnown);
   EXPECT_EQ(pmem.zero_page_range(1, 1), Errno::kEIO);
-  EXPECT_TRUE(pmem.known_poisoned(4096, 64));
+  EXPECT_EQ(pmem.write(8, fill(4096, 2)), (IoResult{0, Errno::kEIO}));
+  EXPECT_TRUE(pmem.known_poisoned(4096 + 64, 64));
+  std::vector<std::byte> got(64);
+  EXPECT_EQ(pmem.copy_mc_to_kernel(got, 4096), 0u);  // The granule before the poison.
+  EXPECT_EQ(got, fill(64, 1));                       // Neither zeroed nor rewritten.
 }
 
 TEST_F(PmemTest, BlockReadOfKnownPoisonFailsWithoutConsuming) {
@@ -208,15 +215,15 @@ TEST_F(PmemTest, BlockWriteClearsKnownPoison) {
 }
 
 // pmem_clear_poison reports an error when it clears less than asked: with a
-// 4 KiB clear granule, a one-sector write over known poison stores its data
-// but cannot clear the granule, and says so; writing the whole granule
+// 4 KiB clear granule, a one-sector write over known poison cannot clear
+// the granule, so it stores nothing and says so; zeroing the whole granule
 // clears it.
 TEST(PmemClearGranuleTest, PartialGranuleClearIsAnError) {
   Machine m(1);
   PmemDevice pmem(m, {.size = 1 << 20, .poison_granularity = 4096});
   pmem.inject_poison(4096, 1, PoisonKind::kKnown);
   const std::vector<std::byte> sector(512, std::byte{7});
-  EXPECT_EQ(pmem.write(8, sector), (IoResult{512, Errno::kEIO}));
+  EXPECT_EQ(pmem.write(8, sector), (IoResult{0, Errno::kEIO}));  // Cleared first: failed.
   EXPECT_TRUE(pmem.known_poisoned(4096, 4096));
   EXPECT_EQ(pmem.zero_page_range(1, 1), Errno::kOk);
   EXPECT_FALSE(pmem.poisoned(4096, 4096));
