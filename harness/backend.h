@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "drivers/pmem.h"
+#include "harness/fs_spec.h"
 #include "harness/op.h"
 #include "sim/errno.h"
 #include "sim/machine.h"
@@ -26,47 +28,76 @@ class Backend {
   // run executes `op` on file op.file (files 0..n-1 exist, open read-write)
   // and reports what the call said, with the file size after it.
   virtual OpResult run(const Op& op) = 0;
-  // contents reads the whole file. Errors: the read's errno.
-  virtual Result<std::vector<std::byte>> contents(int file) = 0;
+  // read is one pread(2) of [off, off+len) of `file`, outside any op: the
+  // bytes it returned (short at EOF, or at an error after progress).
+  // Errors: the read's errno when nothing was read.
+  virtual Result<std::vector<std::byte>> read(int file, uint64_t off, uint64_t len) = 0;
+  // block_size is the file's st_blksize: the unit in which the oracle
+  // expects space to be allocated, punched and poisoned.
+  virtual uint64_t block_size(int file) = 0;
   // check is the filesystem's fsck: the inconsistencies found (none: empty).
   virtual std::vector<std::string> check() = 0;
 };
 
-// SimBackend: `nfiles` files /f0.. on a fresh simulated machine with
-// `fs_type` mounted at "/" (shmfs is always registered); with memfd, the
-// files are anonymous shm objects (memfd_create) instead, whose fspacectl
-// is shm_deallocate.
+// SimBackend: `nfiles` files /f0.. on a fresh simulated machine with the
+// filesystem `spec` describes built on its device and mounted at "/"
+// (shmfs is always registered); with memfd, the files are anonymous shm
+// objects (memfd_create) instead, whose fspacectl is shm_deallocate.
+// Op::poison injects known poison into the pmem device under the file's
+// written extents (found with FIEMAP's fe_physical) when the spec is
+// poisonable(), and is EOPNOTSUPP otherwise.
 class SimBackend : public Backend {
  public:
-  SimBackend(uint64_t seed, std::string_view fs_type = "shmfs", std::string_view options = "",
-             int nfiles = 2, bool memfd = false);
+  SimBackend(uint64_t seed, FsSpec spec = {.name = "shmfs", .type = "shmfs"}, int nfiles = 2,
+             bool memfd = false);
   std::string_view name() const override { return "sim"; }
   OpResult run(const Op& op) override;
-  Result<std::vector<std::byte>> contents(int file) override;
+  Result<std::vector<std::byte>> read(int file, uint64_t off, uint64_t len) override;
+  uint64_t block_size(int file) override;
   std::vector<std::string> check() override;
 
+  // setup_error is why the mount or a file's creation failed (kOk: ready).
+  Errno setup_error() const { return setup_error_; }
+  const FsSpec& spec() const { return spec_; }
   Machine& machine() { return machine_; }
   Vfs& vfs() { return vfs_; }
   Process& process() { return process_; }
   int fd(int file) const { return fds_.at(file); }
+  // pmem is the device under a kPmem spec (nullptr otherwise).
+  PmemDevice* pmem() { return pmem_; }
 
  private:
+  // poison runs Op::poison: FIEMAP over the range (clipped to EOF), then
+  // inject_poison under each written extent, widened to the device's poison
+  // granularity inside the extent; reports the file ranges poisoned.
+  OpResult poison(const Op& op);
+
+  FsSpec spec_;
   Machine machine_;
+  std::unique_ptr<BlockDevice> dev_;  // Declared before vfs_: outlives the mount.
+  PmemDevice* pmem_ = nullptr;        // dev_, when it is a PmemDevice.
   Vfs vfs_;
   Process process_;
   std::vector<int> fds_;
   uint64_t next_op_id_ = 0;
+  Errno setup_error_ = Errno::kOk;
 };
 
 // HostBackend: `nfiles` files f0.. created (truncated) in `dir` on the host.
-// fspacectl does not exist on Linux: it reports ENOSYS.
+// fspacectl does not exist on Linux; it runs as its Linux equivalent: the
+// checks kern_fspacectl makes (EINVAL), then fallocate(PUNCH_HOLE |
+// KEEP_SIZE) over the range clipped to EOF, with rmsr written as
+// fspacectl(2) says a complete call leaves it (r_len 0, r_offset past the
+// bytes zeroed before EOF) or, when the punch fails, the whole range.
+// Op::poison is EOPNOTSUPP: the host's media cannot be poisoned from here.
 class HostBackend : public Backend {
  public:
   HostBackend(std::string dir, int nfiles = 2);
   ~HostBackend() override;
   std::string_view name() const override { return "host"; }
   OpResult run(const Op& op) override;
-  Result<std::vector<std::byte>> contents(int file) override;
+  Result<std::vector<std::byte>> read(int file, uint64_t off, uint64_t len) override;
+  uint64_t block_size(int file) override;
   std::vector<std::string> check() override { return {}; }
   bool ok() const { return ok_; }
 

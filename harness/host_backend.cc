@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -19,6 +20,24 @@ Errno host_errno() { return static_cast<Errno>(errno); }
 uint64_t host_size(int fd) {
   struct stat st;
   return fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+// spacectl_by_punch is fspacectl(SPACECTL_DEALLOC) in Linux terms:
+// kern_fspacectl's argument checks (rmsr starts as rqsr), then
+// fallocate(PUNCH_HOLE | KEEP_SIZE) over the range clipped to EOF. A
+// complete call leaves rmsr as fspacectl(2) says: r_len 0 and r_offset
+// "rqsr->r_offset plus the number of bytes zeroed before the end-of-file".
+// A failed punch reports the whole range as left.
+Errno spacectl_by_punch(int fd, int64_t off, int64_t len, SpacectlRange* rmsr) {
+  *rmsr = {off, len};
+  if (off < 0 || len <= 0 || off > kOffMax - len) return Errno::kEINVAL;
+  const int64_t size = static_cast<int64_t>(host_size(fd));
+  const int64_t end = std::max(off, std::min(off + len, size));
+  if (end > off && ::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, end - off) != 0) {
+    return host_errno();
+  }
+  *rmsr = {end, 0};
+  return Errno::kOk;
 }
 
 }  // namespace
@@ -69,7 +88,10 @@ OpResult HostBackend::run(const Op& op) {
       set(::fallocate(fd, op.mode, op.off, op.len));
       break;
     case OpKind::kFspacectl:
-      r.err = Errno::kENOSYS;
+      r.err = spacectl_by_punch(fd, op.off, op.len, &r.rmsr);
+      break;
+    case OpKind::kPoison:
+      r.err = Errno::kEOPNOTSUPP;
       break;
     case OpKind::kFsync:
       set(::fsync(fd));
@@ -103,13 +125,17 @@ OpResult HostBackend::run(const Op& op) {
   return r;
 }
 
-Result<std::vector<std::byte>> HostBackend::contents(int file) {
-  const int fd = fds_.at(file);
-  std::vector<std::byte> buf(host_size(fd));
-  const ssize_t n = ::pread(fd, buf.data(), buf.size(), 0);
+Result<std::vector<std::byte>> HostBackend::read(int file, uint64_t off, uint64_t len) {
+  std::vector<std::byte> buf(len);
+  const ssize_t n = ::pread(fds_.at(file), buf.data(), buf.size(), static_cast<off_t>(off));
   if (n < 0) return Fail(host_errno());
   buf.resize(static_cast<size_t>(n));
   return buf;
+}
+
+uint64_t HostBackend::block_size(int file) {
+  struct stat st;
+  return fstat(fds_.at(file), &st) == 0 ? static_cast<uint64_t>(st.st_blksize) : 4096;
 }
 
 }  // namespace vfssim

@@ -22,6 +22,8 @@ std::string_view op_kind_name(OpKind k) {
       return "seek_hole";
     case OpKind::kFiemap:
       return "fiemap";
+    case OpKind::kPoison:
+      return "poison";
   }
   return "?";
 }
@@ -41,6 +43,7 @@ nlohmann::ordered_json Op::to_json() const {
     case OpKind::kPread:
     case OpKind::kFspacectl:
     case OpKind::kFiemap:
+    case OpKind::kPoison:
       j["off"] = off;
       j["len"] = len;
       break;

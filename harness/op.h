@@ -30,6 +30,8 @@ enum class OpKind : uint8_t {
   kSeekData,   // off
   kSeekHole,   // off
   kFiemap,     // off, len
+  kPoison,     // off, len: known poison injected under the file's written
+               // blocks there (pmem-backed DAX files in the simulator only)
 };
 std::string_view op_kind_name(OpKind k);
 
@@ -60,6 +62,7 @@ struct Op {
   static Op seek_data(int file, int64_t off) { return {OpKind::kSeekData, file, off}; }
   static Op seek_hole(int file, int64_t off) { return {OpKind::kSeekHole, file, off}; }
   static Op fiemap(int file, int64_t off, int64_t len) { return {OpKind::kFiemap, file, off, len}; }
+  static Op poison(int file, int64_t off, int64_t len) { return {OpKind::kPoison, file, off, len}; }
 
   nlohmann::ordered_json to_json() const;
 };
@@ -81,8 +84,9 @@ struct LogicalExtent {
 std::vector<LogicalExtent> logical_extents(const std::vector<FiemapExtent>& extents);
 
 // OpResult is what the call reported: its return value (bytes, offset, 0)
-// or errno, the bytes read, the fspacectl remainder, the logical map, and
-// the file size after the call.
+// or errno, the bytes read, the fspacectl remainder, the logical map (for
+// a poison op: the file ranges whose media was poisoned), and the file
+// size after the call.
 struct OpResult {
   int64_t ret = 0;
   Errno err = Errno::kOk;

@@ -40,8 +40,10 @@ Op random_op(Rng& rng, const OpGenConfig& cfg) {
       kFALLOC_FL_INSERT_RANGE,
       kFALLOC_FL_PUNCH_HOLE,  // Invalid without KEEP_SIZE.
   };
-  const uint64_t kinds = cfg.fspacectl ? 10 : 9;
-  switch (rng.uniform(kinds)) {
+  // Optional kinds come last, so a config without them draws as before.
+  const uint64_t kinds = 9 + (cfg.fspacectl ? 1 : 0) + (cfg.poison ? 1 : 0);
+  const uint64_t kind = rng.uniform(kinds);
+  switch (kind) {
     case 0:
     case 1:
     case 2:
@@ -61,7 +63,9 @@ Op random_op(Rng& rng, const OpGenConfig& cfg) {
     case 8:
       return Op::fsync(file);
     default:
-      return Op::fspacectl(file, off, len);
+      if (kind == 9 && cfg.fspacectl) return Op::fspacectl(file, off, len);
+      // A page or a few, or a few bytes (the whole granule is poisoned).
+      return Op::poison(file, off, rng.bernoulli(0.5) ? 4096 * rng.range(1, 3) : rng.range(1, 200));
   }
 }
 

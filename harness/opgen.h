@@ -15,7 +15,8 @@ namespace vfssim {
 struct OpGenConfig {
   int nfiles = 2;
   int64_t max_offset = 64 * 1024;
-  bool fspacectl = true;  // The simulator has it; Linux does not.
+  bool fspacectl = true;  // Linux runs it as a punch (HostBackend).
+  bool poison = false;    // Only pmem-backed DAX files (FsSpec::poisonable).
 };
 
 std::vector<Op> random_ops(Rng& rng, int n, const OpGenConfig& cfg);

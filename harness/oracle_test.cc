@@ -2,12 +2,32 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "fs/shmfs/shmfs.h"
+#include "harness/sim_filesystems.h"
 
 namespace vfssim {
 namespace {
+
+// has reports whether some violation contains `what`.
+bool has(const std::vector<std::string>& bad, std::string_view what) {
+  for (const std::string& b : bad) {
+    if (b.find(what) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// run_ops steps through `ops` and returns the first op's violations that
+// are not empty (or none).
+std::vector<std::string> run_ops(Oracle& oracle, const std::vector<Op>& ops) {
+  for (const Op& op : ops) {
+    std::vector<std::string> bad = oracle.step(op);
+    if (!bad.empty()) return bad;
+  }
+  return {};
+}
 
 TEST(Oracle, ShmfsKeepsEveryInvariantOverAScriptedRun) {
   SimBackend sim(1);
@@ -27,6 +47,7 @@ TEST(Oracle, ShmfsKeepsEveryInvariantOverAScriptedRun) {
       Op::pread(1, 0, 100),
       Op::seek_data(1, 100),  // ENXIO: past EOF.
       Op::fiemap(0, 0, 100),  // tmpfs has no FIEMAP.
+      Op::poison(0, 0, 4096),  // No pmem here: EOPNOTSUPP.
       Op::fsync(0),
   };
   for (const Op& op : ops) {
@@ -37,13 +58,62 @@ TEST(Oracle, ShmfsKeepsEveryInvariantOverAScriptedRun) {
   EXPECT_EQ(oracle.model(1).size(), 8u);
 }
 
+TEST(Oracle, EveryRegisteredFilesystemMountsAndKeepsTheScriptedRun) {
+  for (const FsSpec& spec : sim_filesystems()) {
+    SimBackend sim(1, spec);
+    ASSERT_EQ(sim.setup_error(), Errno::kOk) << spec.name;
+    Oracle oracle(sim, 2);
+    const std::vector<Op> ops = {
+        Op::pwrite(0, 0, 10000, 0xaa),     Op::fiemap(0, 0, 1 << 20),
+        Op::fsync(0),                      Op::fiemap(0, 0, 1 << 20),
+        Op::fspacectl(0, 100, 5000),       Op::fspacectl(0, 9000, 1 << 20),
+        Op::fspacectl(0, 1 << 20, 10),     Op::truncate(0, 40000),
+        Op::fiemap(0, 0, 1 << 20),         Op::pread(0, 0, 50000),
+    };
+    EXPECT_EQ(run_ops(oracle, ops), std::vector<std::string>{}) << spec.name;
+  }
+}
+
+TEST(Oracle, SpecsThatCannotBeBuiltSaySo) {
+  FsSpec no_mkfs = sim_filesystem("iomaptest_block");
+  no_mkfs.mkfs_opts = "-b size=4096";  // A type with no mkfs takes no options.
+  EXPECT_EQ(SimBackend(1, no_mkfs).setup_error(), Errno::kEINVAL);
+  FsSpec no_device = sim_filesystem("iomaptest_block");
+  no_device.dev = FsSpec::kNone;
+  EXPECT_EQ(SimBackend(1, no_device).setup_error(), Errno::kENODEV);
+}
+
 // A backend that misbehaves on purpose, to show each check can fail.
 class LyingBackend : public Backend {
  public:
-  enum class Lie { kNone, kErrorAfterChange, kWrongData, kSkipData, kWrongSize };
-  explicit LyingBackend(Lie lie) : lie_(lie) {}
+  enum class Lie {
+    kNone,
+    kErrorAfterChange,
+    kWrongData,
+    kSkipData,
+    kWrongSize,
+    kSpacectlSkipsWork,    // Success, nothing done, rmsr = rqsr.
+    kSpacectlPastEof,      // r_offset at off+len past EOF (FreeBSD before D31604).
+    kSpacectlNoProgress,   // Did the work, says r_offset = off, r_len 0.
+    kSpacectlBeforeRange,  // EIO with r_offset before the request.
+    kFiemapDropsExtents,
+    kFiemapWrittenOverHole,
+    kPoisonIgnored,  // Says it poisoned the range; reads still return it.
+  };
+  explicit LyingBackend(Lie lie, const FsSpec& spec = sim_filesystem("shmfs"))
+      : lie_(lie), sim_(1, spec) {}
   std::string_view name() const override { return "liar"; }
   OpResult run(const Op& op) override {
+    if (lie_ == Lie::kSpacectlSkipsWork && op.kind == OpKind::kFspacectl) {
+      OpResult r = sim_.run(Op::fsync(op.file));
+      r.rmsr = {op.off, op.len};
+      return r;
+    }
+    if (lie_ == Lie::kPoisonIgnored && op.kind == OpKind::kPoison) {
+      OpResult r = sim_.run(Op::fsync(op.file));
+      r.extents = {{static_cast<uint64_t>(op.off), static_cast<uint64_t>(op.len), 0}};
+      return r;
+    }
     OpResult r = sim_.run(op);
     if (lie_ == Lie::kErrorAfterChange && op.kind == OpKind::kPwrite) {
       r.err = Errno::kEIO;  // Wrote, yet says it did not.
@@ -55,40 +125,91 @@ class LyingBackend : public Backend {
       r.ret += 1;
     }
     if (lie_ == Lie::kWrongSize) r.size_after += 1;
+    if (op.kind == OpKind::kFspacectl) {
+      if (lie_ == Lie::kSpacectlPastEof) r.rmsr = {op.off + op.len, 0};
+      if (lie_ == Lie::kSpacectlNoProgress) r.rmsr = {op.off, 0};
+      if (lie_ == Lie::kSpacectlBeforeRange) {
+        r.err = Errno::kEIO;
+        r.rmsr = {op.off - 1, op.len};
+      }
+    }
+    if (op.kind == OpKind::kFiemap && r.err == Errno::kOk) {
+      if (lie_ == Lie::kFiemapDropsExtents) r.extents.clear();
+      if (lie_ == Lie::kFiemapWrittenOverHole) r.extents = {{0, 1 << 20, 0}};
+    }
     return r;
   }
-  Result<std::vector<std::byte>> contents(int file) override { return sim_.contents(file); }
+  Result<std::vector<std::byte>> read(int file, uint64_t off, uint64_t len) override {
+    return sim_.read(file, off, len);
+  }
+  uint64_t block_size(int file) override { return sim_.block_size(file); }
   std::vector<std::string> check() override { return sim_.check(); }
 
  private:
   Lie lie_;
-  SimBackend sim_{1};
+  SimBackend sim_;
 };
 
 TEST(Oracle, CatchesEachKindOfMisbehaviour) {
   using Lie = LyingBackend::Lie;
+  const FsSpec& block = sim_filesystem("iomaptest_block");
   struct Row {
     Lie lie;
     std::vector<Op> ops;
-    const char* expect;  // A substring of the first violation.
+    const char* expect;  // A substring of a violation of the last op.
+    const FsSpec* spec = nullptr;
   } rows[] = {
       {Lie::kErrorAfterChange, {Op::pwrite(0, 0, 10, 1)}, "failed with EIO yet changed"},
       {Lie::kWrongData, {Op::pwrite(0, 0, 10, 1), Op::pread(0, 0, 10)}, "bytes that differ"},
       {Lie::kSkipData, {Op::pwrite(0, 0, 10, 1), Op::seek_data(0, 0)}, "skipped data"},
       {Lie::kWrongSize, {Op::fsync(0)}, "size 1, the model says 0"},
+      {Lie::kSpacectlSkipsWork,
+       {Op::pwrite(0, 0, 8192, 1), Op::fspacectl(0, 100, 200)},
+       "success with nothing done and r_len still set"},
+      // 100 bytes before EOF: r_offset must be 8192, "rqsr->r_offset plus
+      // the number of bytes zeroed before the end-of-file".
+      {Lie::kSpacectlPastEof,
+       {Op::pwrite(0, 0, 8192, 1), Op::fspacectl(0, 8092, 4096)},
+       "rqsr->r_offset plus the bytes zeroed before EOF, 8192"},
+      {Lie::kSpacectlNoProgress,
+       {Op::pwrite(0, 0, 8192, 1), Op::fspacectl(0, 100, 200)},
+       "rqsr->r_offset plus the bytes zeroed before EOF, 300"},
+      {Lie::kSpacectlBeforeRange,
+       {Op::pwrite(0, 0, 8192, 1), Op::fspacectl(0, 100, 200)},
+       "not a part of the request [100, 300)"},
+      {Lie::kFiemapDropsExtents,
+       {Op::pwrite(0, 4096, 10, 1), Op::fiemap(0, 0, 8192)},
+       "maps no extent over byte 4096",
+       &block},
+      {Lie::kFiemapWrittenOverHole,
+       {Op::truncate(0, 20000), Op::pwrite(0, 0, 10, 1), Op::fiemap(0, 0, 8192)},
+       "over block 1 ([4096, 8192)), which the model knows is a hole",
+       &block},
+      {Lie::kPoisonIgnored,
+       {Op::pwrite(0, 0, 8192, 1), Op::poison(0, 4096, 4096), Op::pread(0, 0, 8192)},
+       "returned poisoned byte 4096 as data"},
   };
   for (const Row& row : rows) {
-    LyingBackend liar(row.lie);
+    LyingBackend liar(row.lie, row.spec != nullptr ? *row.spec : sim_filesystem("shmfs"));
     Oracle oracle(liar, 2);
-    std::vector<std::string> bad;
-    for (const Op& op : row.ops) {
-      bad = oracle.step(op);
-      if (!bad.empty()) break;
-    }
+    std::vector<std::string> bad = run_ops(oracle, row.ops);
     ASSERT_FALSE(bad.empty()) << row.expect;
-    bool found = false;
-    for (const std::string& b : bad) found |= b.find(row.expect) != std::string::npos;
-    EXPECT_TRUE(found) << row.expect << " not in: " << bad[0];
+    EXPECT_TRUE(has(bad, row.expect)) << row.expect << " not in: " << bad[0];
+  }
+}
+
+// The same op lists without the lies are clean: each violation above is
+// the lie's, not the script's.
+TEST(Oracle, TheLiesScriptsAreCleanWithoutTheLies) {
+  for (const char* name : {"shmfs", "iomaptest_block"}) {
+    SimBackend sim(1, sim_filesystem(name));
+    Oracle oracle(sim, 2);
+    EXPECT_EQ(run_ops(oracle, {Op::pwrite(0, 0, 8192, 1), Op::fspacectl(0, 100, 200),
+                               Op::fspacectl(0, 8092, 4096), Op::truncate(1, 20000),
+                               Op::pwrite(1, 0, 10, 1), Op::fiemap(1, 0, 8192),
+                               Op::pwrite(1, 4096, 10, 1), Op::fiemap(1, 0, 8192)}),
+              std::vector<std::string>{})
+        << name;
   }
 }
 
@@ -97,7 +218,7 @@ TEST(Oracle, CatchesEachKindOfMisbehaviour) {
 // content check says so.
 TEST(Oracle, CatchesTheSwappedPageDataLossOfTheSkipVariant) {
   for (const char* variant : {"read", "skip"}) {
-    SimBackend sim(1, "shmfs", "", 1, /*memfd=*/true);
+    SimBackend sim(1, sim_filesystem("shmfs"), 1, /*memfd=*/true);
     ASSERT_EQ(sim.machine().variants.set("shm.dealloc_swapped_page", variant), Errno::kOk);
     Oracle oracle(sim, 1);
     ASSERT_TRUE(oracle.step(Op::pwrite(0, 0, 8192, 0x5a)).empty());
@@ -112,6 +233,147 @@ TEST(Oracle, CatchesTheSwappedPageDataLossOfTheSkipVariant) {
           << bad[0];
     }
   }
+}
+
+// Seed 000's shm_deallocate excerpt (variant shm.dealloc_page_head=skip):
+// a range from a page boundary to inside that page is left untouched and
+// the call succeeds with r_len still set. The file did not change, so only
+// the remainder check can see it: success must leave r_len 0.
+TEST(Oracle, CatchesSuccessWithWorkLeftOfThePageHeadVariant) {
+  for (const char* variant : {"zero", "skip"}) {
+    SimBackend sim(1, sim_filesystem("shmfs"), 1, /*memfd=*/true);
+    ASSERT_EQ(sim.machine().variants.set("shm.dealloc_page_head", variant), Errno::kOk);
+    Oracle oracle(sim, 1);
+    ASSERT_TRUE(oracle.step(Op::pwrite(0, 0, 12288, 0x22)).empty());
+    OpResult r;
+    std::vector<std::string> bad = oracle.step(Op::fspacectl(0, 4096, 100), &r);
+    if (std::string_view(variant) == "zero") {
+      EXPECT_EQ(bad, std::vector<std::string>{});
+    } else {
+      EXPECT_EQ(r.err, Errno::kOk);
+      EXPECT_TRUE(has(bad, "success with nothing done and r_len still set")) << bad.size();
+      EXPECT_FALSE(has(bad, "content differs"));  // The model zeroed [4096, 4096): nothing.
+    }
+  }
+}
+
+// kern_fspacectl: "fspacectl is not restarted after signals if the file is
+// modified" — a signal after progress is success with a remainder, and the
+// oracle takes exactly [off, r_offset) as done.
+TEST(Oracle, AcceptsSuccessWithARemainderAfterASignal) {
+  SimBackend sim(1, sim_filesystem("iomaptest_block"), 1);
+  Oracle oracle(sim, 1);
+  Op a = Op::pwrite(0, 0, 4096, 1), b = Op::pwrite(0, 8192, 4096, 2);
+  a.id = 0;
+  b.id = 1;
+  ASSERT_TRUE(oracle.step(a).empty());
+  ASSERT_TRUE(oracle.step(b).empty());
+  // vn_deallocate checks for a signal before each VOP_DEALLOCATE; the
+  // default deallocates one data region a call, so the second check
+  // stops it after [0, 4096).
+  Op d = Op::fspacectl(0, 0, 12288);
+  d.id = 2;
+  ASSERT_EQ(sim.machine().faults.arm("sched/signal/eintr", FaultPlan::at(2, 2)), Errno::kOk);
+  OpResult r;
+  EXPECT_EQ(oracle.step(d, &r), std::vector<std::string>{});
+  EXPECT_EQ(r.err, Errno::kOk);
+  EXPECT_GT(r.rmsr.r_offset, 0);
+  EXPECT_GT(r.rmsr.r_len, 0);
+  EXPECT_EQ(r.rmsr.r_offset + r.rmsr.r_len, 12288);
+}
+
+// Poison on pmem-backed DAX files: reads stop at or fail on a poisoned
+// page (either is allowed) and never return its bytes; a whole-page
+// rewrite recovers it (pmem_recovery_write), a punch removes it.
+TEST(Oracle, PoisonedBytesNeverReadBackAsGoodData) {
+  for (const char* direct_access : {"partial", "whole"}) {
+    SimBackend sim(1, sim_filesystem("iomaptest_pmem_dax"), 1);
+    ASSERT_EQ(sim.setup_error(), Errno::kOk);
+    ASSERT_EQ(sim.machine().variants.set("dax.direct_access", direct_access), Errno::kOk);
+    Oracle oracle(sim, 1);
+    ASSERT_TRUE(run_ops(oracle, {Op::pwrite(0, 0, 16384, 0x11)}).empty());
+    OpResult r;
+    ASSERT_EQ(oracle.step(Op::poison(0, 4096 + 100, 100), &r), std::vector<std::string>{});
+    ASSERT_EQ(r.extents.size(), 1u);  // Widened to 64-byte granules.
+    EXPECT_EQ(r.extents[0], (LogicalExtent{4096 + 64, 192, 0}));
+    EXPECT_EQ(oracle.step(Op::pread(0, 0, 16384), &r), std::vector<std::string>{});
+    EXPECT_TRUE(r.err == Errno::kEIO || r.ret < 4096 + 64) << r.to_json().dump();
+    EXPECT_EQ(oracle.step(Op::pread(0, 8192, 8192), &r), std::vector<std::string>{});
+    EXPECT_EQ(r.ret, 8192);
+    // A write inside the poisoned page cannot clear it; a whole page can
+    // (pmem_recovery_write), from 5.19 on: 5.15's direct access refuses
+    // the page to the write too.
+    const bool recovers = std::string_view(direct_access) == "partial";
+    EXPECT_EQ(oracle.step(Op::pwrite(0, 4096, 100, 0x33), &r), std::vector<std::string>{});
+    EXPECT_NE(r.err, Errno::kOk);
+    EXPECT_EQ(oracle.step(Op::pwrite(0, 4096, 4096, 0x22), &r), std::vector<std::string>{});
+    EXPECT_EQ(r.err, recovers ? Errno::kOk : Errno::kEIO) << r.to_json().dump();
+    EXPECT_EQ(oracle.step(Op::pread(0, 0, 16384), &r), std::vector<std::string>{});
+    if (recovers) {
+      EXPECT_EQ(r.ret, 16384) << r.to_json().dump();
+    }
+    // Poison a page and punch the poisoned pages out: the holes read as
+    // zeros, and rewriting them allocates fresh, zeroed blocks.
+    EXPECT_EQ(run_ops(oracle, {Op::poison(0, 8192, 4096),
+                               Op::fallocate(0, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE,
+                                             4096, 8192),
+                               Op::fiemap(0, 0, 16384), Op::pwrite(0, 4096, 100, 0x44)}),
+              std::vector<std::string>{})
+        << direct_access;
+    EXPECT_EQ(oracle.step(Op::pread(0, 0, 16384), &r), std::vector<std::string>{});
+    EXPECT_EQ(r.ret, 16384) << direct_access;
+  }
+}
+
+TEST(Oracle, PoisonNeedsPmemUnderDaxFiles) {
+  for (const char* name : {"shmfs", "iomaptest_block"}) {
+    SimBackend sim(1, sim_filesystem(name), 1);
+    sim.run(Op::pwrite(0, 0, 4096, 1));
+    EXPECT_EQ(sim.run(Op::poison(0, 0, 4096)).err, Errno::kEOPNOTSUPP) << name;
+  }
+}
+
+TEST(FileModel, BlocksAreHolesUntilWrittenOrAllocated) {
+  FileModel m(4096);
+  m.write(100, 10, std::byte{1});
+  EXPECT_FALSE(m.known_hole(0));
+  EXPECT_TRUE(m.known_hole(1));
+  m.resize(5 * 4096);  // Growing adds holes.
+  EXPECT_TRUE(m.known_hole(2));
+  m.allocate(2 * 4096 + 1, 4096);  // Blocks 2 and 3.
+  EXPECT_FALSE(m.known_hole(2));
+  EXPECT_FALSE(m.known_hole(3));
+  EXPECT_TRUE(m.known_hole(4));
+  m.punch(100, 3 * 4096);  // Whole blocks 1 and 2; block 0 and 3 only zeroed.
+  EXPECT_FALSE(m.known_hole(0));
+  EXPECT_TRUE(m.known_hole(1));
+  EXPECT_TRUE(m.known_hole(2));
+  EXPECT_FALSE(m.known_hole(3));
+  m.collapse(4096, 4096);  // Block 3 becomes block 2.
+  EXPECT_TRUE(m.known_hole(1));
+  EXPECT_FALSE(m.known_hole(2));
+  EXPECT_TRUE(m.known_hole(3));
+  m.insert(0, 4096);  // A hole at 0; the rest moves up a block.
+  EXPECT_TRUE(m.known_hole(0));
+  EXPECT_FALSE(m.known_hole(1));
+  EXPECT_FALSE(m.known_hole(3));
+  m.resize(4096 + 1);  // Blocks 2.. are gone.
+  EXPECT_FALSE(m.known_hole(1));
+  EXPECT_TRUE(m.known_hole(3));
+}
+
+TEST(FileModel, PoisonLastsUntilRewrittenOrZeroed) {
+  FileModel m(4096);
+  m.write(0, 8192, std::byte{1});
+  m.poison(100, 200);
+  EXPECT_EQ(m.first_poisoned(0, 8192), 100u);
+  EXPECT_TRUE(m.all_zero(100, 300));  // Unknown content is not data.
+  m.write(100, 50, std::byte{2});
+  EXPECT_EQ(m.first_poisoned(0, 8192), 150u);
+  m.zero(150, 100);
+  EXPECT_EQ(m.first_poisoned(0, 8192), 250u);
+  m.resize(200);
+  EXPECT_EQ(m.first_poisoned(0, 8192), 8192u);
 }
 
 TEST(Oracle, LogicalExtentsMergeAdjacentAndDropPhysical) {

@@ -13,17 +13,45 @@ uint64_t sim_size(Process& p, int fd) {
   return st ? st->size : 0;
 }
 
+constexpr unsigned kExtentCount = 256;
+
 }  // namespace
 
-SimBackend::SimBackend(uint64_t seed, std::string_view fs_type, std::string_view options,
-                       int nfiles, bool memfd)
-    : machine_(seed), vfs_(machine_), process_(vfs_, Creds::root()) {
+SimBackend::SimBackend(uint64_t seed, FsSpec spec, int nfiles, bool memfd)
+    : spec_(std::move(spec)), machine_(seed), vfs_(machine_), process_(vfs_, Creds::root()) {
   register_shmfs(vfs_);
-  if (vfs_.mount(fs_type, nullptr, options, "/", Creds::root()) != Errno::kOk) return;
+  if (spec_.register_fs != nullptr) spec_.register_fs(vfs_);
+  switch (spec_.dev) {
+    case FsSpec::kNone:
+      break;
+    case FsSpec::kBlock:
+      dev_ = std::make_unique<SimBlockDevice>(machine_, BlockDeviceConfig{});
+      break;
+    case FsSpec::kPmem: {
+      auto pmem = std::make_unique<PmemDevice>(machine_, PmemConfig{});
+      pmem_ = pmem.get();
+      dev_ = std::move(pmem);
+      break;
+    }
+  }
+  if (spec_.mkfs != nullptr || !spec_.mkfs_opts.empty()) {
+    if (spec_.mkfs == nullptr || dev_ == nullptr) {
+      setup_error_ = Errno::kEINVAL;
+      return;
+    }
+    setup_error_ = spec_.mkfs(machine_, *dev_, spec_.mkfs_opts);
+    if (setup_error_ != Errno::kOk) return;
+  }
+  setup_error_ = vfs_.mount(spec_.type, dev_.get(), spec_.mount_opts, "/", Creds::root());
+  if (setup_error_ != Errno::kOk) return;
   for (int i = 0; i < nfiles; ++i) {
     const std::string name = absl::StrCat("/f", i);
-    fds_.push_back(memfd ? *process_.memfd_create(name)
-                         : *process_.open(name, kO_RDWR | kO_CREAT, 0644));
+    Result<int> fd = memfd ? process_.memfd_create(name) : process_.open(name, kO_RDWR | kO_CREAT, 0644);
+    if (!fd) {
+      setup_error_ = fd.error();
+      return;
+    }
+    fds_.push_back(*fd);
   }
 }
 
@@ -76,23 +104,72 @@ OpResult SimBackend::run(const Op& op) {
     case OpKind::kFiemap: {
       Fiemap fi{.fm_start = static_cast<uint64_t>(op.off),
                 .fm_length = static_cast<uint64_t>(op.len),
-                .fm_extent_count = 256};
+                .fm_extent_count = kExtentCount};
       r.err = host::fiemap(p, fd, &fi);
       if (r.err == Errno::kOk) r.extents = logical_extents(fi.fm_extents);
       break;
     }
+    case OpKind::kPoison:
+      r = poison(op);
+      break;
   }
   r.size_after = sim_size(p, fd);
   return r;
 }
 
-Result<std::vector<std::byte>> SimBackend::contents(int file) {
-  const int fd = fds_.at(file);
-  std::vector<std::byte> buf(sim_size(process_, fd));
-  Result<uint64_t> n = host::pread(process_, fd, buf, 0);
+OpResult SimBackend::poison(const Op& op) {
+  OpResult r;
+  const int fd = fds_.at(op.file);
+  if (!spec_.poisonable() || pmem_ == nullptr) {
+    r.err = Errno::kEOPNOTSUPP;
+    return r;
+  }
+  if (op.off < 0 || op.len <= 0 || op.off > kOffMax - op.len) {
+    r.err = Errno::kEINVAL;
+    return r;
+  }
+  const uint64_t start = static_cast<uint64_t>(op.off);
+  const uint64_t end = std::min<uint64_t>(start + static_cast<uint64_t>(op.len), sim_size(process_, fd));
+  if (start >= end) return r;
+  Fiemap fi{.fm_start = start, .fm_length = end - start, .fm_extent_count = kExtentCount};
+  if ((r.err = host::fiemap(process_, fd, &fi)) != Errno::kOk) return r;
+  // Only written blocks hold data on the media: an unwritten extent reads
+  // as zeros without touching it, delalloc has no blocks yet.
+  constexpr uint32_t kNoMedia = kFIEMAP_EXTENT_UNWRITTEN | kFIEMAP_EXTENT_DELALLOC |
+                                kFIEMAP_EXTENT_UNKNOWN | kFIEMAP_EXTENT_DATA_INLINE |
+                                kFIEMAP_EXTENT_NOT_ALIGNED;
+  const uint64_t g = pmem_->config().poison_granularity;
+  std::vector<FiemapExtent> done;
+  for (const FiemapExtent& e : fi.fm_extents) {
+    if (e.fe_flags & kNoMedia) continue;
+    const uint64_t e_end = e.fe_logical + e.fe_length;
+    uint64_t lo = std::max(start, e.fe_logical);
+    uint64_t hi = std::min(end, e_end);
+    if (lo >= hi) continue;
+    // inject_poison poisons whole granules: widen the file range by as
+    // much, inside the extent (extents are block-aligned on both sides).
+    const uint64_t dev_lo = e.fe_physical + (lo - e.fe_logical);
+    const uint64_t dev_hi = e.fe_physical + (hi - e.fe_logical);
+    lo = std::max(e.fe_logical, lo - (dev_lo % g));
+    hi = std::min(e_end, hi + (dev_hi % g == 0 ? 0 : g - dev_hi % g));
+    pmem_->inject_poison(e.fe_physical + (lo - e.fe_logical), hi - lo, PoisonKind::kKnown);
+    done.push_back({lo, 0, hi - lo, 0});
+  }
+  r.extents = logical_extents(done);
+  return r;
+}
+
+Result<std::vector<std::byte>> SimBackend::read(int file, uint64_t off, uint64_t len) {
+  std::vector<std::byte> buf(len);
+  Result<uint64_t> n = host::pread(process_, fds_.at(file), buf, static_cast<off_t64>(off));
   if (!n) return Fail(n.error());
   buf.resize(*n);
   return buf;
+}
+
+uint64_t SimBackend::block_size(int file) {
+  Result<Stat> st = process_.fstat(fds_.at(file));
+  return st ? st->blksize : 4096;
 }
 
 std::vector<std::string> SimBackend::check() {

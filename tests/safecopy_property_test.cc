@@ -65,7 +65,7 @@ int short_transfers(SimBackend& sim, const std::vector<Op>& ops) {
 RC_GTEST_PROP(SafecopyOnMark, SoftFaultsNeverShortenARegularFileTransfer, ()) {
   const auto ops = *rc::gen::container<std::vector<Op>>(gen_rw());
   const uint64_t seed = *rc::gen::inRange<uint64_t>(1, 1000);
-  SimBackend sim(seed, "shmfs", "ipc=safecopy,partial_io=proper");
+  SimBackend sim(seed, {.name = "shmfs", .type = "shmfs", .mount_opts = "ipc=safecopy,partial_io=proper"});
   sim.machine().faults.arm("safecopy/softfault", FaultPlan::probability(0.1, "softfault"));
   RC_ASSERT(short_transfers(sim, ops) == 0);
 }
@@ -81,7 +81,7 @@ TEST(SafecopyOnEfault, TheSameSoftFaultsGiveShortTransfers) {
                              : Op::pread(0, i * 500, 9000));
   }
   auto run = [&](std::string_view policy, uint64_t* marks) {
-    SimBackend sim(3, "shmfs", "ipc=safecopy,partial_io=proper");
+    SimBackend sim(3, {.name = "shmfs", .type = "shmfs", .mount_opts = "ipc=safecopy,partial_io=proper"});
     sim.machine().variants.set("safecopy.retry", policy);
     sim.machine().faults.arm("safecopy/softfault", FaultPlan::probability(0.1, "softfault"));
     int shorts = 0;

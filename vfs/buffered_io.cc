@@ -305,10 +305,22 @@ Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapO
       ++run_end;
     }
     const uint64_t from = page_pos(index);
-    // Write up to EOF rounded to a sector: the tail page's bytes past EOF
-    // are zeros and stay inside the last block.
-    const uint64_t eof = (ip.size + kSectorSize - 1) / kSectorSize * kSectorSize;
+    // iomap_writepage_handle_eof: the EOF page's bytes past i_size are
+    // zeroed ("it may be mmapped") and the write runs to the end of the
+    // block holding EOF, so that block's tail is zeros on the device too —
+    // which an extension over it (truncate up, ZERO_RANGE, fallocate past
+    // EOF) relies on.
+    const uint64_t bs = ip.sb->options().block_size;
+    const uint64_t eof = (ip.size + bs - 1) / bs * bs;
     const uint64_t to = std::min(page_pos(run_end + 1), eof);
+    if (const uint64_t tail = ip.size % kPage; tail != 0) {
+      const uint64_t eof_page = ip.size >> kCachePageShift;
+      if (eof_page >= index && eof_page <= run_end) {
+        if (CachedPage* p = ip.cache.find(eof_page)) {
+          std::memset(p->data->data() + tail, 0, kPage - tail);
+        }
+      }
+    }
     if (to > from) {
       IomapIter iter{.inode = &ip, .pos = static_cast<off_t64>(from), .len = to - from,
                      .flags = kIomapWrite | kIomapWriteback};

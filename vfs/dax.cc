@@ -117,7 +117,9 @@ IoResult dax_iomap_write(Inode& ip, const Kiocb& iocb, IovIter& from, IomapOps& 
       m.dax_dev->memcpy_flushcache(*addr, std::span(bounce).first(got));
     }
     done += xfer;
-    ip.size = std::max<uint64_t>(ip.size, static_cast<uint64_t>(iter.pos) + xfer);
+    // xfs_file_dax_write grows i_size only after a write that stored
+    // something ("if (ret > 0 && iocb->ki_pos > i_size_read(inode))").
+    if (xfer > 0) ip.size = std::max<uint64_t>(ip.size, static_cast<uint64_t>(iter.pos) + xfer);
     if (xfer < *avail) {
       // "if (xfer == 0) ret = -EFAULT": nothing stored (a recovery write
       // that could not clear, or the caller's buffer faulted at once).

@@ -67,6 +67,11 @@ class ExtentMapOps : public IomapOps {
   }
   static uint64_t end_of(const Iomap& m) { return static_cast<uint64_t>(m.offset) + m.length; }
 
+  // share_allocator makes allocations take blocks from `*next`, a cursor
+  // every inode of one filesystem shares, instead of this map's own, so
+  // two files on one device never get the same blocks.
+  void share_allocator(uint64_t* next) { shared_next_ = next; }
+
   // preallocate gives the holes of [off, off+len), widened to whole blocks,
   // unwritten blocks (xfs_alloc_file_space); mapped, unwritten and delalloc
   // extents stay as they are. Errors: ENOSPC (enospc set).
@@ -213,10 +218,11 @@ class ExtentMapOps : public IomapOps {
   // through the device first (as XFS zeroes new DAX extents), and when that
   // fails the allocation fails with its error and the blocks stay free.
   Result<Iomap> allocate(off_t64 off, uint64_t len) {
+    uint64_t& next_addr = shared_next_ != nullptr ? *shared_next_ : next_addr_;
     Iomap m;
     m.offset = off;
     m.length = len;
-    m.addr = next_addr_;
+    m.addr = next_addr;
     m.type = IomapType::kMapped;
     m.bdev = dax_ != nullptr ? nullptr : bdev_;
     m.dax_dev = dax_;
@@ -225,7 +231,7 @@ class ExtentMapOps : public IomapOps {
         return Fail(e);
       }
     }
-    next_addr_ += len;
+    next_addr += len;
     return m;
   }
 
@@ -249,6 +255,7 @@ class ExtentMapOps : public IomapOps {
   BlockDevice* bdev_;
   DaxDevice* dax_;
   uint64_t next_addr_;
+  uint64_t* shared_next_ = nullptr;
   absl::btree_map<off_t64, Iomap> extents_;
   std::vector<Iomap> cow_;
 };

@@ -1,0 +1,44 @@
+// run_differential: the same op list on two backends (the simulator and
+// the host kernel), op by op, with an oracle checking each side and their
+// answers compared (compare_results). The first disagreement or violation
+// comes back with the op's index and the earlier ops on the same file, so
+// the report is its own replay.
+//
+// fspacectl "may" deallocate (fspacectl(2): "If the file system supports
+// hole-punching, file system space deallocation may be performed"), so
+// once a file has seen one, its layout answers (SEEK_DATA, SEEK_HOLE,
+// FIEMAP) are the oracle's business only, until a truncate to 0 frees
+// everything on both sides; its data and size are compared throughout.
+//
+//   SimBackend sim(1, sim_filesystem("shmfs"));
+//   HostBackend host("/dev/shm/dir");
+//   EXPECT_EQ(run_differential(sim, host, ops), "");
+
+#ifndef VFSSIM_HARNESS_DIFFERENTIAL_H_
+#define VFSSIM_HARNESS_DIFFERENTIAL_H_
+
+#include <string>
+#include <vector>
+
+#include "harness/backend.h"
+#include "harness/op.h"
+
+namespace vfssim {
+
+struct DifferentialOptions {
+  int nfiles = 2;
+  // compare_extents: the logical FIEMAP maps must agree too (off where the
+  // simulator's allocator is a stand-in whose layout differs, e.g. XFS's
+  // speculative preallocation; each side's map is still checked by its
+  // oracle).
+  bool compare_extents = true;
+};
+
+// run_differential returns "" when every op agreed and kept both oracles'
+// invariants.
+std::string run_differential(Backend& sim, Backend& host, const std::vector<Op>& ops,
+                             const DifferentialOptions& opts = {});
+
+}  // namespace vfssim
+
+#endif  // VFSSIM_HARNESS_DIFFERENTIAL_H_
