@@ -99,6 +99,8 @@ class LyingBackend : public Backend {
     kFiemapDropsExtents,
     kFiemapWrittenOverHole,
     kPoisonIgnored,  // Says it poisoned the range; reads still return it.
+    kFailedPunchChangesOutside,  // Punches, writes byte 0, says EIO.
+    kFailedPunchWritesInside,    // Punches, writes into the range, says EIO.
   };
   explicit LyingBackend(Lie lie, const FsSpec& spec = sim_filesystem("shmfs"))
       : lie_(lie), sim_(1, spec) {}
@@ -115,6 +117,11 @@ class LyingBackend : public Backend {
       return r;
     }
     OpResult r = sim_.run(op);
+    if (op.kind == OpKind::kFallocate && (lie_ == Lie::kFailedPunchChangesOutside ||
+                                          lie_ == Lie::kFailedPunchWritesInside)) {
+      sim_.run(Op::pwrite(op.file, lie_ == Lie::kFailedPunchWritesInside ? op.off : 0, 1, 0x99));
+      r.err = Errno::kEIO;
+    }
     if (lie_ == Lie::kErrorAfterChange && op.kind == OpKind::kPwrite) {
       r.err = Errno::kEIO;  // Wrote, yet says it did not.
     }
@@ -188,6 +195,15 @@ TEST(Oracle, CatchesEachKindOfMisbehaviour) {
       {Lie::kPoisonIgnored,
        {Op::pwrite(0, 0, 8192, 1), Op::poison(0, 4096, 4096), Op::pread(0, 0, 8192)},
        "returned poisoned byte 4096 as data"},
+      // A failed punch may have zeroed part of its range, nothing else.
+      {Lie::kFailedPunchChangesOutside,
+       {Op::pwrite(0, 0, 8192, 1),
+        Op::fallocate(0, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 4096, 100)},
+       "at byte 0 (file 8192 bytes, model 8192): the call failed with EIO yet changed the file"},
+      {Lie::kFailedPunchWritesInside,
+       {Op::pwrite(0, 0, 8192, 1),
+        Op::fallocate(0, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 4096, 100)},
+       "at byte 4096 (file 8192 bytes, model 8192): the call failed with EIO yet changed"},
   };
   for (const Row& row : rows) {
     LyingBackend liar(row.lie, row.spec != nullptr ? *row.spec : sim_filesystem("shmfs"));
@@ -323,6 +339,23 @@ TEST(Oracle, PoisonedBytesNeverReadBackAsGoodData) {
     EXPECT_EQ(oracle.step(Op::pread(0, 0, 16384), &r), std::vector<std::string>{});
     EXPECT_EQ(r.ret, 16384) << direct_access;
   }
+}
+
+// xfs_free_file_space unmaps the range's whole blocks, then zeroes the
+// partial ones: over poison the zeroing fails (EIO) after the unmap. The
+// oracle takes the bytes of the range that now read as zeros and nothing
+// more (fallocate(2) promises nothing about a call that fails part way).
+TEST(Oracle, AFailedZeroRangeMayHaveZeroedPartOfItsRange) {
+  SimBackend sim(1, sim_filesystem("iomaptest_pmem_dax"), 1);
+  Oracle oracle(sim, 1);
+  ASSERT_TRUE(run_ops(oracle, {Op::pwrite(0, 0, 12288, 1), Op::poison(0, 0, 1)}).empty());
+  OpResult r;
+  EXPECT_EQ(oracle.step(Op::fallocate(0, kFALLOC_FL_ZERO_RANGE, 1, 8192), &r),
+            std::vector<std::string>{});
+  EXPECT_EQ(r.err, Errno::kEIO);
+  EXPECT_TRUE(oracle.model(0).all_zero(4096, 8192));  // The unmapped block.
+  EXPECT_EQ(oracle.model(0).bytes[8192], std::byte{1});  // Not reached.
+  EXPECT_EQ(oracle.model(0).first_poisoned(0, 12288), 0u);  // Still poisoned.
 }
 
 TEST(Oracle, PoisonNeedsPmemUnderDaxFiles) {

@@ -1,8 +1,10 @@
 // The oracle against the host kernel's XFS on a loop-mounted 320 MB image:
 // the same op sequences the simulator runs, checked op by op against the
-// model (content, size, SEEK_DATA/SEEK_HOLE). This pins the model's
-// fallocate semantics (collapse, insert, zero range, punch) to a real
-// filesystem that has them all. Skips with a message where the test cannot
+// model (content, size, SEEK_DATA/SEEK_HOLE, FIEMAP, fspacectl run as a
+// punch). This pins the model's fallocate and FIEMAP rules (collapse,
+// insert, zero range, punch; written data mapped, known holes unmapped) to
+// a real filesystem that has them all, and runs the differential of the
+// simulator's XFS stand-in (the iomap test filesystem) against it. Skips with a message where the test cannot
 // make or mount the image (not root, no xfsprogs, mounting forbidden); the
 // image is unmounted and its loop device detached even when a check fails.
 
@@ -16,8 +18,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "harness/backend.h"
+#include "harness/differential.h"
 #include "harness/opgen.h"
 #include "harness/oracle.h"
+#include "harness/sim_filesystems.h"
 
 namespace vfssim {
 namespace {
@@ -102,11 +106,26 @@ TEST_F(HostXfsOracle, FallocateModesMatchTheModel) {
 }
 
 TEST_F(HostXfsOracle, SeededRandomRunsKeepTheModel) {
-  OpGenConfig cfg;
-  cfg.fspacectl = false;
+  const OpGenConfig cfg;  // fspacectl included: HostBackend punches.
   for (uint64_t seed = 1; seed <= 10; ++seed) {
     Rng rng(seed);
     EXPECT_EQ(run(random_ops(rng, 150, cfg)), "") << "seed " << seed;
+  }
+}
+
+// The simulator's XFS stand-in against XFS: answers, data and sizes op by
+// op. The logical FIEMAP maps are not compared (no speculative
+// preallocation or delalloc conversion policy in the stand-in); each side's
+// map is still checked against the model.
+TEST_F(HostXfsOracle, TheIomapTestFilesystemAgreesWithXfs) {
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    Rng rng(seed);
+    const std::vector<Op> ops = random_ops(rng, 150, OpGenConfig{});
+    SimBackend sim(seed, sim_filesystem("iomaptest_block"));
+    ASSERT_EQ(sim.setup_error(), Errno::kOk);
+    HostBackend host(mnt_);
+    ASSERT_TRUE(host.ok());
+    EXPECT_EQ(run_differential(sim, host, ops, {.compare_extents = false}), "") << "seed " << seed;
   }
 }
 
