@@ -313,7 +313,8 @@ Result<uint64_t> Process::copy_file_range(int fd_in, uint64_t off_in, int fd_out
       len = std::min<uint64_t>(len, iin.size - static_cast<uint64_t>(pin));
     }
     if (pout >= iout.sb->maxbytes) return Errno::kEFBIG;
-    len = std::min<uint64_t>(len, static_cast<uint64_t>(iout.sb->maxbytes - pout));
+    // Unsigned: a negative pout is refused below, and must not overflow here.
+    len = std::min<uint64_t>(len, static_cast<uint64_t>(iout.sb->maxbytes) - static_cast<uint64_t>(pout));
     // "Don't allow overlapped copying within the same file", on the
     // shortened count.
     if (&iin == &iout && static_cast<uint64_t>(pin) + len > static_cast<uint64_t>(pout) &&
