@@ -41,11 +41,14 @@ Vma* AddressSpace::find_vma(uint64_t addr) {
 Result<uint64_t> AddressSpace::map(uint64_t addr, uint64_t len, int prot, bool shared,
                                    VmOps* ops, uint64_t pgoff, std::shared_ptr<void> object) {
   if (len == 0 || addr % kPage != 0) return Fail(Errno::kEINVAL);
+  if (len > kTaskSize) return Fail(Errno::kENOMEM);
   len = (len + kPage - 1) / kPage * kPage;
   if (addr == 0) {
+    // A guard gap between mappings; no room left below TASK_SIZE: ENOMEM.
+    if (len + kPage > kTaskSize - next_addr_) return Fail(Errno::kENOMEM);
     addr = next_addr_;
-    next_addr_ += len + kPage;  // A guard gap between mappings.
-  } else if (addr + len < addr) {
+    next_addr_ += len + kPage;
+  } else if (addr > kTaskSize - len) {
     return Fail(Errno::kENOMEM);
   } else {
     unmap(addr, len);  // MAP_FIXED replaces.
@@ -67,7 +70,11 @@ void AddressSpace::split(uint64_t at) {
 }
 
 Errno AddressSpace::unmap(uint64_t addr, uint64_t len) {
-  if (len == 0 || addr % kPage != 0) return Errno::kEINVAL;
+  // Past TASK_SIZE nothing is mapped; a range that wraps would give an
+  // end below its start.
+  if (len == 0 || addr % kPage != 0 || addr > kTaskSize || len > kTaskSize - addr) {
+    return Errno::kEINVAL;
+  }
   const uint64_t end = addr + (len + kPage - 1) / kPage * kPage;
   split(addr);
   split(end);
@@ -86,9 +93,13 @@ Errno AddressSpace::unmap(uint64_t addr, uint64_t len) {
 
 Errno AddressSpace::protect(uint64_t addr, uint64_t len, int prot) {
   if (addr % kPage != 0) return Errno::kEINVAL;
+  if (addr > kTaskSize || len > kTaskSize - addr) return Errno::kENOMEM;
   const uint64_t end = addr + (len + kPage - 1) / kPage * kPage;
-  for (uint64_t a = addr; a < end; a += kPage) {
-    if (find_vma(a) == nullptr) return Errno::kENOMEM;
+  // Every page of the range must be mapped: walk the VMAs, not the pages.
+  for (uint64_t a = addr; a < end;) {
+    const Vma* v = find_vma(a);
+    if (v == nullptr) return Errno::kENOMEM;
+    a = v->end;
   }
   split(addr);
   split(end);

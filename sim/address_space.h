@@ -165,19 +165,21 @@ class AddressSpace {
 
   // map creates a VMA of `len` bytes (rounded up to pages) at `addr`, or
   // anywhere free when addr is 0 (a fixed address replaces what was there).
-  // Returns the start. Errors: EINVAL addr or len bad; ENOMEM no room.
+  // Returns the start. Errors: EINVAL addr or len bad; ENOMEM no room, or
+  // the range would not end at or below kTaskSize.
   Result<uint64_t> map(uint64_t addr, uint64_t len, int prot, bool shared, VmOps* ops,
                        uint64_t pgoff, std::shared_ptr<void> object);
 
   // unmap removes [addr, addr+len) (pages), splitting VMAs at its edges
   // (the new piece gets ops->open) and closing the removed parts.
-  // Errors: EINVAL addr not page-aligned or len == 0.
+  // Errors: EINVAL addr not page-aligned, len == 0, or the range not below
+  // kTaskSize (a length that would wrap).
   Errno unmap(uint64_t addr, uint64_t len);
 
   // protect sets the protection of [addr, addr+len) (pages), splitting
   // VMAs at its edges (mprotect's effect); entries lose write permission
   // when PROT_WRITE goes. Errors: EINVAL addr not page-aligned; ENOMEM part
-  // of the range is not mapped.
+  // of the range is not mapped (a range past kTaskSize never is).
   Errno protect(uint64_t addr, uint64_t len, int prot);
 
   // load/store move bytes through the page tables, faulting as needed.

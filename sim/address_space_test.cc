@@ -76,6 +76,23 @@ TEST(AddressSpace, SignalsCarryTheAddress) {
   EXPECT_EQ(as.load(a + 3 * 4096, b), (Siginfo{kSIGSEGV, kSEGV_MAPERR, a + 3 * 4096}));
 }
 
+// Ranges that run past the top of user memory (tests/crash_audit_test.cc):
+// an unmap whose end wrapped below its start erased a page-table range
+// backwards; protect walked a huge range page by page.
+TEST(AddressSpace, RangesPastTaskSizeAreRefused) {
+  AddressSpace as;
+  const uint64_t at = *as.map(0, 8192, kProtRead | kProtWrite, false, nullptr, 0, nullptr);
+  EXPECT_EQ(as.unmap(at, UINT64_MAX - 8191), Errno::kEINVAL);
+  EXPECT_EQ(as.unmap(at, kTaskSize), Errno::kEINVAL);
+  EXPECT_EQ(as.protect(at, 1ull << 62, kProtRead), Errno::kENOMEM);
+  EXPECT_EQ(as.protect(at, UINT64_MAX - 8191, kProtRead), Errno::kENOMEM);
+  EXPECT_EQ(as.map(kTaskSize, 4096, kProtRead, false, nullptr, 0, nullptr).error(), Errno::kENOMEM);
+  EXPECT_EQ(as.map(0, kTaskSize + 4096, kProtRead, false, nullptr, 0, nullptr).error(),
+            Errno::kENOMEM);
+  EXPECT_EQ(as.protect(at, 8192, kProtRead), Errno::kOk);
+  EXPECT_EQ(as.unmap(at, 8192), Errno::kOk);
+}
+
 TEST(AddressSpace, MunmapSplitsAndOpensAndCloses) {
   FakeObject obj(8);
   AddressSpace as;

@@ -12,6 +12,7 @@
 #ifndef VFSSIM_SIM_MACHINE_H_
 #define VFSSIM_SIM_MACHINE_H_
 
+#include <algorithm>
 #include <cstdint>
 
 #include "sim/clock.h"
@@ -21,6 +22,26 @@
 #include "sim/variants.h"
 
 namespace vfssim {
+
+// MemoryPool is the simulated machine's memory for pages that live nowhere
+// else (shmfs/tmpfs and memfd pages, resident or swapped): every instance
+// draws from one pool, as every tmpfs draws from RAM, so no sequence of
+// requests can exhaust the host's memory. Device contents, the page cache
+// and process memory are not counted.
+struct MemoryPool {
+  static constexpr uint64_t kDefaultPages = (2ull << 30) / 4096;  // 2 GiB.
+
+  // charge takes n pages; false (and nothing taken) when fewer are free.
+  bool charge(uint64_t n) {
+    if (n > limit_pages - used_pages) return false;
+    used_pages += n;
+    return true;
+  }
+  void uncharge(uint64_t n) { used_pages -= std::min(n, used_pages); }
+
+  uint64_t limit_pages = kDefaultPages;
+  uint64_t used_pages = 0;
+};
 
 struct Machine {
   explicit Machine(uint64_t seed, bool keep_trace = true)
@@ -42,6 +63,7 @@ struct Machine {
   Trace trace;
   FaultInjector faults;
   Variants variants;
+  MemoryPool memory;
 };
 
 }  // namespace vfssim

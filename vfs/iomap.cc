@@ -49,8 +49,11 @@ int64_t iomap_iter(IomapIter& iter, IomapOps& ops) {
     if (processed < 0) return processed;
     if (static_cast<uint64_t>(processed) > iter.length()) return neg(Errno::kEIO);
     if (processed == 0) return 0;
-    iter.pos += processed;
     iter.len -= static_cast<uint64_t>(processed);
+    // A request may end one past LLONG_MAX (the page holding the last
+    // byte), which a position cannot hold: a walk that ends there leaves
+    // pos where the last mapping began.
+    if (iter.pos <= kOffMax - processed) iter.pos += processed;
     if (iter.len == 0) return 0;
   } else if (iter.len == 0) {
     return 0;

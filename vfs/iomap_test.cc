@@ -149,5 +149,31 @@ TEST_F(IomapIterTest, SrcmapDefaultsToIomapAndCarriesCowSource) {
   EXPECT_EQ(iter.srcmap().addr, 3u << 20);
 }
 
+// A walk over the page holding LLONG_MAX ends one past it: advancing pos
+// there overflowed (UBSan, found by tests/crash_audit_test.cc through a
+// buffered write of the last page). The walk ends; pos stays representable.
+TEST_F(IomapIterTest, AWalkThatEndsPastLlongMaxEnds) {
+  const off_t64 last = (kOffMax / 4096) * 4096;
+  IomapIter iter{.inode = ip.get(), .pos = last, .len = 4096, .flags = kIomapReport};
+  ASSERT_EQ(iomap_iter(iter, map()), 1);
+  EXPECT_EQ(iter.length(), 4096u);
+  iter.processed = 4096;
+  EXPECT_EQ(iomap_iter(iter, map()), 0);
+  EXPECT_EQ(iter.len, 0u);
+  EXPECT_EQ(iter.pos, last);
+}
+
+// The iomap test fs handed out blocks from ExtentMapOps::kFirstFree up
+// without looking at the device: past its end every read and write was
+// EIO. Allocation past the end is ENOSPC now, as a full filesystem says.
+TEST(ExtentMapOpsTest, NoBlocksPastTheDevice) {
+  Machine m(1);
+  SimBlockDevice small(m, BlockDeviceConfig{.capacity_bytes = ExtentMapOps::kFirstFree + 8192});
+  ExtentMapOps ops(&small, nullptr);
+  EXPECT_EQ(ops.preallocate(0, 8192), Errno::kOk);
+  EXPECT_EQ(ops.preallocate(8192, 4096), Errno::kENOSPC);
+  EXPECT_EQ(ops.preallocate(1ull << 40, 1ull << 40), Errno::kENOSPC);
+}
+
 }  // namespace
 }  // namespace vfssim

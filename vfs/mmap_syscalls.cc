@@ -3,6 +3,7 @@
 #include "vfs/process.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace vfssim {
@@ -23,7 +24,11 @@ Result<uint64_t> Process::mmap(uint64_t addr, uint64_t len, int prot, int flags,
     if (rounded < len || rounded == 0) return Fail(Errno::kENOMEM);
     const uint64_t pgoff = static_cast<uint64_t>(off) / kUserPageSize;
     if (pgoff + rounded / kUserPageSize < pgoff) return Fail(Errno::kEOVERFLOW);
+    // __get_unmapped_area: "if (len > TASK_SIZE) return -ENOMEM", and a
+    // fixed range must lie below TASK_SIZE too, before its alignment.
+    if (rounded > kTaskSize) return Fail(Errno::kENOMEM);
     if (flags & kMAP_FIXED) {
+      if (addr > kTaskSize - rounded) return Fail(Errno::kENOMEM);
       if (addr % kUserPageSize != 0) return Fail(Errno::kEINVAL);
     } else {
       addr = 0;  // The hint is not honoured: the simulator picks.
@@ -75,7 +80,11 @@ Result<uint64_t> Process::mmap(uint64_t addr, uint64_t len, int prot, int flags,
 }
 
 Errno Process::munmap(uint64_t addr, uint64_t len) {
-  Errno e = mm_->unmap(addr, len);
+  // do_vmi_munmap: "if ((offset_in_page(start)) || start > TASK_SIZE ||
+  // len > TASK_SIZE-start) return -EINVAL", then an empty range is EINVAL.
+  Errno e = addr % kUserPageSize != 0 || addr > kTaskSize || len > kTaskSize - addr
+                ? Errno::kEINVAL
+                : mm_->unmap(addr, len);
   trace("munmap", {{"addr", addr}, {"len", len}}, e);
   return e;
 }
@@ -85,26 +94,39 @@ Errno Process::msync(uint64_t addr, uint64_t len, int flags) {
     if (flags & ~(kMS_ASYNC | kMS_INVALIDATE | kMS_SYNC)) return Errno::kEINVAL;
     if (addr % kUserPageSize != 0) return Errno::kEINVAL;
     if ((flags & kMS_ASYNC) && (flags & kMS_SYNC)) return Errno::kEINVAL;
-    const uint64_t end = addr + ((len + kUserPageSize - 1) & ~(kUserPageSize - 1));
-    Errno err = Errno::kOk;
-    bool unmapped = false;
-    for (uint64_t a = addr; a < end;) {
-      Vma* vma = mm_->find_vma(a);
-      if (vma == nullptr) {
-        unmapped = true;
-        a += kUserPageSize;
-        continue;
+    // "len = (len + ~PAGE_MASK) & PAGE_MASK; end = start + len; if (end <
+    // start) goto out (ENOMEM)"; an empty range (len 0, or one that rounds
+    // to 0) is done.
+    const uint64_t rounded = (len + kUserPageSize - 1) & ~(kUserPageSize - 1);
+    const uint64_t end = addr + rounded;
+    if (end < addr) return Errno::kENOMEM;
+    if (end == addr) return Errno::kOk;
+    // VMA by VMA, never page by page: a hole is skipped and remembered
+    // (ENOMEM at the end; at once for plain MS_ASYNC), running out of VMAs
+    // before `end` is ENOMEM, and a sync that fails ends the call.
+    Errno unmapped = Errno::kOk;
+    uint64_t start = addr;
+    for (;;) {
+      const auto& vmas = mm_->vmas();
+      auto it = vmas.upper_bound(start);  // find_vma: the first ending past start.
+      if (it != vmas.begin() && std::prev(it)->second.end > start) --it;
+      if (it == vmas.end()) return Errno::kENOMEM;
+      Vma& vma = *mm_->find_vma(it->first);
+      if (start < vma.start) {
+        if (flags == kMS_ASYNC) return Errno::kENOMEM;
+        start = vma.start;
+        if (start >= end) return Errno::kENOMEM;
+        unmapped = Errno::kENOMEM;
       }
-      const uint64_t to = std::min(end, vma->end);
-      if ((flags & kMS_SYNC) && vma->shared && vma->ops != nullptr) {
-        const Errno w = vma->ops->writeback(*vma, vma->pgoff + (a - vma->start) / kUserPageSize,
-                                            (to - a) / kUserPageSize);
-        if (err == Errno::kOk) err = w;
+      const uint64_t to = std::min(end, vma.end);
+      const uint64_t first = vma.pgoff + (start - vma.start) / kUserPageSize;
+      const uint64_t npages = (to - start) / kUserPageSize;
+      start = vma.end;
+      if ((flags & kMS_SYNC) && vma.shared && vma.ops != nullptr) {
+        if (Errno err = vma.ops->writeback(vma, first, npages); err != Errno::kOk) return err;
       }
-      a = to;
+      if (start >= end) return unmapped;
     }
-    if (unmapped) return Errno::kENOMEM;
-    return err;
   }();
   trace("msync", {{"addr", addr}, {"len", len}, {"flags", flags}}, e);
   return e;

@@ -183,7 +183,12 @@ Errno Vfs::umount(std::string_view path, const Creds& cr) {
     if (sb->covered == nullptr) return Errno::kEBUSY;  // The root filesystem.
     bool mapped = false;
     sb->for_each_inode([&](Inode& ip) { mapped |= !ip.mappers.empty(); });
-    if (sb->open_files > 0 || mapped) return Errno::kEBUSY;
+    // A working directory or a mount below holds it as an open file does
+    // (propagate_mount_busy); freeing it would leave them dangling.
+    const bool covers = std::any_of(mounts_.begin(), mounts_.end(), [&](const auto& m) {
+      return m->covered != nullptr && m->covered->sb == sb;
+    });
+    if (sb->open_files > 0 || sb->pins > 0 || mapped || covers) return Errno::kEBUSY;
     sb->sync_fs();
     sb->covered->mounted = nullptr;
     auto it = std::find_if(mounts_.begin(), mounts_.end(),

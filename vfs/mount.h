@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/btree_map.h"
@@ -135,6 +136,7 @@ class Superblock {
   // access may move the atime (relatime_need_update, vfs/timestamps.h).
   bool mnt_relatime = false;
   uint64_t open_files = 0;     // Installed open files on this filesystem.
+  uint64_t pins = 0;           // PinnedInodes (working directories) on it.
   // s_wb_err: every writeback error of this filesystem's inodes
   // (mapping_set_error), which syncfs(2) reports per open file (f_sb_err).
   ErrSeq s_wb_err;
@@ -155,6 +157,32 @@ class Superblock {
   // Every inode allocated, for check() and for_each_inode (icache).
   absl::btree_map<uint64_t, std::weak_ptr<Inode>> inodes_;
   size_t sweep_at_ = 64;  // Sweep dead entries when inodes_ reaches this.
+};
+
+// PinnedInode holds an inode and keeps its filesystem busy while it does
+// (umount says EBUSY), as a working directory's struct path holds its
+// vfsmount in Linux. It must not outlive the superblock, which umount
+// guarantees for the mounted ones.
+class PinnedInode {
+ public:
+  PinnedInode() = default;
+  PinnedInode(InodeRef ip) : ip_(std::move(ip)) { pin(); }  // NOLINT: an InodeRef converts.
+  PinnedInode(const PinnedInode& other) : ip_(other.ip_) { pin(); }
+  PinnedInode& operator=(PinnedInode other) {
+    std::swap(ip_, other.ip_);
+    return *this;
+  }
+  ~PinnedInode() {
+    if (ip_ != nullptr) --ip_->sb->pins;
+  }
+
+  const InodeRef& get() const { return ip_; }
+
+ private:
+  void pin() {
+    if (ip_ != nullptr) ++ip_->sb->pins;
+  }
+  InodeRef ip_;
 };
 
 // An FsFactory builds a superblock over `dev` (nullptr for memory
@@ -187,8 +215,9 @@ class Vfs {
   // umount unmounts the filesystem whose root `path` names, after writing
   // back every inode (sync_filesystem; a writeback error does not stop it,
   // as on Linux). Errors: EPERM without CAP_SYS_ADMIN; lookup errors;
-  // EINVAL not a mount point; EBUSY the root filesystem, open files or
-  // mappings on it.
+  // EINVAL not a mount point; EBUSY the root filesystem, or it is in use:
+  // open files, mappings, a working directory on it (PinnedInode), or
+  // another filesystem mounted on one of its directories.
   Errno umount(std::string_view path, const Creds& cr);
 
   // resolve walks `path` (absolute, or relative to `cwd`), crossing mount

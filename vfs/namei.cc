@@ -527,7 +527,10 @@ Errno Process::do_renameat2(int olddfd, std::string_view from, int newdfd, std::
   if ((flags & kRENAME_NOREPLACE) && target) return Errno::kEEXIST;
   if ((flags & kRENAME_EXCHANGE) && !target) return target.error();
   if ((*moving)->mounted != nullptr) return Errno::kEBUSY;
-  if ((flags & kRENAME_EXCHANGE) && (*target)->mounted != nullptr) return Errno::kEBUSY;
+  // "if (is_local_mountpoint(old_dentry) || is_local_mountpoint(new_dentry))
+  // goto out" (EBUSY): replacing a mount point would leave its mount
+  // covering a directory that is gone.
+  if (target && (*target)->mounted != nullptr) return Errno::kEBUSY;
   if (is_ro(*fdir)) return Errno::kEROFS;
   for (const InodeRef& d : {fdir, tdir}) {
     if (Errno err = permission(*d, kMayWrite | kMayExec); err != Errno::kOk) return err;

@@ -88,6 +88,12 @@ Result<std::shared_ptr<File>> Process::do_dentry_open(const InodeRef& ip, int fl
     if (!ip->data) ip->data = std::make_unique<FifoData>();
     fp->ops = &FifoFileOps::instance();
     if (Errno e = FifoFileOps::open(*fp); e != Errno::kOk) return Fail(e);
+  } else if (ip->type == VType::kBlk) {
+    // def_blk_fops's blkdev_open: no block device is registered by number
+    // in the simulator, so blkdev_get_no_open finds none (host: a node of
+    // an unknown device number is ENXIO). Before this, the node got
+    // VnFileOps and its filesystem's VOPs, which have no data for it.
+    return Fail(Errno::kENXIO);
   } else if (ip->type == VType::kChr) {
     // def_chr_fops's chrdev_open puts the driver's file operations in.
     Result<const FileOps*> dev = chrdev_open(*ip);

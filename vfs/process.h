@@ -583,7 +583,7 @@ class Process {
   // cwd is the working directory: the root until a chdir, and the root as
   // it is now for a process made before anything was mounted (then null:
   // lookups say ENOENT).
-  InodeRef cwd() const { return cwd_ != nullptr ? cwd_ : vfs_.root(); }
+  InodeRef cwd() const { return cwd_.get() != nullptr ? cwd_.get() : vfs_.root(); }
   // copy_from_user / copy_to_user move one kernel object (or bytes) between
   // the kernel and user memory at uaddr, faulting pages in as needed.
   // Errors: EFAULT any byte unreachable (the kernel's copy is then of no
@@ -645,7 +645,7 @@ class Process {
   Vfs& vfs_;
   Creds creds_;
   int pid_;
-  InodeRef cwd_;
+  PinnedInode cwd_;  // Keeps its filesystem mounted (umount: EBUSY).
   absl::btree_map<int, FdEntry> fds_;
   std::vector<Siginfo> signals_;
   // The mapper must outlive the address space, whose VMAs unregister it.

@@ -313,8 +313,12 @@ Result<uint64_t> Process::copy_file_range(int fd_in, uint64_t off_in, int fd_out
       len = std::min<uint64_t>(len, iin.size - static_cast<uint64_t>(pin));
     }
     if (pout >= iout.sb->maxbytes) return Errno::kEFBIG;
-    // Unsigned: a negative pout is refused below, and must not overflow here.
-    len = std::min<uint64_t>(len, static_cast<uint64_t>(iout.sb->maxbytes) - static_cast<uint64_t>(pout));
+    // A negative pout is EINVAL below whatever the limit makes of the count
+    // (rw_verify_area), so the limit is not computed for it: "max_size -
+    // pos" would overflow.
+    if (pout >= 0) {
+      len = std::min<uint64_t>(len, static_cast<uint64_t>(iout.sb->maxbytes - pout));
+    }
     // "Don't allow overlapped copying within the same file", on the
     // shortened count.
     if (&iin == &iout && static_cast<uint64_t>(pin) + len > static_cast<uint64_t>(pout) &&
@@ -328,6 +332,9 @@ Result<uint64_t> Process::copy_file_range(int fd_in, uint64_t off_in, int fd_out
       return Errno::kEINVAL;
     }
     if (len == 0) return Errno::kOk;
+    // The generic copy is splice_file_range(..., min_t(size_t, len,
+    // MAX_RW_COUNT)): one call moves at most MAX_RW_COUNT bytes.
+    len = std::min(len, kMaxRwCount);
     std::vector<std::byte> buf(std::min<uint64_t>(len, kIoChunk));
     Errno err = Errno::kOk;
     while (copied < len) {

@@ -64,7 +64,7 @@ ShmSuperblock::ShmSuperblock(Machine& machine, MountOptions opts, uint64_t max_p
       pressure_(machine.rng.stream("shmfs/pressure")) {}
 
 void ShmSuperblock::init_inode(Inode& ip) {
-  if (ip.type == VType::kReg) ip.data = std::make_unique<ShmInodeData>();
+  if (ip.type == VType::kReg) ip.data = std::make_unique<ShmInodeData>(this);
 }
 
 uint64_t ShmSuperblock::blocks(const Inode& ip) const {
@@ -86,6 +86,12 @@ Result<ShmPage*> ShmSuperblock::get_page(ShmInodeData& d, uint64_t index) {
     drop_if_new();
     return Fail(Errno::kENOSPC);
   }
+  // The machine's memory, which every instance shares (shmem_alloc_folio
+  // failing: ENOMEM).
+  if (page.swap_slot == 0 && !machine().memory.charge(1)) {
+    drop_if_new();
+    return Fail(Errno::kENOMEM);
+  }
   page.data = std::make_shared<ShmPageBytes>();
   if (page.swap_slot != 0) {
     auto slot = swap_.find(page.swap_slot);
@@ -99,17 +105,41 @@ Result<ShmPage*> ShmSuperblock::get_page(ShmInodeData& d, uint64_t index) {
   return &page;
 }
 
+ShmInodeData::~ShmInodeData() {
+  if (sb != nullptr) sb->release(*this);
+}
+
+ShmSuperblock::~ShmSuperblock() {
+  for_each_inode([&](Inode& ip) {
+    if (ip.type != VType::kReg || ip.data == nullptr) return;
+    machine().memory.uncharge(shm_data(ip).pages.size());
+    shm_data(ip).sb = nullptr;
+  });
+}
+
+void ShmSuperblock::release(const ShmInodeData& d) {
+  for (const auto& [index, page] : d.pages) {
+    if (page.data) --resident_;
+    if (page.swap_slot != 0) swap_.erase(page.swap_slot);
+  }
+  machine().memory.uncharge(d.pages.size());
+}
+
 void ShmSuperblock::free_pages(Inode& ip, uint64_t first, uint64_t end) {
+  if (end <= first) return;
   ShmInodeData& d = shm_data(ip);
   auto from = d.pages.lower_bound(first);
   auto to = end == UINT64_MAX ? d.pages.end() : d.pages.lower_bound(end);
   if (from == to) return;
   unmap_mapping_range(ip, first, end - 1);
+  uint64_t dropped = 0;
   for (auto it = from; it != to; ++it) {
     if (it->second.data) --resident_;
     if (it->second.swap_slot != 0) swap_.erase(it->second.swap_slot);
+    ++dropped;
   }
   d.pages.erase(from, to);
+  machine().memory.uncharge(dropped);
 }
 
 std::shared_ptr<const ShmPageBytes> ShmSuperblock::page_bytes(const ShmInodeData& d,
@@ -315,10 +345,13 @@ Errno ShmVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
     return Errno::kOk;
   }
   if (mode != kFALLOC_FL_ALLOCATE_RANGE && mode != kFALLOC_FL_KEEP_SIZE) return Errno::kEOPNOTSUPP;
-  // shmem_fallocate: allocate every page, undoing the new ones on failure.
+  // shmem_fallocate: allocate every page, undoing the new ones on failure;
+  // "if (sbinfo->max_blocks && end - start > sbinfo->max_blocks) error =
+  // -ENOSPC" first, so a range larger than the filesystem allocates nothing.
   std::vector<uint64_t> added;
   const uint64_t first = static_cast<uint64_t>(off) / kShmPageSize;
   const uint64_t end = (static_cast<uint64_t>(off + len) + kShmPageSize - 1) / kShmPageSize;
+  if (end - first > sb.max_pages()) return Errno::kENOSPC;
   for (uint64_t i = first; i < end; ++i) {
     if (auto it = d.pages.find(i); it != d.pages.end()) {
       // shmem_get_folio(SGP_FALLOC) on a folio fallocated by an earlier
@@ -505,13 +538,13 @@ Errno ShmSuperblock::statfs(Kstatfs* st) const {
 void register_shmfs(Vfs& vfs) {
   vfs.register_fs("shmfs", [](Machine& m, BlockDevice*, const MountOptions& opts)
                                -> Result<std::unique_ptr<Superblock>> {
-    uint64_t max_pages = UINT64_MAX;
+    uint64_t max_pages = kShmDefaultSize / kShmPageSize;
     double pressure = 0;
     for (const auto& [key, value] : opts.fs) {
       bool ok = false;
       if (key == "size") {
         const uint64_t bytes = parse_size(value, &ok);
-        max_pages = bytes / kShmPageSize;
+        max_pages = bytes == 0 ? UINT64_MAX : bytes / kShmPageSize;  // size=0: no limit.
       } else if (key == "swap_pressure") {
         ok = absl::SimpleAtod(value, &pressure) && pressure >= 0 && pressure <= 1;
       }

@@ -12,8 +12,10 @@
 // point). The variant shm.dealloc_swapped_page=skip keeps the reviewed bug:
 // a fresh page shadows the swapped one and its other bytes are lost.
 //
-// Mount options: size=N[k|m|g] (page limit, ENOSPC past it; default
-// unlimited), swap_pressure=P (after each write, with probability P from the
+// Mount options: size=N[k|m|g] (page limit, ENOSPC past it; size=0 is
+// unlimited; the default is kShmDefaultSize, as tmpfs defaults to half of
+// RAM — for the kernel's own instance too, which Linux leaves to the
+// machine's memory, so that no request can exhaust the host's), swap_pressure=P (after each write, with probability P from the
 // Rng stream "shmfs/pressure", one resident page of the file is swapped out).
 //
 //   register_shmfs(vfs);
@@ -39,6 +41,10 @@ namespace vfssim {
 
 inline constexpr uint64_t kShmPageSize = 4096;
 
+// kShmDefaultSize is the size limit without size=: half of the 2 GiB of
+// memory the simulated machine is taken to have.
+inline constexpr uint64_t kShmDefaultSize = 1ull << 30;
+
 using ShmPageBytes = std::array<std::byte, kShmPageSize>;
 
 // A page of a file: resident (data set) or swapped (slot set), never both.
@@ -52,11 +58,18 @@ struct ShmPage {
   bool falloc = false;
 };
 
+class ShmSuperblock;
+
 struct ShmInodeData : InodeData {
+  explicit ShmInodeData(ShmSuperblock* sb) : sb(sb) {}
+  // An inode that dies gives its pages and swap slots back to the
+  // filesystem (shmem_evict_inode), or they would count against the size
+  // limit for ever.
+  ~ShmInodeData() override;
+
+  ShmSuperblock* sb;  // Null once the superblock itself is going.
   absl::btree_map<uint64_t, ShmPage> pages;  // Page index -> page.
 };
-
-class ShmSuperblock;
 
 class ShmVnodeOps : public VopDefaults {
  public:
@@ -121,6 +134,9 @@ class ShmSuperblock : public Superblock {
   // name it is mounted as (another filesystem built on shmem, as devtmpfs).
   ShmSuperblock(Machine& machine, MountOptions opts, uint64_t max_pages, double swap_pressure,
                 VnodeOps& ops = shm_vnode_ops(), std::string fs_type = "shmfs");
+  // Inodes that outlive the superblock's own members (its root, and any
+  // still referenced) no longer give pages back to it.
+  ~ShmSuperblock() override;
 
   void init_inode(Inode& ip) override;
   uint64_t blocks(const Inode& ip) const override;
@@ -145,7 +161,8 @@ class ShmSuperblock : public Superblock {
 
   // Internal to shmfs. get_page returns page `index` resident, allocating
   // it (zeroed) or reading it back from swap. Errors: ENOSPC the size limit
-  // or the fault point "shmfs/page/enospc".
+  // or the fault point "shmfs/page/enospc"; ENOMEM the machine's memory
+  // (Machine::memory, shared by every instance) is used up.
   Result<ShmPage*> get_page(ShmInodeData& d, uint64_t index);
   // free_pages unmaps and drops the pages [first, end) (end UINT64_MAX: to
   // the last) and their swap slots; free_page drops one.
@@ -156,6 +173,10 @@ class ShmSuperblock : public Superblock {
   std::shared_ptr<const ShmPageBytes> page_bytes(const ShmInodeData& d, uint64_t index) const;
   // maybe_swap applies the swap_pressure knob to `ip` after a write.
   void maybe_swap(Inode& ip);
+  // release forgets the pages of an inode that is going (~ShmInodeData).
+  void release(const ShmInodeData& d);
+  // max_pages is the size limit in pages (UINT64_MAX: none).
+  uint64_t max_pages() const { return max_pages_; }
 
  private:
   uint64_t max_pages_;

@@ -112,6 +112,54 @@ TEST_F(ShmfsSizeLimitTest, EnospcWithPartialWrite) {
   EXPECT_EQ(p.fstat(fd)->size, 2u * 4096);
 }
 
+// fallocate of a range larger than the filesystem allocated page after
+// page until the host ran out of memory (tests/crash_audit_test.cc): there
+// is a size limit by default now (tmpfs: half of RAM), and a range over it
+// is ENOSPC before anything is allocated (shmem_fallocate's max_blocks
+// check).
+TEST_F(ShmfsTest, FallocateLargerThanTheFilesystemIsEnospcAtOnce) {
+  int fd = *p.open("/f", kO_RDWR | kO_CREAT);
+  EXPECT_EQ(p.fallocate(fd, 0, 0, int64_t{1} << 40), Errno::kENOSPC);
+  EXPECT_EQ(p.fallocate(fd, 0, 0, static_cast<int64_t>(kShmDefaultSize) + 4096), Errno::kENOSPC);
+  EXPECT_EQ(sb->resident_pages(), 0u);
+  EXPECT_EQ(p.fstat(fd)->size, 0u);
+  EXPECT_EQ(p.fallocate(fd, 0, 0, 8192), Errno::kOk);
+}
+
+// Every shmfs instance draws its pages from the machine's memory: filling
+// several instances, each within its own limit, ends in ENOMEM rather than
+// in the host's memory running out.
+TEST_F(ShmfsTest, InstancesShareTheMachinesMemory) {
+  m.memory.limit_pages = m.memory.used_pages + 4;
+  for (const char* d : {"/a", "/b"}) {
+    ASSERT_EQ(p.mkdir(d, 0755), Errno::kOk);
+    ASSERT_EQ(vfs.mount("shmfs", nullptr, "", d, Creds::root()), Errno::kOk);
+  }
+  const int a = *p.open("/a/f", kO_RDWR | kO_CREAT);
+  const int b = *p.open("/b/f", kO_RDWR | kO_CREAT);
+  EXPECT_EQ(p.fallocate(a, 0, 0, 3 * 4096), Errno::kOk);
+  EXPECT_EQ(p.fallocate(b, 0, 0, 2 * 4096), Errno::kENOMEM);
+  EXPECT_EQ(p.fallocate(b, 0, 0, 4096), Errno::kOk);
+  // Freed pages go back to the machine.
+  EXPECT_EQ(p.ftruncate(a, 0), Errno::kOk);
+  EXPECT_EQ(p.fallocate(b, 0, 0, 4 * 4096), Errno::kOk);
+}
+
+// The pages of a file that died (unlinked, last descriptor closed) stayed
+// counted against the size limit (the fsck after the crash audit: "resident
+// count 61, pages resident 52"): they are given back now
+// (shmem_evict_inode), and the filesystem can fill up again.
+TEST_F(ShmfsSizeLimitTest, ADeadFilesPagesAreGivenBack) {
+  int fd = *p.open("/f", kO_RDWR | kO_CREAT);
+  EXPECT_EQ(*host::pwrite(p, fd, fill(2 * 4096, 1), 0), 2u * 4096);
+  EXPECT_EQ(p.unlink("/f"), Errno::kOk);
+  EXPECT_EQ(p.close(fd), Errno::kOk);
+  EXPECT_TRUE(sb->check().empty());
+  EXPECT_EQ(sb->resident_pages(), 0u);
+  fd = *p.open("/g", kO_RDWR | kO_CREAT);
+  EXPECT_EQ(*host::pwrite(p, fd, fill(2 * 4096, 2), 0), 2u * 4096);
+}
+
 TEST_F(ShmfsTest, SwapPressureIsSeeded) {
   auto run = [](uint64_t seed) {
     Machine mm(seed);

@@ -217,8 +217,15 @@ class ExtentMapOps : public IomapOps {
   // allocate takes fresh blocks for [off, off+len). On pmem they are zeroed
   // through the device first (as XFS zeroes new DAX extents), and when that
   // fails the allocation fails with its error and the blocks stay free.
+  // Errors: ENOSPC the device has no blocks left past the cursor.
   Result<Iomap> allocate(off_t64 off, uint64_t len) {
     uint64_t& next_addr = shared_next_ != nullptr ? *shared_next_ : next_addr_;
+    // No blocks past the device's end: ENOSPC, as a full filesystem says,
+    // rather than mappings whose I/O the device refuses (EIO).
+    const uint64_t capacity = dax_ != nullptr ? dax_->dax_nr_pages() * kPageSize
+                              : bdev_ != nullptr ? bdev_->nr_sectors() * kSectorSize
+                                                 : UINT64_MAX;
+    if (next_addr > capacity || len > capacity - next_addr) return Fail(Errno::kENOSPC);
     Iomap m;
     m.offset = off;
     m.length = len;
