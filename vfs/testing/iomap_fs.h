@@ -100,8 +100,8 @@ class IomapTestVnodeOps : public VopDefaults {
         if (e != Errno::kOk) return e;
       }
       truncate_pagecache_range(ip, size, kOffMax);
-      const off_t64 keep = (size + 4095) / 4096 * 4096;
-      map(ip).punch(keep, static_cast<uint64_t>(kOffMax - keep));
+      // The blocks wholly past the new EOF, to the end of the offset space.
+      punch_to_end(map(ip), (static_cast<uint64_t>(size) + 4095) / 4096 * 4096);
     }
     ip.size = static_cast<uint64_t>(size);
     if (times || changed) ip.sb->touch(ip);
@@ -167,9 +167,10 @@ class IomapTestVnodeOps : public VopDefaults {
       case kFALLOC_FL_ZERO_RANGE: {
         const uint64_t new_size = !(mode & kFALLOC_FL_KEEP_SIZE) && end > ip.size ? end : 0;
         if (Errno e = free_file_space(ip, off, len); e != Errno::kOk) return e;
+        // Widened to blocks, the end may be one past LLONG_MAX: unsigned.
         const off_t64 start = off / bs * bs;
-        const off_t64 stop = static_cast<off_t64>((end + bs - 1) / bs * bs);
-        if (Errno e = m.preallocate(start, static_cast<uint64_t>(stop - start)); e != Errno::kOk) {
+        const uint64_t stop = (end + bs - 1) / bs * bs;
+        if (Errno e = m.preallocate(start, stop - static_cast<uint64_t>(start)); e != Errno::kOk) {
           return e;
         }
         if (new_size != 0) ip.size = new_size;
@@ -188,6 +189,15 @@ class IomapTestVnodeOps : public VopDefaults {
           return Errno::kEFBIG;
         }
         if (static_cast<uint64_t>(off) >= ip.size) return Errno::kEINVAL;
+        // xfs_bmap_can_insert_extents: EINVAL when the last extent (past
+        // EOF, preallocated) would be shifted out of the offset space.
+        if (!m.extents().empty()) {
+          const Iomap& tail = m.extents().rbegin()->second;
+          if (tail.offset >= off && ExtentMapOps::end_of(tail) >
+                                        static_cast<uint64_t>(kOffMax) + 1 - static_cast<uint64_t>(len)) {
+            return Errno::kEINVAL;
+          }
+        }
         ip.size += static_cast<uint64_t>(len);
         if (Errno e = prepare_shift(ip, off); e != Errno::kOk) return e;
         shift_extents(m, off, len);
@@ -278,6 +288,14 @@ class IomapTestVnodeOps : public VopDefaults {
   static Errno prepare_shift(Inode& ip, off_t64 off);
   // shift_extents moves every extent at or past `from` by `delta` bytes.
   static void shift_extents(ExtentMapOps& m, off_t64 from, off_t64 delta);
+  // punch_to_end unmaps everything from `from` to the end of the offset
+  // space: one past LLONG_MAX, where the block holding the last byte ends.
+  // Punching only to LLONG_MAX left that byte mapped, a one-byte extent at
+  // an unaligned device address that no read of it could use (EINVAL).
+  static void punch_to_end(ExtentMapOps& m, uint64_t from) {
+    constexpr uint64_t kEnd = static_cast<uint64_t>(kOffMax) + 1;
+    if (from < kEnd) m.punch(static_cast<off_t64>(from), kEnd - from);
+  }
 };
 
 inline Errno IomapTestVnodeOps::flush_unmap_range(Inode& ip, off_t64 off, off_t64 end) {
@@ -292,9 +310,11 @@ inline Errno IomapTestVnodeOps::flush_unmap_range(Inode& ip, off_t64 off, off_t6
 inline Errno IomapTestVnodeOps::free_file_space(Inode& ip, off_t64 off, off_t64 len) {
   const off_t64 bs = static_cast<off_t64>(ExtentMapOps::kBlock);
   if (Errno e = flush_unmap_range(ip, off, off + len); e != Errno::kOk) return e;
-  const off_t64 first = (off + bs - 1) / bs * bs;
-  const off_t64 last = (off + len) / bs * bs;
-  if (last > first) map(ip).punch(first, static_cast<uint64_t>(last - first));
+  // The whole blocks inside the range; rounding `off` up may pass
+  // LLONG_MAX, so unsigned.
+  const uint64_t first = (static_cast<uint64_t>(off) + bs - 1) / bs * bs;
+  const uint64_t last = static_cast<uint64_t>(off + len) / bs * bs;
+  if (last > first) map(ip).punch(static_cast<off_t64>(first), last - first);
   // "Need to zero the stuff we're not freeing", inside EOF.
   if (static_cast<uint64_t>(off) >= ip.size) return Errno::kOk;
   const uint64_t zlen = std::min<uint64_t>(static_cast<uint64_t>(len), ip.size - static_cast<uint64_t>(off));
@@ -339,7 +359,7 @@ inline void IomapTestVnodeOps::shift_extents(ExtentMapOps& m, off_t64 from, off_
   for (const auto& [offset, extent] : m.extents()) {
     if (offset >= from) moved.push_back(extent);
   }
-  m.punch(from, static_cast<uint64_t>(kOffMax - from));
+  punch_to_end(m, static_cast<uint64_t>(from));
   for (Iomap e : moved) {
     e.offset += delta;
     m.put(e);
