@@ -891,5 +891,133 @@ TEST(CrashAuditEdgesTest, EveryDataCallAtEveryEdgeOfLoffT) {
   EXPECT_GT(calls, 10000u);
 }
 
+// Every call on every kind of descriptor (and pairs of them for the calls
+// that take two): regular files on each filesystem, a directory, O_PATH
+// files, directories and symlinks, both ends of a pipe and of a FIFO,
+// /dev/null and /dev/zero, a memfd, a closed descriptor.
+TEST(CrashAuditEdgesTest, EveryCallOnEveryKindOfDescriptor) {
+  Machine m(9, /*keep_trace=*/false);
+  m.trace.set_enabled(false);
+  SimBlockDevice disk(m, BlockDeviceConfig{.capacity_bytes = 1ull << 30});
+  Vfs vfs(m);
+  register_shmfs(vfs);
+  register_iomap_testfs(vfs);
+  ASSERT_EQ(vfs.mount("shmfs", nullptr, "size=64m", "/", Creds::root()), Errno::kOk);
+  Process p(vfs, Creds::root());
+  ASSERT_EQ(p.mkdir("/mnt", 0755), Errno::kOk);
+  ASSERT_EQ(vfs.mount("iomaptest", &disk, "", "/mnt", Creds::root()), Errno::kOk);
+  const uint64_t buf = *p.mmap(0, 65536, kProtRead | kProtWrite,
+                               kMAP_PRIVATE | kMAP_ANONYMOUS, -1, 0);
+  for (const char* f : {"/f", "/mnt/f"}) {
+    const int fd = *p.open(f, kO_RDWR | kO_CREAT, 0644);
+    ASSERT_TRUE(host::pwrite(p, fd, std::vector<std::byte>(10000, std::byte{3}), 0));
+    ASSERT_EQ(p.close(fd), Errno::kOk);
+  }
+  ASSERT_EQ(p.mkdir("/d", 0755), Errno::kOk);
+  ASSERT_EQ(p.mkfifo("/p", 0644), Errno::kOk);
+  ASSERT_EQ(p.mkfifo("/mnt/p", 0644), Errno::kOk);
+  ASSERT_EQ(p.symlink("f", "/l"), Errno::kOk);
+  ASSERT_EQ(p.mknod("/null", kS_IFCHR | 0666, kDevNull), Errno::kOk);
+  ASSERT_EQ(p.mknod("/mnt/zero", kS_IFCHR | 0666, kDevZero), Errno::kOk);
+  std::vector<int> fds;
+  for (const auto& [path, flags] : std::vector<std::pair<const char*, int>>{
+           {"/f", kO_RDWR}, {"/f", kO_RDONLY | kO_APPEND}, {"/mnt/f", kO_RDWR},
+           {"/mnt/f", kO_RDWR | kO_DIRECT}, {"/d", kO_RDONLY | kO_DIRECTORY}, {"/f", kO_PATH},
+           {"/d", kO_PATH}, {"/l", kO_PATH | kO_NOFOLLOW}, {"/p", kO_RDWR},
+           {"/mnt/p", kO_RDONLY | kO_NONBLOCK}, {"/null", kO_RDWR}, {"/mnt/zero", kO_RDWR},
+           {"/mnt", kO_RDONLY | kO_DIRECTORY}}) {
+    Result<int> fd = p.open(path, flags, 0644);
+    ASSERT_TRUE(fd.has_value()) << path << ": " << errno_name(fd.error());
+    fds.push_back(*fd);
+  }
+  Result<std::pair<int, int>> pipe = p.pipe2(kO_NONBLOCK);
+  ASSERT_TRUE(pipe.has_value());
+  fds.push_back(pipe->first);
+  fds.push_back(pipe->second);
+  fds.push_back(*p.memfd_create("m"));
+  fds.push_back(999);  // Never open.
+  uint64_t calls = 0;
+  auto ok = [&](Errno e) {
+    ++calls;
+    EXPECT_FALSE(errno_name(e).starts_with("E?"));
+    EXPECT_NE(e, Errno::kERESTARTSYS);
+  };
+  auto okr = [&](const auto& r) { ok(r ? Errno::kOk : r.error()); };
+  static constexpr unsigned long kCmds[] = {kFS_IOC_GETFLAGS, kFS_IOC_SETFLAGS, kFS_IOC_FSGETXATTR,
+                                            kFS_IOC_FSSETXATTR, kFS_IOC_FIEMAP, kFICLONERANGE,
+                                            kFIDEDUPERANGE, kFIGETBSZ, kFIOCLEX, 0x1234};
+  for (const int fd : fds) {
+    p.store(buf, std::vector<std::byte>(4096));  // Zeroed argument structures.
+    okr(p.read(fd, buf, 4096));
+    okr(p.write(fd, buf, 100));
+    okr(p.pread(fd, buf, 100, 0));
+    okr(p.pwrite(fd, buf, 100, 5000));
+    okr(p.lseek(fd, 0, kSEEK_END));
+    okr(p.lseek(fd, 1, kSEEK_DATA));
+    ok(p.ftruncate(fd, 100));
+    ok(p.fsync(fd));
+    ok(p.fdatasync(fd));
+    ok(p.syncfs(fd));
+    ok(p.fstatfs(fd, buf));
+    for (int mode : {0, 1, 3, 0x10, 8, 0x20}) ok(p.fallocate(fd, mode, 0, 4096));
+    okr(p.fstat(fd));
+    okr(p.fstatat(fd, "", kAT_EMPTY_PATH));
+    okr(p.fstatat(fd, "f", 0));
+    Result<int> sub = p.openat(fd, "f", kO_RDONLY);
+    okr(sub);
+    if (sub) ok(p.close(*sub));
+    ok(p.mkdirat(fd, "sub", 0755));
+    okr(p.readlinkat(fd, "", buf, 100));
+    ok(p.fchmod(fd, 0644));
+    ok(p.fchown(fd, 0, 0));
+    ok(p.futimens(fd, 0));
+    ok(p.fsetxattr(fd, "user.k", buf, 4, 0));
+    okr(p.fgetxattr(fd, "user.k", buf, 100));
+    okr(p.flistxattr(fd, buf, 100));
+    ok(p.fremovexattr(fd, "user.k"));
+    ok(p.flock(fd, kLOCK_EX | kLOCK_NB));
+    ok(p.flock(fd, kLOCK_UN));
+    okr(p.getdents64(fd, buf, 4096));
+    ok(p.fadvise(fd, 0, 0, kPOSIX_FADV_DONTNEED));
+    for (const unsigned long cmd : kCmds) ok(p.ioctl(fd, cmd, buf));
+    for (int cmd : {0, 1, 2, 3, 4, 1030, 1033, 1034}) {
+      Result<int64_t> r = p.fcntl(fd, cmd, 0);
+      okr(r);
+      if (r && (cmd == kF_DUPFD || cmd == kF_DUPFD_CLOEXEC)) ok(p.close(static_cast<int>(*r)));
+    }
+    okr(p.fcntl_getfl(fd));
+    ok(p.fcntl_setfl(fd, kO_APPEND | kO_DIRECT));
+    ok(p.fcntl_setfl(fd, 0));
+    const SpacectlRange rq{0, 4096};
+    p.store(buf, std::as_bytes(std::span(&rq, 1)));
+    ok(p.fspacectl(fd, kSPACECTL_DEALLOC, buf, 0, buf + 16));
+    for (int flags : {kMAP_SHARED, kMAP_PRIVATE}) {
+      Result<uint64_t> at = p.mmap(0, 8192, kProtRead | kProtWrite, flags, fd, 0);
+      okr(at);
+      if (at) {
+        std::vector<std::byte> b(16);
+        p.load(*at, b);
+        p.store(*at, b);
+        ok(p.msync(*at, 8192, kMS_SYNC));
+        ok(p.munmap(*at, 8192));
+      }
+    }
+    for (const int other : fds) {
+      okr(p.copy_file_range(fd, 0, other, 0, 4096, 0));
+      okr(p.sendfile(other, fd, 0, 4096));
+      okr(p.splice(fd, 0, other, 0, 4096, kSPLICE_F_NONBLOCK));
+      ok(p.ioctl(other, kFICLONE, static_cast<uint64_t>(fd)));
+    }
+    Result<int> dup = p.dup(fd);
+    okr(dup);
+    if (dup) ok(p.close(*dup));
+    ok(p.fchdir(fd));
+    ok(p.chdir("/"));
+  }
+  for (const int fd : fds) ok(p.close(fd));
+  EXPECT_GT(calls, 2000u);
+  EXPECT_EQ(vfs.umount("/mnt", Creds::root()), Errno::kOk);
+}
+
 }  // namespace
 }  // namespace vfssim
