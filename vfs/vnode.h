@@ -252,6 +252,9 @@ class VnodeOps {
   virtual Errno setsize(Inode& ip, off_t64 size, bool times) = 0;
 
   // fsync makes the file durable (VOP_FSYNC); datasync: fdatasync.
+  // Errors: this call's own writeback failure (EIO), which writeback has
+  // also recorded in the inode's errseq (mapping_set_error); the VFS then
+  // reports per open file what that errseq gained (VnFileOps::fo_fsync).
   virtual Errno fsync(Inode& ip, bool datasync) = 0;
 
   // allocate implements a validated fallocate mode (VOP_ALLOCATE / Linux
@@ -298,9 +301,12 @@ class VnodeOps {
   virtual Result<uint64_t> remap_range(Inode& src, off_t64 src_off, Inode& dst,
                                        off_t64 dst_off, uint64_t len, bool dedupe) = 0;
 
-  // close runs when the last descriptor of an open file goes (VOP_CLOSE,
-  // ->release / ->flush). Filesystems with a page cache start writeback.
-  // Errors: as writeback's; they are also kept for the next fsync.
+  // close runs when the last descriptor of an open file goes and no
+  // mapping made through it holds it (VOP_CLOSE, ->release; a file closed
+  // while mapped goes with its last mapping, without it). Filesystems with
+  // a page cache start writeback. Errors: as writeback's;
+  // close(2) does not report them (VnFileOps::fo_close), they stay in the
+  // errseq for the next fsync.
   virtual Errno close(Inode& ip) = 0;
 
   // mmap is the filesystem's say on a new mapping (->mmap): `flags` are the
