@@ -47,6 +47,9 @@ constexpr std::array kRegistry = {
     FaultPointInfo{"shmfs/page/enospc", Errno::kENOSPC,
                    "shmfs cannot get a resident page (size limit or memory "
                    "pressure) when a write allocates or swaps one in"},
+    FaultPointInfo{"xfs/alloc/enospc", Errno::kENOSPC,
+                   "the XFS-like allocator finds no free extent (xfs_alloc_vextent) "
+                   "although the reservation succeeded: an AG too fragmented"},
 };
 
 // The injector that is calling fiu_fail on this thread, and the errno its

@@ -153,7 +153,7 @@ void File::mark_installed() {
 }
 
 Errno VnFileOps::fo_close(File& fp) const {
-  fp.inode->ops().close(*fp.inode);
+  fp.inode->ops().close(*fp.inode, fp.write);
   return Errno::kOk;
 }
 

@@ -303,11 +303,12 @@ class VnodeOps {
 
   // close runs when the last descriptor of an open file goes and no
   // mapping made through it holds it (VOP_CLOSE, ->release; a file closed
-  // while mapped goes with its last mapping, without it). Filesystems with
-  // a page cache start writeback. Errors: as writeback's;
-  // close(2) does not report them (VnFileOps::fo_close), they stay in the
-  // errseq for the next fsync.
-  virtual Errno close(Inode& ip) = 0;
+  // while mapped goes with its last mapping, without it). `writable`: the
+  // file was open for writing (FMODE_WRITE), which XFS's ->release looks
+  // at before trimming post-EOF blocks. Filesystems may start writeback.
+  // Errors: as writeback's; close(2) does not report them
+  // (VnFileOps::fo_close), they stay in the errseq for the next fsync.
+  virtual Errno close(Inode& ip, bool writable) = 0;
 
   // mmap is the filesystem's say on a new mapping (->mmap): `flags` are the
   // mmap flags (MAP_SYNC among them, once MAP_SHARED_VALIDATE let it
@@ -409,7 +410,7 @@ class VopDefaults : public VnodeOps {
   bool fmode_nowait() const override { return false; }
   bool can_odirect() const override { return false; }
   bool fop_dontcache() const override { return false; }
-  Errno close(Inode&) override { return Errno::kOk; }
+  Errno close(Inode&, bool) override { return Errno::kOk; }
   // No ->mmap.
   Errno mmap(Inode&, int, int) override { return Errno::kENODEV; }
   Result<std::shared_ptr<PhysPage>> fault(Inode&, uint64_t, bool) override {

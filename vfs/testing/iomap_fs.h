@@ -236,7 +236,7 @@ class IomapTestVnodeOps : public VopDefaults {
     }
     return Errno::kENOTTY;
   }
-  Errno close(Inode& ip) override {
+  Errno close(Inode& ip, bool) override {
     if (ip.flags & kInodeDax) return Errno::kOk;
     return filemap_write_and_wait_range(ip, 0, kOffMax, map(ip));
   }

@@ -1,0 +1,207 @@
+#include "fs/xfs/xfs_alloc.h"
+
+#include <algorithm>
+#include <iterator>
+#include <optional>
+
+#include "absl/strings/str_format.h"
+
+namespace vfssim {
+
+XfsAllocator::XfsAllocator(uint32_t agcount, uint64_t agblocks, uint64_t dblocks)
+    : agblocks_(agblocks), dblocks_(dblocks) {
+  ags_.resize(agcount);
+  for (uint32_t a = 0; a < agcount; ++a) {
+    Ag& ag = ags_[a];
+    ag.start = uint64_t{a} * agblocks;
+    ag.len = std::min(agblocks, dblocks - ag.start);
+    insert_free(ag, ag.start, ag.len);
+  }
+}
+
+void XfsAllocator::insert_free(Ag& ag, uint64_t start, uint64_t len) {
+  ag.by_bno[start] = len;
+  ag.by_cnt.insert({len, start});
+  ag.free += len;
+  free_blocks_ += len;
+}
+
+void XfsAllocator::remove_free(Ag& ag, uint64_t start, uint64_t len) {
+  ag.by_bno.erase(start);
+  ag.by_cnt.erase({len, start});
+  ag.free -= len;
+  free_blocks_ -= len;
+}
+
+void XfsAllocator::take(Ag& ag, uint64_t fstart, uint64_t flen, uint64_t start, uint64_t len) {
+  remove_free(ag, fstart, flen);
+  if (start > fstart) insert_free(ag, fstart, start - fstart);
+  const uint64_t end = start + len, fend = fstart + flen;
+  if (fend > end) insert_free(ag, end, fend - end);
+}
+
+void XfsAllocator::reserve(uint64_t start, uint64_t len) {
+  Ag& ag = ags_[agno_of(start)];
+  auto it = std::prev(ag.by_bno.upper_bound(start));
+  take(ag, it->first, it->second, start, len);
+}
+
+bool XfsAllocator::alloc_in_ag(Ag& ag, uint64_t goal, uint64_t minlen, uint64_t maxlen,
+                               XfsExtent* out) {
+  if (ag.by_cnt.empty() || ag.by_cnt.rbegin()->first < minlen) return false;
+  const bool goal_here = goal >= ag.start && goal < ag.start + ag.len;
+  if (goal_here) {
+    // Exact: the free extent holding the goal, from the goal on.
+    auto it = ag.by_bno.upper_bound(goal);
+    if (it != ag.by_bno.begin()) {
+      auto prev = std::prev(it);
+      const uint64_t fend = prev->first + prev->second;
+      if (fend > goal && fend - goal >= std::min(maxlen, std::max(minlen, uint64_t{1}))) {
+        const uint64_t len = std::min(maxlen, fend - goal);
+        if (len >= minlen) {
+          take(ag, prev->first, prev->second, goal, len);
+          *out = {goal, len};
+          return true;
+        }
+      }
+    }
+    // Near: the closest extent on either side that holds all of maxlen.
+    auto right = ag.by_bno.lower_bound(goal);
+    auto left = right;
+    std::optional<std::pair<uint64_t, uint64_t>> best;
+    uint64_t best_dist = UINT64_MAX;
+    for (auto r = right; r != ag.by_bno.end(); ++r) {
+      if (r->second >= maxlen) {
+        best = *r;
+        best_dist = r->first - goal;
+        break;
+      }
+    }
+    while (left != ag.by_bno.begin()) {
+      --left;
+      if (left->second >= maxlen) {
+        const uint64_t end = left->first + left->second;
+        const uint64_t dist = goal >= end ? goal - end : 0;
+        if (dist < best_dist) best = *left;
+        break;
+      }
+    }
+    if (best) {
+      // Take the end nearest the goal.
+      const auto [fstart, flen] = *best;
+      const uint64_t start = fstart >= goal ? fstart : fstart + flen - maxlen;
+      take(ag, fstart, flen, start, maxlen);
+      *out = {start, maxlen};
+      return true;
+    }
+  }
+  // Best fit: the smallest extent holding maxlen, lowest block first.
+  auto fit = ag.by_cnt.lower_bound({maxlen, 0});
+  if (fit == ag.by_cnt.end()) fit = std::prev(ag.by_cnt.end());  // Largest; >= minlen.
+  const auto [flen, fstart] = *fit;
+  const uint64_t len = std::min(maxlen, flen);
+  take(ag, fstart, flen, fstart, len);
+  *out = {fstart, len};
+  return true;
+}
+
+Result<XfsExtent> XfsAllocator::alloc(uint64_t goal, uint64_t minlen, uint64_t maxlen) {
+  minlen = std::max<uint64_t>(minlen, 1);
+  maxlen = std::max(maxlen, minlen);
+  const uint32_t first = goal < dblocks_ ? agno_of(goal) : 0;
+  // First pass wants the whole request in one AG; the second takes the
+  // largest piece of at least minlen anywhere.
+  for (uint64_t want : {maxlen, minlen}) {
+    for (uint32_t i = 0; i < ags_.size(); ++i) {
+      Ag& ag = ags_[(first + i) % ags_.size()];
+      if (ag.by_cnt.empty() || ag.by_cnt.rbegin()->first < want) continue;
+      XfsExtent e;
+      if (alloc_in_ag(ag, goal, want == maxlen ? maxlen : minlen, maxlen, &e)) return e;
+    }
+    if (want == minlen) break;
+  }
+  return Fail(Errno::kENOSPC);
+}
+
+void XfsAllocator::free(uint64_t start, uint64_t len) {
+  Ag& ag = ags_[agno_of(start)];
+  uint64_t s = start, l = len;
+  auto next = ag.by_bno.lower_bound(start);
+  if (next != ag.by_bno.begin()) {
+    auto prev = std::prev(next);
+    if (prev->first + prev->second == start) {
+      s = prev->first;
+      l += prev->second;
+      remove_free(ag, prev->first, prev->second);
+    }
+  }
+  next = ag.by_bno.lower_bound(start + len);
+  if (next != ag.by_bno.end() && next->first == start + len) {
+    l += next->second;
+    remove_free(ag, next->first, next->second);
+  }
+  insert_free(ag, s, l);
+}
+
+bool XfsAllocator::is_free(uint64_t start, uint64_t len) const {
+  if (start >= dblocks_) return false;
+  const Ag& ag = ags_[agno_of(start)];
+  auto it = ag.by_bno.upper_bound(start);
+  if (it == ag.by_bno.begin()) return false;
+  --it;
+  return it->first + it->second >= start + len;
+}
+
+uint64_t XfsAllocator::longest_free() const {
+  uint64_t best = 0;
+  for (const Ag& ag : ags_) {
+    if (!ag.by_cnt.empty()) best = std::max(best, ag.by_cnt.rbegin()->first);
+  }
+  return best;
+}
+
+std::vector<XfsExtent> XfsAllocator::free_extents() const {
+  std::vector<XfsExtent> out;
+  for (const Ag& ag : ags_) {
+    for (const auto& [start, len] : ag.by_bno) out.push_back({start, len});
+  }
+  return out;
+}
+
+std::vector<std::string> XfsAllocator::check() const {
+  std::vector<std::string> errs;
+  uint64_t total = 0;
+  for (size_t a = 0; a < ags_.size(); ++a) {
+    const Ag& ag = ags_[a];
+    uint64_t sum = 0, prev_end = ag.start;
+    bool first = true;
+    for (const auto& [start, len] : ag.by_bno) {
+      if (len == 0 || start < ag.start || start + len > ag.start + ag.len) {
+        errs.push_back(absl::StrFormat("ag %d: bnobt record [%d, +%d) outside the AG", a, start, len));
+      }
+      if (!first && start <= prev_end) {
+        errs.push_back(absl::StrFormat("ag %d: bnobt records overlap or touch at block %d", a, start));
+      }
+      if (!ag.by_cnt.contains({len, start})) {
+        errs.push_back(absl::StrFormat("ag %d: free extent [%d, +%d) missing from the cntbt", a, start, len));
+      }
+      first = false;
+      prev_end = start + len;
+      sum += len;
+    }
+    if (ag.by_cnt.size() != ag.by_bno.size()) {
+      errs.push_back(absl::StrFormat("ag %d: cntbt has %d records, bnobt %d", a, ag.by_cnt.size(),
+                                     ag.by_bno.size()));
+    }
+    if (sum != ag.free) {
+      errs.push_back(absl::StrFormat("ag %d: agf_freeblks %d, records sum to %d", a, ag.free, sum));
+    }
+    total += sum;
+  }
+  if (total != free_blocks_) {
+    errs.push_back(absl::StrFormat("sb_fdblocks counter %d, AGs hold %d free", free_blocks_, total));
+  }
+  return errs;
+}
+
+}  // namespace vfssim

@@ -1,0 +1,60 @@
+#include "fs/xfs/xfs_alloc.h"
+
+#include <gtest/gtest.h>
+
+namespace vfssim {
+namespace {
+
+TEST(XfsAllocator, AgsCoverTheDeviceAndStartFree) {
+  XfsAllocator a(4, 1000, 3500);
+  EXPECT_EQ(a.free_blocks(), 3500u);
+  ASSERT_EQ(a.free_extents().size(), 4u);
+  EXPECT_EQ(a.free_extents()[3], (XfsExtent{3000, 500}));  // The short last AG.
+  EXPECT_TRUE(a.check().empty());
+}
+
+TEST(XfsAllocator, ExactGoalThenNearThenBestFit) {
+  XfsAllocator a(1, 1000, 1000);
+  a.reserve(0, 10);
+  // Exact: the goal itself is free.
+  EXPECT_EQ(*a.alloc(100, 1, 10), (XfsExtent{100, 10}));
+  // The goal is now used: the nearest extent holding all 10 blocks.
+  EXPECT_EQ(*a.alloc(105, 1, 10), (XfsExtent{110, 10}));
+  // Carve [200, 205) free between used blocks, then ask with no goal in
+  // the AG: the smallest extent that fits, not the first or the largest.
+  ASSERT_TRUE(a.alloc(120, 80, 80));   // [120, 200)
+  ASSERT_TRUE(a.alloc(205, 100, 100)); // [205, 305)
+  EXPECT_EQ(*a.alloc(5000, 5, 5), (XfsExtent{200, 5}));
+  EXPECT_EQ(*a.alloc(5000, 6, 6), (XfsExtent{10, 6}));  // [10, 100) before [305, 1000).
+  EXPECT_TRUE(a.check().empty());
+}
+
+TEST(XfsAllocator, FreedBlocksMergeAndAreReused) {
+  XfsAllocator a(1, 100, 100);
+  XfsExtent e1 = *a.alloc(0, 10, 10);
+  XfsExtent e2 = *a.alloc(10, 10, 10);
+  EXPECT_EQ(e2.start, 10u);
+  a.free(e1.start, e1.len);
+  a.free(e2.start, e2.len);
+  EXPECT_EQ(a.free_extents().size(), 1u);  // Merged back into one.
+  EXPECT_EQ(*a.alloc(0, 20, 20), (XfsExtent{0, 20}));
+  EXPECT_TRUE(a.check().empty());
+}
+
+TEST(XfsAllocator, PartialThenEnospc) {
+  XfsAllocator a(2, 50, 100);
+  ASSERT_TRUE(a.alloc(0, 50, 50));
+  // 60 contiguous blocks exist nowhere; minlen 1 takes the largest piece.
+  EXPECT_EQ(*a.alloc(0, 1, 60), (XfsExtent{50, 50}));
+  EXPECT_EQ(a.alloc(0, 1, 1).error(), Errno::kENOSPC);
+  EXPECT_TRUE(a.check().empty());
+}
+
+TEST(XfsAllocator, GoalInAnotherAgStartsThere) {
+  XfsAllocator a(4, 100, 400);
+  EXPECT_EQ(a.alloc(250, 5, 5)->start, 250u);
+  EXPECT_EQ(a.agno_of(a.alloc(260, 5, 5)->start), 2u);
+}
+
+}  // namespace
+}  // namespace vfssim

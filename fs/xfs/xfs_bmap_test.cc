@@ -1,0 +1,99 @@
+#include "fs/xfs/xfs_bmap.h"
+
+#include <gtest/gtest.h>
+
+#include "fs/xfs/xfs_refcount.h"
+
+namespace vfssim {
+namespace {
+
+TEST(XfsFork, ContiguousRecordsMerge) {
+  XfsFork f;
+  f.insert({0, 100, 4, XfsExtState::kNorm});
+  f.insert({4, 104, 4, XfsExtState::kNorm});
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f.lookup(7)->blockcount, 8u);
+  f.insert({8, 200, 4, XfsExtState::kNorm});  // Not disk-contiguous.
+  f.insert({12, 204, 4, XfsExtState::kUnwritten});  // Another state.
+  EXPECT_EQ(f.size(), 3u);
+  EXPECT_TRUE(f.check("f").empty());
+}
+
+TEST(XfsFork, RemoveSplitsAtTheEdges) {
+  XfsFork f;
+  f.insert({0, 100, 10, XfsExtState::kNorm});
+  std::vector<XfsIrec> gone = f.remove(3, 4);
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(gone[0], (XfsIrec{3, 103, 4, XfsExtState::kNorm}));
+  EXPECT_EQ(*f.lookup(0), (XfsIrec{0, 100, 3, XfsExtState::kNorm}));
+  EXPECT_EQ(*f.lookup(7), (XfsIrec{7, 107, 3, XfsExtState::kNorm}));
+  EXPECT_FALSE(f.lookup(5));
+  EXPECT_EQ(f.real_blocks(), 6u);
+  EXPECT_TRUE(f.check("f").empty());
+}
+
+TEST(XfsFork, ConvertingUnwrittenMergesWithWrittenNeighbours) {
+  XfsFork f;
+  f.insert({0, 100, 4, XfsExtState::kNorm});
+  f.insert({4, 104, 4, XfsExtState::kUnwritten});
+  f.set_state(4, 4, XfsExtState::kNorm);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f.lookup(0)->blockcount, 8u);
+  f.set_state(2, 1, XfsExtState::kUnwritten);
+  EXPECT_EQ(f.size(), 3u);
+  EXPECT_TRUE(f.check("f").empty());
+}
+
+TEST(XfsFork, DelallocIsCountedApart) {
+  XfsFork f;
+  f.insert({0, kXfsDelayBlock, 5, XfsExtState::kNorm});
+  f.insert({5, kXfsDelayBlock, 5, XfsExtState::kNorm});
+  EXPECT_EQ(f.size(), 1u);
+  EXPECT_EQ(f.delalloc_blocks(), 10u);
+  EXPECT_EQ(f.real_blocks(), 0u);
+}
+
+TEST(XfsFork, ShiftMovesRecordsFromABoundary) {
+  XfsFork f;
+  f.insert({0, 100, 10, XfsExtState::kNorm});
+  f.shift(5, 3);  // Insert 3 blocks at 5.
+  EXPECT_EQ(*f.lookup(0), (XfsIrec{0, 100, 5, XfsExtState::kNorm}));
+  EXPECT_FALSE(f.lookup(6));
+  EXPECT_EQ(*f.lookup(8), (XfsIrec{8, 105, 5, XfsExtState::kNorm}));
+  f.shift(8, -3);  // Collapse them again: merged back.
+  EXPECT_EQ(f.size(), 1u);
+  EXPECT_TRUE(f.check("f").empty());
+}
+
+TEST(XfsRefcount, CountsOwnersAndFreesTheLast) {
+  XfsRefcount rc;
+  rc.adjust(10, 10, +1);
+  EXPECT_EQ(rc.refcount(15), 2u);
+  EXPECT_EQ(rc.refcount(25), 1u);
+  rc.adjust(12, 2, +1);
+  EXPECT_EQ(rc.refcount(12), 3u);
+  EXPECT_EQ(rc.records().size(), 3u);
+  std::vector<XfsExtent> freed;
+  rc.adjust(12, 2, -1, &freed);
+  EXPECT_TRUE(freed.empty());
+  EXPECT_EQ(rc.records().size(), 1u);  // Merged back to one run of 2.
+  rc.adjust(10, 10, -1, &freed);
+  EXPECT_TRUE(freed.empty());
+  EXPECT_TRUE(rc.records().empty());
+  rc.adjust(10, 10, -1, &freed);
+  ASSERT_EQ(freed.size(), 1u);
+  EXPECT_EQ(freed[0], (XfsExtent{10, 10}));
+}
+
+TEST(XfsRefcount, SharedInFindsTheFirstSharedRun) {
+  XfsRefcount rc;
+  rc.adjust(10, 5, +1);
+  EXPECT_EQ(*rc.shared_in(0, 100), (XfsExtent{10, 5}));
+  EXPECT_EQ(*rc.shared_in(12, 100), (XfsExtent{12, 3}));
+  EXPECT_FALSE(rc.shared_in(15, 100));
+  EXPECT_EQ(rc.next_boundary(0, 100), 10u);
+  EXPECT_EQ(rc.next_boundary(10, 100), 15u);
+}
+
+}  // namespace
+}  // namespace vfssim

@@ -1,0 +1,586 @@
+#include "fs/xfs/xfs_file.h"
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+#include "fs/xfs/xfs_mount.h"
+#include "vfs/buffered_io.h"
+#include "vfs/dax.h"
+#include "vfs/direct_io.h"
+#include "vfs/iomap_report.h"
+#include "vfs/lseek.h"
+#include "vfs/mmap.h"
+#include "vfs/timestamps.h"
+#include "vfs/zeroinit.h"
+
+namespace vfssim {
+namespace {
+
+XfsMount& mp_of(const Inode& ip) { return XfsMount::of(ip); }
+XfsIomapOps& ops_of(const Inode& ip) { return XfsMount::of(ip).iomap_ops(); }
+bool is_dax(const Inode& ip) { return (ip.flags & kInodeDax) && mp_of(ip).dax() != nullptr; }
+
+uint32_t dio_align(const Inode& ip) {
+  const BlockDevice* bdev = mp_of(ip).bdev();
+  return bdev != nullptr ? bdev->logical_block_size() : kSectorSize;
+}
+
+// xfs_flush_unmap_range: write back and drop the cached pages of
+// [off, end), widened to blocks.
+Errno flush_unmap_range(Inode& ip, off_t64 off, off_t64 end) {
+  const off_t64 bs = static_cast<off_t64>(mp_of(ip).bsize());
+  const off_t64 start = off / bs * bs;
+  const off_t64 stop = end >= kOffMax - bs ? kOffMax : (end + bs - 1) / bs * bs - 1;
+  if (Errno e = filemap_write_and_wait_range(ip, start, stop, ops_of(ip)); e != Errno::kOk) return e;
+  truncate_pagecache_range(ip, start, stop);
+  return Errno::kOk;
+}
+
+// dax_zero_range (fs/dax.c) for a DAX inode: written blocks zeroed on the
+// media — a whole page by dax_zero_page_range (clearing known poison),
+// part of one through dax_direct_access and a store (poison: EIO).
+Errno dax_zero_range(Inode& ip, off_t64 pos, uint64_t len) {
+  static const std::array<std::byte, kPageSize> kZeros{};
+  const uint64_t end = static_cast<uint64_t>(pos) + len;
+  for (uint64_t at = static_cast<uint64_t>(pos); at < end;) {
+    Iomap m;
+    Iomap src;
+    if (Errno e = ops_of(ip).iomap_begin(ip, static_cast<off_t64>(at), end - at, kIomapZero, &m, &src);
+        e != Errno::kOk) {
+      return e;
+    }
+    const uint64_t stop = std::min(end, static_cast<uint64_t>(m.offset) + m.length);
+    for (uint64_t p = at; m.type == IomapType::kMapped && m.dax_dev != nullptr && p < stop;) {
+      const uint64_t addr = m.addr + (p - static_cast<uint64_t>(m.offset));
+      const uint64_t n = std::min(stop - p, kPageSize - addr % kPageSize);
+      if (n == kPageSize) {
+        if (Errno e = m.dax_dev->zero_page_range(addr / kPageSize, 1); e != Errno::kOk) return e;
+      } else {
+        Result<uint64_t> mapped = m.dax_dev->dax_direct_access(addr / kPageSize, 1);
+        if (!mapped) return mapped.error() == Errno::kEHWPOISON ? Errno::kEIO : mapped.error();
+        m.dax_dev->memcpy_flushcache(addr, std::span(kZeros).first(n));
+      }
+      p += n;
+    }
+    at = stop;
+  }
+  return Errno::kOk;
+}
+
+// xfs_zero_range: through the page cache, or on the media for DAX.
+Errno zero_range(Inode& ip, off_t64 pos, uint64_t len) {
+  if (len == 0) return Errno::kOk;
+  if (is_dax(ip)) return dax_zero_range(ip, pos, len);
+  return iomap_zero_range(ip, pos, len, nullptr, ops_of(ip));
+}
+
+// unmap_blocks removes file blocks [first, last) of the data fork (and
+// the CoW staging over them) in one transaction (xfs_unmap_extent loop).
+void unmap_blocks(Inode& ip, uint64_t first, uint64_t last) {
+  if (last <= first) return;
+  XfsMount& mp = mp_of(ip);
+  Result<XfsTrans> tp = mp.trans_alloc("unmap", 0);
+  mp.unmap_range(*tp, ip, XfsMount::xi(ip).data, 0, first, last - first);
+  mp.cancel_cow(*tp, ip, first, last - first);
+  mp.trans_commit(std::move(*tp));
+}
+
+// xfs_free_file_space: the whole blocks of the range unmapped, the rest of
+// it (inside EOF) zeroed.
+Errno free_file_space(Inode& ip, off_t64 off, off_t64 len) {
+  XfsMount& mp = mp_of(ip);
+  const uint64_t bs = mp.bsize();
+  const uint64_t end = static_cast<uint64_t>(off) + static_cast<uint64_t>(len);
+  unmap_blocks(ip, (static_cast<uint64_t>(off) + bs - 1) / bs, std::min(end / bs, mp.max_fileoff()));
+  if (static_cast<uint64_t>(off) >= ip.size) return Errno::kOk;
+  const uint64_t zlen = std::min<uint64_t>(static_cast<uint64_t>(len), ip.size - static_cast<uint64_t>(off));
+  if (Errno e = zero_range(ip, off, zlen); e != Errno::kOk) return e;
+  // "If we zeroed right up to EOF and EOF straddles a page boundary",
+  // the EOF page is written back.
+  if (static_cast<uint64_t>(off) + zlen >= ip.size && (static_cast<uint64_t>(off) + zlen) % kPageSize != 0 &&
+      !is_dax(ip)) {
+    return filemap_write_and_wait_range(
+        ip, static_cast<off_t64>((static_cast<uint64_t>(off) + zlen) / kPageSize * kPageSize), kOffMax,
+        ops_of(ip));
+  }
+  return Errno::kOk;
+}
+
+// xfs_alloc_file_space: unwritten blocks over the holes (and delalloc) of
+// [off, off + len) widened to blocks; the inode keeps its preallocation
+// (XFS_DIFLAG_PREALLOC). Errors: ENOSPC (blocks allocated before it stay).
+Errno alloc_file_space(Inode& ip, off_t64 off, uint64_t len) {
+  XfsMount& mp = mp_of(ip);
+  const uint64_t first = static_cast<uint64_t>(off) / mp.bsize();
+  const uint64_t last = std::min(mp.to_fsb_up(static_cast<uint64_t>(off) + len), mp.max_fileoff());
+  XfsInodeData& x = XfsMount::xi(ip);
+  x.diflags |= kXfsDiflagPrealloc;
+  return mp.alloc_real(ip, first, last - first, XfsExtState::kUnwritten, is_dax(ip));
+}
+
+// xfs_prepare_shift: post-EOF blocks trimmed, the page cache from the
+// block before `off` to EOF written back and dropped, CoW staging from
+// there on cancelled.
+Errno prepare_shift(Inode& ip, off_t64 off) {
+  XfsMount& mp = mp_of(ip);
+  mp.free_eofblocks(ip);
+  const off_t64 bs = static_cast<off_t64>(mp.bsize());
+  off_t64 start = off / bs * bs;
+  if (start > 0) start -= bs;
+  if (Errno e = flush_unmap_range(ip, start, kOffMax); e != Errno::kOk) return e;
+  Result<XfsTrans> tp = mp.trans_alloc("cancel_cow", 0);
+  mp.cancel_cow(*tp, ip, static_cast<uint64_t>(start) / mp.bsize(), mp.max_fileoff());
+  mp.trans_commit(std::move(*tp));
+  return Errno::kOk;
+}
+
+void shift_extents(Inode& ip, uint64_t from, int64_t delta) {
+  XfsMount& mp = mp_of(ip);
+  Result<XfsTrans> tp = mp.trans_alloc("shift", 0);
+  XfsMount::xi(ip).data.shift(from, delta);
+  tp->log({XfsLogItem::kShift, ip.ino, 0, from, static_cast<uint64_t>(delta < 0 ? -delta : delta), delta < 0 ? 1u : 0u});
+  mp.trans_commit(std::move(*tp));
+}
+
+// read_kernel reads [pos, pos + dst.size()) of `ip` into dst through the
+// page cache or DAX (vfs_dedupe_file_range_compare's reads).
+Errno read_kernel(Inode& ip, off_t64 pos, std::span<std::byte> dst) {
+  IovIter to = IovIter::kvec_dest(dst);
+  Kiocb k{.pos = pos};
+  IoResult r = is_dax(ip) ? dax_iomap_read(ip, k, to, ops_of(ip)) : filemap_read(ip, k, to, ops_of(ip));
+  if (r.err != Errno::kOk) return r.err;
+  if (r.done < dst.size()) std::fill(dst.begin() + static_cast<ptrdiff_t>(r.done), dst.end(), std::byte{0});
+  return Errno::kOk;
+}
+
+}  // namespace
+
+XfsVnodeOps& xfs_vnode_ops() {
+  static XfsVnodeOps ops;
+  return ops;
+}
+
+IoResult XfsVnodeOps::read(Inode& ip, const Kiocb& iocb, IovIter& to) {
+  if (to.count() == 0) return {0, Errno::kOk};
+  if (is_dax(ip)) {
+    IoResult r = dax_iomap_read(ip, iocb, to, ops_of(ip));
+    file_accessed(iocb.filp);
+    return r;
+  }
+  if (iocb.flags.has(IocbFlag::kDirect)) {
+    file_accessed(iocb.filp);
+    return iomap_dio_read(ip, iocb, to, dio_align(ip), ops_of(ip));
+  }
+  IoResult r = filemap_read(ip, iocb, to, ops_of(ip));
+  if (iocb.flags.has(IocbFlag::kDontcache)) filemap_drop_behind(ip, iocb.pos, r.done, ops_of(ip));
+  return r;
+}
+
+IoResult XfsVnodeOps::write(Inode& ip, const Kiocb& iocb, IovIter& from) {
+  if (is_dax(ip)) return dax_iomap_write(ip, iocb, from, ops_of(ip));
+  if (iocb.flags.has(IocbFlag::kDirect)) {
+    return iomap_dio_write(ip, iocb, from, dio_align(ip), ops_of(ip));
+  }
+  IoResult r = iomap_file_buffered_write(ip, iocb, from, ops_of(ip));
+  if (iocb.flags.has(IocbFlag::kDontcache)) filemap_drop_behind(ip, iocb.pos, r.done, ops_of(ip));
+  balance_dirty_pages(ip, ops_of(ip));
+  return r;
+}
+
+Errno XfsVnodeOps::setsize(Inode& ip, off_t64 size, bool times) {
+  XfsMount& mp = mp_of(ip);
+  const uint64_t newsize = static_cast<uint64_t>(size);
+  const bool changed = newsize != ip.size;
+  const uint64_t bs = mp.bsize();
+  if (newsize < ip.size) {
+    // xfs_truncate_page: the rest of the new EOF block zeroed where it is
+    // stored.
+    if (newsize % bs != 0) {
+      if (Errno e = zero_range(ip, size, bs - newsize % bs); e != Errno::kOk) return e;
+    }
+    truncate_pagecache_range(ip, size, kOffMax);
+    ip.size = newsize;
+    unmap_blocks(ip, mp.to_fsb_up(newsize), mp.max_fileoff());
+    XfsMount::xi(ip).truncated = true;
+  } else if (newsize > ip.size) {
+    // xfs_setattr_size: "zero any pages beyond the old EOF".
+    if (Errno e = zero_range(ip, static_cast<off_t64>(ip.size), newsize - ip.size); e != Errno::kOk) {
+      return e;
+    }
+    ip.size = newsize;
+  }
+  if (times || changed) ip.sb->touch(ip);
+  return Errno::kOk;
+}
+
+Errno XfsVnodeOps::fsync(Inode& ip, bool) {
+  if (is_dax(ip)) return Errno::kOk;
+  return filemap_write_and_wait_range(ip, 0, kOffMax, ops_of(ip));
+}
+
+Errno XfsVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
+  XfsMount& mp = mp_of(ip);
+  const off_t64 bs = static_cast<off_t64>(mp.bsize());
+  const uint64_t end = static_cast<uint64_t>(off) + static_cast<uint64_t>(len);
+  const int op = mode & ~kFALLOC_FL_KEEP_SIZE;
+  switch (op) {
+    case kFALLOC_FL_ALLOCATE_RANGE:
+    case kFALLOC_FL_PUNCH_HOLE:
+    case kFALLOC_FL_ZERO_RANGE:
+    case kFALLOC_FL_COLLAPSE_RANGE:
+    case kFALLOC_FL_INSERT_RANGE:
+    case kFALLOC_FL_UNSHARE_RANGE:
+    case kFALLOC_FL_ZEROINIT_RANGE:
+      break;
+    default:
+      return Errno::kEOPNOTSUPP;
+  }
+  if (op & (kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_ZERO_RANGE | kFALLOC_FL_COLLAPSE_RANGE |
+            kFALLOC_FL_ZEROINIT_RANGE)) {
+    if (Errno e = flush_unmap_range(ip, off, off + len); e != Errno::kOk) return e;
+  }
+  ip.sb->touch(ip);  // file_modified.
+  const uint64_t new_size = !(mode & kFALLOC_FL_KEEP_SIZE) && end > ip.size ? end : 0;
+  // xfs_falloc_setsize.
+  auto grow = [&]() -> Errno {
+    if (new_size == 0) return Errno::kOk;
+    return this->setsize(ip, static_cast<off_t64>(new_size), /*times=*/false);
+  };
+  switch (op) {
+    case kFALLOC_FL_ALLOCATE_RANGE:
+      if (Errno e = alloc_file_space(ip, off, static_cast<uint64_t>(len)); e != Errno::kOk) return e;
+      return grow();
+    case kFALLOC_FL_PUNCH_HOLE:
+      return free_file_space(ip, off, len);
+    case kFALLOC_FL_ZERO_RANGE: {
+      if (Errno e = free_file_space(ip, off, len); e != Errno::kOk) return e;
+      const off_t64 start = off / bs * bs;
+      const uint64_t stop = (end + bs - 1) / bs * bs;
+      if (Errno e = alloc_file_space(ip, start, stop - static_cast<uint64_t>(start)); e != Errno::kOk) {
+        return e;
+      }
+      return grow();
+    }
+    case kFALLOC_FL_COLLAPSE_RANGE: {
+      if ((off | len) % bs != 0 || end >= ip.size) return Errno::kEINVAL;
+      const uint64_t new_eof = ip.size - static_cast<uint64_t>(len);
+      if (Errno e = free_file_space(ip, off, len); e != Errno::kOk) return e;
+      if (Errno e = prepare_shift(ip, off); e != Errno::kOk) return e;
+      // Anything left past EOF in the range (preallocation) goes too.
+      unmap_blocks(ip, static_cast<uint64_t>(off / bs), end / static_cast<uint64_t>(bs));
+      shift_extents(ip, end / static_cast<uint64_t>(bs), -(len / bs));
+      ip.size = new_eof;
+      return Errno::kOk;
+    }
+    case kFALLOC_FL_INSERT_RANGE: {
+      if ((off | len) % bs != 0) return Errno::kEINVAL;
+      if (static_cast<uint64_t>(ip.sb->maxbytes) - ip.size < static_cast<uint64_t>(len)) {
+        return Errno::kEFBIG;
+      }
+      if (static_cast<uint64_t>(off) >= ip.size) return Errno::kEINVAL;
+      // xfs_bmap_can_insert_extents: the last extent must not be shifted
+      // out of the offset space.
+      const XfsFork& data = XfsMount::xi(ip).data;
+      if (!data.empty()) {
+        const XfsIrec& tail = data.records().rbegin()->second;
+        if (tail.startoff >= static_cast<uint64_t>(off / bs) &&
+            tail.end() + static_cast<uint64_t>(len / bs) > mp.max_fileoff()) {
+          return Errno::kEINVAL;
+        }
+      }
+      ip.size += static_cast<uint64_t>(len);
+      if (Errno e = prepare_shift(ip, off); e != Errno::kOk) return e;
+      shift_extents(ip, static_cast<uint64_t>(off / bs), len / bs);
+      return Errno::kOk;
+    }
+    case kFALLOC_FL_UNSHARE_RANGE: {
+      // xfs_reflink_unshare, then the range preallocated.
+      XfsInodeData& x = XfsMount::xi(ip);
+      if (mp.reflink() && (x.diflags & kXfsDiflag2Reflink)) {
+        if (is_dax(ip)) {
+          // dax_file_unshare: each shared block copied into fresh ones.
+          for (uint64_t at = static_cast<uint64_t>(off); at < end;) {
+            Iomap m, src;
+            if (Errno e = ops_of(ip).iomap_begin(ip, static_cast<off_t64>(at), end - at,
+                                                 kIomapWrite | kIomapDax, &m, &src);
+                e != Errno::kOk) {
+              return e;
+            }
+            const uint64_t stop = std::min(end, static_cast<uint64_t>(m.offset) + m.length);
+            if (m.flags & kIomapFShared) {
+              if (Errno e = ops_of(ip).ioend(ip, static_cast<off_t64>(at), stop - at, 0); e != Errno::kOk) {
+                return e;
+              }
+            }
+            at = stop;
+          }
+        } else {
+          if (Errno e = iomap_file_unshare(ip, off, static_cast<uint64_t>(len), ops_of(ip));
+              e != Errno::kOk) {
+            return e;
+          }
+          if (Errno e = filemap_write_and_wait_range(ip, off, off + len - 1, ops_of(ip)); e != Errno::kOk) {
+            return e;
+          }
+        }
+      }
+      if (Errno e = alloc_file_space(ip, off, static_cast<uint64_t>(len)); e != Errno::kOk) return e;
+      return grow();
+    }
+    case kFALLOC_FL_ZEROINIT_RANGE: {
+      // xfs_file_zeroinit_space (seed 004 patch 4/5).
+      const Errno e = is_dax(ip) ? dax_zeroinit_range(ip, off, static_cast<uint64_t>(len), ops_of(ip))
+                                 : iomap_zeroout_range(ip, off, static_cast<uint64_t>(len), ops_of(ip));
+      return e == Errno::kECANCELED ? Errno::kEOPNOTSUPP : e;
+    }
+  }
+  return Errno::kEOPNOTSUPP;
+}
+
+Errno XfsVnodeOps::deallocate(Inode& ip, off_t64* off, off_t64* len, int, IoFlags) {
+  XfsMount& mp = mp_of(ip);
+  const uint64_t bs = mp.bsize();
+  const uint64_t start = static_cast<uint64_t>(*off);
+  if (start >= ip.size) {
+    *len = 0;
+    return Errno::kOk;
+  }
+  const uint64_t end = std::min<uint64_t>(start + static_cast<uint64_t>(*len), ip.size);
+  if (Errno e = flush_unmap_range(ip, *off, static_cast<off_t64>(end)); e != Errno::kOk) return e;
+  // Progress is reported piece by piece: the head of a partial block, the
+  // whole blocks, the tail.
+  const uint64_t first = (start + bs - 1) / bs * bs;
+  const uint64_t last = end / bs * bs;
+  if (first >= last) {
+    if (Errno e = zero_range(ip, *off, end - start); e != Errno::kOk) return e;
+  } else {
+    if (first > start) {
+      if (Errno e = zero_range(ip, *off, first - start); e != Errno::kOk) return e;
+      *len -= static_cast<off_t64>(first - start);
+      *off = static_cast<off_t64>(first);
+    }
+    unmap_blocks(ip, first / bs, last / bs);
+    *len -= static_cast<off_t64>(last - first);
+    *off = static_cast<off_t64>(last);
+    if (end > last) {
+      if (Errno e = zero_range(ip, *off, end - last); e != Errno::kOk) return e;
+    }
+  }
+  ip.sb->touch(ip);
+  *off = static_cast<off_t64>(end);
+  *len = 0;
+  return Errno::kOk;
+}
+
+Result<off_t64> XfsVnodeOps::seek_data_hole(Inode& ip, off_t64 off, int whence) {
+  return whence == kSEEK_DATA ? iomap_seek_data(ip, off, ops_of(ip)) : iomap_seek_hole(ip, off, ops_of(ip));
+}
+
+Result<off_t64> XfsVnodeOps::llseek(Inode& ip, off_t64 pos, off_t64 off, int whence) {
+  if (!ip.is_reg() || (whence != kSEEK_DATA && whence != kSEEK_HOLE)) {
+    return VopDefaults::llseek(ip, pos, off, whence);
+  }
+  Result<off_t64> found = seek_data_hole(ip, off, whence);
+  if (!found) return found;
+  return vfs_setpos(*found, ip.sb->maxbytes);
+}
+
+Errno XfsVnodeOps::fadvise(Inode& ip, off_t64 off, off_t64 len, int advice) {
+  if (Errno e = VopDefaults::fadvise(ip, off, len, advice); e != Errno::kOk) return e;
+  if (advice != kPOSIX_FADV_DONTNEED || !ip.is_reg() || is_dax(ip) || off < 0) return Errno::kOk;
+  const off_t64 end = len == 0 || len > kOffMax - off ? kOffMax : off + len - 1;
+  filemap_write_and_wait_range(ip, off, end, ops_of(ip));
+  const uint64_t first = (static_cast<uint64_t>(off) + kCachePageSize - 1) >> kCachePageShift;
+  const uint64_t last_plus1 = (static_cast<uint64_t>(end) + 1) >> kCachePageShift;
+  if (last_plus1 > first) invalidate_inode_pages2_range(ip, first, last_plus1 - 1, ops_of(ip));
+  return Errno::kOk;
+}
+
+Errno XfsVnodeOps::ioctl(Inode& ip, unsigned long cmd, void* arg) {
+  if (cmd == kFS_IOC_FIEMAP) {
+    if (ip.data == nullptr) return Errno::kEUCLEAN;  // XFS_DINODE_FMT_DEV.
+    return iomap_fiemap(ip, static_cast<Fiemap*>(arg), ops_of(ip));
+  }
+  return Errno::kENOTTY;
+}
+
+Result<uint64_t> XfsVnodeOps::remap_range(Inode& src, off_t64 pos_in, Inode& dst, off_t64 pos_out,
+                                          uint64_t len, bool dedupe) {
+  XfsMount& mp = mp_of(dst);
+  if (!mp.reflink()) return Fail(Errno::kEOPNOTSUPP);
+  if (is_dax(src) != is_dax(dst)) return Fail(Errno::kEINVAL);
+  // __generic_remap_file_range_prep.
+  if (dst.flags & kInodeImmutable) return Fail(Errno::kEPERM);
+  if ((src.flags | dst.flags) & kInodeSwapfile) return Fail(Errno::kETXTBSY);
+  if (src.is_dir() || dst.is_dir()) return Fail(Errno::kEISDIR);
+  if (!src.is_reg() || !dst.is_reg()) return Fail(Errno::kEINVAL);
+  const bool can_shorten = dedupe;
+  const uint64_t isize = src.size;
+  if (len == 0) {
+    if (dedupe || static_cast<uint64_t>(pos_in) == isize) return 0;
+    if (static_cast<uint64_t>(pos_in) > isize) return Fail(Errno::kEINVAL);
+    len = isize - static_cast<uint64_t>(pos_in);
+    if (len == 0) return 0;
+  }
+  // generic_remap_checks.
+  const uint64_t bs = mp.bsize();
+  const uint64_t in = static_cast<uint64_t>(pos_in), out = static_cast<uint64_t>(pos_out);
+  if (in % bs != 0 || out % bs != 0) return Fail(Errno::kEINVAL);
+  if (static_cast<int64_t>(in + len) < pos_in || static_cast<int64_t>(out + len) < pos_out) {
+    return Fail(Errno::kEINVAL);
+  }
+  const uint64_t size_out = dst.size;
+  if (dedupe && (in >= isize || in + len > isize || out >= size_out || out + len > size_out)) {
+    return Fail(Errno::kEINVAL);
+  }
+  if (in >= isize) return Fail(Errno::kEINVAL);
+  uint64_t count = std::min(len, isize - in);
+  // generic_write_check_limits.
+  const uint64_t max = static_cast<uint64_t>(dst.sb->maxbytes);
+  if (out >= max) return Fail(Errno::kEFBIG);
+  count = std::min(count, max - out);
+  uint64_t bcount;
+  if (in + count == isize && (!dedupe || out + count == size_out)) {
+    bcount = (isize + bs - 1) / bs * bs - in;
+  } else {
+    count = count / bs * bs;
+    bcount = count;
+  }
+  if (&src == &dst && out + bcount > in && out < in + bcount) return Fail(Errno::kEINVAL);
+  if (len != count && !can_shorten) return Fail(Errno::kEINVAL);
+  if (count == 0) return 0;
+  if (Errno e = filemap_write_and_wait_range(src, pos_in, static_cast<off_t64>(in + count - 1), ops_of(src));
+      e != Errno::kOk) {
+    return Fail(e);
+  }
+  if (Errno e = filemap_write_and_wait_range(dst, pos_out, static_cast<off_t64>(out + count - 1), ops_of(dst));
+      e != Errno::kOk) {
+    return Fail(e);
+  }
+  if (dedupe) {
+    // vfs_dedupe_file_range_compare, a page at a time.
+    std::vector<std::byte> a(kPageSize), b(kPageSize);
+    for (uint64_t done = 0; done < count;) {
+      const uint64_t n = std::min<uint64_t>(kPageSize, count - done);
+      if (Errno e = read_kernel(src, static_cast<off_t64>(in + done), std::span(a).first(n)); e != Errno::kOk) {
+        return Fail(e);
+      }
+      if (Errno e = read_kernel(dst, static_cast<off_t64>(out + done), std::span(b).first(n)); e != Errno::kOk) {
+        return Fail(e);
+      }
+      if (!std::equal(a.begin(), a.begin() + static_cast<ptrdiff_t>(n), b.begin())) return Fail(Errno::kEBADE);
+      done += n;
+    }
+  }
+  // generic_remap_check_len.
+  if (count % bs != 0) {
+    uint64_t new_len = count;
+    if (out + count < size_out) new_len = count / bs * bs;
+    if (new_len != count) {
+      if (!can_shorten) return Fail(dedupe ? Errno::kEBADE : Errno::kEINVAL);
+      count = new_len;
+      bcount = count;
+      if (count == 0) return 0;
+    }
+  }
+  if (!dedupe) dst.sb->touch(dst);  // file_modified.
+  // xfs_reflink_remap_prep: the destination's page cache dropped.
+  if (Errno e = flush_unmap_range(dst, pos_out, static_cast<off_t64>(out + count)); e != Errno::kOk) {
+    return Fail(e);
+  }
+  // xfs_reflink_remap_blocks: each source extent shared into the
+  // destination, whose old blocks go.
+  XfsInodeData& sx = XfsMount::xi(src);
+  XfsInodeData& dx = XfsMount::xi(dst);
+  const uint64_t first = in / bs, nblocks = (bcount + bs - 1) / bs, dfirst = out / bs;
+  std::vector<XfsIrec> pieces;
+  for (uint64_t at = first; at < first + nblocks;) {
+    std::optional<XfsIrec> r = sx.data.lookup(at);
+    if (!r) {
+      std::optional<XfsIrec> n = sx.data.next_after(at);
+      at = n ? std::min(first + nblocks, n->startoff) : first + nblocks;
+      continue;
+    }
+    XfsIrec piece = *r;
+    if (piece.startoff < at) {
+      if (!piece.delalloc()) piece.startblock += at - piece.startoff;
+      piece.blockcount -= at - piece.startoff;
+      piece.startoff = at;
+    }
+    piece.blockcount = std::min(piece.blockcount, first + nblocks - at);
+    at = piece.end();
+    if (!piece.delalloc()) pieces.push_back(piece);
+  }
+  Result<XfsTrans> tp = mp.trans_alloc(dedupe ? "dedupe" : "reflink", 0);
+  if (!tp) return Fail(tp.error());
+  // Share the source blocks first, so unmapping the destination (which may
+  // be the very same blocks, a dedupe of an already shared range) never
+  // frees them.
+  for (const XfsIrec& p : pieces) {
+    mp.refcount().adjust(p.startblock, p.blockcount, +1);
+    tp->log({XfsLogItem::kRefcount, 0, 0, p.startblock, p.blockcount, 2, 0});
+  }
+  mp.unmap_range(*tp, dst, dx.data, 0, dfirst, nblocks);
+  mp.cancel_cow(*tp, dst, dfirst, nblocks);
+  for (const XfsIrec& p : pieces) {
+    XfsIrec d = p;
+    d.startoff = p.startoff - first + dfirst;
+    dx.data.insert(d);
+    tp->log({XfsLogItem::kMap, dst.ino, 0, d.startoff, d.startblock, d.blockcount,
+             d.state == XfsExtState::kUnwritten ? 1u : 0u});
+  }
+  sx.diflags |= kXfsDiflag2Reflink;
+  dx.diflags |= kXfsDiflag2Reflink;
+  // xfs_reflink_update_dest.
+  if (out + count > dst.size) dst.size = out + count;
+  mp.trans_commit(std::move(*tp));
+  return count;
+}
+
+Errno XfsVnodeOps::close(Inode& ip, bool writable) {
+  if (ip.data == nullptr || !ip.is_reg()) return Errno::kOk;
+  XfsMount& mp = mp_of(ip);
+  XfsInodeData& x = XfsMount::xi(ip);
+  Errno err = Errno::kOk;
+  if (x.truncated) {
+    x.truncated = false;
+    x.eofblocks_released = false;
+    if (x.delayed_blks() > 0 && !is_dax(ip)) err = filemap_write_and_wait_range(ip, 0, kOffMax, ops_of(ip));
+  }
+  if (ip.nlink == 0 || !writable || (x.diflags & kXfsDiflagAppend)) return err;
+  if (!x.eofblocks_released) {
+    x.eofblocks_released = true;
+    mp.free_eofblocks(ip);
+  }
+  return err;
+}
+
+Errno XfsVnodeOps::mmap(Inode& ip, int, int flags) {
+  if ((flags & kMAP_SYNC) && !is_dax(ip)) return Errno::kEOPNOTSUPP;
+  return Errno::kOk;
+}
+
+Result<std::shared_ptr<PhysPage>> XfsVnodeOps::fault(Inode& ip, uint64_t pgoff, bool write) {
+  if (is_dax(ip)) return dax_fault(ip, pgoff, write, ops_of(ip));
+  return filemap_fault(ip, pgoff, ops_of(ip));
+}
+
+Result<std::shared_ptr<PhysPage>> XfsVnodeOps::page_mkwrite(Inode& ip, uint64_t pgoff) {
+  if (is_dax(ip)) return dax_fault(ip, pgoff, true, ops_of(ip));
+  Result<CachedPage*> page = iomap_page_mkwrite(ip, pgoff, ops_of(ip));
+  if (!page) return Fail(page.error());
+  return nullptr;
+}
+
+void XfsVnodeOps::exchange_times(Inode& dir1, Inode& ip1, Inode& dir2, Inode& ip2) {
+  dir1.sb->touch(dir1);
+  if (&dir1 == &dir2) return;
+  dir1.sb->touch(dir2);
+  if (ip1.is_dir() || ip2.is_dir()) {
+    dir1.sb->touch(ip1, /*mtime=*/ip1.is_dir());
+    dir1.sb->touch(ip2, /*mtime=*/ip2.is_dir());
+  }
+}
+
+}  // namespace vfssim

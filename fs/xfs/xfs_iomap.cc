@@ -1,0 +1,361 @@
+// XfsIomapOps (fs/xfs/xfs_iomap.c, xfs_aops.c's xfs_map_blocks and
+// xfs_reflink.c's CoW staging).
+
+#include <algorithm>
+#include <bit>
+#include <vector>
+
+#include "fs/xfs/xfs_mount.h"
+#include "vfs/buffered_io.h"
+
+namespace vfssim {
+namespace {
+
+// xfs_iomap_prealloc_size: how many blocks to reserve past the end of an
+// extending buffered write. None while the file is smaller than the
+// allocation size (64 KiB); the minimum when writing behind a hole;
+// otherwise twice the size of the contiguous extents before the write,
+// rounded down to a power of two, throttled when free space runs low,
+// never more than a record holds and at least the allocation size.
+uint64_t prealloc_size(XfsMount& mp, const Inode& ip, uint64_t off_fsb, uint64_t pos,
+                       uint64_t count) {
+  const XfsInodeData& x = XfsMount::xi(ip);
+  const uint64_t allocsize = std::max<uint64_t>(1, (64u << 10) / mp.bsize());
+  constexpr uint64_t kMaxExtlen = (uint64_t{1} << 21) - 1;
+  if (pos + count <= ip.size) return 0;
+  if (ip.size < allocsize * mp.bsize()) return 0;
+  std::optional<XfsIrec> prev = x.data.prev_before(off_fsb);
+  if (!prev || prev->end() < off_fsb) return allocsize;
+  uint64_t plen = prev->blockcount;
+  for (std::optional<XfsIrec> got = x.data.prev_before(prev->startoff); got;
+       got = x.data.prev_before(prev->startoff)) {
+    if (plen > kMaxExtlen / 2 || got->delalloc() || prev->delalloc() ||
+        got->end() != prev->startoff || got->startblock + got->blockcount != prev->startblock) {
+      break;
+    }
+    plen += got->blockcount;
+    prev = got;
+  }
+  uint64_t alloc = plen * 2;
+  if (alloc > kMaxExtlen) alloc = mp.to_fsb(pos);
+  alloc = std::min<uint64_t>(alloc, std::bit_ceil(kMaxExtlen));
+  // Throttle below 5% free space (m_low_space), a shift per percent.
+  const uint64_t freesp = mp.fdblocks();
+  const uint64_t total = mp.geo().dblocks;
+  int shift = 0;
+  for (uint64_t pct = 5; pct >= 1; --pct) {
+    if (freesp < total / 100 * pct) shift = shift == 0 ? 2 : shift + 1;
+  }
+  if (shift) alloc >>= shift;
+  if (alloc) alloc = std::bit_floor(alloc);
+  alloc = std::min(alloc, kMaxExtlen);
+  if (alloc >= freesp) alloc = freesp >> 4;
+  return std::max(alloc, allocsize);
+}
+
+// The end of a shared or unshared run of `r` from file block `off`, and
+// whether it is shared (xfs_reflink_trim_around_shared).
+std::pair<uint64_t, bool> shared_run(XfsMount& mp, const XfsIrec& r, uint64_t off, uint64_t end) {
+  end = std::min(end, r.end());
+  if (!mp.reflink() || r.delalloc()) return {end, false};
+  const uint64_t block = r.startblock + (off - r.startoff);
+  const uint64_t n = end - off;
+  std::optional<XfsExtent> s = mp.refcount().shared_in(block, n);
+  if (!s) return {end, false};
+  if (s->start > block) return {off + (s->start - block), false};
+  return {off + s->len, true};
+}
+
+XfsIrec trim(XfsIrec r, uint64_t off, uint64_t end) {
+  if (r.startoff < off) {
+    if (!r.delalloc()) r.startblock += off - r.startoff;
+    r.blockcount -= off - r.startoff;
+    r.startoff = off;
+  }
+  if (r.end() > end) r.blockcount = end - r.startoff;
+  return r;
+}
+
+// copy_blocks copies n blocks on the device (a CoW of a partly written
+// block needs the old bytes around the new ones). Errors: EIO.
+Errno copy_blocks(XfsMount& mp, const Inode& ip, uint64_t from, uint64_t to, uint64_t n) {
+  std::vector<std::byte> buf(n * mp.bsize());
+  Iomap src = mp.iomap_of({0, from, n, XfsExtState::kNorm}, ip);
+  if (Errno e = read_from_mapping(src, 0, buf); e != Errno::kOk) return e;
+  if (src.dax_dev != nullptr) {
+    src.dax_dev->memcpy_flushcache(to * mp.bsize(), buf);
+    return Errno::kOk;
+  }
+  return src.bdev->write(to * mp.bsize() / kSectorSize, buf).err;
+}
+
+}  // namespace
+
+Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t flags,
+                               Iomap* iomap, Iomap* srcmap) {
+  XfsMount& mp = mp_;
+  XfsInodeData& x = XfsMount::xi(ip);
+  const uint64_t bs = mp.bsize();
+  const uint64_t upos = static_cast<uint64_t>(pos);
+  const uint64_t off = upos / bs;
+  uint64_t end = std::min(mp.max_fileoff(), (upos + length + bs - 1) / bs);
+  if (end <= off) end = off + 1;
+  const bool write = (flags & kIomapWrite) && !(flags & kIomapReport);
+  const bool dax = (ip.flags & kInodeDax) && mp.dax() != nullptr;
+  const bool now = flags & (kIomapDirect | kIomapDax) || ((flags & kIomapFault) && dax);
+
+  auto report = [&](uint64_t at, uint64_t stop, bool flag_shared) {
+    std::optional<XfsIrec> r = x.data.lookup(at);
+    if (!r) {
+      std::optional<XfsIrec> n = x.data.next_after(at);
+      *iomap = mp.hole(at, n ? std::min(stop, n->startoff) : stop, ip);
+      return;
+    }
+    uint64_t stop_at = std::min(stop, r->end());
+    bool shared = false;
+    if (flag_shared) std::tie(stop_at, shared) = shared_run(mp, *r, at, stop_at);
+    *iomap = mp.iomap_of(trim(*r, at, stop_at), ip);
+    if (shared) iomap->flags |= kIomapFShared;
+  };
+
+  if (!write || (flags & kIomapZero)) {
+    report(off, end, flags & kIomapReport);
+    return Errno::kOk;
+  }
+
+  if (flags & kIomapWriteback) {
+    // xfs_map_blocks: the CoW fork first, then the data fork, a data
+    // mapping trimmed at the next CoW staging extent.
+    if (std::optional<XfsIrec> c = x.cow.lookup(off)) {
+      if (c->delalloc()) {
+        Result<XfsIrec> r = mp.convert_delalloc(ip, x.cow, 1, off);
+        if (!r) return r.error();
+        c = *r;
+      }
+      *iomap = mp.iomap_of(trim(*c, off, end), ip);
+      return Errno::kOk;
+    }
+    std::optional<XfsIrec> r = x.data.lookup(off);
+    if (r && r->delalloc()) {
+      Result<XfsIrec> n = mp.convert_delalloc(ip, x.data, 0, off);
+      if (!n) return n.error();
+      r = *n;
+    } else if (!r) {
+      // A dirty page over a hole (its reservation punched meanwhile).
+      std::optional<XfsIrec> n = x.data.next_after(off);
+      const uint64_t stop = n ? std::min(end, n->startoff) : end;
+      if (Errno e = mp.alloc_real(ip, off, stop - off, XfsExtState::kUnwritten, false);
+          e != Errno::kOk) {
+        return e;
+      }
+      r = x.data.lookup(off);
+    }
+    uint64_t stop = std::min(end, r->end());
+    if (std::optional<XfsIrec> c = x.cow.next_after(off)) stop = std::min(stop, c->startoff);
+    *iomap = mp.iomap_of(trim(*r, off, stop), ip);
+    return Errno::kOk;
+  }
+
+  const bool cow_inode = mp.reflink() && (x.diflags & kXfsDiflag2Reflink);
+
+  if (now) {
+    // Direct and DAX writes: xfs_direct_write_iomap_begin /
+    // xfs_dax_write_iomap_begin.
+    std::optional<XfsIrec> r = x.data.lookup(off);
+    if (cow_inode) {
+      std::optional<XfsIrec> c = x.cow.lookup(off);
+      bool shared = false;
+      uint64_t stop = end;
+      if (r && !r->delalloc()) std::tie(stop, shared) = shared_run(mp, *r, off, end);
+      if (c || shared) {
+        if (flags & kIomapNowait) return Errno::kEAGAIN;
+        if (!c) {
+          // xfs_reflink_allocate_cow(convert_now): real, written CoW
+          // blocks; the old bytes of partly written blocks copied in.
+          Result<XfsTrans> tp = mp.trans_alloc("cow_direct", stop - off);
+          if (!tp) return tp.error();
+          Result<XfsExtent> e = mp.alloc_blocks(*tp, r->startblock + (off - r->startoff), 1,
+                                                stop - off, false, false);
+          if (!e) {
+            mp.trans_commit(std::move(*tp));
+            return e.error();
+          }
+          const uint64_t old = r->startblock + (off - r->startoff);
+          if (Errno ce = copy_blocks(mp, ip, old, e->start, e->len); ce != Errno::kOk) {
+            mp.allocator().free(e->start, e->len);
+            mp.trans_commit(std::move(*tp));
+            return ce;
+          }
+          x.cow.insert({off, e->start, e->len, XfsExtState::kNorm});
+          tp->log({XfsLogItem::kMap, ip.ino, 1, off, e->start, e->len, 0});
+          mp.trans_commit(std::move(*tp));
+          c = x.cow.lookup(off);
+        } else if (c->delalloc()) {
+          Result<XfsIrec> n = mp.convert_delalloc(ip, x.cow, 1, off);
+          if (!n) return n.error();
+          x.cow.set_state(n->startoff, n->blockcount, XfsExtState::kNorm);
+          c = x.cow.lookup(off);
+        }
+        *iomap = mp.iomap_of(trim(*c, off, end), ip);
+        iomap->flags |= kIomapFShared;
+        return Errno::kOk;
+      }
+    }
+    const bool need_alloc = !r || r->delalloc() || (dax && r->state == XfsExtState::kUnwritten);
+    if (need_alloc) {
+      if (flags & kIomapNowait) return Errno::kEAGAIN;  // Allocating would block.
+      std::optional<XfsIrec> n = x.data.next_after(off);
+      uint64_t stop = r ? std::min(end, r->end()) : (n ? std::min(end, n->startoff) : end);
+      if (r && !r->delalloc()) {
+        // DAX over unwritten blocks: zeroed and written first
+        // (XFS_BMAPI_CONVERT | XFS_BMAPI_ZERO).
+        const uint64_t block = r->startblock + (off - r->startoff);
+        if (Errno e = mp.dax()->zero_page_range(block * bs / kPageSize, (stop - off) * bs / kPageSize);
+            e != Errno::kOk) {
+          return e;
+        }
+        x.data.set_state(off, stop - off, XfsExtState::kNorm);
+      } else if (Errno e = mp.alloc_real(ip, off, stop - off,
+                                         dax ? XfsExtState::kNorm : XfsExtState::kUnwritten, dax);
+                 e != Errno::kOk) {
+        return e;
+      }
+      r = x.data.lookup(off);
+      *iomap = mp.iomap_of(trim(*r, off, end), ip);
+      iomap->flags |= kIomapFNew;
+      return Errno::kOk;
+    }
+    *iomap = mp.iomap_of(trim(*r, off, end), ip);
+    return Errno::kOk;
+  }
+
+  // Buffered writes, write faults and unsharing: xfs_buffered_write_iomap_begin.
+  std::optional<XfsIrec> r = x.data.lookup(off);
+  if (cow_inode) {
+    std::optional<XfsIrec> c = x.cow.lookup(off);
+    bool shared = false;
+    uint64_t stop = end;
+    if (!c && r && !r->delalloc()) std::tie(stop, shared) = shared_run(mp, *r, off, end);
+    if (!c && shared) {
+      // A delalloc CoW reservation over the shared blocks, widened to the
+      // CoW extent size hint where the CoW fork has room.
+      const uint64_t hint = mp.cowextsz_hint(ip);
+      uint64_t aoff = off / hint * hint;
+      uint64_t aend = (stop + hint - 1) / hint * hint;
+      if (std::optional<XfsIrec> p = x.cow.prev_before(off)) aoff = std::max(aoff, p->end());
+      if (std::optional<XfsIrec> n = x.cow.next_after(off)) aend = std::min(aend, n->startoff);
+      aend = std::min(aend, mp.max_fileoff());
+      if (mp.reserve_delalloc(aend - aoff) != Errno::kOk) {
+        // Retry without the hint's widening.
+        aoff = off;
+        aend = stop;
+        if (Errno e = mp.reserve_delalloc(aend - aoff); e != Errno::kOk) return e;
+      }
+      x.cow.insert({aoff, kXfsDelayBlock, aend - aoff, XfsExtState::kNorm});
+      c = x.cow.lookup(off);
+    }
+    if (c) {
+      // found_cow: the data fork's extent (or hole) is the source.
+      if (r) {
+        *srcmap = mp.iomap_of(trim(*r, off, std::min(end, c->end())), ip);
+        if (srcmap->type == IomapType::kHole) *srcmap = Iomap{};
+      }
+      uint64_t cstop = std::min(end, c->end());
+      if (!r) {
+        if (std::optional<XfsIrec> n = x.data.next_after(off)) cstop = std::min(cstop, n->startoff);
+      } else {
+        cstop = std::min(cstop, r->end());
+      }
+      *iomap = mp.iomap_of(trim(*c, off, cstop), ip);
+      iomap->flags |= kIomapFShared;
+      if (srcmap->length != 0 && srcmap->length > iomap->length) srcmap->length = iomap->length;
+      return Errno::kOk;
+    }
+  }
+  if (r || (flags & kIomapUnshare)) {
+    report(off, end, false);
+    return Errno::kOk;
+  }
+  // A hole: reserve delalloc up to the next extent, plus speculative
+  // preallocation past EOF when nothing follows.
+  std::optional<XfsIrec> n = x.data.next_after(off);
+  uint64_t stop = n ? std::min(end, n->startoff) : end;
+  uint64_t prealloc = 0;
+  if (!n && upos + length > ip.size) {
+    prealloc = prealloc_size(mp, ip, off, upos, length);
+    if (prealloc != 0) {
+      // p_end_fsb: the write's last byte rounded down to the allocation
+      // size, plus the preallocation, capped at s_maxbytes.
+      const uint64_t allocsize = std::max<uint64_t>(1, (64u << 10) / bs);
+      const uint64_t end_offset = (upos + length - 1) / (allocsize * bs) * (allocsize * bs);
+      uint64_t p_end = end_offset / bs + prealloc;
+      p_end = std::min(p_end, mp.max_fileoff());
+      prealloc = p_end > stop ? p_end - stop : 0;
+    }
+  }
+  Errno e = mp.reserve_delalloc(stop - off + prealloc);
+  if (e != Errno::kOk && prealloc != 0) {
+    prealloc = 0;
+    e = mp.reserve_delalloc(stop - off);
+  }
+  if (e != Errno::kOk) return e;
+  x.data.insert({off, kXfsDelayBlock, stop - off + prealloc, XfsExtState::kNorm});
+  r = x.data.lookup(off);
+  *iomap = mp.iomap_of(trim(*r, off, std::max(stop, off + 1)), ip);
+  iomap->flags |= kIomapFNew;
+  return Errno::kOk;
+}
+
+Errno XfsIomapOps::iomap_end(Inode& ip, off_t64 pos, uint64_t length, int64_t written,
+                             uint32_t flags, Iomap* iomap) {
+  if (!(iomap->flags & kIomapFNew) || iomap->type != IomapType::kDelalloc) return Errno::kOk;
+  if (flags & (kIomapDirect | kIomapDax | kIomapWriteback | kIomapReport)) return Errno::kOk;
+  XfsMount& mp = mp_;
+  XfsInodeData& x = XfsMount::xi(ip);
+  const uint64_t bs = mp.bsize();
+  const uint64_t upos = static_cast<uint64_t>(pos);
+  const uint64_t w = written > 0 ? static_cast<uint64_t>(written) : 0;
+  if (w >= length) return Errno::kOk;
+  // iomap_last_written_block: round_down(pos) when nothing was written.
+  const uint64_t start = w == 0 ? upos / bs : (upos + w + bs - 1) / bs;
+  const uint64_t stop = (upos + length + bs - 1) / bs;
+  XfsFork& fork = (iomap->flags & kIomapFShared) ? x.cow : x.data;
+  // Punch the reservation where no dirty page holds data.
+  for (uint64_t b = start; b < stop; ++b) {
+    const uint64_t first = b * bs >> kCachePageShift, last = ((b + 1) * bs - 1) >> kCachePageShift;
+    if (ip.cache.first_dirty(first, last) != UINT64_MAX) continue;
+    std::optional<XfsIrec> r = fork.lookup(b);
+    if (!r || !r->delalloc()) continue;
+    fork.remove(b, 1);
+    mp.unreserve_delalloc(1);
+  }
+  return Errno::kOk;
+}
+
+Errno XfsIomapOps::ioend(Inode& ip, off_t64 pos, uint64_t len, uint32_t) {
+  XfsMount& mp = mp_;
+  XfsInodeData& x = XfsMount::xi(ip);
+  const uint64_t off = mp.to_fsb(static_cast<uint64_t>(pos));
+  const uint64_t end = mp.to_fsb_up(static_cast<uint64_t>(pos) + len);
+  if (!x.cow.empty()) {
+    if (Errno e = mp.end_cow(ip, off, end - off); e != Errno::kOk) return e;
+  }
+  // xfs_iomap_write_unwritten.
+  bool unwritten = false;
+  for (uint64_t at = off; at < end && !unwritten;) {
+    std::optional<XfsIrec> r = x.data.lookup(at);
+    if (!r) r = x.data.next_after(at);
+    if (!r || r->startoff >= end) break;
+    unwritten = !r->delalloc() && r->state == XfsExtState::kUnwritten;
+    at = r->end();
+  }
+  if (!unwritten) return Errno::kOk;
+  Result<XfsTrans> tp = mp.trans_alloc("write_unwritten", 0);
+  if (!tp) return tp.error();
+  tp->log({XfsLogItem::kConvert, ip.ino, 0, off, 0, end - off, 0});
+  x.data.set_state(off, end - off, XfsExtState::kNorm);
+  mp.trans_commit(std::move(*tp));
+  return Errno::kOk;
+}
+
+}  // namespace vfssim

@@ -1,0 +1,608 @@
+#include "fs/xfs/xfs_mount.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "fs/xfs/xfs_file.h"
+#include "sim/absl_view.h"
+
+namespace vfssim {
+namespace {
+
+constexpr char kMagic[8] = {'X', 'F', 'S', 'B', 'v', 's', 'i', 'm'};
+
+// mkfs.xfs refuses data devices under 300 MiB (xfsprogs 5.19 and later).
+constexpr uint64_t kMinFsBytes = 300ull << 20;
+// XFS_AG_MIN_BYTES / XFS_AG_MAX_BYTES.
+constexpr uint64_t kAgMinBytes = 16ull << 20;
+constexpr uint64_t kAgMaxBytes = 1ull << 40;
+// Blocks at the head of every AG: the sector-sized SB/AGF/AGI/AGFL block,
+// then the roots of the bnobt, cntbt, inobt, finobt and, with reflink, the
+// refcountbt (XFS_PREALLOC_BLOCKS), and the AGFL's initial fill.
+constexpr uint64_t kAgflFill = 4;
+// XFS_DEFAULT_COWEXTSZ_HINT.
+constexpr uint64_t kDefaultCowextszHint = 32;
+// XFS_ALLOCBT_AGFL_RESERVE + XFS_ALLOC_AGFL_RESERVE per AG (xfs_alloc_set_aside).
+constexpr uint64_t kSetAsidePerAg = 4 + 4;
+
+uint64_t ag_header_blocks(const XfsGeometry& g) { return (g.reflink ? 6 : 5) + kAgflFill; }
+
+// calc_default_ag_geometry (mkfs.xfs, single disk): the maximum AG size
+// from 4 TiB; four AGs between 128 MiB and 4 TiB; below, AGs of at least
+// XFS_AG_MIN_BYTES.
+void default_ag_geometry(XfsGeometry* g) {
+  const uint64_t bs = g->blocksize;
+  const uint64_t max_blocks = kAgMaxBytes / bs;
+  uint64_t blocks;
+  if (g->dblocks * bs >= (4ull << 40)) {
+    blocks = max_blocks;
+  } else {
+    const int shift = 2;
+    blocks = g->dblocks >> shift;
+    if ((g->dblocks & ((uint64_t{1} << shift) - 1)) != 0 && blocks < max_blocks) ++blocks;
+  }
+  g->agblocks = blocks;
+  g->agcount = static_cast<uint32_t>(g->dblocks / blocks + (g->dblocks % blocks != 0));
+}
+
+// The internal log's size (calculate_log_size, xfsprogs 6.1): 2048 blocks
+// per 4 GiB-worth scaled to the block size, at least XFS_MIN_LOG_BLOCKS
+// (512) and 64 MiB at most, and never more than an AG can hold.
+uint64_t default_log_blocks(const XfsGeometry& g) {
+  const uint64_t bs = g.blocksize;
+  uint64_t blocks = g.dblocks * bs / 2048 / bs;  // ~ 1/2048 of the device.
+  const uint64_t min_blocks = std::max<uint64_t>(512, (64ull << 20) / 16 / bs);
+  const uint64_t max_blocks = (64ull << 20) / bs * 16;  // 1 GiB, 6.1's XFS_MAX_LOG_BYTES.
+  blocks = std::clamp(blocks, min_blocks, max_blocks);
+  return std::min(blocks, g.agblocks / 2);
+}
+
+void put64(std::vector<std::byte>& b, size_t at, uint64_t v) { std::memcpy(b.data() + at, &v, 8); }
+uint64_t get64(std::span<const std::byte> b, size_t at) {
+  uint64_t v;
+  std::memcpy(&v, b.data() + at, 8);
+  return v;
+}
+
+}  // namespace
+
+std::vector<std::byte> XfsGeometry::encode() const {
+  std::vector<std::byte> b(kSectorSize);
+  std::memcpy(b.data(), kMagic, sizeof kMagic);
+  put64(b, 8, blocksize);
+  put64(b, 16, agcount);
+  put64(b, 24, agblocks);
+  put64(b, 32, dblocks);
+  put64(b, 40, logstart);
+  put64(b, 48, logblocks);
+  put64(b, 56, reflink ? 1 : 0);
+  put64(b, 64, inodesize);
+  return b;
+}
+
+Result<XfsGeometry> XfsGeometry::decode(std::span<const std::byte> b) {
+  if (b.size() < 72 || std::memcmp(b.data(), kMagic, sizeof kMagic) != 0) {
+    return Fail(Errno::kEINVAL);  // "wrong fs type, bad superblock".
+  }
+  XfsGeometry g;
+  g.blocksize = static_cast<uint32_t>(get64(b, 8));
+  g.agcount = static_cast<uint32_t>(get64(b, 16));
+  g.agblocks = get64(b, 24);
+  g.dblocks = get64(b, 32);
+  g.logstart = get64(b, 40);
+  g.logblocks = get64(b, 48);
+  g.reflink = get64(b, 56) != 0;
+  g.inodesize = static_cast<uint32_t>(get64(b, 64));
+  if (g.agcount == 0 || g.agblocks == 0 || g.dblocks == 0) return Fail(Errno::kEINVAL);
+  return g;
+}
+
+Result<XfsGeometry> xfs_mkfs_geometry(uint64_t bytes, std::string_view opts) {
+  XfsGeometry g;
+  uint32_t agcount = 0;
+  const std::vector<absl::string_view> words =
+      absl::StrSplit(to_absl(opts), absl::ByAnyChar(" \t"), absl::SkipEmpty());
+  for (size_t i = 0; i < words.size(); ++i) {
+    const absl::string_view w = words[i];
+    if (w != "-b" && w != "-d" && w != "-m") return Fail(Errno::kEINVAL);
+    if (i + 1 >= words.size()) return Fail(Errno::kEINVAL);
+    for (absl::string_view sub : absl::StrSplit(words[++i], ',')) {
+      const std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(sub, '=');
+      uint64_t v = 0;
+      if (!absl::SimpleAtoi(kv.second, &v)) return Fail(Errno::kEINVAL);
+      if (w == "-b" && kv.first == "size") {
+        if (v < 1024 || v > 65536 || !std::has_single_bit(v)) return Fail(Errno::kEINVAL);
+        g.blocksize = static_cast<uint32_t>(v);
+      } else if (w == "-d" && kv.first == "agcount") {
+        if (v == 0 || v > UINT32_MAX) return Fail(Errno::kEINVAL);
+        agcount = static_cast<uint32_t>(v);
+      } else if (w == "-m" && kv.first == "reflink") {
+        if (v > 1) return Fail(Errno::kEINVAL);
+        g.reflink = v == 1;
+      } else {
+        return Fail(Errno::kEINVAL);  // Not modelled.
+      }
+    }
+  }
+  if (bytes < kMinFsBytes) return Fail(Errno::kEINVAL);
+  g.dblocks = bytes / g.blocksize;
+  if (agcount != 0) {
+    g.agblocks = g.dblocks / agcount + (g.dblocks % agcount != 0);
+    if (g.agblocks * g.blocksize < kAgMinBytes || g.agblocks * g.blocksize > kAgMaxBytes) {
+      return Fail(Errno::kEINVAL);
+    }
+    g.agcount = static_cast<uint32_t>(g.dblocks / g.agblocks + (g.dblocks % g.agblocks != 0));
+  } else {
+    default_ag_geometry(&g);
+  }
+  // A last AG too small to hold its headers is dropped (mkfs.xfs's
+  // "Last AG too small, reducing").
+  const uint64_t last = g.dblocks - uint64_t{g.agcount - 1} * g.agblocks;
+  if (g.agcount > 1 && last < kAgMinBytes / g.blocksize) {
+    --g.agcount;
+    g.dblocks = uint64_t{g.agcount} * g.agblocks;
+  }
+  g.logblocks = default_log_blocks(g);
+  // The internal log sits in the middle AG, after its headers.
+  g.logstart = uint64_t{g.agcount / 2} * g.agblocks + ag_header_blocks(g);
+  return g;
+}
+
+Errno xfs_mkfs(Machine&, BlockDevice& dev, std::string_view opts) {
+  Result<XfsGeometry> g = xfs_mkfs_geometry(dev.nr_sectors() * kSectorSize, opts);
+  if (!g) return g.error();
+  std::vector<std::byte> sb = g->encode();
+  sb.resize(std::max<size_t>(sb.size(), dev.logical_block_size()));
+  return dev.write(0, sb).err;
+}
+
+XfsMount::XfsMount(Machine& m, MountOptions opts, const XfsGeometry& geo, BlockDevice* bdev,
+                   DaxDevice* dax)
+    : Superblock(m, "xfs", [&] {
+        opts.block_size = geo.blocksize;
+        return std::move(opts);
+      }(), xfs_vnode_ops()),
+      geo_(geo), bdev_(bdev), dax_(dax), alloc_(geo.agcount, geo.agblocks, geo.dblocks),
+      iomap_ops_(*this) {
+  for (uint32_t a = 0; a < geo.agcount; ++a) {
+    meta_.push_back({uint64_t{a} * geo.agblocks, ag_header_blocks(geo)});
+  }
+  meta_.push_back({geo.logstart, geo.logblocks});
+  // The root inode chunk: 64 inodes in AG 0, after the headers.
+  const uint64_t chunk = std::max<uint64_t>(1, 64 * uint64_t{geo.inodesize} / geo.blocksize);
+  meta_.push_back({ag_header_blocks(geo), chunk});
+  for (const XfsExtent& e : meta_) alloc_.reserve(e.start, e.len);
+  set_aside_ = kSetAsidePerAg * geo.agcount;
+  // The reserve pool (xfs_default_resblks): 5% of the blocks or 8192,
+  // whichever is smaller.
+  resblks_ = std::min<uint64_t>(geo.dblocks / 20, 8192);
+  // MAX_LFS_FILESIZE: XFS files reach LLONG_MAX on 64-bit.
+  maxbytes = kOffMax;
+}
+
+XfsMount::~XfsMount() {
+  for_each_inode([](Inode& ip) {
+    if (ip.data != nullptr) xi(ip).mp = nullptr;
+  });
+  if (root != nullptr && root->data != nullptr) xi(*root).mp = nullptr;
+}
+
+XfsInodeData::~XfsInodeData() {
+  if (mp == nullptr) return;
+  Result<XfsTrans> tp = mp->trans_alloc("inactive", 0);
+  if (!tp) return;
+  for (const XfsIrec& r : cow.remove(0, UINT64_MAX)) {
+    if (r.delalloc()) {
+      mp->unreserve_delalloc(r.blockcount);
+    } else {
+      mp->allocator().free(r.startblock, r.blockcount);
+      tp->log(XfsLogItem::free(r.startblock, r.blockcount));
+    }
+  }
+  for (const XfsIrec& r : data.remove(0, UINT64_MAX)) {
+    if (r.delalloc()) {
+      mp->unreserve_delalloc(r.blockcount);
+    } else {
+      mp->free_blocks(*tp, r.startblock, r.blockcount);
+    }
+  }
+  mp->trans_commit(std::move(*tp));
+}
+
+uint64_t XfsMount::max_fileoff() const {
+  return (static_cast<uint64_t>(maxbytes) + bsize()) / bsize();
+}
+
+void XfsMount::init_inode(Inode& ip) {
+  if (ip.type == VType::kChr || ip.type == VType::kBlk || ip.type == VType::kFifo) return;
+  auto data = std::make_unique<XfsInodeData>(this);
+  if (reflink() && ip.type == VType::kReg) data->diflags |= kXfsDiflag2Reflink;
+  ip.data = std::move(data);
+  if (dax_ != nullptr && ip.type == VType::kReg && options().dax == DaxMode::kAlways) {
+    ip.flags |= kInodeDax;
+  }
+}
+
+uint64_t XfsMount::blocks(const Inode& ip) const {
+  if (ip.data == nullptr) return 0;
+  const XfsInodeData& x = xi(ip);
+  // xfs_vn_getattr: XFS_FSB_TO_BB(i_nblocks + i_delayed_blks).
+  return (x.nblocks() + x.delayed_blks()) * (bsize() / 512);
+}
+
+uint64_t XfsMount::fdblocks() const {
+  const uint64_t held = delalloc_ + set_aside_ + resblks_;
+  const uint64_t free = alloc_.free_blocks();
+  return free > held ? free - held : 0;
+}
+
+Errno XfsMount::statfs(Kstatfs* st) const {
+  st->f_type = kXFS_SUPER_MAGIC;
+  st->f_bsize = bsize();
+  st->f_namelen = 255;
+  st->f_blocks = geo_.dblocks - geo_.logblocks;
+  st->f_bfree = fdblocks();
+  st->f_bavail = st->f_bfree;
+  // Inodes: those allocated plus as many as the free blocks could hold,
+  // capped at imaxpct (25%) of the space.
+  uint64_t icount = 0;
+  for_each_inode([&](Inode&) { ++icount; });
+  const uint64_t per_block = bsize() / geo_.inodesize;
+  const uint64_t maxicount = geo_.dblocks / 4 * per_block;
+  st->f_files = std::min(icount + st->f_bfree * per_block, maxicount);
+  st->f_ffree = st->f_files - std::min(st->f_files, icount);
+  return Errno::kOk;
+}
+
+Result<XfsTrans> XfsMount::trans_alloc(std::string_view name, uint64_t blocks) {
+  if (blocks > fdblocks()) return Fail(Errno::kENOSPC);
+  return XfsTrans(name, blocks);
+}
+
+void XfsMount::trans_commit(XfsTrans&& tp) {
+  ++commits_;
+  if (tp.items().empty()) return;
+  machine().trace.record("xfs/trans", {{"name", tp.name()}, {"items", tp.items().size()},
+                                       {"blk_res", tp.blk_res()}, {"blk_used", tp.blk_used()}});
+  log_.push_back(std::move(tp));
+  if (log_.size() > kLogKeep) log_.pop_front();
+}
+
+Errno XfsMount::reserve_delalloc(uint64_t blocks) {
+  if (blocks > fdblocks()) return Errno::kENOSPC;
+  delalloc_ += blocks;
+  return Errno::kOk;
+}
+
+Result<XfsExtent> XfsMount::alloc_blocks(XfsTrans& tp, uint64_t goal, uint64_t minlen,
+                                         uint64_t maxlen, bool from_delalloc, bool zero) {
+  if (std::optional<Errno> e = machine().faults.fire("xfs/alloc/enospc")) return Fail(*e);
+  // A reservation's blocks are already counted out of fdblocks; fresh
+  // allocations must fit what is left.
+  if (!from_delalloc) maxlen = std::min(maxlen, std::max<uint64_t>(fdblocks(), 0));
+  if (maxlen < minlen) return Fail(Errno::kENOSPC);
+  Result<XfsExtent> e = alloc_.alloc(goal, minlen, maxlen);
+  if (!e) return e;
+  if (zero && dax_ != nullptr) {
+    // XFS_BMAPI_ZERO: xfs_zero_extent -> blkdev_issue_zeroout, which on
+    // pmem is dax_zero_page_range: it clears known poison.
+    // DAX mounts have page-sized blocks.
+    if (Errno z = dax_->zero_page_range(e->start * bsize() / kPageSize, e->len * bsize() / kPageSize);
+        z != Errno::kOk) {
+      alloc_.free(e->start, e->len);
+      return Fail(z);
+    }
+  }
+  if (from_delalloc) delalloc_ -= std::min(delalloc_, e->len);
+  tp.use(e->len);
+  tp.log(XfsLogItem::alloc(e->start, e->len));
+  return e;
+}
+
+void XfsMount::free_blocks(XfsTrans& tp, uint64_t start, uint64_t len) {
+  std::vector<XfsExtent> freed;
+  if (reflink()) {
+    refc_.adjust(start, len, -1, &freed);
+    if (!(freed.size() == 1 && freed[0] == XfsExtent{start, len})) {
+      tp.log({XfsLogItem::kRefcount, 0, 0, start, len, 0, 0});
+    }
+  } else {
+    freed.push_back({start, len});
+  }
+  for (const XfsExtent& f : freed) {
+    // A freed run never crosses an AG: records never do.
+    alloc_.free(f.start, f.len);
+    tp.log(XfsLogItem::free(f.start, f.len));
+  }
+}
+
+void XfsMount::unmap_range(XfsTrans& tp, Inode& ip, XfsFork& fork, uint8_t which, uint64_t off,
+                           uint64_t len) {
+  for (const XfsIrec& r : fork.remove(off, len)) {
+    if (r.delalloc()) {
+      unreserve_delalloc(r.blockcount);
+    } else if (which == 1) {
+      // CoW staging blocks have one owner, the CoW fork.
+      alloc_.free(r.startblock, r.blockcount);
+      tp.log(XfsLogItem::free(r.startblock, r.blockcount));
+    } else {
+      free_blocks(tp, r.startblock, r.blockcount);
+    }
+    tp.log({XfsLogItem::kUnmap, ip.ino, which, r.startoff, 0, r.blockcount, 0});
+  }
+}
+
+void XfsMount::cancel_cow(XfsTrans& tp, Inode& ip, uint64_t off, uint64_t len) {
+  unmap_range(tp, ip, xi(ip).cow, 1, off, len);
+}
+
+uint64_t XfsMount::cowextsz_hint(const Inode& ip) const {
+  const XfsInodeData& x = xi(ip);
+  return x.cowextsize != 0 ? x.cowextsize : kDefaultCowextszHint;
+}
+
+Iomap XfsMount::iomap_of(const XfsIrec& r, const Inode& ip) const {
+  Iomap m;
+  m.offset = static_cast<off_t64>(r.startoff * bsize());
+  m.length = r.blockcount * bsize();
+  if (r.delalloc()) {
+    m.type = IomapType::kDelalloc;
+  } else {
+    m.addr = r.startblock * bsize();
+    m.type = r.state == XfsExtState::kUnwritten ? IomapType::kUnwritten : IomapType::kMapped;
+  }
+  const bool dax = (ip.flags & kInodeDax) && dax_ != nullptr;
+  m.bdev = dax ? nullptr : bdev_;
+  m.dax_dev = dax ? dax_ : nullptr;
+  return m;
+}
+
+Iomap XfsMount::hole(uint64_t off_fsb, uint64_t end_fsb, const Inode& ip) const {
+  Iomap m;
+  m.offset = static_cast<off_t64>(off_fsb * bsize());
+  m.length = (end_fsb - off_fsb) * bsize();
+  const bool dax = (ip.flags & kInodeDax) && dax_ != nullptr;
+  m.bdev = dax ? nullptr : bdev_;
+  m.dax_dev = dax ? dax_ : nullptr;
+  return m;
+}
+
+Result<XfsIrec> XfsMount::convert_delalloc(Inode& ip, XfsFork& fork, uint8_t which, uint64_t off) {
+  std::optional<XfsIrec> r = fork.lookup(off);
+  if (!r || !r->delalloc()) return Fail(Errno::kEIO);
+  Result<XfsTrans> tp = trans_alloc("convert_delalloc", 0);
+  if (!tp) return Fail(tp.error());
+  // The whole reservation is converted, one allocation at a time from
+  // its start (xfs_bmapi_convert_delalloc loops until `off` is covered).
+  XfsIrec left = *r;
+  std::optional<XfsIrec> hit;
+  while (left.blockcount > 0) {
+    const uint64_t goal = [&] {
+      if (std::optional<XfsIrec> p = fork.prev_before(left.startoff); p && !p->delalloc()) {
+        return p->startblock + p->blockcount + (left.startoff - p->end());
+      }
+      return uint64_t{alloc_.agno_of(std::min<uint64_t>(ip.ino * 7919, geo_.dblocks - 1))} * geo_.agblocks;
+    }();
+    tp->use(0);
+    Result<XfsExtent> e = alloc_blocks(*tp, goal, 1, left.blockcount, /*from_delalloc=*/true,
+                                       /*zero=*/false);
+    if (!e) {
+      trans_commit(std::move(*tp));
+      if (hit) return *hit;
+      return Fail(e.error());
+    }
+    fork.remove(left.startoff, e->len);
+    XfsIrec n{left.startoff, e->start, e->len, XfsExtState::kUnwritten};
+    fork.insert(n);
+    tp->log({XfsLogItem::kMap, ip.ino, which, n.startoff, n.startblock, n.blockcount, 1});
+    if (off >= n.startoff && off < n.end()) hit = n;
+    left.startoff += e->len;
+    left.blockcount -= e->len;
+  }
+  trans_commit(std::move(*tp));
+  return *hit;
+}
+
+Errno XfsMount::alloc_real(Inode& ip, uint64_t off, uint64_t len, XfsExtState state, bool zero) {
+  XfsInodeData& x = xi(ip);
+  const uint64_t end = off + len;
+  for (uint64_t at = off; at < end;) {
+    std::optional<XfsIrec> r = x.data.lookup(at);
+    if (r && !r->delalloc()) {
+      at = r->end();
+      continue;
+    }
+    uint64_t stop = end;
+    uint64_t reserved = 0;  // Blocks of the range that delalloc already holds.
+    if (r) {
+      stop = std::min(end, r->end());
+      reserved = stop - at;
+    } else if (std::optional<XfsIrec> n = x.data.next_after(at); n && n->startoff < end) {
+      stop = n->startoff;
+    }
+    // XFS_MAX_BMBT_EXTLEN per allocation, as xfs_alloc_file_space loops.
+    stop = std::min(stop, at + ((uint64_t{1} << 21) - 1));
+    Result<XfsTrans> tp = trans_alloc("alloc_real", reserved != 0 ? 0 : stop - at);
+    if (!tp) return tp.error();
+    const uint64_t goal = [&] {
+      if (std::optional<XfsIrec> p = x.data.prev_before(at); p && !p->delalloc()) {
+        return p->startblock + p->blockcount + (at - p->end());
+      }
+      return uint64_t{alloc_.agno_of(std::min<uint64_t>(ip.ino * 7919, geo_.dblocks - 1))} * geo_.agblocks;
+    }();
+    Result<XfsExtent> e = alloc_blocks(*tp, goal, 1, stop - at, reserved != 0, zero);
+    if (!e) {
+      trans_commit(std::move(*tp));
+      return e.error();
+    }
+    x.data.remove(at, e->len);  // Any delalloc there (its reservation used).
+    XfsIrec n{at, e->start, e->len, state};
+    x.data.insert(n);
+    tp->log({XfsLogItem::kMap, ip.ino, 0, n.startoff, n.startblock, n.blockcount,
+             state == XfsExtState::kUnwritten ? 1u : 0u});
+    trans_commit(std::move(*tp));
+    at += e->len;
+  }
+  return Errno::kOk;
+}
+
+Errno XfsMount::end_cow(Inode& ip, uint64_t off, uint64_t len) {
+  XfsInodeData& x = xi(ip);
+  const uint64_t end = off + len;
+  for (uint64_t at = off; at < end;) {
+    std::optional<XfsIrec> c = x.cow.lookup(at);
+    if (!c) {
+      std::optional<XfsIrec> n = x.cow.next_after(at);
+      if (!n || n->startoff >= end) break;
+      at = n->startoff;
+      continue;
+    }
+    const uint64_t stop = std::min(end, c->end());
+    if (c->delalloc()) {  // Never written: stays a reservation.
+      at = stop;
+      continue;
+    }
+    Result<XfsTrans> tp = trans_alloc("end_cow", 0);
+    if (!tp) return tp.error();
+    const uint64_t block = c->startblock + (at - c->startoff);
+    x.cow.remove(at, stop - at);
+    tp->log({XfsLogItem::kUnmap, ip.ino, 1, at, 0, stop - at, 0});
+    unmap_range(*tp, ip, x.data, 0, at, stop - at);
+    x.data.insert({at, block, stop - at, XfsExtState::kNorm});
+    tp->log({XfsLogItem::kMap, ip.ino, 0, at, block, stop - at, 0});
+    trans_commit(std::move(*tp));
+    at = stop;
+  }
+  return Errno::kOk;
+}
+
+void XfsMount::free_eofblocks(Inode& ip) {
+  XfsInodeData& x = xi(ip);
+  const uint64_t end_fsb = to_fsb_up(ip.size);
+  const uint64_t last = max_fileoff();
+  if (end_fsb >= last) return;
+  Result<XfsTrans> tp = trans_alloc("free_eofblocks", 0);
+  if (!tp) return;
+  if (x.diflags & (kXfsDiflagPrealloc | kXfsDiflagAppend)) {
+    // Persistent preallocation stays; only delalloc goes.
+    for (const XfsIrec& r : x.data.remove(end_fsb, last - end_fsb)) {
+      if (r.delalloc()) {
+        unreserve_delalloc(r.blockcount);
+      } else {
+        x.data.insert(r);
+      }
+    }
+  } else {
+    unmap_range(*tp, ip, x.data, 0, end_fsb, last - end_fsb);
+  }
+  trans_commit(std::move(*tp));
+}
+
+std::vector<std::string> XfsMount::check() const {
+  std::vector<std::string> errs = alloc_.check();
+  // Every block is free, static metadata, or owned by fork records; owned
+  // blocks have as many owners as the refcount says.
+  std::vector<std::pair<XfsExtent, std::string>> runs;
+  for (const XfsExtent& e : meta_) runs.push_back({e, "metadata"});
+  uint64_t delalloc = 0;
+  for_each_inode([&](Inode& ip) {
+    if (ip.data == nullptr) return;
+    const XfsInodeData& x = xi(ip);
+    const std::string name = absl::StrFormat("inode %d", ip.ino);
+    for (const std::string& e : x.data.check(name + " data fork")) errs.push_back(e);
+    for (const std::string& e : x.cow.check(name + " cow fork")) errs.push_back(e);
+    for (const XfsFork* f : {&x.data, &x.cow}) {
+      for (const auto& [off, r] : f->records()) {
+        if (r.delalloc()) {
+          delalloc += r.blockcount;
+          continue;
+        }
+        if (r.startblock + r.blockcount > geo_.dblocks) {
+          errs.push_back(absl::StrFormat("%s: record at %d maps past the device", name, off));
+          continue;
+        }
+        runs.push_back({{r.startblock, r.blockcount}, name});
+      }
+    }
+  });
+  if (delalloc != delalloc_) {
+    errs.push_back(absl::StrFormat("delalloc reservations: counter %d, records %d", delalloc_, delalloc));
+  }
+  // Sweep: owners per block (as boundaries), against free space and refcounts.
+  absl::btree_map<uint64_t, int64_t> delta;
+  for (const auto& [e, who] : runs) {
+    delta[e.start] += 1;
+    delta[e.start + e.len] -= 1;
+  }
+  const std::vector<XfsExtent> free = alloc_.free_extents();
+  auto is_free_overlap = [&](uint64_t s, uint64_t l) {
+    auto it = std::upper_bound(free.begin(), free.end(), s,
+                               [](uint64_t v, const XfsExtent& f) { return v < f.start; });
+    if (it != free.begin() && std::prev(it)->start + std::prev(it)->len > s) return true;
+    return it != free.end() && it->start < s + l;
+  };
+  int64_t owners = 0;
+  uint64_t prev = 0, used = 0;
+  for (const auto& [at, d] : delta) {
+    if (owners > 0 && at > prev) {
+      used += at - prev;
+      if (is_free_overlap(prev, at - prev)) {
+        errs.push_back(absl::StrFormat("blocks [%d, %d) are both free and owned", prev, at));
+      }
+      for (uint64_t b = prev; b < at;) {
+        // Compare the owner count with the refcount run by run.
+        const uint32_t rc = refc_.refcount(b);
+        const uint64_t next = std::min<uint64_t>(at, refc_.next_boundary(b, at - b));
+        if (static_cast<int64_t>(rc) != owners) {
+          errs.push_back(absl::StrFormat("blocks [%d, %d): %d owners, refcount %d", b, next, owners, rc));
+        }
+        b = next;
+      }
+    }
+    owners += d;
+    prev = at;
+  }
+  // Refcount records only over owned blocks.
+  for (const auto& [start, rec] : refc_.records()) {
+    if (rec.refcount < 2) errs.push_back(absl::StrFormat("refcount record at %d below 2", start));
+    if (is_free_overlap(start, rec.len)) {
+      errs.push_back(absl::StrFormat("refcount record [%d, +%d) over free blocks", start, rec.len));
+    }
+  }
+  if (used + alloc_.free_blocks() != geo_.dblocks) {
+    errs.push_back(absl::StrFormat("%d blocks owned + %d free != %d blocks", used,
+                                   alloc_.free_blocks(), geo_.dblocks));
+  }
+  return errs;
+}
+
+void register_xfs(Vfs& vfs) {
+  vfs.register_fs("xfs", [](Machine& m, BlockDevice* dev, const MountOptions& opts)
+                             -> Result<std::unique_ptr<Superblock>> {
+    if (dev == nullptr) return Fail(Errno::kENODEV);
+    std::vector<std::byte> sb(std::max<uint32_t>(kSectorSize, dev->logical_block_size()));
+    if (IoResult r = dev->read(0, sb); r.err != Errno::kOk) return Fail(r.err);
+    Result<XfsGeometry> geo = XfsGeometry::decode(sb);
+    if (!geo) return Fail(geo.error());
+    if (geo->dblocks * geo->blocksize > dev->nr_sectors() * kSectorSize) return Fail(Errno::kEINVAL);
+    DaxDevice* dax = nullptr;
+    if (opts.dax == DaxMode::kAlways || opts.dax == DaxMode::kInode) {
+      dax = dynamic_cast<DaxDevice*>(dev);
+      // xfs_setup_dax_always: "DAX unsupported by block device"; and DAX
+      // needs blocks of the page size.
+      if (opts.dax == DaxMode::kAlways && (dax == nullptr || geo->blocksize != kPageSize)) {
+        return Fail(Errno::kEINVAL);
+      }
+    }
+    auto sbp = std::make_unique<XfsMount>(m, opts, *geo, dev, dax);
+    sbp->make_root();
+    return std::unique_ptr<Superblock>(std::move(sbp));
+  });
+}
+
+}  // namespace vfssim
