@@ -38,11 +38,7 @@ constexpr uint64_t kSize = 8192;
 // The rows of one column that depend on what its filesystem does not
 // model, with the reason; they are skipped, and only they.
 const std::map<std::string, std::string>& not_modelled(const std::string& fs) {
-  static const auto* xfs = new std::map<std::string, std::string>{
-      {"none_ficlone_into", "reflink (FICLONE) is not modelled by the iomap test fs"},
-      {"imm_ficlone_into", "reflink (FICLONE) is not modelled by the iomap test fs"},
-      {"app_ficlone_into", "reflink (FICLONE) is not modelled by the iomap test fs"},
-  };
+  static const auto* xfs = new std::map<std::string, std::string>{};
   static const auto* none = new std::map<std::string, std::string>{};
   return fs == "xfs" ? *xfs : *none;
 }
@@ -294,7 +290,7 @@ class ChattrFixtureTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ChattrFixtureTest, EveryCaseAnswersAsTheHostKernel) {
   const std::string fs = GetParam();
-  EXPECT_EQ(not_modelled("xfs").size(), 3u);
+  EXPECT_EQ(not_modelled("xfs").size(), 0u);
   EXPECT_EQ(not_modelled("tmpfs").size(), 0u);
   const std::map<std::string, uint32_t> flags = {
       {"none", 0}, {"imm", kFS_IMMUTABLE_FL}, {"app", kFS_APPEND_FL}};
@@ -319,7 +315,7 @@ TEST_P(ChattrFixtureTest, EveryCaseAnswersAsTheHostKernel) {
     EXPECT_TRUE(run.names.contains(name)) << "known difference for a case not in the fixture: " << name;
   }
   EXPECT_EQ(run.ran + run.skipped, 162);
-  EXPECT_EQ(run.skipped, fs == "xfs" ? 3 : 0);
+  EXPECT_EQ(run.skipped, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(HostKernel, ChattrFixtureTest, ::testing::Values("tmpfs", "xfs"));

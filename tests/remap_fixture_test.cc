@@ -38,28 +38,8 @@ constexpr uint64_t kPresetBytes = 57005;
 constexpr uint64_t kP63 = uint64_t{1} << 63;
 constexpr uint64_t U(int64_t x) { return static_cast<uint64_t>(x); }
 
-// The xfs rows whose answer needs reflink (the iomap test filesystem has no
-// remap op, so it says EOPNOTSUPP where XFS clones, dedupes or checks
-// ranges). Everything else in the xfs column is compared.
-const std::set<std::string>& xfs_needs_reflink() {
-  static const auto* s = new std::set<std::string>{
-      "ficlone_basic", "ficlone_same_file", "ficlone_src_empty", "ficlone_unaligned_into_bigger",
-      "ficlone_unaligned_into_smaller", "ficlone_unaligned_into_equal", "fcr_basic",
-      "fcr_len0_to_eof", "fcr_len0_at_eof", "fcr_len0_past_eof", "fcr_off_past_eof",
-      "fcr_unaligned_src_off", "fcr_unaligned_dst_off", "fcr_unaligned_len_mid",
-      "fcr_unaligned_len_to_eof", "fcr_len_past_eof", "fcr_neg_src_off", "fcr_neg_dst_off",
-      "fcr_len_2pow63", "fcr_src_overflow", "fcr_dst_overflow", "fcr_dst_16tib",
-      "fcr_dst_near_llmax", "fcr_same_overlap", "fcr_same_nonoverlap", "fcr_same_to_eof_append",
-      "fcr_src_fd_high_bits", "dd_same", "dd_differs", "dd_count0", "dd_src_len_past_eof",
-      "dd_src_neg_off", "dd_len0", "dd_unaligned_len_mid", "dd_unaligned_len_eof",
-      "dd_eof_src_not_dst", "dd_info_badfd", "dd_info_reserved", "dd_info_badfd_reserved",
-      "dd_info_other", "dd_info_dir", "dd_info_other_dir", "dd_info_fifo", "dd_info_pipe",
-      "dd_info_opath", "dd_info_rdonly", "dd_info_rdonly_unpriv", "dd_info_rdonly_unpriv_owner",
-      "dd_info_other_rdonly_unpriv", "dd_info_dest_at_eof", "dd_info_dest_unaligned",
-      "dd_info_dest_neg", "dd_info_same_file_overlap", "dd_info_same_file_nonoverlap",
-      "dd_multi"};
-  return *s;
-}
+// The xfs column runs on the XFS-like filesystem, reflink and all: every
+// row is compared.
 
 std::vector<std::byte> pattern(char base) {
   std::vector<std::byte> b(kSize);
@@ -590,14 +570,9 @@ const std::map<std::string, Case>& cases() {
 class RemapFixtureTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RemapFixtureTest, EveryCaseAnswersAsTheHostKernel) {
-  FixtureSkips skips;
-  if (GetParam() == "xfs") {
-    skips.row = [](const std::string& name) { return xfs_needs_reflink().contains(name); };
-  }
-  const FixtureRun run =
-      run_fixture("remap.jsonl", GetParam(), play_cases(cases(), GetParam()), skips);
-  EXPECT_EQ(run.ran + run.skipped, 86) << "every probed case runs";
-  EXPECT_EQ(xfs_needs_reflink().size(), 55u) << "the reflink list only shrinks";
+  const FixtureRun run = run_fixture("remap.jsonl", GetParam(), play_cases(cases(), GetParam()), {});
+  EXPECT_EQ(run.ran, 86) << "every probed case runs";
+  EXPECT_EQ(run.skipped, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(HostKernel, RemapFixtureTest, ::testing::Values("tmpfs", "xfs"));

@@ -39,11 +39,7 @@ constexpr int64_t kT1 = 1100000000;
 
 // The xfs column's rows the simulator cannot re-enact, and why.
 const std::map<std::string, std::string>& not_modelled(const std::string& fs) {
-  static const auto* xfs = new std::map<std::string, std::string>{
-      {"ficlone_to",
-       "FICLONE needs reflink; the iomap test filesystem has none (EOPNOTSUPP), XFS clones "
-       "and sets the destination's mtime and ctime"},
-  };
+  static const auto* xfs = new std::map<std::string, std::string>{};
   static const auto* none = new std::map<std::string, std::string>{};
   return fs == "xfs" ? *xfs : *none;
 }
@@ -308,7 +304,7 @@ class TimestampsFixtureTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(TimestampsFixtureTest, EveryCaseChangesWhatTheHostKernelChanged) {
   const std::string fs = GetParam();
   const std::map<std::string, std::string>& known = not_modelled(fs);
-  EXPECT_EQ(known.size(), fs == "xfs" ? 1u : 0u);
+  EXPECT_EQ(known.size(), 0u);
   auto play = [&fs](const std::string& name, Json* got) {
     auto it = cases().find(name);
     if (it == cases().end()) return false;
@@ -326,7 +322,7 @@ TEST_P(TimestampsFixtureTest, EveryCaseChangesWhatTheHostKernelChanged) {
     EXPECT_TRUE(run.names.contains(name))
         << "known difference for a case not in the fixture: " << name;
   }
-  EXPECT_EQ(run.ran, fs == "xfs" ? 60 : 61) << "every case runs";
+  EXPECT_EQ(run.ran, 61) << "every case runs";
 }
 
 INSTANTIATE_TEST_SUITE_P(HostKernel, TimestampsFixtureTest, ::testing::Values("tmpfs", "xfs"));

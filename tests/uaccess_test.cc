@@ -330,7 +330,7 @@ const std::map<std::string, Case>& cases() {
       {"preadv2_nowait_uncached",
        [](World& w) {
          // tmpfs pages cannot be dropped (the probe found all 4 still cached).
-         if (w.vfs_.find_mount("iomaptest") != nullptr) w.drop_cache();
+         if (w.vfs_.find_mount("xfs") != nullptr) w.drop_cache();
          w.user_iov(w.R + 2 * kPage, {{w.R, kPage}});
          w.result(w.p.preadv2(w.fd, w.R + 2 * kPage, 1, 0, kRWF_NOWAIT), w.fd);
          w.rec["data_ok"] = w.rec["ret"] == 4096 && w.user_holds_file(w.R, kPage, 0);

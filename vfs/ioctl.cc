@@ -113,15 +113,24 @@ Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
         if (!(*src)->read || !fp.write) return Errno::kEBADF;
         if (fp.oflags & kO_APPEND) return Errno::kEBADF;
         if (!ip.ops().can_remap()) return Errno::kEOPNOTSUPP;
-        uint64_t len = cmd == kFICLONE ? sip.size : r.src_length;
+        // ioctl_file_clone: FICLONE is the whole source (length 0: to EOF).
+        const uint64_t len = cmd == kFICLONE ? 0 : r.src_length;
         if (cmd == kFICLONE) r.src_offset = r.dest_offset = 0;
-        if (len == 0 && cmd == kFICLONERANGE) len = sip.size - std::min(sip.size, r.src_offset);
-        if (&sip == &ip && r.src_offset < r.dest_offset + len && r.dest_offset < r.src_offset + len) {
-          return Errno::kEINVAL;
-        }
+        // remap_verify_area on each side: loff_t positions and length, no
+        // negative value and no overflow of their sum.
+        auto verify_area = [](uint64_t pos, uint64_t n) {
+          const int64_t p = static_cast<int64_t>(pos), l = static_cast<int64_t>(n);
+          if (p < 0 || l < 0) return Errno::kEINVAL;
+          if (l > kOffMax - p) return Errno::kEINVAL;
+          return Errno::kOk;
+        };
+        if (Errno err = verify_area(r.src_offset, len); err != Errno::kOk) return err;
+        if (Errno err = verify_area(r.dest_offset, len); err != Errno::kOk) return err;
         Result<uint64_t> done = ip.ops().remap_range(sip, static_cast<off_t64>(r.src_offset), ip,
                                                       static_cast<off_t64>(r.dest_offset), len, false);
-        return done ? Errno::kOk : done.error();
+        if (!done) return done.error();
+        // "if (olen && cloned != olen) ret = -EINVAL".
+        return len != 0 && *done != len ? Errno::kEINVAL : Errno::kOk;
       }
       case kFIDEDUPERANGE:
         return ioctl_file_dedupe_range(fp, arg);

@@ -80,7 +80,10 @@ Errno Process::dedupe_range(File& src, FileDedupeRange* same) {
     } else if (!done) {
       d.status = -static_cast<int32_t>(done.error());
     } else {
-      d.bytes_deduped = *done;
+      // vfs_dedupe_file_range: "info->bytes_deduped = len" — the request,
+      // whatever the filesystem shortened it to (host probes
+      // dd_unaligned_len_mid, dd_eof_src_not_dst).
+      d.bytes_deduped = len;
     }
   }
   return Errno::kOk;

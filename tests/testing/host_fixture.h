@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fs/shmfs/shmfs.h"
+#include "fs/xfs/xfs_mount.h"
 #include "nlohmann/json.hpp"
 #include "vfs/testing/iomap_fs.h"
 
@@ -44,22 +45,30 @@ inline HostFixture load_host_fixture(std::string_view name, std::string_view fs)
 }
 
 // mount_host_column mounts at "/" the simulator's stand-in for a fixture
-// column: shmfs for "tmpfs", the iomap test filesystem (XFS's buffered,
-// direct and NOWAIT paths) over `bdev` for "xfs".
+// column: shmfs for "tmpfs", the XFS-like filesystem made with default
+// mkfs options over `bdev` for "xfs" (the host probes' XFS is a 512 MiB
+// image made with `mkfs.xfs -f -q`).
 inline Errno mount_host_column(Vfs& vfs, std::string_view fs, BlockDevice* bdev) {
   if (fs == "tmpfs") {
     register_shmfs(vfs);
     return vfs.mount("shmfs", nullptr, "", "/", Creds::root());
   }
   register_shmfs(vfs);  // The kernel's own shmem, for memfd_create.
-  register_iomap_testfs(vfs);
-  return vfs.mount("iomaptest", bdev, "", "/", Creds::root());
+  register_xfs(vfs);
+  if (Errno e = xfs_mkfs(vfs.machine(), *bdev, ""); e != Errno::kOk) return e;
+  return vfs.mount("xfs", bdev, "", "/", Creds::root());
 }
 
-// drop_page_cache is POSIX_FADV_DONTNEED on an iomap-test file: its pages
-// are written back and leave the cache.
+// drop_page_cache is POSIX_FADV_DONTNEED on a page-cache file (XFS-like or
+// the iomap test filesystem): its pages are written back and leave the
+// cache.
 inline void drop_page_cache(Inode& ip) {
-  invalidate_inode_pages2_range(ip, 0, UINT64_MAX >> kCachePageShift, IomapTestVnodeOps::map(ip));
+  constexpr uint64_t kLast = UINT64_MAX >> kCachePageShift;
+  if (ip.sb->fs_type() == "xfs") {
+    invalidate_inode_pages2_range(ip, 0, kLast, XfsMount::of(ip).iomap_ops());
+  } else {
+    invalidate_inode_pages2_range(ip, 0, kLast, IomapTestVnodeOps::map(ip));
+  }
 }
 
 }  // namespace vfssim

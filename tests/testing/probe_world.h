@@ -80,7 +80,7 @@ class ProbeWorld {
   const std::string& fs() const { return fs_; }
 
   Machine m{1};
-  SimBlockDevice bdev{m, BlockDeviceConfig{}};
+  SimBlockDevice bdev{m, BlockDeviceConfig{.capacity_bytes = 512ull << 20}};
   Vfs vfs{m};
   Process p{vfs, Creds::root()};
   nlohmann::json rec = nlohmann::json::object();
