@@ -21,20 +21,51 @@ constexpr uint64_t kMinFsBytes = 300ull << 20;
 // XFS_AG_MIN_BYTES / XFS_AG_MAX_BYTES.
 constexpr uint64_t kAgMinBytes = 16ull << 20;
 constexpr uint64_t kAgMaxBytes = 1ull << 40;
-// Blocks at the head of every AG: the sector-sized SB/AGF/AGI/AGFL block,
-// then the roots of the bnobt, cntbt, inobt, finobt and, with reflink, the
-// refcountbt (XFS_PREALLOC_BLOCKS), and the AGFL's initial fill.
-constexpr uint64_t kAgflFill = 4;
 // XFS_DEFAULT_COWEXTSZ_HINT.
 constexpr uint64_t kDefaultCowextszHint = 32;
-// XFS_ALLOCBT_AGFL_RESERVE + XFS_ALLOC_AGFL_RESERVE per AG (xfs_alloc_set_aside).
-constexpr uint64_t kSetAsidePerAg = 4 + 4;
+// xfs_alloc_set_aside: XFS_ALLOCBT_AGFL_RESERVE + 4 blocks per AG that
+// statfs never reports free.
+constexpr uint64_t kSetAsidePerAg = 8;
+// Short-form btree block header with CRCs (XFS_BTREE_SBLOCK_CRC_LEN).
+constexpr uint64_t kSblockCrcLen = 56;
 
-uint64_t ag_header_blocks(const XfsGeometry& g) { return (g.reflink ? 6 : 5) + kAgflFill; }
+// Blocks at the head of every AG that are never free: the block(s) holding
+// the SB, AGF, AGI and AGFL sectors, and the bnobt, cntbt and inobt roots.
+// The finobt and refcountbt roots count in their AG reservations below.
+uint64_t ag_header_blocks(const XfsGeometry& g) {
+  return (4 * kSectorSize + g.blocksize - 1) / g.blocksize + 3;
+}
+
+// xfs_btree_calc_size: the blocks a btree of `records` records needs at
+// its minimum fill (leaf and node minrecs).
+uint64_t btree_calc_size(uint64_t leaf_min, uint64_t node_min, uint64_t records) {
+  uint64_t level = (records + leaf_min - 1) / leaf_min;
+  uint64_t blocks = level;
+  while (level > 1) {
+    level = (level + node_min - 1) / node_min;
+    blocks += level;
+  }
+  return blocks;
+}
+
+// The per-AG metadata reservations (xfs_ag_resv_init): the largest the
+// finobt (xfs_finobt_calc_reserves) and, with reflink, the refcountbt
+// (xfs_refcountbt_calc_reserves) can grow to in an AG, not counting the
+// log's blocks ("the log is permanently allocated"). Each includes the
+// tree's root block, which is in use from mkfs on.
+uint64_t ag_reservation(const XfsGeometry& g, uint64_t agblocks) {
+  const uint64_t bs = g.blocksize;
+  const uint64_t inopblock = bs / g.inodesize;
+  // inobt records are 16 bytes, refcount records 12, node entries 8.
+  const uint64_t node_min = (bs - kSblockCrcLen) / 8 / 2;
+  uint64_t blocks = btree_calc_size((bs - kSblockCrcLen) / 16 / 2, node_min,
+                                    agblocks * inopblock / 64);
+  if (g.reflink) blocks += btree_calc_size((bs - kSblockCrcLen) / 12 / 2, node_min, agblocks);
+  return blocks;
+}
 
 // calc_default_ag_geometry (mkfs.xfs, single disk): the maximum AG size
-// from 4 TiB; four AGs between 128 MiB and 4 TiB; below, AGs of at least
-// XFS_AG_MIN_BYTES.
+// (1 TiB) from 4 TiB; four AGs below.
 void default_ag_geometry(XfsGeometry* g) {
   const uint64_t bs = g->blocksize;
   const uint64_t max_blocks = kAgMaxBytes / bs;
@@ -50,16 +81,13 @@ void default_ag_geometry(XfsGeometry* g) {
   g->agcount = static_cast<uint32_t>(g->dblocks / blocks + (g->dblocks % blocks != 0));
 }
 
-// The internal log's size (calculate_log_size, xfsprogs 6.1): 2048 blocks
-// per 4 GiB-worth scaled to the block size, at least XFS_MIN_LOG_BLOCKS
-// (512) and 64 MiB at most, and never more than an AG can hold.
+// The internal log (xfsprogs 6.1): 1/2048 of the data device, at least
+// 64 MiB ("Log size must be at least 64MB"), at most 2 GiB
+// (XFS_MAX_LOG_BYTES); the host's mkfs.xfs -N figures are in
+// tests/probes/fixtures/xfs_mkfs.jsonl.
 uint64_t default_log_blocks(const XfsGeometry& g) {
-  const uint64_t bs = g.blocksize;
-  uint64_t blocks = g.dblocks * bs / 2048 / bs;  // ~ 1/2048 of the device.
-  const uint64_t min_blocks = std::max<uint64_t>(512, (64ull << 20) / 16 / bs);
-  const uint64_t max_blocks = (64ull << 20) / bs * 16;  // 1 GiB, 6.1's XFS_MAX_LOG_BYTES.
-  blocks = std::clamp(blocks, min_blocks, max_blocks);
-  return std::min(blocks, g.agblocks / 2);
+  const uint64_t bytes = std::clamp<uint64_t>(g.dblocks * g.blocksize / 2048, 64ull << 20, 2ull << 30);
+  return bytes / g.blocksize;
 }
 
 void put64(std::vector<std::byte>& b, size_t at, uint64_t v) { std::memcpy(b.data() + at, &v, 8); }
@@ -132,6 +160,8 @@ Result<XfsGeometry> xfs_mkfs_geometry(uint64_t bytes, std::string_view opts) {
   if (bytes < kMinFsBytes) return Fail(Errno::kEINVAL);
   g.dblocks = bytes / g.blocksize;
   if (agcount != 0) {
+    // "Filesystem must have at least 2 superblocks for redundancy!"
+    if (agcount < 2) return Fail(Errno::kEINVAL);
     g.agblocks = g.dblocks / agcount + (g.dblocks % agcount != 0);
     if (g.agblocks * g.blocksize < kAgMinBytes || g.agblocks * g.blocksize > kAgMaxBytes) {
       return Fail(Errno::kEINVAL);
@@ -148,8 +178,11 @@ Result<XfsGeometry> xfs_mkfs_geometry(uint64_t bytes, std::string_view opts) {
     g.dblocks = uint64_t{g.agcount} * g.agblocks;
   }
   g.logblocks = default_log_blocks(g);
+  // The log must fit in one AG beside its headers ("Log size must be at
+  // least 64MB" when AGs are too small for the minimum log).
+  if (g.logblocks + ag_header_blocks(g) + 2 > g.agblocks) return Fail(Errno::kEINVAL);
   // The internal log sits in the middle AG, after its headers.
-  g.logstart = uint64_t{g.agcount / 2} * g.agblocks + ag_header_blocks(g);
+  g.logstart = uint64_t{g.agcount / 2} * g.agblocks + ag_header_blocks(g) + (g.reflink ? 2 : 1);
   return g;
 }
 
@@ -169,13 +202,20 @@ XfsMount::XfsMount(Machine& m, MountOptions opts, const XfsGeometry& geo, BlockD
       }(), xfs_vnode_ops()),
       geo_(geo), bdev_(bdev), dax_(dax), alloc_(geo.agcount, geo.agblocks, geo.dblocks),
       iomap_ops_(*this) {
+  // Per AG: the headers and the finobt (and refcountbt) root blocks; the
+  // rest of each tree's reservation is held back from fdblocks.
+  const uint64_t roots = geo.reflink ? 2 : 1;
   for (uint32_t a = 0; a < geo.agcount; ++a) {
-    meta_.push_back({uint64_t{a} * geo.agblocks, ag_header_blocks(geo)});
+    const uint64_t start = uint64_t{a} * geo.agblocks;
+    const uint64_t len = std::min(geo.agblocks, geo.dblocks - start);
+    const bool has_log = geo.logstart >= start && geo.logstart < start + len;
+    meta_.push_back({start, ag_header_blocks(geo) + roots});
+    ag_resv_ += ag_reservation(geo, has_log ? len - geo.logblocks : len) - roots;
   }
   meta_.push_back({geo.logstart, geo.logblocks});
   // The root inode chunk: 64 inodes in AG 0, after the headers.
   const uint64_t chunk = std::max<uint64_t>(1, 64 * uint64_t{geo.inodesize} / geo.blocksize);
-  meta_.push_back({ag_header_blocks(geo), chunk});
+  meta_.push_back({ag_header_blocks(geo) + roots, chunk});
   for (const XfsExtent& e : meta_) alloc_.reserve(e.start, e.len);
   set_aside_ = kSetAsidePerAg * geo.agcount;
   // The reserve pool (xfs_default_resblks): 5% of the blocks or 8192,
@@ -236,7 +276,7 @@ uint64_t XfsMount::blocks(const Inode& ip) const {
 }
 
 uint64_t XfsMount::fdblocks() const {
-  const uint64_t held = delalloc_ + set_aside_ + resblks_;
+  const uint64_t held = delalloc_ + set_aside_ + resblks_ + ag_resv_;
   const uint64_t free = alloc_.free_blocks();
   return free > held ? free - held : 0;
 }
@@ -248,12 +288,15 @@ Errno XfsMount::statfs(Kstatfs* st) const {
   st->f_blocks = geo_.dblocks - geo_.logblocks;
   st->f_bfree = fdblocks();
   st->f_bavail = st->f_bfree;
-  // Inodes: those allocated plus as many as the free blocks could hold,
-  // capped at imaxpct (25%) of the space.
-  uint64_t icount = 0;
+  // Inodes (xfs_fs_statfs): those in use plus as many as the free blocks
+  // could hold, capped at m_maxicount (imaxpct 25% of the blocks, in whole
+  // inode chunks). In use: the live inodes and the realtime bitmap and
+  // summary inodes mkfs makes.
+  uint64_t icount = 2;
   for_each_inode([&](Inode&) { ++icount; });
   const uint64_t per_block = bsize() / geo_.inodesize;
-  const uint64_t maxicount = geo_.dblocks / 4 * per_block;
+  const uint64_t chunk_blocks = std::max<uint64_t>(1, 64 / per_block);
+  const uint64_t maxicount = geo_.dblocks * 25 / 100 / chunk_blocks * chunk_blocks * per_block;
   st->f_files = std::min(icount + st->f_bfree * per_block, maxicount);
   st->f_ffree = st->f_files - std::min(st->f_files, icount);
   return Errno::kOk;

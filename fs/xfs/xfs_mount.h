@@ -253,6 +253,7 @@ class XfsMount : public Superblock {
   uint64_t delalloc_ = 0;  // Blocks reserved by delalloc records, all inodes.
   uint64_t set_aside_ = 0;
   uint64_t resblks_ = 0;
+  uint64_t ag_resv_ = 0;  // Per-AG metadata reservations (finobt, refcountbt).
   std::deque<XfsTrans> log_;
   uint64_t commits_ = 0;
 };
