@@ -12,6 +12,14 @@
 # images on exit. A filesystem that cannot be made or mounted is skipped with a
 # message on stderr. The fixture is replaced only when every filesystem was
 # probed, and its first line names the kernel and this command.
+#
+# A probe can ask for more, with lines in its source of the form
+#   // run_probe.sh: tmpfs OPTIONS          mount the tmpfs with -o OPTIONS
+#                                           instead of size=64m
+#   // run_probe.sh: fs NAME SIZE MKFS...   one more column NAME after ext4: a
+#                                           SIZE sparse image made with the
+#                                           command MKFS... IMAGE, loop-mounted
+# (" * run_probe.sh: ..." inside a block comment works too).
 set -euo pipefail
 
 if (($# != 1)); then
@@ -25,6 +33,22 @@ out="$here/fixtures/$name.jsonl"
 export PATH="/usr/sbin:/sbin:$PATH"
 
 [[ -f $src ]] || { echo "run_probe: no $src" >&2; exit 2; }
+
+tmpfs_opts="size=64m"
+extra_fs=()
+while IFS= read -r line; do
+  case $line in
+    "tmpfs "*) tmpfs_opts=${line#tmpfs } ;;
+    "fs "*)
+      read -r efs _ <<<"${line#fs }"
+      if [[ ! $efs =~ ^[a-z0-9_]+$ ]] || [[ $efs == tmpfs || $efs == xfs || $efs == ext4 ]]; then
+        echo "run_probe: bad column name in \"run_probe.sh: $line\"" >&2
+        exit 2
+      fi
+      extra_fs+=("${line#fs }") ;;
+    *) echo "run_probe: unknown directive \"run_probe.sh: $line\"" >&2; exit 2 ;;
+  esac
+done < <(sed -n 's,^[[:space:]]*\(//\|\*\)[[:space:]]*run_probe\.sh:[[:space:]]*,,p' "$src")
 if [[ $(id -u) -ne 0 ]]; then
   echo "run_probe: must run as root (mount, losetup)" >&2
   exit 1
@@ -79,7 +103,7 @@ probe() {
 
 dir="$work/tmpfs"
 mkdir "$dir"
-if mount -t tmpfs -o size=64m tmpfs "$dir"; then
+if mount -t tmpfs -o "$tmpfs_opts" tmpfs "$dir"; then
   mounts+=("$dir")
   probe tmpfs "$dir"
 else
@@ -106,9 +130,14 @@ loop_fs() {
 
 loop_fs xfs 512M mkfs.xfs -f -q
 loop_fs ext4 256M mkfs.ext4 -q -F
+for e in "${extra_fs[@]}"; do
+  # shellcheck disable=SC2086
+  loop_fs $e
+done
 
-if ((probed != 3)); then
-  echo "run_probe: only $probed of 3 filesystems probed; $out left as it was" >&2
+wanted=$((3 + ${#extra_fs[@]}))
+if ((probed != wanted)); then
+  echo "run_probe: only $probed of $wanted filesystems probed; $out left as it was" >&2
   exit 1
 fi
 mkdir -p "$(dirname "$out")"
