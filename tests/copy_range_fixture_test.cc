@@ -35,25 +35,9 @@ constexpr int64_t kLLMin = LLONG_MIN;
 constexpr int64_t kTib16 = int64_t{1} << 44;
 constexpr uint64_t kGib = uint64_t{1} << 30;
 
-// Cases whose xfs answer comes from XFS's reflink, which the iomap test
-// filesystem does not have (the XFS-like filesystem brings it): copies that
-// share blocks, and the aligned prefix XFS clones when a copy's length is
-// not block-aligned. Each is still run; only these fields are not compared.
-const std::map<std::string, std::vector<std::string>>& xfs_reflink_fields() {
-  static const auto* m = new std::map<std::string, std::vector<std::string>>{
-      {"basic", {"shared"}},
-      {"len_size_max", {"shared"}},
-      {"len_3g", {"shared"}},
-      {"same_adjacent", {"shared"}},
-      {"same_extend", {"shared"}},
-      {"same_overlap_before_shortening", {"shared"}},
-      {"same_file_two_fds", {"shared"}},
-      {"aligned_8192", {"shared"}},
-      {"whole_unaligned_file", {"shared"}},
-      {"unaligned_len", {"ret", "pos_in", "off_in", "off_out", "shared"}},
-  };
-  return *m;
-}
+// The xfs column runs on the XFS-like filesystem: copies on one XFS share
+// blocks through its remap op, as Linux's clone-first copy_file_range
+// does, and every field is compared.
 
 class World : public ProbeWorld {
  public:
@@ -507,18 +491,10 @@ const std::map<std::string, Case>& cases() {
 class CopyRangeFixtureTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CopyRangeFixtureTest, EveryCaseAnswersAsTheHostKernel) {
-  FixtureSkips skips;
-  if (GetParam() == "xfs") {
-    skips.field = [](const std::string& name, const std::string& key) {
-      auto r = xfs_reflink_fields().find(name);
-      return r != xfs_reflink_fields().end() &&
-             std::find(r->second.begin(), r->second.end(), key) != r->second.end();
-    };
-  }
   const FixtureRun run =
-      run_fixture("copy_range.jsonl", GetParam(), play_cases(cases(), GetParam()), skips);
+      run_fixture("copy_range.jsonl", GetParam(), play_cases(cases(), GetParam()), {});
   EXPECT_EQ(run.ran, 66) << "every probed case runs";
-  EXPECT_EQ(xfs_reflink_fields().size(), 10u) << "the reflink exceptions only shrink";
+  EXPECT_EQ(run.skipped, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(HostKernel, CopyRangeFixtureTest, ::testing::Values("tmpfs", "xfs"));

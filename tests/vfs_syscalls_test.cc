@@ -438,8 +438,8 @@ class CompareRemapOps : public ShmVnodeOps {
  public:
   bool can_remap() const override { return true; }
   Result<uint64_t> remap_range(Inode& src, off_t64 src_off, Inode& dst, off_t64 dst_off,
-                               uint64_t len, bool dedupe) override {
-    if (!dedupe) return Fail(Errno::kEOPNOTSUPP);
+                               uint64_t len, unsigned flags) override {
+    if (!(flags & kRemapFileDedup)) return Fail(Errno::kEOPNOTSUPP);
     std::vector<std::byte> a(len), b(len);
     IovIter ta = IovIter::kvec_dest(a), tb = IovIter::kvec_dest(b);
     if (read(src, Kiocb{.pos = src_off}, ta).done != len ||

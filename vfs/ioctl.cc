@@ -127,7 +127,7 @@ Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
         if (Errno err = verify_area(r.src_offset, len); err != Errno::kOk) return err;
         if (Errno err = verify_area(r.dest_offset, len); err != Errno::kOk) return err;
         Result<uint64_t> done = ip.ops().remap_range(sip, static_cast<off_t64>(r.src_offset), ip,
-                                                      static_cast<off_t64>(r.dest_offset), len, false);
+                                                      static_cast<off_t64>(r.dest_offset), len, 0);
         if (!done) return done.error();
         // "if (olen && cloned != olen) ret = -EINVAL".
         return len != 0 && *done != len ? Errno::kEINVAL : Errno::kOk;

@@ -335,6 +335,19 @@ Result<uint64_t> Process::copy_file_range(int fd_in, uint64_t off_in, int fd_out
     // The generic copy is splice_file_range(..., min_t(size_t, len,
     // MAX_RW_COUNT)): one call moves at most MAX_RW_COUNT bytes.
     len = std::min(len, kMaxRwCount);
+    // "Cloning is supported by more file systems, so we implement copy on
+    // same sb using clone": a filesystem with a remap op shares what it
+    // can (REMAP_FILE_CAN_SHORTEN, a block-aligned prefix), and only a
+    // remap that fails or shares nothing falls back to copying.
+    if (iin.ops().can_remap()) {
+      Result<uint64_t> shared = iin.ops().remap_range(iin, pin, iout, pout, len, kRemapFileCanShorten);
+      if (shared && *shared > 0) {
+        copied = *shared;
+        pin += static_cast<off_t64>(copied);
+        pout += static_cast<off_t64>(copied);
+        len = copied;  // Nothing more to copy.
+      }
+    }
     std::vector<std::byte> buf(std::min<uint64_t>(len, kIoChunk));
     Errno err = Errno::kOk;
     while (copied < len) {

@@ -74,7 +74,8 @@ Errno Process::dedupe_range(File& src, FileDedupeRange* same) {
     }
     if (len == 0) continue;
     Result<uint64_t> done =
-        dip.ops().remap_range(sip, off, dip, static_cast<off_t64>(d.dest_offset), len, true);
+        dip.ops().remap_range(sip, off, dip, static_cast<off_t64>(d.dest_offset), len,
+                             kRemapFileDedup | kRemapFileCanShorten);
     if (!done && done.error() == Errno::kEBADE) {
       d.status = kFILE_DEDUPE_RANGE_DIFFERS;
     } else if (!done) {

@@ -174,6 +174,10 @@ struct Inode : std::enable_shared_from_this<Inode> {
 // VOP_* table; Linux's inode_operations plus the data side of
 // file_operations). Offsets and lengths are validated by the VFS before any
 // op is called ("the VFS checks once, the filesystem acts").
+// remap_range's flags (REMAP_FILE_*).
+inline constexpr unsigned kRemapFileDedup = 1u << 0;
+inline constexpr unsigned kRemapFileCanShorten = 1u << 1;
+
 class VnodeOps {
  public:
   virtual ~VnodeOps() = default;
@@ -294,12 +298,15 @@ class VnodeOps {
   // Errors: ENOTTY unknown command; EOPNOTSUPP known but unsupported here.
   virtual Errno ioctl(Inode& ip, unsigned long cmd, void* arg) = 0;
 
-  // remap_range shares (clone) or dedupes src's range into dst
-  // (->remap_file_range). Returns bytes remapped.
-  // Errors: EOPNOTSUPP no reflink support; EINVAL misaligned.
-  // With dedupe, the ranges are compared first and EBADE means they differ.
+  // remap_range shares (clone) or dedupes (kRemapFileDedup) src's range
+  // into dst (->remap_file_range); len 0 means to the source's EOF. With
+  // kRemapFileCanShorten the filesystem may remap less than asked (a
+  // block-aligned prefix); without it a range it would shorten is EINVAL.
+  // Returns bytes remapped. Errors: EOPNOTSUPP no reflink support; EINVAL
+  // misaligned or out of range; with dedupe, the ranges are compared first
+  // and EBADE means they differ.
   virtual Result<uint64_t> remap_range(Inode& src, off_t64 src_off, Inode& dst,
-                                       off_t64 dst_off, uint64_t len, bool dedupe) = 0;
+                                       off_t64 dst_off, uint64_t len, unsigned remap_flags) = 0;
 
   // close runs when the last descriptor of an open file goes and no
   // mapping made through it holds it (VOP_CLOSE, ->release; a file closed
@@ -401,7 +408,7 @@ class VopDefaults : public VnodeOps {
                                                                          : Errno::kEINVAL;
   }
   Errno ioctl(Inode&, unsigned long, void*) override { return Errno::kENOTTY; }
-  Result<uint64_t> remap_range(Inode&, off_t64, Inode&, off_t64, uint64_t, bool) override {
+  Result<uint64_t> remap_range(Inode&, off_t64, Inode&, off_t64, uint64_t, unsigned) override {
     return Fail(Errno::kEOPNOTSUPP);
   }
   bool can_remap() const override { return false; }

@@ -406,7 +406,9 @@ Errno XfsVnodeOps::ioctl(Inode& ip, unsigned long cmd, void* arg) {
 }
 
 Result<uint64_t> XfsVnodeOps::remap_range(Inode& src, off_t64 pos_in, Inode& dst, off_t64 pos_out,
-                                          uint64_t len, bool dedupe) {
+                                          uint64_t len, unsigned remap_flags) {
+  const bool dedupe = remap_flags & kRemapFileDedup;
+  const bool can_shorten = remap_flags & kRemapFileCanShorten;
   XfsMount& mp = mp_of(dst);
   if (!mp.reflink()) return Fail(Errno::kEOPNOTSUPP);
   if (is_dax(src) != is_dax(dst)) return Fail(Errno::kEINVAL);
@@ -415,7 +417,6 @@ Result<uint64_t> XfsVnodeOps::remap_range(Inode& src, off_t64 pos_in, Inode& dst
   if ((src.flags | dst.flags) & kInodeSwapfile) return Fail(Errno::kETXTBSY);
   if (src.is_dir() || dst.is_dir()) return Fail(Errno::kEISDIR);
   if (!src.is_reg() || !dst.is_reg()) return Fail(Errno::kEINVAL);
-  const bool can_shorten = dedupe;
   const uint64_t isize = src.size;
   if (len == 0) {
     if (dedupe || static_cast<uint64_t>(pos_in) == isize) return 0;

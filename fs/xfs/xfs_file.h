@@ -48,7 +48,7 @@ class XfsVnodeOps : public VopDefaults {
   // overlap within one file, dedupe comparing contents: EBADE), then the
   // destination's range unmapped and the source's blocks shared into it.
   Result<uint64_t> remap_range(Inode& src, off_t64 src_off, Inode& dst, off_t64 dst_off,
-                               uint64_t len, bool dedupe) override;
+                               uint64_t len, unsigned remap_flags) override;
   bool can_remap() const override { return true; }
   bool can_fiemap() const override { return true; }
   bool fop_dontcache() const override { return true; }
