@@ -193,17 +193,19 @@ Errno XfsVnodeOps::setsize(Inode& ip, off_t64 size, bool times) {
   const uint64_t newsize = static_cast<uint64_t>(size);
   const bool changed = newsize != ip.size;
   const uint64_t bs = mp.bsize();
-  if (newsize < ip.size) {
+  if (newsize <= ip.size) {
     // xfs_truncate_page: the rest of the new EOF block zeroed where it is
     // stored.
-    if (newsize % bs != 0) {
+    if (newsize % bs != 0 && newsize < ip.size) {
       if (Errno e = zero_range(ip, size, bs - newsize % bs); e != Errno::kOk) return e;
     }
     truncate_pagecache_range(ip, size, kOffMax);
     ip.size = newsize;
+    // "A truncate down always removes post-EOF blocks" — to the same size
+    // too (newsize <= oldsize), CoW staging included.
     unmap_blocks(ip, mp.to_fsb_up(newsize), mp.max_fileoff());
     XfsMount::xi(ip).truncated = true;
-  } else if (newsize > ip.size) {
+  } else {
     // xfs_setattr_size: "zero any pages beyond the old EOF".
     if (Errno e = zero_range(ip, static_cast<off_t64>(ip.size), newsize - ip.size); e != Errno::kOk) {
       return e;
@@ -550,7 +552,9 @@ Errno XfsVnodeOps::close(Inode& ip, bool writable) {
     if (x.delayed_blks() > 0 && !is_dax(ip)) err = filemap_write_and_wait_range(ip, 0, kOffMax, ops_of(ip));
   }
   if (ip.nlink == 0 || !writable || (x.diflags & kXfsDiflagAppend)) return err;
-  if (!x.eofblocks_released) {
+  // XFS_EOFBLOCKS_RELEASED is set by the first close that finds
+  // something to trim.
+  if (!x.eofblocks_released && mp.can_free_eofblocks(ip)) {
     x.eofblocks_released = true;
     mp.free_eofblocks(ip);
   }

@@ -230,6 +230,11 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
   }
 
   // Buffered writes, write faults and unsharing: xfs_buffered_write_iomap_begin.
+  // "We cap the maximum length we map to a sane size": 1024 pages, so a
+  // long write reserves (and preallocates) 4 MiB at a time, with i_size
+  // grown by the pieces before.
+  length = std::min<uint64_t>(length, 1024 * kPageSize);
+  end = std::min(mp.max_fileoff(), (upos + length + bs - 1) / bs);
   std::optional<XfsIrec> r = x.data.lookup(off);
   if (cow_inode) {
     std::optional<XfsIrec> c = x.cow.lookup(off);
@@ -293,10 +298,10 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
       prealloc = p_end > stop ? p_end - stop : 0;
     }
   }
-  Errno e = mp.reserve_delalloc(stop - off + prealloc);
+  Errno e = mp.reserve_delalloc(stop - off + prealloc, /*indlen=*/true);
   if (e != Errno::kOk && prealloc != 0) {
     prealloc = 0;
-    e = mp.reserve_delalloc(stop - off);
+    e = mp.reserve_delalloc(stop - off, /*indlen=*/true);
   }
   if (e != Errno::kOk) return e;
   x.data.insert({off, kXfsDelayBlock, stop - off + prealloc, XfsExtState::kNorm});

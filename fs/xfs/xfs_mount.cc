@@ -316,8 +316,37 @@ void XfsMount::trans_commit(XfsTrans&& tp) {
   if (log_.size() > kLogKeep) log_.pop_front();
 }
 
-Errno XfsMount::reserve_delalloc(uint64_t blocks) {
-  if (blocks > fdblocks()) return Errno::kENOSPC;
+uint64_t XfsMount::worst_indlen(uint64_t len) const {
+  // Long-form btree blocks with CRCs: 72-byte headers; bmbt records and
+  // node entries are 16 bytes. The data fork's maximum height
+  // (xfs_bmap_compute_maxlevels) for 2^31 - 1 extents at minimum fill,
+  // the root in the inode's literal area.
+  const uint64_t bs = bsize();
+  const uint64_t maxrecs = (bs - 72) / 16, minrecs = maxrecs / 2;
+  const uint64_t rootrecs = (geo_.inodesize - 176 - 4) / 16;
+  uint64_t maxlevels = 1;
+  for (uint64_t blocks = ((uint64_t{1} << 31) - 1 + minrecs - 1) / minrecs; blocks > 1; ++maxlevels) {
+    blocks = blocks <= rootrecs ? 1 : (blocks + minrecs - 1) / minrecs;
+  }
+  uint64_t rval = 0;
+  for (uint64_t level = 0; level < maxlevels; ++level) {
+    len = (len + maxrecs - 1) / maxrecs;
+    rval += len;
+    if (len == 1) return rval + maxlevels - level - 1;
+  }
+  return rval;
+}
+
+bool XfsMount::can_free_eofblocks(const Inode& ip) const {
+  const XfsInodeData& x = xi(ip);
+  if ((x.diflags & (kXfsDiflagPrealloc | kXfsDiflagAppend)) && x.delayed_blks() == 0) return false;
+  if (ip.size == 0 && ip.cache.nr_pages() == 0 && x.delayed_blks() == 0) return false;
+  const uint64_t end_fsb = to_fsb_up(ip.size);
+  return x.data.lookup(end_fsb) || x.data.next_after(end_fsb);
+}
+
+Errno XfsMount::reserve_delalloc(uint64_t blocks, bool indlen) {
+  if (blocks + (indlen ? worst_indlen(blocks) : 0) > fdblocks()) return Errno::kENOSPC;
   delalloc_ += blocks;
   return Errno::kOk;
 }
@@ -543,6 +572,8 @@ void XfsMount::free_eofblocks(Inode& ip) {
   } else {
     unmap_range(*tp, ip, x.data, 0, end_fsb, last - end_fsb);
   }
+  // xfs_itruncate_extents: "Remove all pending CoW reservations" past EOF.
+  cancel_cow(*tp, ip, end_fsb, last - end_fsb);
   trans_commit(std::move(*tp));
 }
 

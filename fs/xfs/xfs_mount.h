@@ -183,8 +183,16 @@ class XfsMount : public Superblock {
   static constexpr size_t kLogKeep = 64;
 
   // Delalloc reservations (xfs_bmapi_reserve_delalloc / xfs_mod_fdblocks).
-  // reserve_delalloc: Errors: ENOSPC.
-  Errno reserve_delalloc(uint64_t blocks);
+  // With `indlen`, the reservation must also leave room for the worst-case
+  // bmbt blocks that converting it could need (xfs_bmap_worst_indlen);
+  // XFS holds those too, the model only checks that they would fit.
+  // Errors: ENOSPC.
+  Errno reserve_delalloc(uint64_t blocks, bool indlen = false);
+  // worst_indlen is xfs_bmap_worst_indlen for a delalloc extent of `len`.
+  uint64_t worst_indlen(uint64_t len) const;
+  // can_free_eofblocks: blocks past EOF that xfs_free_eofblocks would
+  // remove (xfs_can_free_eofblocks).
+  bool can_free_eofblocks(const Inode& ip) const;
   void unreserve_delalloc(uint64_t blocks) { delalloc_ -= blocks; }
 
   // alloc_blocks takes between minlen and maxlen blocks near `goal` inside
