@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "fs/xfs/xfs_mount.h"
 #include "vfs/testing/iomap_fs.h"
 
 namespace vfssim {
@@ -12,6 +13,10 @@ const std::vector<FsSpec>& sim_filesystems() {
       {"shmfs", "shmfs", FsSpec::kNone, "", "", nullptr, nullptr},
       {"iomaptest_block", "iomaptest", FsSpec::kBlock, "", "", register_iomap_testfs, nullptr},
       {"iomaptest_pmem_dax", "iomaptest", FsSpec::kPmem, "", "dax=always", register_iomap_testfs, nullptr},
+      {"xfs_block", "xfs", FsSpec::kBlock, "", "", register_xfs, xfs_mkfs},
+      {"xfs_block_1k", "xfs", FsSpec::kBlock, "-b size=1024", "", register_xfs, xfs_mkfs},
+      {"xfs_noreflink", "xfs", FsSpec::kBlock, "-m reflink=0", "", register_xfs, xfs_mkfs},
+      {"xfs_pmem_dax", "xfs", FsSpec::kPmem, "", "dax=always", register_xfs, xfs_mkfs},
   };
   return kSpecs;
 }

@@ -326,6 +326,13 @@ Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapO
                      .flags = kIomapWrite | kIomapWriteback};
       int64_t ret;
       while ((ret = iomap_iter(iter, ops)) > 0) {
+        // A hole under a dirty page holds no dirty data: blocks smaller
+        // than the page that were never written (iomap's per-block dirty
+        // state, which writeback honours, ifs_find_dirty_range).
+        if (iter.iomap.type == IomapType::kHole) {
+          iter.processed = static_cast<int64_t>(iter.length());
+          continue;
+        }
         Errno e = write_to_mapping(ip, iter.iomap, iter.pos, iter.length());
         if (e == Errno::kOk) e = ops.ioend(ip, iter.pos, iter.length(), iter.flags);
         iter.processed = e == Errno::kOk ? static_cast<int64_t>(iter.length()) : neg(e);

@@ -58,14 +58,16 @@ void XfsFork::split(uint64_t at) {
 }
 
 void XfsFork::merge_around(uint64_t off) {
+  // btree_map's erase invalidates every iterator: look up again after one.
   auto it = map_.find(off);
   if (it == map_.end()) return;
   if (it != map_.begin()) {
     auto prev = std::prev(it);
     if (mergeable(prev->second, it->second)) {
+      const uint64_t keep = prev->first;
       prev->second.blockcount += it->second.blockcount;
       map_.erase(it);
-      it = prev;
+      it = map_.find(keep);
     }
   }
   auto next = std::next(it);

@@ -27,9 +27,10 @@ uint32_t dio_align(const Inode& ip) {
 }
 
 // xfs_flush_unmap_range: write back and drop the cached pages of
-// [off, end), widened to blocks.
+// [off, end), widened to whole blocks and whole pages ("rounding =
+// max(blocksize, PAGE_SIZE)"), so no cached page is left partly zeroed.
 Errno flush_unmap_range(Inode& ip, off_t64 off, off_t64 end) {
-  const off_t64 bs = static_cast<off_t64>(mp_of(ip).bsize());
+  const off_t64 bs = static_cast<off_t64>(std::max<uint64_t>(mp_of(ip).bsize(), kPageSize));
   const off_t64 start = off / bs * bs;
   const off_t64 stop = end >= kOffMax - bs ? kOffMax : (end + bs - 1) / bs * bs - 1;
   if (Errno e = filemap_write_and_wait_range(ip, start, stop, ops_of(ip)); e != Errno::kOk) return e;
@@ -351,22 +352,31 @@ Errno XfsVnodeOps::deallocate(Inode& ip, off_t64* off, off_t64* len, int, IoFlag
   const uint64_t end = std::min<uint64_t>(start + static_cast<uint64_t>(*len), ip.size);
   if (Errno e = flush_unmap_range(ip, *off, static_cast<off_t64>(end)); e != Errno::kOk) return e;
   // Progress is reported piece by piece: the head of a partial block, the
-  // whole blocks, the tail.
+  // whole blocks, the tail. With blocks smaller than a page the head's
+  // page would hold the whole blocks after it, so those go first, as
+  // xfs_free_file_space does, and an error zeroing the edges reports
+  // nothing done.
   const uint64_t first = (start + bs - 1) / bs * bs;
   const uint64_t last = end / bs * bs;
-  if (first >= last) {
-    if (Errno e = zero_range(ip, *off, end - start); e != Errno::kOk) return e;
+  auto done_to = [&](uint64_t at) {
+    *len -= static_cast<off_t64>(at - static_cast<uint64_t>(*off));
+    *off = static_cast<off_t64>(at);
+  };
+  if (bs < kPageSize) {
+    if (Errno e = free_file_space(ip, *off, static_cast<off_t64>(end - start)); e != Errno::kOk) return e;
+    done_to(end);
   } else {
-    if (first > start) {
-      if (Errno e = zero_range(ip, *off, first - start); e != Errno::kOk) return e;
-      *len -= static_cast<off_t64>(first - start);
-      *off = static_cast<off_t64>(first);
+    if (const uint64_t head_end = std::min(first, end); head_end > start) {
+      if (Errno e = zero_range(ip, *off, head_end - start); e != Errno::kOk) return e;
+      done_to(head_end);
     }
-    unmap_blocks(ip, first / bs, last / bs);
-    *len -= static_cast<off_t64>(last - first);
-    *off = static_cast<off_t64>(last);
-    if (end > last) {
-      if (Errno e = zero_range(ip, *off, end - last); e != Errno::kOk) return e;
+    if (last > first) {
+      unmap_blocks(ip, first / bs, last / bs);
+      done_to(last);
+    }
+    if (end > static_cast<uint64_t>(*off)) {
+      if (Errno e = zero_range(ip, *off, end - static_cast<uint64_t>(*off)); e != Errno::kOk) return e;
+      done_to(end);
     }
   }
   ip.sb->touch(ip);

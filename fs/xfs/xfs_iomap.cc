@@ -141,14 +141,13 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
       if (!n) return n.error();
       r = *n;
     } else if (!r) {
-      // A dirty page over a hole (its reservation punched meanwhile).
+      // Blocks of a dirty page that were never written (smaller than the
+      // page): a hole, which writeback skips.
       std::optional<XfsIrec> n = x.data.next_after(off);
-      const uint64_t stop = n ? std::min(end, n->startoff) : end;
-      if (Errno e = mp.alloc_real(ip, off, stop - off, XfsExtState::kUnwritten, false);
-          e != Errno::kOk) {
-        return e;
-      }
-      r = x.data.lookup(off);
+      uint64_t stop = n ? std::min(end, n->startoff) : end;
+      if (std::optional<XfsIrec> c = x.cow.next_after(off)) stop = std::min(stop, c->startoff);
+      *iomap = mp.hole(off, stop, ip);
+      return Errno::kOk;
     }
     uint64_t stop = std::min(end, r->end());
     if (std::optional<XfsIrec> c = x.cow.next_after(off)) stop = std::min(stop, c->startoff);

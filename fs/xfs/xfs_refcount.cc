@@ -23,9 +23,11 @@ void XfsRefcount::merge_around(uint64_t at) {
   if (it != map_.begin()) {
     auto prev = std::prev(it);
     if (prev->first + prev->second.len == it->first && prev->second.refcount == it->second.refcount) {
+      // btree_map's erase invalidates every iterator: look up again.
+      const uint64_t keep = prev->first;
       prev->second.len += it->second.len;
       map_.erase(it);
-      it = prev;
+      it = map_.find(keep);
     }
   }
   auto next = std::next(it);
