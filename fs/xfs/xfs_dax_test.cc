@@ -1,0 +1,180 @@
+// DAX on pmem, poison and FALLOC_FL_ZEROINIT_RANGE on the XFS-like
+// filesystem (seed 004): reads never return poisoned bytes as good; a write
+// over poison leaves it (partial page on 6.18, every write under
+// dax.direct_access=whole); punching a hole and writing again gets freshly
+// allocated blocks that the allocation zeroed through the device — the
+// poison is gone and the blocks may have moved; ZEROINIT resets the
+// written blocks of a range in place, with the v2 and v3 rules for holes.
+
+#include <gtest/gtest.h>
+
+#include "fs/xfs/testing.h"
+#include "vfs/uapi.h"
+
+namespace vfssim {
+namespace {
+
+class XfsDaxTest : public XfsFixture {
+ protected:
+  XfsDaxTest() : XfsFixture("", "dax=always", /*pmem=*/true) {}
+
+  // phys returns the physical byte address FIEMAP reports for file offset
+  // `off` (FIEMAP_FLAG_SYNC), or UINT64_MAX for none.
+  uint64_t phys(int fd, uint64_t off) {
+    Fiemap fm{.fm_start = off, .fm_length = 1, .fm_flags = kFIEMAP_FLAG_SYNC, .fm_extent_count = 4};
+    EXPECT_EQ(host::fiemap(p, fd, &fm), Errno::kOk);
+    for (const FiemapExtent& e : fm.fm_extents) {
+      if (e.fe_logical <= off && off < e.fe_logical + e.fe_length) return e.fe_physical + (off - e.fe_logical);
+    }
+    return UINT64_MAX;
+  }
+  Result<uint64_t> pread(int fd, uint64_t off, uint64_t len) {
+    std::vector<std::byte> b(len);
+    return host::pread(p, fd, b, static_cast<off_t64>(off));
+  }
+  Result<uint64_t> pwrite(int fd, uint64_t off, uint64_t len, char c) {
+    std::vector<std::byte> b(len, std::byte(c));
+    return host::pwrite(p, fd, b, static_cast<off_t64>(off));
+  }
+  bool poisoned(uint64_t addr) {
+    for (const BadBlock& b : pmemdev.badblocks()) {
+      if (addr / 512 >= b.sector && addr / 512 < b.sector + b.count) return true;
+    }
+    return false;
+  }
+};
+
+TEST_F(XfsDaxTest, FilesAreDaxAndReadsStopAtPoison) {
+  int fd = create("/f");
+  ASSERT_TRUE(inode(fd).flags & kInodeDax);
+  ASSERT_EQ(write_at(fd, 0, 3 * 4096, 'a'), 3u * 4096);
+  const uint64_t addr = phys(fd, 4096);
+  ASSERT_NE(addr, UINT64_MAX);
+  pmemdev.inject_poison(addr + 100, 1, PoisonKind::kKnown);
+  // The extent is one mapping, and 6.18's dax_direct_access refuses a
+  // request that holds known poison: nothing of it is read (vfs/dax.h).
+  EXPECT_EQ(pread(fd, 0, 3 * 4096).error(), Errno::kEIO);
+  EXPECT_EQ(pread(fd, 4096, 4096).error(), Errno::kEIO);
+  EXPECT_EQ(read_at(fd, 0, 4096), std::vector<std::byte>(4096, std::byte('a')));
+  EXPECT_EQ(read_at(fd, 2 * 4096, 4096), std::vector<std::byte>(4096, std::byte('a')));
+}
+
+TEST_F(XfsDaxTest, APartialWriteOverPoisonLeavesItPoisoned) {
+  int fd = create("/f");
+  ASSERT_EQ(write_at(fd, 0, 2 * 4096, 'a'), 2u * 4096);
+  const uint64_t addr = phys(fd, 4096);
+  pmemdev.inject_poison(addr, 64, PoisonKind::kKnown);
+  // 6.18 (dax.direct_access=partial): a partial page over poison stores
+  // nothing there.
+  EXPECT_FALSE(pwrite(fd, 4096 + 10, 100, 'b'));
+  EXPECT_TRUE(poisoned(addr));
+  EXPECT_EQ(pread(fd, 4096, 4096).error(), Errno::kEIO);
+}
+
+TEST_F(XfsDaxTest, UnderTheWholeVariantNoWriteClearsPoison) {
+  ASSERT_EQ(m.variants.set("dax.direct_access", "whole"), Errno::kOk);
+  int fd = create("/f");
+  ASSERT_EQ(write_at(fd, 0, 2 * 4096, 'a'), 2u * 4096);
+  const uint64_t addr = phys(fd, 4096);
+  pmemdev.inject_poison(addr, 64, PoisonKind::kKnown);
+  EXPECT_EQ(pwrite(fd, 4096, 4096, 'b').error(), Errno::kEIO);
+  EXPECT_TRUE(poisoned(addr));
+}
+
+// The seed's cover letter: "punch a hole, then pwrite" recovers a poisoned
+// block because the new allocation is zeroed through the device (clearing
+// poison) — and may not return the same pmem.
+TEST_F(XfsDaxTest, PunchThenWriteGetsFreshZeroedBlocks) {
+  int fd = create("/f");
+  int other = create("/g");
+  ASSERT_EQ(write_at(fd, 0, 4 * 4096, 'a'), 4u * 4096);
+  const uint64_t before = phys(fd, 4096);
+  pmemdev.inject_poison(before, 64, PoisonKind::kKnown);
+  ASSERT_EQ(p.fallocate(fd, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 4096, 4096), Errno::kOk);
+  EXPECT_EQ(phys(fd, 4096), UINT64_MAX);  // A hole now.
+  // Someone else takes the freed block first.
+  ASSERT_EQ(write_at(other, 0, 4096, 'z'), 4096u);
+  ASSERT_EQ(phys(other, 0), before);
+  ASSERT_EQ(write_at(fd, 4096, 4096, 'b'), 4096u);
+  const uint64_t after = phys(fd, 4096);
+  EXPECT_NE(after, before);  // Different pmem.
+  EXPECT_FALSE(poisoned(after));
+  EXPECT_EQ(read_at(fd, 4096, 4096), std::vector<std::byte>(4096, std::byte('b')));
+  // The block the other file got was zeroed before use: its poison is gone.
+  EXPECT_FALSE(poisoned(before));
+  EXPECT_EQ(read_at(other, 0, 4096), std::vector<std::byte>(4096, std::byte('z')));
+}
+
+TEST_F(XfsDaxTest, ZeroingNewBlocksFailsTheAllocation) {
+  int fd = create("/f");
+  ASSERT_EQ(m.faults.arm("pmem/zero/eio", *FaultPlan::parse("nth:1")), Errno::kOk);
+  EXPECT_EQ(pwrite(fd, 0, 4096, 'a').error(), Errno::kEIO);
+  EXPECT_EQ(p.fstat(fd)->size, 0u);
+  EXPECT_EQ(phys(fd, 0), UINT64_MAX);  // Nothing stayed allocated.
+  EXPECT_EQ(pwrite(fd, 0, 4096, 'a').value(), 4096u);
+}
+
+class XfsZeroinitTest : public XfsDaxTest {
+ protected:
+  void SetUp() override {
+    XfsDaxTest::SetUp();
+    ASSERT_EQ(m.variants.set("zeroinit", "on"), Errno::kOk);
+  }
+  Errno zeroinit(int fd, off_t64 off, off_t64 len) {
+    return p.fallocate(fd, kFALLOC_FL_ZEROINIT_RANGE | kFALLOC_FL_KEEP_SIZE, off, len);
+  }
+};
+
+TEST_F(XfsZeroinitTest, WrittenBlocksAreZeroedAndUnpoisonedInPlace) {
+  int fd = create("/f");
+  ASSERT_EQ(write_at(fd, 0, 2 * 4096, 'a'), 2u * 4096);
+  const uint64_t addr = phys(fd, 0);
+  pmemdev.inject_poison(addr + 4096, 64, PoisonKind::kKnown);
+  ASSERT_EQ(zeroinit(fd, 0, 2 * 4096), Errno::kOk);
+  EXPECT_EQ(phys(fd, 0), addr);  // The same blocks: reset, not reallocated.
+  EXPECT_FALSE(poisoned(addr + 4096));
+  EXPECT_EQ(read_at(fd, 0, 2 * 4096), std::vector<std::byte>(2 * 4096, std::byte{0}));
+}
+
+TEST_F(XfsZeroinitTest, UnwrittenExtentsAreSkipped) {
+  int fd = create("/f");
+  ASSERT_EQ(p.fallocate(fd, 0, 0, 4 * 4096), Errno::kOk);
+  const uint64_t addr = phys(fd, 0);
+  ASSERT_EQ(zeroinit(fd, 0, 4 * 4096), Errno::kOk);
+  EXPECT_EQ(phys(fd, 0), addr);
+}
+
+TEST_F(XfsZeroinitTest, HolesFailUnderV2AndAreSkippedUnderV3) {
+  int fd = create("/f");
+  ASSERT_EQ(write_at(fd, 0, 4096, 'a'), 4096u);
+  ASSERT_EQ(p.ftruncate(fd, 3 * 4096), Errno::kOk);  // [4096, 12288) a hole.
+  EXPECT_EQ(zeroinit(fd, 0, 3 * 4096), Errno::kEOPNOTSUPP);  // reject (v2): ECANCELED.
+  ASSERT_EQ(m.variants.set("zeroinit.holes", "ignore"), Errno::kOk);
+  EXPECT_EQ(zeroinit(fd, 0, 3 * 4096), Errno::kOk);
+  EXPECT_EQ(phys(fd, 4096), UINT64_MAX);  // Still a hole.
+}
+
+TEST_F(XfsZeroinitTest, SharedBlocksAreRefused) {
+  int fd = create("/f");
+  int clone = create("/c");
+  ASSERT_EQ(write_at(fd, 0, 2 * 4096, 'a'), 2u * 4096);
+  ASSERT_EQ(host::ficlone(p, clone, fd), Errno::kOk);
+  EXPECT_EQ(zeroinit(clone, 0, 2 * 4096), Errno::kEOPNOTSUPP);  // ECANCELED: IOMAP_F_SHARED.
+  EXPECT_EQ(read_at(fd, 0, 4096), std::vector<std::byte>(4096, std::byte('a')));
+}
+
+TEST_F(XfsZeroinitTest, PastEofIsInvalid) {
+  int fd = create("/f");
+  ASSERT_EQ(write_at(fd, 0, 4096, 'a'), 4096u);
+  EXPECT_EQ(zeroinit(fd, 0, 2 * 4096), Errno::kEINVAL);  // pos + len > i_size.
+}
+
+// With the prototype off (Linux 6.18) the mode bit is unknown.
+TEST_F(XfsDaxTest, ZeroinitOffIsEopnotsupp) {
+  int fd = create("/f");
+  ASSERT_EQ(write_at(fd, 0, 4096, 'a'), 4096u);
+  EXPECT_EQ(p.fallocate(fd, kFALLOC_FL_ZEROINIT_RANGE | kFALLOC_FL_KEEP_SIZE, 0, 4096), Errno::kEOPNOTSUPP);
+}
+
+}  // namespace
+}  // namespace vfssim
