@@ -69,11 +69,12 @@ Errno dax_zero_range(Inode& ip, off_t64 pos, uint64_t len) {
   return Errno::kOk;
 }
 
-// xfs_zero_range: through the page cache, or on the media for DAX.
-Errno zero_range(Inode& ip, off_t64 pos, uint64_t len) {
+// xfs_zero_range: through the page cache (*did_zero: a page was zeroed),
+// or on the media for DAX.
+Errno zero_range(Inode& ip, off_t64 pos, uint64_t len, bool* did_zero = nullptr) {
   if (len == 0) return Errno::kOk;
   if (is_dax(ip)) return dax_zero_range(ip, pos, len);
-  return iomap_zero_range(ip, pos, len, nullptr, ops_of(ip));
+  return iomap_zero_range(ip, pos, len, did_zero, ops_of(ip));
 }
 
 // unmap_blocks removes file blocks [first, last) of the data fork (and
@@ -113,6 +114,14 @@ Errno free_file_space(Inode& ip, off_t64 off, off_t64 len) {
 // (XFS_DIFLAG_PREALLOC). Errors: ENOSPC (blocks allocated before it stay).
 Errno alloc_file_space(Inode& ip, off_t64 off, uint64_t len) {
   XfsMount& mp = mp_of(ip);
+  // Dirty delalloc pages over the range reach the disk first (the host
+  // shows them written right after the call).
+  if (!is_dax(ip) && len > 0) {
+    const uint64_t last = std::min<uint64_t>(static_cast<uint64_t>(off) + len - 1, kOffMax);
+    if (Errno e = filemap_write_and_wait_range(ip, off, static_cast<off_t64>(last), ops_of(ip)); e != Errno::kOk) {
+      return e;
+    }
+  }
   const uint64_t first = static_cast<uint64_t>(off) / mp.bsize();
   const uint64_t last = std::min(mp.to_fsb_up(static_cast<uint64_t>(off) + len), mp.max_fileoff());
   XfsInodeData& x = XfsMount::xi(ip);
@@ -179,6 +188,14 @@ IoResult XfsVnodeOps::read(Inode& ip, const Kiocb& iocb, IovIter& to) {
 }
 
 IoResult XfsVnodeOps::write(Inode& ip, const Kiocb& iocb, IovIter& from) {
+  // xfs_file_write_zero_eof: a write starting past EOF first zeroes what
+  // lies between EOF and it (post-EOF delalloc becomes unwritten blocks).
+  if (from.count() > 0 && static_cast<uint64_t>(iocb.pos) > ip.size) {
+    if (Errno e = zero_range(ip, static_cast<off_t64>(ip.size), static_cast<uint64_t>(iocb.pos) - ip.size);
+        e != Errno::kOk) {
+      return {0, e};
+    }
+  }
   if (is_dax(ip)) return dax_iomap_write(ip, iocb, from, ops_of(ip));
   if (iocb.flags.has(IocbFlag::kDirect)) {
     return iomap_dio_write(ip, iocb, from, dio_align(ip), ops_of(ip));
@@ -191,27 +208,42 @@ IoResult XfsVnodeOps::write(Inode& ip, const Kiocb& iocb, IovIter& from) {
 
 Errno XfsVnodeOps::setsize(Inode& ip, off_t64 size, bool times) {
   XfsMount& mp = mp_of(ip);
+  XfsInodeData& x = XfsMount::xi(ip);
   const uint64_t newsize = static_cast<uint64_t>(size);
-  const bool changed = newsize != ip.size;
+  const uint64_t oldsize = ip.size;
+  const bool changed = newsize != oldsize;
   const uint64_t bs = mp.bsize();
-  if (newsize <= ip.size) {
-    // xfs_truncate_page: the rest of the new EOF block zeroed where it is
-    // stored.
-    if (newsize % bs != 0 && newsize < ip.size) {
-      if (Errno e = zero_range(ip, size, bs - newsize % bs); e != Errno::kOk) return e;
+  bool did_zeroing = false;
+  if (newsize > oldsize) {
+    // xfs_setattr_size: "zero any pages beyond the old EOF".
+    if (Errno e = zero_range(ip, static_cast<off_t64>(oldsize), newsize - oldsize, &did_zeroing);
+        e != Errno::kOk) {
+      return e;
     }
+  } else if (newsize % bs != 0 && newsize < oldsize) {
+    // xfs_truncate_page: the rest of the new EOF block zeroed where it is
+    // stored (through copy on write when the block is shared).
+    if (Errno e = zero_range(ip, size, bs - newsize % bs, &did_zeroing); e != Errno::kOk) return e;
+  }
+  // "Any previous writes that are beyond the on disk EOF and the new EOF
+  // that have not been written out need to be written here", and the
+  // zeroing with them.
+  if (!is_dax(ip) && (did_zeroing || (newsize > x.disk_size && oldsize != x.disk_size))) {
+    if (newsize > x.disk_size) {
+      if (Errno e = filemap_write_and_wait_range(ip, static_cast<off_t64>(x.disk_size), size - 1, ops_of(ip));
+          e != Errno::kOk) {
+        return e;
+      }
+    }
+  }
+  ip.size = newsize;
+  if (newsize <= oldsize) {
     truncate_pagecache_range(ip, size, kOffMax);
-    ip.size = newsize;
     // "A truncate down always removes post-EOF blocks" — to the same size
     // too (newsize <= oldsize), CoW staging included.
     unmap_blocks(ip, mp.to_fsb_up(newsize), mp.max_fileoff());
-    XfsMount::xi(ip).truncated = true;
-  } else {
-    // xfs_setattr_size: "zero any pages beyond the old EOF".
-    if (Errno e = zero_range(ip, static_cast<off_t64>(ip.size), newsize - ip.size); e != Errno::kOk) {
-      return e;
-    }
-    ip.size = newsize;
+    x.disk_size = std::min(x.disk_size, newsize);
+    x.truncated = true;
   }
   if (times || changed) ip.sb->touch(ip);
   return Errno::kOk;

@@ -118,9 +118,31 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
     if (shared) iomap->flags |= kIomapFShared;
   };
 
-  if (!write || (flags & kIomapZero)) {
+  const bool cow_inode = mp.reflink() && (x.diflags & kXfsDiflag2Reflink);
+  const bool zero = flags & kIomapZero;
+  if (!write && !zero) {
     report(off, end, flags & kIomapReport);
     return Errno::kOk;
+  }
+  if (zero) {
+    // Zeroing (xfs_buffered_write_iomap_begin with IOMAP_ZERO): shared
+    // blocks, or blocks the CoW fork stages, are zeroed through copy on
+    // write like any write to them (or the zeros would land in the other
+    // owner's data); delalloc past EOF is converted to unwritten blocks,
+    // which read as zeros ("convert_delay"); the rest is reported.
+    std::optional<XfsIrec> r = x.data.lookup(off);
+    bool through_cow = false;
+    if (cow_inode) {
+      through_cow = x.cow.lookup(off).has_value() ||
+                    (r && !r->delalloc() && shared_run(mp, *r, off, end).second);
+    }
+    if (!through_cow) {
+      if (r && r->delalloc() && off >= mp.to_fsb_up(ip.size)) {
+        if (Result<XfsIrec> n = mp.convert_delalloc(ip, x.data, 0, off); !n) return n.error();
+      }
+      report(off, end, false);
+      return Errno::kOk;
+    }
   }
 
   if (flags & kIomapWriteback) {
@@ -155,9 +177,7 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
     return Errno::kOk;
   }
 
-  const bool cow_inode = mp.reflink() && (x.diflags & kXfsDiflag2Reflink);
-
-  if (now) {
+  if (now && !zero) {
     // Direct and DAX writes: xfs_direct_write_iomap_begin /
     // xfs_dax_write_iomap_begin.
     std::optional<XfsIrec> r = x.data.lookup(off);
@@ -341,6 +361,7 @@ Errno XfsIomapOps::ioend(Inode& ip, off_t64 pos, uint64_t len, uint32_t) {
   XfsInodeData& x = XfsMount::xi(ip);
   const uint64_t off = mp.to_fsb(static_cast<uint64_t>(pos));
   const uint64_t end = mp.to_fsb_up(static_cast<uint64_t>(pos) + len);
+  x.disk_size = std::max(x.disk_size, std::min<uint64_t>(static_cast<uint64_t>(pos) + len, ip.size));
   if (!x.cow.empty()) {
     if (Errno e = mp.end_cow(ip, off, end - off); e != Errno::kOk) return e;
   }

@@ -21,6 +21,9 @@ constexpr uint64_t kMinFsBytes = 300ull << 20;
 // XFS_AG_MIN_BYTES / XFS_AG_MAX_BYTES.
 constexpr uint64_t kAgMinBytes = 16ull << 20;
 constexpr uint64_t kAgMaxBytes = 1ull << 40;
+// XFS_EXTENTADD_SPACE_RES for the data fork of a 4 KiB-block filesystem:
+// XFS_BM_MAXLEVELS - 1.
+constexpr uint64_t kBmbtSplitRes = 4;
 // XFS_DEFAULT_COWEXTSZ_HINT.
 constexpr uint64_t kDefaultCowextszHint = 32;
 // xfs_alloc_set_aside: XFS_ALLOCBT_AGFL_RESERVE + 4 blocks per AG that
@@ -292,13 +295,16 @@ Errno XfsMount::statfs(Kstatfs* st) const {
   // could hold, capped at m_maxicount (imaxpct 25% of the blocks, in whole
   // inode chunks). In use: the live inodes and the realtime bitmap and
   // summary inodes mkfs makes.
-  uint64_t icount = 2;
-  for_each_inode([&](Inode&) { ++icount; });
+  // m_icount counts allocated inodes: whole chunks of 64, the first made
+  // by mkfs (the model takes no blocks for further chunks).
+  uint64_t used = 2;
+  for_each_inode([&](Inode&) { ++used; });
+  const uint64_t icount = (used + 63) / 64 * 64;
   const uint64_t per_block = bsize() / geo_.inodesize;
   const uint64_t chunk_blocks = std::max<uint64_t>(1, 64 / per_block);
   const uint64_t maxicount = geo_.dblocks * 25 / 100 / chunk_blocks * chunk_blocks * per_block;
   st->f_files = std::min(icount + st->f_bfree * per_block, maxicount);
-  st->f_ffree = st->f_files - std::min(st->f_files, icount);
+  st->f_ffree = st->f_files - std::min(st->f_files, used);
   return Errno::kOk;
 }
 
@@ -341,6 +347,10 @@ bool XfsMount::can_free_eofblocks(const Inode& ip) const {
   const XfsInodeData& x = xi(ip);
   if ((x.diflags & (kXfsDiflagPrealloc | kXfsDiflagAppend)) && x.delayed_blks() == 0) return false;
   if (ip.size == 0 && ip.cache.nr_pages() == 0 && x.delayed_blks() == 0) return false;
+  // "If there are any delalloc blocks attached to the inode (data fork
+  // delalloc reservations or CoW extents of any kind), we need to free
+  // them."
+  if (x.delayed_blks() > 0 || !x.cow.empty()) return true;
   const uint64_t end_fsb = to_fsb_up(ip.size);
   return x.data.lookup(end_fsb) || x.data.next_after(end_fsb);
 }
@@ -499,7 +509,9 @@ Errno XfsMount::alloc_real(Inode& ip, uint64_t off, uint64_t len, XfsExtState st
     }
     // XFS_MAX_BMBT_EXTLEN per allocation, as xfs_alloc_file_space loops.
     stop = std::min(stop, at + ((uint64_t{1} << 21) - 1));
-    Result<XfsTrans> tp = trans_alloc("alloc_real", reserved != 0 ? 0 : stop - at);
+    // XFS_DIOSTRAT_SPACE_RES: the blocks plus a bmbt split's worth
+    // (XFS_EXTENTADD_SPACE_RES, the data fork's height less one).
+    Result<XfsTrans> tp = trans_alloc("alloc_real", reserved != 0 ? 0 : stop - at + kBmbtSplitRes);
     if (!tp) return tp.error();
     const uint64_t goal = [&] {
       if (std::optional<XfsIrec> p = x.data.prev_before(at); p && !p->delalloc()) {

@@ -101,6 +101,9 @@ struct XfsInodeData : InodeData {
   bool eofblocks_released = false;
   // XFS_ITRUNCATED: truncated down since the last close.
   bool truncated = false;
+  // i_disk_size: the size the completed writes have made durable (raised
+  // by ioend, lowered by truncation).
+  uint64_t disk_size = 0;
 
   uint64_t nblocks() const { return data.real_blocks() + cow.real_blocks(); }
   uint64_t delayed_blks() const { return data.delalloc_blocks() + cow.delalloc_blocks(); }
