@@ -362,9 +362,9 @@ TEST_F(SyscallTest, ReadWriteErrnosAndProgress) {
   EXPECT_EQ(*host::pwritev2(p, rw, iov, 0, kRWF_APPEND), 5u);
   EXPECT_EQ(p.fstat(rw)->size, 10u);
   // A signal mid-transfer returns the progress; before any, EINTR.
-  std::vector<std::byte> big(3 << 20);
+  std::vector<std::byte> big(9 << 20);
   m.faults.arm("sched/signal/eintr", FaultPlan::nth(2));
-  EXPECT_EQ(*host::pwrite(p, rw, big, 0), 1u << 20);
+  EXPECT_EQ(*host::pwrite(p, rw, big, 0), 4u << 20);
   m.faults.disarm_all();
   m.faults.arm("sched/signal/eintr", FaultPlan::nth(1));
   EXPECT_EQ(host::pwrite(p, rw, big, 0).error(), Errno::kEINTR);

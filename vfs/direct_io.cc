@@ -113,13 +113,17 @@ IoResult iomap_dio_write(Inode& ip, const Kiocb& iocb, IovIter& from, uint32_t a
       const uint64_t addr = m.addr + static_cast<uint64_t>(iter.pos - m.offset);
       e = m.bdev->write(addr >> kSectorShift, std::span(bounce).first(send)).err;
       if (e == Errno::kOk && got < len) e = from.fault_errno();
-      if (e == Errno::kOk) e = ops.ioend(ip, iter.pos, len, iter.flags);
-      if (e == Errno::kOk) {
-        ip.size = std::max<uint64_t>(ip.size, static_cast<uint64_t>(iter.pos) + len);
-      }
     }
     if (e == Errno::kOk) done += len;
     iter.processed = e == Errno::kOk ? static_cast<int64_t>(len) : neg(e);
+  }
+  // iomap_dio_complete: end_io runs once for the whole request, and only
+  // when all of it reached the device — a failure part way leaves the
+  // blocks allocated so far unwritten and EOF where it was
+  // (xfs_dio_write_end_io returns early on error; host probe enospc_dio).
+  if (ret == 0 && done > 0) {
+    if (Errno e = ops.ioend(ip, pos, done, iter.flags); e != Errno::kOk) return {0, e};
+    ip.size = std::max<uint64_t>(ip.size, static_cast<uint64_t>(pos) + done);
   }
   if (done > 0) ip.sb->touch(ip);
   return dio_result(done, ret);

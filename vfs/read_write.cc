@@ -214,7 +214,9 @@ Result<uint64_t> Process::do_rw(const RwCall& call) {
       break;
     }
     const uint64_t left = it.count();
-    it.truncate(kIoChunk);
+    // Direct I/O is one request to the filesystem, whatever its size (a
+    // failure anywhere fails all of it).
+    if (!iocb.flags.has(IocbFlag::kDirect)) it.truncate(kIoChunk);
     const uint64_t n = it.count();
     iocb.pos = pos;
     IoResult r = transfer(fp, iocb, it, write);

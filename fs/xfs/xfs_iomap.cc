@@ -179,7 +179,11 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
 
   if (now && !zero) {
     // Direct and DAX writes: xfs_direct_write_iomap_begin /
-    // xfs_dax_write_iomap_begin.
+    // xfs_dax_write_iomap_begin, mapping (and allocating) at most 4 MiB at
+    // a time: an 8 MiB direct write with 4 MiB free leaves 4 MiB allocated
+    // and fails (host probe enospc_dio).
+    length = std::min<uint64_t>(length, 1024 * kPageSize);
+    end = std::min(mp.max_fileoff(), (upos + length + bs - 1) / bs);
     std::optional<XfsIrec> r = x.data.lookup(off);
     if (cow_inode) {
       std::optional<XfsIrec> c = x.cow.lookup(off);
