@@ -108,6 +108,14 @@ bool XfsAllocator::alloc_in_ag(Ag& ag, uint64_t goal, uint64_t minlen, uint64_t 
 Result<XfsExtent> XfsAllocator::alloc(uint64_t goal, uint64_t minlen, uint64_t maxlen) {
   minlen = std::max<uint64_t>(minlen, 1);
   maxlen = std::max(maxlen, minlen);
+  if (Result<XfsExtent> e = alloc_indexed(goal, minlen, maxlen)) return e;
+  if (busy_blocks_ == 0) return Fail(Errno::kENOSPC);
+  // xfs_extent_busy_flush: force the log and try again.
+  flush_busy();
+  return alloc_indexed(goal, minlen, maxlen);
+}
+
+Result<XfsExtent> XfsAllocator::alloc_indexed(uint64_t goal, uint64_t minlen, uint64_t maxlen) {
   const uint32_t first = goal < dblocks_ ? agno_of(goal) : 0;
   // First pass wants the whole request in one AG; the second takes the
   // largest piece of at least minlen anywhere.
@@ -125,6 +133,39 @@ Result<XfsExtent> XfsAllocator::alloc(uint64_t goal, uint64_t minlen, uint64_t m
 
 void XfsAllocator::free(uint64_t start, uint64_t len) {
   Ag& ag = ags_[agno_of(start)];
+  uint64_t s = start, l = len;
+  // Merge with busy neighbours (erase invalidates: look up each time).
+  auto next = ag.busy.lower_bound(start);
+  if (next != ag.busy.begin()) {
+    auto prev = std::prev(next);
+    if (prev->first + prev->second == start) {
+      s = prev->first;
+      l += prev->second;
+      ag.busy.erase(prev);
+    }
+  }
+  next = ag.busy.lower_bound(start + len);
+  if (next != ag.busy.end() && next->first == start + len) {
+    l += next->second;
+    ag.busy.erase(next);
+  }
+  ag.busy[s] = l;
+  busy_blocks_ += len;
+  free_blocks_ += len;
+}
+
+void XfsAllocator::flush_busy() {
+  for (Ag& ag : ags_) {
+    for (const auto& [start, len] : ag.busy) {
+      free_blocks_ -= len;  // insert_merged counts them again.
+      insert_merged(ag, start, len);
+    }
+    ag.busy.clear();
+  }
+  busy_blocks_ = 0;
+}
+
+void XfsAllocator::insert_merged(Ag& ag, uint64_t start, uint64_t len) {
   uint64_t s = start, l = len;
   auto next = ag.by_bno.lower_bound(start);
   if (next != ag.by_bno.begin()) {
@@ -146,10 +187,13 @@ void XfsAllocator::free(uint64_t start, uint64_t len) {
 bool XfsAllocator::is_free(uint64_t start, uint64_t len) const {
   if (start >= dblocks_) return false;
   const Ag& ag = ags_[agno_of(start)];
-  auto it = ag.by_bno.upper_bound(start);
-  if (it == ag.by_bno.begin()) return false;
-  --it;
-  return it->first + it->second >= start + len;
+  for (const auto* m : {&ag.by_bno, &ag.busy}) {
+    auto it = m->upper_bound(start);
+    if (it == m->begin()) continue;
+    --it;
+    if (it->first + it->second >= start + len) return true;
+  }
+  return false;
 }
 
 uint64_t XfsAllocator::longest_free() const {
@@ -164,7 +208,9 @@ std::vector<XfsExtent> XfsAllocator::free_extents() const {
   std::vector<XfsExtent> out;
   for (const Ag& ag : ags_) {
     for (const auto& [start, len] : ag.by_bno) out.push_back({start, len});
+    for (const auto& [start, len] : ag.busy) out.push_back({start, len});
   }
+  std::sort(out.begin(), out.end(), [](const XfsExtent& a, const XfsExtent& b) { return a.start < b.start; });
   return out;
 }
 
@@ -197,6 +243,14 @@ std::vector<std::string> XfsAllocator::check() const {
       errs.push_back(absl::StrFormat("ag %d: agf_freeblks %d, records sum to %d", a, ag.free, sum));
     }
     total += sum;
+    for (const auto& [start, len] : ag.busy) {
+      total += len;
+      auto it = ag.by_bno.upper_bound(start);
+      if ((it != ag.by_bno.end() && it->first < start + len) ||
+          (it != ag.by_bno.begin() && std::prev(it)->first + std::prev(it)->second > start)) {
+        errs.push_back(absl::StrFormat("ag %d: busy extent [%d, +%d) also in the bnobt", a, start, len));
+      }
+    }
   }
   if (total != free_blocks_) {
     errs.push_back(absl::StrFormat("sb_fdblocks counter %d, AGs hold %d free", free_blocks_, total));

@@ -54,10 +54,16 @@ class XfsAllocator {
   // Errors: ENOSPC no AG has a free extent of at least minlen.
   Result<XfsExtent> alloc(uint64_t goal, uint64_t minlen, uint64_t maxlen);
 
-  // free returns [start, start + len) to free space, merging with free
-  // neighbours within its AG. The range must be in use and inside one AG
-  // (callers split at AG boundaries with for_each_ag_piece).
+  // free returns [start, start + len) to free space. The range must be in
+  // use and inside one AG. It is busy at first (xfs_extent_busy): counted
+  // free, but not handed out again until the log is forced (flush_busy),
+  // or until an allocation finds nothing else — so a block freed and
+  // allocated again usually comes back elsewhere.
   void free(uint64_t start, uint64_t len);
+  // flush_busy makes every busy extent allocatable (a log force: the
+  // frees are on disk), merging it with its free neighbours.
+  void flush_busy();
+  uint64_t busy_blocks() const { return busy_blocks_; }
 
   // is_free: every block of [start, start + len) is free.
   bool is_free(uint64_t start, uint64_t len) const;
@@ -83,20 +89,27 @@ class XfsAllocator {
     uint64_t len = 0;    // Blocks in the AG.
     absl::btree_map<uint64_t, uint64_t> by_bno;             // start -> len.
     absl::btree_set<std::pair<uint64_t, uint64_t>> by_cnt;  // (len, start).
-    uint64_t free = 0;
+    uint64_t free = 0;  // Blocks in by_bno (busy ones aside).
+    absl::btree_map<uint64_t, uint64_t> busy;  // Freed, not yet reusable.
   };
 
   void insert_free(Ag& ag, uint64_t start, uint64_t len);
+  // insert_merged puts [start, start + len) into the indexes, merging it
+  // with free neighbours.
+  void insert_merged(Ag& ag, uint64_t start, uint64_t len);
   void remove_free(Ag& ag, uint64_t start, uint64_t len);
   // take removes [start, start + len) from the free extent (fstart, flen)
   // of `ag` that contains it, keeping the pieces either side.
   void take(Ag& ag, uint64_t fstart, uint64_t flen, uint64_t start, uint64_t len);
   // alloc_in_ag tries one AG; `goal` may lie outside it (no exact/near).
   bool alloc_in_ag(Ag& ag, uint64_t goal, uint64_t minlen, uint64_t maxlen, XfsExtent* out);
+  // alloc_indexed is alloc over the non-busy free extents only.
+  Result<XfsExtent> alloc_indexed(uint64_t goal, uint64_t minlen, uint64_t maxlen);
 
   uint64_t agblocks_;
   uint64_t dblocks_;
-  uint64_t free_blocks_ = 0;
+  uint64_t free_blocks_ = 0;  // Indexed and busy.
+  uint64_t busy_blocks_ = 0;
   std::vector<Ag> ags_;
 };
 

@@ -36,8 +36,24 @@ TEST(XfsAllocator, FreedBlocksMergeAndAreReused) {
   EXPECT_EQ(e2.start, 10u);
   a.free(e1.start, e1.len);
   a.free(e2.start, e2.len);
+  EXPECT_EQ(a.free_blocks(), 100u);
+  EXPECT_EQ(a.busy_blocks(), 20u);
+  // Busy: the next allocation goes elsewhere.
+  XfsExtent e3 = *a.alloc(0, 20, 20);
+  EXPECT_EQ(e3, (XfsExtent{20, 20}));
+  a.free(e3.start, e3.len);
+  a.flush_busy();  // The log is forced: the frees may be reused.
   EXPECT_EQ(a.free_extents().size(), 1u);  // Merged back into one.
   EXPECT_EQ(*a.alloc(0, 20, 20), (XfsExtent{0, 20}));
+  EXPECT_TRUE(a.check().empty());
+}
+
+TEST(XfsAllocator, BusyExtentsAreUsedWhenNothingElseIsLeft) {
+  XfsAllocator a(1, 100, 100);
+  XfsExtent all = *a.alloc(0, 100, 100);
+  a.free(all.start, 10);
+  EXPECT_EQ(*a.alloc(0, 10, 10), (XfsExtent{0, 10}));  // xfs_extent_busy_flush.
+  EXPECT_EQ(a.busy_blocks(), 0u);
   EXPECT_TRUE(a.check().empty());
 }
 

@@ -250,8 +250,10 @@ Errno XfsVnodeOps::setsize(Inode& ip, off_t64 size, bool times) {
 }
 
 Errno XfsVnodeOps::fsync(Inode& ip, bool) {
-  if (is_dax(ip)) return Errno::kOk;
-  return filemap_write_and_wait_range(ip, 0, kOffMax, ops_of(ip));
+  Errno e = Errno::kOk;
+  if (!is_dax(ip)) e = filemap_write_and_wait_range(ip, 0, kOffMax, ops_of(ip));
+  mp_of(ip).log_force();
+  return e;
 }
 
 Errno XfsVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {

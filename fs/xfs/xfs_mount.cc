@@ -465,8 +465,10 @@ Result<XfsIrec> XfsMount::convert_delalloc(Inode& ip, XfsFork& fork, uint8_t whi
   std::optional<XfsIrec> hit;
   while (left.blockcount > 0) {
     const uint64_t goal = [&] {
+      // xfs_bmap_adjacent: right after the previous extent on disk (the
+      // host places even an allocation after a file gap there).
       if (std::optional<XfsIrec> p = fork.prev_before(left.startoff); p && !p->delalloc()) {
-        return p->startblock + p->blockcount + (left.startoff - p->end());
+        return p->startblock + p->blockcount;
       }
       return uint64_t{alloc_.agno_of(std::min<uint64_t>(ip.ino * 7919, geo_.dblocks - 1))} * geo_.agblocks;
     }();
@@ -515,7 +517,7 @@ Errno XfsMount::alloc_real(Inode& ip, uint64_t off, uint64_t len, XfsExtState st
     if (!tp) return tp.error();
     const uint64_t goal = [&] {
       if (std::optional<XfsIrec> p = x.data.prev_before(at); p && !p->delalloc()) {
-        return p->startblock + p->blockcount + (at - p->end());
+        return p->startblock + p->blockcount;
       }
       return uint64_t{alloc_.agno_of(std::min<uint64_t>(ip.ino * 7919, geo_.dblocks - 1))} * geo_.agblocks;
     }();

@@ -182,6 +182,9 @@ class XfsMount : public Superblock {
   // kLogKeep transactions are kept for inspection).
   void trans_commit(XfsTrans&& tp);
   const std::deque<XfsTrans>& log() const { return log_; }
+  // log_force makes committed frees durable: busy extents become
+  // allocatable again (xfs_log_force; fsync, syncfs).
+  void log_force() { alloc_.flush_busy(); }
   uint64_t commits() const { return commits_; }
   static constexpr size_t kLogKeep = 64;
 
