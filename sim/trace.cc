@@ -1,6 +1,8 @@
 #include "sim/trace.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <utility>
 
@@ -39,24 +41,69 @@ void TraceFields::add(TraceKey key, TraceValue value) {
   ++n_;
 }
 
-void Trace::set_mode(TraceMode mode, size_t ring_capacity) {
-  ring_capacity = std::max<size_t>(ring_capacity, 1);
-  if (mode == TraceMode::kRing) {
-    // Keep the newest records that fit, oldest first, then go round.
-    std::vector<Stored> old = std::move(kept_);
-    kept_.clear();
-    if (mode_ == TraceMode::kRing && old.size() == ring_capacity_) {
-      std::rotate(old.begin(), old.begin() + static_cast<ptrdiff_t>(ring_next_), old.end());
-    }
-    const size_t skip = old.size() > ring_capacity ? old.size() - ring_capacity : 0;
-    for (size_t i = skip; i < old.size(); ++i) kept_.push_back(std::move(old[i]));
-    ring_capacity_ = ring_capacity;
-    ring_next_ = kept_.size() % ring_capacity_;
-  } else if (mode_ == TraceMode::kRing && kept_.size() == ring_capacity_) {
-    std::rotate(kept_.begin(), kept_.begin() + static_cast<ptrdiff_t>(ring_next_), kept_.end());
+template <typename T>
+void Trace::Log<T>::add_chunk() {
+  if (chunks_.empty()) first_chunk_ = end_ / kChunk;
+  chunks_.push_back(spare_ ? std::move(spare_) : std::make_unique_for_overwrite<T[]>(kChunk));
+  tail_ = chunks_.back().get();
+}
+
+template <typename T>
+void Trace::Log<T>::append(const T* p, size_t n) {
+  while (n > 0) {
+    if (end_ % kChunk == 0) add_chunk();
+    const size_t at = end_ % kChunk;
+    const size_t k = std::min(n, kChunk - at);
+    std::memcpy(tail_ + at, p, k * sizeof(T));
+    end_ += k;
+    p += k;
+    n -= k;
   }
-  if (mode == TraceMode::kHash || mode == TraceMode::kOff) {
-    if (mode == TraceMode::kHash) kept_.clear();
+}
+
+template <typename T>
+template <typename Out>
+void Trace::Log<T>::copy_out(uint64_t pos, size_t n, Out* out) const {
+  while (n > 0) {
+    const T* chunk = chunks_[pos / kChunk - first_chunk_].get();
+    const size_t at = pos % kChunk;
+    const size_t k = std::min(n, kChunk - at);
+    out->insert(out->end(), chunk + at, chunk + at + k);
+    pos += k;
+    n -= k;
+  }
+}
+
+template <typename T>
+void Trace::Log<T>::drop_to(uint64_t pos) {
+  begin_ = pos;
+  // Drop the chunks wholly before pos; the tail stays while it holds end_.
+  while (!chunks_.empty() && (first_chunk_ + 1) * kChunk <= begin_) {
+    spare_ = std::move(chunks_.front());
+    chunks_.pop_front();
+    ++first_chunk_;
+  }
+}
+
+template <typename T>
+void Trace::Log<T>::reset() {
+  chunks_.clear();
+  spare_.reset();
+  tail_ = nullptr;
+  // Start the next position on a fresh chunk.
+  end_ = (end_ + kChunk - 1) / kChunk * kChunk;
+  begin_ = end_;
+}
+
+void Trace::set_mode(TraceMode mode, size_t ring_capacity) {
+  if (mode == TraceMode::kRing) {
+    ring_capacity_ = std::max<size_t>(ring_capacity, 1);
+    while (records_.size() > ring_capacity_) evict_oldest();
+  }
+  if (mode == TraceMode::kHash) {
+    records_.reset();
+    items_.reset();
+    bytes_.reset();
   }
   mode_ = mode;
 }
@@ -73,111 +120,142 @@ void Trace::set_enabled(bool on) {
 // Each field is one hash step over two words: its key's FNV-1a xor its
 // type, and its value (a string's FNV-1a, precomputed for TraceKey strings).
 // Objects and arrays open with a begin word and close with an end word, so
-// nesting is part of the hash.
-void Trace::hash_field(uint64_t key_type, const TraceValue& v) {
+// nesting is part of the hash. With kKeep the same walk also appends the
+// field's items; the hash is passed by value so it stays in a register.
+template <bool kKeep>
+WordHash Trace::add_value(WordHash h, uint64_t key_type, std::string_view key,
+                          const TraceValue& v) {
+  Item item{.key = key.data(), .bits = v.bits(), .len = 0,
+            .key_len = static_cast<uint16_t>(key.size()), .type = v.type(), .static_str = false};
   switch (v.type()) {
     case TraceValue::Type::kStr:
-      hash_.update2(key_type, v.str_hash());
-      break;
-    case TraceValue::Type::kObject:
-      hash_.update2(key_type, kBeginWord);
-      hash_fields(v.fields());
-      hash_.update_u64(kEndWord);
-      break;
-    case TraceValue::Type::kArray:
-      hash_.update2(key_type, kBeginWord);
-      for (const TraceValue& e : v.values()) hash_field(static_cast<uint64_t>(e.type()), e);
-      hash_.update_u64(kEndWord);
-      break;
-    case TraceValue::Type::kStrings:
-      hash_.update2(key_type, kBeginWord);
-      for (const std::string& s : v.strings()) {
-        hash_.update2(static_cast<uint64_t>(TraceValue::Type::kStr), fnv1a64(s));
+      h.update2(key_type, v.str_hash());
+      if constexpr (kKeep) {
+        const std::string_view str = v.str();
+        item.len = static_cast<uint32_t>(str.size());
+        if (v.static_str()) {
+          item.bits = reinterpret_cast<uintptr_t>(str.data());
+          item.static_str = true;
+        } else {
+          item.bits = bytes_.end();
+          bytes_.append(str.data(), str.size());
+        }
+        items_.push_back(item);
       }
-      hash_.update_u64(kEndWord);
-      break;
-    default:
-      hash_.update2(key_type, v.bits());
-  }
-}
-
-void Trace::hash_fields(absl::Span<const TraceField> fields) {
-  for (const TraceField& f : fields) {
-    hash_field(f.key.hash() ^ static_cast<uint64_t>(f.value.type()), f.value);
-  }
-}
-
-void Trace::flatten_value(Stored* out, std::string_view key, const TraceValue& v) {
-  Item item{.key = key, .type = v.type()};
-  switch (v.type()) {
-    case TraceValue::Type::kStr:
-      item.bits = out->arena.size();
-      item.len = static_cast<uint32_t>(v.str().size());
-      out->arena.append(v.str());
-      out->items.push_back(item);
       break;
     case TraceValue::Type::kObject:
-      out->items.push_back(item);
-      flatten(out, v.fields());
-      out->items.push_back(Item{.type = v.type(), .end = true});
+      h.update2(key_type, kBeginWord);
+      if constexpr (kKeep) {
+        item.len = static_cast<uint32_t>(v.fields().size());
+        items_.push_back(item);
+      }
+      h = add_fields<kKeep>(h, v.fields());
+      h.update_u64(kEndWord);
       break;
     case TraceValue::Type::kArray:
-      out->items.push_back(item);
-      for (const TraceValue& e : v.values()) flatten_value(out, {}, e);
-      out->items.push_back(Item{.type = v.type(), .end = true});
+      h.update2(key_type, kBeginWord);
+      if constexpr (kKeep) {
+        item.len = static_cast<uint32_t>(v.values().size());
+        items_.push_back(item);
+      }
+      for (const TraceValue& e : v.values()) {
+        h = add_value<kKeep>(h, static_cast<uint64_t>(e.type()), {}, e);
+      }
+      h.update_u64(kEndWord);
       break;
     case TraceValue::Type::kStrings:
-      out->items.push_back(Item{.key = key, .type = TraceValue::Type::kArray});
-      for (const std::string& s : v.strings()) flatten_value(out, {}, TraceValue(s));
-      out->items.push_back(Item{.type = TraceValue::Type::kArray, .end = true});
+      // Hashed and kept as an array of strings.
+      h.update2(key_type, kBeginWord);
+      if constexpr (kKeep) {
+        item.type = TraceValue::Type::kArray;
+        item.len = static_cast<uint32_t>(v.strings().size());
+        items_.push_back(item);
+      }
+      for (const std::string& s : v.strings()) {
+        h = add_value<kKeep>(h, static_cast<uint64_t>(TraceValue::Type::kStr), {}, TraceValue(s));
+      }
+      h.update_u64(kEndWord);
       break;
     default:
-      item.bits = v.bits();
-      out->items.push_back(item);
+      h.update2(key_type, v.bits());
+      if constexpr (kKeep) items_.push_back(item);
   }
+  return h;
 }
 
-void Trace::flatten(Stored* out, absl::Span<const TraceField> fields) {
-  for (const TraceField& f : fields) flatten_value(out, f.key.name(), f.value);
+template <bool kKeep>
+WordHash Trace::add_fields(WordHash h, absl::Span<const TraceField> fields) {
+  for (const TraceField& f : fields) {
+    const TraceValue::Type type = f.value.type();
+    const uint64_t key_type = f.key.hash() ^ static_cast<uint64_t>(type);
+    if (type != TraceValue::Type::kU64 && type != TraceValue::Type::kI64 &&
+        type != TraceValue::Type::kBool && type != TraceValue::Type::kErrno) {
+      h = add_value<kKeep>(h, key_type, f.key.name(), f.value);
+      continue;
+    }
+    // A scalar, the common field, without the call.
+    h.update2(key_type, f.value.bits());
+    if constexpr (kKeep) {
+      items_.push_back(Item{.key = f.key.name().data(), .bits = f.value.bits(), .len = 0,
+                            .key_len = static_cast<uint16_t>(f.key.name().size()), .type = type,
+                            .static_str = false});
+    }
+  }
+  return h;
+}
+
+void Trace::evict_oldest() {
+  records_.drop_to(records_.begin() + 1);
+  if (records_.size() == 0) {
+    items_.drop_to(items_.end());
+    bytes_.drop_to(bytes_.end());
+  } else {
+    const Record& oldest = records_[records_.begin()];
+    items_.drop_to(oldest.first_item);
+    bytes_.drop_to(oldest.first_byte);
+  }
 }
 
 void Trace::record(TraceKey kind, absl::Span<const TraceField> fields) {
   if (mode_ == TraceMode::kOff) return;
   const uint64_t seq = seq_++;
-  const uint64_t t = clock_ != nullptr ? clock_->now_ns() : 0;
-  hash_.update2(seq, clock_ != nullptr ? t : ~uint64_t{0});
-  hash_.update_u64(kind.hash());
-  hash_fields(fields);
-  hash_.update_u64(kEndWord);
-  if (mode_ == TraceMode::kHash) return;
-
-  Stored* s;
-  if (mode_ == TraceMode::kRing && kept_.size() == ring_capacity_) {
-    s = &kept_[ring_next_];
-    s->items.clear();
-    s->arena.clear();
+  const uint64_t t = clock_ != nullptr ? clock_->now_ns() : ~uint64_t{0};
+  WordHash h = hash_;
+  h.update2(seq, t);
+  h.update_u64(kind.hash());
+  if (mode_ == TraceMode::kHash) {
+    h = add_fields<false>(h, fields);
   } else {
-    s = &kept_.emplace_back();
+    if (mode_ == TraceMode::kRing && records_.size() == ring_capacity_) evict_oldest();
+    records_.push_back(Record{.seq = seq,
+                              .t = t,
+                              .kind = kind.name().data(),
+                              .kind_len = kind.name().size(),
+                              .first_item = items_.end(),
+                              .first_byte = bytes_.end()});
+    h = add_fields<true>(h, fields);
   }
-  if (mode_ == TraceMode::kRing) ring_next_ = (ring_next_ + 1) % ring_capacity_;
-  s->seq = seq;
-  s->t = clock_ != nullptr ? t : ~uint64_t{0};
-  s->kind = kind.name();
-  flatten(s, fields);
+  h.update_u64(kEndWord);
+  hash_ = h;
 }
 
-std::string Trace::render(const Stored& s) const {
+std::string Trace::render(uint64_t pos) const {
   using Json = nlohmann::ordered_json;
+  const Record& r = records_[pos];
+  const uint64_t end = pos + 1 < records_.end() ? records_[pos + 1].first_item : items_.end();
   Json root = Json::object();
-  root["seq"] = s.seq;
-  if (s.t != ~uint64_t{0}) root["t"] = s.t;
-  root["kind"] = s.kind;
-  std::vector<Json*> stack = {&root};
-  for (const Item& it : s.items) {
-    if (it.end) {
-      stack.pop_back();
-      continue;
-    }
+  root["seq"] = r.seq;
+  if (r.t != ~uint64_t{0}) root["t"] = r.t;
+  root["kind"] = std::string_view(r.kind, r.kind_len);
+  // The open objects and arrays, innermost last, with how many children
+  // each still has to come.
+  struct Open {
+    Json* json;
+    uint32_t left;
+  };
+  std::vector<Open> open;
+  for (uint64_t i = r.first_item; i < end; ++i) {
+    const Item& it = items_[i];
     Json value;
     switch (it.type) {
       case TraceValue::Type::kU64:
@@ -193,7 +271,14 @@ std::string Trace::render(const Stored& s) const {
         value = errno_name(static_cast<Errno>(it.bits));
         break;
       case TraceValue::Type::kStr:
-        value = s.arena.substr(it.bits, it.len);
+        if (it.static_str) {
+          value = std::string(reinterpret_cast<const char*>(it.bits), it.len);
+        } else {
+          std::string str;
+          str.reserve(it.len);
+          bytes_.copy_out(it.bits, it.len, &str);
+          value = std::move(str);
+        }
         break;
       case TraceValue::Type::kObject:
         value = Json::object();
@@ -203,27 +288,27 @@ std::string Trace::render(const Stored& s) const {
         value = Json::array();
         break;
     }
-    Json& parent = *stack.back();
+    Json& parent = open.empty() ? root : *open.back().json;
+    if (!open.empty()) --open.back().left;
     Json* placed;
     if (parent.is_array()) {
       parent.push_back(std::move(value));
       placed = &parent.back();
     } else {
-      placed = &(parent[std::string(it.key)] = std::move(value));
+      placed = &(parent[std::string(it.key, it.key_len)] = std::move(value));
     }
     if (it.type == TraceValue::Type::kObject || it.type == TraceValue::Type::kArray) {
-      stack.push_back(placed);
+      open.push_back(Open{placed, it.len});
     }
+    while (!open.empty() && open.back().left == 0) open.pop_back();
   }
   return root.dump();
 }
 
 std::vector<std::string> Trace::records() const {
   std::vector<std::string> out;
-  out.reserve(kept_.size());
-  const bool wrapped = mode_ == TraceMode::kRing && kept_.size() == ring_capacity_;
-  const size_t start = wrapped ? ring_next_ : 0;
-  for (size_t i = 0; i < kept_.size(); ++i) out.push_back(render(kept_[(start + i) % kept_.size()]));
+  out.reserve(records_.size());
+  for (uint64_t pos = records_.begin(); pos < records_.end(); ++pos) out.push_back(render(pos));
   return out;
 }
 

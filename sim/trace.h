@@ -13,6 +13,12 @@
 // only: long campaigns), ring (the last N records kept, plus count and
 // hash: a failure shows what led to it), full (every record).
 //
+// A kept record is a fixed-size head and one 24-byte item per field, in
+// logs of fixed-size chunks: recording allocates nothing per event and
+// copies no key or TraceKey string (they are static, kept by address); only
+// other strings' bytes are copied. The ring reuses its chunks, so in steady
+// state it allocates nothing at all.
+//
 //   trace.record("blockdev", {{"dev", "sda"}, {"op", "write"}, {"sector", 8}});
 //   std::cout << absl::StrFormat("%016x", trace.hash());
 //
@@ -22,8 +28,12 @@
 #ifndef VFSSIM_SIM_TRACE_H_
 #define VFSSIM_SIM_TRACE_H_
 
+#include <bit>
 #include <concepts>
 #include <cstdint>
+#include <cstdlib>
+#include <deque>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -38,16 +48,24 @@ namespace vfssim {
 
 // TraceKey names a record kind or field: a string with static storage and its
 // FNV-1a hash. Built from a literal at compile time; from_static() for names
-// that live in static tables (syscall names).
+// that live in static tables (syscall names). A name is at most kMaxName
+// bytes, so a kept record stores its length in two bytes.
 class TraceKey {
  public:
+  static constexpr size_t kMaxName = 0xffff;
+
   template <size_t N>
   consteval TraceKey(const char (&s)[N])  // NOLINT: literals convert implicitly.
-      : name_(s), hash_(fnv1a64(std::string_view(s, N - 1))) {}
+      : name_(s), hash_(fnv1a64(std::string_view(s, N - 1))) {
+    static_assert(N - 1 <= kMaxName, "a trace key is at most kMaxName bytes");
+  }
 
   // from_static names a string that outlives every trace (a literal or a
-  // static table's entry).
-  static constexpr TraceKey from_static(std::string_view s) { return TraceKey(s); }
+  // static table's entry); longer than kMaxName aborts.
+  static constexpr TraceKey from_static(std::string_view s) {
+    if (s.size() > kMaxName) std::abort();
+    return TraceKey(s);
+  }
 
   constexpr std::string_view name() const { return name_; }
   constexpr uint64_t hash() const { return hash_; }
@@ -93,6 +111,9 @@ class TraceValue {
   uint64_t bits() const { return bits_; }
   std::string_view str() const { return {static_cast<const char*>(ptr_), count_}; }
   uint64_t str_hash() const { return hashed_ ? bits_ : fnv1a64(str()); }
+  // static_str: the string is a TraceKey's, so it outlives the trace and
+  // is kept by address, not copied.
+  bool static_str() const { return hashed_; }
   absl::Span<const TraceField> fields() const;
   absl::Span<const TraceValue> values() const {
     return absl::MakeConstSpan(static_cast<const TraceValue*>(ptr_), count_);
@@ -184,28 +205,86 @@ class Trace {
   void write_jsonl(std::ostream& out) const;
 
  private:
-  // Item is one flattened field: a scalar, or the start or end of an object
-  // or array. Strings are kept in the record's arena.
-  struct Item {
-    std::string_view key;  // Empty for array elements and ends.
-    TraceValue::Type type;
-    bool end = false;      // Closes the innermost object or array.
-    uint64_t bits = 0;     // Scalar value, or arena offset of a string.
-    uint32_t len = 0;      // String length.
-  };
-  struct Stored {
-    uint64_t seq = 0;
-    uint64_t t = 0;
-    std::string_view kind;
-    std::vector<Item> items;
-    std::string arena;
+  // Log is a sequence of POD T addressed by absolute position (0, 1, 2, ...
+  // since the trace began keeping), kept in fixed-size chunks: appending
+  // never moves what is already kept (full mode's cost is one chunk per
+  // kChunk elements, no copying), and ring mode recycles the chunk it drops
+  // for the next one it needs, so in steady state it never allocates.
+  template <typename T>
+  class Log {
+   public:
+    // Elements per chunk: a power of two, about 64 KiB of them.
+    static constexpr size_t kChunk = std::bit_floor(size_t{65536} / sizeof(T));
+
+    uint64_t begin() const { return begin_; }
+    uint64_t end() const { return end_; }
+    uint64_t size() const { return end_ - begin_; }
+    const T& operator[](uint64_t pos) const {
+      return chunks_[pos / kChunk - first_chunk_][pos % kChunk];
+    }
+
+    void push_back(const T& v) {
+      if (end_ % kChunk == 0) add_chunk();
+      tail_[end_ % kChunk] = v;
+      ++end_;
+    }
+    // append pushes the n elements at p.
+    void append(const T* p, size_t n);
+    // copy_out appends the n elements from `pos` to *out.
+    template <typename Out>
+    void copy_out(uint64_t pos, size_t n, Out* out) const;
+    // drop_to forgets every position before `pos` (begin() <= pos <= end()).
+    void drop_to(uint64_t pos);
+    // reset forgets everything and frees the chunks; positions go on.
+    void reset();
+
+   private:
+    // add_chunk makes the chunk that holds position end_ the tail.
+    void add_chunk();
+
+    std::deque<std::unique_ptr<T[]>> chunks_;  // Chunk i holds first_chunk_ + i.
+    std::unique_ptr<T[]> spare_;               // A dropped chunk, for reuse.
+    uint64_t first_chunk_ = 0;
+    T* tail_ = nullptr;                        // The chunk holding end_, if any.
+    uint64_t begin_ = 0;
+    uint64_t end_ = 0;
   };
 
-  void flatten(Stored* out, absl::Span<const TraceField> fields);
-  void flatten_value(Stored* out, std::string_view key, const TraceValue& v);
-  void hash_fields(absl::Span<const TraceField> fields);
-  void hash_field(uint64_t key_type, const TraceValue& v);
-  std::string render(const Stored& s) const;
+  // Item is one field, flattened: a scalar, a string, or the head of an
+  // object or array whose `len` children follow it. 24 bytes, no pointers
+  // to own: keys and TraceKey strings are static, other strings are copied
+  // into bytes_.
+  struct Item {
+    const char* key;       // Static; unused for array elements.
+    uint64_t bits;         // Scalar value; a string's position in bytes_,
+                           // or its address if static.
+    uint32_t len;          // String length, or number of children.
+    uint16_t key_len;
+    TraceValue::Type type;
+    bool static_str;       // bits is the address of a static string.
+  };
+  static_assert(sizeof(Item) == 24);
+  // Record is one event's head: its items are items_[first_item, the next
+  // record's first_item) and its strings start at bytes_[first_byte].
+  struct Record {
+    uint64_t seq;
+    uint64_t t;            // ~0 without a clock.
+    const char* kind;
+    uint64_t kind_len;
+    uint64_t first_item;
+    uint64_t first_byte;
+  };
+  static_assert(sizeof(Record) == 48);
+
+  // add_fields and add_value hash fields into `h` and return it; with
+  // kKeep they also append the fields' items.
+  template <bool kKeep>
+  WordHash add_fields(WordHash h, absl::Span<const TraceField> fields);
+  template <bool kKeep>
+  WordHash add_value(WordHash h, uint64_t key_type, std::string_view key, const TraceValue& v);
+  // evict_oldest drops the oldest kept record (ring mode).
+  void evict_oldest();
+  std::string render(uint64_t pos) const;
 
   static constexpr uint64_t kBeginWord = 0xb3e1b3e1b3e1b3e1ull;
   static constexpr uint64_t kEndWord = 0xe4d0e4d0e4d0e4d0ull;
@@ -215,9 +294,12 @@ class Trace {
   TraceMode mode_before_off_ = TraceMode::kFull;
   uint64_t seq_ = 0;
   WordHash hash_;
-  std::vector<Stored> kept_;  // Full: every record. Ring: a circle of ring_capacity_.
+  // The kept records (full: every one; ring: the last ring_capacity_),
+  // their items and their copied string bytes, oldest first.
+  Log<Record> records_;
+  Log<Item> items_;
+  Log<char> bytes_;
   size_t ring_capacity_ = 256;
-  size_t ring_next_ = 0;      // Ring: the slot the next record goes to.
 };
 
 }  // namespace vfssim

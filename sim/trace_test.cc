@@ -75,6 +75,75 @@ TEST(TraceTest, ModesAgreeOnTheHashAndRingKeepsTheLastN) {
   EXPECT_EQ(ring.records()[0], full.records()[2]);
 }
 
+// The ring keeps exactly the last N records however they are shaped, and
+// renders each byte for byte as full mode renders the same record: records
+// with every kind of field and of varying sizes, enough of them that items,
+// string bytes and record heads all cross chunk boundaries and the ring
+// recycles its chunks.
+TEST(TraceTest, RingKeepsExactlyTheLastNAndRendersThemAsFull) {
+  Clock clock;
+  Trace full(&clock), ring(&clock);
+  constexpr size_t kN = 37;
+  ring.set_mode(TraceMode::kRing, kN);
+  for (int i = 0; i < 2500; ++i) {
+    const std::string name(static_cast<size_t>(i * 7 % 97), static_cast<char>('a' + i % 26));
+    const std::vector<std::string> names(static_cast<size_t>(i % 5), name);
+    const TraceValue pair[] = {uint64_t{4096}, name, Errno::kEIO};
+    TraceFields args = {{"fd", i}, {"name", name}};
+    if (i % 3 == 0) args.add("v", TraceValue::array(pair));
+    const int64_t big = int64_t{-i} * (int64_t{1} << 40);
+    for (Trace* t : {&full, &ring}) {
+      t->record(i % 2 == 0 ? TraceKey("even") : TraceKey("odd"),
+                {{"i", i}, {"call", TraceKey("pwrite")}, {"args", TraceValue::object(args)},
+                 {"names", names}, {"ok", i % 4 == 0}, {"big", big}});
+    }
+    clock.advance(3);
+    if (i % 250 != 249) continue;
+    const std::vector<std::string> all = full.records();
+    const std::vector<std::string> last = ring.records();
+    ASSERT_EQ(last.size(), kN);
+    for (size_t j = 0; j < kN; ++j) EXPECT_EQ(last[j], all[all.size() - kN + j]) << i << " " << j;
+    EXPECT_EQ(ring.hash(), full.hash());
+  }
+  EXPECT_EQ(ring.size(), 2500u);
+}
+
+// Switching modes keeps what it should: a smaller ring drops the oldest, a
+// ring turned full keeps what it had and goes on appending, hash mode
+// forgets every record, and a ring started later holds only newer ones.
+TEST(TraceTest, ModeSwitchesKeepTheNewestRecords) {
+  Trace full, t;
+  auto both = [&](int i) {
+    for (Trace* x : {&full, &t}) x->record("op", {{"i", i}, {"s", std::string(i % 13, 'x')}});
+  };
+  for (int i = 0; i < 10; ++i) both(i);
+  t.set_mode(TraceMode::kRing, 4);
+  std::vector<std::string> r = t.records();
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_EQ(r[0], full.records()[6]);
+  for (int i = 10; i < 30; ++i) both(i);
+  t.set_mode(TraceMode::kRing, 2);
+  r = t.records();
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0], full.records()[28]);
+  t.set_mode(TraceMode::kFull);
+  for (int i = 30; i < 40; ++i) both(i);
+  r = t.records();
+  ASSERT_EQ(r.size(), 12u);
+  EXPECT_EQ(r.front(), full.records()[28]);
+  EXPECT_EQ(r.back(), full.records()[39]);
+  t.set_mode(TraceMode::kHash);
+  both(40);
+  EXPECT_TRUE(t.records().empty());
+  t.set_mode(TraceMode::kRing, 3);
+  for (int i = 41; i < 50; ++i) both(i);
+  r = t.records();
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r.front(), full.records()[47]);
+  EXPECT_EQ(t.hash(), full.hash());
+  EXPECT_EQ(t.size(), full.size());
+}
+
 // WordHash's output is fixed: these values must never change.
 TEST(TraceTest, WordHashVectors) {
   WordHash h;
