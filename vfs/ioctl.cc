@@ -65,6 +65,7 @@ Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
         if (ip.flags & kInodeNoatime) x.fsx_xflags |= kFS_XFLAG_NOATIME;
         if (ip.flags & kInodeNodump) x.fsx_xflags |= kFS_XFLAG_NODUMP;
         if (ip.flags & kInodeDax) x.fsx_xflags |= kFS_XFLAG_DAX;
+        ip.ops().fileattr_fill(ip, &x);
         return copy_to_user(arg, x);
       }
       case kFS_IOC_FSSETXATTR: {

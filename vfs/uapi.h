@@ -250,6 +250,7 @@ inline constexpr uint32_t kFS_APPEND_FL = 0x00000020;
 inline constexpr uint32_t kFS_NODUMP_FL = 0x00000040;
 inline constexpr uint32_t kFS_NOATIME_FL = 0x00000080;
 // fsxattr.fsx_xflags.
+inline constexpr uint32_t kFS_XFLAG_PREALLOC = 0x00000002;
 inline constexpr uint32_t kFS_XFLAG_IMMUTABLE = 0x00000008;
 inline constexpr uint32_t kFS_XFLAG_APPEND = 0x00000010;
 inline constexpr uint32_t kFS_XFLAG_NOATIME = 0x00000040;

@@ -284,6 +284,12 @@ class VnodeOps {
   // SEEK_DATA/SEEK_HOLE at or past EOF, or below 0.
   virtual Result<off_t64> llseek(Inode& ip, off_t64 pos, off_t64 off, int whence) = 0;
 
+  // fileattr_fill adds what only the filesystem knows to FS_IOC_FSGETXATTR's
+  // answer for `ip` (->fileattr_get beyond the generic flags): extent
+  // counts, extent size hints, its own flags (XFS_DIFLAG_PREALLOC). The
+  // default adds nothing.
+  virtual void fileattr_fill(const Inode& ip, FsXattr* fa) const = 0;
+
   // has_fileattr: FS_IOC_GETFLAGS/SETFLAGS/FSGETXATTR/FSSETXATTR apply to
   // `ip` (Linux's "inode->i_op->fileattr_get != NULL"); without it those
   // commands go to the open file's own ioctl (ENOIOCTLCMD, then vfs_ioctl).
@@ -399,6 +405,7 @@ class VopDefaults : public VnodeOps {
   // generic_file_llseek: generic_file_llseek_size up to s_maxbytes and
   // i_size, the whole file data (vfs/lseek.h).
   Result<off_t64> llseek(Inode& ip, off_t64 pos, off_t64 off, int whence) override;
+  void fileattr_fill(const Inode&, FsXattr*) const override {}
   // Every inode takes the fileattr commands unless the filesystem says so.
   bool has_fileattr(const Inode&) const override { return true; }
   // No backing device (noop_backing_dev_info, as memory filesystems and

@@ -585,6 +585,17 @@ Result<uint64_t> XfsVnodeOps::remap_range(Inode& src, off_t64 pos_in, Inode& dst
   return count;
 }
 
+void XfsVnodeOps::fileattr_fill(const Inode& ip, FsXattr* fa) const {
+  if (ip.data == nullptr) return;
+  const XfsInodeData& x = XfsMount::xi(ip);
+  if (x.diflags & kXfsDiflagPrealloc) fa->fsx_xflags |= kFS_XFLAG_PREALLOC;
+  uint32_t n = 0;
+  for (const auto& [off, r] : x.data.records()) n += r.delalloc() ? 0 : 1;
+  fa->fsx_nextents = n;
+  fa->fsx_extsize = x.extsize * static_cast<uint32_t>(XfsMount::of(ip).bsize());
+  fa->fsx_cowextsize = x.cowextsize * static_cast<uint32_t>(XfsMount::of(ip).bsize());
+}
+
 Errno XfsVnodeOps::close(Inode& ip, bool writable) {
   if (ip.data == nullptr || !ip.is_reg()) return Errno::kOk;
   XfsMount& mp = mp_of(ip);

@@ -193,25 +193,42 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
       if (c || shared) {
         if (flags & kIomapNowait) return Errno::kEAGAIN;
         if (!c) {
-          // xfs_reflink_allocate_cow(convert_now): real, written CoW
-          // blocks; the old bytes of partly written blocks copied in.
-          Result<XfsTrans> tp = mp.trans_alloc("cow_direct", stop - off);
-          if (!tp) return tp.error();
-          Result<XfsExtent> e = mp.alloc_blocks(*tp, r->startblock + (off - r->startoff), 1,
-                                                stop - off, false, false);
+          // xfs_reflink_allocate_cow: real CoW staging blocks over the
+          // CoW extent size hint's aligned range (where the CoW fork has
+          // room), unwritten; the part being written is converted first
+          // (convert_now), with the old bytes of partly written blocks
+          // copied in.
+          const uint64_t hint = mp.cowextsz_hint(ip);
+          uint64_t aoff = off / hint * hint, aend = (stop + hint - 1) / hint * hint;
+          if (std::optional<XfsIrec> p = x.cow.prev_before(off)) aoff = std::max(aoff, p->end());
+          if (std::optional<XfsIrec> n = x.cow.next_after(off)) aend = std::min(aend, n->startoff);
+          aend = std::min(aend, mp.max_fileoff());
+          Result<XfsTrans> tp = mp.trans_alloc("cow_direct", aend - aoff);
+          if (!tp) {
+            aoff = off;
+            aend = stop;
+            tp = mp.trans_alloc("cow_direct", aend - aoff);
+            if (!tp) return tp.error();
+          }
+          Result<XfsExtent> e = mp.alloc_blocks(*tp, r->startblock + (aoff > r->startoff ? aoff - r->startoff : 0),
+                                                1, aend - aoff, false, false);
           if (!e) {
             mp.trans_commit(std::move(*tp));
             return e.error();
           }
-          const uint64_t old = r->startblock + (off - r->startoff);
-          if (Errno ce = copy_blocks(mp, ip, old, e->start, e->len); ce != Errno::kOk) {
-            mp.allocator().free(e->start, e->len);
-            mp.trans_commit(std::move(*tp));
-            return ce;
-          }
-          x.cow.insert({off, e->start, e->len, XfsExtState::kNorm});
-          tp->log({XfsLogItem::kMap, ip.ino, 1, off, e->start, e->len, 0});
+          x.cow.insert({aoff, e->start, e->len, XfsExtState::kUnwritten});
+          tp->log({XfsLogItem::kMap, ip.ino, 1, aoff, e->start, e->len, 1});
           mp.trans_commit(std::move(*tp));
+          c = x.cow.lookup(off);
+          if (!c) return Errno::kENOSPC;  // The allocation fell short of off.
+          const uint64_t cstop = std::min(stop, c->end());
+          const uint64_t old = r->startblock + (off - r->startoff);
+          const uint64_t nb = c->startblock + (off - c->startoff);
+          const bool head = upos % bs != 0, tail = (upos + length) % bs != 0;
+          if (head || tail) {
+            if (Errno ce = copy_blocks(mp, ip, old, nb, cstop - off); ce != Errno::kOk) return ce;
+          }
+          x.cow.set_state(off, cstop - off, XfsExtState::kNorm);
           c = x.cow.lookup(off);
         } else if (c->delalloc()) {
           Result<XfsIrec> n = mp.convert_delalloc(ip, x.cow, 1, off);

@@ -487,6 +487,10 @@ Result<XfsIrec> XfsMount::convert_delalloc(Inode& ip, XfsFork& fork, uint8_t whi
     if (off >= n.startoff && off < n.end()) hit = n;
     left.startoff += e->len;
     left.blockcount -= e->len;
+    // One allocation at a time until `off` is covered; what lies beyond
+    // stays delalloc until writeback needs it (a reservation larger than
+    // the free extents leaves its tail delalloc, as on the host).
+    if (hit) break;
   }
   trans_commit(std::move(*tp));
   return *hit;
@@ -516,8 +520,14 @@ Errno XfsMount::alloc_real(Inode& ip, uint64_t off, uint64_t len, XfsExtState st
     Result<XfsTrans> tp = trans_alloc("alloc_real", reserved != 0 ? 0 : stop - at + kBmbtSplitRes);
     if (!tp) return tp.error();
     const uint64_t goal = [&] {
+      // xfs_bmap_adjacent at EOF for xfs_bmapi_write (fallocate, direct
+      // and DAX writes): the previous extent's end plus the gap in the
+      // file, so a later write into the gap can be contiguous.
       if (std::optional<XfsIrec> p = x.data.prev_before(at); p && !p->delalloc()) {
-        return p->startblock + p->blockcount;
+        const uint64_t goal = p->startblock + p->blockcount + (at - p->end());
+        return goal < geo_.dblocks && alloc_.agno_of(goal) == alloc_.agno_of(p->startblock)
+                   ? goal
+                   : p->startblock + p->blockcount;
       }
       return uint64_t{alloc_.agno_of(std::min<uint64_t>(ip.ino * 7919, geo_.dblocks - 1))} * geo_.agblocks;
     }();
