@@ -49,6 +49,14 @@ void XfsAllocator::reserve(uint64_t start, uint64_t len) {
 bool XfsAllocator::alloc_in_ag(Ag& ag, uint64_t goal, uint64_t minlen, uint64_t maxlen,
                                XfsExtent* out) {
   if (ag.by_cnt.empty() || ag.by_cnt.rbegin()->first < minlen) return false;
+  // xfs_alloc_longest_free_extent: what the other free extents cannot
+  // cover of the AG's reservation comes out of the longest one.
+  const uint64_t longest = ag.by_cnt.rbegin()->first;
+  const uint64_t others = ag.free - longest;
+  const uint64_t delta = others < ag.resv ? ag.resv - others : 0;
+  const uint64_t usable = longest > delta ? longest - delta : 0;
+  if (usable < minlen) return false;
+  maxlen = std::min(maxlen, usable);
   const bool goal_here = goal >= ag.start && goal < ag.start + ag.len;
   if (goal_here) {
     // Exact: the free extent holding the goal, from the goal on.
@@ -122,9 +130,9 @@ Result<XfsExtent> XfsAllocator::alloc_indexed(uint64_t goal, uint64_t minlen, ui
   for (uint64_t want : {maxlen, minlen}) {
     for (uint32_t i = 0; i < ags_.size(); ++i) {
       Ag& ag = ags_[(first + i) % ags_.size()];
-      if (ag.by_cnt.empty() || ag.by_cnt.rbegin()->first < want) continue;
+      if (ag.by_cnt.empty()) continue;
       XfsExtent e;
-      if (alloc_in_ag(ag, goal, want == maxlen ? maxlen : minlen, maxlen, &e)) return e;
+      if (alloc_in_ag(ag, goal, want, maxlen, &e)) return e;
     }
     if (want == minlen) break;
   }

@@ -60,6 +60,11 @@ class XfsAllocator {
   // or until an allocation finds nothing else — so a block freed and
   // allocated again usually comes back elsewhere.
   void free(uint64_t start, uint64_t len);
+  // set_ag_reservation holds `blocks` of AG `agno` for its metadata
+  // (the per-AG reservations): an allocation there may not take the free
+  // space those need (xfs_alloc_longest_free_extent).
+  void set_ag_reservation(uint32_t agno, uint64_t blocks) { ags_[agno].resv = blocks; }
+
   // flush_busy makes every busy extent allocatable (a log force: the
   // frees are on disk), merging it with its free neighbours.
   void flush_busy();
@@ -91,6 +96,7 @@ class XfsAllocator {
     absl::btree_set<std::pair<uint64_t, uint64_t>> by_cnt;  // (len, start).
     uint64_t free = 0;  // Blocks in by_bno (busy ones aside).
     absl::btree_map<uint64_t, uint64_t> busy;  // Freed, not yet reusable.
+    uint64_t resv = 0;  // Per-AG metadata reservation.
   };
 
   void insert_free(Ag& ag, uint64_t start, uint64_t len);

@@ -245,6 +245,8 @@ Errno XfsVnodeOps::setsize(Inode& ip, off_t64 size, bool times) {
     x.disk_size = std::min(x.disk_size, newsize);
     x.truncated = true;
   }
+  // The new size is logged: i_disk_size follows it.
+  x.disk_size = newsize;
   if (times || changed) ip.sb->touch(ip);
   return Errno::kOk;
 }
@@ -579,8 +581,11 @@ Result<uint64_t> XfsVnodeOps::remap_range(Inode& src, off_t64 pos_in, Inode& dst
   }
   sx.diflags |= kXfsDiflag2Reflink;
   dx.diflags |= kXfsDiflag2Reflink;
-  // xfs_reflink_update_dest.
-  if (out + count > dst.size) dst.size = out + count;
+  // xfs_reflink_update_dest: the new size, logged (i_disk_size too).
+  if (out + count > dst.size) {
+    dst.size = out + count;
+    dx.disk_size = dst.size;
+  }
   mp.trans_commit(std::move(*tp));
   return count;
 }

@@ -213,7 +213,9 @@ XfsMount::XfsMount(Machine& m, MountOptions opts, const XfsGeometry& geo, BlockD
     const uint64_t len = std::min(geo.agblocks, geo.dblocks - start);
     const bool has_log = geo.logstart >= start && geo.logstart < start + len;
     meta_.push_back({start, ag_header_blocks(geo) + roots});
-    ag_resv_ += ag_reservation(geo, has_log ? len - geo.logblocks : len) - roots;
+    const uint64_t resv = ag_reservation(geo, has_log ? len - geo.logblocks : len) - roots;
+    ag_resv_ += resv;
+    alloc_.set_ag_reservation(a, resv);
   }
   meta_.push_back({geo.logstart, geo.logblocks});
   // The root inode chunk: 64 inodes in AG 0, after the headers.
@@ -289,7 +291,19 @@ Errno XfsMount::statfs(Kstatfs* st) const {
   st->f_bsize = bsize();
   st->f_namelen = 255;
   st->f_blocks = geo_.dblocks - geo_.logblocks;
-  st->f_bfree = fdblocks();
+  // Delalloc reservations also hold their worst-case bmbt blocks
+  // (xfs_bmap_worst_indlen per reservation).
+  uint64_t indlen = 0;
+  for_each_inode([&](Inode& ip) {
+    if (ip.data == nullptr) return;
+    for (const XfsFork* f : {&xi(ip).data, &xi(ip).cow}) {
+      if (f->delalloc_blocks() == 0) continue;
+      for (const auto& [off, r] : f->records()) {
+        if (r.delalloc()) indlen += worst_indlen(r.blockcount);
+      }
+    }
+  });
+  st->f_bfree = fdblocks() > indlen ? fdblocks() - indlen : 0;
   st->f_bavail = st->f_bfree;
   // Inodes (xfs_fs_statfs): those in use plus as many as the free blocks
   // could hold, capped at m_maxicount (imaxpct 25% of the blocks, in whole
