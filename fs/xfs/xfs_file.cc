@@ -594,9 +594,8 @@ void XfsVnodeOps::fileattr_fill(const Inode& ip, FsXattr* fa) const {
   if (ip.data == nullptr) return;
   const XfsInodeData& x = XfsMount::xi(ip);
   if (x.diflags & kXfsDiflagPrealloc) fa->fsx_xflags |= kFS_XFLAG_PREALLOC;
-  uint32_t n = 0;
-  for (const auto& [off, r] : x.data.records()) n += r.delalloc() ? 0 : 1;
-  fa->fsx_nextents = n;
+  // if_nextents: the incore records, delalloc ones included.
+  fa->fsx_nextents = static_cast<uint32_t>(x.data.size());
   fa->fsx_extsize = x.extsize * static_cast<uint32_t>(XfsMount::of(ip).bsize());
   fa->fsx_cowextsize = x.cowextsize * static_cast<uint32_t>(XfsMount::of(ip).bsize());
 }

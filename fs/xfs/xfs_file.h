@@ -49,8 +49,8 @@ class XfsVnodeOps : public VopDefaults {
   // destination's range unmapped and the source's blocks shared into it.
   Result<uint64_t> remap_range(Inode& src, off_t64 src_off, Inode& dst, off_t64 dst_off,
                                uint64_t len, unsigned remap_flags) override;
-  // xfs_fileattr_get: PREALLOC, the data fork's extent count (delalloc
-  // reservations are not extents), the CoW extent size hint as set.
+  // xfs_fileattr_get: PREALLOC, the data fork's extent count (if_nextents,
+  // delalloc records included), the extent size hints as set.
   void fileattr_fill(const Inode& ip, FsXattr* fa) const override;
   bool can_remap() const override { return true; }
   bool can_fiemap() const override { return true; }
