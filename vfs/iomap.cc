@@ -75,13 +75,21 @@ int64_t iomap_iter(IomapIter& iter, IomapOps& ops) {
 }
 
 void iomap_iter_stop(IomapIter& iter, IomapOps& ops, uint64_t processed, Errno err) {
-  if (processed > 0) {
-    iter.len = processed;  // Nothing left after this step: no new mapping.
-    iter.processed = static_cast<int64_t>(processed);
-  } else {
-    iter.processed = neg(err);
+  (void)err;  // The caller reports it; iomap_end sees only the bytes done.
+  if (iter.iomap.length > 0) {
+    // iomap_end gets the mapping's whole length and what was done of it,
+    // as iomap_iter passes them, so a filesystem releases what the step
+    // reserved beyond `processed` (xfs_buffered_write_iomap_end).
+    ops.iomap_end(*iter.inode, iter.pos, iter.length(), static_cast<int64_t>(processed), iter.flags,
+                  &iter.iomap);
   }
-  iomap_iter(iter, ops);
+  if (processed > 0 && iter.pos <= kOffMax - static_cast<off_t64>(processed)) {
+    iter.pos += static_cast<off_t64>(processed);
+  }
+  iter.len = 0;
+  iter.processed = 0;
+  iter.iomap = Iomap{};
+  iter.srcmap_ = Iomap{};
 }
 
 }  // namespace vfssim

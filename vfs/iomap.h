@@ -158,10 +158,11 @@ struct IomapIter {
 int64_t iomap_iter(IomapIter& iter, IomapOps& ops);
 
 // iomap_iter_stop ends the walk after a short step: the current mapping is
-// ended (iomap_end) with `processed` bytes done and nothing further is
-// mapped, so a helper that stops early (a fault in the caller's buffer,
-// poison) leaves no mapping begun and not ended. With processed == 0 the
-// mapping ends with `err` instead.
+// ended (iomap_end with its whole length and `processed` bytes done, so the
+// filesystem can release the rest of what it reserved) and nothing further
+// is mapped, so a helper that stops early (a fault in the caller's buffer,
+// poison) leaves no mapping begun and not ended. `err` is the caller's to
+// report; pos moves past what was done.
 void iomap_iter_stop(IomapIter& iter, IomapOps& ops, uint64_t processed, Errno err);
 
 // iomap_errno turns the loop's final value into an Errno (0 -> kOk).
