@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <fstream>
 #include <sstream>
@@ -49,6 +50,33 @@ TEST(VfssimDeterminism, SameSeedSameTraceAcrossProcesses) {
   EXPECT_NE(boot.find("\"kind\":\"boot\""), std::string::npos) << boot;
   EXPECT_NE(boot.find("safecopy.retry=on-mark"), std::string::npos) << boot;
   EXPECT_NE(boot.find("zeroinit=off"), std::string::npos) << boot;
+}
+
+}  // namespace
+}  // namespace vfssim
+
+namespace vfssim {
+namespace {
+
+int exit_code(const std::string& args) {
+  const int st = std::system(("tools/vfssim " + args + " >/dev/null 2>&1").c_str());
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+// Variants and fault plans are parsed and checked on the command line: an
+// unknown name, value, point or plan is a usage error (2) before anything
+// runs; a good one is set, and the trace says so.
+TEST(VfssimCommandLine, VariantsAndFaultsAreCheckedWhereTheyAreParsed) {
+  EXPECT_EQ(exit_code("demo --variant zeroinit=bogus"), 2);
+  EXPECT_EQ(exit_code("demo --variant nosuch=on"), 2);
+  EXPECT_EQ(exit_code("demo --variant zeroinit"), 2);
+  EXPECT_EQ(exit_code("demo --fault nosuch/point=nth:1"), 2);
+  EXPECT_EQ(exit_code("demo --fault blockdev/write/eio=sometimes"), 2);
+  EXPECT_EQ(exit_code("variants"), 0);
+  const std::string dir = getenv("TEST_TMPDIR") != nullptr ? getenv("TEST_TMPDIR") : "/tmp";
+  ASSERT_EQ(exit_code("demo --variant zeroinit=on --trace " + dir + "/v.jsonl"), 0);
+  EXPECT_NE(slurp(dir + "/v.jsonl").find("zeroinit"), std::string::npos);
+  EXPECT_NE(slurp(dir + "/v.jsonl").find("\"on\""), std::string::npos);
 }
 
 }  // namespace
