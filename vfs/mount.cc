@@ -190,6 +190,7 @@ Errno Vfs::umount(std::string_view path, const Creds& cr) {
     });
     if (sb->open_files > 0 || sb->pins > 0 || mapped || covers) return Errno::kEBUSY;
     sb->sync_fs();
+    sb->put_super();
     sb->covered->mounted = nullptr;
     auto it = std::find_if(mounts_.begin(), mounts_.end(),
                            [&](const std::unique_ptr<Superblock>& m) { return m.get() == sb; });

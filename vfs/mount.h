@@ -109,6 +109,12 @@ class Superblock {
   // (statfs_by_dentry's answer), the default.
   virtual Errno statfs(Kstatfs*) const { return Errno::kENOSYS; }
 
+  // put_super runs at unmount, after the final writeback (->put_super /
+  // the filesystem's own unmount work): what the filesystem still holds
+  // for live inodes goes (XFS: post-EOF blocks and CoW staging). The
+  // default does nothing.
+  virtual void put_super() {}
+
   // check is the filesystem's fsck: it returns every inconsistency it finds
   // in its own structures (empty: consistent). The harness calls it after
   // every op.

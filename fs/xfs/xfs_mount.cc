@@ -615,6 +615,20 @@ void XfsMount::free_eofblocks(Inode& ip) {
   trans_commit(std::move(*tp));
 }
 
+void XfsMount::put_super() {
+  for_each_inode([&](Inode& ip) {
+    if (ip.data == nullptr || !ip.is_reg()) return;
+    free_eofblocks(ip);
+    Result<XfsTrans> tp = trans_alloc("cancel_cow", 0);
+    cancel_cow(*tp, ip, 0, max_fileoff());
+    trans_commit(std::move(*tp));
+  });
+  log_force();
+  if (delalloc_ != 0) {
+    machine().trace.record("xfs/umount/leak", {{"delalloc", delalloc_}});
+  }
+}
+
 std::vector<std::string> XfsMount::check() const {
   std::vector<std::string> errs = alloc_.check();
   // Every block is free, static metadata, or owned by fork records; owned

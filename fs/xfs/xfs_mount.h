@@ -153,6 +153,10 @@ class XfsMount : public Superblock {
   uint64_t blocks(const Inode& ip) const override;
   Errno statfs(Kstatfs* st) const override;
   std::vector<std::string> check() const override;
+  // xfs_unmount: every inode's post-EOF blocks and CoW staging freed (the
+  // blockgc scan), the log forced; no delalloc reservation may be left.
+  void put_super() override;
+  uint64_t delalloc_reserved() const { return delalloc_; }
 
   static XfsInodeData& xi(const Inode& ip) { return static_cast<XfsInodeData&>(*ip.data); }
   static XfsMount& of(const Inode& ip) { return static_cast<XfsMount&>(*ip.sb); }

@@ -145,3 +145,27 @@ TEST_F(XfsDaxInodeTest, TheFlagMakesAFileDax) {
 
 }  // namespace
 }  // namespace vfssim
+
+namespace vfssim {
+namespace {
+
+// Unmount leaves no delalloc reservation: dirty data is written back,
+// speculative preallocation and CoW staging are freed.
+TEST_F(XfsBehaviourTest, UnmountLeavesNoReservation) {
+  int f = create("/f");
+  int g = create("/g");
+  for (int i = 0; i < 8; ++i) ASSERT_EQ(write_at(f, i * 65536ull, 65536), 65536u);
+  ASSERT_EQ(p.fsync(f), Errno::kOk);
+  ASSERT_EQ(host::ficlone(p, g, f), Errno::kOk);
+  ASSERT_EQ(write_at(g, 0, 4096, 'c'), 4096u);  // A CoW reservation.
+  ASSERT_EQ(write_at(f, 8 * 65536ull, 65536), 65536u);  // Dirty, preallocating.
+  EXPECT_GT(mount().delalloc_reserved(), 0u);
+  mount().sync_fs();
+  mount().put_super();
+  EXPECT_EQ(mount().delalloc_reserved(), 0u);
+  EXPECT_TRUE(xi(g).cow.empty());
+  EXPECT_EQ(read_at(g, 0, 4096), std::vector<std::byte>(4096, std::byte('c')));
+}
+
+}  // namespace
+}  // namespace vfssim
