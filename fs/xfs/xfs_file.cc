@@ -251,6 +251,28 @@ Errno XfsVnodeOps::setsize(Inode& ip, off_t64 size, bool times) {
   return Errno::kOk;
 }
 
+Errno XfsVnodeOps::getattr(Inode& ip, Stat* st) {
+  if (Errno e = VopDefaults::getattr(ip, st); e != Errno::kOk) return e;
+  if (ip.is_dir()) {
+    // xfs_dir2_sf_hdr (count, i8count, parent) and xfs_dir2_sf_entry
+    // (namelen, offset, name, ftype, 4-byte inumber).
+    uint64_t sf = 6;
+    for (const auto& [name, child] : ip.entries) sf += 8 + name.size();
+    // The data fork's literal area of a 512-byte inode: 336 bytes.
+    constexpr uint64_t kLiteral = 512 - 176;
+    if (sf <= kLiteral) {
+      st->size = sf;
+    } else {
+      // Block and leaf forms: data blocks of 4096, entries of
+      // 12 + namelen rounded to 8, after a 64-byte header.
+      uint64_t bytes = 0;
+      for (const auto& [name, child] : ip.entries) bytes += (12 + name.size() + 7) / 8 * 8;
+      st->size = (bytes + 2 * 16 + 4095 - 64) / (4096 - 64) * 4096;
+    }
+  }
+  return Errno::kOk;
+}
+
 Errno XfsVnodeOps::fsync(Inode& ip, bool) {
   Errno e = Errno::kOk;
   if (!is_dax(ip)) e = filemap_write_and_wait_range(ip, 0, kOffMax, ops_of(ip));
@@ -447,7 +469,7 @@ Errno XfsVnodeOps::fadvise(Inode& ip, off_t64 off, off_t64 len, int advice) {
 
 Errno XfsVnodeOps::ioctl(Inode& ip, unsigned long cmd, void* arg) {
   if (cmd == kFS_IOC_FIEMAP) {
-    if (ip.data == nullptr) return Errno::kEUCLEAN;  // XFS_DINODE_FMT_DEV.
+    if (!XfsMount::has_forks(ip)) return Errno::kEUCLEAN;  // XFS_DINODE_FMT_DEV.
     return iomap_fiemap(ip, static_cast<Fiemap*>(arg), ops_of(ip));
   }
   return Errno::kENOTTY;
@@ -591,7 +613,7 @@ Result<uint64_t> XfsVnodeOps::remap_range(Inode& src, off_t64 pos_in, Inode& dst
 }
 
 void XfsVnodeOps::fileattr_fill(const Inode& ip, FsXattr* fa) const {
-  if (ip.data == nullptr) return;
+  if (!XfsMount::has_forks(ip)) return;
   const XfsInodeData& x = XfsMount::xi(ip);
   if (x.diflags & kXfsDiflagPrealloc) fa->fsx_xflags |= kFS_XFLAG_PREALLOC;
   // if_nextents: the incore records, delalloc ones included.
@@ -601,7 +623,7 @@ void XfsVnodeOps::fileattr_fill(const Inode& ip, FsXattr* fa) const {
 }
 
 Errno XfsVnodeOps::close(Inode& ip, bool writable) {
-  if (ip.data == nullptr || !ip.is_reg()) return Errno::kOk;
+  if (!XfsMount::has_forks(ip) || !ip.is_reg()) return Errno::kOk;
   XfsMount& mp = mp_of(ip);
   XfsInodeData& x = XfsMount::xi(ip);
   Errno err = Errno::kOk;

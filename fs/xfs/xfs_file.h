@@ -25,6 +25,11 @@ class XfsVnodeOps : public VopDefaults {
   Errno setsize(Inode& ip, off_t64 size, bool times) override;
   // xfs_file_fsync: dirty pages written back (delalloc converted).
   Errno fsync(Inode& ip, bool datasync) override;
+  // xfs_vn_getattr: a directory's size is XFS_ISIZE, its on-disk size —
+  // a shortform directory's bytes in the inode (6 + 8 + namelen per
+  // entry), else whole 4 KiB directory blocks — while the VFS i_size that
+  // llseek uses stays 0.
+  Errno getattr(Inode& ip, Stat* st) override;
   // xfs_file_fallocate, modes as XFS_FALLOC_FL_SUPPORTED: allocate (with
   // KEEP_SIZE), PUNCH_HOLE, ZERO_RANGE, COLLAPSE_RANGE, INSERT_RANGE,
   // UNSHARE_RANGE, and the prototype ZEROINIT_RANGE (seed 004 patch 4/5:

@@ -232,9 +232,9 @@ XfsMount::XfsMount(Machine& m, MountOptions opts, const XfsGeometry& geo, BlockD
 
 XfsMount::~XfsMount() {
   for_each_inode([](Inode& ip) {
-    if (ip.data != nullptr) xi(ip).mp = nullptr;
+    if (has_forks(ip)) xi(ip).mp = nullptr;
   });
-  if (root != nullptr && root->data != nullptr) xi(*root).mp = nullptr;
+  if (root != nullptr && has_forks(*root)) xi(*root).mp = nullptr;
 }
 
 XfsInodeData::~XfsInodeData() {
@@ -274,7 +274,7 @@ void XfsMount::init_inode(Inode& ip) {
 }
 
 uint64_t XfsMount::blocks(const Inode& ip) const {
-  if (ip.data == nullptr) return 0;
+  if (!has_forks(ip)) return 0;
   const XfsInodeData& x = xi(ip);
   // xfs_vn_getattr: XFS_FSB_TO_BB(i_nblocks + i_delayed_blks).
   return (x.nblocks() + x.delayed_blks()) * (bsize() / 512);
@@ -295,7 +295,7 @@ Errno XfsMount::statfs(Kstatfs* st) const {
   // (xfs_bmap_worst_indlen per reservation).
   uint64_t indlen = 0;
   for_each_inode([&](Inode& ip) {
-    if (ip.data == nullptr) return;
+    if (!has_forks(ip)) return;
     for (const XfsFork* f : {&xi(ip).data, &xi(ip).cow}) {
       if (f->delalloc_blocks() == 0) continue;
       for (const auto& [off, r] : f->records()) {
@@ -617,7 +617,7 @@ void XfsMount::free_eofblocks(Inode& ip) {
 
 void XfsMount::put_super() {
   for_each_inode([&](Inode& ip) {
-    if (ip.data == nullptr || !ip.is_reg()) return;
+    if (!has_forks(ip) || !ip.is_reg()) return;
     free_eofblocks(ip);
     Result<XfsTrans> tp = trans_alloc("cancel_cow", 0);
     cancel_cow(*tp, ip, 0, max_fileoff());
@@ -637,7 +637,7 @@ std::vector<std::string> XfsMount::check() const {
   for (const XfsExtent& e : meta_) runs.push_back({e, "metadata"});
   uint64_t delalloc = 0;
   for_each_inode([&](Inode& ip) {
-    if (ip.data == nullptr) return;
+    if (!has_forks(ip)) return;
     const XfsInodeData& x = xi(ip);
     const std::string name = absl::StrFormat("inode %d", ip.ino);
     for (const std::string& e : x.data.check(name + " data fork")) errs.push_back(e);

@@ -159,6 +159,11 @@ class XfsMount : public Superblock {
   uint64_t delalloc_reserved() const { return delalloc_; }
 
   static XfsInodeData& xi(const Inode& ip) { return static_cast<XfsInodeData&>(*ip.data); }
+  // has_forks: `ip` carries this filesystem's forks (a FIFO's data is its
+  // pipe buffer, device nodes have none).
+  static bool has_forks(const Inode& ip) {
+    return ip.data != nullptr && dynamic_cast<const XfsInodeData*>(ip.data.get()) != nullptr;
+  }
   static XfsMount& of(const Inode& ip) { return static_cast<XfsMount&>(*ip.sb); }
 
   const XfsGeometry& geo() const { return geo_; }
