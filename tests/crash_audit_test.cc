@@ -42,6 +42,7 @@
 #include "drivers/pmem.h"
 #include "fs/devtmpfs/devtmpfs.h"
 #include "fs/shmfs/shmfs.h"
+#include "fs/xfs/xfs_mount.h"
 #include "sim/rng.h"
 #include "sim/variants.h"
 #include "vfs/chardev.h"
@@ -73,7 +74,14 @@ class Fuzzer {
     }
     register_shmfs(vfs_);
     register_iomap_testfs(vfs_);
+    register_xfs(vfs_);
     register_devtmpfs(vfs_);
+    // Every device carries an XFS-like filesystem's superblock too, so
+    // either block filesystem can be mounted on it.
+    for (BlockDevice* d : std::initializer_list<BlockDevice*>{&bdev_, &bdev2_, &pmem_}) {
+      EXPECT_EQ(xfs_mkfs(m_, *d, pick_str({"", "-b size=1024", "-m reflink=0", "-d agcount=5"})),
+                Errno::kOk);
+    }
     // The recent bug's class: a process made before anything is mounted.
     procs_.push_back(std::make_unique<Process>(vfs_, Creds::root(), 1));
   }
@@ -87,7 +95,7 @@ class Fuzzer {
       if (::testing::Test::HasFatalFailure()) return;
     }
     // Whatever the calls did, the filesystems are consistent.
-    for (const char* fs : {"shmfs", "iomaptest"}) {
+    for (const char* fs : {"shmfs", "iomaptest", "xfs"}) {
       if (Superblock* sb = vfs_.find_mount(fs)) {
         EXPECT_TRUE(sb->check().empty()) << fs << ": " << sb->check().front();
       }
@@ -362,7 +370,7 @@ class Fuzzer {
   }
 
   void mount_root() {
-    check(vfs_.mount(coin() ? "shmfs" : "iomaptest", coin() ? nullptr : &bdev2_, mount_options(),
+    check(vfs_.mount(pick_str({"shmfs", "iomaptest", "xfs"}), coin() ? nullptr : &bdev2_, mount_options(),
                      "/", Creds::root()),
           "mount /");
     if (vfs_.root() == nullptr) check(vfs_.mount("shmfs", nullptr, "", "/", Creds::root()), "mount /");
@@ -689,12 +697,14 @@ class Fuzzer {
     Process& p = *procs_.front();
     switch (rng_.uniform(6)) {
       case 0:
-        check(vfs_.mount("iomaptest", &bdev_, coin() ? "" : mount_options(), "/mnt",
+        check(vfs_.mount(coin() ? "xfs" : "iomaptest", &bdev_, coin() ? "" : mount_options(), "/mnt",
                          Creds::root()),
               "mount /mnt");
         break;
       case 1:
-        check(vfs_.mount("iomaptest", &pmem_, "dax", "/dax", Creds::root()), "mount /dax");
+        check(vfs_.mount(coin() ? "xfs" : "iomaptest", &pmem_, coin() ? "dax" : "dax=always", "/dax",
+                         Creds::root()),
+              "mount /dax");
         break;
       case 2:
         check(vfs_.mount(coin() ? "devtmpfs" : "shmfs", nullptr, coin() ? "" : mount_options(),

@@ -273,6 +273,8 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
   // "We cap the maximum length we map to a sane size": 1024 pages, so a
   // long write reserves (and preallocates) 4 MiB at a time, with i_size
   // grown by the pieces before.
+  // Existing extents and unsharing's walk are reported whole.
+  const uint64_t full_end = end;
   length = std::min<uint64_t>(length, 1024 * kPageSize);
   end = std::min(mp.max_fileoff(), (upos + length + bs - 1) / bs);
   std::optional<XfsIrec> r = x.data.lookup(off);
@@ -318,7 +320,7 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
     }
   }
   if (r || (flags & kIomapUnshare)) {
-    report(off, end, false);
+    report(off, full_end, false);
     return Errno::kOk;
   }
   // A hole: reserve delalloc up to the next extent, plus speculative
