@@ -111,7 +111,23 @@ IoResult iomap_dio_write(Inode& ip, const Kiocb& iocb, IovIter& from, uint32_t a
       // moves EOF (xfs_dio_write_end_io returns early on error).
       const uint64_t send = got / align * align;
       const uint64_t addr = m.addr + static_cast<uint64_t>(iter.pos - m.offset);
-      e = m.bdev->write(addr >> kSectorShift, std::span(bounce).first(send)).err;
+      // iomap_dio_bio_iter's need_zeroout: a write that covers part of a
+      // new or unwritten block zeroes the rest of it on the device
+      // (iomap_dio_zero), or the block would show stale bytes once written.
+      const uint64_t bs = ip.sb->options().block_size;
+      if ((m.type == IomapType::kUnwritten || (m.flags & kIomapFNew)) && bs > align) {
+        static const std::vector<std::byte> kZeros(64 * 1024);
+        const uint64_t head = static_cast<uint64_t>(iter.pos) % bs;
+        const uint64_t tail_end = static_cast<uint64_t>(iter.pos) + len;
+        if (head != 0) {
+          e = m.bdev->write((addr - head) >> kSectorShift, std::span(kZeros).first(std::min<uint64_t>(head, kZeros.size()))).err;
+        }
+        if (e == Errno::kOk && tail_end % bs != 0) {
+          const uint64_t n = bs - tail_end % bs;
+          e = m.bdev->write((addr + len) >> kSectorShift, std::span(kZeros).first(std::min<uint64_t>(n, kZeros.size()))).err;
+        }
+      }
+      if (e == Errno::kOk) e = m.bdev->write(addr >> kSectorShift, std::span(bounce).first(send)).err;
       if (e == Errno::kOk && got < len) e = from.fault_errno();
     }
     if (e == Errno::kOk) done += len;

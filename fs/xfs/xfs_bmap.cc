@@ -78,10 +78,18 @@ void XfsFork::merge_around(uint64_t off) {
 }
 
 void XfsFork::insert(XfsIrec r) {
-  if (r.blockcount == 0) return;
-  account(r, +1);
-  map_[r.startoff] = r;
-  merge_around(r.startoff);
+  // A record holds at most XFS_MAX_BMBT_EXTLEN blocks: longer ones split.
+  constexpr uint64_t kMaxExtlen = (uint64_t{1} << 21) - 1;
+  while (r.blockcount > 0) {
+    XfsIrec piece = r;
+    piece.blockcount = std::min(r.blockcount, kMaxExtlen);
+    account(piece, +1);
+    map_[piece.startoff] = piece;
+    merge_around(piece.startoff);
+    r.startoff += piece.blockcount;
+    if (!r.delalloc()) r.startblock += piece.blockcount;
+    r.blockcount -= piece.blockcount;
+  }
 }
 
 std::vector<XfsIrec> XfsFork::remove(uint64_t off, uint64_t len) {

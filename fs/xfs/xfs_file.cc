@@ -38,12 +38,46 @@ Errno flush_unmap_range(Inode& ip, off_t64 off, off_t64 end) {
   return Errno::kOk;
 }
 
+// dax_unshare gives a DAX inode its own copy of the shared blocks of
+// [pos, end) (dax_file_unshare): each is staged in the CoW fork with the
+// old bytes copied in, then remapped into the data fork.
+Errno dax_unshare(Inode& ip, uint64_t pos, uint64_t end) {
+  XfsMount& mp = mp_of(ip);
+  if (!mp.reflink() || !(XfsMount::xi(ip).diflags & kXfsDiflag2Reflink)) return Errno::kOk;
+  end = std::min<uint64_t>(end, mp.max_fileoff() * mp.bsize());
+  for (uint64_t at = pos; at < end;) {
+    Iomap m, src;
+    if (Errno e = ops_of(ip).iomap_begin(ip, static_cast<off_t64>(at), end - at, kIomapReport, &m, &src);
+        e != Errno::kOk) {
+      return e;
+    }
+    const uint64_t stop = std::min(end, static_cast<uint64_t>(m.offset) + m.length);
+    if ((m.flags & kIomapFShared) || !XfsMount::xi(ip).cow.empty()) {
+      Iomap w;
+      if (Errno e = ops_of(ip).iomap_begin(ip, static_cast<off_t64>(at), stop - at, kIomapWrite | kIomapDax, &w, &src);
+          e != Errno::kOk) {
+        return e;
+      }
+      const uint64_t wstop = std::min(stop, static_cast<uint64_t>(w.offset) + w.length);
+      if (w.flags & kIomapFShared) {
+        if (Errno e = ops_of(ip).ioend(ip, static_cast<off_t64>(at), wstop - at, 0); e != Errno::kOk) return e;
+      }
+      at = wstop;
+      continue;
+    }
+    at = stop;
+  }
+  return Errno::kOk;
+}
+
 // dax_zero_range (fs/dax.c) for a DAX inode: written blocks zeroed on the
 // media — a whole page by dax_zero_page_range (clearing known poison),
 // part of one through dax_direct_access and a store (poison: EIO).
 Errno dax_zero_range(Inode& ip, off_t64 pos, uint64_t len) {
   static const std::array<std::byte, kPageSize> kZeros{};
   const uint64_t end = static_cast<uint64_t>(pos) + len;
+  // Zeros must not land in blocks another file shares.
+  if (Errno e = dax_unshare(ip, static_cast<uint64_t>(pos), end); e != Errno::kOk) return e;
   for (uint64_t at = static_cast<uint64_t>(pos); at < end;) {
     Iomap m;
     Iomap src;
@@ -125,8 +159,10 @@ Errno alloc_file_space(Inode& ip, off_t64 off, uint64_t len) {
   const uint64_t first = static_cast<uint64_t>(off) / mp.bsize();
   const uint64_t last = std::min(mp.to_fsb_up(static_cast<uint64_t>(off) + len), mp.max_fileoff());
   XfsInodeData& x = XfsMount::xi(ip);
-  x.diflags |= kXfsDiflagPrealloc;
-  return mp.alloc_real(ip, first, last - first, XfsExtState::kUnwritten, is_dax(ip));
+  const Errno e = mp.alloc_real(ip, first, last - first, XfsExtState::kUnwritten, is_dax(ip));
+  // Set by the transactions that allocated: not when the first one failed.
+  if (e == Errno::kOk) x.diflags |= kXfsDiflagPrealloc;
+  return e;
 }
 
 // xfs_prepare_shift: post-EOF blocks trimmed, the page cache from the
@@ -190,6 +226,11 @@ IoResult XfsVnodeOps::read(Inode& ip, const Kiocb& iocb, IovIter& to) {
 IoResult XfsVnodeOps::write(Inode& ip, const Kiocb& iocb, IovIter& from) {
   // xfs_file_write_zero_eof: a write starting past EOF first zeroes what
   // lies between EOF and it (post-EOF delalloc becomes unwritten blocks).
+  // xfs_file_dio_write checks alignment before anything changes.
+  if (iocb.flags.has(IocbFlag::kDirect) && !is_dax(ip) &&
+      ((static_cast<uint64_t>(iocb.pos) | from.count()) % dio_align(ip)) != 0) {
+    return {0, Errno::kEINVAL};
+  }
   if (from.count() > 0 && static_cast<uint64_t>(iocb.pos) > ip.size) {
     if (Errno e = zero_range(ip, static_cast<off_t64>(ip.size), static_cast<uint64_t>(iocb.pos) - ip.size);
         e != Errno::kOk) {
@@ -361,21 +402,7 @@ Errno XfsVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
       if (mp.reflink() && (x.diflags & kXfsDiflag2Reflink)) {
         if (is_dax(ip)) {
           // dax_file_unshare: each shared block copied into fresh ones.
-          for (uint64_t at = static_cast<uint64_t>(off); at < end;) {
-            Iomap m, src;
-            if (Errno e = ops_of(ip).iomap_begin(ip, static_cast<off_t64>(at), end - at,
-                                                 kIomapWrite | kIomapDax, &m, &src);
-                e != Errno::kOk) {
-              return e;
-            }
-            const uint64_t stop = std::min(end, static_cast<uint64_t>(m.offset) + m.length);
-            if (m.flags & kIomapFShared) {
-              if (Errno e = ops_of(ip).ioend(ip, static_cast<off_t64>(at), stop - at, 0); e != Errno::kOk) {
-                return e;
-              }
-            }
-            at = stop;
-          }
+          if (Errno e = dax_unshare(ip, static_cast<uint64_t>(off), end); e != Errno::kOk) return e;
         } else {
           if (Errno e = iomap_file_unshare(ip, off, static_cast<uint64_t>(len), ops_of(ip));
               e != Errno::kOk) {
@@ -410,32 +437,28 @@ Errno XfsVnodeOps::deallocate(Inode& ip, off_t64* off, off_t64* len, int, IoFlag
   const uint64_t end = std::min<uint64_t>(start + static_cast<uint64_t>(*len), ip.size);
   if (Errno e = flush_unmap_range(ip, *off, static_cast<off_t64>(end)); e != Errno::kOk) return e;
   // Progress is reported piece by piece: the head of a partial block, the
-  // whole blocks, the tail. With blocks smaller than a page the head's
-  // page would hold the whole blocks after it, so those go first, as
-  // xfs_free_file_space does, and an error zeroing the edges reports
-  // nothing done.
+  // whole blocks, the tail, each accounted when done.
   const uint64_t first = (start + bs - 1) / bs * bs;
   const uint64_t last = end / bs * bs;
   auto done_to = [&](uint64_t at) {
     *len -= static_cast<off_t64>(at - static_cast<uint64_t>(*off));
     *off = static_cast<off_t64>(at);
   };
-  if (bs < kPageSize) {
-    if (Errno e = free_file_space(ip, *off, static_cast<off_t64>(end - start)); e != Errno::kOk) return e;
+  if (const uint64_t head_end = std::min(first, end); head_end > start) {
+    if (Errno e = zero_range(ip, *off, head_end - start); e != Errno::kOk) return e;
+    done_to(head_end);
+  }
+  if (last > first) {
+    unmap_blocks(ip, first / bs, last / bs);
+    // With blocks smaller than a page the head's page may still hold
+    // the unmapped blocks' old bytes: they read as zeros now (and
+    // writeback skips the holes under a dirty page).
+    truncate_pagecache_range(ip, static_cast<off_t64>(first), static_cast<off_t64>(last) - 1);
+    done_to(last);
+  }
+  if (end > static_cast<uint64_t>(*off)) {
+    if (Errno e = zero_range(ip, *off, end - static_cast<uint64_t>(*off)); e != Errno::kOk) return e;
     done_to(end);
-  } else {
-    if (const uint64_t head_end = std::min(first, end); head_end > start) {
-      if (Errno e = zero_range(ip, *off, head_end - start); e != Errno::kOk) return e;
-      done_to(head_end);
-    }
-    if (last > first) {
-      unmap_blocks(ip, first / bs, last / bs);
-      done_to(last);
-    }
-    if (end > static_cast<uint64_t>(*off)) {
-      if (Errno e = zero_range(ip, *off, end - static_cast<uint64_t>(*off)); e != Errno::kOk) return e;
-      done_to(end);
-    }
   }
   ip.sb->touch(ip);
   *off = static_cast<off_t64>(end);

@@ -49,7 +49,9 @@ uint64_t prealloc_size(XfsMount& mp, const Inode& ip, uint64_t off_fsb, uint64_t
   if (shift) alloc >>= shift;
   if (alloc) alloc = std::bit_floor(alloc);
   alloc = std::min(alloc, kMaxExtlen);
-  if (alloc >= freesp) alloc = freesp >> 4;
+  // "If we are still trying to allocate more space than is available,
+  // squash the prealloc hard."
+  while (alloc != 0 && alloc >= freesp) alloc >>= 4;
   return std::max(alloc, allocsize);
 }
 
@@ -87,6 +89,53 @@ Errno copy_blocks(XfsMount& mp, const Inode& ip, uint64_t from, uint64_t to, uin
     return Errno::kOk;
   }
   return src.bdev->write(to * mp.bsize() / kSectorSize, buf).err;
+}
+
+// prepare_cow readies the CoW staging blocks over file blocks [off, stop)
+// for a direct or DAX write (xfs_reflink_convert_cow and the copy XFS's
+// DAX path does in dax_iomap_copy_around): staging blocks not yet holding
+// data get the file's old bytes — copied from written data-fork blocks,
+// zeros where the data fork has none — and become written. A direct
+// write overwrites most of them; a DAX store or fault writes only its own
+// bytes and relies on the rest. Errors: EIO (the copy, poison).
+Errno prepare_cow(XfsMount& mp, Inode& ip, uint64_t off, uint64_t stop) {
+  XfsInodeData& x = XfsMount::xi(ip);
+  static const std::vector<std::byte> kZeros(64 * 1024);
+  for (uint64_t at = off; at < stop;) {
+    std::optional<XfsIrec> c = x.cow.lookup(at);
+    if (!c) return Errno::kEIO;
+    const uint64_t cend = std::min(stop, c->end());
+    if (c->delalloc() || c->state == XfsExtState::kNorm) {
+      at = cend;
+      continue;
+    }
+    for (uint64_t b = at; b < cend;) {
+      std::optional<XfsIrec> r = x.data.lookup(b);
+      uint64_t n = cend - b;
+      if (r) n = std::min(n, r->end() - b);
+      else if (std::optional<XfsIrec> nx = x.data.next_after(b)) n = std::min(n, nx->startoff - b);
+      const uint64_t nb = c->startblock + (b - c->startoff);
+      if (r && !r->delalloc() && r->state == XfsExtState::kNorm) {
+        if (Errno e = copy_blocks(mp, ip, r->startblock + (b - r->startoff), nb, n); e != Errno::kOk) return e;
+      } else {
+        const Iomap dst = mp.iomap_of({0, nb, n, XfsExtState::kNorm}, ip);
+        for (uint64_t z = 0; z < n * mp.bsize();) {
+          const uint64_t k = std::min<uint64_t>(kZeros.size(), n * mp.bsize() - z);
+          if (dst.dax_dev != nullptr) {
+            dst.dax_dev->memcpy_flushcache(dst.addr + z, std::span(kZeros).first(k));
+          } else if (Errno e = dst.bdev->write((dst.addr + z) / kSectorSize, std::span(kZeros).first(k)).err;
+                     e != Errno::kOk) {
+            return e;
+          }
+          z += k;
+        }
+      }
+      b += n;
+    }
+    x.cow.set_state(at, cend - at, XfsExtState::kNorm);
+    at = cend;
+  }
+  return Errno::kOk;
 }
 
 }  // namespace
@@ -132,7 +181,8 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
     // which read as zeros ("convert_delay"); the rest is reported.
     std::optional<XfsIrec> r = x.data.lookup(off);
     bool through_cow = false;
-    if (cow_inode) {
+    // DAX inodes unshare before zeroing (XfsVnodeOps's dax_zero_range).
+    if (cow_inode && !dax) {
       through_cow = x.cow.lookup(off).has_value() ||
                     (r && !r->delalloc() && shared_run(mp, *r, off, end).second);
     }
@@ -154,6 +204,10 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
         if (!r) return r.error();
         c = *r;
       }
+      // xfs_reflink_convert_cow: the staging blocks about to be written
+      // become written, so ioend remaps exactly those.
+      x.cow.set_state(off, std::min(end, c->end()) - off, XfsExtState::kNorm);
+      c = x.cow.lookup(off);
       *iomap = mp.iomap_of(trim(*c, off, end), ip);
       return Errno::kOk;
     }
@@ -221,21 +275,14 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
           mp.trans_commit(std::move(*tp));
           c = x.cow.lookup(off);
           if (!c) return Errno::kENOSPC;  // The allocation fell short of off.
-          const uint64_t cstop = std::min(stop, c->end());
-          const uint64_t old = r->startblock + (off - r->startoff);
-          const uint64_t nb = c->startblock + (off - c->startoff);
-          const bool head = upos % bs != 0, tail = (upos + length) % bs != 0;
-          if (head || tail) {
-            if (Errno ce = copy_blocks(mp, ip, old, nb, cstop - off); ce != Errno::kOk) return ce;
-          }
-          x.cow.set_state(off, cstop - off, XfsExtState::kNorm);
-          c = x.cow.lookup(off);
         } else if (c->delalloc()) {
           Result<XfsIrec> n = mp.convert_delalloc(ip, x.cow, 1, off);
           if (!n) return n.error();
-          x.cow.set_state(n->startoff, n->blockcount, XfsExtState::kNorm);
           c = x.cow.lookup(off);
         }
+        const uint64_t cstop = std::min(end, c->end());
+        if (Errno e = prepare_cow(mp, ip, off, cstop); e != Errno::kOk) return e;
+        c = x.cow.lookup(off);
         *iomap = mp.iomap_of(trim(*c, off, end), ip);
         iomap->flags |= kIomapFShared;
         return Errno::kOk;
@@ -355,6 +402,12 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
 
 Errno XfsIomapOps::iomap_end(Inode& ip, off_t64 pos, uint64_t length, int64_t written,
                              uint32_t flags, Iomap* iomap) {
+  // xfs_dax_write_iomap_end: a DAX store into CoW staging is remapped at
+  // once (DAX has no ioend).
+  const bool dax = (ip.flags & kInodeDax) && mp_.dax() != nullptr;
+  if (dax && (flags & kIomapWrite) && (iomap->flags & kIomapFShared) && written > 0) {
+    return ioend(ip, pos, static_cast<uint64_t>(written), flags);
+  }
   if (!(iomap->flags & kIomapFNew) || iomap->type != IomapType::kDelalloc) return Errno::kOk;
   if (flags & (kIomapDirect | kIomapDax | kIomapWriteback | kIomapReport)) return Errno::kOk;
   XfsMount& mp = mp_;

@@ -573,7 +573,9 @@ Errno XfsMount::end_cow(Inode& ip, uint64_t off, uint64_t len) {
       continue;
     }
     const uint64_t stop = std::min(end, c->end());
-    if (c->delalloc()) {  // Never written: stays a reservation.
+    // "Skip extents that were never written": reservations, and staging
+    // blocks still unwritten (an aligned CoW allocation's unused part).
+    if (c->delalloc() || c->state == XfsExtState::kUnwritten) {
       at = stop;
       continue;
     }
@@ -719,6 +721,9 @@ void register_xfs(Vfs& vfs) {
     DaxDevice* dax = nullptr;
     if (opts.dax == DaxMode::kAlways || opts.dax == DaxMode::kInode) {
       dax = dynamic_cast<DaxDevice*>(dev);
+      // xfs_inode_supports_dax: blocks of the page size only; a dax=inode
+      // mount with other blocks has no DAX inodes.
+      if (opts.dax == DaxMode::kInode && geo->blocksize != kPageSize) dax = nullptr;
       // xfs_setup_dax_always: "DAX unsupported by block device"; and DAX
       // needs blocks of the page size.
       if (opts.dax == DaxMode::kAlways && (dax == nullptr || geo->blocksize != kPageSize)) {
