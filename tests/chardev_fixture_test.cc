@@ -6,7 +6,7 @@
 // tests/probes/fixtures/chardev.jsonl. Each of the 63 calls runs on the
 // "host" nodes (devtmpfs on /dev) and on nodes made with mknod in the
 // probed filesystem, and nodev_open once. The "tmpfs" column runs on
-// shmfs, the "xfs" column on the iomap test filesystem. The "ext4" column
+// shmfs, the "xfs" column on the XFS-like filesystem (fs/xfs). The "ext4" column
 // (FIGETBSZ and st_blksize 1024, f_type 0xef53) is not compared: there is
 // no ext4-like filesystem yet.
 

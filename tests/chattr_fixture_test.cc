@@ -5,11 +5,11 @@
 // b1, and "note" where the probe's own open failed) as Linux 6.18 recorded
 // in tests/probes/fixtures/chattr.jsonl: which calls look at the inode
 // flags again and which let an old descriptor through. The "tmpfs" column
-// runs on shmfs, "xfs" on the iomap test filesystem. The ext4 column is
+// runs on shmfs, "xfs" on the XFS-like filesystem (fs/xfs). The ext4 column is
 // not compared: there is no ext4-like filesystem yet (ext4 alone refuses
 // writes, ftruncate and page_mkwrite on an immutable file through an old
-// descriptor). Rows that need what the iomap test filesystem does not
-// model are in not_modelled(), each with its reason.
+// descriptor). Rows that need what the XFS-like filesystem does not model
+// would be in not_modelled(), each with its reason (there are none).
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 // answer (ret, errno, both file positions, both offsets read back, the
 // destination's size and content, and whether the copy shares blocks) as
 // Linux 6.18 recorded in tests/probes/fixtures/copy_range.jsonl. The
-// "tmpfs" column runs on shmfs, "xfs" on the iomap test filesystem; OTHER,
+// "tmpfs" column runs on shmfs, "xfs" on the XFS-like filesystem (fs/xfs); OTHER,
 // the second filesystem of the cross-filesystem cases, is a shmfs mounted
 // at /other. ext4's column waits for the ext4-like filesystem.
 

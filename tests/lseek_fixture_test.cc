@@ -4,7 +4,7 @@
 // must answer (ret, errno, the position after the call and, for
 // directories, st_size) as Linux 6.18 recorded in
 // tests/probes/fixtures/lseek.jsonl. The "tmpfs" column runs on shmfs, the
-// "xfs" column on the iomap test filesystem; both have devtmpfs on /dev for
+// "xfs" column on the XFS-like filesystem (fs/xfs); both have devtmpfs on /dev for
 // the host's /dev/null and /dev/zero. The "ext4" column (1 KiB blocks,
 // s_maxbytes 4398046510080, htree directories) is not compared: there is no
 // ext4-like filesystem yet.

@@ -3,7 +3,7 @@
 // simulator and must answer (ret, errno and the case's extras: size,
 // exists, fmt, nlink, tsize, read_ret/read_errno, st_size, newfd) as Linux
 // 6.18 recorded in tests/probes/fixtures/open.jsonl. The "tmpfs" column
-// runs on shmfs, "xfs" on the iomap test filesystem. The ext4 column is not
+// runs on shmfs, "xfs" on the XFS-like filesystem (fs/xfs). The ext4 column is not
 // compared: there is no ext4-like filesystem yet (the three answered alike).
 // Cases that need what the simulator does not model are in kNotModelled,
 // each with its reason; every other row is compared.

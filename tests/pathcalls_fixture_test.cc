@@ -4,7 +4,7 @@
 // simulator and must answer (ret, errno, DIR/f's size and the statfs
 // fields f_type, f_bsize, f_frsize, f_namelen, f_flags) as Linux 6.18
 // recorded in tests/probes/fixtures/pathcalls.jsonl. The "tmpfs" column
-// runs on shmfs, "xfs" on the iomap test filesystem. The ext4 column is not
+// runs on shmfs, "xfs" on the XFS-like filesystem (fs/xfs). The ext4 column is not
 // compared: there is no ext4-like filesystem yet (its 1 KiB blocks give
 // f_bsize 1024 and s_maxbytes 4398046510080). Cases that need what the
 // simulator does not model are in not_modelled(), each with its reason.

@@ -5,9 +5,8 @@
 // 6.18 recorded in tests/probes/fixtures/remap.jsonl, in the order the
 // checks are made: descriptors, superblock, file types, access modes, "no
 // remap op", then the ranges. The "tmpfs" column runs on shmfs; OTHER is a
-// shmfs at /other. The "xfs" column runs on the iomap test filesystem, which
-// has no reflink: the cases whose XFS answer comes from reflink are listed in
-// xfs_needs_reflink() and wait for the XFS-like filesystem. ext4's column
+// shmfs at /other. The "xfs" column runs on the XFS-like filesystem (fs/xfs), reflink
+// included, and every row is compared. ext4's column
 // (the same answers as tmpfs on all 86 cases) waits for the ext4-like one.
 
 #include <gtest/gtest.h>

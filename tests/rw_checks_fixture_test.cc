@@ -4,7 +4,7 @@
 // extras) as Linux 6.18 recorded in tests/probes/fixtures/rw_checks.jsonl.
 // rw_verify_area, MAX_RW_COUNT, s_maxbytes, O_APPEND, fifos, directories,
 // O_PATH descriptors, lseek and ftruncate/truncate limits. The "tmpfs"
-// column runs on shmfs, "xfs" on the iomap test filesystem; ext4's column
+// column runs on shmfs, "xfs" on the XFS-like filesystem (fs/xfs); ext4's column
 // (1 KiB blocks, s_maxbytes 4398046510080) waits for the ext4-like
 // filesystem.
 

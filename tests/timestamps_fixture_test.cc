@@ -4,7 +4,7 @@
 // tests/probes/fixtures/timestamps.jsonl — the call's ret and errno, and
 // whether the atime, mtime, ctime and btime of the file F changed (a, m, c,
 // b) and the atime, mtime and ctime of its directory D (da, dm, dc). The
-// "tmpfs" column runs on shmfs, "xfs" on the iomap test filesystem. The
+// "tmpfs" column runs on shmfs, "xfs" on the XFS-like filesystem (fs/xfs). The
 // ext4 column is not compared: there is no ext4-like filesystem yet. Cases
 // that need what the simulator does not model are in not_modelled(), each
 // with its reason.

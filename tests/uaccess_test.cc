@@ -3,7 +3,7 @@
 // simulator and its answer (return value, errno, file position and the
 // case's checks of buffer and file) must equal what Linux 6.18 recorded in
 // tests/probes/fixtures/uaccess.jsonl. The "tmpfs" column runs on shmfs;
-// the "xfs" column on the iomap test filesystem over a 512-byte-sector
+// the "xfs" column on the XFS-like filesystem (fs/xfs) over a 512-byte-sector
 // block device (XFS's buffered, direct and NOWAIT paths). ext4's column
 // waits for the ext4-like filesystem.
 

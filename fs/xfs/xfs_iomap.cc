@@ -214,7 +214,19 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
     std::optional<XfsIrec> r = x.data.lookup(off);
     if (r && r->delalloc()) {
       Result<XfsIrec> n = mp.convert_delalloc(ip, x.data, 0, off);
-      if (!n) return n.error();
+      if (!n) {
+        // xfs_discard_folio: the pages that could not be mapped are
+        // cleaned without I/O, so their delalloc goes too (the data is
+        // lost; the error reaches fsync through the errseq).
+        for (const XfsIrec& d : x.data.remove(off, std::min(end, r->end()) - off)) {
+          if (d.delalloc()) {
+            mp.unreserve_delalloc(d.blockcount);
+          } else {
+            x.data.insert(d);
+          }
+        }
+        return n.error();
+      }
       r = *n;
     } else if (!r) {
       // Blocks of a dirty page that were never written (smaller than the
