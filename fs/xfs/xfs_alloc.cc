@@ -251,8 +251,14 @@ std::vector<std::string> XfsAllocator::check() const {
       errs.push_back(absl::StrFormat("ag %d: agf_freeblks %d, records sum to %d", a, ag.free, sum));
     }
     total += sum;
+    uint64_t busy_end = 0;
     for (const auto& [start, len] : ag.busy) {
       total += len;
+      if (start < busy_end || start < ag.start || start + len > ag.start + ag.len) {
+        errs.push_back(absl::StrFormat("ag %d: busy extent [%d, +%d) overlaps another or leaves the AG", a,
+                                       start, len));
+      }
+      busy_end = start + len;
       auto it = ag.by_bno.upper_bound(start);
       if ((it != ag.by_bno.end() && it->first < start + len) ||
           (it != ag.by_bno.begin() && std::prev(it)->first + std::prev(it)->second > start)) {

@@ -154,6 +154,9 @@ std::vector<std::string> XfsFork::check(const std::string& what) const {
   for (const auto& [off, r] : map_) {
     if (off != r.startoff) errs.push_back(absl::StrFormat("%s: record keyed %d starts at %d", what, off, r.startoff));
     if (r.blockcount == 0) errs.push_back(absl::StrFormat("%s: empty record at %d", what, off));
+    if (r.blockcount > (uint64_t{1} << 21) - 1) {
+      errs.push_back(absl::StrFormat("%s: record at %d longer than XFS_MAX_BMBT_EXTLEN", what, off));
+    }
     if (!first && r.startoff < prev_end) {
       errs.push_back(absl::StrFormat("%s: records overlap at file block %d", what, r.startoff));
     }

@@ -645,6 +645,9 @@ std::vector<std::string> XfsMount::check() const {
     for (const std::string& e : x.data.check(name + " data fork")) errs.push_back(e);
     for (const std::string& e : x.cow.check(name + " cow fork")) errs.push_back(e);
     for (const XfsFork* f : {&x.data, &x.cow}) {
+      if (!f->empty() && f->records().rbegin()->second.end() > max_fileoff()) {
+        errs.push_back(absl::StrFormat("%s: a record ends past the last file block", name));
+      }
       for (const auto& [off, r] : f->records()) {
         if (r.delalloc()) {
           delalloc += r.blockcount;
