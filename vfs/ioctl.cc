@@ -86,6 +86,13 @@ Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
           nf |= kInodeDax;
         }
         if (Errno err = may_change_flags(ip.flags, nf); err != Errno::kOk) return err;
+        // S_DAX changes only when the inode is next instantiated
+        // (xfs_ioctl_setattr_prepare_dax marks it I_DONTCACHE); while it
+        // has cached pages or mappings the model keeps its current mode,
+        // so no dirty page is stranded behind DAX.
+        if (((nf ^ ip.flags) & kInodeDax) && (ip.cache.nr_pages() > 0 || !ip.mappers.empty())) {
+          nf = (nf & ~kInodeDax) | (ip.flags & kInodeDax);
+        }
         ip.flags = nf;
         ip.sb->touch(ip, /*mtime=*/false);
         return Errno::kOk;

@@ -169,3 +169,24 @@ TEST_F(XfsBehaviourTest, UnmountLeavesNoReservation) {
 
 }  // namespace
 }  // namespace vfssim
+
+namespace vfssim {
+namespace {
+
+// Turning DAX on over dirty pages leaves the file as it is until its pages
+// are gone, rather than strand them.
+TEST_F(XfsDaxInodeTest, DaxDoesNotSwitchUnderCachedPages) {
+  int fd = create("/f");
+  ASSERT_EQ(write_at(fd, 0, 4096, 'p'), 4096u);  // Dirty in the page cache.
+  FsXattr x;
+  ASSERT_EQ(host::ioctl(p, fd, kFS_IOC_FSGETXATTR, &x), Errno::kOk);
+  x.fsx_xflags |= kFS_XFLAG_DAX;
+  ASSERT_EQ(host::ioctl(p, fd, kFS_IOC_FSSETXATTR, &x), Errno::kOk);
+  EXPECT_FALSE(inode(fd).flags & kInodeDax);
+  EXPECT_EQ(read_at(fd, 0, 4096), std::vector<std::byte>(4096, std::byte('p')));
+  ASSERT_EQ(p.fsync(fd), Errno::kOk);
+  EXPECT_EQ(read_at(fd, 0, 4096), std::vector<std::byte>(4096, std::byte('p')));
+}
+
+}  // namespace
+}  // namespace vfssim
