@@ -21,6 +21,29 @@
 
 namespace vfssim {
 
+// FileCaps: what a file's filesystem supports, as far as the oracle needs
+// it to know which answer is the right one.
+struct FileCaps {
+  // fs_block is the filesystem's block size (FIGETBSZ: s_blocksize), the
+  // alignment clone and dedupe ranges need (generic_remap_checks).
+  uint64_t fs_block = 4096;
+  // dio_align is the alignment an O_DIRECT write's position and length
+  // need (the device's logical sector size: xfs_file_dio_write's EINVAL),
+  // 0 where none is checked (tmpfs, which buffers O_DIRECT; DAX files).
+  uint64_t dio_align = 0;
+  // remap: the filesystem has a remap op (->remap_file_range; XFS with
+  // reflink=0 too, which answers EOPNOTSUPP from it); reflink: that op
+  // shares blocks.
+  bool remap = false;
+  bool reflink = false;
+  // eof_page_keeps_stores: bytes stored through a shared mapping past EOF,
+  // in the page that holds EOF, stay in that page and become file content
+  // when the file grows over them (tmpfs: nothing zeroes them). Elsewhere
+  // they never do (XFS: writeback zeroes the folio past EOF, and growing
+  // the file zeroes from the old EOF).
+  bool eof_page_keeps_stores = false;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -35,6 +58,8 @@ class Backend {
   // block_size is the file's st_blksize: the unit in which the oracle
   // expects space to be allocated, punched and poisoned.
   virtual uint64_t block_size(int file) = 0;
+  // caps is what the file's filesystem supports (FileCaps).
+  virtual FileCaps caps(int file) = 0;
   // check is the filesystem's fsck: the inconsistencies found (none: empty).
   virtual std::vector<std::string> check() = 0;
 };
@@ -44,8 +69,11 @@ class Backend {
 // (shmfs is always registered); with memfd, the files are anonymous shm
 // objects (memfd_create) instead, whose fspacectl is shm_deallocate.
 // Op::poison injects known poison into the pmem device under the file's
-// written extents (found with FIEMAP's fe_physical) when the spec is
-// poisonable(), and is EOPNOTSUPP otherwise.
+// written, unshared extents (found with FIEMAP's fe_physical) when the spec
+// is poisonable(), and is EOPNOTSUPP otherwise. caps() takes reflink from the
+// spec (FsSpec::reflink), the O_DIRECT alignment from the device (none on
+// shmfs and for DAX files), and keeps stores past EOF where the files live
+// in memory (shmfs, as tmpfs).
 class SimBackend : public Backend {
  public:
   SimBackend(uint64_t seed, FsSpec spec = {.name = "shmfs", .type = "shmfs"}, int nfiles = 2,
@@ -54,6 +82,7 @@ class SimBackend : public Backend {
   OpResult run(const Op& op) override;
   Result<std::vector<std::byte>> read(int file, uint64_t off, uint64_t len) override;
   uint64_t block_size(int file) override;
+  FileCaps caps(int file) override;
   std::vector<std::string> check() override;
 
   // setup_error is why the mount or a file's creation failed (kOk: ready).
@@ -71,6 +100,9 @@ class SimBackend : public Backend {
   // inject_poison under each written extent, widened to the device's poison
   // granularity inside the extent; reports the file ranges poisoned.
   OpResult poison(const Op& op);
+  // mwrite runs Op::mwrite; dio_pwrite Op::dio_pwrite.
+  OpResult mwrite(const Op& op);
+  OpResult dio_pwrite(const Op& op);
 
   FsSpec spec_;
   Machine machine_;
@@ -90,6 +122,11 @@ class SimBackend : public Backend {
 // fspacectl(2) says a complete call leaves it (r_len 0, r_offset past the
 // bytes zeroed before EOF) or, when the punch fails, the whole range.
 // Op::poison is EOPNOTSUPP: the host's media cannot be poisoned from here.
+// caps() are the kernel's answers, taken when the files are new: FIGETBSZ;
+// statx's STATX_DIOALIGN offset alignment (none reported: none checked);
+// remap when FIDEDUPERANGE with no destinations succeeds, reflink when a
+// FICLONERANGE of nothing (file 0's EOF into file 1) does; tmpfs keeps
+// stores past EOF.
 class HostBackend : public Backend {
  public:
   HostBackend(std::string dir, int nfiles = 2);
@@ -98,12 +135,17 @@ class HostBackend : public Backend {
   OpResult run(const Op& op) override;
   Result<std::vector<std::byte>> read(int file, uint64_t off, uint64_t len) override;
   uint64_t block_size(int file) override;
+  FileCaps caps(int file) override { return caps_.at(file); }
   std::vector<std::string> check() override { return {}; }
   bool ok() const { return ok_; }
 
  private:
+  // mwrite runs Op::mwrite, catching SIGBUS page by page.
+  OpResult mwrite(const Op& op);
+
   std::string dir_;
   std::vector<int> fds_;
+  std::vector<FileCaps> caps_;
   bool ok_ = true;
 };
 

@@ -4,6 +4,35 @@
 #include "harness/oracle.h"
 
 namespace vfssim {
+namespace {
+
+// replay_before lists the ops before ops[i] that could have shaped the
+// files it touches: those on the same files, and, through the two-file
+// ops among them, on their sources, transitively.
+std::string replay_before(const std::vector<Op>& ops, size_t i) {
+  std::vector<bool> wanted;
+  auto want = [&](int f) {
+    if (static_cast<size_t>(f) >= wanted.size()) wanted.resize(static_cast<size_t>(f) + 1, false);
+    wanted[static_cast<size_t>(f)] = true;
+  };
+  auto wanted_file = [&](int f) { return static_cast<size_t>(f) < wanted.size() && wanted[f]; };
+  want(ops[i].file);
+  if (ops[i].two_files()) want(ops[i].src);
+  std::vector<size_t> picked;
+  for (size_t j = i; j-- > 0;) {
+    // An op changes only ops[j].file; a two-file op makes it depend on src.
+    if (!wanted_file(ops[j].file)) continue;
+    picked.push_back(j);
+    if (ops[j].two_files()) want(ops[j].src);
+  }
+  std::string replay;
+  for (size_t k = picked.size(); k-- > 0;) {
+    absl::StrAppend(&replay, "\n  ", ops[picked[k]].to_json().dump());
+  }
+  return replay;
+}
+
+}  // namespace
 
 std::string run_differential(Backend& sim, Backend& host, const std::vector<Op>& ops,
                              const DifferentialOptions& opts) {
@@ -37,11 +66,7 @@ std::string run_differential(Backend& sim, Backend& host, const std::vector<Op>&
     } else {
       continue;
     }
-    std::string replay;
-    for (size_t j = 0; j < i; ++j) {
-      if (ops[j].file == ops[i].file) absl::StrAppend(&replay, "\n  ", ops[j].to_json().dump());
-    }
-    return absl::StrCat(where, what, "\nafter:", replay);
+    return absl::StrCat(where, what, "\nafter:", replay_before(ops, i));
   }
   return "";
 }

@@ -1,7 +1,8 @@
 // run_differential: the same op list on two backends (the simulator and
 // the host kernel), op by op, with an oracle checking each side and their
 // answers compared (compare_results). The first disagreement or violation
-// comes back with the op's index and the earlier ops on the same file, so
+// comes back with the op's index and the earlier ops that shaped the files
+// it touches (its own, and the sources clones and copies read from), so
 // the report is its own replay.
 //
 // fspacectl "may" deallocate (fspacectl(2): "If the file system supports

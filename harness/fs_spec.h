@@ -39,6 +39,10 @@ struct FsSpec {
   void (*register_fs)(Vfs&) = nullptr;
   // mkfs formats the device before the mount; null: the type needs none.
   Errno (*mkfs)(Machine&, BlockDevice&, std::string_view opts) = nullptr;
+  // reflink: the filesystem mkfs makes shares blocks (FICLONERANGE,
+  // FIDEDUPERANGE, copy_file_range's remap); without it clone and dedupe
+  // answer EOPNOTSUPP. Random ops draw clones more often where it is set.
+  bool reflink = false;
 
   // poisonable: the files are DAX on pmem, so Op::poison can poison their
   // blocks and every read goes to the media (no page cache holds a good

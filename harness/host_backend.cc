@@ -1,13 +1,19 @@
 #include <fcntl.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "harness/backend.h"
@@ -40,6 +46,67 @@ Errno spacectl_by_punch(int fd, int64_t off, int64_t len, SpacectlRange* rmsr) {
   return Errno::kOk;
 }
 
+constexpr long kTmpfsMagic = 0x01021994;
+constexpr size_t kPage = 4096;
+
+// A FIDEDUPERANGE argument with one destination, as it lies in memory:
+// struct file_dedupe_range and its info[1].
+struct alignas(struct file_dedupe_range) DedupeOne {
+  unsigned char bytes[sizeof(struct file_dedupe_range) + sizeof(struct file_dedupe_range_info)];
+  struct file_dedupe_range* hdr() { return reinterpret_cast<struct file_dedupe_range*>(bytes); }
+  struct file_dedupe_range_info* info() { return &hdr()->info[0]; }
+};
+
+// probe_caps asks the kernel what `fd`'s filesystem supports, `other`
+// being a second empty file there (see HostBackend).
+FileCaps probe_caps(int fd, int other) {
+  FileCaps c;
+  int bsize = 0;
+  if (::ioctl(fd, FIGETBSZ, &bsize) == 0 && bsize > 0) c.fs_block = static_cast<uint64_t>(bsize);
+  struct statx sx {};
+  if (::statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &sx) == 0 && (sx.stx_mask & STATX_DIOALIGN)) {
+    c.dio_align = sx.stx_dio_offset_align;
+  }
+  struct file_dedupe_range none {};
+  c.remap = ::ioctl(fd, FIDEDUPERANGE, &none) == 0;
+  struct file_clone_range nothing {.src_fd = fd, .src_offset = 0, .src_length = 0, .dest_offset = 0};
+  c.reflink = c.remap && ::ioctl(other, FICLONERANGE, &nothing) == 0;
+  struct statfs sfs {};
+  c.eof_page_keeps_stores = ::fstatfs(fd, &sfs) == 0 && sfs.f_type == kTmpfsMagic;
+  return c;
+}
+
+// The SIGBUS a store through a mapping may end in: where to go back to.
+thread_local sigjmp_buf* t_sigbus_jump = nullptr;
+
+void on_sigbus(int) {
+  if (t_sigbus_jump != nullptr) siglongjmp(*t_sigbus_jump, 1);
+  std::abort();
+}
+
+// store_pages stores n bytes of `value` at p, a page at a time, and
+// returns how many it stored before a page raised SIGBUS (n: none did).
+size_t store_pages(volatile unsigned char* p, size_t n, unsigned char value) {
+  struct sigaction sa {}, old {};
+  sa.sa_handler = on_sigbus;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGBUS, &sa, &old);
+  sigjmp_buf jump;
+  t_sigbus_jump = &jump;
+  volatile size_t done = 0;
+  if (sigsetjmp(jump, 1) == 0) {
+    while (done < n) {
+      const size_t in_page = (reinterpret_cast<uintptr_t>(p) + done) % kPage;
+      const size_t chunk = std::min(n - done, kPage - in_page);
+      for (size_t i = 0; i < chunk; ++i) p[done + i] = value;
+      done = done + chunk;
+    }
+  }
+  t_sigbus_jump = nullptr;
+  ::sigaction(SIGBUS, &old, nullptr);
+  return done;
+}
+
 }  // namespace
 
 HostBackend::HostBackend(std::string dir, int nfiles) : dir_(std::move(dir)) {
@@ -48,6 +115,11 @@ HostBackend::HostBackend(std::string dir, int nfiles) : dir_(std::move(dir)) {
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) ok_ = false;
     fds_.push_back(fd);
+  }
+  // Asked while every file is new and empty: a clone of nothing, and a
+  // reflinked inode's larger O_DIRECT alignment hint, change nothing yet.
+  for (int i = 0; i < nfiles; ++i) {
+    caps_.push_back(ok_ ? probe_caps(fds_[i], fds_[(i + 1) % nfiles]) : FileCaps{});
   }
 }
 
@@ -102,6 +174,54 @@ OpResult HostBackend::run(const Op& op) {
     case OpKind::kSeekHole:
       set(::lseek(fd, op.off, SEEK_HOLE));
       break;
+    case OpKind::kClone: {
+      struct file_clone_range arg {
+        .src_fd = fds_.at(op.src), .src_offset = static_cast<uint64_t>(op.src_off),
+        .src_length = static_cast<uint64_t>(op.len), .dest_offset = static_cast<uint64_t>(op.off)
+      };
+      set(::ioctl(fd, FICLONERANGE, &arg));
+      break;
+    }
+    case OpKind::kDedupe: {
+      DedupeOne arg{};
+      arg.hdr()->src_offset = static_cast<uint64_t>(op.src_off);
+      arg.hdr()->src_length = static_cast<uint64_t>(op.len);
+      arg.hdr()->dest_count = 1;
+      arg.info()->dest_fd = fd;
+      arg.info()->dest_offset = static_cast<uint64_t>(op.off);
+      set(::ioctl(fds_.at(op.src), FIDEDUPERANGE, arg.hdr()));
+      if (r.err == Errno::kOk) {
+        r.ret = static_cast<int64_t>(arg.info()->bytes_deduped);
+        r.status = arg.info()->status;
+      }
+      break;
+    }
+    case OpKind::kCopyRange: {
+      loff_t in = op.src_off, out = op.off;
+      set(::copy_file_range(fds_.at(op.src), &in, fd, &out, static_cast<size_t>(op.len), 0));
+      break;
+    }
+    case OpKind::kDioPwrite: {
+      const int fl = ::fcntl(fd, F_GETFL);
+      if (fl < 0 || ::fcntl(fd, F_SETFL, fl | O_DIRECT) != 0) {
+        r.err = host_errno();
+        break;
+      }
+      void* raw = nullptr;
+      const size_t n = static_cast<size_t>(op.len);
+      if (posix_memalign(&raw, kPage, std::max<size_t>(n, 1)) != 0) {
+        r.err = Errno::kENOMEM;
+      } else {
+        std::unique_ptr<void, decltype(&std::free)> buf(raw, &std::free);
+        std::memset(raw, op.fill, n);
+        set(::pwrite(fd, raw, n, op.off));
+      }
+      ::fcntl(fd, F_SETFL, fl);
+      break;
+    }
+    case OpKind::kMwrite:
+      r = mwrite(op);
+      break;
     case OpKind::kFiemap: {
       constexpr unsigned kCount = 256;
       std::vector<std::byte> buf(sizeof(struct fiemap) + kCount * sizeof(struct fiemap_extent));
@@ -122,6 +242,30 @@ OpResult HostBackend::run(const Op& op) {
     }
   }
   r.size_after = host_size(fd);
+  return r;
+}
+
+OpResult HostBackend::mwrite(const Op& op) {
+  OpResult r;
+  const int fd = fds_.at(op.file);
+  if (op.off < 0 || op.len <= 0) {
+    r.err = Errno::kEINVAL;  // As SimBackend: mmap's answer to the range.
+    return r;
+  }
+  const uint64_t start = static_cast<uint64_t>(op.off) / kPage * kPage;
+  const size_t maplen = static_cast<size_t>(static_cast<uint64_t>(op.off + op.len) - start);
+  void* addr = ::mmap(nullptr, maplen, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+                      static_cast<off_t>(start));
+  if (addr == MAP_FAILED) {
+    r.err = host_errno();
+    return r;
+  }
+  auto* at = static_cast<unsigned char*>(addr) + (static_cast<uint64_t>(op.off) - start);
+  const size_t done = store_pages(at, static_cast<size_t>(op.len), op.fill);
+  r.ret = static_cast<int64_t>(done);
+  r.signal = done < static_cast<size_t>(op.len) ? SIGBUS : 0;
+  if (::msync(addr, maplen, MS_SYNC) != 0) r.err = host_errno();
+  if (::munmap(addr, maplen) != 0 && r.err == Errno::kOk) r.err = host_errno();
   return r;
 }
 

@@ -1,6 +1,23 @@
 #include "harness/op.h"
 
+#include <array>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
 namespace vfssim {
+namespace {
+
+constexpr std::array kKinds = {
+    OpKind::kPwrite,    OpKind::kPread,  OpKind::kTruncate,  OpKind::kFallocate,
+    OpKind::kFspacectl, OpKind::kFsync,  OpKind::kSeekData,  OpKind::kSeekHole,
+    OpKind::kFiemap,    OpKind::kPoison, OpKind::kClone,     OpKind::kDedupe,
+    OpKind::kCopyRange, OpKind::kDioPwrite, OpKind::kMwrite,
+};
+
+}  // namespace
 
 std::string_view op_kind_name(OpKind k) {
   switch (k) {
@@ -24,6 +41,16 @@ std::string_view op_kind_name(OpKind k) {
       return "fiemap";
     case OpKind::kPoison:
       return "poison";
+    case OpKind::kClone:
+      return "ficlonerange";
+    case OpKind::kDedupe:
+      return "fideduperange";
+    case OpKind::kCopyRange:
+      return "copy_file_range";
+    case OpKind::kDioPwrite:
+      return "pwrite_direct";
+    case OpKind::kMwrite:
+      return "mwrite";
   }
   return "?";
 }
@@ -33,9 +60,19 @@ nlohmann::ordered_json Op::to_json() const {
   if (id >= 0) j["id"] = id;
   switch (kind) {
     case OpKind::kPwrite:
+    case OpKind::kDioPwrite:
+    case OpKind::kMwrite:
       j["off"] = off;
       j["len"] = len;
       j["fill"] = fill;
+      break;
+    case OpKind::kClone:
+    case OpKind::kDedupe:
+    case OpKind::kCopyRange:
+      j["off"] = off;
+      j["src"] = src;
+      j["src_off"] = src_off;
+      j["len"] = len;
       break;
     case OpKind::kFallocate:
       j["mode"] = mode;
@@ -58,6 +95,77 @@ nlohmann::ordered_json Op::to_json() const {
       break;
   }
   return j;
+}
+
+absl::StatusOr<Op> Op::from_json(const nlohmann::ordered_json& j) {
+  if (!j.is_object()) return absl::InvalidArgumentError("an op is a JSON object");
+  Op op;
+  auto field = [&](const char* name, auto* out) -> absl::Status {
+    auto it = j.find(name);
+    if (it == j.end() || !it->is_number_integer()) {
+      return absl::InvalidArgumentError(absl::StrCat("op ", j.dump(), ": no integer \"", name, "\""));
+    }
+    *out = it->get<std::remove_pointer_t<decltype(out)>>();
+    return absl::OkStatus();
+  };
+  auto it = j.find("op");
+  if (it == j.end() || !it->is_string()) {
+    return absl::InvalidArgumentError(absl::StrCat("op ", j.dump(), ": no \"op\" name"));
+  }
+  const std::string name = it->get<std::string>();
+  bool known = false;
+  for (OpKind k : kKinds) {
+    if (op_kind_name(k) == name) {
+      op.kind = k;
+      known = true;
+    }
+  }
+  if (!known) return absl::InvalidArgumentError(absl::StrCat("unknown op \"", name, "\""));
+  if (absl::Status s = field("file", &op.file); !s.ok()) return s;
+  if (j.contains("id")) {
+    if (absl::Status s = field("id", &op.id); !s.ok()) return s;
+  }
+  std::vector<std::pair<const char*, int64_t*>> wide;
+  switch (op.kind) {
+    case OpKind::kPwrite:
+    case OpKind::kDioPwrite:
+    case OpKind::kMwrite: {
+      wide = {{"off", &op.off}, {"len", &op.len}};
+      int fill = 0;
+      if (absl::Status s = field("fill", &fill); !s.ok()) return s;
+      if (fill < 0 || fill > 255) return absl::InvalidArgumentError("fill is a byte");
+      op.fill = static_cast<uint8_t>(fill);
+      break;
+    }
+    case OpKind::kClone:
+    case OpKind::kDedupe:
+    case OpKind::kCopyRange:
+      if (absl::Status s = field("src", &op.src); !s.ok()) return s;
+      wide = {{"off", &op.off}, {"src_off", &op.src_off}, {"len", &op.len}};
+      break;
+    case OpKind::kFallocate:
+      if (absl::Status s = field("mode", &op.mode); !s.ok()) return s;
+      [[fallthrough]];
+    case OpKind::kPread:
+    case OpKind::kFspacectl:
+    case OpKind::kFiemap:
+    case OpKind::kPoison:
+      wide = {{"off", &op.off}, {"len", &op.len}};
+      break;
+    case OpKind::kTruncate:
+      wide = {{"size", &op.len}};
+      break;
+    case OpKind::kSeekData:
+    case OpKind::kSeekHole:
+      wide = {{"off", &op.off}};
+      break;
+    case OpKind::kFsync:
+      break;
+  }
+  for (auto [key, out] : wide) {
+    if (absl::Status s = field(key, out); !s.ok()) return s;
+  }
+  return op;
 }
 
 void showValue(const Op& op, std::ostream& os) { os << op.to_json().dump(); }
@@ -87,6 +195,11 @@ nlohmann::ordered_json OpResult::to_json() const {
   }
   j["size"] = size_after;
   if (rmsr.r_offset != 0 || rmsr.r_len != 0) j["rmsr"] = {rmsr.r_offset, rmsr.r_len};
+  if (status != 0) j["status"] = status;
+  if (signal != 0) {
+    j["signal"] = signal;
+    if (err != Errno::kOk) j["ret"] = ret;  // The bytes stored before it.
+  }
   if (!extents.empty()) {
     nlohmann::ordered_json ex = nlohmann::ordered_json::array();
     for (const LogicalExtent& e : extents) ex.push_back({e.offset, e.length, e.flags});

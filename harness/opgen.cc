@@ -23,7 +23,68 @@ int64_t pick(Rng& rng, int64_t max) {
   }
 }
 
+// A block-aligned offset or length mostly (4 KiB, or 1 KiB for filesystems
+// with smaller blocks), sometimes a few bytes off.
+int64_t pick_aligned(Rng& rng, int64_t max) {
+  const int64_t unit = rng.bernoulli(0.7) ? 4096 : 1024;
+  const int64_t v = static_cast<int64_t>(rng.uniform(static_cast<uint64_t>(max / unit) + 1)) * unit;
+  return rng.bernoulli(0.1) ? v + static_cast<int64_t>(rng.range(1, 600)) : v;
+}
+
 }  // namespace
+
+OpGenConfig opgen_config(const FsSpec& spec) {
+  OpGenConfig cfg;
+  cfg.nfiles = 3;
+  cfg.poison = spec.poisonable();
+  cfg.clone = spec.reflink ? 3 : 1;
+  cfg.dedupe = spec.reflink ? 2 : 1;
+  cfg.copy_range = 2;
+  cfg.dio_pwrite = 2;
+  cfg.mwrite = 2;
+  return cfg;
+}
+
+// random_later_op draws one of the later kinds, `which` in the order of
+// OpGenConfig's weights.
+Op random_later_op(Rng& rng, const OpGenConfig& cfg, int which, int file) {
+  auto other = [&] { return static_cast<int>(rng.uniform(static_cast<uint64_t>(cfg.nfiles))); };
+  const uint8_t fill = static_cast<uint8_t>(rng.range(1, 255));
+  switch (which) {
+    case 0: {
+      // A clone from the start of a block; length 0 (to EOF) a tenth of
+      // the time.
+      const int64_t len = rng.bernoulli(0.1) ? 0 : pick_aligned(rng, cfg.max_offset / 4);
+      return Op::clone(other(), pick_aligned(rng, cfg.max_offset / 2), file,
+                       pick_aligned(rng, cfg.max_offset), len);
+    }
+    case 1:
+      // Dedupe compares: the same offsets in two files hold the same bytes
+      // after a clone or copy between them, so those come often.
+      if (rng.bernoulli(0.4)) {
+        const int64_t at = pick_aligned(rng, cfg.max_offset / 2);
+        return Op::dedupe(other(), at, file, at, pick_aligned(rng, cfg.max_offset / 4));
+      }
+      return Op::dedupe(other(), pick_aligned(rng, cfg.max_offset / 2), file,
+                        pick_aligned(rng, cfg.max_offset), pick_aligned(rng, cfg.max_offset / 4));
+    case 2:
+      return Op::copy_range(other(), pick(rng, cfg.max_offset / 2), file, pick(rng, cfg.max_offset),
+                            pick(rng, cfg.max_offset / 4));
+    case 3: {
+      // Sector-aligned, mostly.
+      if (rng.bernoulli(0.15)) {
+        return Op::dio_pwrite(file, pick(rng, cfg.max_offset), rng.range(1, 9000), fill);
+      }
+      const int64_t unit = rng.bernoulli(0.5) ? 4096 : 512;
+      return Op::dio_pwrite(file, static_cast<int64_t>(rng.uniform(static_cast<uint64_t>(cfg.max_offset / unit))) * unit,
+                            rng.range(1, 16) * unit, fill);
+    }
+    default:
+      // A few bytes to a few pages, anywhere: past EOF the store faults.
+      return Op::mwrite(file, pick(rng, cfg.max_offset),
+                        rng.bernoulli(0.5) ? rng.range(1, 300) : rng.range(1, 3) * 4096, fill);
+  }
+}
 
 Op random_op(Rng& rng, const OpGenConfig& cfg) {
   const int file = static_cast<int>(rng.uniform(static_cast<uint64_t>(cfg.nfiles)));
@@ -42,7 +103,19 @@ Op random_op(Rng& rng, const OpGenConfig& cfg) {
   };
   // Optional kinds come last, so a config without them draws as before.
   const uint64_t kinds = 9 + (cfg.fspacectl ? 1 : 0) + (cfg.poison ? 1 : 0);
-  const uint64_t kind = rng.uniform(kinds);
+  const int weights[] = {cfg.clone, cfg.dedupe, cfg.copy_range, cfg.dio_pwrite, cfg.mwrite};
+  uint64_t later = 0;
+  for (int w : weights) later += static_cast<uint64_t>(std::max(w, 0));
+  uint64_t kind = rng.uniform(kinds + later);
+  if (kind >= kinds) {
+    kind -= kinds;
+    int which = 0;
+    while (kind >= static_cast<uint64_t>(std::max(weights[which], 0))) {
+      kind -= static_cast<uint64_t>(std::max(weights[which], 0));
+      ++which;
+    }
+    return random_later_op(rng, cfg, which, file);
+  }
   switch (kind) {
     case 0:
     case 1:

@@ -21,11 +21,30 @@ uint64_t end_of(uint64_t off, uint64_t len) { return len > kNoEnd - off ? kNoEnd
 // unwritten extent return zeros, and delalloc has no blocks yet.
 constexpr uint32_t kNotWritten = kFIEMAP_EXTENT_UNWRITTEN | kFIEMAP_EXTENT_DELALLOC;
 
+// PAGE_SIZE: mappings fault a page at a time, and a page holds EOF.
+constexpr uint64_t kPage = 4096;
+
+// MAX_RW_COUNT: one copy_file_range moves at most this much.
+constexpr uint64_t kMaxRw = (uint64_t{1} << 31) - kPage;
+
+// "Arbitrary 1G limit on a single dedupe request" (vfs_dedupe_file_range).
+constexpr uint64_t kDedupeMax = uint64_t{1} << 30;
+
 }  // namespace
+
+void FileModel::grow(uint64_t new_size) {
+  const uint64_t old = size();
+  if (new_size <= old) return;
+  bytes.resize(new_size, std::byte{0});
+  const uint64_t shown = std::min<uint64_t>(past_eof_.size(), new_size - old);
+  std::copy(past_eof_.begin(), past_eof_.begin() + static_cast<ptrdiff_t>(shown),
+            bytes.begin() + static_cast<ptrdiff_t>(old));
+  past_eof_.erase(past_eof_.begin(), past_eof_.begin() + static_cast<ptrdiff_t>(shown));
+}
 
 void FileModel::write(uint64_t off, uint64_t n, std::byte value) {
   if (n == 0) return;
-  if (off + n > bytes.size()) bytes.resize(off + n, std::byte{0});
+  grow(off + n);
   std::fill(bytes.begin() + static_cast<ptrdiff_t>(off),
             bytes.begin() + static_cast<ptrdiff_t>(off + n), value);
   poisoned_.remove(off, off + n);
@@ -34,9 +53,94 @@ void FileModel::write(uint64_t off, uint64_t n, std::byte value) {
 
 void FileModel::resize(uint64_t new_size) {
   const uint64_t old = size();
-  bytes.resize(new_size, std::byte{0});
+  if (new_size > old) return grow(new_size);
+  bytes.resize(new_size);
+  past_eof_.clear();
   poisoned_.remove(new_size, kNoEnd);
   if (new_size < old) may_map_.remove(round_up(new_size, block) / block, kNoEnd);
+}
+
+void FileModel::mstore(uint64_t off, uint64_t n, std::byte value, bool keep) {
+  if (n == 0) return;
+  const uint64_t size0 = size();
+  const uint64_t lo = round_down(off, kPage);
+  const uint64_t hi = std::min(round_up(off + n, kPage), size0);
+  if (hi > lo) allocate(lo, hi - lo);
+  if (off < size0) {
+    const uint64_t in = std::min(n, size0 - off);
+    std::fill(bytes.begin() + static_cast<ptrdiff_t>(off),
+              bytes.begin() + static_cast<ptrdiff_t>(off + in), value);
+    poisoned_.remove(off, off + in);
+  }
+  if (keep && off + n > size0) {
+    const uint64_t from = std::max(off, size0) - size0, to = off + n - size0;
+    if (past_eof_.size() < to) past_eof_.resize(to, std::byte{0});
+    std::fill(past_eof_.begin() + static_cast<ptrdiff_t>(from),
+              past_eof_.begin() + static_cast<ptrdiff_t>(to), value);
+  }
+}
+
+void FileModel::copy_from(const FileModel& src, uint64_t src_off, uint64_t off, uint64_t n) {
+  if (n == 0) return;
+  // Read the source first: it may be this file.
+  const std::vector<std::byte> data(src.bytes.begin() + static_cast<ptrdiff_t>(src_off),
+                                    src.bytes.begin() + static_cast<ptrdiff_t>(src_off + n));
+  std::vector<std::pair<uint64_t, uint64_t>> poison;  // Runs, relative to src_off.
+  for (uint64_t p = src.first_poisoned(src_off, src_off + n); p < src_off + n;) {
+    uint64_t q = p;
+    while (q < src_off + n && src.is_poisoned(q)) ++q;
+    poison.push_back({p - src_off, q - src_off});
+    p = src.first_poisoned(q, src_off + n);
+  }
+  grow(off + n);
+  std::copy(data.begin(), data.end(), bytes.begin() + static_cast<ptrdiff_t>(off));
+  poisoned_.remove(off, off + n);
+  for (auto [a, b] : poison) poisoned_.add(off + a, off + b);
+}
+
+uint64_t FileModel::first_reported_data(uint64_t off, uint64_t end) const {
+  for (uint64_t i = first_data(off, end); i < end; i = first_data(i + 1, end)) {
+    if (!cow_staged_.contains(i)) return i;
+    // Skip the staged run at once.
+    uint64_t next = i + 1;
+    while (next < end && cow_staged_.contains(next)) ++next;
+    i = next - 1;
+  }
+  return end;
+}
+
+bool FileModel::any_may_map(uint64_t off, uint64_t len) const {
+  if (len == 0) return false;
+  const uint64_t last = (end_of(off, len) - 1) / block;
+  for (uint64_t b = off / block; b <= last; ++b) {
+    if (may_map_.contains(b)) return true;
+  }
+  return false;
+}
+
+void FileModel::share_blocks(const FileModel& src, uint64_t src_off, uint64_t off, uint64_t n) {
+  if (n == 0) return;
+  std::vector<std::pair<uint64_t, bool>> states;  // Block, may map; decided before any change.
+  for (uint64_t b = off / block; b * block < off + n; ++b) {
+    const uint64_t lo = std::max(b * block, off), hi = std::min((b + 1) * block, off + n);
+    const bool whole = lo == b * block && hi == (b + 1) * block;
+    const bool from_src = src.any_may_map(src_off + (lo - off), hi - lo);
+    states.push_back({b, from_src || (!whole && !known_hole(b))});
+  }
+  for (auto [b, may] : states) {
+    if (may) {
+      may_map_.add(b, b + 1);
+    } else {
+      may_map_.remove(b, b + 1);
+    }
+  }
+}
+
+void FileModel::zero_past_eof(uint64_t off, uint64_t len) {
+  const uint64_t end = end_of(off, len);
+  for (uint64_t i = std::max(off, size()); i < end && i - size() < past_eof_.size(); ++i) {
+    past_eof_[i - size()] = std::byte{0};
+  }
 }
 
 void FileModel::zero(uint64_t off, uint64_t len) {
@@ -49,6 +153,7 @@ void FileModel::zero(uint64_t off, uint64_t len) {
 
 void FileModel::punch(uint64_t off, uint64_t len) {
   zero(off, len);
+  zero_past_eof(off, len);
   const uint64_t end = end_of(off, len);
   may_map_.remove(round_up(off, block) / block, end == kNoEnd ? kNoEnd : end / block);
 }
@@ -62,6 +167,7 @@ void FileModel::allocate(uint64_t off, uint64_t len) {
 void FileModel::collapse(uint64_t off, uint64_t len) {
   const uint64_t end = std::min<uint64_t>(size(), end_of(off, len));
   if (off >= end) return;
+  past_eof_.clear();
   bytes.erase(bytes.begin() + static_cast<ptrdiff_t>(off), bytes.begin() + static_cast<ptrdiff_t>(end));
   poisoned_.remove(off, end);
   poisoned_.shift(end, -static_cast<int64_t>(end - off));
@@ -75,6 +181,7 @@ void FileModel::collapse(uint64_t off, uint64_t len) {
 
 void FileModel::insert(uint64_t off, uint64_t len) {
   if (off > size()) return;
+  past_eof_.clear();
   bytes.insert(bytes.begin() + static_cast<ptrdiff_t>(off), len, std::byte{0});
   poisoned_.shift(off, static_cast<int64_t>(len));
   if (off % block == 0 && len % block == 0) {
@@ -98,7 +205,10 @@ uint64_t FileModel::first_data(uint64_t off, uint64_t end) const {
 }
 
 Oracle::Oracle(Backend& backend, int nfiles) : backend_(backend) {
-  for (int i = 0; i < nfiles; ++i) models_.emplace_back(std::max<uint64_t>(1, backend.block_size(i)));
+  for (int i = 0; i < nfiles; ++i) {
+    models_.emplace_back(std::max<uint64_t>(1, backend.block_size(i)));
+    caps_.push_back(backend.caps(i));
+  }
 }
 
 void Oracle::check_pread(const Op& op, const OpResult& r, std::vector<std::string>* bad) const {
@@ -189,9 +299,11 @@ void Oracle::check_spacectl(const Op& op, const OpResult& r, std::vector<std::st
 
 // FIEMAP against the model: every byte the model holds as written data
 // (non-zero: the harness writes only non-zero bytes) lies in some extent
-// (delalloc and unwritten-with-dirty-cache count), and no written extent
-// (neither UNWRITTEN nor DELALLOC) maps a block inside EOF that the model
-// knows is a hole.
+// (delalloc and unwritten-with-dirty-cache count) — but for buffered
+// writes a reflinked file may have staged in its CoW fork, which XFS's
+// FIEMAP (the data fork only) shows as holes until writeback —, and no
+// written extent (neither UNWRITTEN nor DELALLOC) maps a block inside EOF
+// that the model knows is a hole.
 void Oracle::check_fiemap(const Op& op, const OpResult& r, std::vector<std::string>* bad) const {
   const FileModel& m = models_.at(op.file);
   if (r.err != Errno::kOk || op.off < 0 || op.len <= 0) return;
@@ -209,12 +321,12 @@ void Oracle::check_fiemap(const Op& op, const OpResult& r, std::vector<std::stri
     if (pos >= stop) break;
     if (e.offset > pos) {
       const uint64_t gap_end = std::min<uint64_t>(e.offset, stop);
-      if (const uint64_t i = m.first_data(pos, gap_end); i < gap_end) return report(i);
+      if (const uint64_t i = m.first_reported_data(pos, gap_end); i < gap_end) return report(i);
     }
     pos = std::max(pos, end_of(e.offset, e.length));
   }
   if (pos < stop) {
-    if (const uint64_t i = m.first_data(pos, stop); i < stop) return report(i);
+    if (const uint64_t i = m.first_reported_data(pos, stop); i < stop) return report(i);
   }
   for (const LogicalExtent& e : r.extents) {
     if (e.flags & kNotWritten) continue;
@@ -229,6 +341,282 @@ void Oracle::check_fiemap(const Op& op, const OpResult& r, std::vector<std::stri
             e.offset, e.offset + e.length, b, b * m.block, (b + 1) * m.block));
         return;
       }
+    }
+  }
+}
+
+namespace {
+
+// RemapPlan is what a clone or dedupe of [src_off, src_off+len) of one
+// file into another at `off` comes to on a filesystem with reflink:
+// do_clone_file_range / vfs_dedupe_file_range_one's remap_verify_area,
+// then __generic_remap_file_range_prep (len 0: a clone to the source's
+// EOF, a dedupe of nothing), generic_remap_checks (block-aligned starts;
+// a dedupe inside both EOFs; a clone from inside the source; the source's
+// partial EOF block whole when the range ends there — and, for a dedupe,
+// the destination's too —, otherwise a whole number of blocks; no overlap
+// within one file; a clone that would come up short is EINVAL), and
+// generic_remap_check_len (a clone of a partial EOF block into the middle
+// of the destination is EINVAL; a dedupe drops it).
+struct RemapPlan {
+  Errno err = Errno::kOk;  // EINVAL, or OK.
+  uint64_t count = 0;      // The bytes remapped (a dedupe's compared range).
+  uint64_t bcount = 0;     // count with the source's EOF block whole.
+  uint64_t shared = 0;     // The bytes whose blocks are shared (a dedupe's
+                           // after generic_remap_check_len).
+};
+
+RemapPlan remap_plan(const FileModel& src, const FileModel& dst, bool same_file, int64_t src_off,
+                     int64_t off, int64_t len, uint64_t bs, bool dedupe) {
+  RemapPlan p;
+  auto fail = [&] {
+    p.err = Errno::kEINVAL;
+    return p;
+  };
+  if (src_off < 0 || off < 0 || len < 0 || len > kOffMax - src_off || len > kOffMax - off) {
+    return fail();
+  }
+  const uint64_t in = static_cast<uint64_t>(src_off), out = static_cast<uint64_t>(off);
+  uint64_t n = static_cast<uint64_t>(len);
+  const uint64_t isize = src.size(), osize = dst.size();
+  if (n == 0) {
+    if (dedupe || in == isize) return p;
+    if (in > isize) return fail();
+    n = isize - in;
+  }
+  if (in % bs != 0 || out % bs != 0) return fail();
+  if (dedupe && (in >= isize || in + n > isize || out >= osize || out + n > osize)) return fail();
+  if (in >= isize) return fail();
+  uint64_t count = std::min(n, isize - in);
+  uint64_t bcount;
+  if (in + count == isize && (!dedupe || out + count == osize)) {
+    bcount = round_up(isize, bs) - in;
+  } else {
+    count = round_down(count, bs);
+    bcount = count;
+  }
+  if (same_file && out + bcount > in && out < in + bcount) return fail();
+  if (!dedupe && count != n) return fail();
+  p.count = count;
+  p.bcount = bcount;
+  p.shared = count;
+  if (count % bs != 0 && out + count < osize) {
+    if (!dedupe) return fail();
+    p.shared = p.bcount = round_down(count, bs);
+  }
+  return p;
+}
+
+// poisoned_near: some poisoned byte lies in the blocks [off, off+len) spans.
+bool poisoned_near(const FileModel& m, uint64_t off, uint64_t len) {
+  const uint64_t lo = round_down(off, m.block), hi = round_up(off + len, m.block);
+  return m.first_poisoned(lo, hi) < hi;
+}
+
+}  // namespace
+
+// FICLONERANGE, from ioctl_file_clone down: without a remap op
+// EOPNOTSUPP before anything else; with one, remap_verify_area's EINVAL on
+// either range, then a filesystem without reflink says EOPNOTSUPP
+// (xfs_file_remap_range); then remap_plan's EINVAL or success with
+// nothing returned ("if (olen && cloned != olen) ret = -EINVAL"). A clone
+// that fails for want of space or on I/O must have changed nothing.
+void Oracle::check_clone(const Op& op, const OpResult& r, std::vector<std::string>* bad) const {
+  const FileCaps& caps = caps_.at(op.file);
+  Errno want;
+  if (!caps.remap) {
+    want = Errno::kEOPNOTSUPP;
+  } else {
+    const RemapPlan p = remap_plan(models_.at(op.src), models_.at(op.file), op.src == op.file,
+                                   op.src_off, op.off, op.len, caps.fs_block, false);
+    const bool bad_area = op.src_off < 0 || op.off < 0 || op.len < 0 ||
+                          op.len > kOffMax - op.src_off || op.len > kOffMax - op.off;
+    want = bad_area ? Errno::kEINVAL : !caps.reflink ? Errno::kEOPNOTSUPP : p.err;
+  }
+  if (r.err == want && (r.err != Errno::kOk || r.ret == 0)) return;
+  if (want == Errno::kOk && (r.err == Errno::kENOSPC || r.err == Errno::kEIO)) return;
+  bad->push_back(absl::StrFormat(
+      "FICLONERANGE of file %d [%d, +%d) to file %d at %d (sizes %d and %d, block %d%s) returned "
+      "%s, the model expects %s",
+      op.src, op.src_off, op.len, op.file, op.off, models_.at(op.src).size(),
+      models_.at(op.file).size(), caps.fs_block, caps.reflink ? "" : ", no reflink",
+      r.err == Errno::kOk ? absl::StrCat(r.ret) : std::string(errno_name(r.err)), errno_name(want)));
+}
+
+// FIDEDUPERANGE with one destination (vfs_dedupe_file_range): the call
+// fails (EOPNOTSUPP without a remap op; EINVAL a source range that is
+// negative, overflows, or runs past the source's EOF) or the destination
+// gets a status: -EINVAL its range fails remap_verify_area; SAME with 0
+// bytes for length 0; -EOPNOTSUPP without reflink; -EINVAL as remap_plan
+// says; SAME with bytes_deduped the (1 GiB-clipped) request when the
+// compared range is equal — or empty —, DIFFERS when it is not, -EIO
+// where poison lies in the blocks compared (never SAME over a poisoned
+// byte). bytes_deduped is 0 for every status but SAME.
+void Oracle::check_dedupe(const Op& op, const OpResult& r, std::vector<std::string>* bad) const {
+  const FileCaps& caps = caps_.at(op.file);
+  const FileModel& src = models_.at(op.src);
+  const FileModel& dst = models_.at(op.file);
+  Errno call = Errno::kOk;
+  std::vector<int32_t> statuses;
+  uint64_t len = 0;
+  if (!caps.remap) {
+    call = Errno::kEOPNOTSUPP;
+  } else if (op.src_off < 0 || op.len < 0 || op.len > kOffMax - op.src_off ||
+             static_cast<uint64_t>(op.src_off + op.len) > src.size()) {
+    call = Errno::kEINVAL;
+  } else {
+    len = std::min<uint64_t>(op.len, kDedupeMax);
+    constexpr int32_t kInval = -static_cast<int32_t>(Errno::kEINVAL);
+    if (op.off < 0 || len > static_cast<uint64_t>(kOffMax - op.off)) {
+      statuses = {kInval};
+    } else if (len == 0) {
+      statuses = {kFILE_DEDUPE_RANGE_SAME};
+    } else if (!caps.reflink) {
+      statuses = {-static_cast<int32_t>(Errno::kEOPNOTSUPP)};
+    } else {
+      const RemapPlan p = remap_plan(src, dst, op.src == op.file, op.src_off, op.off,
+                                     static_cast<int64_t>(len), caps.fs_block, true);
+      if (p.err != Errno::kOk) {
+        statuses = {kInval};
+      } else {
+        const uint64_t in = static_cast<uint64_t>(op.src_off), out = static_cast<uint64_t>(op.off);
+        const bool same = std::equal(src.bytes.begin() + static_cast<ptrdiff_t>(in),
+                                     src.bytes.begin() + static_cast<ptrdiff_t>(in + p.count),
+                                     dst.bytes.begin() + static_cast<ptrdiff_t>(out));
+        const int32_t normal = same ? kFILE_DEDUPE_RANGE_SAME : kFILE_DEDUPE_RANGE_DIFFERS;
+        constexpr int32_t kIo = -static_cast<int32_t>(Errno::kEIO);
+        if (p.count > 0 && (src.first_poisoned(in, in + p.count) < in + p.count ||
+                            dst.first_poisoned(out, out + p.count) < out + p.count)) {
+          statuses = {kIo, kFILE_DEDUPE_RANGE_DIFFERS};
+        } else if (p.count > 0 &&
+                   (poisoned_near(src, in, p.count) || poisoned_near(dst, out, p.count))) {
+          statuses = {kIo, normal};
+        } else {
+          statuses = {normal};
+        }
+      }
+    }
+  }
+  auto fail = [&](std::string what) {
+    bad->push_back(absl::StrFormat(
+        "FIDEDUPERANGE of file %d [%d, +%d) against file %d at %d (sizes %d and %d, block %d%s) "
+        "-> %s: %s",
+        op.src, op.src_off, op.len, op.file, op.off, src.size(), dst.size(), caps.fs_block,
+        caps.reflink ? "" : ", no reflink", r.to_json().dump(), what));
+  };
+  if (r.err != call) {
+    return fail(absl::StrFormat("the call must answer %s", errno_name(call)));
+  }
+  if (call != Errno::kOk) return;
+  if (std::find(statuses.begin(), statuses.end(), r.status) == statuses.end()) {
+    std::string want;
+    for (int32_t st : statuses) absl::StrAppend(&want, want.empty() ? "" : " or ", st);
+    return fail(absl::StrFormat("the destination's status must be %s", want));
+  }
+  const uint64_t deduped = r.status == kFILE_DEDUPE_RANGE_SAME ? len : 0;
+  if (static_cast<uint64_t>(r.ret) != deduped) {
+    fail(absl::StrFormat("bytes_deduped must be %d (the request on SAME, else 0)", deduped));
+  }
+}
+
+// copy_file_range(2) with both offsets given: negative offsets fail, and
+// offsets a (size_t) length would wrap are EOVERFLOW; the count is clipped at the source's EOF and to MAX_RW_COUNT; an overlap
+// within one file (on the clipped count) is EINVAL; nothing to copy
+// returns 0; otherwise it copies at least a byte and at most the clipped
+// count (a remap may share only a block-aligned prefix), or fails over
+// poison (EIO reading or zeroing up to the destination, EFAULT writing on
+// DAX) or for want of space.
+void Oracle::check_copy_range(const Op& op, const OpResult& r,
+                              std::vector<std::string>* bad) const {
+  const FileModel& src = models_.at(op.src);
+  auto fail = [&](std::string what) {
+    bad->push_back(absl::StrFormat(
+        "copy_file_range of file %d [%d, +%d) to file %d at %d (source size %d) -> %s: %s",
+        op.src, op.src_off, op.len, op.file, op.off, src.size(), r.to_json().dump(), what));
+  };
+  if (op.src_off < 0 || op.off < 0) {
+    if (r.err == Errno::kOk) fail("a negative offset must fail (EINVAL, or EOVERFLOW if it wraps)");
+    return;
+  }
+  // The length is a size_t: "Ensure offsets don't wrap" (EOVERFLOW).
+  const uint64_t in = static_cast<uint64_t>(op.src_off), out = static_cast<uint64_t>(op.off);
+  const uint64_t want = static_cast<uint64_t>(op.len);
+  if (in + want < in || out + want < out) {
+    if (r.err != Errno::kEOVERFLOW) fail("offsets that wrap must be EOVERFLOW");
+    return;
+  }
+  uint64_t len = in >= src.size() ? 0 : std::min<uint64_t>(want, src.size() - in);
+  if (op.src == op.file && in + len > out && in < out + len) {
+    if (r.err != Errno::kEINVAL) fail("overlapping ranges of one file must be EINVAL");
+    return;
+  }
+  if (out + len > static_cast<uint64_t>(kOffMax)) return;  // EINVAL or EFBIG: not drawn.
+  len = std::min(len, kMaxRw);
+  if (r.err != Errno::kOk) {
+    // Over known poison a DAX read is EIO (dax_direct_access refuses the
+    // page) and a write EFAULT (a recovery write of part of a page stores
+    // nothing: "if (xfer == 0) ret = -EFAULT"); so is the zeroing from the
+    // destination's EOF to a copy past it (EIO).
+    const FileModel& dst = models_.at(op.file);
+    const bool poison = len > 0 && (poisoned_near(src, in, len) || poisoned_near(dst, out, len) ||
+                                    (out > dst.size() && poisoned_near(dst, dst.size(), out - dst.size())));
+    if (len == 0) {
+      fail("nothing to copy must return 0");
+    } else if (r.err != Errno::kENOSPC &&
+               !(poison && (r.err == Errno::kEIO || r.err == Errno::kEFAULT))) {
+      fail("a valid copy may fail only over poison (EIO, EFAULT) or for want of space");
+    }
+    return;
+  }
+  if (static_cast<uint64_t>(r.ret) > len || (len > 0 && r.ret == 0)) {
+    fail(absl::StrFormat("the count must be in [1, %d] (0 only when nothing is to copy)", len));
+  }
+}
+
+// An O_DIRECT write whose position or length is not a multiple of the
+// device's logical sector size is EINVAL before anything moves
+// (xfs_file_dio_write, iomap_dio_rw); a write of nothing returns 0 first.
+void Oracle::check_dio(const Op& op, const OpResult& r, std::vector<std::string>* bad) const {
+  const uint64_t a = caps_.at(op.file).dio_align;
+  if (a == 0 || op.off < 0 || op.len <= 0) return;
+  const bool aligned = static_cast<uint64_t>(op.off) % a == 0 && static_cast<uint64_t>(op.len) % a == 0;
+  if (!aligned && r.err != Errno::kEINVAL) {
+    bad->push_back(absl::StrFormat(
+        "O_DIRECT pwrite of [%d, +%d) (alignment %d) -> %s: a misaligned direct write is EINVAL",
+        op.off, op.len, a, r.to_json().dump()));
+  }
+  if (aligned && r.err == Errno::kEINVAL) {
+    bad->push_back(absl::StrFormat(
+        "O_DIRECT pwrite of [%d, +%d) (alignment %d) is aligned, yet EINVAL", op.off, op.len, a));
+  }
+}
+
+// A store through a MAP_SHARED mapping faults (SIGBUS) at the first page
+// wholly past EOF and nowhere before it — except at a page with poison in
+// it (DAX refuses to map it). mmap itself may fail only where the model
+// cannot see why: then nothing is stored.
+void Oracle::check_mwrite(const Op& op, const OpResult& r, std::vector<std::string>* bad) const {
+  const FileModel& m = models_.at(op.file);
+  if (op.off < 0 || op.len <= 0) return;
+  if (r.ret == 0 && r.signal == 0 && r.err != Errno::kOk) return;  // mmap failed.
+  const uint64_t off = static_cast<uint64_t>(op.off), len = static_cast<uint64_t>(op.len);
+  const uint64_t eof_page_end = round_up(m.size(), kPage);
+  const uint64_t want = off >= eof_page_end ? 0 : std::min(len, eof_page_end - off);
+  const uint64_t got = static_cast<uint64_t>(r.ret);
+  auto fail = [&](std::string what) {
+    bad->push_back(absl::StrFormat("mmap store of [%d, +%d) (size %d) -> %s: %s", off, len,
+                                   m.size(), r.to_json().dump(), what));
+  };
+  if (got > len || (got < len) != (r.signal != 0) || (r.signal != 0 && r.signal != kSIGBUS)) {
+    return fail("a store stops exactly where it takes SIGBUS");
+  }
+  if (got > want) return fail(absl::StrFormat("a store to a page wholly past EOF (from %d) must "
+                                              "fault with SIGBUS", eof_page_end));
+  if (got < want) {
+    const uint64_t page = round_down(off + got, kPage);
+    if (m.first_poisoned(page, page + kPage) >= page + kPage) {
+      fail(absl::StrFormat("SIGBUS at %d, inside the EOF page's end %d and away from poison",
+                           off + got, eof_page_end));
     }
   }
 }
@@ -269,6 +657,21 @@ void Oracle::check_result(const Op& op, const OpResult& r, std::vector<std::stri
     case OpKind::kFiemap:
       check_fiemap(op, r, bad);
       break;
+    case OpKind::kClone:
+      check_clone(op, r, bad);
+      break;
+    case OpKind::kDedupe:
+      check_dedupe(op, r, bad);
+      break;
+    case OpKind::kCopyRange:
+      check_copy_range(op, r, bad);
+      break;
+    case OpKind::kDioPwrite:
+      check_dio(op, r, bad);
+      break;
+    case OpKind::kMwrite:
+      check_mwrite(op, r, bad);
+      break;
     case OpKind::kPoison:
       // What was poisoned lies in the request, widened to whole blocks.
       for (const LogicalExtent& e : r.extents) {
@@ -290,8 +693,72 @@ void Oracle::apply(const Op& op, const OpResult& r) {
   const uint64_t len = static_cast<uint64_t>(std::max<int64_t>(op.len, 0));
   switch (op.kind) {
     case OpKind::kPwrite:
+      if (r.err == Errno::kOk) {
+        m.write(off, static_cast<uint64_t>(r.ret), std::byte{op.fill});
+        m.note_buffered_write(off, static_cast<uint64_t>(r.ret));
+      }
+      break;
+    case OpKind::kDioPwrite:
+      // A direct CoW write is remapped when it completes; what it leaves in
+      // the CoW fork is unwritten preallocation.
       if (r.err == Errno::kOk) m.write(off, static_cast<uint64_t>(r.ret), std::byte{op.fill});
       break;
+    case OpKind::kMwrite:
+      // The bytes stored before any SIGBUS, whatever msync then said: they
+      // are in the page cache (or on the media, for DAX).
+      m.mstore(off, static_cast<uint64_t>(std::max<int64_t>(r.ret, 0)), std::byte{op.fill},
+               caps_.at(op.file).eof_page_keeps_stores);
+      m.note_buffered_write(off, static_cast<uint64_t>(std::max<int64_t>(r.ret, 0)));
+      break;
+    case OpKind::kFsync:
+      if (r.err == Errno::kOk) m.written_back();
+      break;
+    case OpKind::kClone: {
+      // Success returns 0: the whole request was cloned ("cloned != olen"
+      // is EINVAL), to the source's EOF for length 0 — remap_plan's count,
+      // with the source's EOF block whole.
+      if (r.err != Errno::kOk) break;
+      const FileModel& src = models_.at(op.src);
+      const RemapPlan p = remap_plan(src, m, op.src == op.file, op.src_off, op.off, op.len,
+                                     caps_.at(op.file).fs_block, false);
+      if (p.err != Errno::kOk || p.count == 0) break;  // check_clone objected already.
+      const FileModel before = src;
+      m.copy_from(before, static_cast<uint64_t>(op.src_off), off, p.count);
+      m.share_blocks(before, static_cast<uint64_t>(op.src_off), off, p.bcount);
+      m.mark_reflinked();
+      models_.at(op.src).mark_reflinked();
+      break;
+    }
+    case OpKind::kDedupe: {
+      // No byte changes; the destination's blocks may now be the source's.
+      if (r.err != Errno::kOk || r.status != kFILE_DEDUPE_RANGE_SAME || r.ret <= 0) break;
+      const FileModel& src = models_.at(op.src);
+      const RemapPlan p = remap_plan(src, m, op.src == op.file, op.src_off, op.off,
+                                     std::min<int64_t>(op.len, kDedupeMax),
+                                     caps_.at(op.file).fs_block, true);
+      if (p.err != Errno::kOk || p.shared == 0) break;
+      const FileModel before = src;
+      m.share_blocks(before, static_cast<uint64_t>(op.src_off), off, p.bcount);
+      m.mark_reflinked();
+      models_.at(op.src).mark_reflinked();
+      break;
+    }
+    case OpKind::kCopyRange: {
+      // The reported count, copied or shared (a remap leaves the source's
+      // holes holes; a copy maps what it writes).
+      if (r.err != Errno::kOk || r.ret <= 0) break;
+      const FileModel before = models_.at(op.src);
+      m.copy_from(before, static_cast<uint64_t>(op.src_off), off, static_cast<uint64_t>(r.ret));
+      m.allocate(off, static_cast<uint64_t>(r.ret));
+      // Shared, or copied by buffered writes: either way as a clone or a
+      // write would leave it.
+      if (caps_.at(op.file).reflink) {
+        m.mark_reflinked();
+        models_.at(op.src).mark_reflinked();
+      }
+      m.note_buffered_write(off, static_cast<uint64_t>(r.ret));
+      break;
+    }
     case OpKind::kTruncate:
       if (r.err == Errno::kOk) m.resize(len);
       break;
@@ -465,6 +932,11 @@ std::string compare_results(const OpResult& a, const OpResult& b) {
   if (a.data != b.data) diffs.push_back("data differs");
   if (!(a.rmsr == b.rmsr)) diffs.push_back("rmsr differs");
   if (a.extents != b.extents) diffs.push_back("logical FIEMAP map differs");
+  if (a.status != b.status) diffs.push_back(absl::StrFormat("dedupe status %d vs %d", a.status, b.status));
+  if (a.signal != b.signal || (a.signal != 0 && a.ret != b.ret)) {
+    diffs.push_back(absl::StrFormat("signal %d after %d bytes vs %d after %d", a.signal, a.ret,
+                                    b.signal, b.ret));
+  }
   if (a.size_after != b.size_after) {
     diffs.push_back(absl::StrFormat("size %d vs %d", a.size_after, b.size_after));
   }

@@ -11,7 +11,10 @@
 // contract (reads return the model's bytes and never poisoned ones,
 // SEEK_DATA never skips data, fspacectl's remainder is what fspacectl(2)
 // allows, FIEMAP maps all written data and no written extent covers a
-// known hole); then the model takes the call's reported effect; then the
+// known hole, a clone or dedupe answers what generic_remap_file_range_prep
+// makes of its ranges — EOPNOTSUPP without reflink —, a misaligned O_DIRECT
+// write is EINVAL, a store through a mapping faults exactly at the first
+// page wholly past EOF); then the model takes the call's reported effect; then the
 // file's content and size equal the model — so an error that changed the
 // file without reporting it is caught — every other file is unchanged,
 // poisoned blocks do not read back as good data, and the filesystem's
@@ -37,7 +40,10 @@ namespace vfssim {
 // it, not rewritten or zeroed since) has no content a read may return; a
 // block of `block` bytes is a known hole when nothing has been written or
 // allocated in it since it was created past EOF or removed by a punch or a
-// truncate, so no written extent may map it.
+// truncate, so no written extent may map it. past_eof are the bytes the
+// file's EOF page holds past EOF from stores through a mapping, on a
+// filesystem that keeps them (FileCaps::eof_page_keeps_stores): growing
+// the file over them makes them content.
 struct FileModel {
   explicit FileModel(uint64_t block_size = 4096) : block(block_size) {}
 
@@ -49,8 +55,28 @@ struct FileModel {
   // their poison and marks their blocks as possibly mapped.
   void write(uint64_t off, uint64_t n, std::byte value);
   // resize is ftruncate: growing adds zeros (the blocks wholly past the old
-  // EOF stay holes); shrinking removes the blocks wholly past the new EOF.
+  // EOF stay holes) or what past_eof holds; shrinking, or a truncate to the
+  // same size, removes the blocks wholly past the new EOF and clears the
+  // EOF page past it (past_eof).
   void resize(uint64_t size);
+  // grow extends the file to `size` (nothing if it is not larger) with
+  // past_eof's bytes, then zeros; block states stay.
+  void grow(uint64_t size);
+  // mstore is n bytes of `value` stored at off through a shared mapping:
+  // those inside EOF are written (their poison cleared), the blocks of the
+  // pages touched inside EOF may be mapped (page_mkwrite allocates a whole
+  // page), and those past EOF go to past_eof when `keep`, else nowhere. The
+  // size does not change.
+  void mstore(uint64_t off, uint64_t n, std::byte value, bool keep);
+  // copy_from puts src's [src_off, src_off+n) at off (extending the file,
+  // as write does), poison state included; block states are share_blocks'
+  // or allocate's business. src may be *this.
+  void copy_from(const FileModel& src, uint64_t src_off, uint64_t off, uint64_t n);
+  // share_blocks gives the blocks of [off, off+n) src's block states over
+  // [src_off, src_off+n), as a remap does: a block wholly inside the range
+  // may be mapped only where src's may be; one partly inside keeps its own
+  // state too.
+  void share_blocks(const FileModel& src, uint64_t src_off, uint64_t off, uint64_t n);
   // zero clears [off, off+len) inside the file, poison included.
   void zero(uint64_t off, uint64_t len);
   // punch is zero plus the removal of the whole blocks in [off, off+len),
@@ -78,16 +104,42 @@ struct FileModel {
   bool any_poisoned() const { return !poisoned_.empty(); }
   // known_hole: block index b is a known hole.
   bool known_hole(uint64_t b) const { return !may_map_.contains(b); }
+  // A file that shared blocks (a clone, dedupe or copy on a filesystem with
+  // reflink) may stage buffered writes in a CoW fork (XFS: a write to a
+  // shared block, and every later one inside the CoW extent size hint's
+  // range around it, goes there until writeback), which FIEMAP does not
+  // report: mark_reflinked says it shared; note_buffered_write records
+  // such writes; written_back forgets them (fsync); first_reported_data is
+  // first_data without them.
+  void mark_reflinked() { reflinked_ = true; }
+  void note_buffered_write(uint64_t off, uint64_t n) {
+    if (reflinked_ && n > 0) cow_staged_.add(off, end_of_range(off, n));
+  }
+  void written_back() { cow_staged_ = RangeSet(); }
+  uint64_t first_reported_data(uint64_t off, uint64_t end) const;
+  // any_may_map: some block overlapping [off, off+len) may be mapped.
+  bool any_may_map(uint64_t off, uint64_t len) const;
+  const std::vector<std::byte>& past_eof() const { return past_eof_; }
 
  private:
+  // zero_past_eof clears past_eof's bytes in [off, off+len).
+  void zero_past_eof(uint64_t off, uint64_t len);
+
+  static uint64_t end_of_range(uint64_t off, uint64_t n) {
+    return n > RangeSet::kEnd - off ? RangeSet::kEnd : off + n;
+  }
+
   RangeSet poisoned_;  // Bytes, inside the size.
   RangeSet may_map_;   // Block indexes; every other block is a known hole.
+  std::vector<std::byte> past_eof_;  // Bytes [size, size + past_eof_.size()).
+  bool reflinked_ = false;
+  RangeSet cow_staged_;  // Bytes written since the last fsync, once reflinked.
 };
 
 class Oracle {
  public:
   // Oracle models `nfiles` empty files of `backend`, with each file's
-  // block size as the backend reports it.
+  // block size and capabilities as the backend reports them.
   Oracle(Backend& backend, int nfiles);
 
   // step runs `op` on the backend and returns every violation found (empty:
@@ -101,6 +153,11 @@ class Oracle {
   void check_pread(const Op& op, const OpResult& r, std::vector<std::string>* bad) const;
   void check_spacectl(const Op& op, const OpResult& r, std::vector<std::string>* bad) const;
   void check_fiemap(const Op& op, const OpResult& r, std::vector<std::string>* bad) const;
+  void check_clone(const Op& op, const OpResult& r, std::vector<std::string>* bad) const;
+  void check_dedupe(const Op& op, const OpResult& r, std::vector<std::string>* bad) const;
+  void check_copy_range(const Op& op, const OpResult& r, std::vector<std::string>* bad) const;
+  void check_dio(const Op& op, const OpResult& r, std::vector<std::string>* bad) const;
+  void check_mwrite(const Op& op, const OpResult& r, std::vector<std::string>* bad) const;
   void apply(const Op& op, const OpResult& r);
   // take_partial_zeroing: after a failed punch, zero range or collapse,
   // the bytes of its range that read back as zeros are zero in the model.
@@ -112,11 +169,12 @@ class Oracle {
 
   Backend& backend_;
   std::vector<FileModel> models_;
+  std::vector<FileCaps> caps_;
 };
 
 // compare_results describes how two backends' answers to the same op differ
-// (return value, errno, data, fspacectl remainder, logical FIEMAP map, size);
-// empty when they agree.
+// (return value, errno, data, fspacectl remainder, logical FIEMAP map,
+// dedupe status, signal, size); empty when they agree.
 std::string compare_results(const OpResult& a, const OpResult& b);
 
 }  // namespace vfssim

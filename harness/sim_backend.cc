@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "fs/shmfs/shmfs.h"
@@ -14,6 +15,12 @@ uint64_t sim_size(Process& p, int fd) {
 }
 
 constexpr unsigned kExtentCount = 256;
+
+// A FIDEDUPERANGE argument with one destination, as it lies in memory.
+struct DedupeOne {
+  FileDedupeRange hdr;
+  FileDedupeRangeInfo info;
+};
 
 }  // namespace
 
@@ -112,8 +119,90 @@ OpResult SimBackend::run(const Op& op) {
     case OpKind::kPoison:
       r = poison(op);
       break;
+    case OpKind::kClone: {
+      FileCloneRange arg{.src_fd = fds_.at(op.src),
+                         .src_offset = static_cast<uint64_t>(op.src_off),
+                         .src_length = static_cast<uint64_t>(op.len),
+                         .dest_offset = static_cast<uint64_t>(op.off)};
+      r.err = host::ioctl(p, fd, kFICLONERANGE, &arg);
+      break;
+    }
+    case OpKind::kDedupe: {
+      DedupeOne arg{};
+      arg.hdr = {.src_offset = static_cast<uint64_t>(op.src_off),
+                 .src_length = static_cast<uint64_t>(op.len),
+                 .dest_count = 1};
+      arg.info = {.dest_fd = fd, .dest_offset = static_cast<uint64_t>(op.off)};
+      r.err = host::dedupe(p, fds_.at(op.src), &arg.hdr);
+      if (r.err == Errno::kOk) {
+        r.ret = static_cast<int64_t>(arg.info.bytes_deduped);
+        r.status = arg.info.status;
+      }
+      break;
+    }
+    case OpKind::kCopyRange: {
+      // Both offsets in user memory, as loff_t.
+      const uint64_t at = host::staging(p, 2 * sizeof(int64_t));
+      const int64_t offs[2] = {op.src_off, op.off};
+      p.store(at, std::as_bytes(std::span(offs)));
+      set(p.copy_file_range(fds_.at(op.src), at, fd, at + sizeof(int64_t),
+                            static_cast<uint64_t>(op.len), 0));
+      break;
+    }
+    case OpKind::kDioPwrite:
+      r = dio_pwrite(op);
+      break;
+    case OpKind::kMwrite:
+      r = mwrite(op);
+      break;
   }
   r.size_after = sim_size(p, fd);
+  return r;
+}
+
+OpResult SimBackend::dio_pwrite(const Op& op) {
+  OpResult r;
+  const int fd = fds_.at(op.file);
+  Result<int> fl = process_.fcntl_getfl(fd);
+  if (!fl) {
+    r.err = fl.error();
+    return r;
+  }
+  if ((r.err = process_.fcntl_setfl(fd, *fl | kO_DIRECT)) != Errno::kOk) return r;
+  // The staging area is page-aligned: the buffer meets any alignment.
+  std::vector<std::byte> buf(static_cast<size_t>(op.len), std::byte{op.fill});
+  Result<uint64_t> n = host::pwrite(process_, fd, buf, op.off);
+  if (n) {
+    r.ret = static_cast<int64_t>(*n);
+  } else {
+    r.err = n.error();
+  }
+  process_.fcntl_setfl(fd, *fl);
+  return r;
+}
+
+OpResult SimBackend::mwrite(const Op& op) {
+  OpResult r;
+  const int fd = fds_.at(op.file);
+  if (op.off < 0 || op.len <= 0) {
+    r.err = Errno::kEINVAL;  // What mmap says of the range the op names.
+    return r;
+  }
+  const uint64_t start = static_cast<uint64_t>(op.off) / kUserPageSize * kUserPageSize;
+  const uint64_t maplen = static_cast<uint64_t>(op.off + op.len) - start;
+  Result<uint64_t> addr = process_.mmap(0, maplen, kProtRead | kProtWrite, kMAP_SHARED, fd,
+                                        static_cast<off_t64>(start));
+  if (!addr) {
+    r.err = addr.error();
+    return r;
+  }
+  const std::vector<std::byte> bytes(static_cast<size_t>(op.len), std::byte{op.fill});
+  const uint64_t at = *addr + (static_cast<uint64_t>(op.off) - start);
+  std::optional<Siginfo> sig = process_.store(at, bytes);
+  r.ret = sig ? static_cast<int64_t>(sig->addr - at) : op.len;
+  r.signal = sig ? sig->signo : 0;
+  r.err = process_.msync(*addr, maplen, kMS_SYNC);
+  if (Errno e = process_.munmap(*addr, maplen); r.err == Errno::kOk) r.err = e;
   return r;
 }
 
@@ -142,6 +231,11 @@ OpResult SimBackend::poison(const Op& op) {
   std::vector<FiemapExtent> done;
   for (const FiemapExtent& e : fi.fm_extents) {
     if (e.fe_flags & kNoMedia) continue;
+    // A shared block's poison would show in every file and offset sharing
+    // it (memory failure notifies each owner), which the oracle models per
+    // file: only blocks this range alone maps are poisoned. (A clone or
+    // copy of a poisoned block shares its poison: the model copies it.)
+    if (e.fe_flags & kFIEMAP_EXTENT_SHARED) continue;
     const uint64_t e_end = e.fe_logical + e.fe_length;
     uint64_t lo = std::max(start, e.fe_logical);
     uint64_t hi = std::min(end, e_end);
@@ -170,6 +264,25 @@ Result<std::vector<std::byte>> SimBackend::read(int file, uint64_t off, uint64_t
 uint64_t SimBackend::block_size(int file) {
   Result<Stat> st = process_.fstat(fds_.at(file));
   return st ? st->blksize : 4096;
+}
+
+FileCaps SimBackend::caps(int file) {
+  FileCaps c;
+  Result<InodeRef> ip = process_.file_inode(fds_.at(file));
+  if (!ip) return c;
+  int bsize = 0;
+  if (host::ioctl(process_, fds_.at(file), kFIGETBSZ, &bsize) == Errno::kOk && bsize > 0) {
+    c.fs_block = static_cast<uint64_t>(bsize);
+  }
+  // shmfs files (memfd objects too) live in memory: O_DIRECT is buffered,
+  // and nothing zeroes a page past EOF.
+  const bool shm = dynamic_cast<const ShmSuperblock*>((*ip)->sb) != nullptr;
+  const bool dax = ((*ip)->flags & kInodeDax) != 0;
+  c.dio_align = shm || dax || dev_ == nullptr ? 0 : dev_->logical_block_size();
+  c.remap = (*ip)->ops().can_remap();
+  c.reflink = c.remap && spec_.reflink;
+  c.eof_page_keeps_stores = shm;
+  return c;
 }
 
 std::vector<std::string> SimBackend::check() {

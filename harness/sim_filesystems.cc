@@ -8,15 +8,16 @@
 namespace vfssim {
 
 const std::vector<FsSpec>& sim_filesystems() {
-  // name, type, device, mkfs options, mount options, registration, mkfs.
+  // name, type, device, mkfs options, mount options, registration, mkfs,
+  // reflink.
   static const std::vector<FsSpec> kSpecs = {
       {"shmfs", "shmfs", FsSpec::kNone, "", "", nullptr, nullptr},
       {"iomaptest_block", "iomaptest", FsSpec::kBlock, "", "", register_iomap_testfs, nullptr},
       {"iomaptest_pmem_dax", "iomaptest", FsSpec::kPmem, "", "dax=always", register_iomap_testfs, nullptr},
-      {"xfs_block", "xfs", FsSpec::kBlock, "", "", register_xfs, xfs_mkfs},
-      {"xfs_block_1k", "xfs", FsSpec::kBlock, "-b size=1024", "", register_xfs, xfs_mkfs},
-      {"xfs_noreflink", "xfs", FsSpec::kBlock, "-m reflink=0", "", register_xfs, xfs_mkfs},
-      {"xfs_pmem_dax", "xfs", FsSpec::kPmem, "", "dax=always", register_xfs, xfs_mkfs},
+      {"xfs_block", "xfs", FsSpec::kBlock, "", "", register_xfs, xfs_mkfs, true},
+      {"xfs_block_1k", "xfs", FsSpec::kBlock, "-b size=1024", "", register_xfs, xfs_mkfs, true},
+      {"xfs_noreflink", "xfs", FsSpec::kBlock, "-m reflink=0", "", register_xfs, xfs_mkfs, false},
+      {"xfs_pmem_dax", "xfs", FsSpec::kPmem, "", "dax=always", register_xfs, xfs_mkfs, true},
   };
   return kSpecs;
 }

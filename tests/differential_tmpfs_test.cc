@@ -109,6 +109,22 @@ TEST_F(TmpfsDifferential, ScriptedEdgeCases) {
   EXPECT_EQ(run(ops), "");
 }
 
+// Copies, O_DIRECT writes (buffered on tmpfs: no alignment), stores
+// through mappings (kept past EOF in the EOF page: they become content
+// when the file grows), and clones and dedupes, which both refuse
+// (EOPNOTSUPP), over three files.
+TEST_F(TmpfsDifferential, SeededRandomRunsWithTheLaterKinds) {
+  const OpGenConfig cfg = opgen_config(sim_filesystem("shmfs"));
+  for (uint64_t seed = 1; seed <= 30; ++seed) {
+    Rng rng(seed);
+    const std::vector<Op> ops = random_ops(rng, 200, cfg);
+    SimBackend sim(seed, sim_filesystem("shmfs"), cfg.nfiles);
+    HostBackend host(dir_, cfg.nfiles);
+    ASSERT_TRUE(host.ok());
+    EXPECT_EQ(run_differential(sim, host, ops, {.nfiles = cfg.nfiles}), "") << "seed " << seed;
+  }
+}
+
 TEST_F(TmpfsDifferential, SeededRandomRuns) {
   const OpGenConfig cfg;  // With fspacectl: the host punches.
   for (uint64_t seed = 1; seed <= 60; ++seed) {

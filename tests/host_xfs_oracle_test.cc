@@ -1,12 +1,17 @@
-// The oracle against the host kernel's XFS on a loop-mounted 320 MB image:
-// the same op sequences the simulator runs, checked op by op against the
-// model (content, size, SEEK_DATA/SEEK_HOLE, FIEMAP, fspacectl run as a
-// punch). This pins the model's fallocate and FIEMAP rules (collapse,
-// insert, zero range, punch; written data mapped, known holes unmapped) to
-// a real filesystem that has them all, and runs the differential of the
-// simulator's XFS stand-in (the iomap test filesystem) against it. Skips with a message where the test cannot
-// make or mount the image (not root, no xfsprogs, mounting forbidden); the
-// image is unmounted and its loop device detached even when a check fails.
+// The oracle against the host kernel's XFS on a loop-mounted 320 MB image
+// (mkfs.xfs defaults: 4 KiB blocks, reflink on): the same op sequences the
+// simulator runs, checked op by op against the model (content, size,
+// SEEK_DATA/SEEK_HOLE, FIEMAP, fspacectl run as a punch, FICLONERANGE,
+// FIDEDUPERANGE, copy_file_range, O_DIRECT writes, stores through shared
+// mappings). This pins the model's rules (collapse, insert, zero range,
+// punch; written data mapped, known holes unmapped; the remap checks;
+// O_DIRECT's sector alignment; SIGBUS past the EOF page, and stores past
+// EOF never becoming content) to a real filesystem that has them all, and
+// runs the differentials of the simulator's XFS-like filesystem and of
+// its stand-in (the iomap test filesystem) against it. Skips with a
+// message where the test cannot make or mount the image (not root, no
+// xfsprogs, mounting forbidden); the image is unmounted and its loop
+// device detached even when a check fails.
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -60,10 +65,10 @@ class HostXfsOracle : public ::testing::Test {
     if (!mnt_.empty()) rmdir(mnt_.c_str());
   }
 
-  std::string run(const std::vector<Op>& ops) {
-    HostBackend host(mnt_);
+  std::string run(const std::vector<Op>& ops, int nfiles = 2) {
+    HostBackend host(mnt_, nfiles);
     if (!host.ok()) return "cannot create files on the XFS mount";
-    Oracle oracle(host, 2);
+    Oracle oracle(host, nfiles);
     for (size_t i = 0; i < ops.size(); ++i) {
       OpResult r;
       std::vector<std::string> bad = oracle.step(ops[i], &r);
@@ -113,14 +118,90 @@ TEST_F(HostXfsOracle, SeededRandomRunsKeepTheModel) {
   }
 }
 
+// The remap, O_DIRECT and mapping rules of the oracle, against XFS: the
+// script harness/oracle_test.cc runs on every simulated filesystem, and
+// the answers it depends on.
+TEST_F(HostXfsOracle, RemapDirectAndMappedWritesMatchTheModel) {
+  const std::vector<Op> ops = {
+      Op::pwrite(0, 0, 20000, 0x11),
+      Op::pwrite(0, 8192, 4096, 0x12),
+      Op::pwrite(1, 0, 8192, 0x22),
+      Op::pwrite(2, 0, 20000, 0x66),
+      Op::clone(0, 4096, 1, 0, 8192),
+      Op::clone(0, 0, 2, 0, 0),
+      Op::clone(0, 100, 1, 0, 4096),     // EINVAL: misaligned.
+      Op::clone(0, 16384, 1, 0, 3616),   // EINVAL: a partial EOF block into the middle.
+      Op::clone(0, 0, 0, 4096, 8192),    // EINVAL: overlapping.
+      Op::clone(0, 0, 1, 0, 40000),      // EINVAL: past the source's EOF.
+      Op::clone(0, 20000, 1, 0, 0),      // At the source's EOF: nothing, 0.
+      Op::dedupe(0, 4096, 1, 0, 8192),   // SAME.
+      Op::dedupe(0, 0, 1, 0, 8192),      // DIFFERS.
+      Op::dedupe(0, 16384, 2, 16384, 3616),
+      Op::dedupe(0, 0, 1, 100, 4096),    // -EINVAL.
+      Op::dedupe(0, 16384, 1, 0, 8192),  // EINVAL.
+      Op::dedupe(0, 0, 1, 0, 0),         // SAME, nothing.
+      Op::dedupe(0, 4096, 1, 0, 5000),   // Unaligned, mid-file: SAME, 5000 reported.
+      Op::copy_range(0, 10, 1, 30000, 5000),
+      Op::copy_range(1, 0, 1, 100, 4096),
+      Op::copy_range(0, 40000, 1, 0, 10),
+      Op::copy_range(0, 0, 1, 40960, 8192),
+      Op::dio_pwrite(1, 53248, 4096, 0x44),
+      Op::dio_pwrite(1, 30100, 10, 0x45),  // EINVAL: 512-byte sectors.
+      Op::dio_pwrite(1, 30208, 512, 0x46),
+      Op::mwrite(1, 56000, 2000, 0x55),    // SIGBUS at 57344.
+      Op::mwrite(1, 31000, 300, 0x56),
+      Op::mwrite(1, 60000, 10, 0x57),      // SIGBUS at once.
+      Op::truncate(1, 57000),
+      Op::mwrite(1, 56900, 300, 0x58),     // Past EOF in the EOF page: stored, not content.
+      Op::truncate(1, 60000),              // Zeros there.
+      Op::pwrite(2, 0, 1, 0x59),           // A write to a shared block.
+      Op::pwrite(2, 30000, 100, 0x5a),     // Then past EOF.
+      Op::fiemap(2, 0, 1 << 20),
+      Op::seek_data(2, 4096),
+      Op::fsync(2),
+      Op::fiemap(2, 0, 1 << 20),
+      Op::pread(1, 0, 60000),
+      Op::fiemap(1, 0, 1 << 20),
+  };
+  EXPECT_EQ(run(ops, 3), "");
+}
+
+TEST_F(HostXfsOracle, SeededRandomRunsWithRemapDirectAndMappedWrites) {
+  const OpGenConfig cfg = opgen_config(sim_filesystem("xfs_block"));
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    Rng rng(seed);
+    EXPECT_EQ(run(random_ops(rng, 150, cfg), cfg.nfiles), "") << "seed " << seed;
+  }
+}
+
+// The simulator's XFS-like filesystem against XFS, with every kind of op:
+// answers, data and sizes op by op (FIEMAP maps are each side's oracle's
+// business: the allocators differ).
+TEST_F(HostXfsOracle, TheXfsLikeFilesystemAgreesWithXfs) {
+  const OpGenConfig cfg = opgen_config(sim_filesystem("xfs_block"));
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    Rng rng(seed);
+    const std::vector<Op> ops = random_ops(rng, 150, cfg);
+    SimBackend sim(seed, sim_filesystem("xfs_block"), cfg.nfiles);
+    ASSERT_EQ(sim.setup_error(), Errno::kOk);
+    HostBackend host(mnt_, cfg.nfiles);
+    ASSERT_TRUE(host.ok());
+    EXPECT_EQ(run_differential(sim, host, ops, {.nfiles = cfg.nfiles, .compare_extents = false}), "")
+        << "seed " << seed;
+  }
+}
+
 // The simulator's XFS stand-in against XFS: answers, data and sizes op by
-// op. The logical FIEMAP maps are not compared (no speculative
+// op, O_DIRECT writes and stores through mappings among them. The logical FIEMAP maps are not compared (no speculative
 // preallocation or delalloc conversion policy in the stand-in); each side's
 // map is still checked against the model.
 TEST_F(HostXfsOracle, TheIomapTestFilesystemAgreesWithXfs) {
+  // No clones, dedupes or copies: it has no reflink, and XFS's copies
+  // share what they can (a block-aligned prefix, a shorter count).
+  const OpGenConfig cfg{.dio_pwrite = 2, .mwrite = 2};
   for (uint64_t seed = 1; seed <= 10; ++seed) {
     Rng rng(seed);
-    const std::vector<Op> ops = random_ops(rng, 150, OpGenConfig{});
+    const std::vector<Op> ops = random_ops(rng, 150, cfg);
     SimBackend sim(seed, sim_filesystem("iomaptest_block"));
     ASSERT_EQ(sim.setup_error(), Errno::kOk);
     HostBackend host(mnt_);

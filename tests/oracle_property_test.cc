@@ -1,10 +1,15 @@
-// Property tests: random op sequences through the oracle on every
-// simulated filesystem of the registry (harness/sim_filesystems.h). Every
-// op must keep the oracle's invariants (content and size equal the model
-// built from reported results, reads, SEEK_* and FIEMAP answers agree with
-// it, fspacectl's remainder is what fspacectl(2) allows, poisoned bytes
-// never come back as data, fsck finds nothing), and a run must be
-// reproducible from its seed.
+// Property tests: random op sequences over three files through the oracle
+// on every simulated filesystem of the registry (harness/sim_filesystems.h):
+// pwrite, pread, truncate, fallocate, fspacectl, fsync, SEEK_*, FIEMAP,
+// poison, and FICLONERANGE, FIDEDUPERANGE, copy_file_range, O_DIRECT
+// writes and stores through shared mappings. Every op must keep the
+// oracle's invariants (content and size equal the model built from
+// reported results, reads, SEEK_* and FIEMAP answers agree with it,
+// fspacectl's remainder is what fspacectl(2) allows, clone and dedupe
+// answer as the VFS's remap checks say — EOPNOTSUPP without reflink —,
+// misaligned O_DIRECT is EINVAL, stores fault only past the EOF page,
+// poisoned bytes never come back as data, fsck finds nothing), and a run
+// must be reproducible from its seed.
 //
 // CI pins RapidCheck's seed below; for longer local runs set e.g.
 //   RC_PARAMS="seed=7 max_success=2000" bazel test //tests:oracle_property_test
@@ -45,7 +50,40 @@ rc::Gen<int64_t> gen_offset() {
                                      [](std::pair<int64_t, int64_t> p) { return p.first * 4096 + p.second; }));
 }
 
-// gen_op draws ops for `spec`: poison only where its files can be poisoned.
+// Block-aligned offsets and lengths (4 KiB, 1 KiB, or a few bytes past),
+// for clones and dedupes.
+rc::Gen<int64_t> gen_aligned() {
+  return rc::gen::oneOf(
+      rc::gen::map(rc::gen::inRange<int64_t>(0, 17), [](int64_t p) { return p * 4096; }),
+      rc::gen::map(rc::gen::inRange<int64_t>(0, 65), [](int64_t p) { return p * 1024; }),
+      rc::gen::map(rc::gen::inRange<int64_t>(0, 33), [](int64_t p) { return p * 512 + 7; }));
+}
+
+// The kinds gen_op draws, each as often as it appears in kinds_for.
+enum Kind : int {
+  kWrite, kRead, kTrunc, kFalloc, kSeekD, kSeekH, kSync, kMap, kSpace, kPoisonK,
+  kCloneK, kDedupeK, kCopyK, kDioK, kMwriteK,
+};
+
+// kinds_for: the basic kinds once each (pwrite twice); poison three times
+// where files can be poisoned; clones three times and dedupes twice with
+// reflink (once without: their EOPNOTSUPP is checked); copies, O_DIRECT
+// writes and stores through mappings twice.
+std::vector<int> kinds_for(const FsSpec& spec) {
+  std::vector<int> k = {kWrite, kWrite, kRead, kTrunc, kFalloc, kSeekD, kSeekH, kSync, kMap, kSpace};
+  auto add = [&](int kind, int times) { k.insert(k.end(), times, kind); };
+  if (spec.poisonable()) add(kPoisonK, 3);
+  add(kCloneK, spec.reflink ? 3 : 1);
+  add(kDedupeK, spec.reflink ? 2 : 1);
+  add(kCopyK, 2);
+  add(kDioK, 2);
+  add(kMwriteK, 2);
+  return k;
+}
+
+constexpr int kFiles = 3;
+
+// gen_op draws ops for `spec` over kFiles files (kinds_for says which).
 rc::Gen<Op> gen_op(const FsSpec& spec) {
   static const std::vector<int> kModes = {
       0,
@@ -57,38 +95,61 @@ rc::Gen<Op> gen_op(const FsSpec& spec) {
       kFALLOC_FL_INSERT_RANGE,
       kFALLOC_FL_PUNCH_HOLE,
   };
-  // Poison weighs three kinds, aimed at the first pages, where data is.
-  const int kinds = spec.poisonable() ? 13 : 10;
+  const std::vector<int> kinds = kinds_for(spec);
+  struct Args {
+    int file, src;
+    int64_t off, len, src_off;
+    int64_t aoff, alen, asrc;  // Aligned mostly.
+  };
+  const auto args = rc::gen::apply(
+      [](int file, int src, int64_t off, int64_t len, int64_t src_off, int64_t aoff, int64_t alen,
+         int64_t asrc) { return Args{file, src, off, len, src_off, aoff, alen, asrc}; },
+      rc::gen::inRange(0, kFiles), rc::gen::inRange(0, kFiles), gen_offset(), gen_offset(),
+      gen_offset(), gen_aligned(), gen_aligned(), gen_aligned());
   return rc::gen::apply(
-      [](int kind, int file, int64_t off, int64_t len, int mode, uint8_t fill) {
-        switch (kind) {
-          case 0:
-          case 1:
-            return Op::pwrite(file, off, len % 20000, fill);
-          case 2:
-            return Op::pread(file, off, len);
-          case 3:
-            return Op::truncate(file, off);
-          case 4:
-            return Op::fallocate(file, mode, off, len);
-          case 5:
-            return Op::seek_data(file, off);
-          case 6:
-            return Op::seek_hole(file, off);
-          case 7:
-            return Op::fsync(file);
-          case 8:
-            return Op::fiemap(file, off, len + 1);
-          case 9:
-            return Op::fspacectl(file, off, len);
+      [kinds](size_t pick, Args a, int mode, uint8_t fill, bool flip) {
+        switch (kinds[pick]) {
+          case kWrite:
+            return Op::pwrite(a.file, a.off, a.len % 20000, fill);
+          case kRead:
+            return Op::pread(a.file, a.off, a.len);
+          case kTrunc:
+            return Op::truncate(a.file, a.off);
+          case kFalloc:
+            return Op::fallocate(a.file, mode, a.off, a.len);
+          case kSeekD:
+            return Op::seek_data(a.file, a.off);
+          case kSeekH:
+            return Op::seek_hole(a.file, a.off);
+          case kSync:
+            return Op::fsync(a.file);
+          case kMap:
+            return Op::fiemap(a.file, a.off, a.len + 1);
+          case kSpace:
+            return Op::fspacectl(a.file, a.off, a.len);
+          case kPoisonK:
+            return Op::poison(a.file, a.off % 32768, a.len % 9000 + 1);
+          case kCloneK:
+            // Length 0 (a quarter of the time) clones to the source's EOF.
+            return Op::clone(a.src, a.asrc, a.file, a.aoff, flip ? 0 : a.alen);
+          case kDedupeK:
+            // The same offset in both files a quarter of the time: equal after a
+            // clone or copy between them.
+            return Op::dedupe(a.src, a.asrc, a.file, flip ? a.asrc : a.aoff, a.alen);
+          case kCopyK:
+            return Op::copy_range(a.src, a.src_off, a.file, a.off, a.len);
+          case kDioK:
+            // Sector-aligned, or (flip) anything: EINVAL where checked.
+            return flip ? Op::dio_pwrite(a.file, a.off, a.len % 9000 + 1, fill)
+                        : Op::dio_pwrite(a.file, a.aoff / 512 * 512, (a.alen / 512 + 1) * 512, fill);
           default:
-            return Op::poison(file, off % 32768, len % 9000 + 1);
+            return Op::mwrite(a.file, a.off, a.len % 9000 + 1, fill);
         }
       },
       // The kind at full size: small sizes would draw only the first kinds.
-      rc::gen::resize(100, rc::gen::inRange(0, kinds)), rc::gen::inRange(0, 2), gen_offset(),
-      gen_offset(),
-      rc::gen::elementOf(kModes), rc::gen::inRange<uint8_t>(1, 255));
+      rc::gen::resize(100, rc::gen::inRange<size_t>(0, kinds.size())), args,
+      rc::gen::elementOf(kModes), rc::gen::inRange<uint8_t>(1, 255),
+      rc::gen::map(rc::gen::inRange(0, 4), [](int x) { return x == 0; }));
 }
 
 // run_through_oracle steps every op through the oracle and fails the
@@ -97,7 +158,7 @@ rc::Gen<Op> gen_op(const FsSpec& spec) {
 void run_through_oracle(SimBackend& sim, const std::vector<Op>& ops,
                         const std::function<void()>& between = nullptr) {
   RC_ASSERT(sim.setup_error() == Errno::kOk);
-  Oracle oracle(sim, 2);
+  Oracle oracle(sim, kFiles);
   std::string replay;  // The ops so far, one per line: the failure's replay.
   bool poisoned = false;
   for (const Op& op : ops) {
@@ -119,7 +180,7 @@ TEST_P(OracleProperty, RegularFilesKeepEveryInvariant) {
   EXPECT_TRUE(rc::check(spec.name + ": regular files keep every invariant", [&] {
     const auto ops = *rc::gen::container<std::vector<Op>>(gen_op(spec));
     const uint64_t seed = *rc::gen::inRange<uint64_t>(1, 1000);
-    SimBackend sim(seed, spec);
+    SimBackend sim(seed, spec, kFiles);
     run_through_oracle(sim, ops);
   }));
 }
@@ -132,7 +193,7 @@ TEST_P(OracleProperty, SameSeedSameTrace) {
     const auto ops = *rc::gen::container<std::vector<Op>>(gen_op(spec));
     const uint64_t seed = *rc::gen::inRange<uint64_t>(1, 1000);
     auto trace_hash = [&] {
-      SimBackend sim(seed, spec);
+      SimBackend sim(seed, spec, kFiles);
       for (const Op& op : ops) sim.run(op);
       return sim.machine().trace.hash();
     };
@@ -151,7 +212,7 @@ TEST(PoisonOracle, PoisonedDaxFilesNeverReadBackAsGoodData) {
       const auto more = *rc::gen::container<std::vector<Op>>(gen_op(spec));
       ops.insert(ops.end(), more.begin(), more.end());
       const uint64_t seed = *rc::gen::inRange<uint64_t>(1, 1000);
-      SimBackend sim(seed, spec);
+      SimBackend sim(seed, spec, kFiles);
       run_through_oracle(sim, ops);
     }));
   }
@@ -169,12 +230,12 @@ INSTANTIATE_TEST_SUITE_P(EverySimFilesystem, OracleProperty, ::testing::ValuesIn
 RC_GTEST_PROP(ShmfsOracle, SwappedShmObjectsKeepEveryInvariant, ()) {
   const auto ops = *rc::gen::container<std::vector<Op>>(gen_op(sim_filesystem("shmfs")));
   const uint64_t seed = *rc::gen::inRange<uint64_t>(1, 1000);
-  SimBackend sim(seed, sim_filesystem("shmfs"), 2, /*memfd=*/true);
+  SimBackend sim(seed, sim_filesystem("shmfs"), kFiles, /*memfd=*/true);
   Rng pressure(seed);
   int swapped = 0;
   run_through_oracle(sim, ops, [&] {
     if (!pressure.bernoulli(0.4)) return;
-    const int file = static_cast<int>(pressure.uniform(2));
+    const int file = static_cast<int>(pressure.uniform(kFiles));
     InodeRef ip = *sim.process().file_inode(sim.fd(file));
     const uint64_t page = pressure.uniform(ip->size / 4096 + 1);
     swapped += static_cast<ShmSuperblock*>(ip->sb)->swap_out(*ip, page) ? 1 : 0;
