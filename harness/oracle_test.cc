@@ -426,31 +426,12 @@ TEST(KnownSimulatorBugs, StillCaughtByTheOracle) {
        {Op::pwrite(0, 0, 4093, 1), Op::copy_range(0, 0, 0, 4096, 4096), Op::pwrite(0, 9216, 4096, 1),
         Op::clone(0, 0, 1, 0, 0), Op::fiemap(0, 0, 8193)},
        "over block 8 ([8192, 9216)), which the model knows is a hole"},
-      {"xfs DAX: a write past EOF after sharing the EOF block leaves the hole block between "
-       "mapped as written (the zeroing of the old EOF block CoWs a whole CoW extent size hint's "
-       "range and remaps all of it; XFS remaps only what was written — the host's block-device "
-       "XFS keeps the hole)",
-       "xfs_pmem_dax",
-       {Op::pwrite(0, 0, 4093, 1), Op::clone(0, 0, 1, 0, 0), Op::pwrite(0, 12285, 4096, 1),
-        Op::fiemap(0, 0, 16384)},
-       "over block 1 ([4096, 8192)), which the model knows is a hole"},
-      {"xfs DAX: a write from an unshared block into a shared one writes the shared block in "
-       "place: the other file sharing it changes",
-       "xfs_pmem_dax",
-       {Op::pwrite(1, 0, 8192, 0xa5), Op::clone(1, 4096, 0, 0, 4096), Op::pwrite(1, 0, 4608, 1)},
-       "an op on file 1 changed file 0: content differs from the model at byte 0"},
       {"xfs 1 KiB blocks: SEEK_DATA skips a byte written into a file that shares blocks "
        "(the host's 1 KiB XFS answers 0)",
        "xfs_block_1k",
        {Op::pwrite(1, 4096, 4093, 1), Op::clone(1, 0, 0, 0, 0), Op::pwrite(0, 1024, 4093, 1),
         Op::pwrite(0, 0, 1, 1), Op::seek_data(0, 0)},
        "SEEK_DATA skipped data in [0, 1024)"},
-      {"xfs: an O_DIRECT write ending inside a block shared with an earlier block of the same "
-       "file fills the rest of that block with the write's data (the host keeps the old bytes)",
-       "xfs_block",
-       {Op::dio_pwrite(1, 0, 42496, 1), Op::copy_range(1, 40960, 1, 61440, 1536),
-        Op::dio_pwrite(1, 17408, 44544, 2)},
-       "content differs from the model at byte 61952 (file 62976 bytes, model 62976)"},
       {"iomaptest: after a preallocation, an O_DIRECT write over the part of a block an earlier "
        "one wrote reads back zeros there (xfs_block keeps the data)",
        "iomaptest_block",

@@ -201,11 +201,26 @@ TEST_P(OracleProperty, SameSeedSameTrace) {
   }));
 }
 
+// property_filesystems is every registered filesystem but the iomap test
+// filesystem on pmem: a unit-test fake (issue 10: "the ExtentMapOps fake
+// stays for unit tests only") whose DAX path lacks what the full op
+// language now exercises — zeroing past EOF before a write or a growing
+// truncate, and writing into unwritten extents — as
+// harness/oracle_test.cc's KnownSimulatorBugs records; the XFS-like
+// filesystem on pmem is the DAX filesystem the suite runs on.
+std::vector<FsSpec> property_filesystems() {
+  std::vector<FsSpec> out;
+  for (const FsSpec& spec : sim_filesystems()) {
+    if (spec.name != "iomaptest_pmem_dax") out.push_back(spec);
+  }
+  return out;
+}
+
 // On pmem-backed DAX files, after both files hold data: poison lands under
 // written blocks and the reads, rewrites, punches and truncates that follow
 // must never return a poisoned byte as data nor fail over good data.
 TEST(PoisonOracle, PoisonedDaxFilesNeverReadBackAsGoodData) {
-  for (const FsSpec& spec : sim_filesystems()) {
+  for (const FsSpec& spec : property_filesystems()) {
     if (!spec.poisonable()) continue;
     EXPECT_TRUE(rc::check(spec.name + ": poisoned files keep every invariant", [&] {
       std::vector<Op> ops = {Op::pwrite(0, 0, 32768, 0x5a), Op::pwrite(1, 0, 20000, 0xa5)};
@@ -218,7 +233,7 @@ TEST(PoisonOracle, PoisonedDaxFilesNeverReadBackAsGoodData) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(EverySimFilesystem, OracleProperty, ::testing::ValuesIn(sim_filesystems()),
+INSTANTIATE_TEST_SUITE_P(EverySimFilesystem, OracleProperty, ::testing::ValuesIn(property_filesystems()),
                          [](const ::testing::TestParamInfo<FsSpec>& info) { return info.param.name; });
 
 // Memfd objects under swap pressure: fspacectl is shm_deallocate, and its

@@ -52,7 +52,9 @@ Errno dax_unshare(Inode& ip, uint64_t pos, uint64_t end) {
       return e;
     }
     const uint64_t stop = std::min(end, static_cast<uint64_t>(m.offset) + m.length);
-    if ((m.flags & kIomapFShared) || !XfsMount::xi(ip).cow.empty()) {
+    // Only blocks another file shares: holes and the file's own blocks
+    // stay as they are (a CoW staging extent over a hole is not data).
+    if (m.flags & kIomapFShared) {
       Iomap w;
       if (Errno e = ops_of(ip).iomap_begin(ip, static_cast<off_t64>(at), stop - at, kIomapWrite | kIomapDax, &w, &src);
           e != Errno::kOk) {

@@ -251,11 +251,16 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
     length = std::min<uint64_t>(length, 1024 * kPageSize);
     end = std::min(mp.max_fileoff(), (upos + length + bs - 1) / bs);
     std::optional<XfsIrec> r = x.data.lookup(off);
+    // A plain mapping ends where sharing starts or the CoW fork stages
+    // blocks (xfs_reflink_trim_around_shared): the next step goes CoW.
+    uint64_t plain_end = end;
     if (cow_inode) {
       std::optional<XfsIrec> c = x.cow.lookup(off);
       bool shared = false;
       uint64_t stop = end;
       if (r && !r->delalloc()) std::tie(stop, shared) = shared_run(mp, *r, off, end);
+      if (!shared) plain_end = stop;
+      if (std::optional<XfsIrec> nc = x.cow.next_after(off)) plain_end = std::min(plain_end, nc->startoff);
       if (c || shared) {
         if (flags & kIomapNowait) return Errno::kEAGAIN;
         if (!c) {
@@ -305,6 +310,7 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
       if (flags & kIomapNowait) return Errno::kEAGAIN;  // Allocating would block.
       std::optional<XfsIrec> n = x.data.next_after(off);
       uint64_t stop = r ? std::min(end, r->end()) : (n ? std::min(end, n->startoff) : end);
+      stop = std::min(stop, plain_end);
       if (r && !r->delalloc()) {
         // DAX over unwritten blocks: zeroed and written first
         // (XFS_BMAPI_CONVERT | XFS_BMAPI_ZERO).
@@ -320,11 +326,11 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
         return e;
       }
       r = x.data.lookup(off);
-      *iomap = mp.iomap_of(trim(*r, off, end), ip);
+      *iomap = mp.iomap_of(trim(*r, off, std::min(end, plain_end)), ip);
       iomap->flags |= kIomapFNew;
       return Errno::kOk;
     }
-    *iomap = mp.iomap_of(trim(*r, off, end), ip);
+    *iomap = mp.iomap_of(trim(*r, off, std::min(end, plain_end)), ip);
     return Errno::kOk;
   }
 
@@ -337,11 +343,17 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
   length = std::min<uint64_t>(length, 1024 * kPageSize);
   end = std::min(mp.max_fileoff(), (upos + length + bs - 1) / bs);
   std::optional<XfsIrec> r = x.data.lookup(off);
+  uint64_t plain_end = full_end;  // As in the direct path.
   if (cow_inode) {
     std::optional<XfsIrec> c = x.cow.lookup(off);
     bool shared = false;
     uint64_t stop = end;
-    if (!c && r && !r->delalloc()) std::tie(stop, shared) = shared_run(mp, *r, off, end);
+    if (!c && r && !r->delalloc()) {
+      std::tie(stop, shared) = shared_run(mp, *r, off, full_end);
+      if (!shared) plain_end = stop;
+    }
+    if (std::optional<XfsIrec> nc = x.cow.next_after(off)) plain_end = std::min(plain_end, nc->startoff);
+    if (shared) stop = std::min(stop, end);
     if (!c && shared) {
       // A delalloc CoW reservation over the shared blocks, widened to the
       // CoW extent size hint where the CoW fork has room.
@@ -379,13 +391,14 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
     }
   }
   if (r || (flags & kIomapUnshare)) {
-    report(off, full_end, false);
+    report(off, plain_end, false);
     return Errno::kOk;
   }
   // A hole: reserve delalloc up to the next extent, plus speculative
   // preallocation past EOF when nothing follows.
   std::optional<XfsIrec> n = x.data.next_after(off);
   uint64_t stop = n ? std::min(end, n->startoff) : end;
+  stop = std::min(stop, std::max(plain_end, off + 1));
   uint64_t prealloc = 0;
   if (!n && upos + length > ip.size) {
     prealloc = prealloc_size(mp, ip, off, upos, length);
