@@ -61,6 +61,10 @@ enum IomapIterFlag : uint32_t {
   // IOMAP_NOWAIT: the caller (RWF_NOWAIT) must not block; a filesystem that
   // would have to allocate or wait answers EAGAIN.
   kIomapNowait = 1u << 8,
+  // SEEK_DATA/SEEK_HOLE (with kIomapReport): filesystems whose seek
+  // answer differs from their FIEMAP answer (XFS's xfs_seek_iomap_ops,
+  // which report CoW staging over a hole) look at it.
+  kIomapSeek = 1u << 9,
 };
 
 // kIomapNullAddr is Iomap::addr for holes and delalloc (IOMAP_NULL_ADDR).

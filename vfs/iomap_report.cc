@@ -107,7 +107,7 @@ Result<off_t64> iomap_seek(Inode& ip, off_t64 pos, IomapOps& ops, bool want_data
   const off_t64 size = static_cast<off_t64>(ip.size);
   if (pos < 0 || pos >= size) return Fail(Errno::kENXIO);
   IomapIter iter{.inode = &ip, .pos = pos, .len = static_cast<uint64_t>(size - pos),
-                 .flags = kIomapReport};
+                 .flags = kIomapReport | kIomapSeek};
   int64_t ret;
   off_t64 found = -1;  // Set when the answer lies inside a mapping.
   while ((ret = iomap_iter(iter, ops)) > 0) {

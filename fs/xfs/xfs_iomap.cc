@@ -157,7 +157,19 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
     std::optional<XfsIrec> r = x.data.lookup(at);
     if (!r) {
       std::optional<XfsIrec> n = x.data.next_after(at);
-      *iomap = mp.hole(at, n ? std::min(stop, n->startoff) : stop, ip);
+      const uint64_t hole_end = n ? std::min(stop, n->startoff) : stop;
+      // xfs_seek_iomap_begin: "If a COW fork extent covers the hole,
+      // report it - capped to the next data fork extent", as unwritten,
+      // so the page cache decides what is data.
+      if (flags & kIomapSeek) {
+        if (std::optional<XfsIrec> c = x.cow.lookup(at)) {
+          *iomap = mp.iomap_of(trim(*c, at, std::min(hole_end, c->end())), ip);
+          iomap->type = IomapType::kUnwritten;
+          iomap->flags |= kIomapFShared;
+          return;
+        }
+      }
+      *iomap = mp.hole(at, hole_end, ip);
       return;
     }
     uint64_t stop_at = std::min(stop, r->end());
