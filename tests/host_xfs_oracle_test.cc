@@ -210,7 +210,9 @@ TEST_F(HostXfsOracle, TheXfsLikeFilesystemAgreesWithXfs) {
     HostBackend host(mnt_, cfg.nfiles);
     ASSERT_TRUE(host.ok());
     const std::string diff = run_differential(sim, host, ops, {.nfiles = cfg.nfiles, .compare_extents = true});
-    if (!known.contains(seed)) EXPECT_EQ(diff, "") << "seed " << seed;
+    if (!known.contains(seed)) {
+      EXPECT_EQ(diff, "") << "seed " << seed;
+    }
     agreed += diff.empty();
   }
   std::cout << "xfs differential: " << agreed << " of " << seeds << " seeds x " << nops
