@@ -408,12 +408,6 @@ TEST(KnownSimulatorBugs, StillCaughtByTheOracle) {
        "iomaptest_pmem_dax",
        {Op::fallocate(0, 0, 0, 4096), Op::mwrite(0, 0, 1, 1)},
        "SIGBUS at 0, inside the EOF page's end 4096"},
-      {"xfs: after a write to a shared block, a buffered write past EOF is invisible to SEEK_DATA "
-       "(the host's XFS finds it: xfs_seek_iomap_begin looks at the CoW fork)",
-       "xfs_block",
-       {Op::pwrite(0, 0, 4096, 0x11), Op::clone(0, 0, 1, 0, 4096), Op::pwrite(1, 0, 1, 0x33),
-        Op::pwrite(1, 30000, 5000, 0x22), Op::seek_data(1, 4096)},
-       "SEEK_DATA said ENXIO but non-zero data follows"},
       {"xfs: the same, and after fsync FIEMAP maps one written extent over the never-written "
        "blocks between (the host maps [0, 4096) and [28672, 36864))",
        "xfs_block",
@@ -426,12 +420,6 @@ TEST(KnownSimulatorBugs, StillCaughtByTheOracle) {
        {Op::pwrite(0, 0, 4093, 1), Op::copy_range(0, 0, 0, 4096, 4096), Op::pwrite(0, 9216, 4096, 1),
         Op::clone(0, 0, 1, 0, 0), Op::fiemap(0, 0, 8193)},
        "over block 8 ([8192, 9216)), which the model knows is a hole"},
-      {"xfs 1 KiB blocks: SEEK_DATA skips a byte written into a file that shares blocks "
-       "(the host's 1 KiB XFS answers 0)",
-       "xfs_block_1k",
-       {Op::pwrite(1, 4096, 4093, 1), Op::clone(1, 0, 0, 0, 0), Op::pwrite(0, 1024, 4093, 1),
-        Op::pwrite(0, 0, 1, 1), Op::seek_data(0, 0)},
-       "SEEK_DATA skipped data in [0, 1024)"},
       {"iomaptest: after a preallocation, an O_DIRECT write over the part of a block an earlier "
        "one wrote reads back zeros there (xfs_block keeps the data)",
        "iomaptest_block",
