@@ -408,7 +408,8 @@ TEST(KnownSimulatorBugs, StillCaughtByTheOracle) {
        "iomaptest_pmem_dax",
        {Op::fallocate(0, 0, 0, 4096), Op::mwrite(0, 0, 1, 1)},
        "SIGBUS at 0, inside the EOF page's end 4096"},
-      {"xfs: the same, and after fsync FIEMAP maps one written extent over the never-written "
+      {"xfs: after a write to a shared block and a buffered write past EOF, fsync leaves FIEMAP "
+       "mapping one written extent over the never-written "
        "blocks between (the host maps [0, 4096) and [28672, 36864))",
        "xfs_block",
        {Op::pwrite(0, 0, 4096, 0x11), Op::clone(0, 0, 1, 0, 4096), Op::pwrite(1, 0, 1, 0x33),
