@@ -1,6 +1,7 @@
 #include "vfs/dax.h"
 
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #include "vfs/mount.h"
@@ -172,6 +173,32 @@ Result<DaxPfn> dax_iomap_fault(Inode& ip, uint64_t index, bool write, IomapOps& 
   if (ret < 0) return Fail(iomap_errno(ret));
   if (write) ip.sb->touch(ip);
   return pfn;
+}
+
+Errno dax_zero_range(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops) {
+  static const std::array<std::byte, kPageSize> kZeros{};
+  IomapIter iter{.inode = &ip, .pos = pos, .len = len, .flags = kIomapZero};
+  int64_t ret;
+  while ((ret = iomap_iter(iter, ops)) > 0) {
+    const Iomap& m = iter.iomap;
+    const uint64_t stop = static_cast<uint64_t>(iter.pos) + iter.length();
+    Errno e = Errno::kOk;
+    for (uint64_t p = static_cast<uint64_t>(iter.pos);
+         e == Errno::kOk && m.type == IomapType::kMapped && m.dax_dev != nullptr && p < stop;) {
+      const uint64_t addr = m.addr + (p - static_cast<uint64_t>(m.offset));
+      const uint64_t n = std::min(stop - p, kPageSize - addr % kPageSize);
+      if (n == kPageSize) {
+        e = m.dax_dev->zero_page_range(addr / kPageSize, 1);
+      } else if (Result<uint64_t> mapped = m.dax_dev->dax_direct_access(addr / kPageSize, 1); !mapped) {
+        e = mapped.error() == Errno::kEHWPOISON ? Errno::kEIO : mapped.error();
+      } else {
+        m.dax_dev->memcpy_flushcache(addr, std::span(kZeros).first(n));
+      }
+      p += n;
+    }
+    iter.processed = e == Errno::kOk ? static_cast<int64_t>(iter.length()) : neg(e);
+  }
+  return iomap_errno(ret);
 }
 
 }  // namespace vfssim

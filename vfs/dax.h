@@ -42,6 +42,15 @@ IoResult dax_iomap_read(Inode& ip, const Kiocb& iocb, IovIter& to, IomapOps& ops
 // stops with the iterator's fault errno.
 IoResult dax_iomap_write(Inode& ip, const Kiocb& iocb, IovIter& from, IomapOps& ops);
 
+// dax_zero_range zeroes the written blocks of [pos, pos+len) on the media
+// (fs/dax.c's dax_zero_range, which a filesystem's zero range calls for a
+// DAX inode), walking it with kIomapZero: a whole page by zero_page_range
+// (clearing known poison), part of one through dax_direct_access and a
+// store; holes and unwritten extents already read as zeros. Errors: EIO
+// known poison under a partial page (dax_mem2blk_err), the device's errno,
+// the iterator's.
+Errno dax_zero_range(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops);
+
 // DaxPfn is what a DAX fault maps: a device page, or the shared zero page
 // (read faults on holes and unwritten extents).
 struct DaxPfn {

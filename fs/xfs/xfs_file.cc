@@ -1,7 +1,6 @@
 #include "fs/xfs/xfs_file.h"
 
 #include <algorithm>
-#include <array>
 #include <vector>
 
 #include "fs/xfs/xfs_mount.h"
@@ -72,44 +71,22 @@ Errno dax_unshare(Inode& ip, uint64_t pos, uint64_t end) {
   return Errno::kOk;
 }
 
-// dax_zero_range (fs/dax.c) for a DAX inode: written blocks zeroed on the
-// media — a whole page by dax_zero_page_range (clearing known poison),
-// part of one through dax_direct_access and a store (poison: EIO).
-Errno dax_zero_range(Inode& ip, off_t64 pos, uint64_t len) {
-  static const std::array<std::byte, kPageSize> kZeros{};
-  const uint64_t end = static_cast<uint64_t>(pos) + len;
-  // Zeros must not land in blocks another file shares.
-  if (Errno e = dax_unshare(ip, static_cast<uint64_t>(pos), end); e != Errno::kOk) return e;
-  for (uint64_t at = static_cast<uint64_t>(pos); at < end;) {
-    Iomap m;
-    Iomap src;
-    if (Errno e = ops_of(ip).iomap_begin(ip, static_cast<off_t64>(at), end - at, kIomapZero, &m, &src);
-        e != Errno::kOk) {
-      return e;
-    }
-    const uint64_t stop = std::min(end, static_cast<uint64_t>(m.offset) + m.length);
-    for (uint64_t p = at; m.type == IomapType::kMapped && m.dax_dev != nullptr && p < stop;) {
-      const uint64_t addr = m.addr + (p - static_cast<uint64_t>(m.offset));
-      const uint64_t n = std::min(stop - p, kPageSize - addr % kPageSize);
-      if (n == kPageSize) {
-        if (Errno e = m.dax_dev->zero_page_range(addr / kPageSize, 1); e != Errno::kOk) return e;
-      } else {
-        Result<uint64_t> mapped = m.dax_dev->dax_direct_access(addr / kPageSize, 1);
-        if (!mapped) return mapped.error() == Errno::kEHWPOISON ? Errno::kEIO : mapped.error();
-        m.dax_dev->memcpy_flushcache(addr, std::span(kZeros).first(n));
-      }
-      p += n;
-    }
-    at = stop;
+// xfs_dax_zero_range: a DAX inode's range zeroed on the media
+// (vfs/dax.h's dax_zero_range), its shared blocks unshared first so the
+// zeros do not land in another file's blocks.
+Errno xfs_dax_zero_range(Inode& ip, off_t64 pos, uint64_t len) {
+  if (Errno e = dax_unshare(ip, static_cast<uint64_t>(pos), static_cast<uint64_t>(pos) + len);
+      e != Errno::kOk) {
+    return e;
   }
-  return Errno::kOk;
+  return dax_zero_range(ip, pos, len, ops_of(ip));
 }
 
 // xfs_zero_range: through the page cache (*did_zero: a page was zeroed),
 // or on the media for DAX.
 Errno zero_range(Inode& ip, off_t64 pos, uint64_t len, bool* did_zero = nullptr) {
   if (len == 0) return Errno::kOk;
-  if (is_dax(ip)) return dax_zero_range(ip, pos, len);
+  if (is_dax(ip)) return xfs_dax_zero_range(ip, pos, len);
   return iomap_zero_range(ip, pos, len, did_zero, ops_of(ip));
 }
 

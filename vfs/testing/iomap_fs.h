@@ -13,7 +13,6 @@
 #define VFSSIM_VFS_TESTING_IOMAP_FS_H_
 
 #include <algorithm>
-#include <array>
 #include <memory>
 #include <vector>
 
@@ -95,7 +94,7 @@ class IomapTestVnodeOps : public VopDefaults {
       // shows the old bytes once the page has left the cache.
       if (size % 4096 != 0) {
         const uint64_t tail = 4096 - static_cast<uint64_t>(size) % 4096;
-        const Errno e = (ip.flags & kInodeDax) ? dax_zero_range(ip, size, tail)
+        const Errno e = (ip.flags & kInodeDax) ? dax_zero_range(ip, size, tail, map(ip))
                                                : iomap_zero_range(ip, size, tail, nullptr, map(ip));
         if (e != Errno::kOk) return e;
       }
@@ -278,12 +277,6 @@ class IomapTestVnodeOps : public VopDefaults {
   // xfs_free_file_space: whole blocks of the range unmapped, the rest
   // zeroed through the page cache.
   static Errno free_file_space(Inode& ip, off_t64 off, off_t64 len);
-  // dax_zero_range (fs/dax.c), which xfs_zero_range calls for a DAX
-  // inode: the written blocks of [pos, pos+len) are zeroed on the media, a
-  // whole page by dax_zero_page_range (clearing known poison), part of one
-  // through dax_direct_access and a store (poison: EIO, dax_mem2blk_err);
-  // holes and unwritten blocks already read as zeros.
-  static Errno dax_zero_range(Inode& ip, off_t64 pos, uint64_t len);
   // xfs_prepare_shift: the page cache from just before `off` to EOF.
   static Errno prepare_shift(Inode& ip, off_t64 off);
   // shift_extents moves every extent at or past `from` by `delta` bytes.
@@ -318,31 +311,8 @@ inline Errno IomapTestVnodeOps::free_file_space(Inode& ip, off_t64 off, off_t64 
   // "Need to zero the stuff we're not freeing", inside EOF.
   if (static_cast<uint64_t>(off) >= ip.size) return Errno::kOk;
   const uint64_t zlen = std::min<uint64_t>(static_cast<uint64_t>(len), ip.size - static_cast<uint64_t>(off));
-  if (ip.flags & kInodeDax) return dax_zero_range(ip, off, zlen);
+  if (ip.flags & kInodeDax) return dax_zero_range(ip, off, zlen, map(ip));
   return iomap_zero_range(ip, off, zlen, nullptr, map(ip));
-}
-
-inline Errno IomapTestVnodeOps::dax_zero_range(Inode& ip, off_t64 pos, uint64_t len) {
-  static const std::array<std::byte, kPageSize> kZeros{};
-  const uint64_t end = static_cast<uint64_t>(pos) + len;
-  for (uint64_t at = static_cast<uint64_t>(pos); at < end;) {
-    const Iomap m = map(ip).lookup(static_cast<off_t64>(at), end - at);
-    const uint64_t stop = std::min(end, ExtentMapOps::end_of(m));
-    for (uint64_t p = at; m.type == IomapType::kMapped && m.dax_dev != nullptr && p < stop;) {
-      const uint64_t addr = m.addr + (p - static_cast<uint64_t>(m.offset));
-      const uint64_t n = std::min(stop - p, kPageSize - addr % kPageSize);
-      if (n == kPageSize) {
-        if (Errno e = m.dax_dev->zero_page_range(addr / kPageSize, 1); e != Errno::kOk) return e;
-      } else {
-        Result<uint64_t> mapped = m.dax_dev->dax_direct_access(addr / kPageSize, 1);
-        if (!mapped) return mapped.error() == Errno::kEHWPOISON ? Errno::kEIO : mapped.error();
-        m.dax_dev->memcpy_flushcache(addr, std::span(kZeros).first(n));
-      }
-      p += n;
-    }
-    at = stop;
-  }
-  return Errno::kOk;
 }
 
 inline Errno IomapTestVnodeOps::prepare_shift(Inode& ip, off_t64 off) {
