@@ -402,6 +402,15 @@ Errno filemap_drop_behind(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops) {
   return e;
 }
 
+void fadvise_dontneed(Inode& ip, off_t64 off, off_t64 len, IomapOps& ops) {
+  if (off < 0) return;
+  const off_t64 end = len == 0 || len > kOffMax - off ? kOffMax : off + len - 1;
+  filemap_write_and_wait_range(ip, off, end, ops);
+  const uint64_t first = (static_cast<uint64_t>(off) + kCachePageSize - 1) >> kCachePageShift;
+  const uint64_t last_plus1 = (static_cast<uint64_t>(end) + 1) >> kCachePageShift;
+  if (last_plus1 > first) invalidate_inode_pages2_range(ip, first, last_plus1 - 1, ops);
+}
+
 void balance_dirty_pages(Inode& ip, IomapOps& ops) {
   Superblock& sb = *ip.sb;
   if (sb.cache_pressure <= 0 || !sb.cache_rng.bernoulli(sb.cache_pressure)) return;

@@ -100,6 +100,14 @@ void truncate_pagecache_range(Inode& ip, off_t64 lstart, off_t64 lend);
 // writeback's first error (also kept for fsync).
 Errno filemap_drop_behind(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops);
 
+// fadvise_dontneed is generic_fadvise's POSIX_FADV_DONTNEED for a
+// page-cache file: [off, off+len) (len 0: to EOF) written back, and the
+// whole pages inside it dropped ("First and last FULL page!"). A negative
+// offset (the VFS passes it on, as Linux does) writes nothing back and
+// drops nothing; the unsigned sum ends the range at LLONG_MAX when it
+// wraps or goes past it. Writeback errors stay in the errseqs.
+void fadvise_dontneed(Inode& ip, off_t64 off, off_t64 len, IomapOps& ops);
+
 // balance_dirty_pages applies the superblock's seeded cache-pressure knob
 // after a buffered write: with probability cache_pressure it writes back the
 // inode's dirty pages and evicts its clean, unmapped pages.

@@ -460,12 +460,7 @@ Result<off_t64> XfsVnodeOps::llseek(Inode& ip, off_t64 pos, off_t64 off, int whe
 
 Errno XfsVnodeOps::fadvise(Inode& ip, off_t64 off, off_t64 len, int advice) {
   if (Errno e = VopDefaults::fadvise(ip, off, len, advice); e != Errno::kOk) return e;
-  if (advice != kPOSIX_FADV_DONTNEED || !ip.is_reg() || is_dax(ip) || off < 0) return Errno::kOk;
-  const off_t64 end = len == 0 || len > kOffMax - off ? kOffMax : off + len - 1;
-  filemap_write_and_wait_range(ip, off, end, ops_of(ip));
-  const uint64_t first = (static_cast<uint64_t>(off) + kCachePageSize - 1) >> kCachePageShift;
-  const uint64_t last_plus1 = (static_cast<uint64_t>(end) + 1) >> kCachePageShift;
-  if (last_plus1 > first) invalidate_inode_pages2_range(ip, first, last_plus1 - 1, ops_of(ip));
+  if (advice == kPOSIX_FADV_DONTNEED && ip.is_reg() && !is_dax(ip)) fadvise_dontneed(ip, off, len, ops_of(ip));
   return Errno::kOk;
 }
 

@@ -209,19 +209,9 @@ class IomapTestVnodeOps : public VopDefaults {
   // are mapped), the rest is readahead policy, which nothing here models.
   Errno fadvise(Inode& ip, off_t64 off, off_t64 len, int advice) override {
     if (Errno e = VopDefaults::fadvise(ip, off, len, advice); e != Errno::kOk) return e;
-    if (advice != kPOSIX_FADV_DONTNEED || !ip.is_reg() || (ip.flags & kInodeDax)) {
-      return Errno::kOk;
+    if (advice == kPOSIX_FADV_DONTNEED && ip.is_reg() && !(ip.flags & kInodeDax)) {
+      fadvise_dontneed(ip, off, len, map(ip));
     }
-    // A negative offset (the VFS passes it on, as Linux does) writes
-    // nothing back and drops nothing here; generic_fadvise's unsigned sum
-    // ends the range at LLONG_MAX when it wraps or goes past it.
-    if (off < 0) return Errno::kOk;
-    const off_t64 end = len == 0 || len > kOffMax - off ? kOffMax : off + len - 1;
-    filemap_write_and_wait_range(ip, off, end, map(ip));
-    // "First and last FULL page!"
-    const uint64_t first = (static_cast<uint64_t>(off) + kCachePageSize - 1) >> kCachePageShift;
-    const uint64_t last_plus1 = (static_cast<uint64_t>(end) + 1) >> kCachePageShift;
-    if (last_plus1 > first) invalidate_inode_pages2_range(ip, first, last_plus1 - 1, map(ip));
     return Errno::kOk;
   }
   Errno ioctl(Inode& ip, unsigned long cmd, void* arg) override {
