@@ -222,6 +222,12 @@ OpResult HostBackend::run(const Op& op) {
     case OpKind::kMwrite:
       r = mwrite(op);
       break;
+    case OpKind::kFdatasync:
+      if (::fdatasync(fd) != 0) r.err = host_errno();
+      break;
+    default:
+      r.err = Errno::kEINVAL;  // Shell-level, or the simulator's only.
+      break;
     case OpKind::kFiemap: {
       constexpr unsigned kCount = 256;
       std::vector<std::byte> buf(sizeof(struct fiemap) + kCount * sizeof(struct fiemap_extent));

@@ -5,7 +5,9 @@
 #include <type_traits>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "harness/command.h"
 
 namespace vfssim {
 namespace {
@@ -14,7 +16,13 @@ constexpr std::array kKinds = {
     OpKind::kPwrite,    OpKind::kPread,  OpKind::kTruncate,  OpKind::kFallocate,
     OpKind::kFspacectl, OpKind::kFsync,  OpKind::kSeekData,  OpKind::kSeekHole,
     OpKind::kFiemap,    OpKind::kPoison, OpKind::kClone,     OpKind::kDedupe,
-    OpKind::kCopyRange, OpKind::kDioPwrite, OpKind::kMwrite,
+    OpKind::kCopyRange, OpKind::kDioPwrite, OpKind::kMwrite, OpKind::kSeek,
+    OpKind::kFdatasync, OpKind::kOpen, OpKind::kClose, OpKind::kFileSelect,
+    OpKind::kStat, OpKind::kStatfs, OpKind::kMmap, OpKind::kMread,
+    OpKind::kMwriteMap, OpKind::kMsync, OpKind::kMunmap, OpKind::kChattr,
+    OpKind::kLsattr, OpKind::kHelp, OpKind::kQuit, OpKind::kPrint,
+    OpKind::kPoisonCmd, OpKind::kFaultCmd, OpKind::kVariantCmd, OpKind::kTraceCmd,
+    OpKind::kZeroinit, OpKind::kSwapout, OpKind::kSafecopy,
 };
 
 }  // namespace
@@ -51,6 +59,30 @@ std::string_view op_kind_name(OpKind k) {
       return "pwrite_direct";
     case OpKind::kMwrite:
       return "mwrite";
+    case OpKind::kSeek: return "seek";
+    case OpKind::kFdatasync: return "fdatasync";
+    case OpKind::kOpen: return "open";
+    case OpKind::kClose: return "close";
+    case OpKind::kFileSelect: return "file";
+    case OpKind::kStat: return "stat";
+    case OpKind::kStatfs: return "statfs";
+    case OpKind::kMmap: return "mmap";
+    case OpKind::kMread: return "mread";
+    case OpKind::kMwriteMap: return "mwrite_mapping";
+    case OpKind::kMsync: return "msync";
+    case OpKind::kMunmap: return "munmap";
+    case OpKind::kChattr: return "chattr";
+    case OpKind::kLsattr: return "lsattr";
+    case OpKind::kHelp: return "help";
+    case OpKind::kQuit: return "quit";
+    case OpKind::kPrint: return "print";
+    case OpKind::kPoisonCmd: return "poison";
+    case OpKind::kFaultCmd: return "fault";
+    case OpKind::kVariantCmd: return "variant";
+    case OpKind::kTraceCmd: return "trace";
+    case OpKind::kZeroinit: return "zeroinit";
+    case OpKind::kSwapout: return "swapout";
+    case OpKind::kSafecopy: return "safecopy";
   }
   return "?";
 }
@@ -91,9 +123,10 @@ nlohmann::ordered_json Op::to_json() const {
     case OpKind::kSeekHole:
       j["off"] = off;
       break;
-    case OpKind::kFsync:
+    default:
       break;
   }
+  j["cmd"] = to_command();
   return j;
 }
 
@@ -124,6 +157,22 @@ absl::StatusOr<Op> Op::from_json(const nlohmann::ordered_json& j) {
   if (absl::Status s = field("file", &op.file); !s.ok()) return s;
   if (j.contains("id")) {
     if (absl::Status s = field("id", &op.id); !s.ok()) return s;
+  }
+  // The command line is the op; the other fields are there to be read.
+  if (auto cmd = j.find("cmd"); cmd != j.end()) {
+    if (!cmd->is_string()) return absl::InvalidArgumentError("\"cmd\" is a command line");
+    ParseContext ctx{.file = op.file, .nfiles = 1 << 20};
+    ParsedCommand p = parse_line(cmd->get<std::string>(), ctx);
+    if (const CommandDiag* d = std::get_if<CommandDiag>(&p)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("op ", j.dump(), ": ", absl::StripTrailingAsciiWhitespace(d->out + d->err)));
+    }
+    Op parsed = std::get<Op>(p);
+    if (parsed.kind != op.kind) {
+      return absl::InvalidArgumentError(absl::StrCat("op ", j.dump(), ": \"cmd\" is another op"));
+    }
+    parsed.id = op.id;
+    return parsed;
   }
   std::vector<std::pair<const char*, int64_t*>> wide;
   switch (op.kind) {
@@ -161,9 +210,26 @@ absl::StatusOr<Op> Op::from_json(const nlohmann::ordered_json& j) {
       break;
     case OpKind::kFsync:
       break;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat("op ", j.dump(), ": no \"cmd\""));
   }
   for (auto [key, out] : wide) {
     if (absl::Status s = field(key, out); !s.ok()) return s;
+  }
+  // The factories' defaults for what the old form leaves out.
+  switch (op.kind) {
+    case OpKind::kPwrite:
+    case OpKind::kPread:
+      op.bsize = op.len > 0 ? op.len : 0;
+      break;
+    case OpKind::kFiemap:
+      op = Op::fiemap(op.file, op.off, op.len).with_id(op.id);
+      break;
+    case OpKind::kCopyRange:
+      op.letters = Op::letter('s') | Op::letter('d') | Op::letter('l');
+      break;
+    default:
+      break;
   }
   return op;
 }

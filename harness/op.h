@@ -5,6 +5,11 @@
 //   Op op = Op::pwrite(0, 4096, 100, 0xab);   // file 0, 100 bytes of 0xab at 4096
 //   OpResult r = backend.run(op);
 //   Op back = *Op::from_json(op.to_json());   // == op
+//   op.to_command()                           // "pwrite -S 0xab -b 100 4096 100"
+//
+// The op language is xfs_io's: every op prints as the shell command that
+// makes it (to_command), and harness/command.h parses a command line back
+// into the same op, so a failing op sequence is a `vfssim io` script.
 
 #ifndef VFSSIM_HARNESS_OP_H_
 #define VFSSIM_HARNESS_OP_H_
@@ -47,6 +52,35 @@ enum class OpKind : uint8_t {
   kMwrite,     // off, len, fill: mmap(MAP_SHARED) of the pages holding
                // [off, off+len), a store of the bytes, msync(MS_SYNC), munmap
                // (off < 0 or len <= 0: EINVAL, as mmap says of the range)
+
+  // Shell-level commands (xfs_io's, then vfssim's own). Their options are
+  // `letters` (one bit per option letter given, see letter()); `nargs` is
+  // how many optional operands were given where a command takes some.
+  kSeek,       // seek with any other flag set than a lone -d or -h: letters, off
+  kFdatasync,
+  kOpen,       // path, letters (open's -a -d -f -r -s -t -n ...), mode (-m)
+  kClose,
+  kFileSelect, // `file [N]`: nargs 0 lists the table, 1 selects file `off`
+  kStat,       // letters -v -r
+  kStatfs,     // letters -c -g -s
+  kMmap,       // nargs 0: list, 1: select mapping `off`; else letters -r -w -x
+               // -S, off, len, src_off (-s length2)
+  kMread,      // letters -f -r -v; nargs 0 (the whole mapping) or 2: off, len
+  kMwriteMap,  // xfs_io's mwrite: letters -r, fill (-S), nargs 0 or 2: off, len
+  kMsync,      // letters -a -i -s; nargs 0 or 2: off, len
+  kMunmap,
+  kChattr,     // path: the +/- flag words, space-separated, as given
+  kLsattr,     // letters -a -v
+  kHelp,       // path: the command asked about (empty: every command)
+  kQuit,
+  kPrint,      // xfs_io's print: the file and mapping tables
+  kPoisonCmd,  // path: latent|scrub|list; off, len (the file range: latent)
+  kFaultCmd,   // path: list|arm|disarm; arg: POINT[=PLAN]
+  kVariantCmd, // path: list|set; arg: NAME, value: VALUE
+  kTraceCmd,   // path: on|off|dump; arg: FILE (dump)
+  kZeroinit,   // off, len: fallocate(FALLOC_FL_ZEROINIT_RANGE | KEEP_SIZE)
+  kSwapout,    // off, len: shmfs swaps the range's pages out
+  kSafecopy,   // prints seed 003's safecopy policy table
 };
 std::string_view op_kind_name(OpKind k);
 
@@ -64,11 +98,35 @@ struct Op {
   // The source of clone, dedupe and copy_range: a file index and offset.
   int src = 0;
   int64_t src_off = 0;
+  // Shell-level fields. bsize: pwrite/pread's -b, the bytes one call moves
+  // (0: the whole length in one call). vectors: -V (0: pwrite(2)/pread(2),
+  // else pwritev(2)/preadv(2) with that many buffers of bsize each).
+  int64_t bsize = 0;
+  int vectors = 0;
+  uint64_t letters = 0;  // The option letters given; letter('v') etc.
+  int nargs = 0;
+  std::string path;   // A path or the command's first word (see the kinds).
+  std::string arg;
+  std::string value;
 
-  static Op pwrite(int file, int64_t off, int64_t len, uint8_t fill) {
-    return {OpKind::kPwrite, file, off, len, 0, fill};
+  static constexpr uint64_t letter(char c) {
+    return c >= 'a' && c <= 'z'   ? uint64_t{1} << (c - 'a')
+           : c >= 'A' && c <= 'Z' ? uint64_t{1} << (26 + c - 'A')
+                                  : 0;
   }
-  static Op pread(int file, int64_t off, int64_t len) { return {OpKind::kPread, file, off, len}; }
+  bool has(char c) const { return (letters & letter(c)) != 0; }
+
+  // pwrite and pread move the whole length in one call (bsize = len).
+  static Op pwrite(int file, int64_t off, int64_t len, uint8_t fill) {
+    Op op{OpKind::kPwrite, file, off, len, 0, fill};
+    op.bsize = len > 0 ? len : 0;
+    return op;
+  }
+  static Op pread(int file, int64_t off, int64_t len) {
+    Op op{OpKind::kPread, file, off, len};
+    op.bsize = len > 0 ? len : 0;
+    return op;
+  }
   static Op truncate(int file, int64_t size) { return {OpKind::kTruncate, file, 0, size}; }
   static Op fallocate(int file, int mode, int64_t off, int64_t len) {
     return {OpKind::kFallocate, file, off, len, mode};
@@ -79,7 +137,15 @@ struct Op {
   static Op fsync(int file) { return {OpKind::kFsync, file}; }
   static Op seek_data(int file, int64_t off) { return {OpKind::kSeekData, file, off}; }
   static Op seek_hole(int file, int64_t off) { return {OpKind::kSeekHole, file, off}; }
-  static Op fiemap(int file, int64_t off, int64_t len) { return {OpKind::kFiemap, file, off, len}; }
+  // The harness's fiemap asks without FIEMAP_FLAG_SYNC (vfssim's -U;
+  // xfs_io's fiemap always syncs first).
+  static Op fiemap(int file, int64_t off, int64_t len) {
+    Op op{OpKind::kFiemap, file, off, len};
+    op.letters = letter('U');
+    op.nargs = 2;
+    op.src_off = -1;  // No -n limit.
+    return op;
+  }
   static Op poison(int file, int64_t off, int64_t len) { return {OpKind::kPoison, file, off, len}; }
   // clone, dedupe and copy_range move [src_off, src_off+len) of file `src`
   // to `file` at `off` (src may be file itself).
@@ -91,7 +157,7 @@ struct Op {
   }
   static Op copy_range(int src, int64_t src_off, int file, int64_t off, int64_t len) {
     return {.kind = OpKind::kCopyRange, .file = file, .off = off, .len = len, .src = src,
-            .src_off = src_off};
+            .src_off = src_off, .letters = letter('s') | letter('d') | letter('l')};
   }
   static Op dio_pwrite(int file, int64_t off, int64_t len, uint8_t fill) {
     return {.kind = OpKind::kDioPwrite, .file = file, .off = off, .len = len, .fill = fill};
@@ -100,12 +166,23 @@ struct Op {
     return {.kind = OpKind::kMwrite, .file = file, .off = off, .len = len, .fill = fill};
   }
 
+  Op with_id(int64_t n) const {
+    Op op = *this;
+    op.id = n;
+    return op;
+  }
+
   // two_files: the op reads file `src` as well as writing `file`.
   bool two_files() const {
     return kind == OpKind::kClone || kind == OpKind::kDedupe || kind == OpKind::kCopyRange;
   }
 
   bool operator==(const Op&) const = default;
+  // to_command prints the op as the one shell command line that makes it
+  // on the current file; parse_command (harness/command.h) reads it back as
+  // the same op. format_script prints a sequence, with `file N` lines where
+  // the file changes.
+  std::string to_command() const;
   // to_json names the kind and gives the fields it uses (and id, when
   // numbered); from_json reads that back. Errors (from_json):
   // InvalidArgument an unknown kind, a missing or mistyped field.

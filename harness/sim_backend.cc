@@ -155,6 +155,17 @@ OpResult SimBackend::run(const Op& op) {
     case OpKind::kMwrite:
       r = mwrite(op);
       break;
+    case OpKind::kFdatasync:
+      r.err = p.fdatasync(fd);
+      break;
+    case OpKind::kZeroinit:
+      r.err = p.fallocate(fd, kFALLOC_FL_ZEROINIT_RANGE | kFALLOC_FL_KEEP_SIZE, op.off, op.len);
+      break;
+    default:
+      // The shell-level ops (open, mmap tables, help, ...) run in the
+      // `vfssim io` shell, which keeps the state they act on.
+      r.err = Errno::kEINVAL;
+      break;
   }
   r.size_after = sim_size(p, fd);
   return r;

@@ -5,6 +5,11 @@
 //   vfssim faults                           list the fault-point registry
 //   vfssim variants                         list the API variants and their values
 //   vfssim safecopy-table                   seed 003's policy table (docs/safecopy.md)
+//   vfssim io [--fs=xfs|shmfs] [--dev=blk|pmem] [--size=SIZE] [--mkfs-opt=OPTS]
+//             [--mount-opt=OPTS] [--seed=N] [-f] [-r] [-c CMD]... [FILE...]
+//                                           the xfs_io-compatible shell (docs/shell.md)
+//
+// A usage error exits 2; `vfssim io` exits as xfs_io would.
 
 #include <cstdint>
 #include <fstream>
@@ -20,6 +25,8 @@
 #include "sim/machine.h"
 #include "sim/variants.h"
 #include "tools/demo.h"
+#include "tools/io_prompt.h"
+#include "tools/io_shell.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"vfssim: a deterministic model of a kernel VFS, filesystems and devices"};
@@ -42,7 +49,66 @@ int main(int argc, char** argv) {
   CLI::App* table = app.add_subcommand(
       "safecopy-table", "what read(2)/write(2) observe under each MINIX safecopy repeat policy");
 
-  CLI11_PARSE(app, argc, argv);
+  vfssim::ShellConfig io_cfg;
+  std::string io_size = "1g";
+  std::vector<std::string> io_cmds, io_files;
+  bool io_create = false, io_readonly = false, io_append = false, io_direct = false, io_sync = false,
+       io_trunc = false;
+  CLI::App* io = app.add_subcommand("io", "an xfs_io-compatible shell over a fresh simulated filesystem");
+  io->add_option("--fs", io_cfg.fs, "xfs, or shmfs (tmpfs)")->capture_default_str();
+  io->add_option("--dev", io_cfg.dev, "blk or pmem (xfs)")->capture_default_str();
+  io->add_option("--size", io_size, "the device (or tmpfs) size, with xfs_io's suffixes")->capture_default_str();
+  io->add_option("--mkfs-opt", io_cfg.mkfs_opts, "mkfs.xfs options, e.g. \"-b size=1024 -m reflink=0\"");
+  io->add_option("--mount-opt", io_cfg.mount_opts, "mount options, e.g. dax=always");
+  io->add_option("--seed", io_cfg.seed, "the seed that decides everything")->capture_default_str();
+  io->add_flag("-f", io_create, "create FILEs (O_CREAT)");
+  io->add_flag("-r", io_readonly, "open FILEs read-only");
+  io->add_flag("-a", io_append, "open FILEs append-only");
+  io->add_flag("-d", io_direct, "open FILEs for direct I/O");
+  io->add_flag("-s", io_sync, "open FILEs O_SYNC");
+  io->add_flag("-t", io_trunc, "truncate FILEs on open");
+  io->add_option("-c", io_cmds, "a command to run (repeatable); without -c, commands come from stdin")
+      ->allow_extra_args(false)
+      ->take_all();
+  io->add_option("files", io_files, "files to open, relative to the mount point");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // Every other complaint about the command line is a usage error.
+    app.exit(e);
+    return 2;
+  }
+
+  if (*io) {
+    const int64_t size = vfssim::cvtnum(4096, 512, io_size);
+    if (size <= 0) {
+      std::cerr << "vfssim io: --size=" << io_size << ": not a size\n";
+      return 2;
+    }
+    io_cfg.size = static_cast<uint64_t>(size);
+    absl::StatusOr<std::unique_ptr<vfssim::IoShell>> sh = vfssim::IoShell::create(io_cfg, std::cout, std::cerr);
+    if (!sh.ok()) {
+      std::cerr << "vfssim io: " << sh.status().message() << "\n";
+      return 2;
+    }
+    using vfssim::Op;
+    uint64_t flags = (io_create ? Op::letter('f') : 0) | (io_readonly ? Op::letter('r') : 0) |
+                     (io_append ? Op::letter('a') : 0) | (io_direct ? Op::letter('d') : 0) |
+                     (io_sync ? Op::letter('s') : 0) | (io_trunc ? Op::letter('t') : 0);
+    if (!(*sh)->open_files(io_files, flags)) return 1;
+    if (io_cmds.empty()) {
+      vfssim::run_prompt(**sh);
+    } else {
+      for (const std::string& c : io_cmds) {
+        if ((*sh)->run_line(c, /*iterate=*/true)) break;
+      }
+    }
+    std::cout.flush();
+    return (*sh)->exitcode();
+  }
 
   if (*table) {
     std::cout << vfssim::render_safecopy_table(
