@@ -1293,22 +1293,4 @@ void IoShell::cmd_help(const Op& op) {
   out_ << oneline(op.path, *c);
 }
 
-void IoShell::cmd_vfssim(const Op& op) {
-  switch (op.kind) {
-    case OpKind::kFspacectl: {
-      SpacectlRange rq{op.off, op.len}, rm{};
-      if (Errno e = host::fspacectl(process_, cur().fd, kSPACECTL_DEALLOC, &rq, 0, &rm); e != Errno::kOk) {
-        perror("fspacectl", e);
-        fail();
-      }
-      out_ << absl::StrFormat("rmsr: offset %d length %d\n", rm.r_offset, rm.r_len);
-      return;
-    }
-    default:
-      err_ << op_kind_name(op.kind) << ": not yet in vfssim io\n";
-      fail();
-      return;
-  }
-}
-
 }  // namespace vfssim
