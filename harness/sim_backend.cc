@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "fs/shmfs/shmfs.h"
 #include "harness/backend.h"
+#include "harness/file_poison.h"
 #include "vfs/host_io.h"
 
 namespace vfssim {
@@ -173,93 +174,44 @@ OpResult SimBackend::run(const Op& op) {
 
 OpResult SimBackend::dio_pwrite(const Op& op) {
   OpResult r;
-  const int fd = fds_.at(op.file);
-  Result<int> fl = process_.fcntl_getfl(fd);
-  if (!fl) {
-    r.err = fl.error();
-    return r;
-  }
-  if ((r.err = process_.fcntl_setfl(fd, *fl | kO_DIRECT)) != Errno::kOk) return r;
-  // The staging area is page-aligned: the buffer meets any alignment.
   std::vector<std::byte> buf(static_cast<size_t>(op.len), std::byte{op.fill});
-  Result<uint64_t> n = host::pwrite(process_, fd, buf, op.off);
+  Result<uint64_t> n = host::pwrite_direct(process_, fds_.at(op.file), buf, op.off);
   if (n) {
     r.ret = static_cast<int64_t>(*n);
   } else {
     r.err = n.error();
   }
-  process_.fcntl_setfl(fd, *fl);
   return r;
 }
 
 OpResult SimBackend::mwrite(const Op& op) {
   OpResult r;
-  const int fd = fds_.at(op.file);
   if (op.off < 0 || op.len <= 0) {
     r.err = Errno::kEINVAL;  // What mmap says of the range the op names.
     return r;
   }
-  const uint64_t start = static_cast<uint64_t>(op.off) / kUserPageSize * kUserPageSize;
-  const uint64_t maplen = static_cast<uint64_t>(op.off + op.len) - start;
-  Result<uint64_t> addr = process_.mmap(0, maplen, kProtRead | kProtWrite, kMAP_SHARED, fd,
-                                        static_cast<off_t64>(start));
-  if (!addr) {
-    r.err = addr.error();
-    return r;
-  }
   const std::vector<std::byte> bytes(static_cast<size_t>(op.len), std::byte{op.fill});
-  const uint64_t at = *addr + (static_cast<uint64_t>(op.off) - start);
-  std::optional<Siginfo> sig = process_.store(at, bytes);
-  r.ret = sig ? static_cast<int64_t>(sig->addr - at) : op.len;
-  r.signal = sig ? sig->signo : 0;
-  r.err = process_.msync(*addr, maplen, kMS_SYNC);
-  if (Errno e = process_.munmap(*addr, maplen); r.err == Errno::kOk) r.err = e;
+  const host::MstoreResult m = host::mstore(process_, fds_.at(op.file), op.off, bytes);
+  r.ret = static_cast<int64_t>(m.stored);
+  r.signal = m.signal;
+  r.err = m.err;
   return r;
 }
 
 OpResult SimBackend::poison(const Op& op) {
   OpResult r;
-  const int fd = fds_.at(op.file);
   if (!spec_.poisonable() || pmem_ == nullptr) {
     r.err = Errno::kEOPNOTSUPP;
     return r;
   }
-  if (op.off < 0 || op.len <= 0 || op.off > kOffMax - op.len) {
-    r.err = Errno::kEINVAL;
+  Result<std::vector<PoisonedRange>> got =
+      poison_file_range(process_, fds_.at(op.file), *pmem_, op.off, op.len, PoisonKind::kKnown);
+  if (!got) {
+    r.err = got.error();
     return r;
   }
-  const uint64_t start = static_cast<uint64_t>(op.off);
-  const uint64_t end = std::min<uint64_t>(start + static_cast<uint64_t>(op.len), sim_size(process_, fd));
-  if (start >= end) return r;
-  Fiemap fi{.fm_start = start, .fm_length = end - start, .fm_extent_count = kExtentCount};
-  if ((r.err = host::fiemap(process_, fd, &fi)) != Errno::kOk) return r;
-  // Only written blocks hold data on the media: an unwritten extent reads
-  // as zeros without touching it, delalloc has no blocks yet.
-  constexpr uint32_t kNoMedia = kFIEMAP_EXTENT_UNWRITTEN | kFIEMAP_EXTENT_DELALLOC |
-                                kFIEMAP_EXTENT_UNKNOWN | kFIEMAP_EXTENT_DATA_INLINE |
-                                kFIEMAP_EXTENT_NOT_ALIGNED;
-  const uint64_t g = pmem_->config().poison_granularity;
   std::vector<FiemapExtent> done;
-  for (const FiemapExtent& e : fi.fm_extents) {
-    if (e.fe_flags & kNoMedia) continue;
-    // A shared block's poison would show in every file and offset sharing
-    // it (memory failure notifies each owner), which the oracle models per
-    // file: only blocks this range alone maps are poisoned. (A clone or
-    // copy of a poisoned block shares its poison: the model copies it.)
-    if (e.fe_flags & kFIEMAP_EXTENT_SHARED) continue;
-    const uint64_t e_end = e.fe_logical + e.fe_length;
-    uint64_t lo = std::max(start, e.fe_logical);
-    uint64_t hi = std::min(end, e_end);
-    if (lo >= hi) continue;
-    // inject_poison poisons whole granules: widen the file range by as
-    // much, inside the extent (extents are block-aligned on both sides).
-    const uint64_t dev_lo = e.fe_physical + (lo - e.fe_logical);
-    const uint64_t dev_hi = e.fe_physical + (hi - e.fe_logical);
-    lo = std::max(e.fe_logical, lo - (dev_lo % g));
-    hi = std::min(e_end, hi + (dev_hi % g == 0 ? 0 : g - dev_hi % g));
-    pmem_->inject_poison(e.fe_physical + (lo - e.fe_logical), hi - lo, PoisonKind::kKnown);
-    done.push_back({lo, 0, hi - lo, 0});
-  }
+  for (const PoisonedRange& x : *got) done.push_back({x.file_off, 0, x.len, 0});
   r.extents = logical_extents(done);
   return r;
 }

@@ -101,6 +101,48 @@ Result<uint64_t> pwritev2(Process& p, int fd, std::span<const IoVec> iov, off_t6
   return p.pwritev2(fd, v, static_cast<int>(iov.size()), off, rwf);
 }
 
+Result<uint64_t> pwrite_direct(Process& p, int fd, std::span<const std::byte> buf, off_t64 off) {
+  Result<int> fl = p.fcntl_getfl(fd);
+  if (!fl) return Fail(fl.error());
+  if (Errno e = p.fcntl_setfl(fd, *fl | kO_DIRECT); e != Errno::kOk) return Fail(e);
+  Result<uint64_t> n = pwrite(p, fd, buf, off);
+  p.fcntl_setfl(fd, *fl);
+  return n;
+}
+
+MstoreResult mstore(Process& p, int fd, off_t64 off, std::span<const std::byte> buf) {
+  MstoreResult r;
+  const uint64_t len = buf.size();
+  if (off < 0 || len == 0 || len > static_cast<uint64_t>(kOffMax) ||
+      off > kOffMax - static_cast<off_t64>(len)) {
+    r.err = Errno::kEINVAL;
+    r.call = "mmap";
+    return r;
+  }
+  const uint64_t start = static_cast<uint64_t>(off) / kUserPageSize * kUserPageSize;
+  const uint64_t maplen = static_cast<uint64_t>(off) + len - start;
+  Result<uint64_t> addr = p.mmap(0, maplen, kProtRead | kProtWrite, kMAP_SHARED, fd,
+                                 static_cast<off_t64>(start));
+  if (!addr) {
+    r.err = addr.error();
+    r.call = "mmap";
+    return r;
+  }
+  const uint64_t at = *addr + (static_cast<uint64_t>(off) - start);
+  std::optional<Siginfo> sig = p.store(at, buf);
+  r.stored = sig ? sig->addr - at : len;
+  r.signal = sig ? sig->signo : 0;
+  if (Errno e = p.msync(*addr, maplen, kMS_SYNC); e != Errno::kOk) {
+    r.err = e;
+    r.call = "msync";
+  }
+  if (Errno e = p.munmap(*addr, maplen); e != Errno::kOk && r.err == Errno::kOk) {
+    r.err = e;
+    r.call = "munmap";
+  }
+  return r;
+}
+
 Errno fspacectl(Process& p, int fd, int cmd, const SpacectlRange* rqsr, int flags,
                 SpacectlRange* rmsr) {
   const uint64_t at = staging(p, 2 * sizeof(SpacectlRange));

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "sim/errno.h"
 #include "vfs/process.h"
@@ -47,6 +48,32 @@ Result<uint64_t> readv(Process& p, int fd, std::span<const IoVec> iov);
 Result<uint64_t> writev(Process& p, int fd, std::span<const IoVec> iov);
 Result<uint64_t> preadv2(Process& p, int fd, std::span<const IoVec> iov, off_t64 off, int rwf);
 Result<uint64_t> pwritev2(Process& p, int fd, std::span<const IoVec> iov, off_t64 off, int rwf);
+
+// pwrite_direct is one pwrite(2) of buf at off with O_DIRECT set on the
+// file (F_SETFL) for the call and its old flags put back after. The bytes
+// come from the page-aligned staging area, so the buffer meets any memory
+// alignment rule; the offset and length are the caller's. Errors: F_GETFL's
+// and F_SETFL's (EINVAL: the file cannot do direct I/O), then pwrite's
+// (EINVAL: off or the length breaks the device's alignment).
+Result<uint64_t> pwrite_direct(Process& p, int fd, std::span<const std::byte> buf, off_t64 off);
+
+// MstoreResult is what mstore saw: the bytes stored before a signal (all
+// of them without one), the signal the store ended in, and the first
+// error of the calls around it with that call's name.
+struct MstoreResult {
+  uint64_t stored = 0;
+  int signal = 0;            // SIGBUS: a page wholly past EOF, or poison; 0 none.
+  Errno err = Errno::kOk;
+  std::string_view call;     // "mmap", "msync" or "munmap" when err is set.
+};
+
+// mstore is an application storing buf at file offset off through a
+// mapping: mmap(MAP_SHARED, PROT_READ|PROT_WRITE) of the pages holding
+// [off, off + buf.size()), the store, msync(MS_SYNC) and munmap of the
+// mapping (both run after a signal too). Errors: EINVAL off < 0, buf
+// empty, or the range past kOffMax (what mmap says of such a range); then
+// mmap's (nothing stored), msync's, munmap's.
+MstoreResult mstore(Process& p, int fd, off_t64 off, std::span<const std::byte> buf);
 
 // fspacectl stages *rqsr (nullptr: passes address 0, which faults) and
 // copies rmsr back when rmsr is given (nullptr: passes 0, "no rmsr").

@@ -63,5 +63,26 @@ TEST_F(HostIoTest, VectorsAndRangesRoundTrip) {
   EXPECT_EQ(flags, 0u);
 }
 
+// pwrite_direct sets O_DIRECT for the one call only; mstore's store lands
+// in the file up to the first page wholly past EOF, which is SIGBUS there.
+TEST_F(HostIoTest, DirectWritesAndStoresThroughAMapping) {
+  const int before = *p.fcntl_getfl(fd);
+  ASSERT_EQ(*host::pwrite_direct(p, fd, fill(6000, 5), 0), 6000u);
+  EXPECT_EQ(*p.fcntl_getfl(fd), before);
+  host::MstoreResult m = host::mstore(p, fd, 100, fill(50, 6));
+  EXPECT_EQ(m.stored, 50u);
+  EXPECT_EQ(m.signal, 0);
+  EXPECT_EQ(m.err, Errno::kOk);
+  m = host::mstore(p, fd, 8000, fill(500, 7));  // EOF is 6000: page 2 starts at 8192.
+  EXPECT_EQ(m.stored, 192u);
+  EXPECT_EQ(m.signal, kSIGBUS);
+  std::vector<std::byte> back(8192);
+  ASSERT_EQ(*host::pread(p, fd, back, 0), 6000u);
+  EXPECT_EQ(std::vector<std::byte>(back.begin() + 100, back.begin() + 150), fill(50, 6));
+  m = host::mstore(p, fd, -1, fill(1, 0));
+  EXPECT_EQ(m.err, Errno::kEINVAL);
+  EXPECT_EQ(m.call, "mmap");
+}
+
 }  // namespace
 }  // namespace vfssim
