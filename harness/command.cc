@@ -33,6 +33,10 @@ constexpr std::array kCommands = {
                 "dedupes a number of bytes at a specified offset"},
     CommandSpec{"fallocate", "", 2, -1, kData | kCmdVfssim, "[-m mode] off len",
                 "fallocate(2) with any mode bits (vfssim)"},
+    CommandSpec{"extsize", "", 0, -1, kCmdNoMapOk, "[-D | -R] [extsize]",
+                "get/set preferred extent size (in bytes) for the open file"},
+    CommandSpec{"fadvise", "", 0, -1, kData, "[-dnrsw] [off len]",
+                "advisory commands for sections of a file"},
     CommandSpec{"falloc", "", 2, -1, kData, "[-c] [-k] [-p] [-u] off len",
                 "allocates space associated with part of a file via fallocate"},
     CommandSpec{"fault", "", 1, 2, kCmdNoMapOk | kCmdNoFileOk | kCmdForeignOk | kCmdOneshot | kCmdVfssim,
@@ -59,6 +63,8 @@ constexpr std::array kCommands = {
                 "help for one or all commands"},
     CommandSpec{"lsattr", "", 0, 1, kData, "[-R|-D|-a|-v]",
                 "list extended inode flags set on the currently open file"},
+    CommandSpec{"madvise", "ma", 0, -1, kCmdNoFileOk | kCmdForeignOk, "[-drsw] [off len]",
+                "give advice about use of memory"},
     CommandSpec{"mmap", "mm", 0, -1, kData | kCmdNoFileOk | kCmdOneshot,
                 "[N] | [-rwxS] [-s size] [off len]", "mmap a range in the current file, show mappings"},
     CommandSpec{"mread", "mr", 0, -1, kCmdNoFileOk | kCmdForeignOk, "[-r] [off len]",
@@ -96,6 +102,10 @@ constexpr std::array kCommands = {
                 "statistics on the filesystem of the currently open file"},
     CommandSpec{"swapout", "", 2, 2, kData | kCmdVfssim, "off len",
                 "swap a shmfs file's pages in a range out (vfssim)"},
+    CommandSpec{"sync", "", 0, 0, kData | kCmdNoFileOk | kCmdOneshot, "",
+                "calls sync(2) to flush all in-core filesystem state to disk"},
+    CommandSpec{"syncfs", "", 0, 0, kData, "",
+                "calls syncfs(2) to flush all in-core filesystem state to disk"},
     CommandSpec{"trace", "", 1, 2, kCmdNoMapOk | kCmdNoFileOk | kCmdForeignOk | kCmdOneshot | kCmdVfssim,
                 "on | off | dump FILE", "the simulator's trace (vfssim)"},
     CommandSpec{"truncate", "t", 1, 1, kData, "off", "truncates the current file at the given offset"},
@@ -174,10 +184,10 @@ std::optional<uint64_t> read_ulong(std::string_view s) {
   return v;
 }
 
-// An operand as cvtnum reads it; after "--", vfssim also takes a plain
-// negative number (xfs_io calls one non-numeric).
+// An operand as cvtnum reads it; after "--" in a `raw` command, vfssim also
+// takes a plain negative number (xfs_io has no way to say one).
 int64_t operand(const ParseContext& ctx, const std::string& s, bool dashdash) {
-  if (dashdash && !s.empty() && s[0] == '-') {
+  if (ctx.raw && dashdash && !s.empty() && s[0] == '-') {
     int64_t v = 0;
     if (absl::SimpleAtoi(s, &v)) return v;
   }
@@ -186,10 +196,15 @@ int64_t operand(const ParseContext& ctx, const std::string& s, bool dashdash) {
 
 bool negative(int64_t v) { return v < 0; }
 
-// Prints numbers for a getopt command: after "--" when one is negative.
+// Set by operands() when the command it prints needs `raw`.
+thread_local bool g_needs_raw = false;
+
+// Prints numbers for a getopt command: after "--" when one is negative
+// (and the command is then a `raw` one).
 std::string operands(std::initializer_list<int64_t> nums) {
   bool neg = false;
   for (int64_t n : nums) neg |= negative(n);
+  g_needs_raw |= neg;
   std::string s = neg ? " --" : "";
   for (int64_t n : nums) absl::StrAppend(&s, " ", n);
   return s;
@@ -275,11 +290,11 @@ ParsedCommand parse_pwrite(const CommandSpec& spec, std::span<const std::string>
   }
   if (g.operands.size() != 2) return usage(spec);
   op.off = operand(ctx, g.operands[0], g.dashdash);
-  if (op.off < 0 && !g.dashdash) {
+  if (op.off < 0 && !(ctx.raw && g.dashdash)) {
     return say(absl::StrCat("non-numeric offset argument -- ", g.operands[0], "\n"));
   }
   op.len = operand(ctx, g.operands[1], g.dashdash);
-  if (op.len < 0 && !g.dashdash) {
+  if (op.len < 0 && !(ctx.raw && g.dashdash)) {
     return say(absl::StrCat("non-numeric length argument -- ", g.operands[1], "\n"));
   }
   return op;
@@ -320,16 +335,13 @@ ParsedCommand parse_pread(const CommandSpec& spec, std::span<const std::string> 
     }
   }
   if (g.operands.size() != 2) return usage(spec);
-  op.off = operand(ctx, g.operands[0], g.dashdash);
-  if (op.off < 0 && !g.dashdash) {
-    return say(absl::StrCat("non-numeric length argument -- ", g.operands[0], "\n"));
-  }
-  op.len = operand(ctx, g.operands[1], g.dashdash);
-  if (op.len < 0 && !g.dashdash) {
-    // xfs_io reads a negative length forward as "to EOF".
-    op.len = -1;
-    op.letters |= Op::letter('E');
-  }
+  // pread_f: in the forward direction a negative offset or length (cvtnum's
+  // -1 for a non-number, or a number after "--") is "from/to EOF": the
+  // reads go on until one returns 0 or fails, as pread(2) does at a
+  // negative offset (EINVAL).
+  op.off = cvtnum(ctx.blocksize, ctx.sectsize, g.operands[0]);
+  op.len = cvtnum(ctx.blocksize, ctx.sectsize, g.operands[1]);
+  if (op.off < 0 || op.len < 0) op.letters |= Op::letter('E');
   return op;
 }
 
@@ -337,9 +349,9 @@ ParsedCommand parse_pread(const CommandSpec& spec, std::span<const std::string> 
 ParsedCommand offset_length(Op op, const ParseContext& ctx, const std::string& off,
                             const std::string& len, bool dashdash, bool failed = true) {
   op.off = operand(ctx, off, dashdash);
-  if (op.off < 0 && !dashdash) return say(absl::StrCat("non-numeric offset argument -- ", off, "\n"), failed);
+  if (op.off < 0 && !(ctx.raw && dashdash)) return say(absl::StrCat("non-numeric offset argument -- ", off, "\n"), failed);
   op.len = operand(ctx, len, dashdash);
-  if (op.len < 0 && !dashdash) return say(absl::StrCat("non-numeric length argument -- ", len, "\n"), failed);
+  if (op.len < 0 && !(ctx.raw && dashdash)) return say(absl::StrCat("non-numeric length argument -- ", len, "\n"), failed);
   return op;
 }
 
@@ -423,7 +435,7 @@ ParsedCommand parse_seek(const CommandSpec& spec, std::span<const std::string> a
   }
   if (!(op.has('d') || op.has('h')) || g.operands.size() != 1) return usage(spec);
   op.off = operand(ctx, g.operands[0], g.dashdash);
-  if (op.off < 0 && !g.dashdash) return usage(spec);
+  if (op.off < 0 && !(ctx.raw && g.dashdash)) return usage(spec);
   if (op.letters == Op::letter('d')) {
     op.kind = OpKind::kSeekData;
     op.letters = 0;
@@ -457,14 +469,14 @@ ParsedCommand parse_fiemap(const CommandSpec& spec, std::span<const std::string>
   }
   if (!g.operands.empty()) {
     op.off = operand(ctx, g.operands[0], g.dashdash);
-    if (op.off < 0 && !g.dashdash) {
+    if (op.off < 0 && !(ctx.raw && g.dashdash)) {
       return say(absl::StrCat("non-numeric offset argument -- ", g.operands[0], "\n"));
     }
     op.nargs = 1;
   }
   if (g.operands.size() >= 2) {
     op.len = operand(ctx, g.operands[1], g.dashdash);
-    if (op.len < 0 && !g.dashdash) {
+    if (op.len < 0 && !(ctx.raw && g.dashdash)) {
       return say(absl::StrCat("non-numeric len argument -- ", g.operands[1], "\n"));
     }
     op.nargs = 2;
@@ -493,15 +505,15 @@ ParsedCommand parse_remap(const CommandSpec& spec, std::span<const std::string> 
     return op;
   }
   op.src_off = operand(ctx, g.operands[1], g.dashdash);
-  if (op.src_off < 0 && !g.dashdash) {
+  if (op.src_off < 0 && !(ctx.raw && g.dashdash)) {
     return say(absl::StrCat("non-numeric src offset argument -- ", g.operands[1], "\n"));
   }
   op.off = operand(ctx, g.operands[2], g.dashdash);
-  if (op.off < 0 && !g.dashdash) {
+  if (op.off < 0 && !(ctx.raw && g.dashdash)) {
     return say(absl::StrCat("non-numeric dest offset argument -- ", g.operands[2], "\n"));
   }
   op.len = operand(ctx, g.operands[3], g.dashdash);
-  if (op.len < 0 && !g.dashdash) {
+  if (op.len < 0 && !(ctx.raw && g.dashdash)) {
     return say(absl::StrCat("non-positive length argument -- ", g.operands[3], "\n"));
   }
   return op;
@@ -516,21 +528,18 @@ ParsedCommand parse_copy_range(const CommandSpec& spec, std::span<const std::str
     switch (e.opt) {
       case 's':
         op.src_off = operand(ctx, e.arg, true);
-        if (op.src_off < 0 && cvtnum(ctx.blocksize, ctx.sectsize, e.arg) < 0 && e.arg[0] != '-') {
-          return say(absl::StrCat("invalid source offset -- ", e.arg, "\n"));
-        }
+        if (op.src_off < 0 && !ctx.raw) return say(absl::StrCat("invalid source offset -- ", e.arg, "\n"));
         op.letters |= Op::letter('s');
         break;
       case 'd':
         op.off = operand(ctx, e.arg, true);
-        if (op.off < 0 && e.arg[0] != '-') {
-          return say(absl::StrCat("invalid destination offset -- ", e.arg, "\n"));
-        }
+        if (op.off < 0 && !ctx.raw) return say(absl::StrCat("invalid destination offset -- ", e.arg, "\n"));
         op.letters |= Op::letter('d');
         break;
       case 'l':
-        op.len = operand(ctx, e.arg, true);
-        if (op.len == -1 && e.arg != "-1") return say(absl::StrCat("invalid length -- ", e.arg, "\n"));
+        // xfs_io takes any length cvtnum reads but -1 (its error value).
+        op.len = ctx.raw ? operand(ctx, e.arg, true) : cvtnum(ctx.blocksize, ctx.sectsize, e.arg);
+        if (op.len == -1 && !ctx.raw) return say(absl::StrCat("invalid length -- ", e.arg, "\n"));
         op.letters |= Op::letter('l');
         break;
       case 'f': {
@@ -624,11 +633,11 @@ ParsedCommand parse_mapping_range(Op op, const CommandSpec& spec, std::span<cons
   if (g.operands.size() != 2) return usage(spec, op.kind != OpKind::kMread);
   op.nargs = 2;
   op.off = operand(ctx, g.operands[0], g.dashdash);
-  if (op.off < 0 && !g.dashdash) {
+  if (op.off < 0 && !(ctx.raw && g.dashdash)) {
     return say(absl::StrCat("non-numeric offset argument -- ", g.operands[0], "\n"));
   }
   op.len = operand(ctx, g.operands[1], g.dashdash);
-  if (op.len < 0 && !g.dashdash) {
+  if (op.len < 0 && !(ctx.raw && g.dashdash)) {
     return say(absl::StrCat("non-numeric length argument -- ", g.operands[1], "\n"));
   }
   return op;
@@ -659,11 +668,11 @@ ParsedCommand parse_mmap(const CommandSpec& spec, std::span<const std::string> a
   if (g.operands.size() != 2) return usage(spec);
   op.nargs = 2;
   op.off = operand(ctx, g.operands[0], g.dashdash);
-  if (op.off < 0 && !g.dashdash) {
+  if (op.off < 0 && !(ctx.raw && g.dashdash)) {
     return say(absl::StrCat("non-numeric offset argument -- ", g.operands[0], "\n"));
   }
   op.len = operand(ctx, g.operands[1], g.dashdash);
-  if (op.len < 0 && !g.dashdash) {
+  if (op.len < 0 && !(ctx.raw && g.dashdash)) {
     return say(absl::StrCat("non-numeric length argument -- ", g.operands[1], "\n"));
   }
   return op;
@@ -680,6 +689,71 @@ ParsedCommand parse_letters(Op op, const CommandSpec& spec, std::span<const std:
       return d;
     }
     op.letters |= Op::letter(e.opt);
+  }
+  return op;
+}
+
+// fadvise: -d -n -w take a range, -r -s none (the last option decides).
+ParsedCommand parse_fadvise(const CommandSpec& spec, std::span<const std::string> argv,
+                            const ParseContext& ctx) {
+  Op op = on_file(OpKind::kFadvise, ctx);
+  bool range = false;
+  Getopt g = getopt(argv, "dnrsw");
+  for (const OptEvent& e : g.events) {
+    if (e.opt == '?') {
+      CommandDiag d = usage(spec);
+      d.err = e.message;
+      return d;
+    }
+    op.letters = Op::letter(e.opt);
+    range = e.opt == 'd' || e.opt == 'n' || e.opt == 'w';
+  }
+  if (!range) {
+    if (!g.operands.empty()) return usage(spec);
+    return op;
+  }
+  if (g.operands.size() != 2) return usage(spec);
+  op.nargs = 2;
+  return offset_length(op, ctx, g.operands[0], g.operands[1], g.dashdash);
+}
+
+ParsedCommand parse_madvise(const CommandSpec& spec, std::span<const std::string> argv,
+                            const ParseContext& ctx) {
+  Op op = on_file(OpKind::kMadvise, ctx);
+  Getopt g = getopt(argv, "drsw");
+  for (const OptEvent& e : g.events) {
+    if (e.opt == '?') {
+      CommandDiag d = usage(spec);
+      d.err = e.message;
+      return d;
+    }
+    op.letters = Op::letter(e.opt);
+  }
+  if (g.operands.empty()) return op;
+  if (g.operands.size() != 2) return usage(spec);
+  op.nargs = 2;
+  return offset_length(op, ctx, g.operands[0], g.operands[1], g.dashdash);
+}
+
+ParsedCommand parse_extsize(const CommandSpec& spec, std::span<const std::string> argv,
+                            const ParseContext& ctx) {
+  Op op = on_file(OpKind::kExtsize, ctx);
+  Getopt g = getopt(argv, "DR");
+  for (const OptEvent& e : g.events) {
+    if (e.opt == '?') {
+      CommandDiag d = usage(spec);
+      d.err = e.message;
+      return d;
+    }
+    op.letters |= Op::letter(e.opt);
+  }
+  if (!g.operands.empty()) {
+    op.len = cvtnum(ctx.blocksize, ctx.sectsize, g.operands[0]);
+    if (op.len < 0) return say(absl::StrCat("non-numeric extsize argument -- ", g.operands[0], "\n"));
+    op.nargs = 1;
+  }
+  if (op.has('D') && op.has('R')) {
+    return CommandDiag{"", "xfs_io: -R and -D options are mutually exclusive\n"};
   }
   return op;
 }
@@ -842,12 +916,12 @@ std::string usage_line(const CommandSpec& spec) {
   return absl::StrCat(to_absl(spec.name), " ", to_absl(spec.args), " -- ", to_absl(spec.oneline), "\n");
 }
 
-std::optional<CommandDiag> check_argcount(const CommandSpec& spec,
-                                          std::span<const std::string> argv) {
+std::optional<CommandDiag> check_argcount(const CommandSpec& spec, std::span<const std::string> argv,
+                                          bool raw) {
   const int n = static_cast<int>(argv.size()) - 1;
   if (n >= spec.argmin && (spec.argmax == -1 || n <= spec.argmax)) return std::nullopt;
-  // vfssim: "truncate -- -5" sets a negative size.
-  if (spec.name == "truncate" && n == 2 && argv[1] == "--") return std::nullopt;
+  // `raw truncate -- -5` sets a negative size.
+  if (raw && spec.name == "truncate" && n == 2 && argv[1] == "--") return std::nullopt;
   std::string msg;
   if (spec.argmax == -1) {
     msg = absl::StrFormat("bad argument count %d to %s, expected at least %d arguments\n", n,
@@ -870,7 +944,7 @@ ParsedCommand parse_command(const CommandSpec& spec, std::span<const std::string
   if (name == "pread") return parse_pread(spec, argv, ctx);
   if (name == "truncate") {
     Op op = on_file(OpKind::kTruncate, ctx);
-    if (argv.size() == 3) {
+    if (ctx.raw && argv.size() == 3 && argv[1] == "--") {
       op.len = operand(ctx, argv[2], true);
       return op;
     }
@@ -923,34 +997,64 @@ ParsedCommand parse_command(const CommandSpec& spec, std::span<const std::string
   if (name == "quit") return on_file(OpKind::kQuit, ctx);
   if (name == "print") return on_file(OpKind::kPrint, ctx);
   if (name == "safecopy") return on_file(OpKind::kSafecopy, ctx);
+  if (name == "sync") return on_file(OpKind::kSync, ctx);
+  if (name == "syncfs") return on_file(OpKind::kSyncfs, ctx);
+  if (name == "fadvise") return parse_fadvise(spec, argv, ctx);
+  if (name == "madvise") return parse_madvise(spec, argv, ctx);
+  if (name == "extsize") return parse_extsize(spec, argv, ctx);
   return parse_vfssim(spec, argv, ctx);
 }
 
-ParsedCommand parse_line(std::string_view line, const ParseContext& ctx) {
+ParsedCommand parse_line(std::string_view line, const ParseContext& ctx_in) {
   std::vector<std::string> argv = breakline(line);
   if (argv.empty()) return CommandDiag{"", "", false};
+  ParseContext ctx = ctx_in;
+  if (argv[0] == "raw") {
+    argv.erase(argv.begin());
+    ctx.raw = true;
+    if (argv.empty()) return CommandDiag{"", "raw: which command?\n"};
+  }
   const CommandSpec* spec = find_command(argv[0]);
   if (spec == nullptr) return CommandDiag{"", absl::StrCat("command \"", argv[0], "\" not found\n"), false};
-  if (std::optional<CommandDiag> d = check_argcount(*spec, argv)) return *d;
+  if (std::optional<CommandDiag> d = check_argcount(*spec, argv, ctx.raw)) return *d;
   return parse_command(*spec, argv, ctx);
 }
 
+namespace {
+std::string command_body(const Op& op);
+}  // namespace
+
 std::string Op::to_command() const {
+  g_needs_raw = false;
+  std::string s = command_body(*this);
+  // A copy_range offset prints attached to its option.
+  const bool neg_opt = kind == OpKind::kCopyRange &&
+                       ((has('s') && src_off < 0) || (has('d') && off < 0) || (has('l') && len == -1));
+  return g_needs_raw || neg_opt ? absl::StrCat("raw ", s) : s;
+}
+
+namespace {
+
+std::string command_body(const Op& op) {
+  const auto& [kind, file, off, len, mode, fill, id, src, src_off, bsize, vectors, letters, nargs, path,
+               arg, value] = op;
+  (void)file;
+  (void)id;
+  (void)letters;
+  auto has = [&](char c) { return op.has(c); };
   switch (kind) {
     case OpKind::kPwrite:
-      return absl::StrFormat("pwrite%s -S 0x%x -b %d%s%s", letters_of(*this, "qwWDN"), fill, bsize,
+      return absl::StrFormat("pwrite%s -S 0x%x -b %d%s%s", letters_of(op, "qwWDN"), fill, bsize,
                              vectors != 0 ? absl::StrCat(" -V ", vectors) : "", operands({off, len}));
     case OpKind::kPread:
-      if (has('E')) {
-        return absl::StrFormat("pread%s -b %d%s%s -1", letters_of(*this, "qv"), bsize,
-                               vectors != 0 ? absl::StrCat(" -V ", vectors) : "", operands({off}));
-      }
-      return absl::StrFormat("pread%s -b %d%s%s", letters_of(*this, "qv"), bsize,
-                             vectors != 0 ? absl::StrCat(" -V ", vectors) : "", operands({off, len}));
+      // pread takes negative operands after "--" as they are (no `raw`).
+      return absl::StrFormat("pread%s -b %d%s%s %d %d", letters_of(op, "qv"), bsize,
+                             vectors != 0 ? absl::StrCat(" -V ", vectors) : "",
+                             off < 0 || len < 0 ? " --" : "", off, len);
     case OpKind::kTruncate:
       return absl::StrCat("truncate", operands({len}));
     case OpKind::kFallocate:
-      return fallocate_command(*this);
+      return fallocate_command(op);
     case OpKind::kZeroinit:
       return absl::StrCat("zeroinit", operands({off, len}));
     case OpKind::kFspacectl:
@@ -968,12 +1072,12 @@ std::string Op::to_command() const {
       if (has('d') && has('h')) {
         s += " -a";
       } else {
-        s += letters_of(*this, "dh");
+        s += letters_of(op, "dh");
       }
-      return absl::StrCat(s, letters_of(*this, "rs"), operands({off}));
+      return absl::StrCat(s, letters_of(op, "rs"), operands({off}));
     }
     case OpKind::kFiemap: {
-      std::string s = absl::StrCat("fiemap", letters_of(*this, "alvU"));
+      std::string s = absl::StrCat("fiemap", letters_of(op, "alvU"));
       if (has('n')) absl::StrAppend(&s, " -n ", src_off);
       if (nargs == 1) absl::StrAppend(&s, operands({off}));
       if (nargs == 2) absl::StrAppend(&s, operands({off, len}));
@@ -985,11 +1089,11 @@ std::string Op::to_command() const {
       return path == "latent" ? absl::StrCat("poison latent", operands({off, len}))
                               : absl::StrCat("poison ", path);
     case OpKind::kClone:
-      if (has('A')) return absl::StrCat("reflink", letters_of(*this, "Cq"), " ", source_path(*this));
-      return absl::StrCat("reflink", letters_of(*this, "Cq"), " ", source_path(*this),
+      if (has('A')) return absl::StrCat("reflink", letters_of(op, "Cq"), " ", source_path(op));
+      return absl::StrCat("reflink", letters_of(op, "Cq"), " ", source_path(op),
                           operands({src_off, off, len}));
     case OpKind::kDedupe:
-      return absl::StrCat("dedupe", letters_of(*this, "Cq"), " ", source_path(*this),
+      return absl::StrCat("dedupe", letters_of(op, "Cq"), " ", source_path(op),
                           operands({src_off, off, len}));
     case OpKind::kCopyRange: {
       // Every option with its argument attached, so that a negative one
@@ -999,7 +1103,7 @@ std::string Op::to_command() const {
       if (has('d')) absl::StrAppend(&s, " -d", off);
       if (has('l')) absl::StrAppend(&s, " -l", len);
       if (has('f')) return absl::StrCat(s, " -f ", src);
-      return absl::StrCat(s, " ", source_path(*this));
+      return absl::StrCat(s, " ", source_path(op));
     }
     case OpKind::kDioPwrite:
       return absl::StrFormat("pwrite_direct -S 0x%x%s", fill, operands({off, len}));
@@ -1007,7 +1111,7 @@ std::string Op::to_command() const {
       return absl::StrFormat("mstore -S 0x%x%s", fill, operands({off, len}));
     case OpKind::kOpen: {
       if (path.empty()) return "open";
-      std::string s = absl::StrCat("open", letters_of(*this, "adfnrstTRPL"));
+      std::string s = absl::StrCat("open", letters_of(op, "adfnrstTRPL"));
       if (mode != 0600) absl::StrAppend(&s, absl::StrFormat(" -m 0%o", mode));
       return absl::StrCat(s, " ", path);
     }
@@ -1016,27 +1120,27 @@ std::string Op::to_command() const {
     case OpKind::kFileSelect:
       return nargs == 0 ? "file" : absl::StrCat("file ", off);
     case OpKind::kStat:
-      return absl::StrCat("stat", letters_of(*this, "rv"));
+      return absl::StrCat("stat", letters_of(op, "rv"));
     case OpKind::kStatfs:
-      return absl::StrCat("statfs", letters_of(*this, "cgs"));
+      return absl::StrCat("statfs", letters_of(op, "cgs"));
     case OpKind::kLsattr:
-      return absl::StrCat("lsattr", letters_of(*this, "DRav"));
+      return absl::StrCat("lsattr", letters_of(op, "DRav"));
     case OpKind::kChattr:
       return absl::StrCat("chattr ", path);
     case OpKind::kMmap: {
       if (nargs == 0) return "mmap";
       if (nargs == 1) return absl::StrCat("mmap ", off);
-      std::string s = absl::StrCat("mmap", letters_of(*this, "rwxS"));
+      std::string s = absl::StrCat("mmap", letters_of(op, "rwxS"));
       if (has('s')) absl::StrAppend(&s, " -s ", src_off);
       return absl::StrCat(s, operands({off, len}));
     }
     case OpKind::kMread:
-      return absl::StrCat("mread", letters_of(*this, "frv"), nargs == 2 ? operands({off, len}) : "");
+      return absl::StrCat("mread", letters_of(op, "frv"), nargs == 2 ? operands({off, len}) : "");
     case OpKind::kMwriteMap:
-      return absl::StrFormat("mwrite%s -S 0x%x%s", letters_of(*this, "r"), fill,
+      return absl::StrFormat("mwrite%s -S 0x%x%s", letters_of(op, "r"), fill,
                              nargs == 2 ? operands({off, len}) : "");
     case OpKind::kMsync:
-      return absl::StrCat("msync", letters_of(*this, "ais"), nargs == 2 ? operands({off, len}) : "");
+      return absl::StrCat("msync", letters_of(op, "ais"), nargs == 2 ? operands({off, len}) : "");
     case OpKind::kMunmap:
       return "munmap";
     case OpKind::kHelp:
@@ -1055,9 +1159,21 @@ std::string Op::to_command() const {
       return absl::StrCat("swapout", operands({off, len}));
     case OpKind::kSafecopy:
       return "safecopy";
+    case OpKind::kSync:
+      return "sync";
+    case OpKind::kSyncfs:
+      return "syncfs";
+    case OpKind::kFadvise:
+      return absl::StrCat("fadvise", letters_of(op, "dnrsw"), op.nargs == 2 ? operands({off, len}) : "");
+    case OpKind::kMadvise:
+      return absl::StrCat("madvise", letters_of(op, "drsw"), op.nargs == 2 ? operands({off, len}) : "");
+    case OpKind::kExtsize:
+      return absl::StrCat("extsize", letters_of(op, "DR"), op.nargs == 1 ? absl::StrCat(" ", len) : "");
   }
   return "?";
 }
+
+}  // namespace
 
 std::string format_script(std::span<const Op> ops) {
   std::string s;

@@ -69,6 +69,10 @@ struct ParseContext {
   uint64_t sectsize = 512;    // and sector size (4096/512 with no file).
   int file = 0;               // The current file's index.
   int nfiles = 1;             // How many files are open.
+  // raw: the line began with vfssim's `raw`, which lets operands after
+  // "--" be negative numbers (xfs_io reads "-5" as an option and "-- -5" as
+  // non-numeric, so it cannot pass a negative offset at all).
+  bool raw = false;
 };
 
 // CommandDiag is what parsing printed instead of producing an op: xfs_io
@@ -86,7 +90,7 @@ using ParsedCommand = std::variant<Op, CommandDiag>;
 // check_argcount is xfs_io's argument count check (argv[0] is the word
 // typed); nullopt when the count is fine.
 std::optional<CommandDiag> check_argcount(const CommandSpec& spec,
-                                          std::span<const std::string> argv);
+                                          std::span<const std::string> argv, bool raw = false);
 
 // parse_command parses argv (argv[0] the command word) after the argument
 // count check. The op runs on ctx.file.
@@ -94,7 +98,8 @@ ParsedCommand parse_command(const CommandSpec& spec, std::span<const std::string
                             const ParseContext& ctx);
 
 // parse_line is breakline + find_command + check_argcount + parse_command,
-// for scripts: an unknown command is a diag like xfs_io's.
+// for scripts: an unknown command is a diag like xfs_io's. A line starting
+// with `raw` is parsed with ctx.raw set.
 ParsedCommand parse_line(std::string_view line, const ParseContext& ctx);
 
 // usage_line is command_usage's text: "name args -- oneline\n".

@@ -22,7 +22,8 @@ constexpr std::array kKinds = {
     OpKind::kMwriteMap, OpKind::kMsync, OpKind::kMunmap, OpKind::kChattr,
     OpKind::kLsattr, OpKind::kHelp, OpKind::kQuit, OpKind::kPrint,
     OpKind::kPoisonCmd, OpKind::kFaultCmd, OpKind::kVariantCmd, OpKind::kTraceCmd,
-    OpKind::kZeroinit, OpKind::kSwapout, OpKind::kSafecopy,
+    OpKind::kZeroinit, OpKind::kSwapout, OpKind::kSafecopy, OpKind::kSync,
+    OpKind::kSyncfs, OpKind::kFadvise, OpKind::kMadvise, OpKind::kExtsize,
 };
 
 }  // namespace
@@ -83,6 +84,11 @@ std::string_view op_kind_name(OpKind k) {
     case OpKind::kZeroinit: return "zeroinit";
     case OpKind::kSwapout: return "swapout";
     case OpKind::kSafecopy: return "safecopy";
+    case OpKind::kSync: return "sync";
+    case OpKind::kSyncfs: return "syncfs";
+    case OpKind::kFadvise: return "fadvise";
+    case OpKind::kMadvise: return "madvise";
+    case OpKind::kExtsize: return "extsize";
   }
   return "?";
 }
@@ -219,8 +225,10 @@ absl::StatusOr<Op> Op::from_json(const nlohmann::ordered_json& j) {
   // The factories' defaults for what the old form leaves out.
   switch (op.kind) {
     case OpKind::kPwrite:
-    case OpKind::kPread:
       op.bsize = op.len > 0 ? op.len : 0;
+      break;
+    case OpKind::kPread:
+      op = Op::pread(op.file, op.off, op.len).with_id(op.id);
       break;
     case OpKind::kFiemap:
       op = Op::fiemap(op.file, op.off, op.len).with_id(op.id);

@@ -81,6 +81,11 @@ enum class OpKind : uint8_t {
   kZeroinit,   // off, len: fallocate(FALLOC_FL_ZEROINIT_RANGE | KEEP_SIZE)
   kSwapout,    // off, len: shmfs swaps the range's pages out
   kSafecopy,   // prints seed 003's safecopy policy table
+  kSync,       // sync(2)
+  kSyncfs,     // syncfs(2) on the current file
+  kFadvise,    // letters -d -n -r -s -w; nargs 0 or 2: off, len
+  kMadvise,    // letters -d -r -s -w; nargs 0 or 2: off, len (the mapping's)
+  kExtsize,    // letters -D -R; nargs 0 (get) or 1: len (set)
 };
 std::string_view op_kind_name(OpKind k);
 
@@ -122,9 +127,12 @@ struct Op {
     op.bsize = len > 0 ? len : 0;
     return op;
   }
+  // A negative offset or length reads "from/to EOF" as xfs_io's pread
+  // does (-E: reads until one returns 0 or fails).
   static Op pread(int file, int64_t off, int64_t len) {
     Op op{OpKind::kPread, file, off, len};
     op.bsize = len > 0 ? len : 0;
+    if (off < 0 || len < 0) op.letters = letter('E');
     return op;
   }
   static Op truncate(int file, int64_t size) { return {OpKind::kTruncate, file, 0, size}; }

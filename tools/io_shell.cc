@@ -239,6 +239,11 @@ bool IoShell::check(const CommandSpec& spec) {
 bool IoShell::run_line(std::string_view line, bool iterate) {
   std::vector<std::string> argv = breakline(line);
   if (argv.empty()) return false;
+  bool raw = false;
+  if (argv[0] == "raw" && argv.size() > 1) {
+    argv.erase(argv.begin());
+    raw = true;
+  }
   const CommandSpec* spec = find_command(argv[0]);
   if (spec == nullptr) {
     err_ << "command \"" << argv[0] << "\" not found\n";
@@ -246,13 +251,15 @@ bool IoShell::run_line(std::string_view line, bool iterate) {
   }
   auto once = [&]() -> bool {
     if (!check(*spec)) return false;
-    if (std::optional<CommandDiag> d = check_argcount(*spec, argv)) {
+    if (std::optional<CommandDiag> d = check_argcount(*spec, argv, raw)) {
       out_ << d->out;
       err_ << d->err;
       if (d->failed) fail();
       return false;
     }
-    ParsedCommand p = parse_command(*spec, argv, context());
+    ParseContext ctx = context();
+    ctx.raw = raw;
+    ParsedCommand p = parse_command(*spec, argv, ctx);
     if (const CommandDiag* d = std::get_if<CommandDiag>(&p)) {
       out_ << d->out;
       err_ << d->err;
@@ -360,6 +367,33 @@ bool IoShell::run(const Op& op) {
       break;
     case OpKind::kHelp:
       cmd_help(op);
+      break;
+    case OpKind::kSync:
+      process_.sync();
+      break;
+    case OpKind::kSyncfs:
+      if (Errno e = process_.syncfs(cur().fd); e != Errno::kOk) {
+        perror("syncfs", e);
+        fail();
+      }
+      break;
+    case OpKind::kFadvise: {
+      // posix_fadvise returns the error rather than setting errno, and
+      // xfs_io tests it for < 0: a refused advice passes in silence.
+      const int advice = op.has('d')   ? kPOSIX_FADV_DONTNEED
+                         : op.has('n') ? kPOSIX_FADV_NOREUSE
+                         : op.has('r') ? kPOSIX_FADV_RANDOM
+                         : op.has('s') ? kPOSIX_FADV_SEQUENTIAL
+                         : op.has('w') ? kPOSIX_FADV_WILLNEED
+                                       : kPOSIX_FADV_NORMAL;
+      process_.fadvise(cur().fd, op.nargs == 2 ? op.off : 0, op.nargs == 2 ? op.len : 0, advice);
+      break;
+    }
+    case OpKind::kMadvise:
+      cmd_madvise(op);
+      break;
+    case OpKind::kExtsize:
+      cmd_extsize(op);
       break;
     default:
       cmd_vfssim(op);
@@ -706,11 +740,22 @@ void IoShell::cmd_stat(const Op& op) {
     // The attribute fork's extents: vfssim keeps no attribute fork.
     out_ << "fsxattr.naextents = 0\n";
   }
-  // XFS_IOC_DIOINFO: memory alignment, smallest and largest direct I/O.
-  const uint32_t align = dev_ != nullptr ? dev_->logical_block_size() : 512;
-  out_ << absl::StrFormat("dioattr.mem = 0x%x\n", align);
-  out_ << absl::StrFormat("dioattr.miniosz = %u\n", align);
-  out_ << "dioattr.maxiosz = 2147483136\n";
+  // XFS_IOC_DIOINFO, from statx's STATX_DIOALIGN: memory and offset
+  // alignment for regular files (the sector size; the block size for a
+  // file that may share blocks, whose direct writes copy on write), none
+  // for anything else; the largest I/O is INT_MAX rounded down to it.
+  uint32_t mem = 0, miniosz = 0;
+  if (st->type == VType::kReg) {
+    mem = dev_ != nullptr ? dev_->logical_block_size() : 512;
+    miniosz = mem;
+    Result<InodeRef> ip = process_.file_inode(f.fd);
+    if (ip && XfsMount::has_forks(**ip) && (XfsMount::xi(**ip).diflags & kXfsDiflag2Reflink)) {
+      miniosz = static_cast<uint32_t>(XfsMount::of(**ip).bsize());
+    }
+  }
+  out_ << absl::StrFormat("dioattr.mem = 0x%x\n", mem);
+  out_ << absl::StrFormat("dioattr.miniosz = %u\n", miniosz);
+  out_ << absl::StrFormat("dioattr.maxiosz = %u\n", miniosz == 0 ? 0 : 0x7fffffffu / miniosz * miniosz);
 }
 
 void IoShell::cmd_statfs(const Op& op) {
@@ -752,8 +797,12 @@ void IoShell::cmd_statfs(const Op& op) {
     if (process_.fstatfs(f.fd, at) == Errno::kOk) process_.load(at, std::as_writable_bytes(std::span(&st, 1)));
     out_ << absl::StrFormat("counts.freedata = %u\n", xfs->fdblocks());
     out_ << "counts.freertx = 0\n";
-    out_ << absl::StrFormat("counts.freeino = %u\n", st.f_ffree > st.f_files ? 0 : 0);
-    out_ << absl::StrFormat("counts.allocino = %u\n", st.f_files - st.f_ffree);
+    // Inodes come in chunks of 64: the chunks' inodes are allocated, the
+    // ones not in use free.
+    const uint64_t used = st.f_files - st.f_ffree;
+    const uint64_t allocino = (used + 63) / 64 * 64;
+    out_ << absl::StrFormat("counts.freeino = %u\n", allocino - used);
+    out_ << absl::StrFormat("counts.allocino = %u\n", allocino);
   }
 }
 
@@ -1263,6 +1312,54 @@ void IoShell::cmd_munmap() {
     --curmap_;
   }
   maplist();
+}
+
+void IoShell::cmd_madvise(const Op& op) {
+  const Mapping& m = maps_[curmap_];
+  const int64_t offset = op.nargs == 2 ? op.off : m.offset;
+  const int64_t length = op.nargs == 2 ? op.len : m.length;
+  if (std::optional<std::string> why = outside(m.offset, m.length, offset, length)) {
+    out_ << *why;
+    fail();
+    return;
+  }
+  // The advice itself changes nothing the model keeps: pages are faulted
+  // in on access either way (MADV_DONTNEED on a shared file mapping only
+  // drops page table entries).
+}
+
+void IoShell::cmd_extsize(const Op& op) {
+  const OpenFile& f = cur();
+  FsXattr fsx{};
+  if (Errno e = host::ioctl(process_, f.fd, kFS_IOC_FSGETXATTR, &fsx); e != Errno::kOk) {
+    out_ << "xfs_io: FS_IOC_FSGETXATTR " << f.name << ": " << strerror_text(e) << "\n";
+    fail();
+    return;
+  }
+  if (op.nargs == 0) {
+    out_ << absl::StrFormat("[%u] %s\n", fsx.fsx_extsize, f.name);
+    return;
+  }
+  Result<Stat> st = process_.fstat(f.fd);
+  if (!st) {
+    perror("fstat", st.error());
+    fail();
+    return;
+  }
+  if (st->type == VType::kReg) {
+    fsx.fsx_xflags |= kFS_XFLAG_EXTSIZE;
+  } else if (st->type == VType::kDir) {
+    fsx.fsx_xflags |= kFS_XFLAG_EXTSZINHERIT;
+  } else {
+    out_ << "invalid target file type - file " << f.name << "\n";
+    fail();
+    return;
+  }
+  fsx.fsx_extsize = static_cast<uint32_t>(op.len);
+  if (Errno e = host::ioctl(process_, f.fd, kFS_IOC_FSSETXATTR, &fsx); e != Errno::kOk) {
+    out_ << "xfs_io: FS_IOC_FSSETXATTR " << f.name << ": " << strerror_text(e) << "\n";
+    fail();
+  }
 }
 
 // --- help and vfssim's own --------------------------------------------------

@@ -123,6 +123,8 @@ class IoShell {
   void cmd_mwrite(const Op& op);
   void cmd_msync(const Op& op);
   void cmd_munmap();
+  void cmd_madvise(const Op& op);
+  void cmd_extsize(const Op& op);
   void cmd_help(const Op& op);
   void cmd_vfssim(const Op& op);
   void dump_buffer(std::span<const std::byte> buf, int64_t offset);

@@ -71,9 +71,25 @@ Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
       case kFS_IOC_FSSETXATTR: {
         FsXattr x;
         if (Errno err = copy_from_user(&x, arg); err != Errno::kOk) return err;
-        const uint32_t known = kFS_XFLAG_IMMUTABLE | kFS_XFLAG_APPEND | kFS_XFLAG_NOATIME |
-                               kFS_XFLAG_NODUMP | kFS_XFLAG_DAX;
-        if (x.fsx_xflags & ~known) return Errno::kEOPNOTSUPP;
+        // copy_fsxattr_from_user: the read-only flags are not the caller's
+        // to set, and are dropped without a word.
+        x.fsx_xflags &= ~(kFS_XFLAG_PREALLOC | kFS_XFLAG_HASATTR);
+        // fileattr_set_prepare: DAX only on regular files and directories;
+        // a zero extent size hint turns its flags off.
+        if ((x.fsx_xflags & kFS_XFLAG_DAX) && !ip.is_reg() && !ip.is_dir()) return Errno::kEINVAL;
+        if (x.fsx_extsize == 0) x.fsx_xflags &= ~(kFS_XFLAG_EXTSIZE | kFS_XFLAG_EXTSZINHERIT);
+        if (x.fsx_cowextsize == 0) x.fsx_xflags &= ~kFS_XFLAG_COWEXTSIZE;
+        if ((x.fsx_xflags & kFS_XFLAG_EXTSIZE) && !ip.is_reg()) return Errno::kEINVAL;
+        if ((x.fsx_xflags & kFS_XFLAG_EXTSZINHERIT) && !ip.is_dir()) return Errno::kEINVAL;
+        {
+          // The immutable/append change needs CAP_LINUX_IMMUTABLE whatever
+          // the filesystem then says.
+          uint32_t want = ip.flags & ~(kInodeImmutable | kInodeAppend);
+          if (x.fsx_xflags & kFS_XFLAG_IMMUTABLE) want |= kInodeImmutable;
+          if (x.fsx_xflags & kFS_XFLAG_APPEND) want |= kInodeAppend;
+          if (Errno err = may_change_flags(ip.flags, want); err != Errno::kOk) return err;
+        }
+        if (Errno err = ip.ops().fileattr_set(ip, &x); err != Errno::kOk) return err;
         uint32_t nf = ip.flags &
                       ~(kInodeImmutable | kInodeAppend | kInodeNoatime | kInodeNodump | kInodeDax);
         if (x.fsx_xflags & kFS_XFLAG_IMMUTABLE) nf |= kInodeImmutable;

@@ -250,12 +250,26 @@ inline constexpr uint32_t kFS_APPEND_FL = 0x00000020;
 inline constexpr uint32_t kFS_NODUMP_FL = 0x00000040;
 inline constexpr uint32_t kFS_NOATIME_FL = 0x00000080;
 // fsxattr.fsx_xflags.
+inline constexpr uint32_t kFS_XFLAG_REALTIME = 0x00000001;
 inline constexpr uint32_t kFS_XFLAG_PREALLOC = 0x00000002;
 inline constexpr uint32_t kFS_XFLAG_IMMUTABLE = 0x00000008;
 inline constexpr uint32_t kFS_XFLAG_APPEND = 0x00000010;
+inline constexpr uint32_t kFS_XFLAG_SYNC = 0x00000020;
 inline constexpr uint32_t kFS_XFLAG_NOATIME = 0x00000040;
 inline constexpr uint32_t kFS_XFLAG_NODUMP = 0x00000080;
+inline constexpr uint32_t kFS_XFLAG_RTINHERIT = 0x00000100;
+inline constexpr uint32_t kFS_XFLAG_PROJINHERIT = 0x00000200;
+inline constexpr uint32_t kFS_XFLAG_NOSYMLINKS = 0x00000400;
+inline constexpr uint32_t kFS_XFLAG_EXTSIZE = 0x00000800;
+inline constexpr uint32_t kFS_XFLAG_EXTSZINHERIT = 0x00001000;
+inline constexpr uint32_t kFS_XFLAG_NODEFRAG = 0x00002000;
+inline constexpr uint32_t kFS_XFLAG_FILESTREAM = 0x00004000;
 inline constexpr uint32_t kFS_XFLAG_DAX = 0x00008000;
+inline constexpr uint32_t kFS_XFLAG_COWEXTSIZE = 0x00010000;
+inline constexpr uint32_t kFS_XFLAG_HASATTR = 0x80000000;
+// The flags every filesystem with fileattr takes (FS_XFLAG_COMMON).
+inline constexpr uint32_t kFS_XFLAG_COMMON = kFS_XFLAG_SYNC | 0x00000008 | 0x00000010 |
+                                             0x00000040 | 0x00000080 | kFS_XFLAG_DAX;
 
 // struct fsxattr.
 struct FsXattr {

@@ -29,6 +29,16 @@ Result<InodeRef> VopDefaults::create(Inode& dir, std::string_view name, VType ty
   return ip;
 }
 
+Errno VopDefaults::fileattr_set(Inode&, FsXattr* fa) {
+  constexpr uint32_t kGeneric =
+      kFS_XFLAG_IMMUTABLE | kFS_XFLAG_APPEND | kFS_XFLAG_NOATIME | kFS_XFLAG_NODUMP | kFS_XFLAG_DAX;
+  if ((fa->fsx_xflags & ~kGeneric) || fa->fsx_extsize != 0 || fa->fsx_cowextsize != 0 ||
+      fa->fsx_projid != 0) {
+    return Errno::kEOPNOTSUPP;
+  }
+  return Errno::kOk;
+}
+
 Errno VopDefaults::remove(Inode& dir, std::string_view name) {
   auto it = dir.entries.find(name);
   if (it == dir.entries.end()) return Errno::kENOENT;

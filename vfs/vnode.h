@@ -290,6 +290,16 @@ class VnodeOps {
   // default adds nothing.
   virtual void fileattr_fill(const Inode& ip, FsXattr* fa) const = 0;
 
+  // fileattr_set is ->fileattr_set for FS_IOC_FSSETXATTR: `fa` is what the
+  // caller asked for, after the VFS dropped the read-only flags (PREALLOC,
+  // HASATTR) and ran fileattr_set_prepare. The filesystem refuses what it
+  // does not support, stores what only it keeps (extent size hints, its own
+  // flags), and leaves the generic flags (IMMUTABLE, APPEND, NOATIME,
+  // NODUMP, DAX) in fa->fsx_xflags for the VFS to apply. The default takes
+  // the generic flags only. Errors: EOPNOTSUPP a flag or field it does not
+  // have; EINVAL one it has but not with these values.
+  virtual Errno fileattr_set(Inode& ip, FsXattr* fa) = 0;
+
   // has_fileattr: FS_IOC_GETFLAGS/SETFLAGS/FSGETXATTR/FSSETXATTR apply to
   // `ip` (Linux's "inode->i_op->fileattr_get != NULL"); without it those
   // commands go to the open file's own ioctl (ENOIOCTLCMD, then vfs_ioctl).
@@ -406,6 +416,7 @@ class VopDefaults : public VnodeOps {
   // i_size, the whole file data (vfs/lseek.h).
   Result<off_t64> llseek(Inode& ip, off_t64 pos, off_t64 off, int whence) override;
   void fileattr_fill(const Inode&, FsXattr*) const override {}
+  Errno fileattr_set(Inode& ip, FsXattr* fa) override;
   // Every inode takes the fileattr commands unless the filesystem says so.
   bool has_fileattr(const Inode&) const override { return true; }
   // No backing device (noop_backing_dev_info, as memory filesystems and

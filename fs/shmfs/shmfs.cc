@@ -532,6 +532,13 @@ Errno ShmSuperblock::statfs(Kstatfs* st) const {
     st->f_blocks = max_pages_;
     st->f_bfree = st->f_bavail = max_pages_ > used ? max_pages_ - used : 0;
   }
+  if (max_inodes_ != 0) {
+    // The inodes alive now count against nr_inodes (shmem_reserve_inode).
+    uint64_t live = 0;
+    for_each_inode([&](Inode&) { ++live; });
+    st->f_files = max_inodes_;
+    st->f_ffree = max_inodes_ > live ? max_inodes_ - live : 0;
+  }
   return Errno::kOk;
 }
 
@@ -539,18 +546,22 @@ void register_shmfs(Vfs& vfs) {
   vfs.register_fs("shmfs", [](Machine& m, BlockDevice*, const MountOptions& opts)
                                -> Result<std::unique_ptr<Superblock>> {
     uint64_t max_pages = kShmDefaultSize / kShmPageSize;
+    uint64_t max_inodes = 0;
     double pressure = 0;
     for (const auto& [key, value] : opts.fs) {
       bool ok = false;
       if (key == "size") {
         const uint64_t bytes = parse_size(value, &ok);
         max_pages = bytes == 0 ? UINT64_MAX : bytes / kShmPageSize;  // size=0: no limit.
+      } else if (key == "nr_inodes") {
+        max_inodes = parse_size(value, &ok);  // 0: no limit.
       } else if (key == "swap_pressure") {
         ok = absl::SimpleAtod(value, &pressure) && pressure >= 0 && pressure <= 1;
       }
       if (!ok) return Fail(Errno::kEINVAL);
     }
     auto sb = std::make_unique<ShmSuperblock>(m, opts, max_pages, pressure);
+    sb->set_max_inodes(max_inodes);
     sb->make_root();
     return std::unique_ptr<Superblock>(std::move(sb));
   });

@@ -102,6 +102,17 @@ class ShmVnodeOps : public VopDefaults {
   // shmem_file/dir_inode_operations have fileattr_get; special files'
   // (shmem_special_inode_operations) and symlinks' do not.
   bool has_fileattr(const Inode& ip) const override { return ip.is_reg() || ip.is_dir(); }
+  // shmem_fileattr_set: immutable, append-only, nodump and noatime; any
+  // other flag or field (sync, DAX, extent size hints) is EOPNOTSUPP.
+  Errno fileattr_set(Inode&, FsXattr* fa) override {
+    constexpr uint32_t kShmemFlags =
+        kFS_XFLAG_IMMUTABLE | kFS_XFLAG_APPEND | kFS_XFLAG_NODUMP | kFS_XFLAG_NOATIME;
+    if ((fa->fsx_xflags & ~kShmemFlags) || fa->fsx_extsize != 0 || fa->fsx_cowextsize != 0 ||
+        fa->fsx_projid != 0) {
+      return Errno::kEOPNOTSUPP;
+    }
+    return Errno::kOk;
+  }
   // shmem_mmap: a write-sealed object refuses shared writable mappings.
   Errno mmap(Inode& ip, int prot, int flags) override;
   // shmem_fault: the object's page (read back from swap, or a new zeroed
@@ -177,9 +188,14 @@ class ShmSuperblock : public Superblock {
   void release(const ShmInodeData& d);
   // max_pages is the size limit in pages (UINT64_MAX: none).
   uint64_t max_pages() const { return max_pages_; }
+  // nr_inodes=: the inode limit statfs reports (0: none, and statfs says
+  // 0 files). Creating past it is not refused (shmem_reserve_inode's
+  // ENOSPC is not modelled).
+  void set_max_inodes(uint64_t n) { max_inodes_ = n; }
 
  private:
   uint64_t max_pages_;
+  uint64_t max_inodes_ = 0;
   double swap_pressure_;
   Rng pressure_;
   uint64_t resident_ = 0;

@@ -553,6 +553,13 @@ Result<uint64_t> XfsVnodeOps::remap_range(Inode& src, off_t64 pos_in, Inode& dst
     }
   }
   if (!dedupe) dst.sb->touch(dst);  // file_modified.
+  // xfs_reflink_zero_posteof: a destination past EOF has the gap from EOF
+  // zeroed first (through CoW where the EOF block is shared).
+  if (out > dst.size) {
+    if (Errno e = zero_range(dst, static_cast<off_t64>(dst.size), out - dst.size); e != Errno::kOk) {
+      return Fail(e);
+    }
+  }
   // xfs_reflink_remap_prep: the destination's page cache dropped.
   if (Errno e = flush_unmap_range(dst, pos_out, static_cast<off_t64>(out + count)); e != Errno::kOk) {
     return Fail(e);
@@ -617,6 +624,46 @@ void XfsVnodeOps::fileattr_fill(const Inode& ip, FsXattr* fa) const {
   fa->fsx_nextents = static_cast<uint32_t>(x.data.size());
   fa->fsx_extsize = x.extsize * static_cast<uint32_t>(XfsMount::of(ip).bsize());
   fa->fsx_cowextsize = x.cowextsize * static_cast<uint32_t>(XfsMount::of(ip).bsize());
+  // FS_XFLAG_DAX is the inode's flag (XFS_DIFLAG2_DAX), not whether it is
+  // DAX now (S_DAX, which dax=always gives every file).
+  fa->fsx_xflags = (fa->fsx_xflags & ~kFS_XFLAG_DAX) | x.xflags;
+}
+
+Errno XfsVnodeOps::fileattr_set(Inode& ip, FsXattr* fa) {
+  if (!XfsMount::has_forks(ip)) return VopDefaults::fileattr_set(ip, fa);
+  XfsMount& mp = XfsMount::of(ip);
+  XfsInodeData& x = XfsMount::xi(ip);
+  const uint64_t bsize = mp.bsize();
+  // xfs_ioctl_setattr_xflags: a realtime file needs a realtime section.
+  if (fa->fsx_xflags & kFS_XFLAG_REALTIME) return Errno::kEINVAL;
+  // xfs_ioctl_setattr_check_extsize: a whole number of blocks, at most
+  // XFS_MAX_BMBT_EXTLEN and half an AG, unchanged once data is mapped.
+  auto hint_ok = [&](uint32_t bytes) {
+    constexpr uint64_t kMaxExtlen = (uint64_t{1} << 21) - 1;  // XFS_MAX_BMBT_EXTLEN.
+    return bytes % bsize == 0 && bytes / bsize <= kMaxExtlen && bytes / bsize <= mp.geo().agblocks / 2;
+  };
+  if (ip.is_reg() && x.data.size() != 0 && fa->fsx_extsize != x.extsize * bsize) return Errno::kEINVAL;
+  if (!hint_ok(fa->fsx_extsize)) return Errno::kEINVAL;
+  if (fa->fsx_cowextsize != 0 || (fa->fsx_xflags & kFS_XFLAG_COWEXTSIZE)) {
+    if (!mp.geo().reflink || !hint_ok(fa->fsx_cowextsize)) return Errno::kEINVAL;
+  }
+  uint32_t keep = kFS_XFLAG_SYNC | kFS_XFLAG_NODEFRAG | kFS_XFLAG_FILESTREAM | kFS_XFLAG_COWEXTSIZE |
+                  kFS_XFLAG_DAX;
+  keep |= ip.is_dir() ? kFS_XFLAG_RTINHERIT | kFS_XFLAG_PROJINHERIT | kFS_XFLAG_NOSYMLINKS |
+                            kFS_XFLAG_EXTSZINHERIT
+                      : kFS_XFLAG_EXTSIZE;
+  x.xflags = fa->fsx_xflags & keep;
+  x.extsize = static_cast<uint32_t>(fa->fsx_extsize / bsize);
+  x.cowextsize = static_cast<uint32_t>(fa->fsx_cowextsize / bsize);
+  // What the VFS applies: the generic flags, and DAX as S_DAX — which the
+  // flag gives only under dax=inode on a DAX device (dax=always: every
+  // file; dax=never or no DAX device: none), whatever the flag says.
+  const DaxMode mode = ip.sb->options().dax;
+  const bool s_dax = mp.dax() != nullptr && ip.is_reg() &&
+                     (mode == DaxMode::kAlways || (mode == DaxMode::kInode && (x.xflags & kFS_XFLAG_DAX)));
+  fa->fsx_xflags = (fa->fsx_xflags & kFS_XFLAG_COMMON & ~(kFS_XFLAG_SYNC | kFS_XFLAG_DAX)) |
+                   (s_dax ? kFS_XFLAG_DAX : 0);
+  return Errno::kOk;
 }
 
 Errno XfsVnodeOps::close(Inode& ip, bool writable) {

@@ -57,6 +57,11 @@ class XfsVnodeOps : public VopDefaults {
   // xfs_fileattr_get: PREALLOC, the data fork's extent count (if_nextents,
   // delalloc records included), the extent size hints as set.
   void fileattr_fill(const Inode& ip, FsXattr* fa) const override;
+  // xfs_fileattr_set: no realtime section (REALTIME is EINVAL), extent size
+  // hints in whole blocks within XFS's limits and fixed once the file has
+  // extents, a CoW hint only with reflink; the directory-only flags of a
+  // regular file are dropped, as xfs_flags2diflags drops them.
+  Errno fileattr_set(Inode& ip, FsXattr* fa) override;
   bool can_remap() const override { return true; }
   bool can_fiemap() const override { return true; }
   bool fop_dontcache() const override { return true; }

@@ -20,7 +20,7 @@ namespace {
 uint64_t prealloc_size(XfsMount& mp, const Inode& ip, uint64_t off_fsb, uint64_t pos,
                        uint64_t count) {
   const XfsInodeData& x = XfsMount::xi(ip);
-  const uint64_t allocsize = std::max<uint64_t>(1, (64u << 10) / mp.bsize());
+  const uint64_t allocsize = mp.allocsize_blocks();
   constexpr uint64_t kMaxExtlen = (uint64_t{1} << 21) - 1;
   if (pos + count <= ip.size) return 0;
   if (ip.size < allocsize * mp.bsize()) return 0;
@@ -194,9 +194,10 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
     std::optional<XfsIrec> r = x.data.lookup(off);
     bool through_cow = false;
     // DAX inodes unshare before zeroing (XfsVnodeOps's dax_zero_range).
-    if (cow_inode && !dax) {
-      through_cow = x.cow.lookup(off).has_value() ||
-                    (r && !r->delalloc() && shared_run(mp, *r, off, end).second);
+    // A hole in the data fork is never zeroed ("We never need to allocate
+    // blocks for zeroing or unsharing a hole"), whatever the CoW fork holds.
+    if (cow_inode && !dax && r) {
+      through_cow = x.cow.lookup(off).has_value() || (!r->delalloc() && shared_run(mp, *r, off, end).second);
     }
     if (!through_cow) {
       if (r && r->delalloc() && off >= mp.to_fsb_up(ip.size)) {
@@ -413,11 +414,12 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
   stop = std::min(stop, std::max(plain_end, off + 1));
   uint64_t prealloc = 0;
   if (!n && upos + length > ip.size) {
-    prealloc = prealloc_size(mp, ip, off, upos, length);
+    // allocsize= fixes it; else xfs_iomap_prealloc_size decides.
+    prealloc = mp.allocsize_fixed() != 0 ? mp.allocsize_fixed() : prealloc_size(mp, ip, off, upos, length);
     if (prealloc != 0) {
       // p_end_fsb: the write's last byte rounded down to the allocation
       // size, plus the preallocation, capped at s_maxbytes.
-      const uint64_t allocsize = std::max<uint64_t>(1, (64u << 10) / bs);
+      const uint64_t allocsize = mp.allocsize_blocks();
       const uint64_t end_offset = (upos + length - 1) / (allocsize * bs) * (allocsize * bs);
       uint64_t p_end = end_offset / bs + prealloc;
       p_end = std::min(p_end, mp.max_fileoff());

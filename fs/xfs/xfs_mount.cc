@@ -265,8 +265,10 @@ uint64_t XfsMount::max_fileoff() const {
 
 void XfsMount::init_inode(Inode& ip) {
   if (ip.type == VType::kChr || ip.type == VType::kBlk || ip.type == VType::kFifo) return;
+  // A new file shares nothing: XFS_DIFLAG2_REFLINK is set when a remap
+  // first shares its blocks (xfs_reflink_set_inode_flag), which is what
+  // makes it a CoW inode (STATX_DIOALIGN's offset alignment, the CoW fork).
   auto data = std::make_unique<XfsInodeData>(this);
-  if (reflink() && ip.type == VType::kReg) data->diflags |= kXfsDiflag2Reflink;
   ip.data = std::move(data);
   if (dax_ != nullptr && ip.type == VType::kReg && options().dax == DaxMode::kAlways) {
     ip.flags |= kInodeDax;
@@ -712,6 +714,30 @@ std::vector<std::string> XfsMount::check() const {
   return errs;
 }
 
+namespace {
+
+// A mount option's size: digits with an optional k, m or g (suffix_kstrtoint).
+int64_t cvt_size(const std::string& v) {
+  if (v.empty()) return -1;
+  int64_t n = 0;
+  size_t i = 0;
+  for (; i < v.size() && v[i] >= '0' && v[i] <= '9'; ++i) {
+    if (n > (int64_t{1} << 40)) return -1;
+    n = n * 10 + (v[i] - '0');
+  }
+  if (i == 0) return -1;
+  if (i == v.size()) return n;
+  if (i + 1 != v.size()) return -1;
+  switch (v[i]) {
+    case 'k': case 'K': return n << 10;
+    case 'm': case 'M': return n << 20;
+    case 'g': case 'G': return n << 30;
+    default: return -1;
+  }
+}
+
+}  // namespace
+
 void register_xfs(Vfs& vfs) {
   vfs.register_fs("xfs", [](Machine& m, BlockDevice* dev, const MountOptions& opts)
                              -> Result<std::unique_ptr<Superblock>> {
@@ -733,7 +759,20 @@ void register_xfs(Vfs& vfs) {
         return Fail(Errno::kEINVAL);
       }
     }
+    // XFS's own options: allocsize= (a power of two from 4 KiB to 1 GiB,
+    // xfs_fs_parse_param); any other is not modelled and refused, as an
+    // unknown one is.
+    uint64_t allocsize = 0;
+    for (const auto& [key, value] : opts.fs) {
+      if (key != "allocsize") return Fail(Errno::kEINVAL);
+      const int64_t bytes = cvt_size(value);
+      if (bytes < 4096 || bytes > (int64_t{1} << 30) || (bytes & (bytes - 1)) != 0) {
+        return Fail(Errno::kEINVAL);
+      }
+      allocsize = static_cast<uint64_t>(bytes);
+    }
     auto sbp = std::make_unique<XfsMount>(m, opts, *geo, dev, dax);
+    if (allocsize != 0) sbp->set_allocsize(std::max<uint64_t>(1, allocsize / geo->blocksize));
     sbp->make_root();
     return std::unique_ptr<Superblock>(std::move(sbp));
   });

@@ -96,6 +96,10 @@ struct XfsInodeData : InodeData {
   uint32_t diflags = 0;
   uint32_t cowextsize = 0;  // Blocks; 0 = the default hint.
   uint32_t extsize = 0;     // Blocks; 0 = none.
+  // FS_XFLAG_* bits XFS keeps beyond the VFS's generic ones (SYNC,
+  // NODEFRAG, FILESTREAM, EXTSIZE, COWEXTSIZE, the directory inheritance
+  // flags): what FSSETXATTR set and FSGETXATTR reports.
+  uint32_t xflags = 0;
   // XFS_EOFBLOCKS_RELEASED: the first writable close trimmed post-EOF
   // blocks; later closes keep them (xfs_file_release).
   bool eofblocks_released = false;
@@ -174,6 +178,14 @@ class XfsMount : public Superblock {
   uint64_t max_fileoff() const;
   BlockDevice* bdev() const { return bdev_; }
   DaxDevice* dax() const { return dax_; }
+  // allocsize=: the speculative preallocation, fixed, in blocks (0: the
+  // dynamic xfs_iomap_prealloc_size); allocsize_blocks is m_allocsize_blocks
+  // (64 KiB worth by default), the unit EOF preallocation is rounded to.
+  void set_allocsize(uint64_t blocks) { allocsize_fixed_ = blocks; }
+  uint64_t allocsize_fixed() const { return allocsize_fixed_; }
+  uint64_t allocsize_blocks() const {
+    return allocsize_fixed_ != 0 ? allocsize_fixed_ : std::max<uint64_t>(1, (64u << 10) / bsize());
+  }
   XfsIomapOps& iomap_ops() { return iomap_ops_; }
   XfsAllocator& allocator() { return alloc_; }
   XfsRefcount& refcount() { return refc_; }
@@ -269,6 +281,7 @@ class XfsMount : public Superblock {
   XfsGeometry geo_;
   BlockDevice* bdev_;
   DaxDevice* dax_;
+  uint64_t allocsize_fixed_ = 0;
   XfsAllocator alloc_;
   XfsRefcount refc_;
   XfsIomapOps iomap_ops_;
