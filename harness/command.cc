@@ -61,10 +61,12 @@ constexpr std::array kCommands = {
                 "zeroes space and eliminates holes by preallocating"},
     CommandSpec{"help", "?", 0, 1, kCmdOneshot | kCmdLibrary, "[command]",
                 "help for one or all commands"},
+    CommandSpec{"link", "", 2, 2, kCmdNoMapOk | kCmdNoFileOk | kCmdForeignOk | kCmdOneshot | kCmdVfssim, "OLD NEW", "link(2): a new name for OLD (vfssim)"},
     CommandSpec{"lsattr", "", 0, 1, kData, "[-R|-D|-a|-v]",
                 "list extended inode flags set on the currently open file"},
     CommandSpec{"madvise", "ma", 0, -1, kCmdNoFileOk | kCmdForeignOk, "[-drsw] [off len]",
                 "give advice about use of memory"},
+    CommandSpec{"mkdir", "", 1, 1, kCmdNoMapOk | kCmdNoFileOk | kCmdForeignOk | kCmdOneshot | kCmdVfssim, "PATH", "mkdir(2) with mode 0755 (vfssim)"},
     CommandSpec{"mmap", "mm", 0, -1, kData | kCmdNoFileOk | kCmdOneshot,
                 "[N] | [-rwxS] [-s size] [off len]", "mmap a range in the current file, show mappings"},
     CommandSpec{"mread", "mr", 0, -1, kCmdNoFileOk | kCmdForeignOk, "[-r] [off len]",
@@ -94,6 +96,8 @@ constexpr std::array kCommands = {
     CommandSpec{"quit", "q", -1, -1, kCmdOneshot | kCmdLibrary, "", "exit the program"},
     CommandSpec{"reflink", "rl", 1, -1, kData | kCmdOneshot, "infile [src_off dst_off len]",
                 "reflinks an entire file, or a number of bytes at a specified offset"},
+    CommandSpec{"rename", "", 2, 2, kCmdNoMapOk | kCmdNoFileOk | kCmdForeignOk | kCmdOneshot | kCmdVfssim, "OLD NEW", "rename(2) (vfssim)"},
+    CommandSpec{"rmdir", "", 1, 1, kCmdNoMapOk | kCmdNoFileOk | kCmdForeignOk | kCmdOneshot | kCmdVfssim, "PATH", "rmdir(2) (vfssim)"},
     CommandSpec{"safecopy", "", 0, 0, kCmdNoMapOk | kCmdNoFileOk | kCmdForeignOk | kCmdOneshot | kCmdVfssim,
                 "", "seed 003's CPF_TRY safecopy policy table (vfssim)"},
     CommandSpec{"seek", "", 2, 5, kData, "-a | -d | -h [-r] off", "locate the next data and/or hole"},
@@ -102,6 +106,7 @@ constexpr std::array kCommands = {
                 "statistics on the filesystem of the currently open file"},
     CommandSpec{"swapout", "", 2, 2, kData | kCmdVfssim, "off len",
                 "swap a shmfs file's pages in a range out (vfssim)"},
+    CommandSpec{"symlink", "", 2, 2, kCmdNoMapOk | kCmdNoFileOk | kCmdForeignOk | kCmdOneshot | kCmdVfssim, "TARGET PATH", "symlink(2) (vfssim)"},
     CommandSpec{"sync", "", 0, 0, kData | kCmdNoFileOk | kCmdOneshot, "",
                 "calls sync(2) to flush all in-core filesystem state to disk"},
     CommandSpec{"syncfs", "", 0, 0, kData, "",
@@ -109,6 +114,7 @@ constexpr std::array kCommands = {
     CommandSpec{"trace", "", 1, 2, kCmdNoMapOk | kCmdNoFileOk | kCmdForeignOk | kCmdOneshot | kCmdVfssim,
                 "on | off | dump FILE", "the simulator's trace (vfssim)"},
     CommandSpec{"truncate", "t", 1, 1, kData, "off", "truncates the current file at the given offset"},
+    CommandSpec{"unlink", "", 1, 1, kCmdNoMapOk | kCmdNoFileOk | kCmdForeignOk | kCmdOneshot | kCmdVfssim, "PATH", "unlink(2) (vfssim)"},
     CommandSpec{"variant", "", 1, 3, kCmdNoMapOk | kCmdNoFileOk | kCmdForeignOk | kCmdOneshot | kCmdVfssim,
                 "list | set NAME VALUE", "list and set API variants (vfssim)"},
     CommandSpec{"zeroinit", "", 2, 2, kData | kCmdVfssim, "off len",
@@ -1002,6 +1008,19 @@ ParsedCommand parse_command(const CommandSpec& spec, std::span<const std::string
   if (name == "fadvise") return parse_fadvise(spec, argv, ctx);
   if (name == "madvise") return parse_madvise(spec, argv, ctx);
   if (name == "extsize") return parse_extsize(spec, argv, ctx);
+  if (name == "mkdir" || name == "rmdir" || name == "unlink" || name == "rename" || name == "link" ||
+      name == "symlink") {
+    Op op = on_file(name == "mkdir"    ? OpKind::kMkdir
+                    : name == "rmdir"  ? OpKind::kRmdir
+                    : name == "unlink" ? OpKind::kUnlink
+                    : name == "rename" ? OpKind::kRename
+                    : name == "link"   ? OpKind::kLink
+                                       : OpKind::kSymlink,
+                    ctx);
+    op.path = argv[1];
+    if (argv.size() > 2) op.arg = argv[2];
+    return op;
+  }
   return parse_vfssim(spec, argv, ctx);
 }
 
@@ -1167,6 +1186,14 @@ std::string command_body(const Op& op) {
       return absl::StrCat("fadvise", letters_of(op, "dnrsw"), op.nargs == 2 ? operands({off, len}) : "");
     case OpKind::kMadvise:
       return absl::StrCat("madvise", letters_of(op, "drsw"), op.nargs == 2 ? operands({off, len}) : "");
+    case OpKind::kMkdir:
+    case OpKind::kRmdir:
+    case OpKind::kUnlink:
+      return absl::StrCat(to_absl(op_kind_name(kind)), " ", path);
+    case OpKind::kRename:
+    case OpKind::kLink:
+    case OpKind::kSymlink:
+      return absl::StrCat(to_absl(op_kind_name(kind)), " ", path, " ", arg);
     case OpKind::kExtsize:
       return absl::StrCat("extsize", letters_of(op, "DR"), op.nargs == 1 ? absl::StrCat(" ", len) : "");
   }

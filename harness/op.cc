@@ -24,6 +24,8 @@ constexpr std::array kKinds = {
     OpKind::kPoisonCmd, OpKind::kFaultCmd, OpKind::kVariantCmd, OpKind::kTraceCmd,
     OpKind::kZeroinit, OpKind::kSwapout, OpKind::kSafecopy, OpKind::kSync,
     OpKind::kSyncfs, OpKind::kFadvise, OpKind::kMadvise, OpKind::kExtsize,
+    OpKind::kMkdir, OpKind::kRmdir, OpKind::kUnlink, OpKind::kRename, OpKind::kLink,
+    OpKind::kSymlink,
 };
 
 }  // namespace
@@ -89,6 +91,12 @@ std::string_view op_kind_name(OpKind k) {
     case OpKind::kFadvise: return "fadvise";
     case OpKind::kMadvise: return "madvise";
     case OpKind::kExtsize: return "extsize";
+    case OpKind::kMkdir: return "mkdir";
+    case OpKind::kRmdir: return "rmdir";
+    case OpKind::kUnlink: return "unlink";
+    case OpKind::kRename: return "rename";
+    case OpKind::kLink: return "link";
+    case OpKind::kSymlink: return "symlink";
   }
   return "?";
 }

@@ -86,6 +86,13 @@ enum class OpKind : uint8_t {
   kFadvise,    // letters -d -n -r -s -w; nargs 0 or 2: off, len
   kMadvise,    // letters -d -r -s -w; nargs 0 or 2: off, len (the mapping's)
   kExtsize,    // letters -D -R; nargs 0 (get) or 1: len (set)
+  // Namespace calls (vfssim's): path, and arg the second path.
+  kMkdir,      // mkdir(path, 0755)
+  kRmdir,      // rmdir(path)
+  kUnlink,     // unlink(path)
+  kRename,     // rename(path, arg)
+  kLink,       // link(path, arg)
+  kSymlink,    // symlink(path = target, arg = link path)
 };
 std::string_view op_kind_name(OpKind k);
 

@@ -279,7 +279,9 @@ bool IoShell::run_line(std::string_view line, bool iterate) {
 }
 
 bool IoShell::run(const Op& op) {
-  machine_.trace.record("shell", {{"cmd", op.to_command()}});
+  // Each command is one op for fault plans (at:OP.N counts commands).
+  machine_.faults.begin_op(next_op_++);
+  machine_.trace.record("op", {{"id", machine_.faults.op()}, {"file", cur_}, {"cmd", op.to_command()}});
   switch (op.kind) {
     case OpKind::kQuit:
       return true;
@@ -395,6 +397,27 @@ bool IoShell::run(const Op& op) {
     case OpKind::kExtsize:
       cmd_extsize(op);
       break;
+    case OpKind::kMkdir:
+    case OpKind::kRmdir:
+    case OpKind::kUnlink:
+    case OpKind::kRename:
+    case OpKind::kLink:
+    case OpKind::kSymlink: {
+      Errno e = Errno::kOk;
+      switch (op.kind) {
+        case OpKind::kMkdir: e = process_.mkdir(op.path, 0755); break;
+        case OpKind::kRmdir: e = process_.rmdir(op.path); break;
+        case OpKind::kUnlink: e = process_.unlink(op.path); break;
+        case OpKind::kRename: e = process_.rename(op.path, op.arg); break;
+        case OpKind::kLink: e = process_.link(op.path, op.arg); break;
+        default: e = process_.symlink(op.path, op.arg); break;
+      }
+      if (e != Errno::kOk) {
+        perror(op_kind_name(op.kind), e);
+        fail();
+      }
+      break;
+    }
     default:
       cmd_vfssim(op);
       break;

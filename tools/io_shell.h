@@ -148,6 +148,7 @@ class IoShell {
   int max_extents_ = -1;  // fiemap -n: kept too.
   bool killed_ = false;   // A signal ended the process (exitcode_ = 128 + signo).
   bool stop_ = false;     // A command's non-zero return ended the command loop.
+  uint64_t next_op_ = 0;  // The fault injector's op number of the next command.
 };
 
 // strerror_text is glibc's strerror for a Linux errno (perror's text).
