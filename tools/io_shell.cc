@@ -548,11 +548,24 @@ void IoShell::report_io_times(std::string_view verb, uint64_t ns, int64_t offset
                           static_cast<double>(ops) / secs);
 }
 
+bool IoShell::buffer_fits(uint64_t bsize, uint64_t total) {
+  // alloc_buffer's memalign failing: the simulator gives a command at most
+  // 256 MiB of buffer, where a host would run out of memory.
+  constexpr uint64_t kMaxBuffer = 256ull << 20;
+  if (bsize <= kMaxBuffer && total <= kMaxBuffer && (vectors_ == 0 || total / static_cast<uint64_t>(vectors_) == bsize)) {
+    return true;
+  }
+  perror("memalign", Errno::kENOMEM);
+  fail();
+  return false;
+}
+
 void IoShell::cmd_pwrite(const Op& op) {
   const int fd = cur().fd;
   if (op.vectors != 0) vectors_ = op.vectors;
   const uint64_t bsize = static_cast<uint64_t>(std::max<int64_t>(op.bsize, 0));
   const uint64_t io_buffersize = vectors_ != 0 ? bsize * static_cast<uint64_t>(vectors_) : bsize;
+  if (!buffer_fits(bsize, io_buffersize)) return;
   int rwf = 0;
   if (op.has('D')) rwf |= kRWF_DSYNC;
   if (op.has('N')) rwf |= kRWF_NOWAIT;
@@ -640,6 +653,7 @@ void IoShell::cmd_pread(const Op& op) {
   if (op.vectors != 0) vectors_ = op.vectors;
   const uint64_t bsize = static_cast<uint64_t>(std::max<int64_t>(op.bsize, 0));
   const uint64_t io_buffersize = vectors_ != 0 ? bsize * static_cast<uint64_t>(vectors_) : bsize;
+  if (!buffer_fits(bsize, io_buffersize)) return;
   const bool eof = op.has('E');
   std::vector<std::byte> buf = filled(static_cast<int64_t>(io_buffersize), 0xab);
   const uint64_t t1 = machine_.clock.now_ns();
@@ -1255,25 +1269,29 @@ void IoShell::cmd_mread(const Op& op) {
     return;
   }
   const int64_t dumpoffset = offset - m.offset;
-  std::vector<std::byte> bytes(static_cast<size_t>(length));
-  if (std::optional<Siginfo> sig = process_.load(m.addr + static_cast<uint64_t>(dumpoffset), bytes)) {
-    // The signal kills xfs_io: nothing more runs.
-    exitcode_ = 128 + sig->signo;
-    killed_ = true;
-    return;
-  }
   const int dump = op.has('f') ? 2 : op.has('v') ? 1 : 0;
-  if (dump == 0) return;
   const int64_t printoffset = dump == 2 ? offset : dumpoffset;
   constexpr int64_t kPage = 4096;
-  if (op.has('r')) std::reverse(bytes.begin(), bytes.end());
-  // Dumped a page at a time, the first piece being length % page.
-  int64_t at = 0;
+  // xfs_io reads the bytes one at a time (last first with -r) and dumps a
+  // piece whenever it has one: the first piece is length % page (or a whole
+  // page), then whole pages. A fault ends it where the byte read faulted.
+  std::vector<std::byte> piece_bytes;
+  int64_t at = 0;  // Bytes of the (possibly reversed) sequence done.
   int64_t piece = length % kPage == 0 ? kPage : length % kPage;
   while (at < length) {
-    dump_buffer(std::span(bytes).subspan(static_cast<size_t>(at), static_cast<size_t>(piece)),
-                printoffset + at);
-    at += piece;
+    const int64_t n = std::min(piece, length - at);
+    piece_bytes.resize(static_cast<size_t>(n));
+    // The mapping offset of the piece's lowest byte.
+    const int64_t lo = op.has('r') ? dumpoffset + length - at - n : dumpoffset + at;
+    if (std::optional<Siginfo> sig = process_.load(m.addr + static_cast<uint64_t>(lo), piece_bytes)) {
+      // The signal kills xfs_io: nothing more runs.
+      exitcode_ = 128 + sig->signo;
+      killed_ = true;
+      return;
+    }
+    if (op.has('r')) std::reverse(piece_bytes.begin(), piece_bytes.end());
+    if (dump != 0) dump_buffer(piece_bytes, printoffset + at);
+    at += n;
     piece = kPage;
   }
 }
@@ -1287,12 +1305,20 @@ void IoShell::cmd_mwrite(const Op& op) {
     fail();
     return;
   }
-  const std::vector<std::byte> bytes = filled(length, op.fill);
-  if (std::optional<Siginfo> sig = process_.store(m.addr + static_cast<uint64_t>(offset - m.offset), bytes)) {
-    // The signal kills xfs_io: nothing more runs.
-    exitcode_ = 128 + sig->signo;
-    killed_ = true;
-    return;
+  // Stored a piece at a time (xfs_io stores byte by byte; -r from the end).
+  constexpr int64_t kPiece = 64 << 10;
+  const std::vector<std::byte> bytes = filled(std::min(length, kPiece), op.fill);
+  for (int64_t at = 0; at < length;) {
+    const int64_t n = std::min(kPiece, length - at);
+    const int64_t lo = op.has('r') ? offset - m.offset + length - at - n : offset - m.offset + at;
+    if (std::optional<Siginfo> sig =
+            process_.store(m.addr + static_cast<uint64_t>(lo), std::span(bytes).first(static_cast<size_t>(n)))) {
+      // The signal kills xfs_io: nothing more runs.
+      exitcode_ = 128 + sig->signo;
+      killed_ = true;
+      return;
+    }
+    at += n;
   }
 }
 

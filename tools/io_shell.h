@@ -128,6 +128,7 @@ class IoShell {
   void cmd_help(const Op& op);
   void cmd_vfssim(const Op& op);
   void dump_buffer(std::span<const std::byte> buf, int64_t offset);
+  bool buffer_fits(uint64_t bsize, uint64_t total);
   void report_io_times(std::string_view verb, uint64_t ns, int64_t offset, int64_t count,
                        int64_t total, int ops);
 
