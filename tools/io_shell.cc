@@ -201,7 +201,15 @@ absl::Status IoShell::setup() {
                                                    "\": mount failed with ", to_absl(errno_name(e))));
   }
   process_.chdir(kMountPoint);
+  if (Result<int> fd = process_.open(".", kO_RDONLY | kO_DIRECTORY); fd) {
+    if (Result<InodeRef> ip = process_.file_inode(*fd)) mounted_ = (*ip)->sb;
+    process_.close(*fd);
+  }
   return absl::OkStatus();
+}
+
+std::vector<std::string> IoShell::fsck() const {
+  return mounted_ != nullptr ? mounted_->check() : std::vector<std::string>{"no filesystem mounted"};
 }
 
 ParseContext IoShell::context() const {

@@ -68,6 +68,8 @@ class IoShell {
   bool run(const Op& op);
 
   int exitcode() const { return exitcode_; }
+  // fsck: what the mounted filesystem's check() finds wrong (empty: clean).
+  std::vector<std::string> fsck() const;
   Machine& machine() { return machine_; }
   Process& process() { return process_; }
 
@@ -140,6 +142,7 @@ class IoShell {
   Process process_;
   std::unique_ptr<BlockDevice> dev_;
   PmemDevice* pmem_ = nullptr;
+  Superblock* mounted_ = nullptr;  // The filesystem at /mnt.
   std::vector<OpenFile> files_;
   int cur_ = -1;
   std::vector<Mapping> maps_;
