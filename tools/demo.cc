@@ -1,18 +1,499 @@
 #include "tools/demo.h"
 
+#include <cstdio>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "drivers/blockdev.h"
 #include "drivers/pmem.h"
 #include "fs/shmfs/shmfs.h"
 #include "harness/safecopy_table.h"
+#include "sim/fault.h"
+#include "sim/variants.h"
+#include "tools/io_shell.h"
 #include "vfs/mmap.h"
 #include "vfs/process.h"
 
 namespace vfssim {
+
+// --- settings from the command line ---------------------------------------
+
+Errno DemoSettings::add_variant(std::string_view arg) {
+  const size_t eq = arg.find('=');
+  if (eq == std::string_view::npos) return Errno::kEINVAL;
+  // A scratch machine checks the name and value exactly as the sessions'
+  // machines will take them.
+  Machine probe(0, /*keep_trace=*/false);
+  if (Errno e = probe.variants.set(arg.substr(0, eq), arg.substr(eq + 1)); e != Errno::kOk) return e;
+  variants_.emplace_back(arg.substr(0, eq), arg.substr(eq + 1));
+  return Errno::kOk;
+}
+
+Errno DemoSettings::add_fault(std::string_view arg) {
+  const size_t eq = arg.find('=');
+  if (eq == std::string_view::npos) return Errno::kEINVAL;
+  const std::string point(arg.substr(0, eq));
+  Result<FaultPlan> plan = FaultPlan::parse(arg.substr(eq + 1));
+  if (find_fault_point(point) == nullptr || !plan) return Errno::kEINVAL;
+  Machine probe(0, /*keep_trace=*/false);
+  if (Errno e = probe.faults.arm(point, *plan); e != Errno::kOk) return e;
+  faults_.emplace_back(point, arg.substr(eq + 1));
+  return Errno::kOk;
+}
+
+void DemoSettings::apply(Machine& machine) const {
+  for (const auto& [name, value] : variants_) machine.variants.set(name, value);
+  for (const auto& [point, plan] : faults_) machine.faults.arm(point, *FaultPlan::parse(plan));
+}
+
+std::vector<std::string> DemoSettings::shell_lines() const {
+  std::vector<std::string> lines;
+  for (const auto& [name, value] : variants_) lines.push_back(absl::StrCat("variant set ", name, " ", value));
+  for (const auto& [point, plan] : faults_) lines.push_back(absl::StrCat("fault arm ", point, "=", plan));
+  return lines;
+}
+
+namespace {
+
+// --- the tour's script ----------------------------------------------------
+
+constexpr uint64_t kBlock = 4096;       // The filesystem's block and the page.
+constexpr uint64_t kBlockSectors = 8;   // FIEMAP's and badblocks' 512-byte units.
+
+// Want is one machine-checkable expectation about what a command printed
+// (stdout and stderr as one stream): a substring present or absent, a
+// whole line present, or nothing printed at all.
+struct Want {
+  enum Kind { kHas, kLacks, kLine, kQuiet } kind;
+  std::string text;
+};
+Want has(std::string s) { return {Want::kHas, std::move(s)}; }
+Want lacks(std::string s) { return {Want::kLacks, std::move(s)}; }
+Want line(std::string s) { return {Want::kLine, std::move(s)}; }
+Want quiet() { return {Want::kQuiet, ""}; }
+
+struct Cmd {
+  std::string line;
+  std::vector<Want> wants;
+};
+
+// Verdict is a step's own judgement over its commands' outputs: a note for
+// the reader, and what differed from the seeds' account ("" = nothing).
+struct Verdict {
+  std::string note;
+  std::string surprise;
+};
+
+struct Step {
+  std::string says;  // One line: what the step shows, and its seed.
+  std::vector<Cmd> cmds;
+  std::function<Verdict(const std::vector<std::string>& outputs)> check;
+};
+
+// TourPlan is what the seed chooses: the file's size, the fill bytes and
+// where in the file each step works. The file is four quarters of q blocks,
+// one per recovery or deallocation step, so no step's blocks touch
+// another's.
+struct TourPlan {
+  uint64_t q = 0;
+  int fill = 0, refill = 0;
+  uint64_t punch_block = 0;     // Quarter 0: poison, then punch+write.
+  uint64_t zeroinit_block = 0;  // Quarter 1: poison, then ZEROINIT.
+  uint64_t dealloc_block = 0, dealloc_blocks = 0;  // Quarter 2: fspacectl.
+  // Quarter 3: an fspacectl that starts head_off bytes into a block, frees
+  // `whole` blocks and ends tail_len bytes into the poisoned tail_block.
+  uint64_t tail_block = 0, whole = 0, head_off = 0, tail_len = 0;
+  // The MINIX session: a buf_pages-page read whose fault_page-th page
+  // soft-faults.
+  int sc_fill = 0;
+  uint64_t buf_pages = 0, fault_page = 0;
+};
+
+TourPlan draw_plan(Rng rng) {
+  TourPlan p;
+  p.q = rng.range(8, 12);
+  p.fill = static_cast<int>(rng.range(0x11, 0x7e));
+  p.refill = static_cast<int>(rng.range(0x81, 0xfe));
+  p.punch_block = rng.range(1, p.q - 2);
+  p.zeroinit_block = p.q + rng.range(1, p.q - 2);
+  p.dealloc_block = 2 * p.q + rng.range(1, p.q - 4);
+  p.dealloc_blocks = rng.range(1, 3);
+  p.whole = rng.range(1, 2);
+  p.tail_block = 3 * p.q + rng.range(p.whole + 1, p.q - 2);
+  p.head_off = 512 * rng.range(1, 7);
+  p.tail_len = 512 * rng.range(1, 7);
+  p.sc_fill = static_cast<int>(rng.range(0x21, 0x7e));
+  p.buf_pages = rng.range(3, 4);
+  p.fault_page = rng.range(2, p.buf_pages);
+  return p;
+}
+
+// arg writes a byte count as the shell reads it: "12k" when whole KiB.
+std::string arg(uint64_t n) { return n != 0 && n % 1024 == 0 ? absl::StrCat(n / 1024, "k") : absl::StrCat(n); }
+
+// dump is the start of xfs_io's `pread -v` line for 16 bytes at `off`.
+std::string dump(uint64_t off, const std::vector<int>& bytes) {
+  std::string s = absl::StrFormat("%08x:  ", off);
+  for (int b : bytes) absl::StrAppendFormat(&s, "%02x ", b);
+  return s;
+}
+std::vector<int> repeat(int b, size_t n) { return std::vector<int>(n, b); }
+
+std::string wrote(uint64_t n, uint64_t off) {
+  return absl::StrFormat("wrote %d/%d bytes at offset %d", n, n, off);
+}
+std::string read_of(uint64_t n, uint64_t want, uint64_t off) {
+  return absl::StrFormat("read %d/%d bytes at offset %d", n, want, off);
+}
+// poison_block poisons the pmem under the file block at `off` (known
+// poison: in badblocks, as after an ACPI error report).
+Cmd poison_block(uint64_t off) {
+  return {absl::StrFormat("poison inject %s 4k", arg(off)),
+          {has(absl::StrFormat("poisoned %d..%d (pmem0 sectors ", off, off + kBlock - 1))}};
+}
+
+std::string extent_of_block(uint64_t block) {
+  return absl::StrFormat("[%d..%d]:", block * kBlockSectors, (block + 1) * kBlockSectors - 1);
+}
+
+// mapped_sectors is the first mapped extent's pmem sectors in `fiemap -v`
+// output (" 0: [16..23]:  128..135  8  0x1"), or nothing.
+std::optional<std::pair<int64_t, int64_t>> mapped_sectors(const std::string& fiemap) {
+  for (absl::string_view l : absl::StrSplit(fiemap, '\n')) {
+    long long lo = 0, hi = 0, plo = 0, phi = 0;
+    const std::string s(l);
+    if (std::sscanf(s.c_str(), " %*d: [%lld..%lld]: %lld..%lld", &lo, &hi, &plo, &phi) == 4) {
+      return std::make_pair(static_cast<int64_t>(plo), static_cast<int64_t>(phi));
+    }
+  }
+  return std::nullopt;
+}
+
+std::string sectors(const std::pair<int64_t, int64_t>& s) { return absl::StrFormat("%d..%d", s.first, s.second); }
+
+// badblocks_line is a `poison list` line for one poisoned block.
+std::string badblocks_line(const std::pair<int64_t, int64_t>& s) {
+  return absl::StrFormat("%d %d", s.first, s.second - s.first + 1);
+}
+
+bool has_line(const std::string& out, const std::string& l) {
+  for (absl::string_view x : absl::StrSplit(out, '\n')) {
+    if (x == l) return true;
+  }
+  return false;
+}
+
+// restore puts a variant the tour changed back to its value at the start
+// (the default, or what --variant chose), when it differs.
+void restore(std::vector<Cmd>& cmds, const std::string& name, const std::string& initial,
+             const std::string& now) {
+  if (initial != now) cmds.push_back({absl::StrCat("variant set ", name, " ", initial), {quiet()}});
+}
+
+// The DAX session: XFS-like on pmem, -o dax=always.
+std::vector<Step> dax_steps(const TourPlan& p, const Variants& initial) {
+  auto start = [&](std::string_view name) { return std::string(*initial.get(name)); };
+  const uint64_t size = 4 * p.q * kBlock;
+  std::vector<Step> steps;
+
+  steps.push_back(
+      {absl::StrFormat("a %d KiB file written through DAX straight onto pmem; FIEMAP names the pmem sectors "
+                       "under it, the pmem seed 004's recovery may or may not give back",
+                       size / 1024),
+       {{absl::StrFormat("pwrite -S 0x%02x 0 %s", p.fill, arg(size)), {has(wrote(size, 0))}},
+        {"fiemap -v", {has(" EXT: FILE-OFFSET"), lacks("hole")}}}});
+
+  const uint64_t pb = p.punch_block * kBlock;
+  steps.push_back(
+      {absl::StrFormat("poison under file block %d, then read it: EIO, \"dax_direct_access is smart enough to "
+                       "bail out on poisoned pmem\"; the next block reads fine (seed 004 cover letter)",
+                       p.punch_block),
+       {poison_block(pb),
+        {absl::StrFormat("pread %s 4k", arg(pb)), {line("pread: Input/output error")}},
+        {absl::StrFormat("pread %s 4k", arg(pb + kBlock)), {has(read_of(kBlock, kBlock, pb + kBlock))}}}});
+
+  {
+    Step s{"a plain overwrite, as 5.15 did it (variant dax.direct_access=whole): EIO too, \"even a regular "
+           "overwrite won't clear the poison\" (seed 004 cover letter; 5.19 added a recovery write)",
+           {{"variant set dax.direct_access whole", {quiet()}},
+            {absl::StrFormat("pwrite -S 0x%02x %s 4k", p.refill, arg(pb)), {line("pwrite: Input/output error")}}}};
+    restore(s.cmds, "dax.direct_access", start("dax.direct_access"), "whole");
+    steps.push_back(std::move(s));
+  }
+
+  steps.push_back(
+      {"the advice of the day, punch a hole then pwrite: the block reads again but from other pmem, \"we "
+       "might not get the same pmem back\", and the poison stays with the freed pmem (seed 004 cover letter)",
+       {{absl::StrFormat("fiemap -v %s 4k", arg(pb)), {has(extent_of_block(p.punch_block))}},
+        {absl::StrFormat("fpunch %s 4k", arg(pb)), {quiet()}},
+        {absl::StrFormat("pwrite -S 0x%02x %s 4k", p.refill, arg(pb)), {has(wrote(kBlock, pb))}},
+        {absl::StrFormat("fiemap -v %s 4k", arg(pb)), {has(extent_of_block(p.punch_block))}},
+        {absl::StrFormat("pread -v %s 16", arg(pb)), {has(dump(pb, repeat(p.refill, 16)))}},
+        {"poison list", {}}},
+       [block = p.punch_block](const std::vector<std::string>& out) -> Verdict {
+         const auto before = mapped_sectors(out[0]), after = mapped_sectors(out[3]);
+         if (!before || !after) return {"", "FIEMAP showed no mapped extent for the block"};
+         Verdict v{absl::StrFormat("file block %d: pmem sectors %s before, %s after", block, sectors(*before),
+                                   sectors(*after)),
+                   ""};
+         if (*before == *after) v.surprise = "the rewrite landed on the same pmem";
+         // The pwrite's allocation zeroed the new pmem (blkdev_issue_zeroout),
+         // which is why the dance works; nothing cleared the freed pmem.
+         if (!has_line(out[5], badblocks_line(*before))) {
+           v.surprise = absl::StrCat(v.surprise.empty() ? "" : v.surprise + "; ", "the freed sectors ",
+                                     sectors(*before), " are no longer listed as poisoned");
+         }
+         if (has_line(out[5], badblocks_line(*after))) {
+           v.surprise = absl::StrCat(v.surprise.empty() ? "" : v.surprise + "; ", "the new sectors ",
+                                     sectors(*after), " are listed as poisoned");
+         }
+         return v;
+       }});
+
+  const uint64_t zb = p.zeroinit_block * kBlock;
+  {
+    Step s{"FALLOC_FL_ZEROINIT_RANGE as Linux 6.18 has it (variant zeroinit=off): an unknown mode bit, "
+           "EOPNOTSUPP, for seed 004's patches 3-5/5 were not merged",
+           {poison_block(zb),
+            {absl::StrFormat("pread %s 4k", arg(zb)), {line("pread: Input/output error")}},
+            {"variant set zeroinit off", {quiet()}},
+            {absl::StrFormat("zeroinit %s 4k", arg(zb)), {line("zeroinit: Operation not supported")}}}};
+    steps.push_back(std::move(s));
+  }
+  {
+    Step s{"with the prototype (variant zeroinit=on) ZEROINIT resets the pmem in place: the same sectors before "
+           "and after, the poison gone, zeroes read back (seed 004 patch 1/5, dax_zeroinit_range)",
+           {{"variant set zeroinit on", {quiet()}},
+            {absl::StrFormat("fiemap -v %s 4k", arg(zb)), {has(extent_of_block(p.zeroinit_block))}},
+            {absl::StrFormat("zeroinit %s 4k", arg(zb)), {quiet()}},
+            {absl::StrFormat("fiemap -v %s 4k", arg(zb)), {has(extent_of_block(p.zeroinit_block))}},
+            {absl::StrFormat("pread -v %s 16", arg(zb)), {has(dump(zb, repeat(0, 16)))}},
+            {"poison list", {}}},
+           [block = p.zeroinit_block](const std::vector<std::string>& out) -> Verdict {
+             const auto before = mapped_sectors(out[1]), after = mapped_sectors(out[3]);
+             if (!before || !after) return {"", "FIEMAP showed no mapped extent for the block"};
+             Verdict v{absl::StrFormat("file block %d: pmem sectors %s before, %s after", block,
+                                       sectors(*before), sectors(*after)),
+                       ""};
+             // "ZEROINIT leaves the mappings alone and actually writes/resets
+             // the mapped storage" (Darrick Wong, seed 004).
+             if (*before != *after) v.surprise = "ZEROINIT moved the block";
+             if (has_line(out[5], badblocks_line(*before))) {
+               v.surprise = absl::StrCat(v.surprise.empty() ? "" : v.surprise + "; ", "sectors ",
+                                         sectors(*before), " are still listed as poisoned");
+             }
+             return v;
+           }};
+    steps.push_back(std::move(s));
+  }
+
+  const uint64_t db = p.dealloc_block * kBlock, dlen = p.dealloc_blocks * kBlock;
+  // FIEMAP from the block before the range to the one after: the hole between
+  // two mapped blocks (a range all hole prints no extent, as xfs_io does).
+  const Cmd fiemap_around{absl::StrFormat("fiemap -v %s %s", arg(db - kBlock), arg(dlen + 2 * kBlock)),
+                          {has(extent_of_block(p.dealloc_block - 1)), has(absl::StrFormat(
+                               "[%d..%d]:", db / 512, (db + dlen) / 512 - 1)), has("hole")}};
+  steps.push_back(
+      {"fspacectl(SPACECTL_DEALLOC) frees whole blocks; rmsr, \"the unprocessed operation range\", comes back "
+       "empty at the range's end (seed 000, fspacectl(2))",
+       {{absl::StrFormat("fspacectl dealloc %s %s", arg(db), arg(dlen)),
+         {line(absl::StrFormat("rmsr: offset %d length 0", db + dlen))}},
+        fiemap_around,
+        {absl::StrFormat("pread -v %s 16", arg(db)), {has(dump(db, repeat(0, 16)))}}}});
+
+  {
+    Step s{"ZEROINIT over that hole: refused as v2 was posted (\"Reject holes\", EOPNOTSUPP), left alone as the "
+           "review agreed for v3 (variant zeroinit.holes; seed 004)",
+           {{"variant set zeroinit.holes reject", {quiet()}},
+            {absl::StrFormat("zeroinit %s %s", arg(db), arg(dlen)), {line("zeroinit: Operation not supported")}},
+            {"variant set zeroinit.holes ignore", {quiet()}},
+            {absl::StrFormat("zeroinit %s %s", arg(db), arg(dlen)), {quiet()}},
+            fiemap_around}};
+    restore(s.cmds, "zeroinit.holes", start("zeroinit.holes"), "ignore");
+    steps.push_back(std::move(s));
+  }
+
+  const uint64_t tb = p.tail_block * kBlock;
+  const uint64_t head_block = p.tail_block - p.whole - 1;
+  const uint64_t from = head_block * kBlock + p.head_off, to = tb + p.tail_len;
+  steps.push_back(
+      {absl::StrFormat("fspacectl stopping part way: head zeroed, %d whole block%s freed, then EIO zeroing the "
+                       "poisoned tail; rmsr says what is left, \"userspace must know exactly what was done\" "
+                       "(seed 000)",
+                       p.whole, p.whole == 1 ? "" : "s"),
+       {poison_block(tb),
+        {absl::StrFormat("fspacectl dealloc %s %s", arg(from), arg(to - from)),
+         {line("fspacectl: Input/output error"),
+          line(absl::StrFormat("rmsr: offset %d length %d", tb, p.tail_len))}},
+        {absl::StrFormat("fiemap -v %s %s", arg(head_block * kBlock), arg((p.whole + 2) * kBlock)),
+         {has(extent_of_block(head_block)), has("hole")}},
+        {absl::StrFormat("pread -v %d 16", from - 8),
+         {has(dump(from - 8, [&] {
+            std::vector<int> v = repeat(p.fill, 8);
+            v.resize(16, 0);
+            return v;
+          }()))}}}});
+  return steps;
+}
+
+// The MINIX session: the same filesystem behind VFS's safecopy boundary.
+std::vector<Step> safecopy_steps(const TourPlan& p, const Variants& initial) {
+  const uint64_t len = p.buf_pages * kBlock;
+  const uint64_t short_len = (p.fault_page - 1) * kBlock;
+  std::vector<Step> steps;
+  steps.push_back(
+      {absl::StrFormat("the same filesystem behind MINIX's VFS: each user buffer is a magic grant with CPF_TRY, "
+                       "the filesystem copies through it and replies with partial counts (seed 003)"),
+       {{absl::StrFormat("pwrite -S 0x%02x -b %s 0 %s", p.sc_fill, arg(len), arg(len)), {has(wrote(len, 0))}}}});
+  steps.push_back(
+      {absl::StrFormat("page %d of the read's buffer soft-faults under the old policy (safecopy.retry=on-efault): "
+                       "VFS gets a count, not EFAULT, and repeats nothing: a short read(2) on a regular file "
+                       "(seed 003)",
+                       p.fault_page),
+       {{"variant set safecopy.retry on-efault", {quiet()}},
+        {absl::StrFormat("fault arm safecopy/softfault=nth:%d", p.fault_page), {quiet()}},
+        {absl::StrFormat("pread -b %s 0 %s", arg(len), arg(len)), {has(read_of(short_len, len, 0))}}}});
+  {
+    Step s{"the patch's policy (safecopy.retry=on-mark): the kernel marked the grant, so VFS repeats the request "
+           "whatever the reply, and the read is whole (seed 003)",
+           {{"variant set safecopy.retry on-mark", {quiet()}},
+            {absl::StrFormat("pread -b %s 0 %s", arg(len), arg(len)), {has(read_of(len, len, 0))}},
+            {"fault disarm safecopy/softfault", {quiet()}}}};
+    restore(s.cmds, "safecopy.retry", std::string(*initial.get("safecopy.retry")), "on-mark");
+    steps.push_back(std::move(s));
+  }
+  steps.push_back(
+      {"seed 003's table: each repeat policy, reply semantics and fault place, for read and write",
+       {{"safecopy",
+         {has("| pread | on-efault | proper | soft, middle page | **4096 (short)** |"),
+          has("| pread | on-mark | proper | soft, middle page | 12288 | ok | 1 |")}}}});
+  return steps;
+}
+
+// Tour runs the sessions, printing the transcript and counting surprises.
+class Tour {
+ public:
+  Tour(const TourOptions& opt, std::ostream& out) : opt_(opt), out_(out) {}
+
+  // session opens "file" on the shell (made with said() as its output)
+  // and runs `steps` there, after the command line's settings.
+  void session(const ShellConfig& cfg, IoShell& sh, const std::vector<Step>& steps) {
+    out_ << absl::StrFormat("\n$ vfssim io --dev=%s --mount-opt=%s --seed=%d -f file\n", cfg.dev, cfg.mount_opts,
+                            cfg.seed);
+    said_.str("");
+    const bool opened = sh.open_files({"file"}, Op::letter('f'));
+    out_ << said_.str();
+    if (!opened) surprise("vfssim io could not create the file");
+    if (!opt_.settings.empty()) {
+      Step s{"the command line's --variant and --fault settings, in force from here on (where they change "
+             "what the seeds promise, an UNEXPECTED line says so)",
+             {}};
+      for (const std::string& l : opt_.settings.shell_lines()) s.cmds.push_back({l, {quiet()}});
+      step(sh, s);
+    }
+    for (const Step& s : steps) step(sh, s);
+    out_ << absl::StrFormat("\n# session trace: %d events, hash %016x\n", sh.machine().trace.size(),
+                            sh.machine().trace.hash());
+    if (opt_.trace != nullptr) sh.machine().trace.write_jsonl(*opt_.trace);
+  }
+
+  std::ostringstream& said() { return said_; }
+  int surprises() const { return surprises_; }
+  void surprise(const std::string& what) {
+    out_ << "#   UNEXPECTED: " << what << "\n";
+    ++surprises_;
+  }
+
+ private:
+  void step(IoShell& sh, const Step& s) {
+    out_ << "\n# " << s.says << "\n";
+    std::vector<std::string> outputs;
+    for (const Cmd& c : s.cmds) {
+      out_ << "xfs_io> " << c.line << "\n";
+      said_.str("");
+      said_.clear();
+      const bool quit = sh.run_line(c.line, /*iterate=*/true);
+      const std::string got = said_.str();
+      out_ << got;
+      if (quit) surprise("the shell quit");
+      for (const Want& w : c.wants) {
+        switch (w.kind) {
+          case Want::kHas:
+            if (got.find(w.text) == std::string::npos) surprise(absl::StrCat("no \"", w.text, "\""));
+            break;
+          case Want::kLacks:
+            if (got.find(w.text) != std::string::npos) surprise(absl::StrCat("\"", w.text, "\" printed"));
+            break;
+          case Want::kLine:
+            if (!has_line(got, w.text)) surprise(absl::StrCat("no line \"", w.text, "\""));
+            break;
+          case Want::kQuiet:
+            if (!got.empty()) surprise("the command printed something; it should print nothing");
+            break;
+        }
+      }
+      outputs.push_back(got);
+    }
+    if (s.check) {
+      const Verdict v = s.check(outputs);
+      if (!v.note.empty()) out_ << "#   -> " << v.note << "\n";
+      if (!v.surprise.empty()) surprise(v.surprise);
+    }
+  }
+
+  const TourOptions& opt_;
+  std::ostream& out_;
+  std::ostringstream said_;  // The shell's stdout and stderr, in the order printed.
+  int surprises_ = 0;
+};
+
+}  // namespace
+
+int run_tour(const TourOptions& opt, std::ostream& out) {
+  Tour tour(opt, out);
+  out << absl::StrFormat(
+      "vfssim demo, seed %d: a tour in the language of `vfssim io` (docs/shell.md). Each \"#\" line says\n"
+      "what the next commands show and which seed (../shared/seeds/) it comes from; each xfs_io> line\n"
+      "is a command, followed by exactly what the shell printed.\n",
+      opt.seed);
+  // The variants in force when a session starts: the defaults, or what the
+  // command line chose. Steps that switch one put it back.
+  Machine initial(opt.seed, /*keep_trace=*/false);
+  opt.settings.apply(initial);
+
+  const ShellConfig dax{.dev = "pmem", .mount_opts = "dax=always", .seed = opt.seed};
+  absl::StatusOr<std::unique_ptr<IoShell>> first = IoShell::create(dax, tour.said(), tour.said());
+  if (!first.ok()) {
+    tour.surprise(absl::StrCat("vfssim io did not start: ", first.status().message()));
+    return tour.surprises();
+  }
+  const TourPlan plan = draw_plan((*first)->machine().rng.stream("demo/tour"));
+  tour.session(dax, **first, dax_steps(plan, initial.variants));
+  first->reset();
+
+  const ShellConfig minix{
+      .dev = "pmem", .mount_opts = "dax=always,ipc=safecopy,partial_io=proper", .seed = opt.seed};
+  absl::StatusOr<std::unique_ptr<IoShell>> second = IoShell::create(minix, tour.said(), tour.said());
+  if (!second.ok()) {
+    tour.surprise(absl::StrCat("vfssim io did not start: ", second.status().message()));
+    return tour.surprises();
+  }
+  tour.session(minix, **second, safecopy_steps(plan, initial.variants));
+
+  out << (tour.surprises() == 0 ? "\n== every step as the seeds say\n"
+                                : absl::StrFormat("\n== %d UNEXPECTED results\n", tour.surprises()));
+  return tour.surprises();
+}
+
+// --- the driver demo ------------------------------------------------------
+
 namespace {
 
 class Narrator {

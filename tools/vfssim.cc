@@ -1,7 +1,7 @@
 // vfssim: the command line.
 //
-//   vfssim demo [--seed N] [--trace FILE] [--variant NAME=VALUE]... [--fault POINT=PLAN]...
-//                                           tour of the simulated devices
+//   vfssim demo [--seed N] [--trace FILE] [--variant NAME=VALUE]... [--fault POINT=PLAN]... [--drivers]
+//                                           the guided tour, in vfssim io's language
 //   vfssim faults                           list the fault-point registry
 //   vfssim variants                         list the API variants and their values
 //   vfssim safecopy-table                   seed 003's policy table (docs/safecopy.md)
@@ -34,13 +34,16 @@ int main(int argc, char** argv) {
 
   uint64_t seed = 1;
   std::string trace_path;
-  CLI::App* demo = app.add_subcommand("demo", "a short tour of the simulated devices");
+  CLI::App* demo = app.add_subcommand(
+      "demo", "a guided tour in vfssim io's language: poison, recovery, fspacectl, CPF_TRY (seeds 000-004)");
   demo->add_option("--seed", seed, "the seed that decides everything")->capture_default_str();
   demo->add_option("--trace", trace_path, "write the JSON Lines trace to this file");
   std::vector<std::string> variant_args, fault_args;
   demo->add_option("--variant", variant_args, "set an API variant (NAME=VALUE; see `vfssim variants`)");
   demo->add_option("--fault", fault_args,
                    "arm a fault point (POINT=PLAN, e.g. blockdev/write/eio=nth:3; see `vfssim faults`)");
+  bool demo_drivers = false;
+  demo->add_flag("--drivers", demo_drivers, "the tour of the devices themselves (block device, thin pool, pmem)");
 
   CLI::App* variants = app.add_subcommand("variants", "list every API variant, its values and its seed");
 
@@ -133,38 +136,46 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  vfssim::Machine machine(seed);
   // Variants and fault plans are checked where they are parsed: a bad one
   // is a usage error before anything runs.
+  vfssim::TourOptions tour{.seed = seed};
   for (const std::string& a : variant_args) {
-    const size_t eq = a.find('=');
-    if (eq == std::string::npos ||
-        machine.variants.set(std::string_view(a).substr(0, eq), std::string_view(a).substr(eq + 1)) !=
-            vfssim::Errno::kOk) {
+    if (tour.settings.add_variant(a) != vfssim::Errno::kOk) {
       std::cerr << "vfssim: --variant " << a << ": unknown variant or value (see `vfssim variants`)\n";
       return 2;
     }
   }
   for (const std::string& a : fault_args) {
-    const size_t eq = a.find('=');
-    const std::string point = a.substr(0, eq == std::string::npos ? a.size() : eq);
-    vfssim::Result<vfssim::FaultPlan> plan =
-        eq == std::string::npos ? vfssim::Result<vfssim::FaultPlan>(vfssim::Fail(vfssim::Errno::kEINVAL))
-                                : vfssim::FaultPlan::parse(std::string_view(a).substr(eq + 1));
-    if (vfssim::find_fault_point(point) == nullptr || !plan ||
-        machine.faults.arm(point, *plan) != vfssim::Errno::kOk) {
+    if (tour.settings.add_fault(a) != vfssim::Errno::kOk) {
       std::cerr << "vfssim: --fault " << a << ": unknown point or plan (see `vfssim faults`)\n";
       return 2;
     }
   }
-  const int surprises = vfssim::run_driver_demo(machine, std::cout);
+  std::ofstream trace_out;
   if (!trace_path.empty()) {
-    std::ofstream out(trace_path);
-    if (!out) {
+    trace_out.open(trace_path);
+    if (!trace_out) {
       std::cerr << "vfssim: cannot write " << trace_path << "\n";
       return 2;
     }
-    machine.trace.write_jsonl(out);
+    tour.trace = &trace_out;
+  }
+  int surprises = 0;
+  if (demo_drivers) {
+    vfssim::Machine machine(seed);
+    tour.settings.apply(machine);
+    surprises = vfssim::run_driver_demo(machine, std::cout);
+    if (tour.trace != nullptr) machine.trace.write_jsonl(*tour.trace);
+  } else {
+    surprises = vfssim::run_tour(tour, std::cout);
+  }
+  std::cout.flush();
+  if (trace_out.is_open()) {
+    trace_out.close();
+    if (!trace_out) {
+      std::cerr << "vfssim: writing " << trace_path << " failed\n";
+      return 2;
+    }
   }
   return surprises == 0 ? 0 : 1;
 }
