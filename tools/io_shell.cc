@@ -152,6 +152,12 @@ absl::StatusOr<std::unique_ptr<IoShell>> IoShell::create(const ShellConfig& cfg,
 }
 
 absl::Status IoShell::setup() {
+  for (const auto& [name, value] : cfg_.variants) {
+    if (machine_.variants.set(name, value) != Errno::kOk) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--variant ", name, "=", value, ": unknown variant or value (see `vfssim variants`)"));
+    }
+  }
   register_shmfs(vfs_);
   register_xfs(vfs_);
   if (Errno e = vfs_.mount("shmfs", nullptr, "", "/", Creds::root()); e != Errno::kOk) {

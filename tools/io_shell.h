@@ -43,6 +43,9 @@ struct ShellConfig {
   std::string mkfs_opts;     // mkfs.xfs's syntax: "-b size=1024 -m reflink=0".
   std::string mount_opts;    // mount(8)'s -o: "dax=always".
   uint64_t seed = 1;
+  // API variants set before mkfs and mount (NAME, VALUE), as `variant set`
+  // would set them later.
+  std::vector<std::pair<std::string, std::string>> variants;
 };
 
 class IoShell {

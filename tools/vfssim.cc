@@ -70,6 +70,8 @@ int main(int argc, char** argv) {
   io->add_flag("-d", io_direct, "open FILEs for direct I/O");
   io->add_flag("-s", io_sync, "open FILEs O_SYNC");
   io->add_flag("-t", io_trunc, "truncate FILEs on open");
+  std::vector<std::string> io_variants;
+  io->add_option("--variant", io_variants, "set an API variant before mkfs (NAME=VALUE; see `vfssim variants`)");
   io->add_option("-c", io_cmds, "a command to run (repeatable); without -c, commands come from stdin")
       ->allow_extra_args(false)
       ->take_all();
@@ -92,6 +94,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     io_cfg.size = static_cast<uint64_t>(size);
+    for (const std::string& v : io_variants) {
+      const size_t eq = v.find('=');
+      if (eq == std::string::npos) {
+        std::cerr << "vfssim io: --variant " << v << ": NAME=VALUE\n";
+        return 2;
+      }
+      io_cfg.variants.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+    }
     absl::StatusOr<std::unique_ptr<vfssim::IoShell>> sh = vfssim::IoShell::create(io_cfg, std::cout, std::cerr);
     if (!sh.ok()) {
       std::cerr << "vfssim io: " << sh.status().message() << "\n";
