@@ -39,10 +39,13 @@ TEST(Op, EveryKindRoundTripsThroughJson) {
 }
 
 TEST(Op, TwoFileOpsNameTheirSource) {
+  // "cmd" is the op as its command line (harness/command.h), which
+  // from_json reads first; the fields before it are there to be read.
   EXPECT_EQ(Op::clone(1, 4096, 2, 0, 8192).to_json().dump(),
-            R"({"op":"ficlonerange","file":2,"off":0,"src":1,"src_off":4096,"len":8192})");
+            R"({"op":"ficlonerange","file":2,"off":0,"src":1,"src_off":4096,"len":8192,)"
+            R"("cmd":"reflink f1 4096 0 8192"})");
   EXPECT_EQ(Op::mwrite(0, 10, 20, 3).to_json().dump(),
-            R"({"op":"mwrite","file":0,"off":10,"len":20,"fill":3})");
+            R"({"op":"mwrite","file":0,"off":10,"len":20,"fill":3,"cmd":"mstore -S 0x3 10 20"})");
   EXPECT_TRUE(Op::copy_range(0, 0, 1, 0, 1).two_files());
   EXPECT_FALSE(Op::dio_pwrite(0, 0, 512, 1).two_files());
 }
