@@ -224,6 +224,15 @@ std::string letters_of(const Op& op, std::string_view order) {
   return s;
 }
 
+// The letters as one cluster ("-rv"): stat and lsattr take one argument.
+std::string cluster_of(const Op& op, std::string_view order) {
+  std::string s;
+  for (char c : order) {
+    if (op.has(c)) s += c;
+  }
+  return s.empty() ? s : absl::StrCat(" -", s);
+}
+
 Op on_file(OpKind kind, const ParseContext& ctx) {
   Op op;
   op.kind = kind;
@@ -242,6 +251,24 @@ int harness_file(std::string_view path) {
 }
 
 std::string source_path(const Op& op) { return op.src >= 0 ? absl::StrCat("f", op.src) : op.path; }
+
+// " PATH", or " -- PATH" when getopt would read PATH as options.
+std::string path_word(const std::string& path) {
+  return absl::StrCat(!path.empty() && path[0] == '-' ? " -- " : " ", path);
+}
+
+// A two-file command's source and numbers: after one "--" if the source
+// begins with '-' (then the numbers need no second one).
+std::string source_and(const Op& op, std::initializer_list<int64_t> nums) {
+  const std::string path = source_path(op);
+  if (path.empty() || path[0] != '-') return absl::StrCat(" ", path, operands(nums));
+  std::string s = path_word(path);
+  for (int64_t n : nums) {
+    g_needs_raw |= negative(n);
+    absl::StrAppend(&s, " ", n);
+  }
+  return s;
+}
 
 void set_source(Op& op, const std::string& path) {
   op.src = harness_file(path);
@@ -351,6 +378,18 @@ ParsedCommand parse_pread(const CommandSpec& spec, std::span<const std::string> 
   return op;
 }
 
+// The "--" that `raw` allows before the numbers of a command without
+// options, one word over its argmax: `raw truncate -- -5`, `raw fspacectl
+// dealloc -- 0 -1`, and poison inject|latent, swapout and zeroinit alike.
+bool raw_dashdash(const CommandSpec& spec, std::span<const std::string> argv) {
+  const std::string_view name = spec.name;
+  const size_t nums = name == "truncate" ? 1 : 2;
+  const bool takes_one = name == "truncate" || name == "fspacectl" || name == "poison" ||
+                         name == "swapout" || name == "zeroinit";
+  return takes_one && static_cast<int>(argv.size()) - 1 == spec.argmax + 1 && argv.size() > nums + 1 &&
+         argv[argv.size() - nums - 1] == "--";
+}
+
 // offset_length: fpunch, fcollapse, finsert and falloc's operands.
 ParsedCommand offset_length(Op op, const ParseContext& ctx, const std::string& off,
                             const std::string& len, bool dashdash, bool failed = true) {
@@ -409,7 +448,8 @@ ParsedCommand parse_fallocate_family(const CommandSpec& spec, std::span<const st
   }
   if (name == "zeroinit") {
     op.kind = OpKind::kZeroinit;
-    return offset_length(op, ctx, argv[1], argv[2], false);
+    const size_t n = argv.size();
+    return offset_length(op, ctx, argv[n - 2], argv[n - 1], ctx.raw && raw_dashdash(spec, argv));
   }
   // vfssim's fallocate: -m MODE.
   Getopt g = getopt(argv, "m:");
@@ -769,16 +809,20 @@ ParsedCommand parse_vfssim(const CommandSpec& spec, std::span<const std::string>
   const std::string_view name = spec.name;
   const std::string& word = argv[1];
   auto want = [&](size_t n) { return argv.size() == n + 1; };
+  // fspacectl, poison and swapout end in "[--] off len".
+  const bool dashdash = ctx.raw && raw_dashdash(spec, argv);
+  const std::string& off = argv[argv.size() - 2];
+  const std::string& len = argv.back();
   if (name == "fspacectl") {
     if (word != "dealloc") return usage(spec);
     Op op = on_file(OpKind::kFspacectl, ctx);
-    return offset_length(op, ctx, argv[2], argv[3], false);
+    return offset_length(op, ctx, off, len, dashdash);
   }
   if (name == "poison") {
-    if ((word == "inject" || word == "latent") && want(3)) {
+    if ((word == "inject" || word == "latent") && (want(3) || dashdash)) {
       Op op = on_file(word == "inject" ? OpKind::kPoison : OpKind::kPoisonCmd, ctx);
       if (word == "latent") op.path = word;
-      return offset_length(op, ctx, argv[2], argv[3], false);
+      return offset_length(op, ctx, off, len, dashdash);
     }
     if ((word == "scrub" || word == "list") && want(1)) {
       Op op = on_file(OpKind::kPoisonCmd, ctx);
@@ -818,9 +862,7 @@ ParsedCommand parse_vfssim(const CommandSpec& spec, std::span<const std::string>
     }
     return usage(spec);
   }
-  if (name == "swapout") {
-    return offset_length(on_file(OpKind::kSwapout, ctx), ctx, argv[1], argv[2], false);
-  }
+  if (name == "swapout") return offset_length(on_file(OpKind::kSwapout, ctx), ctx, off, len, dashdash);
   // pwrite_direct and mstore: [-S seed] off len.
   Op op = on_file(name == "mstore" ? OpKind::kMwrite : OpKind::kDioPwrite, ctx);
   op.fill = 0xcd;
@@ -926,8 +968,7 @@ std::optional<CommandDiag> check_argcount(const CommandSpec& spec, std::span<con
                                           bool raw) {
   const int n = static_cast<int>(argv.size()) - 1;
   if (n >= spec.argmin && (spec.argmax == -1 || n <= spec.argmax)) return std::nullopt;
-  // `raw truncate -- -5` sets a negative size.
-  if (raw && spec.name == "truncate" && n == 2 && argv[1] == "--") return std::nullopt;
+  if (raw && raw_dashdash(spec, argv)) return std::nullopt;
   std::string msg;
   if (spec.argmax == -1) {
     msg = absl::StrFormat("bad argument count %d to %s, expected at least %d arguments\n", n,
@@ -1108,12 +1149,10 @@ std::string command_body(const Op& op) {
       return path == "latent" ? absl::StrCat("poison latent", operands({off, len}))
                               : absl::StrCat("poison ", path);
     case OpKind::kClone:
-      if (has('A')) return absl::StrCat("reflink", letters_of(op, "Cq"), " ", source_path(op));
-      return absl::StrCat("reflink", letters_of(op, "Cq"), " ", source_path(op),
-                          operands({src_off, off, len}));
+      if (has('A')) return absl::StrCat("reflink", letters_of(op, "Cq"), source_and(op, {}));
+      return absl::StrCat("reflink", letters_of(op, "Cq"), source_and(op, {src_off, off, len}));
     case OpKind::kDedupe:
-      return absl::StrCat("dedupe", letters_of(op, "Cq"), " ", source_path(op),
-                          operands({src_off, off, len}));
+      return absl::StrCat("dedupe", letters_of(op, "Cq"), source_and(op, {src_off, off, len}));
     case OpKind::kCopyRange: {
       // Every option with its argument attached, so that a negative one
       // reads back as a number.
@@ -1122,7 +1161,7 @@ std::string command_body(const Op& op) {
       if (has('d')) absl::StrAppend(&s, " -d", off);
       if (has('l')) absl::StrAppend(&s, " -l", len);
       if (has('f')) return absl::StrCat(s, " -f ", src);
-      return absl::StrCat(s, " ", source_path(op));
+      return absl::StrCat(s, path_word(source_path(op)));
     }
     case OpKind::kDioPwrite:
       return absl::StrFormat("pwrite_direct -S 0x%x%s", fill, operands({off, len}));
@@ -1132,18 +1171,18 @@ std::string command_body(const Op& op) {
       if (path.empty()) return "open";
       std::string s = absl::StrCat("open", letters_of(op, "adfnrstTRPL"));
       if (mode != 0600) absl::StrAppend(&s, absl::StrFormat(" -m 0%o", mode));
-      return absl::StrCat(s, " ", path);
+      return absl::StrCat(s, path_word(path));
     }
     case OpKind::kClose:
       return "close";
     case OpKind::kFileSelect:
       return nargs == 0 ? "file" : absl::StrCat("file ", off);
     case OpKind::kStat:
-      return absl::StrCat("stat", letters_of(op, "rv"));
+      return absl::StrCat("stat", cluster_of(op, "rv"));
     case OpKind::kStatfs:
       return absl::StrCat("statfs", letters_of(op, "cgs"));
     case OpKind::kLsattr:
-      return absl::StrCat("lsattr", letters_of(op, "DRav"));
+      return absl::StrCat("lsattr", cluster_of(op, "DRav"));
     case OpKind::kChattr:
       return absl::StrCat("chattr ", path);
     case OpKind::kMmap: {

@@ -79,7 +79,7 @@ std::string_view op_kind_name(OpKind k) {
     case OpKind::kHelp: return "help";
     case OpKind::kQuit: return "quit";
     case OpKind::kPrint: return "print";
-    case OpKind::kPoisonCmd: return "poison";
+    case OpKind::kPoisonCmd: return "poison_cmd";  // "poison" is kPoison's.
     case OpKind::kFaultCmd: return "fault";
     case OpKind::kVariantCmd: return "variant";
     case OpKind::kTraceCmd: return "trace";
