@@ -27,10 +27,15 @@ constexpr std::array kCommands = {
     CommandSpec{"chattr", "", 1, -1, kData, "[-R|-D] [+/-riasAdtPneEfSxC]",
                 "change extended inode flags on the currently open file"},
     CommandSpec{"close", "c", 0, 0, kData | kCmdOneshot, "", "close the current open file"},
+    CommandSpec{"copy_file_range", "", 1, 8, kData | kCmdVfssim,
+                "[-s src_off] [-d dst_off] [-l len] src_file | -f N",
+                "one copy_file_range(2) call, as copy_range makes repeatedly (vfssim)"},
     CommandSpec{"copy_range", "", 1, 8, kData, "[-s src_off] [-d dst_off] [-l len] src_file | -f N",
                 "Copy a range of data between two files"},
     CommandSpec{"dedupe", "dd", 4, -1, kData | kCmdOneshot, "infile src_off dst_off len",
                 "dedupes a number of bytes at a specified offset"},
+    CommandSpec{"dedupe_range", "", 4, -1, kData | kCmdOneshot | kCmdVfssim, "infile src_off dst_off len",
+                "one FIDEDUPERANGE call, as dedupe makes repeatedly (vfssim)"},
     CommandSpec{"fallocate", "", 2, -1, kData | kCmdVfssim, "[-m mode] off len",
                 "fallocate(2) with any mode bits (vfssim)"},
     CommandSpec{"extsize", "", 0, -1, kCmdNoMapOk, "[-D | -R] [extsize]",
@@ -533,7 +538,10 @@ ParsedCommand parse_fiemap(const CommandSpec& spec, std::span<const std::string>
 // The two-file commands: the source by path ("f<N>" is the harness's file N).
 ParsedCommand parse_remap(const CommandSpec& spec, std::span<const std::string> argv,
                           const ParseContext& ctx) {
-  Op op = on_file(spec.name == "reflink" ? OpKind::kClone : OpKind::kDedupe, ctx);
+  Op op = on_file(spec.name == "reflink"  ? OpKind::kClone
+                  : spec.name == "dedupe" ? OpKind::kDedupeLoop
+                                          : OpKind::kDedupe,
+                  ctx);
   Getopt g = getopt(argv, "Cq");
   for (const OptEvent& e : g.events) {
     if (e.opt == '?') {
@@ -567,7 +575,7 @@ ParsedCommand parse_remap(const CommandSpec& spec, std::span<const std::string> 
 
 ParsedCommand parse_copy_range(const CommandSpec& spec, std::span<const std::string> argv,
                                const ParseContext& ctx) {
-  Op op = on_file(OpKind::kCopyRange, ctx);
+  Op op = on_file(spec.name == "copy_range" ? OpKind::kCopyRangeLoop : OpKind::kCopyRange, ctx);
   bool from_table = false;
   Getopt g = getopt(argv, "s:d:l:f:");
   for (const OptEvent& e : g.events) {
@@ -1007,8 +1015,8 @@ ParsedCommand parse_command(const CommandSpec& spec, std::span<const std::string
   }
   if (name == "seek") return parse_seek(spec, argv, ctx);
   if (name == "fiemap") return parse_fiemap(spec, argv, ctx);
-  if (name == "reflink" || name == "dedupe") return parse_remap(spec, argv, ctx);
-  if (name == "copy_range") return parse_copy_range(spec, argv, ctx);
+  if (name == "reflink" || name == "dedupe" || name == "dedupe_range") return parse_remap(spec, argv, ctx);
+  if (name == "copy_range" || name == "copy_file_range") return parse_copy_range(spec, argv, ctx);
   if (name == "open") return parse_open(spec, argv, ctx);
   if (name == "close") return on_file(OpKind::kClose, ctx);
   if (name == "file") {
@@ -1088,7 +1096,7 @@ std::string Op::to_command() const {
   g_needs_raw = false;
   std::string s = command_body(*this);
   // A copy_range offset prints attached to its option.
-  const bool neg_opt = kind == OpKind::kCopyRange &&
+  const bool neg_opt = (kind == OpKind::kCopyRange || kind == OpKind::kCopyRangeLoop) &&
                        ((has('s') && src_off < 0) || (has('d') && off < 0) || (has('l') && len == -1));
   return g_needs_raw || neg_opt ? absl::StrCat("raw ", s) : s;
 }
@@ -1152,11 +1160,14 @@ std::string command_body(const Op& op) {
       if (has('A')) return absl::StrCat("reflink", letters_of(op, "Cq"), source_and(op, {}));
       return absl::StrCat("reflink", letters_of(op, "Cq"), source_and(op, {src_off, off, len}));
     case OpKind::kDedupe:
-      return absl::StrCat("dedupe", letters_of(op, "Cq"), source_and(op, {src_off, off, len}));
-    case OpKind::kCopyRange: {
+    case OpKind::kDedupeLoop:
+      return absl::StrCat(kind == OpKind::kDedupe ? "dedupe_range" : "dedupe", letters_of(op, "Cq"),
+                          source_and(op, {src_off, off, len}));
+    case OpKind::kCopyRange:
+    case OpKind::kCopyRangeLoop: {
       // Every option with its argument attached, so that a negative one
       // reads back as a number.
-      std::string s = "copy_range";
+      std::string s = kind == OpKind::kCopyRange ? "copy_file_range" : "copy_range";
       if (has('s')) absl::StrAppend(&s, " -s", src_off);
       if (has('d')) absl::StrAppend(&s, " -d", off);
       if (has('l')) absl::StrAppend(&s, " -l", len);

@@ -54,7 +54,7 @@ constexpr std::array kEveryKind = {
     OpKind::kZeroinit,   OpKind::kSwapout,   OpKind::kSafecopy,   OpKind::kSync,
     OpKind::kSyncfs,     OpKind::kFadvise,   OpKind::kMadvise,    OpKind::kExtsize,
     OpKind::kMkdir,      OpKind::kRmdir,     OpKind::kUnlink,     OpKind::kRename,
-    OpKind::kLink,       OpKind::kSymlink,
+    OpKind::kLink,       OpKind::kSymlink,   OpKind::kCopyRangeLoop, OpKind::kDedupeLoop,
 };
 
 // ---------------------------------------------------------------------------
@@ -209,6 +209,7 @@ Op any_op(OpKind kind, int file) {
       break;
     case OpKind::kClone:
     case OpKind::kDedupe:
+    case OpKind::kDedupeLoop:
       op.letters = letters_from("Cq");
       set_any_source(op);
       if (kind == OpKind::kClone && *rc::gen::inRange(0, 4) == 0) {
@@ -220,6 +221,7 @@ Op any_op(OpKind kind, int file) {
       op.len = any_number();
       break;
     case OpKind::kCopyRange:
+    case OpKind::kCopyRangeLoop:
       op.letters = letters_from("sdl");
       if (op.has('s')) op.src_off = any_number();
       if (op.has('d')) op.off = any_number();
@@ -764,7 +766,7 @@ TEST(Command, NegativeNumbersPrintAsRawCommands) {
       {Op::fallocate(0, 0, 0, -1), "raw fallocate -m 0x0 -- 0 -1"},
       {Op::fspacectl(0, 4096, -1), "raw fspacectl dealloc -- 4096 -1"},
       {Op::poison(0, -4096, 1), "raw poison inject -- -4096 1"},
-      {Op::copy_range(1, -1, 0, 2, 3), "raw copy_range -s-1 -d2 -l3 f1"},
+      {Op::copy_range(1, -1, 0, 2, 3), "raw copy_file_range -s-1 -d2 -l3 f1"},
       // pread reads a negative operand as "from/to EOF" without `raw`.
       {Op::pread(0, 4096, -1), "pread -b 0 -- 4096 -1"},
   };

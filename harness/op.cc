@@ -25,7 +25,7 @@ constexpr std::array kKinds = {
     OpKind::kZeroinit, OpKind::kSwapout, OpKind::kSafecopy, OpKind::kSync,
     OpKind::kSyncfs, OpKind::kFadvise, OpKind::kMadvise, OpKind::kExtsize,
     OpKind::kMkdir, OpKind::kRmdir, OpKind::kUnlink, OpKind::kRename, OpKind::kLink,
-    OpKind::kSymlink,
+    OpKind::kSymlink, OpKind::kCopyRangeLoop, OpKind::kDedupeLoop,
 };
 
 }  // namespace
@@ -97,6 +97,8 @@ std::string_view op_kind_name(OpKind k) {
     case OpKind::kRename: return "rename";
     case OpKind::kLink: return "link";
     case OpKind::kSymlink: return "symlink";
+    case OpKind::kCopyRangeLoop: return "copy_range";
+    case OpKind::kDedupeLoop: return "dedupe";
   }
   return "?";
 }

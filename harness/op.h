@@ -93,6 +93,11 @@ enum class OpKind : uint8_t {
   kRename,     // rename(path, arg)
   kLink,       // link(path, arg)
   kSymlink,    // symlink(path = target, arg = link path)
+  // xfs_io's copy_range and dedupe: the call repeated until the length is
+  // done or it returns 0 (the harness's kCopyRange and kDedupe make one
+  // call, printed as vfssim's copy_file_range and dedupe_range).
+  kCopyRangeLoop,  // as kCopyRange
+  kDedupeLoop,     // as kDedupe
 };
 std::string_view op_kind_name(OpKind k);
 

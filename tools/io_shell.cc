@@ -355,9 +355,11 @@ bool IoShell::run(const Op& op) {
       break;
     case OpKind::kClone:
     case OpKind::kDedupe:
+    case OpKind::kDedupeLoop:
       cmd_remap(op);
       break;
     case OpKind::kCopyRange:
+    case OpKind::kCopyRangeLoop:
       cmd_copy_range(op);
       break;
     case OpKind::kChattr:
@@ -1063,7 +1065,9 @@ void IoShell::cmd_remap(const Op& op) {
   args.info = {.dest_fd = cur().fd, .dest_offset = static_cast<uint64_t>(op.off)};
   int ops = 0;
   int64_t deduped = 0;
-  while (args.hdr.src_length > 0 || ops == 0) {
+  // dedupe repeats the call until the length is done; dedupe_range makes it once.
+  const bool once = op.kind == OpKind::kDedupe;
+  while ((args.hdr.src_length > 0 || ops == 0) && !(once && ops > 0)) {
     if (Errno e = host::dedupe(process_, fd, &args.hdr); e != Errno::kOk) {
       perror("XFS_IOC_FILE_EXTENT_SAME", e);
       fail();
@@ -1133,7 +1137,9 @@ void IoShell::cmd_copy_range(const Op& op) {
     dst_off = back[1];
     if (*n == 0) break;
     len -= *n;
-    if (len == 0) break;
+    // copy_range repeats the call until the length is done; copy_file_range
+    // makes it once.
+    if (len == 0 || op.kind == OpKind::kCopyRange) break;
   }
   // xfs_io closes the source even when it is an entry of the file table,
   // and a failed call ends the command loop (its errno is the command's
