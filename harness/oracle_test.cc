@@ -408,13 +408,6 @@ TEST(KnownSimulatorBugs, StillCaughtByTheOracle) {
        "iomaptest_pmem_dax",
        {Op::fallocate(0, 0, 0, 4096), Op::mwrite(0, 0, 1, 1)},
        "SIGBUS at 0, inside the EOF page's end 4096"},
-      {"xfs: after a write to a shared block and a buffered write past EOF, fsync leaves FIEMAP "
-       "mapping one written extent over the never-written "
-       "blocks between (the host maps [0, 4096) and [28672, 36864))",
-       "xfs_block",
-       {Op::pwrite(0, 0, 4096, 0x11), Op::clone(0, 0, 1, 0, 4096), Op::pwrite(1, 0, 1, 0x33),
-        Op::pwrite(1, 30000, 5000, 0x22), Op::fsync(1), Op::fiemap(1, 0, 1 << 20)},
-       "which the model knows is a hole"},
       {"xfs 1 KiB blocks: a write past EOF after sharing the EOF block leaves the hole block "
        "between mapped as written (the host's 1 KiB XFS maps [0, 8192) only)",
        "xfs_block_1k",
