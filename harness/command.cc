@@ -415,41 +415,40 @@ ParsedCommand parse_fallocate_family(const CommandSpec& spec, std::span<const st
                                     : kFALLOC_FL_INSERT_RANGE;
     return offset_length(op, ctx, argv[1], argv[2], false);
   }
-  if (name == "falloc") {
-    Getopt g = getopt(argv, "cikpu");
+  if (name == "falloc" || name == "fzero" || name == "funshare") {
+    // A bad option prints getopt's complaint and the usage, and parsing
+    // reads on (falloc also sets the exit status); the command then runs.
+    CommandDiag notes{"", "", false};
+    op.mode = name == "fzero" ? kFALLOC_FL_ZERO_RANGE : name == "funshare" ? kFALLOC_FL_UNSHARE_RANGE : 0;
+    Getopt g = getopt(argv, name == "falloc" ? "cikpu" : name == "fzero" ? "k" : "");
     for (const OptEvent& e : g.events) {
       switch (e.opt) {
         case 'c': op.mode = kFALLOC_FL_COLLAPSE_RANGE; break;
         case 'i': op.mode = kFALLOC_FL_INSERT_RANGE; break;
-        case 'k': op.mode = kFALLOC_FL_KEEP_SIZE; break;
+        case 'k': op.mode = name == "fzero" ? op.mode | kFALLOC_FL_KEEP_SIZE : kFALLOC_FL_KEEP_SIZE; break;
         case 'p': op.mode = kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE; break;
         case 'u': op.mode = kFALLOC_FL_UNSHARE_RANGE; break;
-        default: {
-          // xfs_io prints the usage and reads on.
-          CommandDiag d = usage(spec);
-          d.err = e.message;
-          (void)d;
+        default:
+          notes.err += e.message;
+          notes.out += usage_line(spec);
+          notes.failed |= name == "falloc";
           break;
-        }
       }
     }
-    if (g.operands.size() != 2) return usage(spec);
-    return offset_length(op, ctx, g.operands[0], g.operands[1], g.dashdash);
-  }
-  if (name == "fzero") {
-    op.mode = kFALLOC_FL_ZERO_RANGE;
-    Getopt g = getopt(argv, "k");
-    for (const OptEvent& e : g.events) {
-      if (e.opt == 'k') op.mode |= kFALLOC_FL_KEEP_SIZE;
+    // fzero and funshare leave the exit status alone on a usage error.
+    const bool failed = name == "falloc";
+    ParsedCommand p = g.operands.size() != 2
+                          ? ParsedCommand(usage(spec, failed))
+                          : offset_length(op, ctx, g.operands[0], g.operands[1], g.dashdash, name != "fzero");
+    if (notes.out.empty() && notes.err.empty()) return p;
+    if (CommandDiag* d = std::get_if<CommandDiag>(&p)) {
+      d->out = notes.out + d->out;
+      d->err = notes.err + d->err;
+      d->failed |= notes.failed;
+      return p;
     }
-    if (g.operands.size() != 2) return usage(spec, false);
-    return offset_length(op, ctx, g.operands[0], g.operands[1], g.dashdash, false);
-  }
-  if (name == "funshare") {
-    op.mode = kFALLOC_FL_UNSHARE_RANGE;
-    Getopt g = getopt(argv, "");
-    if (g.operands.size() != 2) return usage(spec, false);
-    return offset_length(op, ctx, g.operands[0], g.operands[1], g.dashdash);
+    notes.then = std::get<Op>(p);
+    return notes;
   }
   if (name == "zeroinit") {
     op.kind = OpKind::kZeroinit;

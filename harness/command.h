@@ -19,6 +19,7 @@
 #define VFSSIM_HARNESS_COMMAND_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -84,6 +85,9 @@ struct CommandDiag {
   std::string err;
   bool failed = true;
   bool stop = false;  // The command returned non-zero: xfs_io stops reading commands.
+  // then: the op xfs_io goes on to run after printing this (falloc, fzero
+  // and funshare complain about a bad option and carry on).
+  std::optional<Op> then;
 };
 using ParsedCommand = std::variant<Op, CommandDiag>;
 

@@ -8,6 +8,14 @@
 namespace vfssim {
 namespace {
 
+// x86-64 page tables cannot make a page writable or executable and not
+// readable: PROT_WRITE and PROT_EXEC mappings read (protection_map).
+constexpr int kReadable = kProtRead | kProtWrite | kProtExec;
+
+}  // namespace
+
+namespace {
+
 constexpr uint64_t kPage = kUserPageSize;
 
 uint64_t page_down(uint64_t a) { return a & ~(kPage - 1); }
@@ -184,7 +192,7 @@ std::optional<Siginfo> AddressSpace::access(uint64_t addr, size_t len, bool writ
       sig = Siginfo{kSIGSEGV, kSEGV_MAPERR, a};
       break;
     }
-    const int need = write ? kProtWrite : kProtRead;
+    const int need = write ? kProtWrite : kReadable;
     if (!(vma->prot & need)) {
       sig = Siginfo{kSIGSEGV, kSEGV_ACCERR, a};
       break;
@@ -238,7 +246,7 @@ uint64_t AddressSpace::copy_out(uint64_t addr, std::span<const std::byte> src, b
 
 PageAccess AddressSpace::probe(uint64_t addr, bool write) {
   Vma* vma = find_vma(addr);
-  if (vma == nullptr || !(vma->prot & (write ? kProtWrite : kProtRead))) return PageAccess::kHard;
+  if (vma == nullptr || !(vma->prot & (write ? kProtWrite : kReadable))) return PageAccess::kHard;
   return resident_pte(page_down(addr), write) != nullptr ? PageAccess::kResident
                                                          : PageAccess::kSoft;
 }
@@ -248,7 +256,7 @@ uint64_t AddressSpace::fault_in_range(uint64_t addr, uint64_t len, bool write) {
   const uint64_t end = addr + len;
   for (uint64_t a = addr; a < end; a = page_down(a) + kPage) {
     Vma* vma = find_vma(a);
-    if (vma == nullptr || !(vma->prot & (write ? kProtWrite : kProtRead))) return a - addr;
+    if (vma == nullptr || !(vma->prot & (write ? kProtWrite : kReadable))) return a - addr;
     Pte* pte = resident_pte(page_down(a), write);
     if (pte == nullptr && fault_in(*vma, page_down(a), write, a, &pte)) return a - addr;
   }

@@ -130,7 +130,9 @@ std::string normalise(const std::string& text) {
   static const std::regex ino(R"(^stat\.ino = \d+$)");
   static const std::regex plain_extent(R"(^(\t\d+: \[\d+\.\.\d+\]:) \d+\.\.\d+(.*)$)");
   static const std::regex verbose_extent(R"(^( *\d+: +\[\d+\.\.\d+\]:) +\d+\.\.\d+ +(.*)$)");
-  static const std::regex verbose_other(R"(^( *(\d+|EXT): +\S+) +(.*)$)");
+  // The verbose table's header and hole rows (not hexdump lines, whose
+  // spacing is compared as it is).
+  static const std::regex verbose_other(R"(^( *EXT: .*| *\d+: +\[\d+\.\.\d+\]: +hole +\d+)$)");
   static const std::regex mapping(R"(^(.\d{3}.) 0x[0-9a-f]+ - 0x[0-9a-f]+ (.*)$)");
   static const std::regex spaces(R"( +)");
   // The host's LSM labels every new file with a security xattr, so XFS

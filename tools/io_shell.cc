@@ -278,6 +278,7 @@ bool IoShell::run_line(std::string_view line, bool iterate) {
       out_ << d->out;
       err_ << d->err;
       if (d->failed) fail();
+      if (d->then) return run(*d->then);
       return d->stop;
     }
     return run(std::get<Op>(p));
@@ -461,6 +462,26 @@ int IoShell::openfile(const std::string& path, uint64_t flags, int mode, bool wi
     perror(path, fd.error());
     return -1;
   }
+  // -R: the file is made a realtime one (FS_XFLAG_REALTIME), XFS only.
+  if ((flags & Op::letter('R')) && !(flags & (Op::letter('r') | Op::letter('P')))) {
+    Result<InodeRef> ip = process_.file_inode(*fd);
+    if (ip && dynamic_cast<const XfsMount*>((*ip)->sb) != nullptr) {
+      FsXattr fsx{};
+      if (Errno e = host::ioctl(process_, *fd, kFS_IOC_FSGETXATTR, &fsx); e != Errno::kOk) {
+        perror("FS_IOC_FSGETXATTR", e);
+        process_.close(*fd);
+        return -1;
+      }
+      if (!(fsx.fsx_xflags & kFS_XFLAG_REALTIME)) {
+        fsx.fsx_xflags |= kFS_XFLAG_REALTIME;
+        if (Errno e = host::ioctl(process_, *fd, kFS_IOC_FSSETXATTR, &fsx); e != Errno::kOk) {
+          perror("FS_IOC_FSSETXATTR", e);
+          process_.close(*fd);
+          return -1;
+        }
+      }
+    }
+  }
   return *fd;
 }
 
@@ -565,8 +586,8 @@ void IoShell::report_io_times(std::string_view verb, uint64_t ns, int64_t offset
 }
 
 bool IoShell::buffer_fits(uint64_t bsize, uint64_t total) {
-  // alloc_buffer's memalign failing: the simulator gives a command at most
-  // 256 MiB of buffer, where a host would run out of memory.
+  // The simulator gives a command at most 256 MiB of buffer (a host gives
+  // what memalign can get); past that it answers as a failed memalign.
   constexpr uint64_t kMaxBuffer = 256ull << 20;
   if (bsize <= kMaxBuffer && total <= kMaxBuffer && (vectors_ == 0 || total / static_cast<uint64_t>(vectors_) == bsize)) {
     return true;
@@ -842,7 +863,9 @@ void IoShell::cmd_statfs(const Op& op) {
     out_ << absl::StrFormat("geom.agcount = %u\n", geo.agcount);
     out_ << absl::StrFormat("geom.agblocks = %u\n", geo.agblocks);
     out_ << absl::StrFormat("geom.datablocks = %u\n", geo.dblocks);
-    out_ << "geom.rtblocks = 0\ngeom.rtextents = 0\ngeom.rtextsize = 1\ngeom.sunit = 0\ngeom.swidth = 0\n";
+    // mkfs.xfs's default realtime extent is 4 KiB (at least a block).
+    out_ << absl::StrFormat("geom.rtblocks = 0\ngeom.rtextents = 0\ngeom.rtextsize = %u\ngeom.sunit = 0\ngeom.swidth = 0\n",
+                            std::max<uint32_t>(1, 4096 / geo.blocksize));
   }
   if (all || c) {
     const uint64_t at = host::staging(process_, sizeof(UserStatfs));
@@ -1399,6 +1422,11 @@ void IoShell::cmd_madvise(const Op& op) {
 
 void IoShell::cmd_extsize(const Op& op) {
   const OpenFile& f = cur();
+  // -D recurses over directories only: a regular file is passed over.
+  if (op.has('D')) {
+    Result<Stat> st = process_.fstat(f.fd);
+    if (st && st->type != VType::kDir) return;
+  }
   FsXattr fsx{};
   if (Errno e = host::ioctl(process_, f.fd, kFS_IOC_FSGETXATTR, &fsx); e != Errno::kOk) {
     out_ << "xfs_io: FS_IOC_FSGETXATTR " << f.name << ": " << strerror_text(e) << "\n";
@@ -1447,7 +1475,8 @@ void IoShell::cmd_help(const Op& op) {
     return s;
   };
   if (op.path.empty()) {
-    for (const CommandSpec& c : command_table()) out_ << oneline("", c);
+    // help_all passes each command's name, so no "(or X)" is printed.
+    for (const CommandSpec& c : command_table()) out_ << oneline(c.name, c);
     out_ << "\nUse 'help commandname' for extended help.\n";
     return;
   }

@@ -76,11 +76,12 @@ Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
         x.fsx_xflags &= ~(kFS_XFLAG_PREALLOC | kFS_XFLAG_HASATTR);
         // fileattr_set_prepare: DAX only on regular files and directories;
         // a zero extent size hint turns its flags off.
+        // The file-type checks come first, then the zero hints' flags go.
         if ((x.fsx_xflags & kFS_XFLAG_DAX) && !ip.is_reg() && !ip.is_dir()) return Errno::kEINVAL;
-        if (x.fsx_extsize == 0) x.fsx_xflags &= ~(kFS_XFLAG_EXTSIZE | kFS_XFLAG_EXTSZINHERIT);
-        if (x.fsx_cowextsize == 0) x.fsx_xflags &= ~kFS_XFLAG_COWEXTSIZE;
         if ((x.fsx_xflags & kFS_XFLAG_EXTSIZE) && !ip.is_reg()) return Errno::kEINVAL;
         if ((x.fsx_xflags & kFS_XFLAG_EXTSZINHERIT) && !ip.is_dir()) return Errno::kEINVAL;
+        if (x.fsx_extsize == 0) x.fsx_xflags &= ~(kFS_XFLAG_EXTSIZE | kFS_XFLAG_EXTSZINHERIT);
+        if (x.fsx_cowextsize == 0) x.fsx_xflags &= ~kFS_XFLAG_COWEXTSIZE;
         {
           // The immutable/append change needs CAP_LINUX_IMMUTABLE whatever
           // the filesystem then says.

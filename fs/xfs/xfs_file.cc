@@ -467,7 +467,21 @@ Errno XfsVnodeOps::fadvise(Inode& ip, off_t64 off, off_t64 len, int advice) {
 Errno XfsVnodeOps::ioctl(Inode& ip, unsigned long cmd, void* arg) {
   if (cmd == kFS_IOC_FIEMAP) {
     if (!XfsMount::has_forks(ip)) return Errno::kEUCLEAN;  // XFS_DINODE_FMT_DEV.
-    return iomap_fiemap(ip, static_cast<Fiemap*>(arg), ops_of(ip));
+    auto* fi = static_cast<Fiemap*>(arg);
+    if (fi->fm_flags & kFIEMAP_FLAG_XATTR) {
+      // xfs_vn_fiemap maps the attribute fork with xfs_xattr_iomap_ops;
+      // vfssim keeps no attribute fork, so there is nothing to report (the
+      // other flags are still checked as fiemap_prep checks them).
+      if (fi->fm_flags & ~(kFIEMAP_FLAG_XATTR | kFIEMAP_FLAG_SYNC)) {
+        fi->fm_flags &= ~(kFIEMAP_FLAG_XATTR | kFIEMAP_FLAG_SYNC);
+        return Errno::kEBADR;
+      }
+      if (fi->fm_length == 0) return Errno::kEINVAL;
+      fi->fm_mapped_extents = 0;
+      fi->fm_extents.clear();
+      return Errno::kOk;
+    }
+    return iomap_fiemap(ip, fi, ops_of(ip));
   }
   return Errno::kENOTTY;
 }

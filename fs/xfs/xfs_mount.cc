@@ -138,14 +138,36 @@ Result<XfsGeometry> xfs_mkfs_geometry(uint64_t bytes, std::string_view opts) {
   uint32_t agcount = 0;
   const std::vector<absl::string_view> words =
       absl::StrSplit(to_absl(opts), absl::ByAnyChar(" \t"), absl::SkipEmpty());
+  // A value as mkfs.xfs's cvtnum reads it: digits and an optional k, m or g.
+  auto value = [](absl::string_view t, uint64_t* v) {
+    uint64_t mult = 1;
+    if (!t.empty() && (t.back() == 'k' || t.back() == 'm' || t.back() == 'g')) {
+      mult = t.back() == 'k' ? 1u << 10 : t.back() == 'm' ? 1u << 20 : 1u << 30;
+      t.remove_suffix(1);
+    }
+    if (!absl::SimpleAtoi(t, v) || *v > UINT64_MAX / mult) return false;
+    *v *= mult;
+    return true;
+  };
   for (size_t i = 0; i < words.size(); ++i) {
-    const absl::string_view w = words[i];
-    if (w != "-b" && w != "-d" && w != "-m") return Fail(Errno::kEINVAL);
-    if (i + 1 >= words.size()) return Fail(Errno::kEINVAL);
-    for (absl::string_view sub : absl::StrSplit(words[++i], ',')) {
+    absl::string_view w = words[i];
+    // -f (overwrite), -q (quiet) and -K (no discard) change nothing the
+    // model keeps.
+    if (w == "-f" || w == "-q" || w == "-K") continue;
+    absl::string_view arg;
+    if (w.size() > 2 && (w.substr(0, 2) == "-b" || w.substr(0, 2) == "-d" || w.substr(0, 2) == "-m")) {
+      arg = w.substr(2);  // -bsize=4096: the suboptions attached.
+      w = w.substr(0, 2);
+    } else if (w == "-b" || w == "-d" || w == "-m") {
+      if (i + 1 >= words.size()) return Fail(Errno::kEINVAL);
+      arg = words[++i];
+    } else {
+      return Fail(Errno::kEINVAL);
+    }
+    for (absl::string_view sub : absl::StrSplit(arg, ',')) {
       const std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(sub, '=');
       uint64_t v = 0;
-      if (!absl::SimpleAtoi(kv.second, &v)) return Fail(Errno::kEINVAL);
+      if (!value(kv.second, &v)) return Fail(Errno::kEINVAL);
       if (w == "-b" && kv.first == "size") {
         if (v < 1024 || v > 65536 || !std::has_single_bit(v)) return Fail(Errno::kEINVAL);
         g.blocksize = static_cast<uint32_t>(v);
@@ -155,6 +177,8 @@ Result<XfsGeometry> xfs_mkfs_geometry(uint64_t bytes, std::string_view opts) {
       } else if (w == "-m" && kv.first == "reflink") {
         if (v > 1) return Fail(Errno::kEINVAL);
         g.reflink = v == 1;
+      } else if (w == "-m" && (kv.first == "crc" || kv.first == "finobt") && v == 1) {
+        // What the model is (v5, with a free inode btree); 0 is not modelled.
       } else {
         return Fail(Errno::kEINVAL);  // Not modelled.
       }
@@ -748,15 +772,18 @@ void register_xfs(Vfs& vfs) {
     if (!geo) return Fail(geo.error());
     if (geo->dblocks * geo->blocksize > dev->nr_sectors() * kSectorSize) return Fail(Errno::kEINVAL);
     DaxDevice* dax = nullptr;
+    MountOptions mount_opts = opts;
     if (opts.dax == DaxMode::kAlways || opts.dax == DaxMode::kInode) {
       dax = dynamic_cast<DaxDevice*>(dev);
       // xfs_inode_supports_dax: blocks of the page size only; a dax=inode
       // mount with other blocks has no DAX inodes.
       if (opts.dax == DaxMode::kInode && geo->blocksize != kPageSize) dax = nullptr;
-      // xfs_setup_dax_always: "DAX unsupported by block device"; and DAX
-      // needs blocks of the page size.
+      // xfs_setup_dax_always: "DAX unsupported by block device. Turning
+      // off DAX." (and the same for blocks other than the page size): the
+      // mount goes on as dax=never.
       if (opts.dax == DaxMode::kAlways && (dax == nullptr || geo->blocksize != kPageSize)) {
-        return Fail(Errno::kEINVAL);
+        dax = nullptr;
+        mount_opts.dax = DaxMode::kNever;
       }
     }
     // XFS's own options: allocsize= (a power of two from 4 KiB to 1 GiB,
@@ -771,7 +798,7 @@ void register_xfs(Vfs& vfs) {
       }
       allocsize = static_cast<uint64_t>(bytes);
     }
-    auto sbp = std::make_unique<XfsMount>(m, opts, *geo, dev, dax);
+    auto sbp = std::make_unique<XfsMount>(m, mount_opts, *geo, dev, dax);
     if (allocsize != 0) sbp->set_allocsize(std::max<uint64_t>(1, allocsize / geo->blocksize));
     sbp->make_root();
     return std::unique_ptr<Superblock>(std::move(sbp));
