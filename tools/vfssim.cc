@@ -12,6 +12,7 @@
 // A usage error exits 2; `vfssim io` exits as xfs_io would.
 
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -70,6 +71,17 @@ int main(int argc, char** argv) {
   io->add_flag("-d", io_direct, "open FILEs for direct I/O");
   io->add_flag("-s", io_sync, "open FILEs O_SYNC");
   io->add_flag("-t", io_trunc, "truncate FILEs on open");
+  bool io_nonblock = false, io_tmpfile = false, io_path = false, io_nofollow = false, io_realtime = false,
+       io_ignored = false, io_version = false;
+  io->add_flag("-n", io_nonblock, "open FILEs O_NONBLOCK");
+  io->add_flag("-T", io_tmpfile, "open FILEs O_TMPFILE");
+  io->add_flag("-P", io_path, "open FILEs O_PATH");
+  io->add_flag("-L", io_nofollow, "open FILEs O_NOFOLLOW");
+  io->add_flag("-R", io_realtime, "mark FILEs realtime (XFS: EINVAL, no realtime section)");
+  io->add_flag("-x,-F,-i", io_ignored, "accepted and ignored, as xfs_io 6.1 takes them (expert mode, -F, idle thread)");
+  io->add_flag("-V", io_version, "print the xfs_io version vfssim io speaks and exit");
+  std::string io_mode_text = "0600";
+  io->add_option("-m", io_mode_text, "the mode new FILEs get (default 0600)");
   std::vector<std::string> io_variants;
   io->add_option("--variant", io_variants, "set an API variant before mkfs (NAME=VALUE; see `vfssim variants`)");
   io->add_option("-c", io_cmds, "a command to run (repeatable); without -c, commands come from stdin")
@@ -82,12 +94,17 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // Every other complaint about the command line is a usage error.
-    app.exit(e);
+    // Every other complaint about the command line is a usage error, said
+    // in one line.
+    std::cerr << "vfssim: " << e.what() << " (see vfssim --help)\n";
     return 2;
   }
 
   if (*io) {
+    if (io_version) {
+      std::cout << "xfs_io version 6.1.0 (vfssim io)\n";
+      return 0;
+    }
     const int64_t size = vfssim::cvtnum(4096, 512, io_size);
     if (size <= 0) {
       std::cerr << "vfssim io: --size=" << io_size << ": not a size\n";
@@ -110,8 +127,18 @@ int main(int argc, char** argv) {
     using vfssim::Op;
     uint64_t flags = (io_create ? Op::letter('f') : 0) | (io_readonly ? Op::letter('r') : 0) |
                      (io_append ? Op::letter('a') : 0) | (io_direct ? Op::letter('d') : 0) |
-                     (io_sync ? Op::letter('s') : 0) | (io_trunc ? Op::letter('t') : 0);
-    if (!(*sh)->open_files(io_files, flags)) return 1;
+                     (io_sync ? Op::letter('s') : 0) | (io_trunc ? Op::letter('t') : 0) |
+                     (io_nonblock ? Op::letter('n') : 0) | (io_tmpfile ? Op::letter('T') : 0) |
+                     (io_path ? Op::letter('P') : 0) | (io_nofollow ? Op::letter('L') : 0) |
+                     (io_realtime ? Op::letter('R') : 0);
+    // xfs_io reads -m with strtoul(optarg, &sp, 0): octal with a leading 0.
+    char* end = nullptr;
+    const unsigned long io_mode = std::strtoul(io_mode_text.c_str(), &end, 0);
+    if (end == io_mode_text.c_str()) {
+      std::cerr << "non-numeric mode -- " << io_mode_text << "\n";
+      return 1;
+    }
+    if (!(*sh)->open_files(io_files, flags, static_cast<int>(io_mode))) return 1;
     if (io_cmds.empty()) {
       vfssim::run_prompt(**sh);
     } else {
