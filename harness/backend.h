@@ -9,13 +9,16 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "drivers/blockdev.h"
 #include "drivers/pmem.h"
 #include "harness/fs_spec.h"
 #include "harness/op.h"
 #include "sim/errno.h"
 #include "sim/machine.h"
+#include "sim/trace.h"
 #include "vfs/mount.h"
 #include "vfs/process.h"
 
@@ -64,6 +67,26 @@ class Backend {
   virtual std::vector<std::string> check() = 0;
 };
 
+// SimOptions: how SimBackend sets its machine up, beyond the FsSpec.
+struct SimOptions {
+  int nfiles = 2;
+  // memfd: the files are anonymous shm objects (memfd_create) instead.
+  bool memfd = false;
+  // variants are set (Variants::set, by name) before mkfs and mount; an
+  // unknown name or value is the setup error EINVAL.
+  std::vector<std::pair<std::string, std::string>> variants;
+  // thin: a kBlock spec's device is a thin volume (BlockDeviceConfig::
+  // thin_pool) drawing from a pool as large as the volume, so it never
+  // runs out on its own; thin_pool() and block_device() expose both.
+  bool thin = false;
+  // trace is the trace mode from the start (campaigns: kHash or kOff).
+  TraceMode trace = TraceMode::kFull;
+  // reads_outside_ops: read() runs as no op at all (FaultInjector op
+  // kNoOp), so fault decisions keyed to ops (at:OP.N) never fire in the
+  // oracle's reads of the files, which are not part of any op.
+  bool reads_outside_ops = false;
+};
+
 // SimBackend: `nfiles` files /f0.. on a fresh simulated machine with the
 // filesystem `spec` describes built on its device and mounted at "/"
 // (shmfs is always registered); with memfd, the files are anonymous shm
@@ -73,11 +96,17 @@ class Backend {
 // is poisonable(), and is EOPNOTSUPP otherwise. caps() takes reflink from the
 // spec (FsSpec::reflink), the O_DIRECT alignment from the device (none on
 // shmfs and for DAX files), and keeps stores past EOF where the files live
-// in memory (shmfs, as tmpfs).
+// in memory (shmfs, as tmpfs). Op::kSwapout swaps the resident pages of a
+// shmfs file (a memfd too) that overlap its range out (ret: how many);
+// elsewhere it is EINVAL, as the shell's swapout refuses other files.
 class SimBackend : public Backend {
  public:
+  // kNoOp is the op id read() runs under with reads_outside_ops.
+  static constexpr uint64_t kNoOp = ~uint64_t{0};
+
   SimBackend(uint64_t seed, FsSpec spec = {.name = "shmfs", .type = "shmfs"}, int nfiles = 2,
              bool memfd = false);
+  SimBackend(uint64_t seed, FsSpec spec, const SimOptions& opts);
   std::string_view name() const override { return "sim"; }
   OpResult run(const Op& op) override;
   Result<std::vector<std::byte>> read(int file, uint64_t off, uint64_t len) override;
@@ -94,6 +123,10 @@ class SimBackend : public Backend {
   int fd(int file) const { return fds_.at(file); }
   // pmem is the device under a kPmem spec (nullptr otherwise).
   PmemDevice* pmem() { return pmem_; }
+  // block_device is the device under a kBlock spec (nullptr otherwise);
+  // thin_pool its pool with SimOptions::thin (nullptr otherwise).
+  SimBlockDevice* block_device() { return block_; }
+  ThinPool* thin_pool() { return thin_pool_.get(); }
 
  private:
   // poison runs Op::poison: FIEMAP over the range (clipped to EOF), then
@@ -103,16 +136,21 @@ class SimBackend : public Backend {
   // mwrite runs Op::mwrite; dio_pwrite Op::dio_pwrite.
   OpResult mwrite(const Op& op);
   OpResult dio_pwrite(const Op& op);
+  // swapout runs Op::kSwapout.
+  OpResult swapout(const Op& op);
 
   FsSpec spec_;
   Machine machine_;
   std::unique_ptr<BlockDevice> dev_;  // Declared before vfs_: outlives the mount.
   PmemDevice* pmem_ = nullptr;        // dev_, when it is a PmemDevice.
+  SimBlockDevice* block_ = nullptr;   // dev_, when it is a SimBlockDevice.
+  std::shared_ptr<ThinPool> thin_pool_;
   Vfs vfs_;
   Process process_;
   std::vector<int> fds_;
   uint64_t next_op_id_ = 0;
   Errno setup_error_ = Errno::kOk;
+  bool reads_outside_ops_ = false;
 };
 
 // HostBackend: `nfiles` files f0.. created (truncated) in `dir` on the host.

@@ -26,15 +26,36 @@ struct DedupeOne {
 }  // namespace
 
 SimBackend::SimBackend(uint64_t seed, FsSpec spec, int nfiles, bool memfd)
-    : spec_(std::move(spec)), machine_(seed), vfs_(machine_), process_(vfs_, Creds::root()) {
+    : SimBackend(seed, std::move(spec), SimOptions{.nfiles = nfiles, .memfd = memfd}) {}
+
+SimBackend::SimBackend(uint64_t seed, FsSpec spec, const SimOptions& opts)
+    : spec_(std::move(spec)), machine_(seed), vfs_(machine_), process_(vfs_, Creds::root()),
+      reads_outside_ops_(opts.reads_outside_ops) {
+  machine_.trace.set_mode(opts.trace);
+  const int nfiles = opts.nfiles;
+  const bool memfd = opts.memfd;
+  for (const auto& [name, value] : opts.variants) {
+    if (machine_.variants.set(name, value) != Errno::kOk) {
+      setup_error_ = Errno::kEINVAL;
+      return;
+    }
+  }
   register_shmfs(vfs_);
   if (spec_.register_fs != nullptr) spec_.register_fs(vfs_);
   switch (spec_.dev) {
     case FsSpec::kNone:
       break;
-    case FsSpec::kBlock:
-      dev_ = std::make_unique<SimBlockDevice>(machine_, BlockDeviceConfig{});
+    case FsSpec::kBlock: {
+      BlockDeviceConfig cfg;
+      if (opts.thin) {
+        thin_pool_ = std::make_shared<ThinPool>(cfg.capacity_bytes / 4096);
+        cfg.thin_pool = thin_pool_;
+      }
+      auto block = std::make_unique<SimBlockDevice>(machine_, cfg);
+      block_ = block.get();
+      dev_ = std::move(block);
       break;
+    }
     case FsSpec::kPmem: {
       auto pmem = std::make_unique<PmemDevice>(machine_, PmemConfig{});
       pmem_ = pmem.get();
@@ -164,6 +185,9 @@ OpResult SimBackend::run(const Op& op) {
     case OpKind::kZeroinit:
       r.err = p.fallocate(fd, kFALLOC_FL_ZEROINIT_RANGE | kFALLOC_FL_KEEP_SIZE, op.off, op.len);
       break;
+    case OpKind::kSwapout:
+      r = swapout(op);
+      break;
     default:
       // The shell-level ops (open, mmap tables, help, ...) run in the
       // `vfssim io` shell, which keeps the state they act on.
@@ -218,7 +242,27 @@ OpResult SimBackend::poison(const Op& op) {
   return r;
 }
 
+OpResult SimBackend::swapout(const Op& op) {
+  OpResult r;
+  Result<InodeRef> ip = process_.file_inode(fds_.at(op.file));
+  auto* sb = ip ? dynamic_cast<ShmSuperblock*>((*ip)->sb) : nullptr;
+  auto* d = ip ? dynamic_cast<ShmInodeData*>((*ip)->data.get()) : nullptr;
+  if (sb == nullptr || d == nullptr || op.off < 0 || op.len <= 0 || op.off > kOffMax - op.len) {
+    r.err = Errno::kEINVAL;
+    return r;
+  }
+  const uint64_t first = static_cast<uint64_t>(op.off) / kShmPageSize;
+  const uint64_t last = static_cast<uint64_t>(op.off + op.len - 1) / kShmPageSize;
+  std::vector<uint64_t> pages;  // Collected first: swap_out reshapes the map.
+  for (auto it = d->pages.lower_bound(first); it != d->pages.end() && it->first <= last; ++it) {
+    pages.push_back(it->first);
+  }
+  for (uint64_t index : pages) r.ret += sb->swap_out(**ip, index) ? 1 : 0;
+  return r;
+}
+
 Result<std::vector<std::byte>> SimBackend::read(int file, uint64_t off, uint64_t len) {
+  if (reads_outside_ops_) machine_.faults.begin_op(kNoOp);
   std::vector<std::byte> buf(len);
   Result<uint64_t> n = host::pread(process_, fds_.at(file), buf, static_cast<off_t64>(off));
   if (!n) return Fail(n.error());
