@@ -9,6 +9,16 @@
 //             [--mount-opt=OPTS] [--seed=N] [-f] [-r] [-c CMD]... [FILE...]
 //                                           the xfs_io-compatible shell (docs/shell.md)
 //
+//   vfssim campaign [--fs=NAME|all] [--seeds=A..B | --count=N] [--ops=N] [--mix=NAME]
+//                   [--faults=SPEC] [--variant NAME=VALUE]... [--jobs=J] [--shard=I/N]
+//                   [--out=FILE] [--cases=DIR] [--stop-after=K] [--time=DURATION]
+//                   [--list-mixes]    seeded fault-injection campaigns (docs/campaign.md)
+//   vfssim replay FILE [--seed=N] [--trace=OUT]
+//                                           re-run a failure trace (or a report's failure)
+//   vfssim trace show FILE                  render a trace, failure trace or report
+//   vfssim report merge A.json B.json... [--out=X]
+//                                           shard reports into one
+//
 // A usage error exits 2; `vfssim io` exits as xfs_io would.
 
 #include <cstdint>
@@ -18,6 +28,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 
 #include "absl/strings/str_format.h"
@@ -25,6 +37,7 @@
 #include "sim/fault.h"
 #include "sim/machine.h"
 #include "sim/variants.h"
+#include "tools/campaign_cli.h"
 #include "tools/demo.h"
 #include "tools/io_prompt.h"
 #include "tools/io_shell.h"
@@ -89,6 +102,51 @@ int main(int argc, char** argv) {
       ->take_all();
   io->add_option("files", io_files, "files to open, relative to the mount point");
 
+  vfssim::CampaignCliOptions camp;
+  uint64_t camp_count = 0;
+  bool camp_no_reduce = false, camp_no_verify = false;
+  CLI::App* campaign = app.add_subcommand(
+      "campaign", "seeded fault-injection campaigns: oracle and fsck after every op, minimized failing scripts");
+  campaign->add_option("--fs", camp.fs, "a filesystem (see docs/campaign.md), a comma list, or all")
+      ->capture_default_str();
+  campaign->add_option("--seeds", camp.seeds, "the seeds A..B (both included)");
+  CLI::Option* count_opt = campaign->add_option("--count", camp_count, "seeds 0..N-1 (default 100)");
+  campaign->add_option("--ops", camp.ops, "ops per seed")->capture_default_str();
+  campaign->add_option("--mix", camp.mix, "the op mix (--list-mixes)")->capture_default_str();
+  campaign->add_option("--faults", camp.faults, "none, default, all, or POINT[=RATE|at:OP.N][=ERRNO],...")
+      ->capture_default_str();
+  campaign->add_option("--variant", camp.variants, "set an API variant before mkfs (NAME=VALUE)");
+  campaign->add_option("--jobs", camp.jobs, "threads")->capture_default_str();
+  campaign->add_option("--shard", camp.shard, "run shard I of N (default: TEST_SHARD_INDEX/TEST_TOTAL_SHARDS)");
+  campaign->add_option("--out", camp.out, "write the JSON report here (atomically)");
+  campaign->add_option("--cases", camp.cases, "write each failure's trace and vfssim io script here");
+  campaign->add_option("--stop-after", camp.stop_after, "stop after K failing seeds");
+  campaign->add_option("--time", camp.time, "stop taking seeds after DURATION (90, 90s, 5m, 1h)");
+  campaign->add_flag("--no-reduce", camp_no_reduce, "report failures as found, not minimized");
+  campaign->add_flag("--no-verify", camp_no_verify, "do not replay minimized cases in vfssim io");
+  campaign->add_flag("--list-mixes", camp.list_mixes, "list the op mixes");
+
+  vfssim::ReplayOptions rep;
+  uint64_t rep_seed = 0;
+  CLI::App* replay = app.add_subcommand("replay", "re-run a failure trace (or a campaign report's failure)");
+  replay->add_option("file", rep.path, "a failure trace or campaign report")->required();
+  CLI::Option* rep_seed_opt = replay->add_option("--seed", rep_seed, "the report's failure for this seed");
+  replay->add_option("--trace", rep.trace, "write the replay's JSON Lines trace here");
+
+  std::string show_path;
+  CLI::App* trace_cmd = app.add_subcommand("trace", "traces");
+  trace_cmd->require_subcommand(1);
+  CLI::App* trace_show = trace_cmd->add_subcommand("show", "render a trace, failure trace or report readably");
+  trace_show->add_option("file", show_path, "the file")->required();
+
+  std::vector<std::string> merge_inputs;
+  std::string merge_out;
+  CLI::App* report_cmd = app.add_subcommand("report", "campaign reports");
+  report_cmd->require_subcommand(1);
+  CLI::App* report_merge = report_cmd->add_subcommand("merge", "combine shard reports into one run's report");
+  report_merge->add_option("reports", merge_inputs, "the shards' reports")->required();
+  report_merge->add_option("--out", merge_out, "write the merged report here (default: stdout)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -99,6 +157,21 @@ int main(int argc, char** argv) {
     std::cerr << "vfssim: " << e.what() << " (see vfssim --help)\n";
     return 2;
   }
+
+  if (*campaign) {
+    if (count_opt->count() > 0) camp.count = camp_count;
+    camp.reduce = !camp_no_reduce;
+    camp.verify = !camp_no_verify;
+    // A progress bar only for a person watching: stderr a terminal, not CI.
+    camp.progress = isatty(STDERR_FILENO) && std::getenv("CI") == nullptr;
+    return vfssim::campaign_command(camp, std::cout, std::cerr);
+  }
+  if (*replay) {
+    if (rep_seed_opt->count() > 0) rep.seed = rep_seed;
+    return vfssim::replay_command(rep, std::cout, std::cerr);
+  }
+  if (*trace_show) return vfssim::trace_show_command(show_path, std::cout, std::cerr);
+  if (*report_merge) return vfssim::report_merge_command(merge_inputs, merge_out, std::cout, std::cerr);
 
   if (*io) {
     if (io_version) {
