@@ -1,0 +1,151 @@
+// The campaign finds what it must. With each known-bad variant switched on
+// (the designs the seeds' reviews rejected), a default campaign on the
+// filesystems where the variant acts finds failures of the kind the seed
+// describes, each minimized to a handful of ops, and the same seeds under
+// the fixed default find none of that kind:
+//
+//   shm.dealloc_swapped_page=skip  seed 000 (kib): a swapped-out partial page is shadowed by
+//                                  a fresh one, its bytes outside the range lost (content)
+//   shm.dealloc_page_head=skip     seed 000's excerpt: success with nothing done and r_len
+//                                  still set (fspacectl)
+//   safecopy.retry=on-efault       seed 003: a soft fault's partial count passes through as
+//                                  a short read(2) on a regular file (read, or content when
+//                                  the oracle's own read-back comes short)
+//   zeroinit.nounmap=off           seed 004 (Dave Chinner): a thin device releases the blocks
+//                                  ZEROINIT zeroes (thin); needs zeroinit=on to exist
+//
+// CI runs seeds 0..39 on the variant's filesystems only; docs/campaign.md
+// gives where the rotation over every filesystem first finds each. The
+// last test pins the simulator bugs the default campaign finds.
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "harness/campaign.h"
+#include "harness/report.h"
+#include "tests/campaign_known_bugs.h"
+
+namespace vfssim {
+namespace {
+
+struct KnownBad {
+  std::string name;
+  std::string fs;
+  std::vector<std::pair<std::string, std::string>> variants;
+  std::vector<std::pair<std::string, std::string>> baseline;  // The same with the fixed value.
+  std::vector<std::string> kinds;                             // What the variant breaks.
+};
+
+void PrintTo(const KnownBad& k, std::ostream* os) { *os << k.name; }
+
+constexpr size_t kHandful = 5;
+
+CampaignResult run(const std::string& fs, const std::vector<std::pair<std::string, std::string>>& variants) {
+  CampaignConfig cfg;
+  cfg.params.fs = fs;
+  cfg.params.faults = *parse_fault_spec("default");
+  cfg.params.variants = variants;
+  cfg.first = 0;
+  cfg.last = 39;
+  cfg.jobs = 2;
+  return run_campaign(cfg);
+}
+
+class KnownBadVariant : public testing::TestWithParam<KnownBad> {};
+
+TEST_P(KnownBadVariant, FoundMinimizedAndAbsentUnderTheFix) {
+  const KnownBad& k = GetParam();
+  auto of_kind = [&](const FailureCase& f) {
+    return std::find(k.kinds.begin(), k.kinds.end(), f.original.kind) != k.kinds.end();
+  };
+  const CampaignResult bad = run(k.fs, k.variants);
+  int found = 0;
+  for (const FailureCase& f : bad.failures) {
+    if (!of_kind(f)) continue;
+    ++found;
+    EXPECT_LE(f.reduced.scenario.ops.size(), kHandful)
+        << "seed " << f.seed << ": " << f.original.message << "\n" << io_script(f.reduced.scenario);
+    // The minimized case still fails the same way on its own.
+    const RunResult again = run_scenario(f.reduced.scenario);
+    ASSERT_TRUE(again.failure.has_value()) << "seed " << f.seed;
+    EXPECT_TRUE(again.failure->same_way(f.original)) << again.failure->message;
+  }
+  EXPECT_GT(found, 0) << "no " << k.name << " failure in seeds 0..39 on " << k.fs;
+  const CampaignResult fixed = run(k.fs, k.baseline);
+  for (const FailureCase& f : fixed.failures) {
+    EXPECT_FALSE(of_kind(f)) << "under the fix, seed " << f.seed << ": " << f.original.message;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Seeds, KnownBadVariant,
+    testing::Values(
+        KnownBad{"shm_dealloc_swapped_page", "shm_memfd", {{"shm.dealloc_swapped_page", "skip"}}, {}, {"content"}},
+        KnownBad{"shm_dealloc_page_head", "shm_memfd", {{"shm.dealloc_page_head", "skip"}}, {}, {"fspacectl"}},
+        KnownBad{"safecopy_retry", "shmfs_safecopy,xfs_safecopy", {{"safecopy.retry", "on-efault"}}, {},
+                 {"read", "content"}},
+        KnownBad{"zeroinit_nounmap",
+                 "xfs_thin",
+                 {{"zeroinit", "on"}, {"zeroinit.nounmap", "off"}},
+                 {{"zeroinit", "on"}},
+                 {"thin"}}),
+    [](const testing::TestParamInfo<KnownBad>& info) { return info.param.name; });
+
+// The simulator bugs a default campaign finds, each as the minimized case
+// the campaign wrote for it; each must still fail as recorded (when one is
+// fixed, its case here runs clean: delete it and its campaign_known_bugs.h
+// row).
+TEST(KnownSimulatorBugs, MinimizedCasesStillFail) {
+  struct Case {
+    std::string_view bug;
+    Scenario s;
+  };
+  std::vector<Case> cases;
+  {
+    // A misaligned O_DIRECT write with a signal pending at its start.
+    Scenario s{.seed = 1001, .fs = "xfs_block_1k", .nfiles = 3};
+    s.ops = {Op::dio_pwrite(0, 32075, 4103, 0x76).with_id(0)};
+    s.faults = {{0, "sched/signal/eintr", 1, Errno::kEINTR}};
+    cases.push_back({"eintr-before-dio-einval", s});
+  }
+  {
+    // pwrite, a fallocate failing its second allocation, then fspacectl's
+    // writeback: the pwrite's bytes are gone.
+    Scenario s{.seed = 1828, .fs = "xfs_block", .nfiles = 3};
+    s.ops = {Op::pwrite(1, 483, 16385, 0x29).with_id(0), Op::fallocate(1, 0, 45056, 9358).with_id(1),
+             Op::fspacectl(1, 72, 4200).with_id(2)};
+    s.faults = {{1, "xfs/alloc/enospc", 2, Errno::kENOSPC}};
+    cases.push_back({"xfs-falloc-enospc-loses-dirty-data", s});
+  }
+  {
+    // A partial page swapped out, then a shrinking truncate that cannot
+    // swap it back in.
+    Scenario s{.seed = 894, .fs = "shm_memfd", .nfiles = 3};
+    s.ops = {Op::pwrite(1, 12292, 12768, 0xb4).with_id(0),
+             Op{.kind = OpKind::kSwapout, .file = 1, .off = 13312, .len = 1, .id = 1},
+             Op::truncate(1, 14529).with_id(2)};
+    s.faults = {{2, "shmfs/page/enospc", 1, Errno::kENOSPC}};
+    cases.push_back({"shmfs-shrink-truncate-enospc", s});
+  }
+  std::map<std::string_view, const KnownCampaignBug*> rows;
+  for (const KnownCampaignBug& b : kKnownCampaignBugs) rows[b.name] = &b;
+  ASSERT_EQ(cases.size(), rows.size());
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.bug));
+    const RunResult r = run_scenario(c.s);
+    ASSERT_TRUE(r.failure.has_value()) << "fixed? then delete this case and its row";
+    EXPECT_EQ(r.failure->index, c.s.ops.size() - 1);
+    EXPECT_EQ(r.failure->kind, rows.at(c.bug)->kind);
+    EXPECT_TRUE(r.failure->check.starts_with(rows.at(c.bug)->check_prefix)) << r.failure->check;
+    // Without the fault, no failure: the fault's error path is the bug.
+    Scenario clean = c.s;
+    clean.faults.clear();
+    EXPECT_FALSE(run_scenario(clean).failure.has_value());
+  }
+}
+
+}  // namespace
+}  // namespace vfssim
