@@ -185,6 +185,14 @@ CommandDiag usage(const CommandSpec& spec, bool failed = true) {
 
 CommandDiag say(std::string out, bool failed = true) { return {std::move(out), "", failed}; }
 
+// A command's default: case for getopt's '?': getopt's message on stderr,
+// command_usage on stdout.
+CommandDiag getopt_complaint(const CommandSpec& spec, const OptEvent& e) {
+  CommandDiag d = usage(spec);
+  d.err = e.message;
+  return d;
+}
+
 // strtoul(s, &sp, 0) as xfs_io checks it: some digits must be read.
 std::optional<uint64_t> read_ulong(std::string_view s) {
   const std::string z(s);
@@ -280,6 +288,24 @@ void set_source(Op& op, const std::string& path) {
   op.path = op.src >= 0 ? "" : path;
 }
 
+// pwrite's and pread's -b and -V: true when `e` is one of them, with a
+// complaint in *diag when its argument is not a number.
+bool buffer_option(const OptEvent& e, const ParseContext& ctx, Op& op, std::optional<CommandDiag>* diag) {
+  if (e.opt == 'b') {
+    const int64_t v = cvtnum(ctx.blocksize, ctx.sectsize, e.arg);
+    if (v < 0) *diag = say(absl::StrCat("non-numeric bsize -- ", e.arg, "\n"));
+    op.bsize = v;
+    return true;
+  }
+  if (e.opt == 'V') {
+    std::optional<uint64_t> v = read_ulong(e.arg);
+    if (!v) *diag = say(absl::StrCat("non-numeric vector count == ", e.arg, "\n"));
+    op.vectors = v ? static_cast<int>(*v) : 0;
+    return true;
+  }
+  return false;
+}
+
 ParsedCommand parse_pwrite(const CommandSpec& spec, std::span<const std::string> argv,
                            const ParseContext& ctx) {
   Op op = on_file(OpKind::kPwrite, ctx);
@@ -287,23 +313,16 @@ ParsedCommand parse_pwrite(const CommandSpec& spec, std::span<const std::string>
   op.bsize = static_cast<int64_t>(ctx.blocksize);
   Getopt g = getopt(argv, "b:BCdDf:Fi:NqRs:OS:uV:wWZ:");
   for (const OptEvent& e : g.events) {
+    std::optional<CommandDiag> diag;
+    if (buffer_option(e, ctx, op, &diag)) {
+      if (diag) return *diag;
+      continue;
+    }
     switch (e.opt) {
-      case 'b': {
-        const int64_t v = cvtnum(ctx.blocksize, ctx.sectsize, e.arg);
-        if (v < 0) return say(absl::StrCat("non-numeric bsize -- ", e.arg, "\n"));
-        op.bsize = v;
-        break;
-      }
       case 'S': {
         std::optional<uint64_t> v = read_ulong(e.arg);
         if (!v) return say(absl::StrCat("non-numeric seed -- ", e.arg, "\n"));
         op.fill = static_cast<uint8_t>(*v);
-        break;
-      }
-      case 'V': {
-        std::optional<uint64_t> v = read_ulong(e.arg);
-        if (!v) return say(absl::StrCat("non-numeric vector count == ", e.arg, "\n"));
-        op.vectors = static_cast<int>(*v);
         break;
       }
       case 'q':
@@ -316,9 +335,7 @@ ParsedCommand parse_pwrite(const CommandSpec& spec, std::span<const std::string>
       case 'F':
         break;
       case '?': {
-        CommandDiag d = usage(spec);
-        d.err = e.message;
-        return d;
+        return getopt_complaint(spec, e);
       }
       default:
         // Reading from an input file, and the backward, random and once
@@ -344,19 +361,12 @@ ParsedCommand parse_pread(const CommandSpec& spec, std::span<const std::string> 
   op.bsize = static_cast<int64_t>(ctx.blocksize);
   Getopt g = getopt(argv, "b:BCFRquvV:Z:");
   for (const OptEvent& e : g.events) {
+    std::optional<CommandDiag> diag;
+    if (buffer_option(e, ctx, op, &diag)) {
+      if (diag) return *diag;
+      continue;
+    }
     switch (e.opt) {
-      case 'b': {
-        const int64_t v = cvtnum(ctx.blocksize, ctx.sectsize, e.arg);
-        if (v < 0) return say(absl::StrCat("non-numeric bsize -- ", e.arg, "\n"));
-        op.bsize = v;
-        break;
-      }
-      case 'V': {
-        std::optional<uint64_t> v = read_ulong(e.arg);
-        if (!v) return say(absl::StrCat("non-numeric vector count == ", e.arg, "\n"));
-        op.vectors = static_cast<int>(*v);
-        break;
-      }
       case 'q':
       case 'v':
         op.letters |= Op::letter(e.opt);
@@ -364,9 +374,7 @@ ParsedCommand parse_pread(const CommandSpec& spec, std::span<const std::string> 
       case 'F':
         break;
       case '?': {
-        CommandDiag d = usage(spec);
-        d.err = e.message;
-        return d;
+        return getopt_complaint(spec, e);
       }
       default:
         return say(absl::StrFormat("%s: option -%c is not modelled by vfssim\n", argv[0], e.opt));
@@ -459,9 +467,7 @@ ParsedCommand parse_fallocate_family(const CommandSpec& spec, std::span<const st
   Getopt g = getopt(argv, "m:");
   for (const OptEvent& e : g.events) {
     if (e.opt == '?') {
-      CommandDiag d = usage(spec);
-      d.err = e.message;
-      return d;
+      return getopt_complaint(spec, e);
     }
     std::optional<uint64_t> v = read_ulong(e.arg);
     if (!v) return say(absl::StrCat("non-numeric mode -- ", e.arg, "\n"));
@@ -477,9 +483,7 @@ ParsedCommand parse_seek(const CommandSpec& spec, std::span<const std::string> a
   Getopt g = getopt(argv, "adhrs");
   for (const OptEvent& e : g.events) {
     if (e.opt == '?') {
-      CommandDiag d = usage(spec);
-      d.err = e.message;
-      return d;
+      return getopt_complaint(spec, e);
     }
     op.letters |= e.opt == 'a' ? Op::letter('d') | Op::letter('h') : Op::letter(e.opt);
   }
@@ -509,9 +513,7 @@ ParsedCommand parse_fiemap(const CommandSpec& spec, std::span<const std::string>
         op.letters |= Op::letter('n');
         break;
       case '?': {
-        CommandDiag d = usage(spec);
-        d.err = e.message;
-        return d;
+        return getopt_complaint(spec, e);
       }
       default:
         op.letters |= Op::letter(e.opt);
@@ -544,9 +546,7 @@ ParsedCommand parse_remap(const CommandSpec& spec, std::span<const std::string> 
   Getopt g = getopt(argv, "Cq");
   for (const OptEvent& e : g.events) {
     if (e.opt == '?') {
-      CommandDiag d = usage(spec);
-      d.err = e.message;
-      return d;
+      return getopt_complaint(spec, e);
     }
     op.letters |= Op::letter(e.opt);
   }
@@ -607,9 +607,7 @@ ParsedCommand parse_copy_range(const CommandSpec& spec, std::span<const std::str
         break;
       }
       default: {
-        CommandDiag d = usage(spec);
-        d.err = e.message;
-        return d;
+        return getopt_complaint(spec, e);
       }
     }
   }
@@ -641,9 +639,7 @@ ParsedCommand parse_open(const CommandSpec& spec, std::span<const std::string> a
         break;
       }
       case '?': {
-        CommandDiag d = usage(spec);
-        d.err = e.message;
-        return d;
+        return getopt_complaint(spec, e);
       }
       default:
         op.letters |= Op::letter(e.opt);
@@ -668,9 +664,7 @@ ParsedCommand parse_mapping_range(Op op, const CommandSpec& spec, std::span<cons
   Getopt g = getopt(argv, optstring);
   for (const OptEvent& e : g.events) {
     if (e.opt == '?') {
-      CommandDiag d = usage(spec);
-      d.err = e.message;
-      return d;
+      return getopt_complaint(spec, e);
     }
     if (e.opt == 'S') {
       const std::string z(e.arg);
@@ -707,9 +701,7 @@ ParsedCommand parse_mmap(const CommandSpec& spec, std::span<const std::string> a
   Getopt g = getopt(argv, "rwxSs:");
   for (const OptEvent& e : g.events) {
     if (e.opt == '?') {
-      CommandDiag d = usage(spec);
-      d.err = e.message;
-      return d;
+      return getopt_complaint(spec, e);
     }
     if (e.opt == 's') {
       op.src_off = cvtnum(ctx.blocksize, ctx.sectsize, e.arg);
@@ -737,9 +729,7 @@ ParsedCommand parse_letters(Op op, const CommandSpec& spec, std::span<const std:
   Getopt g = getopt(argv, optstring);
   for (const OptEvent& e : g.events) {
     if (e.opt == '?') {
-      CommandDiag d = usage(spec);
-      d.err = e.message;
-      return d;
+      return getopt_complaint(spec, e);
     }
     op.letters |= Op::letter(e.opt);
   }
@@ -754,9 +744,7 @@ ParsedCommand parse_fadvise(const CommandSpec& spec, std::span<const std::string
   Getopt g = getopt(argv, "dnrsw");
   for (const OptEvent& e : g.events) {
     if (e.opt == '?') {
-      CommandDiag d = usage(spec);
-      d.err = e.message;
-      return d;
+      return getopt_complaint(spec, e);
     }
     op.letters = Op::letter(e.opt);
     range = e.opt == 'd' || e.opt == 'n' || e.opt == 'w';
@@ -776,9 +764,7 @@ ParsedCommand parse_madvise(const CommandSpec& spec, std::span<const std::string
   Getopt g = getopt(argv, "drsw");
   for (const OptEvent& e : g.events) {
     if (e.opt == '?') {
-      CommandDiag d = usage(spec);
-      d.err = e.message;
-      return d;
+      return getopt_complaint(spec, e);
     }
     op.letters = Op::letter(e.opt);
   }
@@ -794,9 +780,7 @@ ParsedCommand parse_extsize(const CommandSpec& spec, std::span<const std::string
   Getopt g = getopt(argv, "DR");
   for (const OptEvent& e : g.events) {
     if (e.opt == '?') {
-      CommandDiag d = usage(spec);
-      d.err = e.message;
-      return d;
+      return getopt_complaint(spec, e);
     }
     op.letters |= Op::letter(e.opt);
   }
@@ -876,9 +860,7 @@ ParsedCommand parse_vfssim(const CommandSpec& spec, std::span<const std::string>
   Getopt g = getopt(argv, "S:");
   for (const OptEvent& e : g.events) {
     if (e.opt == '?') {
-      CommandDiag d = usage(spec);
-      d.err = e.message;
-      return d;
+      return getopt_complaint(spec, e);
     }
     std::optional<uint64_t> v = read_ulong(e.arg);
     if (!v) return say(absl::StrCat("non-numeric seed -- ", e.arg, "\n"));

@@ -99,6 +99,19 @@ const char* filetype(VType t) {
   return "(null)";
 }
 
+// erase_current drops table entry *cur; the one after it becomes current,
+// or the one before when it was the last (close_f and munmap_f shuffle
+// their tables down so).
+template <typename T>
+void erase_current(std::vector<T>& table, int* cur) {
+  table.erase(table.begin() + *cur);
+  if (table.empty()) {
+    *cur = -1;
+  } else if (*cur == static_cast<int>(table.size())) {
+    --*cur;
+  }
+}
+
 // A buffer of n bytes of `fill`, as xfs_io's alloc_buffer memsets it.
 std::vector<std::byte> filled(int64_t n, uint8_t fill) {
   return std::vector<std::byte>(static_cast<size_t>(std::max<int64_t>(n, 0)), std::byte{fill});
@@ -550,12 +563,7 @@ void IoShell::cmd_close() {
     fail();
     return;
   }
-  files_.erase(files_.begin() + cur_);
-  if (files_.empty()) {
-    cur_ = -1;
-  } else if (cur_ == static_cast<int>(files_.size())) {
-    --cur_;
-  }
+  erase_current(files_, &cur_);
   filelist();
 }
 
@@ -1302,15 +1310,22 @@ std::optional<std::string> outside(int64_t map_off, int64_t map_len, int64_t off
 
 }  // namespace
 
-void IoShell::cmd_mread(const Op& op) {
+bool IoShell::mapping_range(const Op& op, int64_t* offset, int64_t* length) {
   const Mapping& m = maps_[curmap_];
-  const int64_t offset = op.nargs == 2 ? op.off : m.offset;
-  const int64_t length = op.nargs == 2 ? op.len : m.length;
-  if (std::optional<std::string> why = outside(m.offset, m.length, offset, length)) {
+  *offset = op.nargs == 2 ? op.off : m.offset;
+  *length = op.nargs == 2 ? op.len : m.length;
+  if (std::optional<std::string> why = outside(m.offset, m.length, *offset, *length)) {
     out_ << *why;
     fail();
-    return;
+    return false;
   }
+  return true;
+}
+
+void IoShell::cmd_mread(const Op& op) {
+  const Mapping& m = maps_[curmap_];
+  int64_t offset = 0, length = 0;
+  if (!mapping_range(op, &offset, &length)) return;
   const int64_t dumpoffset = offset - m.offset;
   const int dump = op.has('f') ? 2 : op.has('v') ? 1 : 0;
   const int64_t printoffset = dump == 2 ? offset : dumpoffset;
@@ -1341,13 +1356,8 @@ void IoShell::cmd_mread(const Op& op) {
 
 void IoShell::cmd_mwrite(const Op& op) {
   const Mapping& m = maps_[curmap_];
-  const int64_t offset = op.nargs == 2 ? op.off : m.offset;
-  const int64_t length = op.nargs == 2 ? op.len : m.length;
-  if (std::optional<std::string> why = outside(m.offset, m.length, offset, length)) {
-    out_ << *why;
-    fail();
-    return;
-  }
+  int64_t offset = 0, length = 0;
+  if (!mapping_range(op, &offset, &length)) return;
   // Stored a piece at a time (xfs_io stores byte by byte; -r from the end).
   constexpr int64_t kPiece = 64 << 10;
   const std::vector<std::byte> bytes = filled(std::min(length, kPiece), op.fill);
@@ -1367,13 +1377,8 @@ void IoShell::cmd_mwrite(const Op& op) {
 
 void IoShell::cmd_msync(const Op& op) {
   const Mapping& m = maps_[curmap_];
-  const int64_t offset = op.nargs == 2 ? op.off : m.offset;
-  const int64_t length = op.nargs == 2 ? op.len : m.length;
-  if (std::optional<std::string> why = outside(m.offset, m.length, offset, length)) {
-    out_ << *why;
-    fail();
-    return;
-  }
+  int64_t offset = 0, length = 0;
+  if (!mapping_range(op, &offset, &length)) return;
   const uint64_t start = m.addr + static_cast<uint64_t>(offset - m.offset);
   if (start % 4096 != 0) {
     out_ << absl::StrFormat("offset address (0x%x) is not page aligned\n", start);
@@ -1397,24 +1402,13 @@ void IoShell::cmd_munmap() {
     fail();
     return;
   }
-  maps_.erase(maps_.begin() + curmap_);
-  if (maps_.empty()) {
-    curmap_ = -1;
-  } else if (curmap_ == static_cast<int>(maps_.size())) {
-    --curmap_;
-  }
+  erase_current(maps_, &curmap_);
   maplist();
 }
 
 void IoShell::cmd_madvise(const Op& op) {
-  const Mapping& m = maps_[curmap_];
-  const int64_t offset = op.nargs == 2 ? op.off : m.offset;
-  const int64_t length = op.nargs == 2 ? op.len : m.length;
-  if (std::optional<std::string> why = outside(m.offset, m.length, offset, length)) {
-    out_ << *why;
-    fail();
-    return;
-  }
+  int64_t offset = 0, length = 0;
+  if (!mapping_range(op, &offset, &length)) return;
   // The advice itself changes nothing the model keeps: pages are faulted
   // in on access either way (MADV_DONTNEED on a shared file mapping only
   // drops page table entries).

@@ -129,6 +129,10 @@ class IoShell {
   void cmd_msync(const Op& op);
   void cmd_munmap();
   void cmd_madvise(const Op& op);
+  // mapping_range: the range of the current mapping an mread, mwrite,
+  // msync or madvise names (all of it without operands); false (and
+  // xfs_io's message printed) when it lies outside the mapping.
+  bool mapping_range(const Op& op, int64_t* offset, int64_t* length);
   void cmd_extsize(const Op& op);
   void cmd_help(const Op& op);
   void cmd_vfssim(const Op& op);
