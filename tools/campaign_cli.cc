@@ -40,6 +40,12 @@ absl::StatusOr<Json> read_json(const std::string& path) {
   }
 }
 
+// with_kind prefixes a message with its kind, unless it says it already
+// ("fsck: ...", "thin: ...").
+std::string with_kind(const std::string& kind, const std::string& message) {
+  return message.starts_with(kind + ": ") ? message : absl::StrCat(kind, ": ", message);
+}
+
 void draw_progress(std::ostream& err, const Progress& p) {
   constexpr int kWidth = 30;
   const double frac = p.total == 0 ? 1.0 : static_cast<double>(p.done) / static_cast<double>(p.total);
@@ -77,7 +83,7 @@ std::string render_failure_trace(const Json& j) {
     const Json& f = j.at("failure");
     absl::StrAppendFormat(&s, "fails after op [%d] %s -> %s\n", f.at("op_index").get<uint64_t>(),
                           f.value("command", std::string()), f.at("result").dump());
-    absl::StrAppendFormat(&s, "  %s: %s\n", f.at("kind").get<std::string>(), f.at("message").get<std::string>());
+    absl::StrAppendFormat(&s, "  %s\n", with_kind(f.at("kind").get<std::string>(), f.at("message").get<std::string>()));
     for (size_t k = 1; k < f.at("violations").size(); ++k) {
       absl::StrAppendFormat(&s, "  also: %s\n", f.at("violations")[k].get<std::string>());
     }
@@ -282,8 +288,8 @@ int replay_command(const ReplayOptions& o, std::ostream& out, std::ostream& err)
     return 0;
   }
   const Failure& f = *r.failure;
-  out << absl::StrFormat("diverges after op [%d] (id %d) %s\n  %s: %s\n", f.index, f.op.id, f.op.to_command(),
-                         f.kind, f.message);
+  out << absl::StrFormat("diverges after op [%d] (id %d) %s\n  %s\n", f.index, f.op.id, f.op.to_command(),
+                         with_kind(f.kind, f.message));
   for (size_t k = 1; k < f.violations.size(); ++k) out << "  also: " << f.violations[k] << "\n";
   if (!recorded) return 1;
   if (f.same_way(*recorded)) {
