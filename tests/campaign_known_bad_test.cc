@@ -105,13 +105,6 @@ TEST(KnownSimulatorBugs, MinimizedCasesStillFail) {
   };
   std::vector<Case> cases;
   {
-    // A misaligned O_DIRECT write with a signal pending at its start.
-    Scenario s{.seed = 1001, .fs = "xfs_block_1k", .nfiles = 3};
-    s.ops = {Op::dio_pwrite(0, 32075, 4103, 0x76).with_id(0)};
-    s.faults = {{0, "sched/signal/eintr", 1, Errno::kEINTR}};
-    cases.push_back({"eintr-before-dio-einval", s});
-  }
-  {
     // pwrite, a fallocate failing its second allocation, then fspacectl's
     // writeback: the pwrite's bytes are gone.
     Scenario s{.seed = 1828, .fs = "xfs_block", .nfiles = 3};
@@ -145,6 +138,18 @@ TEST(KnownSimulatorBugs, MinimizedCasesStillFail) {
     clean.faults.clear();
     EXPECT_FALSE(run_scenario(clean).failure.has_value());
   }
+}
+
+// Fixed (it was the default campaign's most frequent find, 306 seeds in
+// 100,000): a misaligned O_DIRECT write with a signal pending at its start
+// is EINVAL, as xfs_file_dio_write checks the alignment before anything
+// that waits.
+TEST(KnownSimulatorBugs, FixedOnesStayFixed) {
+  Scenario s{.seed = 1001, .fs = "xfs_block_1k", .nfiles = 3};
+  s.ops = {Op::dio_pwrite(0, 32075, 4103, 0x76).with_id(0)};
+  s.faults = {{0, "sched/signal/eintr", 1, Errno::kEINTR}};
+  const RunResult r = run_scenario(s);
+  EXPECT_FALSE(r.failure.has_value()) << (r.failure ? r.failure->check : "");
 }
 
 }  // namespace

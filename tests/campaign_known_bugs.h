@@ -24,11 +24,6 @@ struct KnownCampaignBug {
 };
 
 inline constexpr KnownCampaignBug kKnownCampaignBugs[] = {
-    {"eintr-before-dio-einval", "dio",
-     "O_DIRECT pwrite of [#, +#) (alignment #) -> {}: a misaligned direct write is EINVAL",
-     "sched/signal/eintr", "pwrite_direct",
-     "Process::do_rw checks sched/signal/eintr before the first transfer, so a misaligned O_DIRECT "
-     "write answers EINTR; xfs_file_dio_write's EINVAL comes before anything that waits"},
     {"xfs-falloc-enospc-loses-dirty-data", "content", "content differs from the model at byte # (file # bytes, model #)",
      "xfs/alloc/enospc", "",
      "after a fallocate whose allocation fails with ENOSPC, the next writeback loses the file's "

@@ -209,9 +209,14 @@ Result<uint64_t> Process::do_rw(const RwCall& call) {
   // (above), and every ->write_iter here returns 0 for one at once.
   if (!write && total == 0) return done(fp.ops->fo_read(fp, iocb, it).err, 0);
   while (it.count() > 0) {
-    if (std::optional<Errno> sig = vfs_.machine().faults.fire("sched/signal/eintr")) {
-      err = *sig;
-      break;
+    // A signal is noticed between chunks of a buffered transfer. A direct
+    // request goes to the filesystem whole, and its checks (alignment's
+    // EINVAL in xfs_file_dio_write) come before anything that waits.
+    if (!iocb.flags.has(IocbFlag::kDirect)) {
+      if (std::optional<Errno> sig = vfs_.machine().faults.fire("sched/signal/eintr")) {
+        err = *sig;
+        break;
+      }
     }
     const uint64_t left = it.count();
     // Direct I/O is one request to the filesystem, whatever its size (a
