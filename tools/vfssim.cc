@@ -58,6 +58,10 @@ int main(int argc, char** argv) {
                    "arm a fault point (POINT=PLAN, e.g. blockdev/write/eio=nth:3; see `vfssim faults`)");
   bool demo_drivers = false;
   demo->add_flag("--drivers", demo_drivers, "the tour of the devices themselves (block device, thin pool, pmem)");
+  int demo_campaign_seconds = 20;
+  demo->add_option("--campaign-seconds", demo_campaign_seconds,
+                   "end with a campaign this long over the XFS-like fs and shmfs (0: none)")
+      ->capture_default_str();
 
   CLI::App* variants = app.add_subcommand("variants", "list every API variant, its values and its seed");
 
@@ -278,6 +282,21 @@ int main(int argc, char** argv) {
     if (tour.trace != nullptr) machine.trace.write_jsonl(*tour.trace);
   } else {
     surprises = vfssim::run_tour(tour, std::cout);
+    if (demo_campaign_seconds > 0) {
+      // The main job ends with a short campaign (docs/campaign.md): seeds
+      // from the demo's own, fresh filesystems, the oracle and fsck after
+      // every op, failures minimized. Its findings are the simulator's known
+      // bugs, reported, not the tour's surprises.
+      std::cout << "\n$ vfssim campaign --fs=xfs_block,shmfs --seeds=" << seed * 1000000 << ".."
+                << seed * 1000000 + 999999 << " --time=" << demo_campaign_seconds << "s --no-verify\n";
+      std::cout.flush();
+      vfssim::CampaignCliOptions c;
+      c.fs = "xfs_block,shmfs";
+      c.seeds = std::to_string(seed * 1000000) + ".." + std::to_string(seed * 1000000 + 999999);
+      c.time = std::to_string(demo_campaign_seconds) + "s";
+      c.verify = false;
+      vfssim::campaign_command(c, std::cout, std::cerr);
+    }
   }
   std::cout.flush();
   if (trace_out.is_open()) {

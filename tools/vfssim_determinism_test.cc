@@ -18,7 +18,7 @@ namespace {
 // run executes `vfssim demo --seed N --trace PATH` and returns its stdout.
 std::string run(int seed, const std::string& trace) {
   const std::string cmd =
-      "tools/vfssim demo --seed " + std::to_string(seed) + " --trace " + trace;
+      "tools/vfssim demo --campaign-seconds=0 --seed " + std::to_string(seed) + " --trace " + trace;
   FILE* f = popen(cmd.c_str(), "r");
   EXPECT_NE(f, nullptr) << cmd;
   std::string out;
@@ -74,7 +74,7 @@ TEST(VfssimCommandLine, VariantsAndFaultsAreCheckedWhereTheyAreParsed) {
   EXPECT_EQ(exit_code("demo --fault blockdev/write/eio=sometimes"), 2);
   EXPECT_EQ(exit_code("variants"), 0);
   const std::string dir = getenv("TEST_TMPDIR") != nullptr ? getenv("TEST_TMPDIR") : "/tmp";
-  ASSERT_EQ(exit_code("demo --variant zeroinit=on --trace " + dir + "/v.jsonl"), 0);
+  ASSERT_EQ(exit_code("demo --campaign-seconds=0 --variant zeroinit=on --trace " + dir + "/v.jsonl"), 0);
   EXPECT_NE(slurp(dir + "/v.jsonl").find("zeroinit"), std::string::npos);
   EXPECT_NE(slurp(dir + "/v.jsonl").find("\"on\""), std::string::npos);
 }
