@@ -288,6 +288,17 @@ void set_source(Op& op, const std::string& path) {
   op.path = op.src >= 0 ? "" : path;
 }
 
+// offset_length: the `off len` operands most commands end in (prealloc.c's
+// offset_length, and pwrite's, mmap's and mread/mwrite/msync's alike).
+ParsedCommand offset_length(Op op, const ParseContext& ctx, const std::string& off,
+                            const std::string& len, bool dashdash, bool failed = true) {
+  op.off = operand(ctx, off, dashdash);
+  if (op.off < 0 && !(ctx.raw && dashdash)) return say(absl::StrCat("non-numeric offset argument -- ", off, "\n"), failed);
+  op.len = operand(ctx, len, dashdash);
+  if (op.len < 0 && !(ctx.raw && dashdash)) return say(absl::StrCat("non-numeric length argument -- ", len, "\n"), failed);
+  return op;
+}
+
 // pwrite's and pread's -b and -V: true when `e` is one of them, with a
 // complaint in *diag when its argument is not a number.
 bool buffer_option(const OptEvent& e, const ParseContext& ctx, Op& op, std::optional<CommandDiag>* diag) {
@@ -344,15 +355,7 @@ ParsedCommand parse_pwrite(const CommandSpec& spec, std::span<const std::string>
     }
   }
   if (g.operands.size() != 2) return usage(spec);
-  op.off = operand(ctx, g.operands[0], g.dashdash);
-  if (op.off < 0 && !(ctx.raw && g.dashdash)) {
-    return say(absl::StrCat("non-numeric offset argument -- ", g.operands[0], "\n"));
-  }
-  op.len = operand(ctx, g.operands[1], g.dashdash);
-  if (op.len < 0 && !(ctx.raw && g.dashdash)) {
-    return say(absl::StrCat("non-numeric length argument -- ", g.operands[1], "\n"));
-  }
-  return op;
+  return offset_length(op, ctx, g.operands[0], g.operands[1], g.dashdash);
 }
 
 ParsedCommand parse_pread(const CommandSpec& spec, std::span<const std::string> argv,
@@ -403,15 +406,6 @@ bool raw_dashdash(const CommandSpec& spec, std::span<const std::string> argv) {
          argv[argv.size() - nums - 1] == "--";
 }
 
-// offset_length: fpunch, fcollapse, finsert and falloc's operands.
-ParsedCommand offset_length(Op op, const ParseContext& ctx, const std::string& off,
-                            const std::string& len, bool dashdash, bool failed = true) {
-  op.off = operand(ctx, off, dashdash);
-  if (op.off < 0 && !(ctx.raw && dashdash)) return say(absl::StrCat("non-numeric offset argument -- ", off, "\n"), failed);
-  op.len = operand(ctx, len, dashdash);
-  if (op.len < 0 && !(ctx.raw && dashdash)) return say(absl::StrCat("non-numeric length argument -- ", len, "\n"), failed);
-  return op;
-}
 
 ParsedCommand parse_fallocate_family(const CommandSpec& spec, std::span<const std::string> argv,
                                      const ParseContext& ctx) {
@@ -679,15 +673,7 @@ ParsedCommand parse_mapping_range(Op op, const CommandSpec& spec, std::span<cons
   if (g.operands.empty()) return op;
   if (g.operands.size() != 2) return usage(spec, op.kind != OpKind::kMread);
   op.nargs = 2;
-  op.off = operand(ctx, g.operands[0], g.dashdash);
-  if (op.off < 0 && !(ctx.raw && g.dashdash)) {
-    return say(absl::StrCat("non-numeric offset argument -- ", g.operands[0], "\n"));
-  }
-  op.len = operand(ctx, g.operands[1], g.dashdash);
-  if (op.len < 0 && !(ctx.raw && g.dashdash)) {
-    return say(absl::StrCat("non-numeric length argument -- ", g.operands[1], "\n"));
-  }
-  return op;
+  return offset_length(op, ctx, g.operands[0], g.operands[1], g.dashdash);
 }
 
 ParsedCommand parse_mmap(const CommandSpec& spec, std::span<const std::string> argv,
@@ -712,15 +698,7 @@ ParsedCommand parse_mmap(const CommandSpec& spec, std::span<const std::string> a
   }
   if (g.operands.size() != 2) return usage(spec);
   op.nargs = 2;
-  op.off = operand(ctx, g.operands[0], g.dashdash);
-  if (op.off < 0 && !(ctx.raw && g.dashdash)) {
-    return say(absl::StrCat("non-numeric offset argument -- ", g.operands[0], "\n"));
-  }
-  op.len = operand(ctx, g.operands[1], g.dashdash);
-  if (op.len < 0 && !(ctx.raw && g.dashdash)) {
-    return say(absl::StrCat("non-numeric length argument -- ", g.operands[1], "\n"));
-  }
-  return op;
+  return offset_length(op, ctx, g.operands[0], g.operands[1], g.dashdash);
 }
 
 // Commands whose options are letters only (stat, statfs, lsattr).
