@@ -88,7 +88,9 @@ OpResult SimBackend::run(const Op& op) {
   machine_.faults.begin_op(op.id >= 0 ? static_cast<uint64_t>(op.id) : next_op_id_);
   next_op_id_ = machine_.faults.op() + 1;
   // The trace records the op as its command line: the one encoding.
-  machine_.trace.record("op", {{"id", machine_.faults.op()}, {"file", op.file}, {"cmd", op.to_command()}});
+  if (machine_.trace.enabled()) {
+    machine_.trace.record("op", {{"id", machine_.faults.op()}, {"file", op.file}, {"cmd", op.to_command()}});
+  }
   OpResult r;
   Process& p = process_;
   const int fd = fds_.at(op.file);

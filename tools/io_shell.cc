@@ -309,7 +309,9 @@ bool IoShell::run_line(std::string_view line, bool iterate) {
 bool IoShell::run(const Op& op) {
   // Each command is one op for fault plans (at:OP.N counts commands).
   machine_.faults.begin_op(next_op_++);
-  machine_.trace.record("op", {{"id", machine_.faults.op()}, {"file", cur_}, {"cmd", op.to_command()}});
+  if (machine_.trace.enabled()) {
+    machine_.trace.record("op", {{"id", machine_.faults.op()}, {"file", cur_}, {"cmd", op.to_command()}});
+  }
   switch (op.kind) {
     case OpKind::kQuit:
       return true;
