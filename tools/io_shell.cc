@@ -459,8 +459,7 @@ bool IoShell::run(const Op& op) {
 
 // --- files ---------------------------------------------------------------
 
-int IoShell::openfile(const std::string& path, uint64_t flags, int mode, bool with_geometry) {
-  (void)with_geometry;
+int IoShell::openfile(const std::string& path, uint64_t flags, int mode) {
   int oflags = open_flags(flags);
   Result<Stat> st = process_.stat(path);
   if (!st && st.error() != Errno::kENOENT) {
@@ -519,7 +518,7 @@ void IoShell::addfile(const std::string& path, int fd, uint64_t flags) {
 
 bool IoShell::open_files(const std::vector<std::string>& paths, uint64_t flags, int mode) {
   for (const std::string& p : paths) {
-    const int fd = openfile(p, flags, mode, true);
+    const int fd = openfile(p, flags, mode);
     if (fd < 0) return false;
     addfile(p, fd, flags);
   }
@@ -536,7 +535,7 @@ void IoShell::cmd_open(const Op& op) {
     fail();
     return;
   }
-  const int fd = openfile(op.path, op.letters, op.mode, true);
+  const int fd = openfile(op.path, op.letters, op.mode);
   if (fd < 0) {
     fail();
     return;
@@ -742,7 +741,7 @@ void IoShell::cmd_pread(const Op& op) {
 void IoShell::cmd_fallocate(const Op& op, std::string_view what) {
   const int mode = op.kind == OpKind::kZeroinit ? kFALLOC_FL_ZEROINIT_RANGE | kFALLOC_FL_KEEP_SIZE : op.mode;
   if (Errno e = process_.fallocate(cur().fd, mode, op.off, op.len); e != Errno::kOk) {
-    perror(what == "zeroinit" ? "zeroinit" : "fallocate", e);
+    perror(what, e);
     // fzero alone leaves the exit status alone.
     if (op.mode != kFALLOC_FL_ZERO_RANGE && op.mode != (kFALLOC_FL_ZERO_RANGE | kFALLOC_FL_KEEP_SIZE)) {
       fail();
@@ -878,9 +877,9 @@ void IoShell::cmd_statfs(const Op& op) {
                             std::max<uint32_t>(1, 4096 / geo.blocksize));
   }
   if (all || c) {
-    const uint64_t at = host::staging(process_, sizeof(UserStatfs));
-    UserStatfs st{};
-    if (process_.fstatfs(f.fd, at) == Errno::kOk) process_.load(at, std::as_writable_bytes(std::span(&st, 1)));
+    // XFS_IOC_FSCOUNTS reads the superblock's counters; no statfs(2) call.
+    Kstatfs st{};
+    xfs->statfs(&st);
     out_ << absl::StrFormat("counts.freedata = %u\n", xfs->fdblocks());
     out_ << "counts.freertx = 0\n";
     // Inodes come in chunks of 64: the chunks' inodes are allocated, the
@@ -1060,7 +1059,7 @@ void IoShell::cmd_seek(const Op& op) {
 
 void IoShell::cmd_remap(const Op& op) {
   const std::string src = op.src >= 0 ? absl::StrCat("f", op.src) : op.path;
-  const int fd = openfile(src, Op::letter('r'), 0, false);
+  const int fd = openfile(src, Op::letter('r'), 0);
   if (fd < 0) {
     fail();
     return;
@@ -1135,7 +1134,7 @@ void IoShell::cmd_copy_range(const Op& op) {
   if (op.has('f')) {
     fd = files_.at(static_cast<size_t>(op.src)).fd;
   } else {
-    fd = openfile(op.src >= 0 ? absl::StrCat("f", op.src) : op.path, Op::letter('r'), 0, false);
+    fd = openfile(op.src >= 0 ? absl::StrCat("f", op.src) : op.path, Op::letter('r'), 0);
     if (fd < 0) {
       fail();
       return;

@@ -105,7 +105,7 @@ class IoShell {
   bool has_file() const { return cur_ >= 0 && cur_ < static_cast<int>(files_.size()); }
 
   // The commands.
-  int openfile(const std::string& path, uint64_t flags, int mode, bool with_geometry);
+  int openfile(const std::string& path, uint64_t flags, int mode);
   void addfile(const std::string& path, int fd, uint64_t flags);
   void cmd_open(const Op& op);
   void cmd_close();
