@@ -28,11 +28,6 @@ inline constexpr KnownCampaignBug kKnownCampaignBugs[] = {
      "xfs/alloc/enospc", "",
      "after a fallocate whose allocation fails with ENOSPC, the next writeback loses the file's "
      "dirty (delalloc) bytes: FIEMAP shows a hole where the earlier pwrite's data was"},
-    {"shmfs-shrink-truncate-enospc", "content",
-     "content differs from the model at byte # (file # bytes, model #): the call failed with ENOSPC yet changed the file",
-     "shmfs/page/enospc", "truncate",
-     "a shrinking truncate frees the pages past the new size, then fails with ENOSPC swapping the "
-     "partial page in; Linux's shmem_setattr sets i_size first and shmem_undo_range cannot fail"},
 };
 
 // known_campaign_bug names the row a report's failure matches ("" none).

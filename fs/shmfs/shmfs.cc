@@ -292,15 +292,17 @@ Errno ShmVnodeOps::setsize(Inode& ip, off_t64 size, bool times) {
   // when the size does not grow: it stamps mtime and ctime.
   const bool truncated = new_size <= ip.size && !d.pages.empty();
   if (truncated) {
-    // Drop whole pages past the new EOF; zero the tail of the last page,
-    // reading it back from swap if needed (shm_dotruncate_locked).
-    sb.free_pages(ip, (new_size + kShmPageSize - 1) / kShmPageSize, UINT64_MAX);
+    // Zero the tail of the last page, reading it back from swap if needed,
+    // and only then drop the whole pages past the new EOF, as
+    // shm_dotruncate_locked orders it: a partial page that cannot be had
+    // fails the call before anything changed.
     if (new_size % kShmPageSize != 0 && d.pages.contains(new_size / kShmPageSize)) {
       Result<ShmPage*> page = sb.get_page(d, new_size / kShmPageSize);
       if (!page) return page.error();
       std::memset((*page)->data->data() + new_size % kShmPageSize, 0,
                   kShmPageSize - new_size % kShmPageSize);
     }
+    sb.free_pages(ip, (new_size + kShmPageSize - 1) / kShmPageSize, UINT64_MAX);
   }
   ip.size = new_size;
   // setattr_copy's requested times; "update_mtime" on a size change.
