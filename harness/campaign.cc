@@ -490,6 +490,44 @@ const CampaignFs* find_campaign_fs(std::string_view name) {
   return nullptr;
 }
 
+absl::StatusOr<CampaignFs> campaign_fs(std::string_view name, const FsOverrides& o) {
+  const CampaignFs* base = find_campaign_fs(name);
+  if (base == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown filesystem ", to_absl(name)));
+  CampaignFs fs = *base;
+  if (o.empty()) return fs;
+  const bool xfs = fs.spec.type == "xfs";
+  if (!o.dev.empty()) {
+    if (o.dev != "blk" && o.dev != "pmem") {
+      return absl::InvalidArgumentError(absl::StrCat("--dev=", o.dev, ": no such device (blk or pmem)"));
+    }
+    if (!xfs || fs.thin) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--dev=", o.dev, ": ", fs.spec.name, " sits on no device it can change"));
+    }
+    fs.spec.dev = o.dev == "pmem" ? FsSpec::kPmem : FsSpec::kBlock;
+    fs.shell_dev = o.dev;
+  }
+  if (!o.mkfs_opts.empty()) {
+    if (fs.spec.mkfs == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("--mkfs-opt: ", fs.spec.name, " has no mkfs"));
+    }
+    fs.spec.mkfs_opts = fs.spec.mkfs_opts.empty() ? o.mkfs_opts : absl::StrCat(fs.spec.mkfs_opts, " ", o.mkfs_opts);
+    // Only what mkfs decides says whether blocks can be shared.
+    Result<XfsGeometry> geo = xfs_mkfs_geometry(uint64_t{1} << 30, fs.spec.mkfs_opts);
+    if (!geo) {
+      return absl::InvalidArgumentError(absl::StrCat("--mkfs-opt=", o.mkfs_opts, ": mkfs refuses \"",
+                                                     fs.spec.mkfs_opts, "\" (", to_absl(errno_name(geo.error())),
+                                                     ")"));
+    }
+    fs.spec.reflink = geo->reflink;
+  }
+  if (!o.mount_opts.empty()) {
+    fs.spec.mount_opts =
+        fs.spec.mount_opts.empty() ? o.mount_opts : absl::StrCat(fs.spec.mount_opts, ",", o.mount_opts);
+  }
+  return fs;
+}
+
 absl::Span<const Mix> campaign_mixes() { return kMixes; }
 
 const Mix* find_mix(std::string_view name) {
@@ -582,7 +620,9 @@ absl::StatusOr<std::vector<const CampaignFs*>> campaign_fs_list(std::string_view
     return out;
   }
   for (absl::string_view name_a : absl::StrSplit(to_absl(fs), ',')) {
-    const std::string_view name(name_a.data(), name_a.size());
+    std::string_view name(name_a.data(), name_a.size());
+    if (name == "xfs") name = "xfs_block";
+    if (name == "tmpfs") name = "shmfs";
     const CampaignFs* f = find_campaign_fs(name);
     if (f == nullptr) {
       std::vector<std::string> names;
@@ -598,6 +638,18 @@ absl::StatusOr<std::vector<const CampaignFs*>> campaign_fs_list(std::string_view
 absl::Status check_params(const CampaignParams& params) {
   absl::StatusOr<std::vector<const CampaignFs*>> fs = campaign_fs_list(params.fs);
   if (!fs.ok()) return fs.status();
+  if (!params.fs_overrides.empty()) {
+    for (const CampaignFs* f : *fs) {
+      absl::StatusOr<CampaignFs> with = campaign_fs(f->spec.name, params.fs_overrides);
+      if (!with.ok()) return with.status();
+      SimBackend trial(0, with->spec, SimOptions{.nfiles = 1, .memfd = with->memfd, .thin = with->thin});
+      if (trial.setup_error() != Errno::kOk) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            f->spec.name, " with mkfs options \"", with->spec.mkfs_opts, "\" and mount options \"",
+            with->spec.mount_opts, "\" does not mount: ", to_absl(errno_name(trial.setup_error()))));
+      }
+    }
+  }
   if (find_mix(params.mix) == nullptr) {
     std::vector<std::string> names;
     for (const Mix& m : kMixes) names.push_back(std::string(m.name));
@@ -662,10 +714,11 @@ std::vector<FiredFault> draw_decisions(uint64_t seed, const FaultSpec& spec, abs
 
 Scenario draw_scenario(const CampaignParams& params, uint64_t seed) {
   const std::vector<const CampaignFs*> list = *campaign_fs_list(params.fs);
-  const CampaignFs& fs = *list[seed % list.size()];
+  const CampaignFs fs = *campaign_fs(list[seed % list.size()]->spec.name, params.fs_overrides);
   Scenario s;
   s.seed = seed;
   s.fs = fs.spec.name;
+  s.fs_overrides = params.fs_overrides;
   s.mix = params.mix;
   s.variants = params.variants;
   s.nfiles = params.nfiles;
@@ -711,9 +764,9 @@ void classify_violation(std::string_view m, Failure* f) {
 
 RunResult run_scenario(const Scenario& s, const RunConfig& cfg) {
   RunResult rr;
-  const CampaignFs* fs = find_campaign_fs(s.fs);
-  if (fs == nullptr) {
-    rr.failure = make_failure({absl::StrCat("setup: no campaign filesystem ", s.fs)}, 0, Op{}, {});
+  const absl::StatusOr<CampaignFs> fs = campaign_fs(s.fs, s.fs_overrides);
+  if (!fs.ok()) {
+    rr.failure = make_failure({absl::StrCat("setup: ", fs.status().message())}, 0, Op{}, {});
     return rr;
   }
   SimOptions opts{.nfiles = s.nfiles,
@@ -851,10 +904,10 @@ std::string io_script(const Scenario& s) {
 }
 
 std::string shell_command(const Scenario& s, std::string_view file) {
-  const CampaignFs* fs = find_campaign_fs(s.fs);
-  if (fs == nullptr || fs->shell_fs.empty()) return "";
-  std::string cmd = absl::StrCat("vfssim io --fs=", to_absl(fs->shell_fs));
-  if (fs->shell_fs == "xfs") absl::StrAppend(&cmd, " --dev=", to_absl(fs->shell_dev));
+  const absl::StatusOr<CampaignFs> fs = campaign_fs(s.fs, s.fs_overrides);
+  if (!fs.ok() || fs->shell_fs.empty()) return "";
+  std::string cmd = absl::StrCat("vfssim io --fs=", fs->shell_fs);
+  if (fs->shell_fs == "xfs") absl::StrAppend(&cmd, " --dev=", fs->shell_dev);
   if (!fs->spec.mkfs_opts.empty()) absl::StrAppend(&cmd, " --mkfs-opt=\"", fs->spec.mkfs_opts, "\"");
   if (!fs->spec.mount_opts.empty()) absl::StrAppend(&cmd, " --mount-opt=", fs->spec.mount_opts);
   absl::StrAppend(&cmd, " --seed=", s.seed, " < ", to_absl(file));
@@ -883,10 +936,27 @@ absl::StatusOr<FiredFault> fault_from_json(const nlohmann::ordered_json& j) {
   return f;
 }
 
+namespace {
+
+void fs_overrides_to_json(const FsOverrides& o, nlohmann::ordered_json& j) {
+  if (!o.dev.empty()) j["dev"] = o.dev;
+  if (!o.mkfs_opts.empty()) j["mkfs_opt"] = o.mkfs_opts;
+  if (!o.mount_opts.empty()) j["mount_opt"] = o.mount_opts;
+}
+
+FsOverrides fs_overrides_from_json(const nlohmann::ordered_json& j) {
+  return {.dev = j.value("dev", std::string()),
+          .mkfs_opts = j.value("mkfs_opt", std::string()),
+          .mount_opts = j.value("mount_opt", std::string())};
+}
+
+}  // namespace
+
 nlohmann::ordered_json scenario_json(const Scenario& s) {
   nlohmann::ordered_json j;
   j["seed"] = s.seed;
   j["fs"] = s.fs;
+  fs_overrides_to_json(s.fs_overrides, j);
   j["mix"] = s.mix;
   j["files"] = s.nfiles;
   j["ops_drawn"] = s.ops_drawn;
@@ -932,6 +1002,7 @@ absl::StatusOr<Scenario> scenario_from_json(const nlohmann::ordered_json& j) {
   try {
     s.seed = j.at("seed").get<uint64_t>();
     s.fs = j.at("fs").get<std::string>();
+    s.fs_overrides = fs_overrides_from_json(j);
     s.mix = j.value("mix", std::string("default"));
     s.nfiles = j.value("files", 3);
     s.ops_drawn = j.value("ops_drawn", 0);
@@ -951,9 +1022,7 @@ absl::StatusOr<Scenario> scenario_from_json(const nlohmann::ordered_json& j) {
   } catch (const nlohmann::json::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("not a failure trace: ", e.what()));
   }
-  if (find_campaign_fs(s.fs) == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown filesystem ", s.fs));
-  }
+  if (absl::StatusOr<CampaignFs> fs = campaign_fs(s.fs, s.fs_overrides); !fs.ok()) return fs.status();
   if (s.nfiles < 1 || s.nfiles > 16) return absl::InvalidArgumentError("files: 1..16");
   for (const Op& op : s.ops) {
     if (op.file < 0 || op.file >= s.nfiles || (op.two_files() && (op.src < 0 || op.src >= s.nfiles))) {

@@ -62,9 +62,20 @@ struct CampaignFs {
   FsSpec spec;
   bool memfd = false;
   bool thin = false;
-  std::string_view shell_fs;   // vfssim io --fs=
-  std::string_view shell_dev;  // vfssim io --dev=
+  std::string shell_fs;   // vfssim io --fs=
+  std::string shell_dev;  // vfssim io --dev=
   std::string_view meaning;
+};
+
+// FsOverrides: what --dev, --mkfs-opt and --mount-opt change in the
+// filesystems of a campaign; an empty field leaves an entry as listed.
+struct FsOverrides {
+  std::string dev;         // "blk" or "pmem": the device under an XFS.
+  std::string mkfs_opts;   // mkfs.xfs syntax, after the entry's own options.
+  std::string mount_opts;  // After the entry's own mount options.
+
+  bool empty() const { return dev.empty() && mkfs_opts.empty() && mount_opts.empty(); }
+  bool operator==(const FsOverrides&) const = default;
 };
 
 // campaign_filesystems lists every filesystem a campaign can run on, in a
@@ -77,6 +88,13 @@ struct CampaignFs {
 const std::vector<CampaignFs>& campaign_filesystems();
 // find_campaign_fs is the entry named `name`, or nullptr.
 const CampaignFs* find_campaign_fs(std::string_view name);
+// campaign_fs is entry `name` with `o` applied: the device and both
+// option strings, whether mkfs makes it reflink, and the `vfssim io`
+// command line's. Errors: InvalidArgument an unknown name, a device or
+// mkfs option for a filesystem without one (shmfs, the thin volume), a
+// device other than blk or pmem, or mkfs options mkfs.xfs would refuse.
+// (A mount that fails with the options is check_params's to find.)
+absl::StatusOr<CampaignFs> campaign_fs(std::string_view name, const FsOverrides& o);
 
 // The op kinds a campaign draws. Each mix weighs them; kinds a filesystem
 // cannot run are dropped for it (poison off DAX pmem, swapout off shmfs).
@@ -159,18 +177,21 @@ struct CampaignParams {
   // fs: a campaign_filesystems() name, a comma list of them, or "all";
   // with several, seed S runs on the (S mod n)-th.
   std::string fs = "all";
+  FsOverrides fs_overrides;  // Applied to every filesystem in `fs`.
   int ops = 50;
   std::string mix = "default";
   FaultSpec faults;  // parse_fault_spec("default") unless set.
   std::vector<std::pair<std::string, std::string>> variants;
   int nfiles = 3;
 };
-// campaign_fs_list resolves params.fs. Errors: InvalidArgument an unknown
+// campaign_fs_list resolves params.fs; `xfs` names xfs_block and `tmpfs`
+// shmfs, as `vfssim io --fs=` does. Errors: InvalidArgument an unknown
 // name.
 absl::StatusOr<std::vector<const CampaignFs*>> campaign_fs_list(std::string_view fs);
-// check_params validates a whole parameter set (filesystem names, mix,
-// variant names and values, op and file counts). Errors: InvalidArgument,
-// saying which.
+// check_params validates a whole parameter set (filesystem names and the
+// overrides, by building each filesystem once with them; mix; variant
+// names and values; op and file counts). Errors: InvalidArgument, saying
+// which.
 absl::Status check_params(const CampaignParams& params);
 
 // Scenario: everything one run needs; a reduced scenario is a subset of
@@ -178,6 +199,7 @@ absl::Status check_params(const CampaignParams& params);
 struct Scenario {
   uint64_t seed = 0;
   std::string fs;  // A campaign_filesystems() name.
+  FsOverrides fs_overrides;
   std::string mix;
   std::vector<std::pair<std::string, std::string>> variants;
   int nfiles = 3;

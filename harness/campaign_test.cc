@@ -43,6 +43,60 @@ TEST(CampaignFilesystems, RegistryEntriesKeepTheirSpecs) {
   }
 }
 
+// --dev, --mkfs-opt and --mount-opt change an entry as `vfssim io`'s
+// options of the same names would: xfs_block with "-b size=1024" is
+// xfs_block_1k, and with "-m reflink=0" it draws clones as rarely as
+// xfs_noreflink, because mkfs decides reflink.
+TEST(CampaignFilesystems, OverridesBuildWhatTheOptionsSay) {
+  absl::StatusOr<CampaignFs> k1 = campaign_fs("xfs_block", {.mkfs_opts = "-b size=1024"});
+  ASSERT_TRUE(k1.ok()) << k1.status();
+  EXPECT_EQ(k1->spec.mkfs_opts, find_campaign_fs("xfs_block_1k")->spec.mkfs_opts);
+  EXPECT_TRUE(k1->spec.reflink);
+  absl::StatusOr<CampaignFs> nr = campaign_fs("xfs_block", {.mkfs_opts = "-m reflink=0"});
+  ASSERT_TRUE(nr.ok()) << nr.status();
+  EXPECT_FALSE(nr->spec.reflink);
+  absl::StatusOr<CampaignFs> dax = campaign_fs("xfs_block", {.dev = "pmem", .mount_opts = "dax=always"});
+  ASSERT_TRUE(dax.ok()) << dax.status();
+  EXPECT_TRUE(dax->spec.poisonable());
+  EXPECT_EQ(dax->shell_dev, "pmem");
+  Rng rng(5);
+  const std::vector<Op> ops = campaign_ops(rng, 200, *find_mix("poison"), *dax, 3);
+  EXPECT_TRUE(std::any_of(ops.begin(), ops.end(), [](const Op& o) { return o.kind == OpKind::kPoison; }));
+  absl::StatusOr<CampaignFs> safe = campaign_fs("xfs_pmem_dax", {.mount_opts = "ipc=safecopy"});
+  ASSERT_TRUE(safe.ok());
+  EXPECT_EQ(safe->spec.mount_opts, "dax=always,ipc=safecopy");
+
+  EXPECT_FALSE(campaign_fs("shmfs", {.dev = "pmem"}).ok());
+  EXPECT_FALSE(campaign_fs("xfs_thin", {.dev = "pmem"}).ok());
+  EXPECT_FALSE(campaign_fs("xfs_block", {.dev = "nvme"}).ok());
+  EXPECT_FALSE(campaign_fs("shmfs", {.mkfs_opts = "-b size=1024"}).ok());
+  EXPECT_FALSE(campaign_fs("xfs_block", {.mkfs_opts = "-b size=3000"}).ok());
+
+  // The same seed draws the same ops on both, and they run the same.
+  CampaignParams p = params_for("xfs_block");
+  p.fs_overrides.mkfs_opts = "-b size=1024";
+  const Scenario a = draw_scenario(p, 7);
+  const Scenario b = draw_scenario(params_for("xfs_block_1k"), 7);
+  EXPECT_EQ(a.fs, "xfs_block");
+  EXPECT_EQ(a.fs_overrides, p.fs_overrides);
+  EXPECT_EQ(a.ops, b.ops);
+  EXPECT_EQ(a.faults, b.faults);
+  EXPECT_EQ(run_scenario(a).trace_hash, run_scenario(b).trace_hash);
+  EXPECT_NE(run_scenario(a).trace_hash, run_scenario(draw_scenario(params_for("xfs_block"), 7)).trace_hash);
+
+  // Mounting is check_params's: an option the filesystem refuses, or a
+  // device under a filesystem that has none, is an error before any seed.
+  EXPECT_TRUE(check_params(p).ok());
+  p.fs_overrides = {.mount_opts = "frobnicate"};
+  EXPECT_FALSE(check_params(p).ok());
+  p = params_for("shmfs");
+  p.fs_overrides = {.dev = "blk"};
+  EXPECT_FALSE(check_params(p).ok());
+  p = params_for("xfs");  // vfssim io's name.
+  EXPECT_TRUE(check_params(p).ok());
+  EXPECT_EQ(draw_scenario(p, 3).fs, "xfs_block");
+}
+
 TEST(FaultSpec, ParsesTheWordsPointsRatesAndAtRules) {
   absl::StatusOr<FaultSpec> none = parse_fault_spec("none");
   ASSERT_TRUE(none.ok());
@@ -201,6 +255,7 @@ TEST(Trace, RoundTripsThroughJson) {
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->seed, s.seed);
   EXPECT_EQ(back->fs, s.fs);
+  EXPECT_TRUE(back->fs_overrides.empty());
   EXPECT_EQ(back->variants, s.variants);
   EXPECT_EQ(back->faults, s.faults);
   EXPECT_EQ(back->ops, s.ops);
@@ -208,6 +263,15 @@ TEST(Trace, RoundTripsThroughJson) {
   ASSERT_TRUE(fb.ok());
   EXPECT_TRUE(fb->same_way(f));
   EXPECT_FALSE(scenario_from_json(nlohmann::ordered_json::parse(R"({"seed": 1})")).ok());
+
+  // The overrides travel with the trace, and its shell line builds them.
+  s.fs_overrides = {.dev = "pmem", .mkfs_opts = "-b size=2048", .mount_opts = "dax=always"};
+  const nlohmann::ordered_json j2 = trace_json(s, f);
+  EXPECT_EQ(j2["dev"], "pmem");
+  EXPECT_EQ(j2["shell"], "vfssim io --fs=xfs --dev=pmem --mkfs-opt=\"-b size=2048\" --mount-opt=dax=always --seed=11 < seed-11.io");
+  back = scenario_from_json(nlohmann::ordered_json::parse(j2.dump()));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->fs_overrides, s.fs_overrides);
 }
 
 TEST(Script, NumbersFaultsAsTheShellNumbersCommands) {

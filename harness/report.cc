@@ -60,6 +60,9 @@ Json params_json(const CampaignConfig& cfg) {
   const CampaignParams& p = cfg.params;
   Json j;
   j["fs"] = p.fs;
+  if (!p.fs_overrides.dev.empty()) j["dev"] = p.fs_overrides.dev;
+  if (!p.fs_overrides.mkfs_opts.empty()) j["mkfs_opt"] = p.fs_overrides.mkfs_opts;
+  if (!p.fs_overrides.mount_opts.empty()) j["mount_opt"] = p.fs_overrides.mount_opts;
   j["ops"] = p.ops;
   j["mix"] = p.mix;
   j["files"] = p.nfiles;
@@ -346,7 +349,11 @@ std::string summary_text(const CampaignConfig& cfg, const CampaignResult& r) {
   const CampaignParams& p = cfg.params;
   absl::StrAppendFormat(&s, "campaign: seeds %d..%d", cfg.first, cfg.last);
   if (cfg.shard.total > 1) absl::StrAppendFormat(&s, " (shard %d/%d)", cfg.shard.index, cfg.shard.total);
-  absl::StrAppendFormat(&s, ", fs %s, mix %s, %d ops, faults %s", p.fs, p.mix, p.ops, p.faults.text);
+  absl::StrAppendFormat(&s, ", fs %s", p.fs);
+  if (!p.fs_overrides.dev.empty()) absl::StrAppendFormat(&s, " --dev=%s", p.fs_overrides.dev);
+  if (!p.fs_overrides.mkfs_opts.empty()) absl::StrAppendFormat(&s, " --mkfs-opt=\"%s\"", p.fs_overrides.mkfs_opts);
+  if (!p.fs_overrides.mount_opts.empty()) absl::StrAppendFormat(&s, " --mount-opt=%s", p.fs_overrides.mount_opts);
+  absl::StrAppendFormat(&s, ", mix %s, %d ops, faults %s", p.mix, p.ops, p.faults.text);
   for (const auto& [name, value] : p.variants) absl::StrAppendFormat(&s, ", %s=%s", name, value);
   absl::StrAppend(&s, "\n");
   absl::StrAppendFormat(&s, "ran %d of %d seeds, %d ops in %.1f s: %s seeds/s, %s ops/s%s\n", r.seeds_run,

@@ -168,6 +168,7 @@ int campaign_command(const CampaignCliOptions& o, std::ostream& out, std::ostrea
   }
   CampaignConfig cfg;
   cfg.params.fs = o.fs;
+  cfg.params.fs_overrides = o.fs_overrides;
   cfg.params.ops = o.ops;
   cfg.params.mix = o.mix;
   absl::StatusOr<FaultSpec> faults = parse_fault_spec(o.faults);

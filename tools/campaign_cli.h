@@ -27,10 +27,13 @@
 #include <string>
 #include <vector>
 
+#include "harness/campaign.h"
+
 namespace vfssim {
 
 struct CampaignCliOptions {
   std::string fs = "all";
+  FsOverrides fs_overrides;       // --dev, --mkfs-opt, --mount-opt.
   std::string seeds;              // "A..B", inclusive; empty: --count.
   std::optional<uint64_t> count;  // Seeds 0..N-1; neither: 0..99.
   int ops = 50;

@@ -97,6 +97,40 @@ TEST(CampaignCommand, ExitsZeroWhenCleanOneOnFailuresTwoOnUsage) {
   o = {};
   o.jobs = 0;
   usage(o);
+  o = {};
+  o.fs = "shmfs";
+  o.fs_overrides.dev = "pmem";
+  usage(o);
+  o = {};
+  o.fs = "xfs_block";
+  o.fs_overrides.mkfs_opts = "-b size=3";
+  usage(o);
+  o = {};
+  o.fs = "xfs_block";
+  o.fs_overrides.mount_opts = "nosuch=1";
+  usage(o);
+}
+
+// vfssim io's filesystem options, on a campaign: the summary and the
+// report's parameters say how the filesystem was built.
+TEST(CampaignCommand, DevMkfsAndMountOptionsBuildTheFilesystem) {
+  CampaignCliOptions o;
+  o.fs = "xfs";
+  o.fs_overrides = {.dev = "pmem", .mkfs_opts = "-b size=2048", .mount_opts = "dax=always"};
+  o.mix = "poison";
+  o.seeds = "0..3";
+  o.ops = 20;
+  o.out = tmp("dev.json");
+  Outcome r = campaign(o);
+  ASSERT_LE(r.status, 1) << r.err;
+  EXPECT_NE(r.out.find("fs xfs --dev=pmem --mkfs-opt=\"-b size=2048\" --mount-opt=dax=always"), std::string::npos)
+      << r.out;
+  const nlohmann::ordered_json j = nlohmann::ordered_json::parse(slurp(tmp("dev.json")));
+  EXPECT_EQ(j["params"]["dev"], "pmem");
+  EXPECT_EQ(j["params"]["mkfs_opt"], "-b size=2048");
+  EXPECT_EQ(j["params"]["mount_opt"], "dax=always");
+  EXPECT_EQ(j["totals"]["seeds"], 4);
+  EXPECT_GT(j["totals"]["ops"].get<int>(), 0);
 }
 
 TEST(CampaignCommand, ListsTheMixes) {

@@ -54,13 +54,13 @@ std::string first_difference(const std::vector<Block>& a, const std::vector<Bloc
 }  // namespace
 
 std::string verify_in_shell(const Scenario& s, const Failure& f) {
-  const CampaignFs* fs = find_campaign_fs(s.fs);
-  if (fs == nullptr || fs->shell_fs.empty()) {
+  const absl::StatusOr<CampaignFs> fs = campaign_fs(s.fs, s.fs_overrides);
+  if (!fs.ok() || fs->shell_fs.empty()) {
     return absl::StrCat("not replayable: vfssim io cannot build ", s.fs, " (",
-                        fs ? to_absl(fs->meaning) : absl::string_view("unknown"), ")");
+                        fs.ok() ? to_absl(fs->meaning) : fs.status().message(), ")");
   }
-  ShellConfig cfg{.fs = std::string(fs->shell_fs),
-                  .dev = std::string(fs->shell_dev),
+  ShellConfig cfg{.fs = fs->shell_fs,
+                  .dev = fs->shell_dev,
                   .mkfs_opts = fs->spec.mkfs_opts,
                   .mount_opts = fs->spec.mount_opts,
                   .seed = s.seed};

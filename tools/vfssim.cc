@@ -113,6 +113,9 @@ int main(int argc, char** argv) {
       "campaign", "seeded fault-injection campaigns: oracle and fsck after every op, minimized failing scripts");
   campaign->add_option("--fs", camp.fs, "a filesystem (see docs/campaign.md), a comma list, or all")
       ->capture_default_str();
+  campaign->add_option("--dev", camp.fs_overrides.dev, "blk or pmem: the device under each XFS");
+  campaign->add_option("--mkfs-opt", camp.fs_overrides.mkfs_opts, "mkfs.xfs options added to each XFS's");
+  campaign->add_option("--mount-opt", camp.fs_overrides.mount_opts, "mount options added to each filesystem's");
   campaign->add_option("--seeds", camp.seeds, "the seeds A..B (both included)");
   CLI::Option* count_opt = campaign->add_option("--count", camp_count, "seeds 0..N-1 (default 100)");
   campaign->add_option("--ops", camp.ops, "ops per seed")->capture_default_str();
