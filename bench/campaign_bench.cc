@@ -36,6 +36,7 @@ const CampaignParams& params_for(const std::string& fs) {
 }
 
 void BM_CampaignScenario(benchmark::State& state) {
+  keep_freed_memory();  // As run_campaign does.
   const CampaignFs& fs = campaign_filesystems().at(static_cast<size_t>(state.range(0)));
   const CampaignParams& p = params_for(fs.spec.name);
   uint64_t seed = 1, ops = 0, failures = 0;

@@ -5,10 +5,13 @@
 #ifndef VFSSIM_HARNESS_BACKEND_H_
 #define VFSSIM_HARNESS_BACKEND_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -58,6 +61,21 @@ class Backend {
   // bytes it returned (short at EOF, or at an error after progress).
   // Errors: the read's errno when nothing was read.
   virtual Result<std::vector<std::byte>> read(int file, uint64_t off, uint64_t len) = 0;
+  // read_into is read() into `dst` (its size is the length): the count
+  // read, or the errno when nothing was. The default copies what read()
+  // returns; SimBackend reads straight into `dst`.
+  virtual Result<uint64_t> read_into(int file, uint64_t off, std::span<std::byte> dst) {
+    Result<std::vector<std::byte>> got = read(file, off, dst.size());
+    if (!got) return Fail(got.error());
+    std::copy(got->begin(), got->end(), dst.begin());
+    return got->size();
+  }
+  // storage_epoch changes whenever the storage under the files may have
+  // changed: a write, zeroing or discard reaching the device, a DAX access,
+  // a page moving to or from swap. Between two equal readings an op can
+  // have changed only the files it was given. nullopt: unknown (the
+  // oracle then reads every file back after every op).
+  virtual std::optional<uint64_t> storage_epoch() { return std::nullopt; }
   // block_size is the file's st_blksize: the unit in which the oracle
   // expects space to be allocated, punched and poisoned.
   virtual uint64_t block_size(int file) = 0;
@@ -110,6 +128,10 @@ class SimBackend : public Backend {
   std::string_view name() const override { return "sim"; }
   OpResult run(const Op& op) override;
   Result<std::vector<std::byte>> read(int file, uint64_t off, uint64_t len) override;
+  // read_into reads as the kernel does (Process::kernel_read): nothing
+  // goes through user memory.
+  Result<uint64_t> read_into(int file, uint64_t off, std::span<std::byte> dst) override;
+  std::optional<uint64_t> storage_epoch() override;
   uint64_t block_size(int file) override;
   FileCaps caps(int file) override;
   std::vector<std::string> check() override;

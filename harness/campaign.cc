@@ -1,9 +1,12 @@
 #include "harness/campaign.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <cctype>
 #include <functional>
 #include <iterator>
+#include <mutex>
 #include <ostream>
 
 #include "absl/strings/numbers.h"
@@ -710,6 +713,14 @@ std::vector<FiredFault> draw_decisions(uint64_t seed, const FaultSpec& spec, abs
                         }),
             out.end());
   return out;
+}
+
+void keep_freed_memory() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest (HEAP_MAX_SIZE / 2).
+  });
 }
 
 Scenario draw_scenario(const CampaignParams& params, uint64_t seed) {

@@ -144,6 +144,11 @@ class Oracle {
 
   // step runs `op` on the backend and returns every violation found (empty:
   // the op behaved). *result, if given, receives what the call reported.
+  // Every file is checked after every op: the files the op was given are
+  // read back whole; every other file too when the storage under them
+  // moved during the op (Backend::storage_epoch) and on every
+  // kSweepEvery-th op by id, else from its last block on (its size).
+  static constexpr int64_t kSweepEvery = 8;
   std::vector<std::string> step(const Op& op, OpResult* result = nullptr);
 
   const FileModel& model(int file) const { return models_.at(file); }
@@ -162,14 +167,16 @@ class Oracle {
   // take_partial_zeroing: after a failed punch, zero range or collapse,
   // the bytes of its range that read back as zeros are zero in the model.
   void take_partial_zeroing(const Op& op, const OpResult& r);
-  // check_content reads `file` back after `op`: every run of blocks
-  // without poison must equal the model; a block with poison must not
-  // return its poisoned bytes as data.
-  void check_content(int file, const Op& op, const OpResult& r, std::vector<std::string>* bad);
+  // check_content reads `file` back after `op` from byte `from` (a block
+  // boundary) on: every run of blocks without poison must equal the model;
+  // a block with poison must not return its poisoned bytes as data.
+  void check_content(int file, const Op& op, const OpResult& r, std::vector<std::string>* bad,
+                     uint64_t from = 0);
 
   Backend& backend_;
   std::vector<FileModel> models_;
   std::vector<FileCaps> caps_;
+  std::vector<std::byte> scratch_;  // check_content's reads, reused.
 };
 
 // compare_results describes how two backends' answers to the same op differ

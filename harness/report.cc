@@ -181,6 +181,7 @@ std::vector<uint64_t> shard_seeds(uint64_t first, uint64_t last, const Shard& sh
 }
 
 CampaignResult run_campaign(const CampaignConfig& cfg) {
+  keep_freed_memory();
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -272,6 +272,27 @@ Result<std::vector<std::byte>> SimBackend::read(int file, uint64_t off, uint64_t
   return buf;
 }
 
+Result<uint64_t> SimBackend::read_into(int file, uint64_t off, std::span<std::byte> dst) {
+  if (reads_outside_ops_) machine_.faults.begin_op(kNoOp);
+  return process_.kernel_read(fds_.at(file), dst, static_cast<off_t64>(off));
+}
+
+std::optional<uint64_t> SimBackend::storage_epoch() {
+  uint64_t e = 0;
+  if (block_ != nullptr) {
+    const BlockStats& b = block_->stats();
+    e += b.writes + b.write_zeroes + b.discards;
+  }
+  if (pmem_ != nullptr) {
+    const PmemStats& p = pmem_->stats();
+    e += p.stores + p.block_writes + p.zero_page_calls + p.cleared_granules + p.dax_accesses;
+  }
+  if (InodeRef root = vfs_.root()) {
+    if (const auto* shm = dynamic_cast<const ShmSuperblock*>(root->sb)) e += shm->swap_events();
+  }
+  return e;
+}
+
 uint64_t SimBackend::block_size(int file) {
   Result<Stat> st = process_.fstat(fds_.at(file));
   return st ? st->blksize : 4096;

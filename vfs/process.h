@@ -129,6 +129,13 @@ class Process {
   Result<uint64_t> pwrite(int fd, uint64_t buf, uint64_t count, off_t64 off);
   Result<uint64_t> readv(int fd, uint64_t iov, int iovcnt);
   Result<uint64_t> writev(int fd, uint64_t iov, int iovcnt);
+  // kernel_read is Linux's kernel_read(file, buf, count, &pos) on this
+  // process's `fd`: __kernel_read's FMODE_READ check (EBADF) and
+  // rw_verify_area (EINVAL), then one ->read_iter into `dst` through a
+  // kvec — no user memory, no MINIX grants, no signal between chunks, and
+  // no syscall (nothing traced, no cost on the clock). The harness reads
+  // files back with it after each op.
+  Result<uint64_t> kernel_read(int fd, std::span<std::byte> dst, off_t64 pos);
   // off == -1: use and advance the file position, as preadv2/pwritev2 do.
   Result<uint64_t> preadv2(int fd, uint64_t iov, int iovcnt, off_t64 off, int rwf);
   Result<uint64_t> pwritev2(int fd, uint64_t iov, int iovcnt, off_t64 off, int rwf);

@@ -242,6 +242,23 @@ Result<uint64_t> Process::do_rw(const RwCall& call) {
   return done(err, 0);
 }
 
+Result<uint64_t> Process::kernel_read(int fd, std::span<std::byte> dst, off_t64 pos) {
+  Result<std::shared_ptr<File>> got = get(fd);
+  if (!got) return Fail(got.error());
+  File& fp = **got;
+  if (!fp.read) return Fail(Errno::kEBADF);
+  if (pos < 0 || (fp.ops->seekable() && static_cast<uint64_t>(pos) + dst.size() > static_cast<uint64_t>(kOffMax))) {
+    return Fail(Errno::kEINVAL);
+  }
+  if (fp.inode->is_dir()) return Fail(Errno::kEISDIR);
+  const Kiocb iocb = init_sync_kiocb(fp, pos, creds_);
+  IovIter it = IovIter::kvec_dest(dst.first(std::min<uint64_t>(dst.size(), kMaxRwCount)));
+  const IoResult r = fp.ops->fo_read(fp, iocb, it);
+  if (r.done > 0) return r.done;
+  if (!r.ok()) return Fail(r.err);
+  return uint64_t{0};
+}
+
 Result<uint64_t> Process::read(int fd, uint64_t buf, uint64_t count) {
   return do_rw({.name = "read", .fd = fd, .addr = buf, .count = count});
 }

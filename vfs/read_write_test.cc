@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <climits>
 #include <span>
 #include <utility>
@@ -40,6 +41,36 @@ TEST(CopyFileRangeTest, ANegativeDestinationOffsetIsEinval) {
     ASSERT_EQ(p.store(offs, std::as_bytes(std::span(both))), std::nullopt);
     EXPECT_EQ(p.copy_file_range(in, offs, out, offs + 8, 10, 0).error(), want) << pout;
   }
+}
+
+// kernel_read reads as __kernel_read does: the file must be open for
+// reading (EBADF), the range must pass rw_verify_area (EINVAL), and the
+// bytes come straight into the kernel buffer, short at EOF; it is no
+// syscall, so the clock does not move.
+TEST(KernelReadTest, ChecksTheModeAndRangeAndReadsToEof) {
+  Machine m(1);
+  SimBlockDevice disk(m, BlockDeviceConfig{});
+  Vfs vfs(m);
+  register_iomap_testfs(vfs);
+  ASSERT_EQ(vfs.mount("iomaptest", &disk, "", "/", Creds::root()), Errno::kOk);
+  Process p(vfs, Creds::root());
+  const int rw = *p.open("/f", kO_RDWR | kO_CREAT, 0644);
+  std::vector<std::byte> data(5000);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = std::byte(i * 7);
+  ASSERT_TRUE(host::pwrite(p, rw, data, 0));
+  const int wo = *p.open("/f", kO_WRONLY);
+  std::vector<std::byte> buf(8192);
+  EXPECT_EQ(p.kernel_read(wo, buf, 0).error(), Errno::kEBADF);
+  EXPECT_EQ(p.kernel_read(rw, buf, -1).error(), Errno::kEINVAL);
+  EXPECT_EQ(p.kernel_read(rw, buf, LLONG_MAX - 10).error(), Errno::kEINVAL);
+  EXPECT_EQ(p.kernel_read(99, buf, 0).error(), Errno::kEBADF);
+  const uint64_t t = m.clock.now_ns();
+  Result<uint64_t> n = p.kernel_read(rw, buf, 1000);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 4000u);
+  EXPECT_TRUE(std::equal(data.begin() + 1000, data.end(), buf.begin()));
+  EXPECT_EQ(*p.kernel_read(rw, buf, 6000), 0u);
+  EXPECT_EQ(m.clock.now_ns(), t);
 }
 
 }  // namespace

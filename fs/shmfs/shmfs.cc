@@ -98,6 +98,7 @@ Result<ShmPage*> ShmSuperblock::get_page(ShmInodeData& d, uint64_t index) {
     *page.data = *slot->second;
     swap_.erase(slot);
     page.swap_slot = 0;
+    ++swap_events_;
   } else {
     page.data->fill(std::byte{0});
   }
@@ -158,6 +159,7 @@ bool ShmSuperblock::swap_out(Inode& ip, uint64_t index) {
   swap_.emplace(slot, std::move(it->second.data));
   it->second.swap_slot = slot;
   --resident_;
+  ++swap_events_;
   machine().trace.record("shmfs-swap-out", {{"ino", ip.ino}, {"page", index}});
   return true;
 }

@@ -168,6 +168,8 @@ class ShmSuperblock : public Superblock {
   char page_state(const Inode& ip, uint64_t index) const;
 
   uint64_t resident_pages() const { return resident_; }
+  // swap_events counts pages moved to and from swap since mount.
+  uint64_t swap_events() const { return swap_events_; }
   uint64_t swapped_pages() const { return swap_.size(); }
 
   // Internal to shmfs. get_page returns page `index` resident, allocating
@@ -199,6 +201,7 @@ class ShmSuperblock : public Superblock {
   double swap_pressure_;
   Rng pressure_;
   uint64_t resident_ = 0;
+  uint64_t swap_events_ = 0;
   uint64_t next_slot_ = 1;
   absl::btree_map<uint64_t, std::shared_ptr<ShmPageBytes>> swap_;
 };
