@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "vfs/mount.h"
 #include "vfs/timestamps.h"
@@ -94,11 +96,33 @@ int64_t dirty_mapping_pages(Inode& ip, const IomapIter& iter, IomapOps& ops, boo
     Result<CachedPage*> page = filemap_get_page(ip, index, ops);
     if (!page) return neg(page.error());
     if (zero) std::memset((*page)->data->data() + in_page, 0, n);
-    ip.cache.mark_dirty(index, **page);
+    ip.cache.mark_dirty_range(index, **page, in_page, n);
     if (zero && did_zero != nullptr) *did_zero = true;
     done += n;
   }
   return static_cast<int64_t>(done);
+}
+
+// dirty_block_ranges: the byte ranges of [from, to) — block-aligned, inside
+// one run of dirty pages — whose blocks of `bs` bytes (at most a page)
+// hold a dirty sector, contiguous ones merged.
+std::vector<std::pair<uint64_t, uint64_t>> dirty_block_ranges(const Inode& ip, uint64_t from,
+                                                              uint64_t to, uint64_t bs) {
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  const uint64_t nsec = std::max<uint64_t>(1, bs >> kCacheSectorShift);
+  const unsigned mask = (1u << nsec) - 1;
+  for (uint64_t at = from; at < to; at += bs) {
+    const CachedPage* p = ip.cache.find(at >> kCachePageShift);
+    const uint64_t first_sector = (at & (kPage - 1)) >> kCacheSectorShift;
+    if (p == nullptr || !p->dirty || (p->dirty_sectors & (mask << first_sector)) == 0) continue;
+    const uint64_t end = std::min(at + bs, to);
+    if (!ranges.empty() && ranges.back().second == at) {
+      ranges.back().second = end;
+    } else {
+      ranges.emplace_back(at, end);
+    }
+  }
+  return ranges;
 }
 
 }  // namespace
@@ -225,7 +249,7 @@ IoResult iomap_file_buffered_write(Inode& ip, const Kiocb& iocb, IovIter& from, 
       if (got == 0) continue;  // Fault in again.
       limit = kPage;
       if (got == kPage) held->uptodate = true;
-      ip.cache.mark_dirty(index, *held);
+      ip.cache.mark_dirty_range(index, *held, in_page, got);
       copied += got;
       ip.size = std::max<uint64_t>(ip.size, off + got);
     }
@@ -321,14 +345,19 @@ Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapO
         }
       }
     }
-    if (to > from) {
-      IomapIter iter{.inode = &ip, .pos = static_cast<off_t64>(from), .len = to - from,
+    // Only the dirty blocks are mapped and written, a contiguous run of
+    // them at a time (iomap_writeback_folio's iomap_find_dirty_range over
+    // the per-block dirty bits): a page's blocks that no write, zeroing
+    // or store dirtied stay as they are on disk — holes stay holes even
+    // where the CoW fork stages blocks over them.
+    for (const auto& [at, stop] : dirty_block_ranges(ip, from, to, std::min<uint64_t>(bs, kPage))) {
+      IomapIter iter{.inode = &ip, .pos = static_cast<off_t64>(at), .len = stop - at,
                      .flags = kIomapWrite | kIomapWriteback};
       int64_t ret;
       while ((ret = iomap_iter(iter, ops)) > 0) {
-        // A hole under a dirty page holds no dirty data: blocks smaller
-        // than the page that were never written (iomap's per-block dirty
-        // state, which writeback honours, ifs_find_dirty_range).
+        // A hole under dirty blocks holds nothing to write: blocks a
+        // whole-page dirtying (page_mkwrite) covered past the old EOF
+        // (xfs_map_blocks' IOMAP_HOLE, which writeback skips).
         if (iter.iomap.type == IomapType::kHole) {
           iter.processed = static_cast<int64_t>(iter.length());
           continue;
@@ -341,6 +370,7 @@ Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapO
         const Errno e = iomap_errno(ret);
         mapping_set_error(ip, e);
         if (first_err == Errno::kOk) first_err = e;
+        break;
       }
     }
     for (uint64_t i = index; i <= run_end; ++i) {

@@ -76,11 +76,13 @@ Result<CachedPage*> iomap_page_mkwrite(Inode& ip, uint64_t index, IomapOps& ops)
 void mapping_set_error(Inode& ip, Errno err);
 
 // filemap_write_and_wait_range writes back the dirty pages of [start, end]
-// (bytes, inclusive): each run of dirty pages is mapped with
-// kIomapWrite|kIomapWriteback, written to the device, and completed with
-// ops.ioend. Pages wholly past EOF are cleaned without I/O. A failed page is
-// cleaned anyway and the error recorded (mapping_set_error), as a failed
-// bio's completion does. Returns the first error of this pass.
+// (bytes, inclusive): in each run of dirty pages, each run of dirty blocks
+// (a page's blocks that no write, zeroing or store dirtied are left alone)
+// is mapped with kIomapWrite|kIomapWriteback, written to the device, and
+// completed with ops.ioend. Pages wholly past EOF are cleaned without
+// I/O. A failed page is cleaned anyway and the error recorded
+// (mapping_set_error), as a failed bio's completion does. Returns the
+// first error of this pass.
 Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapOps& ops);
 
 // invalidate_inode_pages2_range writes back, unmaps and drops the pages of

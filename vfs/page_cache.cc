@@ -1,6 +1,19 @@
 #include "vfs/page_cache.h"
 
+#include <algorithm>
+
 namespace vfssim {
+namespace {
+
+// sector_mask: the dirty_sectors bits of the sectors holding bytes
+// [from, to) of a page (0 <= from < to <= kCachePageSize).
+uint8_t sector_mask(uint64_t from, uint64_t to) {
+  const uint64_t first = from >> kCacheSectorShift;
+  const uint64_t last = (to - 1) >> kCacheSectorShift;
+  return static_cast<uint8_t>(((2u << last) - 1) & ~((1u << first) - 1));
+}
+
+}  // namespace
 
 CachedPage* PageCache::find(uint64_t index) {
   auto it = pages_.find(index);
@@ -20,11 +33,20 @@ CachedPage& PageCache::get(uint64_t index) {
 
 void PageCache::mark_dirty(uint64_t index, CachedPage& page) {
   page.dirty = true;
+  page.dirty_sectors = 0xff;
+  dirty_.insert(index);
+}
+
+void PageCache::mark_dirty_range(uint64_t index, CachedPage& page, uint64_t off, uint64_t len) {
+  if (len == 0 || off >= kCachePageSize) return;
+  page.dirty_sectors |= sector_mask(off, std::min(off + len, kCachePageSize));
+  page.dirty = true;
   dirty_.insert(index);
 }
 
 void PageCache::mark_clean(uint64_t index, CachedPage& page) {
   page.dirty = false;
+  page.dirty_sectors = 0;
   dirty_.erase(index);
 }
 
@@ -47,6 +69,20 @@ void PageCache::remove_range(uint64_t first, uint64_t last) {
 uint64_t PageCache::first_dirty(uint64_t first, uint64_t last) const {
   auto it = dirty_.lower_bound(first);
   return it != dirty_.end() && *it <= last ? *it : UINT64_MAX;
+}
+
+bool PageCache::range_dirty(uint64_t pos, uint64_t len) const {
+  for (uint64_t at = pos; at < pos + len;) {
+    const uint64_t index = at >> kCachePageShift;
+    const uint64_t stop = std::min(pos + len, (index + 1) << kCachePageShift);
+    const CachedPage* p = find(index);
+    const uint64_t base = index << kCachePageShift;
+    if (p != nullptr && p->dirty && (p->dirty_sectors & sector_mask(at - base, stop - base)) != 0) {
+      return true;
+    }
+    at = stop;
+  }
+  return false;
 }
 
 }  // namespace vfssim

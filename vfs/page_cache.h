@@ -28,12 +28,22 @@ inline constexpr int kCachePageShift = 12;
 
 using PageBytes = std::array<std::byte, kCachePageSize>;
 
+inline constexpr uint64_t kCacheSectorSize = 512;
+inline constexpr int kCacheSectorShift = 9;
+
 // CachedPage is one page (struct folio, order 0).
 struct CachedPage {
   std::shared_ptr<PageBytes> data;  // Never null once in the cache.
   bool uptodate = false;            // Holds the file's data (PG_uptodate).
   bool dirty = false;               // Newer than storage (PG_dirty).
+  // dirty_sectors: bit i set when the page's i-th 512-byte sector holds
+  // bytes newer than storage: iomap_folio_state's per-block dirty bits,
+  // kept per sector so that one page serves every block size (a block is
+  // dirty when any of its sectors is). All set when the whole page was
+  // dirtied; none when clean.
+  uint8_t dirty_sectors = 0;
 };
+static_assert(kCachePageSize / kCacheSectorSize == 8, "dirty_sectors holds one bit per sector");
 
 class PageCache {
  public:
@@ -47,7 +57,14 @@ class PageCache {
 
   // mark_dirty / mark_clean keep the dirty index (a tagged xarray's
   // PAGECACHE_TAG_DIRTY), so writeback never walks clean pages.
+  // mark_dirty dirties every block of the page (folio_mark_dirty, which
+  // iomap_dirty_folio turns into all blocks dirty: page_mkwrite);
+  // mark_dirty_range only the blocks holding bytes [off, off + len) of it
+  // (iomap_set_range_dirty: what __iomap_write_end does for the bytes a
+  // write, zeroing or unshare copied), so writeback leaves the page's
+  // other blocks alone. mark_clean clears both.
   void mark_dirty(uint64_t index, CachedPage& page);
+  void mark_dirty_range(uint64_t index, CachedPage& page, uint64_t off, uint64_t len);
   void mark_clean(uint64_t index, CachedPage& page);
 
   // remove drops page `index` whatever its state (delete_from_page_cache).
@@ -58,6 +75,9 @@ class PageCache {
   // first_dirty returns the lowest dirty index in [first, last], or
   // UINT64_MAX.
   uint64_t first_dirty(uint64_t first, uint64_t last) const;
+  // range_dirty: some byte of [pos, pos + len) lies in a dirty sector of a
+  // cached page (ifs_block_is_dirty for a block's range).
+  bool range_dirty(uint64_t pos, uint64_t len) const;
 
   // wb_err is the mapping's writeback errseq (address_space->wb_err):
   // writeback records its failures here (mapping_set_error), and each open

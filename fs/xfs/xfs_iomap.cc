@@ -459,10 +459,10 @@ Errno XfsIomapOps::iomap_end(Inode& ip, off_t64 pos, uint64_t length, int64_t wr
   const uint64_t start = w == 0 ? upos / bs : (upos + w + bs - 1) / bs;
   const uint64_t stop = (upos + length + bs - 1) / bs;
   XfsFork& fork = (iomap->flags & kIomapFShared) ? x.cow : x.data;
-  // Punch the reservation where no dirty page holds data.
+  // Punch the reservation where no dirty block holds data
+  // (iomap_write_delalloc_ifs_punch: a dirty page's clean blocks too).
   for (uint64_t b = start; b < stop; ++b) {
-    const uint64_t first = b * bs >> kCachePageShift, last = ((b + 1) * bs - 1) >> kCachePageShift;
-    if (ip.cache.first_dirty(first, last) != UINT64_MAX) continue;
+    if (ip.cache.range_dirty(b * bs, bs)) continue;
     std::optional<XfsIrec> r = fork.lookup(b);
     if (!r || !r->delalloc()) continue;
     fork.remove(b, 1);

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
+#include <span>
+#include <vector>
+
 #include "fs/xfs/testing.h"
 #include "vfs/buffered_io.h"
 
@@ -186,6 +191,74 @@ TEST_F(XfsDaxInodeTest, DaxDoesNotSwitchUnderCachedPages) {
   EXPECT_EQ(read_at(fd, 0, 4096), std::vector<std::byte>(4096, std::byte('p')));
   ASSERT_EQ(p.fsync(fd), Errno::kOk);
   EXPECT_EQ(read_at(fd, 0, 4096), std::vector<std::byte>(4096, std::byte('p')));
+}
+
+}  // namespace
+}  // namespace vfssim
+
+namespace vfssim {
+namespace {
+
+// The extents FIEMAP reports when asked with `flags` (xfs_io's fiemap
+// asks with FIEMAP_FLAG_SYNC) as {logical offset, length, flags but LAST}.
+std::vector<std::array<uint64_t, 3>> fiemap_of(Process& p, int fd, uint32_t flags) {
+  Fiemap fm{.fm_start = 0, .fm_length = ~0ull, .fm_flags = flags, .fm_extent_count = 64};
+  EXPECT_EQ(host::fiemap(p, fd, &fm), Errno::kOk);
+  std::vector<std::array<uint64_t, 3>> out;
+  for (const FiemapExtent& e : fm.fm_extents) {
+    out.push_back({e.fe_logical, e.fe_length, e.fe_flags & ~kFIEMAP_EXTENT_LAST});
+  }
+  return out;
+}
+
+Errno clone_range(Process& p, int dst, int src, uint64_t src_off, uint64_t len, uint64_t dst_off) {
+  FileCloneRange r{.src_fd = src, .src_offset = src_off, .src_length = len, .dest_offset = dst_off};
+  return host::ioctl(p, dst, kFICLONERANGE, &r);
+}
+
+// Writeback writes a page's dirty blocks only (iomap_writeback_folio ->
+// iomap_find_dirty_range): with 1 KiB blocks, the blocks of a dirty page
+// that nothing wrote stay holes even where the CoW fork stages blocks over
+// them (a reflinked file, whose writes reserve CoW staging over the CoW
+// extent size hint's whole range). It used to write the page whole, and
+// the blocks went to disk as zeros through the staging (the default
+// campaign's 28 xfs_block_1k FIEMAP failures, seeds 66683 and 40484 among
+// them). Expected maps from the host, Linux 6.18.44, mkfs.xfs -b size=1024,
+// the same calls through xfs_io (fiemap -v).
+TEST_F(Xfs1kTest, WritebackLeavesAPagesUnwrittenBlocksHoles) {
+  {
+    // Seed 66683's calls, the pwrite in 1 KiB writes so that the host's
+    // page cache has single-page folios too (one 8672-byte write gives it a
+    // 2-page folio at 16384, and a store's page_mkwrite then dirties and
+    // allocates that whole folio, blocks 16-18 included).
+    int f1 = create("/f1");
+    int f2 = create("/f2");
+    for (uint64_t off = 20088; off < 20088 + 8672; off += 1024) {
+      const uint64_t n = std::min<uint64_t>(1024, 20088 + 8672 - off);
+      ASSERT_EQ(write_at(f1, off, n, '\xc4'), n);
+    }
+    ASSERT_EQ(clone_range(p, f2, f1, 24576, 0, 8192), Errno::kOk);
+    const host::MstoreResult s = host::mstore(p, f1, 24563, std::vector<std::byte>(8205, std::byte{0x31}));
+    ASSERT_EQ(s.err, Errno::kOk);
+    ASSERT_EQ(s.stored, 8205u);
+    // Host: [0..37] hole, [38..57] written (sectors).
+    const std::vector<std::array<uint64_t, 3>> want = {{19456, 10240, 0}};
+    EXPECT_EQ(fiemap_of(p, f1, kFIEMAP_FLAG_SYNC), want);
+  }
+  {
+    // Seed 40484's calls: block 28 shares page 7 with the dirty blocks 30
+    // and 31 and lies under CoW staging; the punch's flush wrote it.
+    int f1 = create("/g1");
+    int f2 = create("/g2");
+    ASSERT_EQ(write_at(f2, 31028, 8676, '\xf2'), 8676u);
+    ASSERT_EQ(write_at(f2, 4096, 4576, '\x9f'), 4576u);
+    ASSERT_EQ(clone_range(p, f1, f2, 8192, 5120, 0), Errno::kOk);
+    ASSERT_EQ(write_at(f2, 163, 8192, '\x53'), 8192u);
+    ASSERT_EQ(p.fallocate(f2, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 29369, 6586), Errno::kOk);
+    // Host: [0..17] written, [18..69] hole, [70..77] written (sectors).
+    const std::vector<std::array<uint64_t, 3>> want = {{0, 9216, 0}, {35840, 4096, 0}};
+    EXPECT_EQ(fiemap_of(p, f2, kFIEMAP_FLAG_SYNC), want);
+  }
 }
 
 }  // namespace
