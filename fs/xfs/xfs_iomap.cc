@@ -157,10 +157,12 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
     std::optional<XfsIrec> r = x.data.lookup(at);
     if (!r) {
       std::optional<XfsIrec> n = x.data.next_after(at);
-      const uint64_t hole_end = n ? std::min(stop, n->startoff) : stop;
+      uint64_t hole_end = n ? std::min(stop, n->startoff) : stop;
       // xfs_seek_iomap_begin: "If a COW fork extent covers the hole,
       // report it - capped to the next data fork extent", as unwritten,
-      // so the page cache decides what is data.
+      // so the page cache decides what is data; "Else report a hole,
+      // capped to the next found data or COW extent" (the next step looks
+      // at that CoW extent's dirty pages).
       if (flags & kIomapSeek) {
         if (std::optional<XfsIrec> c = x.cow.lookup(at)) {
           *iomap = mp.iomap_of(trim(*c, at, std::min(hole_end, c->end())), ip);
@@ -168,6 +170,7 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
           iomap->flags |= kIomapFShared;
           return;
         }
+        if (std::optional<XfsIrec> c = x.cow.next_after(at)) hole_end = std::min(hole_end, c->startoff);
       }
       *iomap = mp.hole(at, hole_end, ip);
       return;

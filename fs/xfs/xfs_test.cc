@@ -211,6 +211,17 @@ std::vector<std::array<uint64_t, 3>> fiemap_of(Process& p, int fd, uint32_t flag
   return out;
 }
 
+// copy_file_range with explicit offsets (staged as the syscall's loff_t
+// pointers).
+uint64_t copy_range(Process& p, int in, int64_t off_in, int out, int64_t off_out, uint64_t len) {
+  const uint64_t at = host::staging(p, 2 * sizeof(int64_t));
+  const int64_t offs[2] = {off_in, off_out};
+  EXPECT_FALSE(p.store(at, std::as_bytes(std::span(offs))));
+  Result<uint64_t> r = p.copy_file_range(in, at, out, at + sizeof(int64_t), len, 0);
+  EXPECT_TRUE(r) << errno_name(r.error());
+  return r ? *r : 0;
+}
+
 Errno clone_range(Process& p, int dst, int src, uint64_t src_off, uint64_t len, uint64_t dst_off) {
   FileCloneRange r{.src_fd = src, .src_offset = src_off, .src_length = len, .dest_offset = dst_off};
   return host::ioctl(p, dst, kFICLONERANGE, &r);
@@ -259,6 +270,23 @@ TEST_F(Xfs1kTest, WritebackLeavesAPagesUnwrittenBlocksHoles) {
     const std::vector<std::array<uint64_t, 3>> want = {{0, 9216, 0}, {35840, 4096, 0}};
     EXPECT_EQ(fiemap_of(p, f2, kFIEMAP_FLAG_SYNC), want);
   }
+}
+
+// SEEK_DATA over a data-fork hole stops at the next CoW fork extent and
+// asks the page cache about it (xfs_seek_iomap_begin: "Else report a
+// hole, capped to the next found data or COW extent"); it used to report
+// the hole up to the next data extent and skip the dirty CoW staging
+// (campaign seeds 56566 and 85039). Host, Linux 6.18.44, mkfs.xfs
+// defaults, the same calls through xfs_io (copy_range, fpunch, seek -d
+// 32772): 40960.
+TEST_F(XfsBehaviourTest, SeekDataFindsDirtyCowStagingAfterAHole) {
+  int fd = create("/f");
+  ASSERT_EQ(write_at(fd, 34, 9422, '\xc8'), 9422u);
+  ASSERT_EQ(copy_range(p, fd, 8192, fd, 49152, 4096), 1264u);  // To EOF, shared: a reflink inode.
+  ASSERT_EQ(copy_range(p, fd, 10820, fd, 77, 8192), 8192u);    // Onto a shared block: CoW staging.
+  ASSERT_EQ(write_at(fd, 45055, 10272, '\xea'), 10272u);       // Staged in the CoW fork.
+  ASSERT_EQ(p.fallocate(fd, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 23834, 15117), Errno::kOk);
+  EXPECT_EQ(*p.lseek(fd, 32772, kSEEK_DATA), 40960);
 }
 
 }  // namespace
