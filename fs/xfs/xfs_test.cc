@@ -289,5 +289,36 @@ TEST_F(XfsBehaviourTest, SeekDataFindsDirtyCowStagingAfterAHole) {
   EXPECT_EQ(*p.lseek(fd, 32772, kSEEK_DATA), 40960);
 }
 
+// fallocate over dirty delalloc writes nothing back: the delalloc inside
+// the range becomes unwritten blocks under the still dirty pages, the
+// delalloc past it stays (xfs_alloc_file_space's xfs_bmapi_write with
+// XFS_BMAPI_PREALLOC). Host, Linux 6.18.44, mkfs.xfs defaults: xfs_io
+// pwrite -S 0x81 32768 8672, falloc 35568 2598, then filefrag -v (no
+// sync): blocks 8-9 unwritten, block 10 delalloc; SEEK_DATA from 154 is
+// 32768. A fallocate whose allocation fails (ENOSPC) leaves the dirty
+// delalloc as it was; it used to write the pages back first, and a failed
+// allocation there dropped their delalloc, so SEEK_DATA skipped the bytes
+// and the next invalidation lost them (campaign seeds 91268 and 20096 on
+// xfs_thin).
+TEST_F(XfsBehaviourTest, FallocateOverDirtyDelallocWritesNothingBack) {
+  for (const bool fail : {false, true}) {
+    SCOPED_TRACE(fail ? "allocation fails" : "allocation succeeds");
+    int fd = create(fail ? "/g" : "/f");
+    ASSERT_EQ(write_at(fd, 32768, 8672, '\x81'), 8672u);
+    if (fail) m.faults.arm("xfs/alloc/enospc", FaultPlan::nth(1));
+    EXPECT_EQ(p.fallocate(fd, 0, 35568, 2598), fail ? Errno::kENOSPC : Errno::kOk);
+    m.faults.disarm_all();
+    const std::vector<std::array<uint64_t, 3>> want =
+        fail ? std::vector<std::array<uint64_t, 3>>{{32768, 12288, kFIEMAP_EXTENT_DELALLOC | kFIEMAP_EXTENT_UNKNOWN}}
+             : std::vector<std::array<uint64_t, 3>>{{32768, 8192, kFIEMAP_EXTENT_UNWRITTEN},
+                                                    {40960, 4096, kFIEMAP_EXTENT_DELALLOC | kFIEMAP_EXTENT_UNKNOWN}};
+    EXPECT_EQ(fiemap_of(p, fd, 0), want);
+    EXPECT_EQ(*p.lseek(fd, 154, kSEEK_DATA), 32768);
+    ASSERT_EQ(p.fsync(fd), Errno::kOk);
+    invalidate_inode_pages2_range(inode(fd), 0, 100, mount().iomap_ops());
+    EXPECT_EQ(read_at(fd, 32768, 8672), std::vector<std::byte>(8672, std::byte{0x81}));
+  }
+}
+
 }  // namespace
 }  // namespace vfssim
