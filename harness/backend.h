@@ -18,6 +18,7 @@
 #include "drivers/blockdev.h"
 #include "drivers/pmem.h"
 #include "harness/fs_spec.h"
+#include "harness/namespace_model.h"
 #include "harness/op.h"
 #include "sim/errno.h"
 #include "sim/machine.h"
@@ -42,6 +43,9 @@ struct FileCaps {
   // shares blocks.
   bool remap = false;
   bool reflink = false;
+  // rename_nonempty is rename(2)'s errno for a directory over a non-empty
+  // one: ENOTEMPTY (tmpfs), EEXIST (XFS's xfs_rename).
+  Errno rename_nonempty = Errno::kENOTEMPTY;
   // eof_page_keeps_stores: bytes stored through a shared mapping past EOF,
   // in the page that holds EOF, stay in that page and become file content
   // when the file grows over them (tmpfs: nothing zeroes them). Elsewhere
@@ -76,6 +80,15 @@ class Backend {
   // have changed only the files it was given. nullopt: unknown (the
   // oracle then reads every file back after every op).
   virtual std::optional<uint64_t> storage_epoch() { return std::nullopt; }
+  // file_path is where file `file` was created ("/f0", ...; "" for one
+  // without a name, a memfd object); namespace ops' paths are relative to
+  // the same root.
+  virtual std::string file_path(int /*file*/) { return ""; }
+  // name_state is what lstat(2) and readlink(2) say of `path`, with which
+  // file (by inode number) a regular file is; file_nlink is file `file`'s
+  // st_nlink. nullopt: the backend has no view of names.
+  virtual std::optional<NameState> name_state(std::string_view /*path*/) { return std::nullopt; }
+  virtual std::optional<uint64_t> file_nlink(int /*file*/) { return std::nullopt; }
   // block_size is the file's st_blksize: the unit in which the oracle
   // expects space to be allocated, punched and poisoned.
   virtual uint64_t block_size(int file) = 0;
@@ -132,6 +145,9 @@ class SimBackend : public Backend {
   // goes through user memory.
   Result<uint64_t> read_into(int file, uint64_t off, std::span<std::byte> dst) override;
   std::optional<uint64_t> storage_epoch() override;
+  std::string file_path(int file) override;
+  std::optional<NameState> name_state(std::string_view path) override;
+  std::optional<uint64_t> file_nlink(int file) override;
   uint64_t block_size(int file) override;
   FileCaps caps(int file) override;
   std::vector<std::string> check() override;
@@ -170,6 +186,7 @@ class SimBackend : public Backend {
   Vfs vfs_;
   Process process_;
   std::vector<int> fds_;
+  bool memfd_ = false;  // The files have no names.
   uint64_t next_op_id_ = 0;
   Errno setup_error_ = Errno::kOk;
   bool reads_outside_ops_ = false;
@@ -197,11 +214,17 @@ class HostBackend : public Backend {
   uint64_t block_size(int file) override;
   FileCaps caps(int file) override { return caps_.at(file); }
   std::vector<std::string> check() override { return {}; }
+  std::string file_path(int file) override;
+  std::optional<NameState> name_state(std::string_view path) override;
+  std::optional<uint64_t> file_nlink(int file) override;
   bool ok() const { return ok_; }
 
  private:
   // mwrite runs Op::mwrite, catching SIGBUS page by page.
   OpResult mwrite(const Op& op);
+  // under is `path` (a namespace op's, rooted at the files' directory) on
+  // the host.
+  std::string under(std::string_view path) const;
 
   std::string dir_;
   std::vector<int> fds_;

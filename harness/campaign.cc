@@ -48,6 +48,10 @@ constexpr Mix kMixes[] = {
      {4, 2, 3, 1, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 6, 2}},
     {"poison", "pmem poison and its recovery: reads, punch+write, ZEROINIT, O_DIRECT (DAX only)",
      {5, 4, 0, 2, 3, 0, 1, 0, 0, 1, 5, 0, 0, 1, 2, 2, 0}},
+    {"namespace",
+     "mkdir, rmdir, unlink, rename, link, symlink over a few names (the files' own too, which stay open), "
+     "with writes, reads, truncates and fsyncs between",
+     {3, 2, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12}},
 };
 
 // not_mstore: every op but a store through a mapping, where a fault that
@@ -281,8 +285,33 @@ class OpDraw {
         Op op{.kind = OpKind::kSwapout, .file = f, .off = off, .len = std::max<int64_t>(len, 1)};
         return op;
       }
+      case K::kNamespace:
+        return name_op(f);
     }
     return Op::fsync(f);
+  }
+
+  // name_op draws a namespace call over a few names: the files' own (which
+  // stay open whatever happens to their names), two directories with a
+  // name or a directory each inside, and a symlink that may point at a
+  // directory, a file, nothing, or itself (ELOOP). Symlink texts are
+  // relative, so the host backend's stay under its directory.
+  Op name_op(int f) {
+    std::vector<std::string> names = {"/n0", "/n1", "/d0", "/d1", "/d0/n0", "/d0/d1", "/d1/n1", "/s0", "/s0/n0"};
+    for (int i = 0; i < nfiles_; ++i) names.push_back(absl::StrCat("/f", i));
+    static constexpr std::string_view kTargets[] = {"d0", "d1", "f0", "nowhere", "s0"};
+    auto name = [&] { return names[rng_.uniform(names.size())]; };
+    static constexpr OpKind kKinds[] = {OpKind::kMkdir, OpKind::kMkdir,  OpKind::kRmdir, OpKind::kUnlink,
+                                        OpKind::kRename, OpKind::kRename, OpKind::kLink,  OpKind::kSymlink};
+    Op op{.kind = kKinds[rng_.uniform(std::size(kKinds))], .file = f};
+    if (op.kind == OpKind::kSymlink) {
+      op.path = std::string(kTargets[rng_.uniform(std::size(kTargets))]);
+      op.arg = name();
+    } else {
+      op.path = name();
+      if (op.kind == OpKind::kRename || op.kind == OpKind::kLink) op.arg = name();
+    }
+    return op;
   }
 
   Rng& rng_;
@@ -694,6 +723,9 @@ std::vector<FiredFault> draw_decisions(uint64_t seed, const FaultSpec& spec, abs
     const uint64_t point_hash = fnv1a64(rule.point);
     for (const Op& op : ops) {
       if (op.id < 0 || (rule.applies != nullptr && !rule.applies(op))) continue;
+      // No point sits where a namespace call goes (the models have no
+      // directory blocks), so none of their decisions could fire.
+      if (NamespaceModel::is_namespace_op(op)) continue;
       // A pure function of (seed, point, op id): the decisions of one op do
       // not depend on how many ops were drawn or which others remain.
       WordHash h;
@@ -762,6 +794,7 @@ void classify_violation(std::string_view m, Failure* f) {
       {"O_DIRECT", "dio"},
       {"mmap store", "mmap"},
       {"poison of", "poison"},
+      {"namespace: ", "namespace"},
   };
   f->kind = "oracle";
   for (const Prefix& p : kPrefixes) {

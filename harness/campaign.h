@@ -116,8 +116,9 @@ enum class CampaignKind : uint8_t {
   kDioPwrite,
   kMwrite,     // a store through a shared mapping (mstore)
   kSwapout,    // shmfs pages to swap
+  kNamespace,  // mkdir, rmdir, unlink, rename, link or symlink over a few names
 };
-inline constexpr size_t kCampaignKinds = 17;
+inline constexpr size_t kCampaignKinds = 18;
 
 // Mix: the weights of each kind (0 leaves it out).
 struct Mix {

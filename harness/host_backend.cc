@@ -13,10 +13,12 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "harness/backend.h"
+#include "sim/absl_view.h"
 
 namespace vfssim {
 namespace {
@@ -47,6 +49,7 @@ Errno spacectl_by_punch(int fd, int64_t off, int64_t len, SpacectlRange* rmsr) {
 }
 
 constexpr long kTmpfsMagic = 0x01021994;
+constexpr long kXfsMagic = 0x58465342;  // XFS_SUPER_MAGIC, "XFSB".
 constexpr size_t kPage = 4096;
 
 // A FIDEDUPERANGE argument with one destination, as it lies in memory:
@@ -73,6 +76,7 @@ FileCaps probe_caps(int fd, int other) {
   c.reflink = c.remap && ::ioctl(other, FICLONERANGE, &nothing) == 0;
   struct statfs sfs {};
   c.eof_page_keeps_stores = ::fstatfs(fd, &sfs) == 0 && sfs.f_type == kTmpfsMagic;
+  if (sfs.f_type == kXfsMagic) c.rename_nonempty = Errno::kEEXIST;
   return c;
 }
 
@@ -126,8 +130,44 @@ HostBackend::HostBackend(std::string dir, int nfiles) : dir_(std::move(dir)) {
 HostBackend::~HostBackend() {
   for (size_t i = 0; i < fds_.size(); ++i) {
     if (fds_[i] >= 0) ::close(fds_[i]);
-    ::unlink(absl::StrCat(dir_, "/f", i).c_str());
   }
+  // The files, and whatever namespace ops left beside them.
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir_, ec)) std::filesystem::remove_all(e.path(), ec);
+}
+
+std::string HostBackend::under(std::string_view path) const { return absl::StrCat(dir_, "/", to_absl(path)); }
+
+std::string HostBackend::file_path(int file) { return absl::StrCat("/f", file); }
+
+std::optional<NameState> HostBackend::name_state(std::string_view path) {
+  struct stat st;
+  const std::string full = under(path);
+  if (::lstat(full.c_str(), &st) != 0) return NameState{.err = host_errno()};
+  NameState s{.nlink = static_cast<uint64_t>(st.st_nlink)};
+  if (S_ISDIR(st.st_mode)) {
+    s.type = 'd';
+  } else if (S_ISLNK(st.st_mode)) {
+    s.type = 'l';
+    char buf[4096];
+    const ssize_t n = ::readlink(full.c_str(), buf, sizeof(buf));
+    if (n >= 0) s.target.assign(buf, static_cast<size_t>(n));
+  } else if (S_ISREG(st.st_mode)) {
+    s.type = 'f';
+    for (size_t i = 0; i < fds_.size(); ++i) {
+      struct stat f;
+      if (::fstat(fds_[i], &f) == 0 && f.st_ino == st.st_ino && f.st_dev == st.st_dev) s.file = static_cast<int>(i);
+    }
+  } else {
+    s.type = '?';
+  }
+  return s;
+}
+
+std::optional<uint64_t> HostBackend::file_nlink(int file) {
+  struct stat st;
+  if (::fstat(fds_.at(file), &st) != 0) return std::nullopt;
+  return static_cast<uint64_t>(st.st_nlink);
 }
 
 OpResult HostBackend::run(const Op& op) {
@@ -224,6 +264,26 @@ OpResult HostBackend::run(const Op& op) {
       break;
     case OpKind::kFdatasync:
       if (::fdatasync(fd) != 0) r.err = host_errno();
+      break;
+    case OpKind::kMkdir:
+      if (::mkdir(under(op.path).c_str(), 0755) != 0) r.err = host_errno();
+      break;
+    case OpKind::kRmdir:
+      if (::rmdir(under(op.path).c_str()) != 0) r.err = host_errno();
+      break;
+    case OpKind::kUnlink:
+      if (::unlink(under(op.path).c_str()) != 0) r.err = host_errno();
+      break;
+    case OpKind::kRename:
+      if (::rename(under(op.path).c_str(), under(op.arg).c_str()) != 0) r.err = host_errno();
+      break;
+    case OpKind::kLink:
+      if (::link(under(op.path).c_str(), under(op.arg).c_str()) != 0) r.err = host_errno();
+      break;
+    case OpKind::kSymlink:
+      // The target is the link's text, as given (the campaign's are
+      // relative, so they stay under the directory).
+      if (::symlink(op.path.c_str(), under(op.arg).c_str()) != 0) r.err = host_errno();
       break;
     default:
       r.err = Errno::kEINVAL;  // Shell-level, or the simulator's only.

@@ -209,6 +209,40 @@ Oracle::Oracle(Backend& backend, int nfiles) : backend_(backend) {
     models_.emplace_back(std::max<uint64_t>(1, backend.block_size(i)));
     caps_.push_back(backend.caps(i));
   }
+  if (nfiles > 0 && caps_[0].rename_nonempty == Errno::kEEXIST) names_ = NamespaceModel(NamespaceModel::kXfs);
+  for (int i = 0; i < nfiles; ++i) {
+    const std::string path = backend.file_path(i);
+    named_.push_back(!path.empty());
+    if (!path.empty()) names_.add_file(path, i);
+  }
+}
+
+void Oracle::check_namespace(const Op& op, const OpResult& r, std::vector<std::string>* bad) {
+  const Errno want = names_.apply(op);
+  if (r.err != want) {
+    bad->push_back(absl::StrFormat("namespace: %s returned %s, the model expects %s", op.to_command(),
+                                   errno_name(r.err), errno_name(want)));
+  }
+  std::vector<std::string> paths = names_.paths();
+  if (op.kind != OpKind::kSymlink) paths.push_back(op.path);  // A symlink's path is its text.
+  if (!op.arg.empty()) paths.push_back(op.arg);
+  for (const std::string& path : paths) {
+    const std::optional<NameState> got = backend_.name_state(path);
+    if (!got) return;  // The backend has no view of names.
+    const NameState model = names_.state(path);
+    if (*got != model) {
+      bad->push_back(absl::StrFormat("namespace: after %s, lstat(%s) says %s; the model says %s",
+                                     op.to_command(), path, to_string(*got), to_string(model)));
+    }
+  }
+  for (int f = 0; f < static_cast<int>(models_.size()); ++f) {
+    if (!named_[static_cast<size_t>(f)]) continue;
+    const std::optional<uint64_t> n = backend_.file_nlink(f);
+    if (n && *n != names_.nlink(f)) {
+      bad->push_back(absl::StrFormat("namespace: after %s, file %d has st_nlink %d; the model says %d",
+                                     op.to_command(), f, *n, names_.nlink(f)));
+    }
+  }
 }
 
 void Oracle::check_pread(const Op& op, const OpResult& r, std::vector<std::string>* bad) const {
@@ -923,6 +957,7 @@ std::vector<std::string> Oracle::step(const Op& op, OpResult* result) {
   OpResult r = backend_.run(op);
   const bool storage_moved = !epoch || backend_.storage_epoch() != epoch;
   check_result(op, r, &bad);
+  if (NamespaceModel::is_namespace_op(op)) check_namespace(op, r, &bad);
   apply(op, r);
   take_partial_zeroing(op, r);
   const FileModel& m = models_.at(op.file);

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "harness/backend.h"
+#include "harness/namespace_model.h"
 #include "harness/op.h"
 #include "harness/range_set.h"
 
@@ -164,6 +165,10 @@ class Oracle {
   void check_dio(const Op& op, const OpResult& r, std::vector<std::string>* bad) const;
   void check_mwrite(const Op& op, const OpResult& r, std::vector<std::string>* bad) const;
   void apply(const Op& op, const OpResult& r);
+  // check_namespace: a namespace op's errno is the model's, and afterwards
+  // every name the model holds (and the op's paths) reads back under
+  // lstat as the model says, each named file's st_nlink too.
+  void check_namespace(const Op& op, const OpResult& r, std::vector<std::string>* bad);
   // take_partial_zeroing: after a failed punch, zero range or collapse,
   // the bytes of its range that read back as zeros are zero in the model.
   void take_partial_zeroing(const Op& op, const OpResult& r);
@@ -177,6 +182,8 @@ class Oracle {
   std::vector<FileModel> models_;
   std::vector<FileCaps> caps_;
   std::vector<std::byte> scratch_;  // check_content's reads, reused.
+  NamespaceModel names_{NamespaceModel::kTmpfs};
+  std::vector<bool> named_;  // Each file had a name at the start.
 };
 
 // compare_results describes how two backends' answers to the same op differ

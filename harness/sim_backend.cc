@@ -34,6 +34,7 @@ SimBackend::SimBackend(uint64_t seed, FsSpec spec, const SimOptions& opts)
   machine_.trace.set_mode(opts.trace);
   const int nfiles = opts.nfiles;
   const bool memfd = opts.memfd;
+  memfd_ = memfd;
   for (const auto& [name, value] : opts.variants) {
     if (machine_.variants.set(name, value) != Errno::kOk) {
       setup_error_ = Errno::kEINVAL;
@@ -190,6 +191,24 @@ OpResult SimBackend::run(const Op& op) {
     case OpKind::kSwapout:
       r = swapout(op);
       break;
+    case OpKind::kMkdir:
+      r.err = p.mkdir(op.path, 0755);
+      break;
+    case OpKind::kRmdir:
+      r.err = p.rmdir(op.path);
+      break;
+    case OpKind::kUnlink:
+      r.err = p.unlink(op.path);
+      break;
+    case OpKind::kRename:
+      r.err = p.rename(op.path, op.arg);
+      break;
+    case OpKind::kLink:
+      r.err = p.link(op.path, op.arg);
+      break;
+    case OpKind::kSymlink:
+      r.err = p.symlink(op.path, op.arg);
+      break;
     default:
       // The shell-level ops (open, mmap tables, help, ...) run in the
       // `vfssim io` shell, which keeps the state they act on.
@@ -293,6 +312,47 @@ std::optional<uint64_t> SimBackend::storage_epoch() {
   return e;
 }
 
+std::string SimBackend::file_path(int file) { return memfd_ ? "" : absl::StrCat("/f", file); }
+
+std::optional<NameState> SimBackend::name_state(std::string_view path) {
+  Result<Stat> st = process_.lstat(path);
+  if (!st) return NameState{.err = st.error()};
+  NameState s{.nlink = st->nlink};
+  switch (st->type) {
+    case VType::kDir:
+      s.type = 'd';
+      break;
+    case VType::kLnk: {
+      s.type = 'l';
+      const uint64_t buf = host::staging(process_, 4096);
+      Result<uint64_t> n = process_.readlinkat(kAT_FDCWD, path, buf, 4096);
+      if (n) {
+        std::string text(*n, '\0');
+        process_.load(buf, std::as_writable_bytes(std::span(text)));
+        s.target = std::move(text);
+      }
+      break;
+    }
+    case VType::kReg:
+      s.type = 'f';
+      for (size_t i = 0; i < fds_.size(); ++i) {
+        Result<Stat> f = process_.fstat(fds_[i]);
+        if (f && f->ino == st->ino) s.file = static_cast<int>(i);
+      }
+      break;
+    default:
+      s.type = '?';
+      break;
+  }
+  return s;
+}
+
+std::optional<uint64_t> SimBackend::file_nlink(int file) {
+  Result<Stat> st = process_.fstat(fds_.at(file));
+  if (!st) return std::nullopt;
+  return st->nlink;
+}
+
 uint64_t SimBackend::block_size(int file) {
   Result<Stat> st = process_.fstat(fds_.at(file));
   return st ? st->blksize : 4096;
@@ -314,6 +374,7 @@ FileCaps SimBackend::caps(int file) {
   c.remap = (*ip)->ops().can_remap();
   c.reflink = c.remap && spec_.reflink;
   c.eof_page_keeps_stores = shm;
+  if (spec_.type == "xfs") c.rename_nonempty = Errno::kEEXIST;
   return c;
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "harness/backend.h"
+#include "harness/campaign.h"
 #include "harness/differential.h"
 #include "harness/opgen.h"
 #include "harness/sim_filesystems.h"
@@ -122,6 +123,22 @@ TEST_F(TmpfsDifferential, SeededRandomRunsWithTheLaterKinds) {
     HostBackend host(dir_, cfg.nfiles);
     ASSERT_TRUE(host.ok());
     EXPECT_EQ(run_differential(sim, host, ops, {.nfiles = cfg.nfiles}), "") << "seed " << seed;
+  }
+}
+
+// The campaign's namespace mix (mkdir, rmdir, unlink, rename, link and
+// symlink over a few names, the open files' own among them, with I/O
+// between) against the host: the same errno op by op, and on each side
+// the oracle's namespace model checks every name after every namespace op.
+TEST_F(TmpfsDifferential, TheNamespaceMix) {
+  const CampaignFs& fs = *find_campaign_fs("shmfs");
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    Rng rng(seed);
+    const std::vector<Op> ops = campaign_ops(rng, 60, *find_mix("namespace"), fs, 3);
+    SimBackend sim(seed, sim_filesystem("shmfs"), 3);
+    HostBackend host(dir_, 3);
+    ASSERT_TRUE(host.ok());
+    EXPECT_EQ(run_differential(sim, host, ops, {.nfiles = 3}), "") << "seed " << seed;
   }
 }
 

@@ -138,7 +138,7 @@ TEST(CampaignCommand, ListsTheMixes) {
   o.list_mixes = true;
   Outcome r = campaign(o);
   EXPECT_EQ(r.status, 0);
-  for (const char* m : {"default", "data-io", "space", "reflink", "mmap", "poison"}) {
+  for (const char* m : {"default", "data-io", "space", "reflink", "mmap", "poison", "namespace"}) {
     EXPECT_NE(r.out.find(m), std::string::npos) << m;
   }
 }

@@ -526,6 +526,16 @@ Errno Process::do_renameat2(int olddfd, std::string_view from, int newdfd, std::
   Result<InodeRef> target = tdir->ops().lookup(*tdir, tname);
   if ((flags & kRENAME_NOREPLACE) && target) return Errno::kEEXIST;
   if ((flags & kRENAME_EXCHANGE) && !target) return target.error();
+  // lock_rename's trap, before vfs_rename's checks: a directory moved
+  // below itself is EINVAL; a target that is an ancestor of the source is
+  // ENOTEMPTY (EINVAL for an exchange). Host probe (6.18, tmpfs and XFS):
+  // rename("d1/x", "d1") is ENOTEMPTY, not EISDIR.
+  if (fdir.get() != tdir.get()) {
+    if ((*moving)->is_dir() && is_under(*tdir, **moving)) return Errno::kEINVAL;
+    if (target && (*target)->is_dir() && is_under(*fdir, **target)) {
+      return (flags & kRENAME_EXCHANGE) ? Errno::kEINVAL : Errno::kENOTEMPTY;
+    }
+  }
   if ((*moving)->mounted != nullptr) return Errno::kEBUSY;
   // "if (is_local_mountpoint(old_dentry) || is_local_mountpoint(new_dentry))
   // goto out" (EBUSY): replacing a mount point would leave its mount

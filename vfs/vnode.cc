@@ -64,17 +64,12 @@ Errno VopDefaults::rmdir(Inode& dir, std::string_view name) {
   return Errno::kOk;
 }
 
-namespace {
-
-// is_under: `dir` is `ancestor` or below it.
 bool is_under(const Inode& dir, const Inode& ancestor) {
   for (const Inode* p = &dir; p != nullptr; p = p->parent) {
     if (p == &ancestor) return true;
   }
   return false;
 }
-
-}  // namespace
 
 Errno VopDefaults::rename(Inode& from_dir, std::string_view from_name, Inode& to_dir,
                           std::string_view to_name, unsigned flags) {

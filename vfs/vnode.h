@@ -170,6 +170,10 @@ struct Inode : std::enable_shared_from_this<Inode> {
   bool is_dir() const { return type == VType::kDir; }
 };
 
+// is_under: directory `dir` is `ancestor` or below it (by the parent
+// links, within one filesystem).
+bool is_under(const Inode& dir, const Inode& ancestor);
+
 // VnodeOps: the operations a filesystem implements on its vnodes (FreeBSD's
 // VOP_* table; Linux's inode_operations plus the data side of
 // file_operations). Offsets and lengths are validated by the VFS before any

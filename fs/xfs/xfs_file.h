@@ -30,6 +30,12 @@ class XfsVnodeOps : public VopDefaults {
   // entry), else whole 4 KiB directory blocks — while the VFS i_size that
   // llseek uses stays 0.
   Errno getattr(Inode& ip, Stat* st) override;
+  // xfs_rename: a directory over a non-empty one is EEXIST ("if
+  // (!(xfs_dir_isempty(target_ip)) || (VFS_I(target_ip)->i_nlink > 2))
+  // error = -EEXIST"), where the VFS's simple_rename says ENOTEMPTY; the
+  // rest as the VFS's.
+  Errno rename(Inode& from_dir, std::string_view from_name, Inode& to_dir, std::string_view to_name,
+               unsigned flags) override;
   // xfs_file_fallocate, modes as XFS_FALLOC_FL_SUPPORTED: allocate (with
   // KEEP_SIZE), PUNCH_HOLE, ZERO_RANGE, COLLAPSE_RANGE, INSERT_RANGE,
   // UNSHARE_RANGE, and the prototype ZEROINIT_RANGE (seed 004 patch 4/5:
