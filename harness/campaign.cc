@@ -66,10 +66,14 @@ bool not_mstore(const Op& op) { return op.kind != OpKind::kMwrite; }
 // next invalidation drops it), which the model, holding what the calls
 // reported writing, cannot follow; and an O_DIRECT write that fails part
 // way returns the error with its first extents written (iomap_dio_rw).
-// (A truncate writes the zeroed EOF block back, so it is left out too.)
+// (A truncate writes the zeroed EOF block back, so it is left out too; and
+// so is a fallocate without KEEP_SIZE, which may grow the file:
+// xfs_setattr_size writes back the dirty range between the on-disk and
+// the new size first, and a delalloc allocation failing there discards
+// those folios, xfs_discard_folio.)
 bool allocates_without_writeback(const Op& op) {
   if (op.kind == OpKind::kPwrite) return true;
-  return op.kind == OpKind::kFallocate && (op.mode & ~kFALLOC_FL_KEEP_SIZE) == 0;
+  return op.kind == OpKind::kFallocate && op.mode == kFALLOC_FL_KEEP_SIZE;
 }
 
 // not_mstore_or_copy: not_mstore, and not copy_file_range either, whose
@@ -93,7 +97,7 @@ constexpr DefaultFaultPoint kDefaultPoints[] = {
     {"sched/signal/eintr", nullptr, ""},
     {"shmfs/page/enospc", not_mstore, "not on stores through a mapping (SIGBUS)"},
     {"xfs/alloc/enospc", allocates_without_writeback,
-     "only pwrite and fallocate's allocation: not where dirty pages are written back"},
+     "only pwrite and fallocate's KEEP_SIZE allocation: not where dirty pages are written back"},
 };
 
 // An offset or length near a page boundary, sometimes arbitrary (as

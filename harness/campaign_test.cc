@@ -142,6 +142,8 @@ TEST(FaultSpec, DefaultLeavesOutWhatTheOracleCannotJudge) {
     ASSERT_NE(r.applies, nullptr);
     EXPECT_TRUE(r.applies(Op::pwrite(0, 0, 10, 1)));
     EXPECT_TRUE(r.applies(Op::fallocate(0, kFALLOC_FL_KEEP_SIZE, 0, 10)));
+    // Growing the file writes back between the on-disk and the new size.
+    EXPECT_FALSE(r.applies(Op::fallocate(0, 0, 0, 10)));
     EXPECT_FALSE(r.applies(Op::fsync(0)));
     EXPECT_FALSE(r.applies(Op::dio_pwrite(0, 0, 4096, 1)));
     EXPECT_FALSE(r.applies(Op::fallocate(0, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 0, 10)));
