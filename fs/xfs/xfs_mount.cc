@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "fs/xfs/xfs_file.h"
@@ -661,13 +662,12 @@ std::vector<std::string> XfsMount::check() const {
   std::vector<std::string> errs = alloc_.check();
   // Every block is free, static metadata, or owned by fork records; owned
   // blocks have as many owners as the refcount says.
-  std::vector<std::pair<XfsExtent, std::string>> runs;
-  for (const XfsExtent& e : meta_) runs.push_back({e, "metadata"});
+  std::vector<XfsExtent> runs(meta_.begin(), meta_.end());
   uint64_t delalloc = 0;
   for_each_inode([&](Inode& ip) {
     if (!has_forks(ip)) return;
     const XfsInodeData& x = xi(ip);
-    const std::string name = absl::StrFormat("inode %d", ip.ino);
+    const std::string name = absl::StrCat("inode ", ip.ino);
     for (const std::string& e : x.data.check(name + " data fork")) errs.push_back(e);
     for (const std::string& e : x.cow.check(name + " cow fork")) errs.push_back(e);
     for (const XfsFork* f : {&x.data, &x.cow}) {
@@ -683,19 +683,31 @@ std::vector<std::string> XfsMount::check() const {
           errs.push_back(absl::StrFormat("%s: record at %d maps past the device", name, off));
           continue;
         }
-        runs.push_back({{r.startblock, r.blockcount}, name});
+        runs.push_back({r.startblock, r.blockcount});
       }
     }
   });
   if (delalloc != delalloc_) {
     errs.push_back(absl::StrFormat("delalloc reservations: counter %d, records %d", delalloc_, delalloc));
   }
-  // Sweep: owners per block (as boundaries), against free space and refcounts.
-  absl::btree_map<uint64_t, int64_t> delta;
-  for (const auto& [e, who] : runs) {
-    delta[e.start] += 1;
-    delta[e.start + e.len] -= 1;
+  // Sweep: owners per block (as boundaries, sorted, equal ones summed),
+  // against free space and refcounts.
+  std::vector<std::pair<uint64_t, int64_t>> delta;
+  delta.reserve(2 * runs.size());
+  for (const XfsExtent& e : runs) {
+    delta.emplace_back(e.start, 1);
+    delta.emplace_back(e.start + e.len, -1);
   }
+  std::sort(delta.begin(), delta.end());
+  size_t kept = 0;
+  for (size_t i = 0; i < delta.size(); ++i) {
+    if (kept > 0 && delta[kept - 1].first == delta[i].first) {
+      delta[kept - 1].second += delta[i].second;
+    } else {
+      delta[kept++] = delta[i];
+    }
+  }
+  delta.resize(kept);
   const std::vector<XfsExtent> free = alloc_.free_extents();
   auto is_free_overlap = [&](uint64_t s, uint64_t l) {
     auto it = std::upper_bound(free.begin(), free.end(), s,
