@@ -341,8 +341,11 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
                  e != Errno::kOk) {
         return e;
       }
+      // xfs_iomap_write_direct maps exactly the blocks it allocated: the
+      // new extent may merge with a neighbour (shared blocks, say) that
+      // this step must not hand out.
       r = x.data.lookup(off);
-      *iomap = mp.iomap_of(trim(*r, off, std::min(end, plain_end)), ip);
+      *iomap = mp.iomap_of(trim(*r, off, stop), ip);
       iomap->flags |= kIomapFNew;
       return Errno::kOk;
     }
