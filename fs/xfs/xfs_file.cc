@@ -597,7 +597,11 @@ Result<uint64_t> XfsVnodeOps::remap_range(Inode& src, off_t64 pos_in, Inode& dst
     }
     piece.blockcount = std::min(piece.blockcount, first + nblocks - at);
     at = piece.end();
-    if (!piece.delalloc()) pieces.push_back(piece);
+    // "If the extent we're sharing is backed by written storage, increase
+    // its refcount and map it into the file" (xfs_reflink_remap_extent's
+    // dmap_written): an unwritten source extent leaves a hole, as a
+    // delalloc one would.
+    if (!piece.delalloc() && piece.state == XfsExtState::kNorm) pieces.push_back(piece);
   }
   Result<XfsTrans> tp = mp.trans_alloc(dedupe ? "dedupe" : "reflink", 0);
   if (!tp) return Fail(tp.error());

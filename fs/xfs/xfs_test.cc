@@ -320,5 +320,30 @@ TEST_F(XfsBehaviourTest, FallocateOverDirtyDelallocWritesNothingBack) {
   }
 }
 
+// A remap shares only written source extents ("If the extent we're
+// sharing is backed by written storage, increase its refcount and map it
+// into the file", xfs_reflink_remap_extent's dmap_written): an unwritten
+// one leaves a hole in the destination. It used to be shared as an
+// unwritten extent, which a DAX zeroing then copied on write into written
+// zeros (campaign seed 66166 on xfs_pmem_dax: FIEMAP mapped a written
+// block the model held as a hole). Host, Linux 6.18.44, mkfs.xfs
+// defaults, the same calls through xfs_io (pwrite -S 0x61 32768 4096,
+// falloc 16384 16384, fsync; reflink f0 16384 8192 16384 into f1): f1 has
+// size 24576, no blocks and no extents; f0 keeps its unwritten extent.
+TEST_F(XfsBehaviourTest, RemapLeavesAHoleForAnUnwrittenSourceExtent) {
+  int f0 = create("/f0");
+  int f1 = create("/f1");
+  ASSERT_EQ(write_at(f0, 32768, 4096, 'a'), 4096u);
+  ASSERT_EQ(p.fallocate(f0, 0, 16384, 16384), Errno::kOk);
+  ASSERT_EQ(p.fsync(f0), Errno::kOk);
+  ASSERT_EQ(clone_range(p, f1, f0, 16384, 16384, 8192), Errno::kOk);
+  EXPECT_EQ(p.fstat(f1)->size, 24576u);
+  EXPECT_EQ(st_blocks(f1), 0u);
+  EXPECT_EQ(fiemap_of(p, f1, kFIEMAP_FLAG_SYNC), (std::vector<std::array<uint64_t, 3>>{}));
+  const std::vector<std::array<uint64_t, 3>> f0_want = {{16384, 16384, kFIEMAP_EXTENT_UNWRITTEN},
+                                                         {32768, 4096, 0}};
+  EXPECT_EQ(fiemap_of(p, f0, kFIEMAP_FLAG_SYNC), f0_want);
+}
+
 }  // namespace
 }  // namespace vfssim
