@@ -148,6 +148,41 @@ TEST_F(XfsDaxTest, AWriteOverAHoleBeforeSharedBlocksCopiesThemOnWrite) {
   EXPECT_NE(phys(g, 4 * 4096), phys(f, 0));             // Copied on write.
 }
 
+// Known poison stays on the blocks a file gives back, and nothing zeroes
+// a CoW staging allocation (xfs_reflink_fill_cow_hole: XFS_BMAPI_COWFORK |
+// XFS_BMAPI_PREALLOC, no XFS_BMAPI_ZERO). A write fault whose staging
+// block holds poison is SIGBUS (dax_fault_iter: dax_iomap_direct_access
+// answers -EHWPOISON), and an unshare there EIO (dax_unshare_iter); with
+// nothing written, xfs_dax_write_iomap_end cancels the staging
+// (xfs_reflink_cancel_cow_range). Either way the file keeps its shared
+// blocks and their bytes. The unshare used to copy into the poisoned
+// blocks and remap them into the file. From the kernel source (fs/dax.c,
+// fs/xfs/xfs_iomap.c, xfs_reflink.c of 6.18): the host has no pmem.
+TEST_F(XfsDaxTest, CopyOnWriteOntoFreedPoisonFailsAndLeavesTheFileShared) {
+  int f = create("/f");
+  int g = create("/g");
+  ASSERT_EQ(write_at(f, 0, 4 * 4096, 'a'), 4u * 4096);
+  ASSERT_EQ(clone_range(p, g, f, 0, 4 * 4096, 0), Errno::kOk);
+  // Poison the free space after the shared blocks, where staging goes.
+  const uint64_t free_start = phys(f, 3 * 4096) + 4096;
+  pmemdev.inject_poison(free_start, 256 * 4096, PoisonKind::kKnown);
+  const host::MstoreResult s = host::mstore(p, f, 4096 + 10, std::vector<std::byte>(100, std::byte('b')));
+  EXPECT_EQ(s.signal, kSIGBUS);
+  EXPECT_EQ(s.stored, 0u);
+  // Cancelled over the step's mapping (the fault's block); the rest of the
+  // staging the CoW extent size hint widened to stays unwritten.
+  EXPECT_FALSE(xi(f).cow.lookup(1));
+  EXPECT_EQ(xi(f).cow.lookup(0)->state, XfsExtState::kUnwritten);
+  // The unshare's first step is block 0's staging.
+  EXPECT_EQ(p.fallocate(f, kFALLOC_FL_UNSHARE_RANGE, 0, 4 * 4096), Errno::kEIO);
+  EXPECT_FALSE(xi(f).cow.lookup(0));
+  for (int fd : {f, g}) {
+    EXPECT_EQ(read_at(fd, 0, 4 * 4096), std::vector<std::byte>(4 * 4096, std::byte('a')));
+  }
+  EXPECT_EQ(phys(f, 4096), phys(g, 4096));
+  EXPECT_FALSE(poisoned(phys(f, 4096)));
+}
+
 class XfsZeroinitTest : public XfsDaxTest {
  protected:
   void SetUp() override {

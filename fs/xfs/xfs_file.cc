@@ -61,6 +61,24 @@ Errno dax_unshare(Inode& ip, uint64_t pos, uint64_t end) {
       }
       const uint64_t wstop = std::min(stop, static_cast<uint64_t>(w.offset) + w.length);
       if (w.flags & kIomapFShared) {
+        // dax_unshare_iter maps the staging blocks (dax_iomap_direct_access)
+        // before copying into them: known poison there (left on blocks
+        // freed earlier; nothing zeroes a CoW allocation) is EIO, and
+        // xfs_dax_write_iomap_end, with nothing written, cancels the
+        // staging: the file keeps its shared blocks.
+        const uint64_t addr = w.addr + (at - static_cast<uint64_t>(w.offset));
+        const uint64_t pages = (wstop - at + kPageSize - 1) / kPageSize;
+        if (w.dax_dev != nullptr) {
+          if (Result<uint64_t> avail = w.dax_dev->dax_direct_access(addr / kPageSize, pages); !avail) {
+            if (Errno e = ops_of(ip).iomap_end(ip, static_cast<off_t64>(at), wstop - at, 0,
+                                               kIomapWrite | kIomapDax, &w);
+                e != Errno::kOk) {
+              return e;
+            }
+            return avail.error() == Errno::kEHWPOISON || avail.error() == Errno::kERANGE ? Errno::kEIO
+                                                                                          : avail.error();
+          }
+        }
         if (Errno e = ops_of(ip).ioend(ip, static_cast<off_t64>(at), wstop - at, 0); e != Errno::kOk) return e;
       }
       at = wstop;

@@ -448,10 +448,20 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
 Errno XfsIomapOps::iomap_end(Inode& ip, off_t64 pos, uint64_t length, int64_t written,
                              uint32_t flags, Iomap* iomap) {
   // xfs_dax_write_iomap_end: a DAX store into CoW staging is remapped at
-  // once (DAX has no ioend).
+  // once (DAX has no ioend); one that stored nothing (a write fault whose
+  // staging block holds poison: SIGBUS) cancels the staging it was given
+  // ("if (!written) return xfs_reflink_cancel_cow_range(ip, pos, length,
+  // true)").
   const bool dax = (ip.flags & kInodeDax) && mp_.dax() != nullptr;
-  if (dax && (flags & kIomapWrite) && (iomap->flags & kIomapFShared) && written > 0) {
-    return ioend(ip, pos, static_cast<uint64_t>(written), flags);
+  if (dax && (flags & kIomapWrite) && (iomap->flags & kIomapFShared)) {
+    if (written > 0) return ioend(ip, pos, static_cast<uint64_t>(written), flags);
+    const uint64_t first = mp_.to_fsb(static_cast<uint64_t>(pos));
+    const uint64_t last = mp_.to_fsb_up(static_cast<uint64_t>(pos) + length);
+    Result<XfsTrans> tp = mp_.trans_alloc("cancel_cow", 0);
+    if (!tp) return tp.error();
+    mp_.cancel_cow(*tp, ip, first, last - first);
+    mp_.trans_commit(std::move(*tp));
+    return Errno::kOk;
   }
   if (!(iomap->flags & kIomapFNew) || iomap->type != IomapType::kDelalloc) return Errno::kOk;
   if (flags & (kIomapDirect | kIomapDax | kIomapWriteback | kIomapReport)) return Errno::kOk;
