@@ -103,6 +103,8 @@ struct FileModel {
   uint64_t first_poisoned(uint64_t off, uint64_t end) const { return poisoned_.first_in(off, end); }
   bool is_poisoned(uint64_t i) const { return poisoned_.contains(i); }
   bool any_poisoned() const { return !poisoned_.empty(); }
+  // poisoned_bytes is how many bytes are poisoned.
+  uint64_t poisoned_bytes() const { return poisoned_.total(); }
   // known_hole: block index b is a known hole.
   bool known_hole(uint64_t b) const { return !may_map_.contains(b); }
   // A file that shared blocks (a clone, dedupe or copy on a filesystem with
@@ -113,6 +115,7 @@ struct FileModel {
   // such writes; written_back forgets them (fsync); first_reported_data is
   // first_data without them.
   void mark_reflinked() { reflinked_ = true; }
+  bool reflinked() const { return reflinked_; }
   void note_buffered_write(uint64_t off, uint64_t n) {
     if (reflinked_ && n > 0) cow_staged_.add(off, end_of_range(off, n));
   }
@@ -182,6 +185,11 @@ class Oracle {
   std::vector<FileModel> models_;
   std::vector<FileCaps> caps_;
   std::vector<std::byte> scratch_;  // check_content's reads, reused.
+  // poison_freed: some op took poisoned bytes out of a file other than by
+  // rewriting them (a punch, truncate, collapse, remap over them, ...),
+  // so the device may hold known poison on blocks no file owns, which a
+  // later allocation that nothing zeroes can hand out again.
+  bool poison_freed_ = false;
   NamespaceModel names_{NamespaceModel::kTmpfs};
   std::vector<bool> named_;  // Each file had a name at the start.
 };

@@ -34,6 +34,12 @@ class RangeSet {
   // first; kEnd stays kEnd).
   void shift(uint64_t from, int64_t delta);
   bool empty() const { return runs_.empty(); }
+  // total is how many members the set holds.
+  uint64_t total() const {
+    uint64_t n = 0;
+    for (const auto& [first, last] : runs_) n += last - first;
+    return n;
+  }
 
  private:
   absl::btree_map<uint64_t, uint64_t> runs_;  // first -> last.

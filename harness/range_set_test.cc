@@ -17,7 +17,9 @@ TEST(RangeSet, AddMergesRemoveSplits) {
   EXPECT_EQ(s.first_in(0, 100), 10u);
   EXPECT_EQ(s.first_in(25, 100), 30u);
   EXPECT_EQ(s.first_in(25, 30), 30u);  // None in [25, 30): the end.
+  EXPECT_EQ(s.total(), 25u);
   s.remove(12, 35);
+  EXPECT_EQ(s.total(), 7u);  // [10, 12) [35, 40).
   EXPECT_TRUE(s.contains(11));
   EXPECT_FALSE(s.contains(12));
   EXPECT_FALSE(s.contains(34));
