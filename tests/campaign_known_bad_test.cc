@@ -16,17 +16,15 @@
 //
 // CI runs seeds 0..39 on the variant's filesystems only; docs/campaign.md
 // gives where the rotation over every filesystem first finds each. The
-// last test pins the simulator bugs the default campaign finds.
+// last test keeps the default campaign's fixed finds fixed.
 
 #include <gtest/gtest.h>
 
-#include <map>
 #include <string>
 #include <vector>
 
 #include "harness/campaign.h"
 #include "harness/report.h"
-#include "tests/campaign_known_bugs.h"
 
 namespace vfssim {
 namespace {
@@ -93,42 +91,6 @@ INSTANTIATE_TEST_SUITE_P(
                  {{"zeroinit", "on"}},
                  {"thin"}}),
     [](const testing::TestParamInfo<KnownBad>& info) { return info.param.name; });
-
-// The simulator bugs a default campaign finds, each as the minimized case
-// the campaign wrote for it; each must still fail as recorded (when one is
-// fixed, its case here runs clean: delete it and its campaign_known_bugs.h
-// row).
-TEST(KnownSimulatorBugs, MinimizedCasesStillFail) {
-  struct Case {
-    std::string_view bug;
-    Scenario s;
-  };
-  std::vector<Case> cases;
-  {
-    // pwrite, a fallocate failing its second allocation, then fspacectl's
-    // writeback: the pwrite's bytes are gone.
-    Scenario s{.seed = 1828, .fs = "xfs_block", .nfiles = 3};
-    s.ops = {Op::pwrite(1, 483, 16385, 0x29).with_id(0), Op::fallocate(1, 0, 45056, 9358).with_id(1),
-             Op::fspacectl(1, 72, 4200).with_id(2)};
-    s.faults = {{1, "xfs/alloc/enospc", 2, Errno::kENOSPC}};
-    cases.push_back({"xfs-falloc-enospc-loses-dirty-data", s});
-  }
-  std::map<std::string_view, const KnownCampaignBug*> rows;
-  for (const KnownCampaignBug& b : kKnownCampaignBugs) rows[b.name] = &b;
-  ASSERT_EQ(cases.size(), rows.size());
-  for (const Case& c : cases) {
-    SCOPED_TRACE(std::string(c.bug));
-    const RunResult r = run_scenario(c.s);
-    ASSERT_TRUE(r.failure.has_value()) << "fixed? then delete this case and its row";
-    EXPECT_EQ(r.failure->index, c.s.ops.size() - 1);
-    EXPECT_EQ(r.failure->kind, rows.at(c.bug)->kind);
-    EXPECT_TRUE(r.failure->check.starts_with(rows.at(c.bug)->check_prefix)) << r.failure->check;
-    // Without the fault, no failure: the fault's error path is the bug.
-    Scenario clean = c.s;
-    clean.faults.clear();
-    EXPECT_FALSE(run_scenario(clean).failure.has_value());
-  }
-}
 
 // Fixed (it was the default campaign's most frequent find, 306 seeds in
 // 100,000): a misaligned O_DIRECT write with a signal pending at its start
