@@ -9,8 +9,7 @@
 //   shm.dealloc_page_head=skip     seed 000's excerpt: success with nothing done and r_len
 //                                  still set (fspacectl)
 //   safecopy.retry=on-efault       seed 003: a soft fault's partial count passes through as
-//                                  a short read(2) on a regular file (read, or content when
-//                                  the oracle's own read-back comes short)
+//                                  a short read(2) on a regular file (read)
 //   zeroinit.nounmap=off           seed 004 (Dave Chinner): a thin device releases the blocks
 //                                  ZEROINIT zeroes (thin); needs zeroinit=on to exist
 //
@@ -106,8 +105,9 @@ TEST(KnownSimulatorBugs, FixedOnesStayFixed) {
     cases.push_back(s);
   }
   {
-    // A partial page swapped out, then a shrinking truncate that cannot
-    // swap it back in: it used to drop the pages past EOF first.
+    // A partial page swapped out, then a shrinking truncate with the page
+    // fault point armed: it used to fail with ENOSPC after dropping the
+    // pages past EOF; neither kernel fails it.
     Scenario s{.seed = 894, .fs = "shm_memfd", .nfiles = 3};
     s.ops = {Op::pwrite(1, 12292, 12768, 0xb4).with_id(0),
              Op{.kind = OpKind::kSwapout, .file = 1, .off = 13312, .len = 1, .id = 1},

@@ -72,13 +72,14 @@ uint64_t ShmSuperblock::blocks(const Inode& ip) const {
   return shm_data(ip).pages.size() * (kShmPageSize / 512);
 }
 
-Result<ShmPage*> ShmSuperblock::get_page(ShmInodeData& d, uint64_t index) {
+Result<ShmPage*> ShmSuperblock::get_page(ShmInodeData& d, uint64_t index, bool can_fail) {
   ShmPage& page = d.pages[index];
   if (page.data) return &page;
   auto drop_if_new = [&] {
     if (page.swap_slot == 0) d.pages.erase(index);
   };
-  if (std::optional<Errno> e = machine().faults.fire("shmfs/page/enospc")) {
+  std::optional<Errno> e = can_fail ? machine().faults.fire("shmfs/page/enospc") : std::nullopt;
+  if (e) {
     drop_if_new();
     return Fail(*e);
   }
@@ -294,12 +295,12 @@ Errno ShmVnodeOps::setsize(Inode& ip, off_t64 size, bool times) {
   // when the size does not grow: it stamps mtime and ctime.
   const bool truncated = new_size <= ip.size && !d.pages.empty();
   if (truncated) {
-    // Zero the tail of the last page, reading it back from swap if needed,
-    // and only then drop the whole pages past the new EOF, as
-    // shm_dotruncate_locked orders it: a partial page that cannot be had
-    // fails the call before anything changed.
+    // Zero the tail of the last page, reading it back from swap if needed
+    // (which cannot fail here: the page is there, and neither kernel fails
+    // the call for it), then drop the whole pages past the new EOF, in
+    // shm_dotruncate_locked's order.
     if (new_size % kShmPageSize != 0 && d.pages.contains(new_size / kShmPageSize)) {
-      Result<ShmPage*> page = sb.get_page(d, new_size / kShmPageSize);
+      Result<ShmPage*> page = sb.get_page(d, new_size / kShmPageSize, /*can_fail=*/false);
       if (!page) return page.error();
       std::memset((*page)->data->data() + new_size % kShmPageSize, 0,
                   kShmPageSize - new_size % kShmPageSize);

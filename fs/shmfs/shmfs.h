@@ -176,7 +176,11 @@ class ShmSuperblock : public Superblock {
   // it (zeroed) or reading it back from swap. Errors: ENOSPC the size limit
   // or the fault point "shmfs/page/enospc"; ENOMEM the machine's memory
   // (Machine::memory, shared by every instance) is used up.
-  Result<ShmPage*> get_page(ShmInodeData& d, uint64_t index);
+  // With `can_fail` false (a shrinking truncate's partial page, which is
+  // there already) the fault point is not asked: neither kernel fails
+  // that swap-in (shmem_undo_range ignores it and returns nothing;
+  // FreeBSD's shm_partial_page_invalidate retries a failed allocation).
+  Result<ShmPage*> get_page(ShmInodeData& d, uint64_t index, bool can_fail = true);
   // free_pages unmaps and drops the pages [first, end) (end UINT64_MAX: to
   // the last) and their swap slots; free_page drops one.
   void free_pages(Inode& ip, uint64_t first, uint64_t end);
