@@ -1,6 +1,7 @@
 // The campaign rate: one scenario is a fresh simulated machine and
 // filesystem, 50 ops drawn from the seed, the fault decisions armed, and the
-// oracle (every file read back and compared, every call's contract) plus
+// oracle (files read back and compared as Oracle::step does, every call's
+// contract, the read-back after the last op) plus
 // the filesystem's fsck after every op — what `vfssim campaign` does per
 // seed before any reduction. Single-threaded, so the rates are per core.
 // Run: bazel run --config=opt //bench:campaign_bench

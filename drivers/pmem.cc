@@ -46,6 +46,7 @@ bool PmemDevice::known_poisoned(uint64_t off, uint64_t len) const {
 }
 
 void PmemDevice::inject_poison(uint64_t off, uint64_t len, PoisonKind kind) {
+  ++stats_.poison_injections;
   if (len == 0 || off >= config_.size) return;
   len = std::min(len, config_.size - off);
   const uint64_t g = config_.poison_granularity;

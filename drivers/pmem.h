@@ -136,6 +136,7 @@ struct PmemStats {
   uint64_t zero_page_calls = 0;  // zero_page_range requests.
   uint64_t machine_checks = 0;
   uint64_t cleared_granules = 0;
+  uint64_t poison_injections = 0;  // inject_poison calls.
 };
 
 class PmemDevice : public BlockDevice, public DaxDevice {

@@ -76,7 +76,8 @@ class Backend {
   }
   // storage_epoch changes whenever the storage under the files may have
   // changed: a write, zeroing or discard reaching the device, a store to
-  // pmem or poison cleared or consumed there, a page moving to or from swap. Between two equal readings an op can
+  // pmem or poison injected, cleared or consumed there, a page moving to
+  // or from swap. Between two equal readings an op can
   // have changed only the files it was given. nullopt: unknown (the
   // oracle then reads every file back after every op).
   virtual std::optional<uint64_t> storage_epoch() { return std::nullopt; }

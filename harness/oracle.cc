@@ -859,6 +859,13 @@ void Oracle::check_content(int file, const Op& op, const OpResult& r,
   const uint64_t size = m.size();
   const bool own = file == op.file;
   auto differs = [&](uint64_t at) {
+    if (!own && sweeping_) {
+      bad->push_back(absl::StrFormat(
+          "an op on another file changed file %d, found by the full read-back after op %d: content "
+          "differs from the model at byte %d (model %d bytes)",
+          file, op.id, at, size));
+      return;
+    }
     if (!own) {
       bad->push_back(absl::StrFormat(
           "an op on file %d changed file %d: content differs from the model at byte %d (model %d "
@@ -986,7 +993,8 @@ std::vector<std::string> Oracle::step(const Op& op, OpResult* result) {
   // it, or its size; it is read back whole when that moved, and on the
   // sweeps (by op id, which reduction keeps), so whatever this misses is
   // found a few ops later at most.
-  const bool sweep = storage_moved || op.id < 0 || op.id % kSweepEvery == kSweepEvery - 1;
+  const bool sweep = op.id < 0 || op.id % kSweepEvery == kSweepEvery - 1;
+  partial_.resize(models_.size());
   for (int f = 0; f < static_cast<int>(models_.size()); ++f) {
     // The ops that only look (pread, SEEK_*, FIEMAP) change no file but
     // through the storage (FIEMAP_FLAG_SYNC's writeback, say).
@@ -994,11 +1002,25 @@ std::vector<std::string> Oracle::step(const Op& op, OpResult* result) {
                        op.kind == OpKind::kSeekHole || op.kind == OpKind::kFiemap;
     const bool given = !looks && (f == op.file || (op.two_files() && f == op.src));
     const FileModel& m = models_[static_cast<size_t>(f)];
-    const uint64_t from = given || sweep || m.size() == 0 ? 0 : round_down(m.size() - 1, m.block);
-    check_content(f, op, r, &bad, from);
+    const bool whole = given || storage_moved || sweep || m.size() == 0;
+    partial_[static_cast<size_t>(f)] = !whole;
+    sweeping_ = !given && !storage_moved && sweep;
+    check_content(f, op, r, &bad, whole ? 0 : round_down(m.size() - 1, m.block));
+    sweeping_ = false;
   }
   for (std::string& s : backend_.check()) bad.push_back("fsck: " + s);
   if (result != nullptr) *result = std::move(r);
+  return bad;
+}
+
+std::vector<std::string> Oracle::sweep(const Op& last, const OpResult& r) {
+  std::vector<std::string> bad;
+  sweeping_ = true;
+  for (size_t f = 0; f < partial_.size(); ++f) {
+    if (partial_[f]) check_content(static_cast<int>(f), last, r, &bad, 0);
+    partial_[f] = false;
+  }
+  sweeping_ = false;
   return bad;
 }
 

@@ -153,6 +153,11 @@ class Oracle {
   // moved during the op (Backend::storage_epoch) and on every
   // kSweepEvery-th op by id, else from its last block on (its size).
   static constexpr int64_t kSweepEvery = 8;
+
+  // sweep reads back whole every file the last step read only in part
+  // (call it after the last op, with that op and what it returned, so a
+  // change in the last ops is seen too).
+  std::vector<std::string> sweep(const Op& last, const OpResult& r);
   std::vector<std::string> step(const Op& op, OpResult* result = nullptr);
 
   const FileModel& model(int file) const { return models_.at(file); }
@@ -185,6 +190,11 @@ class Oracle {
   std::vector<FileModel> models_;
   std::vector<FileCaps> caps_;
   std::vector<std::byte> scratch_;  // check_content's reads, reused.
+  std::vector<bool> partial_;       // The last step read the file from its last block only.
+  // sweeping_: check_content reads a file because of a sweep, not because
+  // the op or the storage could have changed it: a difference there is
+  // some op's since the last sweep, not necessarily this one's.
+  bool sweeping_ = false;
   // poison_freed: some op took poisoned bytes out of a file other than by
   // rewriting them (a punch, truncate, collapse, remap over them, ...),
   // so the device may hold known poison on blocks no file owns, which a

@@ -307,7 +307,8 @@ std::optional<uint64_t> SimBackend::storage_epoch() {
     // Not dax_accesses, which reads take too: a DAX write's copy is a
     // store (memcpy_flushcache), and a store through a mapping belongs to
     // an op given the file (the sweep finds one that strays).
-    e += p.stores + p.block_writes + p.zero_page_calls + p.cleared_granules + p.machine_checks;
+    e += p.stores + p.block_writes + p.zero_page_calls + p.cleared_granules + p.machine_checks +
+         p.poison_injections;
   }
   if (InodeRef root = vfs_.root()) {
     if (const auto* shm = dynamic_cast<const ShmSuperblock*>(root->sb)) e += shm->swap_events();
