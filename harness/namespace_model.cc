@@ -104,20 +104,32 @@ Result<NamespaceModel::Where> NamespaceModel::locate(std::string_view path, int 
   return Where{*parent, std::string(last)};
 }
 
+// A directory's descendants are the keys from full + "/" on that start
+// with it ("/d0.x" sorts between "/d0" and "/d0/a", so not from full).
+std::map<std::string, NamespaceModel::Node>::const_iterator NamespaceModel::first_below(
+    const std::string& full) const {
+  return nodes_.lower_bound(full + "/");
+}
+
 bool NamespaceModel::empty_dir(const std::string& full) const {
-  auto it = nodes_.upper_bound(full);
+  auto it = first_below(full);
   return it == nodes_.end() || !within(it->first, full);
 }
 
 void NamespaceModel::erase_tree(const std::string& full) {
-  for (auto it = nodes_.lower_bound(full); it != nodes_.end() && within(it->first, full);) {
+  nodes_.erase(full);
+  for (auto it = nodes_.lower_bound(full + "/"); it != nodes_.end() && within(it->first, full);) {
     it = nodes_.erase(it);
   }
 }
 
 void NamespaceModel::move_tree(const std::string& from, const std::string& to) {
   std::vector<std::pair<std::string, Node>> moved;
-  for (auto it = nodes_.lower_bound(from); it != nodes_.end() && within(it->first, from);) {
+  if (auto it = nodes_.find(from); it != nodes_.end()) {
+    moved.emplace_back(to, it->second);
+    nodes_.erase(it);
+  }
+  for (auto it = nodes_.lower_bound(from + "/"); it != nodes_.end() && within(it->first, from);) {
     moved.emplace_back(to + it->first.substr(from.size()), it->second);
     it = nodes_.erase(it);
   }
@@ -213,7 +225,7 @@ NameState NamespaceModel::state(std::string_view path) const {
     // "." and the parent's entry, and each subdirectory's "..".
     s.nlink = 2;
     const std::string full = w->full();
-    for (auto it = nodes_.upper_bound(full); it != nodes_.end() && within(it->first, full); ++it) {
+    for (auto it = first_below(full); it != nodes_.end() && within(it->first, full); ++it) {
       if (it->second.type == 'd' && parent_of(it->first) == full) ++s.nlink;
     }
     return s;

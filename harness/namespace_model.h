@@ -8,7 +8,8 @@
 //
 // The error rules and their order are fs/namei.c's (filename_parentat,
 // then the lookup of the last component, then vfs_*'s checks), checked
-// against the host kernel (tests/probes/namespace.txt: tmpfs and XFS).
+// against the host kernel (tests/probes/fixtures/namespace.jsonl: tmpfs,
+// XFS and ext4, from tests/probes/namespace_probe.c).
 // One answer differs by filesystem: renaming a directory over a non-empty
 // one is ENOTEMPTY on tmpfs (simple_rename's simple_empty) and EEXIST on
 // XFS (xfs_rename).
@@ -88,6 +89,7 @@ class NamespaceModel {
   Result<std::string> resolve_dir(std::string_view path, const std::string& from, int depth) const;
   const Node* find(const std::string& full) const;
   bool empty_dir(const std::string& full) const;
+  std::map<std::string, Node>::const_iterator first_below(const std::string& full) const;
   // Move or drop the subtree at `from`.
   void move_tree(const std::string& from, const std::string& to);
   void erase_tree(const std::string& full);

@@ -145,7 +145,8 @@ int main(int argc, char **argv) {
   run("rmdir_file", "rmdir", "f0", NULL);
   run("rmdir_symlink_to_dir", "rmdir", "s1", NULL);
   run("rmdir_missing", "rmdir", "n0", NULL);
-  run("rmdir_through_symlink", "rmdir", "d2/sub", NULL);
+  run("rmdir_empty_subdir", "rmdir", "d2/sub", NULL);
+  run("rmdir_through_symlink", "rmdir", "s1/n0", NULL);
   run("rmdir_missing_under_file", "rmdir", "f0/x", NULL);
   run("unlink_file", "unlink", "f1", NULL);
   run("unlink_hard_link", "unlink", "h0", NULL);
