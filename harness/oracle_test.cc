@@ -87,7 +87,30 @@ TEST(Oracle, SpecsThatCannotBeBuiltSaySo) {
 }
 
 // A backend that misbehaves on purpose, to show each check can fail.
-class LyingBackend : public Backend {
+// ForwardingBackend is a SimBackend (seed 1) behind the Backend interface
+// as the campaign uses it — kernel reads, and the storage epoch that lets
+// the oracle read back only the files an op was given — for test backends
+// that change what some ops do.
+class ForwardingBackend : public Backend {
+ public:
+  explicit ForwardingBackend(const FsSpec& spec) : sim_(1, spec) {}
+  OpResult run(const Op& op) override { return sim_.run(op); }
+  Result<std::vector<std::byte>> read(int file, uint64_t off, uint64_t len) override {
+    return sim_.read(file, off, len);
+  }
+  Result<uint64_t> read_into(int file, uint64_t off, std::span<std::byte> dst) override {
+    return sim_.read_into(file, off, dst);
+  }
+  std::optional<uint64_t> storage_epoch() override { return sim_.storage_epoch(); }
+  uint64_t block_size(int file) override { return sim_.block_size(file); }
+  FileCaps caps(int file) override { return sim_.caps(file); }
+  std::vector<std::string> check() override { return sim_.check(); }
+
+ protected:
+  SimBackend sim_;
+};
+
+class LyingBackend : public ForwardingBackend {
  public:
   enum class Lie {
     kNone,
@@ -114,7 +137,7 @@ class LyingBackend : public Backend {
     kMwriteSigbusAtOnce,         // A store stores nothing: SIGBUS at its first byte.
   };
   explicit LyingBackend(Lie lie, const FsSpec& spec = sim_filesystem("shmfs"))
-      : lie_(lie), sim_(1, spec) {}
+      : ForwardingBackend(spec), lie_(lie) {}
   std::string_view name() const override { return "liar"; }
   OpResult run(const Op& op) override {
     if (lie_ == Lie::kSpacectlSkipsWork && op.kind == OpKind::kFspacectl) {
@@ -178,50 +201,23 @@ class LyingBackend : public Backend {
     }
     return r;
   }
-  Result<std::vector<std::byte>> read(int file, uint64_t off, uint64_t len) override {
-    return sim_.read(file, off, len);
-  }
-  // As the campaign's backend: kernel reads, and the storage epoch that
-  // lets the oracle read only the files an op was given.
-  Result<uint64_t> read_into(int file, uint64_t off, std::span<std::byte> dst) override {
-    return sim_.read_into(file, off, dst);
-  }
-  std::optional<uint64_t> storage_epoch() override { return sim_.storage_epoch(); }
-  uint64_t block_size(int file) override { return sim_.block_size(file); }
-  FileCaps caps(int file) override { return sim_.caps(file); }
-  std::vector<std::string> check() override { return sim_.check(); }
-
  private:
   Lie lie_;
-  SimBackend sim_;
 };
 
 // A backend whose pwrite to file 0 also overwrites byte 0 of file 1
 // behind the storage's back (through file 1's own page cache, which no
 // storage epoch sees); the rest goes to the simulator as it is, the
 // storage epoch and the kernel-side reads included.
-class CrossFileBackend : public Backend {
+class CrossFileBackend : public ForwardingBackend {
  public:
-  explicit CrossFileBackend(const FsSpec& spec) : sim_(1, spec) {}
+  explicit CrossFileBackend(const FsSpec& spec) : ForwardingBackend(spec) {}
   std::string_view name() const override { return "cross-file"; }
   OpResult run(const Op& op) override {
     OpResult r = sim_.run(op);
     if (op.kind == OpKind::kPwrite && op.file == 0) sim_.run(Op::pwrite(1, 0, 1, 0x99));
     return r;
   }
-  Result<std::vector<std::byte>> read(int file, uint64_t off, uint64_t len) override {
-    return sim_.read(file, off, len);
-  }
-  Result<uint64_t> read_into(int file, uint64_t off, std::span<std::byte> dst) override {
-    return sim_.read_into(file, off, dst);
-  }
-  std::optional<uint64_t> storage_epoch() override { return sim_.storage_epoch(); }
-  uint64_t block_size(int file) override { return sim_.block_size(file); }
-  FileCaps caps(int file) override { return sim_.caps(file); }
-  std::vector<std::string> check() override { return sim_.check(); }
-
- private:
-  SimBackend sim_;
 };
 
 // An op changes only the files it is given, but the oracle still checks

@@ -17,15 +17,22 @@
 namespace vfssim {
 namespace {
 
+// The iomap test filesystem on a block device at "/", and a root process.
+class ReadWriteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    register_iomap_testfs(vfs);
+    ASSERT_EQ(vfs.mount("iomaptest", &disk, "", "/", Creds::root()), Errno::kOk);
+  }
+  Machine m{1};
+  SimBlockDevice disk{m, BlockDeviceConfig{}};
+  Vfs vfs{m};
+  Process p{vfs, Creds::root()};
+};
+
 // A negative destination offset made "s_maxbytes - pos" overflow before
 // rw_verify_area said EINVAL.
-TEST(CopyFileRangeTest, ANegativeDestinationOffsetIsEinval) {
-  Machine m(1);
-  SimBlockDevice disk(m, BlockDeviceConfig{});
-  Vfs vfs(m);
-  register_iomap_testfs(vfs);
-  ASSERT_EQ(vfs.mount("iomaptest", &disk, "", "/", Creds::root()), Errno::kOk);
-  Process p(vfs, Creds::root());
+TEST_F(ReadWriteTest, ANegativeDestinationOffsetIsEinval) {
   const int in = *p.open("/in", kO_RDWR | kO_CREAT, 0644);
   const int out = *p.open("/out", kO_RDWR | kO_CREAT, 0644);
   ASSERT_TRUE(host::pwrite(p, in, std::vector<std::byte>(100), 0));
@@ -47,13 +54,7 @@ TEST(CopyFileRangeTest, ANegativeDestinationOffsetIsEinval) {
 // reading (EBADF), the range must pass rw_verify_area (EINVAL), and the
 // bytes come straight into the kernel buffer, short at EOF; it is no
 // syscall, so the clock does not move.
-TEST(KernelReadTest, ChecksTheModeAndRangeAndReadsToEof) {
-  Machine m(1);
-  SimBlockDevice disk(m, BlockDeviceConfig{});
-  Vfs vfs(m);
-  register_iomap_testfs(vfs);
-  ASSERT_EQ(vfs.mount("iomaptest", &disk, "", "/", Creds::root()), Errno::kOk);
-  Process p(vfs, Creds::root());
+TEST_F(ReadWriteTest, KernelReadChecksTheModeAndRangeAndReadsToEof) {
   const int rw = *p.open("/f", kO_RDWR | kO_CREAT, 0644);
   std::vector<std::byte> data(5000);
   for (size_t i = 0; i < data.size(); ++i) data[i] = std::byte(i * 7);
