@@ -99,6 +99,11 @@ class Backend {
   virtual std::vector<std::string> check() = 0;
 };
 
+// run_name_call makes the namespace call a kMkdir, kRmdir, kUnlink,
+// kRename, kLink or kSymlink op names (path, and arg the second path; a
+// symlink's path is its text) in `p`; EINVAL for any other kind.
+Errno run_name_call(Process& p, const Op& op);
+
 // SimOptions: how SimBackend sets its machine up, beyond the FsSpec.
 struct SimOptions {
   int nfiles = 2;

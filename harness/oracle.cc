@@ -994,12 +994,12 @@ std::vector<std::string> Oracle::step(const Op& op, OpResult* result) {
   // sweeps (by op id, which reduction keeps), so whatever this misses is
   // found a few ops later at most.
   const bool sweep = op.id < 0 || op.id % kSweepEvery == kSweepEvery - 1;
+  // The ops that only look (pread, SEEK_*, FIEMAP) change no file but
+  // through the storage (FIEMAP_FLAG_SYNC's writeback, say).
+  const bool looks = op.kind == OpKind::kPread || op.kind == OpKind::kSeekData ||
+                     op.kind == OpKind::kSeekHole || op.kind == OpKind::kFiemap;
   partial_.resize(models_.size());
   for (int f = 0; f < static_cast<int>(models_.size()); ++f) {
-    // The ops that only look (pread, SEEK_*, FIEMAP) change no file but
-    // through the storage (FIEMAP_FLAG_SYNC's writeback, say).
-    const bool looks = op.kind == OpKind::kPread || op.kind == OpKind::kSeekData ||
-                       op.kind == OpKind::kSeekHole || op.kind == OpKind::kFiemap;
     const bool given = !looks && (f == op.file || (op.two_files() && f == op.src));
     const FileModel& m = models_[static_cast<size_t>(f)];
     const bool whole = given || storage_moved || sweep || m.size() == 0;

@@ -192,22 +192,12 @@ OpResult SimBackend::run(const Op& op) {
       r = swapout(op);
       break;
     case OpKind::kMkdir:
-      r.err = p.mkdir(op.path, 0755);
-      break;
     case OpKind::kRmdir:
-      r.err = p.rmdir(op.path);
-      break;
     case OpKind::kUnlink:
-      r.err = p.unlink(op.path);
-      break;
     case OpKind::kRename:
-      r.err = p.rename(op.path, op.arg);
-      break;
     case OpKind::kLink:
-      r.err = p.link(op.path, op.arg);
-      break;
     case OpKind::kSymlink:
-      r.err = p.symlink(op.path, op.arg);
+      r.err = run_name_call(p, op);
       break;
     default:
       // The shell-level ops (open, mmap tables, help, ...) run in the
@@ -316,6 +306,25 @@ std::optional<uint64_t> SimBackend::storage_epoch() {
   return e;
 }
 
+Errno run_name_call(Process& p, const Op& op) {
+  switch (op.kind) {
+    case OpKind::kMkdir:
+      return p.mkdir(op.path, 0755);
+    case OpKind::kRmdir:
+      return p.rmdir(op.path);
+    case OpKind::kUnlink:
+      return p.unlink(op.path);
+    case OpKind::kRename:
+      return p.rename(op.path, op.arg);
+    case OpKind::kLink:
+      return p.link(op.path, op.arg);
+    case OpKind::kSymlink:
+      return p.symlink(op.path, op.arg);
+    default:
+      return Errno::kEINVAL;
+  }
+}
+
 std::string SimBackend::file_path(int file) { return memfd_ ? "" : absl::StrCat("/f", file); }
 
 std::optional<NameState> SimBackend::name_state(std::string_view path) {
@@ -328,13 +337,7 @@ std::optional<NameState> SimBackend::name_state(std::string_view path) {
       break;
     case VType::kLnk: {
       s.type = 'l';
-      const uint64_t buf = host::staging(process_, 4096);
-      Result<uint64_t> n = process_.readlinkat(kAT_FDCWD, path, buf, 4096);
-      if (n) {
-        std::string text(*n, '\0');
-        process_.load(buf, std::as_writable_bytes(std::span(text)));
-        s.target = std::move(text);
-      }
+      if (Result<std::string> text = host::readlink(process_, path)) s.target = *std::move(text);
       break;
     }
     case VType::kReg:

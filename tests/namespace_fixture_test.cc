@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "drivers/blockdev.h"
+#include "harness/backend.h"
 #include "harness/namespace_model.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/host_fixture.h"
@@ -99,13 +100,7 @@ std::string sim_tree(Process& p, std::vector<std::string> names) {
     if (!st) continue;
     const char type = st->type == VType::kDir ? 'd' : st->type == VType::kLnk ? 'l' : 'f';
     std::string e = absl::StrCat(n, ":", std::string(1, type), ":", st->nlink);
-    if (type == 'l') {
-      const uint64_t buf = host::staging(p, 512);
-      Result<uint64_t> len = p.readlinkat(kAT_FDCWD, "/" + n, buf, 512);
-      std::string text(len ? *len : 0, '\0');
-      p.load(buf, std::as_writable_bytes(std::span(text)));
-      absl::StrAppend(&e, "=", text);
-    }
+    if (type == 'l') absl::StrAppend(&e, "=", host::readlink(p, "/" + n).value_or(""));
     out.push_back(e);
   }
   return absl::StrJoin(out, " ");
@@ -139,20 +134,9 @@ TEST_P(NamespaceFixture, EveryCaseAnswersAndLeavesTheTreeAsTheKernel) {
     ASSERT_EQ(mount_host_column(vfs, fs, &bdev), Errno::kOk);
     Process p(vfs, Creds::root());
     for (const char* f : {"/f0", "/f1"}) ASSERT_EQ(p.close(*p.open(f, kO_RDWR | kO_CREAT, 0644)), Errno::kOk);
-    for (const Op& s : setup_ops()) {
-      Errno e = s.kind == OpKind::kMkdir    ? p.mkdir(s.path, 0755)
-                : s.kind == OpKind::kSymlink ? p.symlink(s.path, s.arg)
-                                             : p.link(s.path, s.arg);
-      ASSERT_EQ(e, Errno::kOk) << s.to_command();
-    }
+    for (const Op& s : setup_ops()) ASSERT_EQ(run_name_call(p, s), Errno::kOk) << s.to_command();
     ASSERT_EQ(p.close(*p.open("/d1/x", kO_RDWR | kO_CREAT, 0644)), Errno::kOk);
-    const Errno e = op.kind == OpKind::kMkdir    ? p.mkdir(op.path, 0755)
-                    : op.kind == OpKind::kRmdir  ? p.rmdir(op.path)
-                    : op.kind == OpKind::kUnlink ? p.unlink(op.path)
-                    : op.kind == OpKind::kRename ? p.rename(op.path, op.arg)
-                    : op.kind == OpKind::kLink   ? p.link(op.path, op.arg)
-                                                 : p.symlink(op.path, op.arg);
-    EXPECT_EQ(errno_text(e), row["errno"].get<std::string>()) << "simulator: " << op.to_command();
+    EXPECT_EQ(errno_text(run_name_call(p, op)), row["errno"].get<std::string>()) << "simulator: " << op.to_command();
     std::vector<std::string> names;
     sim_names(p, "", &names);
     EXPECT_EQ(sim_tree(p, names), row["tree"].get<std::string>()) << "simulator: " << op.to_command();

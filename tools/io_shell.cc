@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "fs/shmfs/shmfs.h"
 #include "fs/xfs/xfs_mount.h"
+#include "harness/backend.h"
 #include "harness/safecopy_table.h"
 #include "sim/absl_view.h"
 #include "sim/fault.h"
@@ -435,16 +436,7 @@ bool IoShell::run(const Op& op) {
     case OpKind::kRename:
     case OpKind::kLink:
     case OpKind::kSymlink: {
-      Errno e = Errno::kOk;
-      switch (op.kind) {
-        case OpKind::kMkdir: e = process_.mkdir(op.path, 0755); break;
-        case OpKind::kRmdir: e = process_.rmdir(op.path); break;
-        case OpKind::kUnlink: e = process_.unlink(op.path); break;
-        case OpKind::kRename: e = process_.rename(op.path, op.arg); break;
-        case OpKind::kLink: e = process_.link(op.path, op.arg); break;
-        default: e = process_.symlink(op.path, op.arg); break;
-      }
-      if (e != Errno::kOk) {
+      if (const Errno e = run_name_call(process_, op); e != Errno::kOk) {
         perror(op_kind_name(op.kind), e);
         fail();
       }

@@ -71,6 +71,16 @@ Result<uint64_t> pread(Process& p, int fd, std::span<std::byte> buf, off_t64 off
   return r;
 }
 
+Result<std::string> readlink(Process& p, std::string_view path) {
+  constexpr uint64_t kPathMax = 4096;
+  const uint64_t at = staging(p, kPathMax);
+  Result<uint64_t> n = p.readlinkat(kAT_FDCWD, path, at, kPathMax);
+  if (!n) return Fail(n.error());
+  std::string text(*n, '\0');
+  p.mm().load(at, std::as_writable_bytes(std::span(text)));
+  return text;
+}
+
 Result<uint64_t> pwrite(Process& p, int fd, std::span<const std::byte> buf, off_t64 off) {
   const uint64_t at = staging(p, buf.size());
   p.mm().store(at, buf);

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "sim/errno.h"
@@ -48,6 +49,9 @@ Result<uint64_t> readv(Process& p, int fd, std::span<const IoVec> iov);
 Result<uint64_t> writev(Process& p, int fd, std::span<const IoVec> iov);
 Result<uint64_t> preadv2(Process& p, int fd, std::span<const IoVec> iov, off_t64 off, int rwf);
 Result<uint64_t> pwritev2(Process& p, int fd, std::span<const IoVec> iov, off_t64 off, int rwf);
+// readlink is readlink(2) of `path` (PATH_MAX bytes at most): the link's
+// text.
+Result<std::string> readlink(Process& p, std::string_view path);
 
 // pwrite_direct is one pwrite(2) of buf at off with O_DIRECT set on the
 // file (F_SETFL) for the call and its old flags put back after. The bytes
