@@ -80,7 +80,7 @@ Errno SimBlockDevice::check_range(uint64_t sector, uint64_t nr_sects) const {
   return Errno::kOk;
 }
 
-Errno SimBlockDevice::submit(const BlockRequest& req, const char* fault_point) {
+Errno SimBlockDevice::submit(const BlockRequest& req, FaultPoint fault_point) {
   // The command takes its time whether or not it then fails.
   const bool data = req.op == ReqOp::kRead || req.op == ReqOp::kWrite;
   machine_.clock.advance(CostModel::block_command(data ? req.nr_sectors << kSectorShift : 0));

@@ -233,7 +233,7 @@ class SimBlockDevice : public BlockDevice {
   // check_range validates alignment (EINVAL) and bounds (EIO).
   Errno check_range(uint64_t sector, uint64_t nr_sects) const;
   // submit runs the fault point and the hook for a request.
-  Errno submit(const BlockRequest& req, const char* fault_point);
+  Errno submit(const BlockRequest& req, FaultPoint fault_point);
   // provision reserves pool blocks for [sector, +nr), or only for the
   // partially covered ones with skip_whole; ENOSPC if the pool cannot back
   // all of them (then nothing is reserved).

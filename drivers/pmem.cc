@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <optional>
 
 #include "absl/strings/str_format.h"
 #include "sim/variants.h"
@@ -199,27 +201,52 @@ Errno PmemDevice::zero_page_range(uint64_t pgoff, uint64_t nr_pages) {
   return Errno::kOk;
 }
 
-uint64_t PmemDevice::copy_mc_to_kernel(std::span<std::byte> dst, uint64_t off) {
-  ++stats_.mc_copies;
-  machine_.clock.advance(CostModel::pmem_pages(dst.size()));
-  const uint64_t in_dev = off >= config_.size ? 0 : std::min<uint64_t>(dst.size(), config_.size - off);
-  if (in_dev > 0) maybe_mce(off);
-  uint64_t copied = in_dev;
-  auto bad = first_poison(off, in_dev, /*known_only=*/false);
-  if (bad != poison_.end()) {
-    const uint64_t start = bad->first * config_.poison_granularity;
-    copied = start > off ? start - off : 0;
-    machine_check(bad->first);
-  }
-  media_.read(off, dst.first(copied));
-  return dst.size() - copied;
+uint64_t DaxDevice::copy_mc_to_kernel(std::span<std::byte> dst, uint64_t off) {
+  std::byte* out = dst.data();
+  const McCopy c = copy_mc_to(off, dst.size(), [&out](std::span<const std::byte> piece) {
+    std::memcpy(out, piece.data(), piece.size());
+    out += piece.size();
+    return piece.size();
+  });
+  return dst.size() - c.copied;
 }
 
-void PmemDevice::memcpy_flushcache(uint64_t off, std::span<const std::byte> src) {
+void DaxDevice::memcpy_flushcache(uint64_t off, std::span<const std::byte> src) {
+  const std::byte* in = src.data();
+  memcpy_flushcache_from(off, src.size(), [&in](std::span<std::byte> piece) {
+    std::memcpy(piece.data(), in, piece.size());
+    in += piece.size();
+    return piece.size();
+  });
+}
+
+DaxDevice::McCopy PmemDevice::copy_mc_to(uint64_t off, uint64_t len, Sink sink) {
+  ++stats_.mc_copies;
+  machine_.clock.advance(CostModel::pmem_pages(len));
+  const uint64_t in_dev = off >= config_.size ? 0 : std::min<uint64_t>(len, config_.size - off);
+  if (in_dev > 0) maybe_mce(off);
+  uint64_t clean = in_dev;
+  std::optional<uint64_t> bad;  // The granule the copy runs into.
+  if (auto it = first_poison(off, in_dev, /*known_only=*/false); it != poison_.end()) {
+    bad = it->first;
+    const uint64_t start = *bad * config_.poison_granularity;
+    clean = start > off ? start - off : 0;
+  }
+  McCopy c{.copied = media_.read_into(off, clean, sink)};
+  // The destination may have faulted in (and cleared) pages of this very
+  // device; only poison still there is consumed.
+  if (c.copied == clean && bad && poison_.contains(*bad)) {
+    machine_check(*bad);
+    c.poisoned = true;
+  }
+  return c;
+}
+
+uint64_t PmemDevice::memcpy_flushcache_from(uint64_t off, uint64_t len, Source source) {
   ++stats_.stores;
-  machine_.clock.advance(CostModel::pmem_pages(src.size()));
-  if (off >= config_.size) return;
-  media_.write(off, src.first(std::min<uint64_t>(src.size(), config_.size - off)));
+  machine_.clock.advance(CostModel::pmem_pages(len));
+  if (off >= config_.size) return 0;
+  return media_.write_from(off, std::min<uint64_t>(len, config_.size - off), source);
 }
 
 IoResult PmemDevice::read(uint64_t sector, std::span<std::byte> buf) {

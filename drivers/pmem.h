@@ -82,17 +82,37 @@ class DaxDevice {
   // (clearing comes first: nothing is zeroed and the poison stays).
   virtual Errno zero_page_range(uint64_t pgoff, uint64_t nr_pages) = 0;
 
-  // copy_mc_to_kernel is a machine-check-safe load of dst.size() bytes at
-  // `off`: it copies up to the first poisoned granule (known or latent),
-  // raises a memory-failure event for that granule's physical address, and
-  // returns how many bytes were NOT copied (0: all copied). Bytes past the end
-  // of the device are not copied.
-  virtual uint64_t copy_mc_to_kernel(std::span<std::byte> dst, uint64_t off) = 0;
+  // McCopy is what a machine-check-safe copy did.
+  struct McCopy {
+    uint64_t copied = 0;    // Bytes the destination took.
+    bool poisoned = false;  // It stopped at poison and consumed it.
+  };
+  using Sink = SparseStore::Sink;
+  using Source = SparseStore::Source;
 
-  // memcpy_flushcache stores src at `off` through the DAX mapping (a
-  // non-temporal store plus flush). It never clears poison. Bytes past the
-  // end of the device are dropped.
-  virtual void memcpy_flushcache(uint64_t off, std::span<const std::byte> src) = 0;
+  // copy_mc_to is a machine-check-safe load of the len bytes at `off`
+  // straight into a destination (pmem_copy_to_iter's _copy_mc_to_iter):
+  // `sink` is given the media's bytes piece by piece and returns how many
+  // it took. The copy stops where the sink takes fewer (a fault in the
+  // destination: the loads past it never happen, so poison there is not
+  // consumed), or at the first poisoned granule (known or latent), which
+  // it consumes: a memory-failure event for the granule's physical
+  // address. Bytes past the end of the device are not handed over.
+  virtual McCopy copy_mc_to(uint64_t off, uint64_t len, Sink sink) = 0;
+
+  // copy_mc_to_kernel is copy_mc_to into a kernel buffer, which never
+  // faults; it returns how many bytes were NOT copied (0: all copied).
+  uint64_t copy_mc_to_kernel(std::span<std::byte> dst, uint64_t off);
+
+  // memcpy_flushcache_from stores through the DAX mapping (a non-temporal
+  // store plus flush) what `source` writes straight into the media at
+  // `off` (dax_copy_from_iter's _copy_from_iter_flushcache), up to len
+  // bytes; returns the bytes the source filled. Never clears poison. Bytes
+  // past the end of the device are dropped.
+  virtual uint64_t memcpy_flushcache_from(uint64_t off, uint64_t len, Source source) = 0;
+
+  // memcpy_flushcache stores src at `off` the same way.
+  void memcpy_flushcache(uint64_t off, std::span<const std::byte> src);
 };
 
 enum class PoisonKind : uint8_t { kKnown, kLatent };
@@ -168,8 +188,8 @@ class PmemDevice : public BlockDevice, public DaxDevice {
                                      DaxAccessMode mode = DaxAccessMode::kAccess) override;
   uint64_t recovery_write(uint64_t off, std::span<const std::byte> src) override;
   Errno zero_page_range(uint64_t pgoff, uint64_t nr_pages) override;
-  uint64_t copy_mc_to_kernel(std::span<std::byte> dst, uint64_t off) override;
-  void memcpy_flushcache(uint64_t off, std::span<const std::byte> src) override;
+  McCopy copy_mc_to(uint64_t off, uint64_t len, Sink sink) override;
+  uint64_t memcpy_flushcache_from(uint64_t off, uint64_t len, Source source) override;
 
   // Injection and inspection. inject_poison poisons every granule that
   // overlaps [off, off+len). scrub (ACPI ARS) makes latent poison known and

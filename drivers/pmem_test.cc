@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "sim/testing/bytes.h"
@@ -99,6 +100,59 @@ TEST_F(PmemTest, CopyMcStopsAtFirstPoisonedGranule) {
   // Before it: everything.
   EXPECT_EQ(pmem.copy_mc_to_kernel(std::span(dst).first(960), 0), 0u);
   EXPECT_EQ(pmem.stats().machine_checks, 2u);
+}
+
+// copy_mc_to hands the media straight to a destination. One that stops
+// taking bytes (a user page that faults) ends the copy there: the loads
+// past it never run, so latent poison further on stays latent and no
+// memory-failure event is raised (copy_mc_to_user stops at the fault).
+TEST_F(PmemTest, CopyMcToStopsWhereTheDestinationFaultsWithoutConsumingPoisonPastIt) {
+  pmem.memcpy_flushcache(0, fill(3 * 4096, 0x5a));
+  pmem.inject_poison(2 * 4096 + 100, 1, PoisonKind::kLatent);  // Granule at 8192+64.
+  std::vector<std::byte> got;
+  auto take_until = [&](uint64_t limit) {
+    return [&got, limit](std::span<const std::byte> piece) {
+      const uint64_t n = std::min<uint64_t>(piece.size(), limit - std::min<uint64_t>(limit, got.size()));
+      got.insert(got.end(), piece.begin(), piece.begin() + static_cast<ptrdiff_t>(n));
+      return n;
+    };
+  };
+  DaxDevice::McCopy c = pmem.copy_mc_to(0, 3 * 4096, take_until(5000));
+  EXPECT_EQ(c.copied, 5000u);
+  EXPECT_FALSE(c.poisoned);
+  EXPECT_EQ(got, fill(5000, 0x5a));
+  EXPECT_EQ(pmem.stats().machine_checks, 0u);
+  EXPECT_TRUE(pmem.badblocks().empty());  // Still latent: nothing consumed it.
+  // A destination that takes everything runs into the poison and consumes it.
+  got.clear();
+  c = pmem.copy_mc_to(0, 3 * 4096, take_until(3 * 4096));
+  EXPECT_EQ(c.copied, 2u * 4096 + 64);
+  EXPECT_TRUE(c.poisoned);
+  EXPECT_EQ(pmem.stats().machine_checks, 1u);
+  EXPECT_EQ(pmem.badblocks(), (std::vector<BadBlock>{{16, 1}}));
+}
+
+// memcpy_flushcache_from lets the source fill the media in place: what it
+// filled is stored, a source that stops early stores only that, and it
+// never clears poison.
+TEST_F(PmemTest, MemcpyFlushcacheFromStoresWhatTheSourceFilled) {
+  pmem.inject_poison(4096, 64, PoisonKind::kKnown);
+  uint64_t given = 0;
+  const uint64_t n = pmem.memcpy_flushcache_from(4000, 200, [&](std::span<std::byte> piece) {
+    const uint64_t k = std::min<uint64_t>(piece.size(), 150 - given);
+    std::fill_n(piece.begin(), k, std::byte{0x33});
+    given += k;
+    return k;
+  });
+  EXPECT_EQ(n, 150u);
+  EXPECT_EQ(pmem.stats().stores, 1u);
+  EXPECT_TRUE(pmem.known_poisoned(4096, 1));
+  std::vector<std::byte> dst(64);
+  EXPECT_EQ(pmem.copy_mc_to_kernel(dst, 4000 - 8), 0u);
+  EXPECT_EQ(dst[7], std::byte{0});
+  EXPECT_EQ(dst[8], std::byte{0x33});
+  // Past the end of the device nothing is stored.
+  EXPECT_EQ(pmem.memcpy_flushcache_from(1 << 20, 10, [](std::span<std::byte> p) { return p.size(); }), 0u);
 }
 
 TEST_F(PmemTest, MemoryFailureNotifierGetsPhysicalAddress) {

@@ -130,7 +130,7 @@ std::optional<Siginfo> AddressSpace::fault_in(Vma& vma, uint64_t page_addr, bool
   auto it = ptes_.find(page_addr);
   if (it != ptes_.end() && it->second.page == nullptr && it->second.swapped) {
     // Swapped anonymous page: read it back.
-    auto bytes = std::make_shared<RamPage::Bytes>(*it->second.swapped);
+    auto bytes = share_page(alloc_page_copy(*it->second.swapped));
     it->second.swapped.reset();
     it->second.page = std::make_shared<RamPage>(std::move(bytes));
   }
@@ -138,7 +138,7 @@ std::optional<Siginfo> AddressSpace::fault_in(Vma& vma, uint64_t page_addr, bool
     if (vma.ops == nullptr) {
       // Anonymous memory: a zeroed page.
       Pte pte;
-      pte.page = std::make_shared<RamPage>(std::make_shared<RamPage::Bytes>());
+      pte.page = std::make_shared<RamPage>(share_page(alloc_page()));
       pte.anon = true;
       pte.writable = true;
       it = ptes_.emplace(page_addr, std::move(pte)).first;
@@ -162,7 +162,7 @@ std::optional<Siginfo> AddressSpace::fault_in(Vma& vma, uint64_t page_addr, bool
       pte.writable = true;
     } else {
       // Private: copy on write into an anonymous page.
-      auto bytes = std::make_shared<RamPage::Bytes>();
+      auto bytes = share_page(alloc_page_for_overwrite());
       if (pte.page->load(0, *bytes) != 0) return Siginfo{kSIGBUS, kBUS_MCEERR_AR, addr};
       pte.page = std::make_shared<RamPage>(std::move(bytes));
       pte.anon = true;
@@ -296,7 +296,7 @@ void AddressSpace::zap(const void* object, uint64_t first, uint64_t last) {
 bool AddressSpace::swap_out(uint64_t addr) {
   auto it = ptes_.find(page_down(addr));
   if (it == ptes_.end() || !it->second.anon || it->second.page == nullptr) return false;
-  auto bytes = std::make_unique<RamPage::Bytes>();
+  UniquePage bytes = alloc_page_for_overwrite();
   it->second.page->load(0, *bytes);
   it->second.swapped = std::move(bytes);
   it->second.page.reset();

@@ -28,10 +28,12 @@
 
 #include "absl/container/btree_map.h"
 #include "sim/errno.h"
+#include "sim/page_memory.h"
 
 namespace vfssim {
 
 inline constexpr uint64_t kUserPageSize = 4096;
+static_assert(kUserPageSize == kMemPageSize);
 
 // TASK_SIZE_MAX on x86-64: user addresses lie below it. access_ok() is the
 // kernel's cheap range check before any copy: [addr, addr+len) must not
@@ -80,7 +82,7 @@ class PhysPage {
 // the same bytes; a mapping holding a reference keeps them alive).
 class RamPage : public PhysPage {
  public:
-  using Bytes = std::array<std::byte, kUserPageSize>;
+  using Bytes = PageBytes;
   explicit RamPage(std::shared_ptr<Bytes> bytes) : bytes_(std::move(bytes)) {}
   uint64_t load(uint64_t off, std::span<std::byte> dst) override;
   void store(uint64_t off, std::span<const std::byte> src) override;
@@ -243,7 +245,7 @@ class AddressSpace {
     std::shared_ptr<PhysPage> page;  // Null when swapped.
     bool writable = false;
     bool anon = false;  // A private copy owned here.
-    std::unique_ptr<RamPage::Bytes> swapped;
+    UniquePage swapped;
   };
 
   // access moves bytes page by page (faulting soft pages in only with

@@ -19,38 +19,6 @@
 namespace vfssim {
 namespace {
 
-// The registry. Keep it sorted by name; fault_test checks that it is.
-constexpr std::array kRegistry = {
-    FaultPointInfo{"blockdev/discard/eio", Errno::kEIO,
-                   "a DISCARD command fails at the device"},
-    FaultPointInfo{"blockdev/flush/eio", Errno::kEIO,
-                   "a cache FLUSH fails; unflushed writes stay volatile"},
-    FaultPointInfo{"blockdev/read/eio", Errno::kEIO,
-                   "a read command fails at the device (transient, not a bad sector)"},
-    FaultPointInfo{"blockdev/write/eio", Errno::kEIO,
-                   "a write command fails at the device; nothing of it is written"},
-    FaultPointInfo{"blockdev/zeroout/eio", Errno::kEIO,
-                   "a WRITE_ZEROES command fails at the device; nothing is zeroed"},
-    FaultPointInfo{"pmem/read/mce", Errno::kEIO,
-                   "a pmem read consumes poison nobody injected: latent poison appears "
-                   "at the first granule read and raises a machine check"},
-    FaultPointInfo{"pmem/write/eio", Errno::kEIO,
-                   "a pmem block-I/O write fails before any byte is stored"},
-    FaultPointInfo{"pmem/zero/eio", Errno::kEIO,
-                   "dax zero_page_range fails before any page is zeroed"},
-    FaultPointInfo{"safecopy/softfault", Errno::kEFAULT,
-                   "a page a safecopy is about to copy is not resident (swapped out, "
-                   "or its page-table entry reclaimed): a soft fault the VM can resolve"},
-    FaultPointInfo{"sched/signal/eintr", Errno::kEINTR,
-                   "a signal arrives during a long, interruptible operation (checked "
-                   "between its steps); with progress made the call returns it"},
-    FaultPointInfo{"shmfs/page/enospc", Errno::kENOSPC,
-                   "shmfs cannot get a resident page (size limit or memory "
-                   "pressure) when a write allocates or swaps one in"},
-    FaultPointInfo{"xfs/alloc/enospc", Errno::kENOSPC,
-                   "the XFS-like allocator finds no free extent (xfs_alloc_vextent) "
-                   "although the reservation succeeded: an AG too fragmented"},
-};
 
 // The injector that is calling fiu_fail on this thread, and the errno its
 // plan decided on. A thread-local rather than libfiu's shared failnum, so
@@ -83,14 +51,11 @@ void fiu_enable_point(std::string_view name,
 
 }  // namespace
 
-absl::Span<const FaultPointInfo> fault_point_registry() { return kRegistry; }
+absl::Span<const FaultPointInfo> fault_point_registry() { return kFaultPoints; }
 
 const FaultPointInfo* find_fault_point(std::string_view name) {
-  auto it = std::lower_bound(
-      kRegistry.begin(), kRegistry.end(), name,
-      [](const FaultPointInfo& info, std::string_view n) { return info.name < n; });
-  if (it == kRegistry.end() || it->name != name) return nullptr;
-  return &*it;
+  const size_t i = fault_point_index(name);
+  return i == kFaultPoints.size() ? nullptr : &kFaultPoints[i];
 }
 
 FaultPlan FaultPlan::nth(uint64_t n) { return FaultPlan(Kind::kNth, n, 0, 0, ""); }
@@ -209,21 +174,30 @@ Errno FaultInjector::arm(std::string_view point, FaultPlan plan) {
   if (plan.err_ == Errno::kOk) return Errno::kEINVAL;
   if (plan.kind_ == FaultPlan::Kind::kAt && plan.b_ == 0) return Errno::kEINVAL;
   fiu_enable_point(point, &FaultInjector::fiu_external_cb);
-  auto it = points_.find(point);
-  if (it == points_.end()) it = points_.emplace(std::string(point), PointState{}).first;
+  PointState& st = *state(point);
   if (trace_ != nullptr) {
     trace_->record("fault-arm", {{"point", point}, {"plan", plan.describe()}});
   }
-  it->second.plans.push_back(Armed{std::move(plan), it->second.hits});
+  st.plans.push_back(Armed{std::move(plan), st.hits});
   return Errno::kOk;
 }
 
 void FaultInjector::disarm(std::string_view point) {
-  if (auto it = points_.find(point); it != points_.end()) it->second.plans.clear();
+  if (PointState* st = state(point)) st->plans.clear();
 }
 
 void FaultInjector::disarm_all() {
-  for (auto& [name, state] : points_) state.plans.clear();
+  for (PointState& st : points_) st.plans.clear();
+}
+
+FaultInjector::PointState* FaultInjector::state(std::string_view point) {
+  const size_t i = fault_point_index(point);
+  return i == points_.size() ? nullptr : &points_[i];
+}
+
+const FaultInjector::PointState* FaultInjector::state(std::string_view point) const {
+  const size_t i = fault_point_index(point);
+  return i == points_.size() ? nullptr : &points_[i];
 }
 
 void FaultInjector::begin_op(uint64_t id) { op_ = id; }
@@ -239,17 +213,8 @@ Errno FaultInjector::replay(absl::Span<const FiredFault> schedule) {
   return Errno::kOk;
 }
 
-std::optional<Errno> FaultInjector::fire(const char* point) {
-  auto it = points_.find(std::string_view(point));
-  if (it == points_.end()) {
-    if (find_fault_point(point) == nullptr) {
-      // A fault site naming an unregistered point is a bug in vfssim itself.
-      absl::FPrintF(stderr, "vfssim: fault point '%s' is not registered\n", point);
-      std::abort();
-    }
-    it = points_.emplace(std::string(point), PointState{}).first;
-  }
-  PointState& state = it->second;
+std::optional<Errno> FaultInjector::fire(FaultPoint point) {
+  PointState& state = points_[point.index()];
   ++state.hits;
   if (state.op != op_ || state.hits_in_op == 0) {
     state.op = op_;
@@ -262,13 +227,14 @@ std::optional<Errno> FaultInjector::fire(const char* point) {
   tls_injector = this;
   tls_decided = Errno::kOk;
   tls_consulted = false;
-  int failed = fiu_fail(point);
+  const char* name = point.info().name.data();  // A literal: NUL-terminated.
+  int failed = fiu_fail(name);
   if (!tls_consulted) {
     // Someone called fiu_disable on the point (or libfiu lost it): our
     // callback was not asked. Enable it again and ask once more, so a plan
     // is never silently disarmed.
-    fiu_enable_point(point, &FaultInjector::fiu_external_cb, /*force=*/true);
-    failed = fiu_fail(point);
+    fiu_enable_point(point.info().name, &FaultInjector::fiu_external_cb, /*force=*/true);
+    failed = fiu_fail(name);
   }
   const Errno decided = tls_decided;
   tls_injector = saved;
@@ -278,10 +244,9 @@ std::optional<Errno> FaultInjector::fire(const char* point) {
   return decided;
 }
 
-std::optional<Errno> FaultInjector::decide(std::string_view point) {
-  auto it = points_.find(point);
-  if (it == points_.end()) return std::nullopt;
-  PointState& state = it->second;
+std::optional<Errno> FaultInjector::decide(size_t index) {
+  PointState& state = points_[index];
+  const std::string_view point = kFaultPoints[index].name;
   std::optional<Errno> result;
   const FaultPlan* chosen = nullptr;
   const uint64_t point_hash = fnv1a64(point);
@@ -302,7 +267,7 @@ std::optional<Errno> FaultInjector::decide(std::string_view point) {
         plan.decides(state.hits - armed.armed_at_hit, state.op, state.hits_in_op, coin);
     if (fails && !result) {
       chosen = &plan;
-      result = plan.err_.value_or(find_fault_point(point)->default_err);
+      result = plan.err_.value_or(kFaultPoints[index].default_err);
     }
   }
   if (result) {
@@ -324,7 +289,9 @@ int FaultInjector::fiu_external_cb(const char* name, int* /*failnum*/,
   FaultInjector* self = tls_injector;
   if (self == nullptr) return 0;
   tls_consulted = true;
-  std::optional<Errno> e = self->decide(name);
+  const size_t index = fault_point_index(name);
+  if (index == kFaultPoints.size()) return 0;
+  std::optional<Errno> e = self->decide(index);
   if (!e) return 0;
   tls_decided = *e;
   return 1;
@@ -332,20 +299,22 @@ int FaultInjector::fiu_external_cb(const char* name, int* /*failnum*/,
 
 std::vector<std::string> FaultInjector::armed() const {
   std::vector<std::string> out;
-  for (const auto& [name, state] : points_) {
-    for (const Armed& a : state.plans) out.push_back(absl::StrCat(name, "=", a.plan.describe()));
+  for (size_t i = 0; i < points_.size(); ++i) {
+    for (const Armed& a : points_[i].plans) {
+      out.push_back(absl::StrCat(to_absl(kFaultPoints[i].name), "=", a.plan.describe()));
+    }
   }
   return out;
 }
 
 uint64_t FaultInjector::hits(std::string_view point) const {
-  auto it = points_.find(point);
-  return it == points_.end() ? 0 : it->second.hits;
+  const PointState* st = state(point);
+  return st == nullptr ? 0 : st->hits;
 }
 
 uint64_t FaultInjector::fired(std::string_view point) const {
-  auto it = points_.find(point);
-  return it == points_.end() ? 0 : it->second.fired;
+  const PointState* st = state(point);
+  return st == nullptr ? 0 : st->fired;
 }
 
 }  // namespace vfssim

@@ -29,6 +29,8 @@
 #ifndef VFSSIM_SIM_FAULT_H_
 #define VFSSIM_SIM_FAULT_H_
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -36,7 +38,6 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/btree_map.h"
 #include "absl/types/span.h"
 #include "sim/errno.h"
 #include "sim/rng.h"
@@ -49,6 +50,78 @@ struct FaultPointInfo {
   std::string_view name;     // "layer/operation/what", e.g. "blockdev/read/eio".
   Errno default_err;         // What a plan without an explicit errno injects.
   std::string_view meaning;  // One line: what firing this point models.
+};
+
+// kFaultPoints is the registry, sorted by name (checked below).
+inline constexpr std::array kFaultPoints = {
+    FaultPointInfo{"blockdev/discard/eio", Errno::kEIO,
+                   "a DISCARD command fails at the device"},
+    FaultPointInfo{"blockdev/flush/eio", Errno::kEIO,
+                   "a cache FLUSH fails; unflushed writes stay volatile"},
+    FaultPointInfo{"blockdev/read/eio", Errno::kEIO,
+                   "a read command fails at the device (transient, not a bad sector)"},
+    FaultPointInfo{"blockdev/write/eio", Errno::kEIO,
+                   "a write command fails at the device; nothing of it is written"},
+    FaultPointInfo{"blockdev/zeroout/eio", Errno::kEIO,
+                   "a WRITE_ZEROES command fails at the device; nothing is zeroed"},
+    FaultPointInfo{"pmem/read/mce", Errno::kEIO,
+                   "a pmem read consumes poison nobody injected: latent poison appears "
+                   "at the first granule read and raises a machine check"},
+    FaultPointInfo{"pmem/write/eio", Errno::kEIO,
+                   "a pmem block-I/O write fails before any byte is stored"},
+    FaultPointInfo{"pmem/zero/eio", Errno::kEIO,
+                   "dax zero_page_range fails before any page is zeroed"},
+    FaultPointInfo{"safecopy/softfault", Errno::kEFAULT,
+                   "a page a safecopy is about to copy is not resident (swapped out, "
+                   "or its page-table entry reclaimed): a soft fault the VM can resolve"},
+    FaultPointInfo{"sched/signal/eintr", Errno::kEINTR,
+                   "a signal arrives during a long, interruptible operation (checked "
+                   "between its steps); with progress made the call returns it"},
+    FaultPointInfo{"shmfs/page/enospc", Errno::kENOSPC,
+                   "shmfs cannot get a resident page (size limit or memory "
+                   "pressure) when a write allocates or swaps one in"},
+    FaultPointInfo{"xfs/alloc/enospc", Errno::kENOSPC,
+                   "the XFS-like allocator finds no free extent (xfs_alloc_vextent) "
+                   "although the reservation succeeded: an AG too fragmented"},
+};
+
+// fault_point_index is `name`'s place in kFaultPoints, or its size when no
+// point has that name.
+constexpr size_t fault_point_index(std::string_view name) {
+  size_t lo = 0, hi = kFaultPoints.size();
+  while (lo < hi) {
+    const size_t mid = (lo + hi) / 2;
+    if (kFaultPoints[mid].name < name) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo < kFaultPoints.size() && kFaultPoints[lo].name == name ? lo : kFaultPoints.size();
+}
+
+static_assert([] {
+  for (size_t i = 1; i < kFaultPoints.size(); ++i) {
+    if (!(kFaultPoints[i - 1].name < kFaultPoints[i].name)) return false;
+  }
+  return true;
+}(), "kFaultPoints must be sorted by name, without repeats");
+
+// FaultPoint is a fault site's handle on its registered point: made from
+// the point's name at compile time, so a site naming a point the registry
+// does not have does not compile, and fire() finds the point's state by
+// index rather than by name. Implicit from a literal, so a site reads
+// faults.fire("blockdev/write/eio").
+class FaultPoint {
+ public:
+  consteval FaultPoint(const char* name) : index_(fault_point_index(name)) {  // NOLINT: implicit
+    if (index_ == kFaultPoints.size()) throw "not a registered fault point (sim/fault.h)";
+  }
+  size_t index() const { return index_; }
+  const FaultPointInfo& info() const { return kFaultPoints[index_]; }
+
+ private:
+  size_t index_;
 };
 
 // fault_point_registry lists every fault point, sorted by name.
@@ -150,9 +223,8 @@ class FaultInjector {
   Errno replay(absl::Span<const FiredFault> schedule);
 
   // fire is called at a fault site. It counts the hit and returns the errno to
-  // fail with when an armed plan decides the hit fails. `point` must be
-  // registered (a programming error otherwise, checked).
-  std::optional<Errno> fire(const char* point);
+  // fail with when an armed plan decides the hit fails.
+  std::optional<Errno> fire(FaultPoint point);
 
   // hits counts every fire() of `point` since construction, armed or not;
   // fired counts the hits that failed.
@@ -176,14 +248,17 @@ class FaultInjector {
   };
 
   // decide runs inside libfiu's external callback for the current hit.
-  std::optional<Errno> decide(std::string_view point);
+  std::optional<Errno> decide(size_t point);
+  // state is the point's counters and plans; nullptr for an unregistered name.
+  PointState* state(std::string_view point);
+  const PointState* state(std::string_view point) const;
   static int fiu_external_cb(const char* name, int* failnum, void** failinfo,
                              unsigned int* flags);
 
   Rng rng_;
   Trace* trace_;
   uint64_t op_ = 0;
-  absl::btree_map<std::string, PointState, std::less<>> points_;
+  std::array<PointState, kFaultPoints.size()> points_;  // By FaultPoint::index.
   std::vector<FiredFault> schedule_;
 };
 

@@ -12,7 +12,7 @@ namespace vfssim {
 namespace {
 
 // Fires `point` n times and returns the 1-based hit numbers that failed.
-std::vector<int> hits_that_fail(FaultInjector& f, const char* point, int n) {
+std::vector<int> hits_that_fail(FaultInjector& f, FaultPoint point, int n) {
   std::vector<int> out;
   for (int i = 1; i <= n; ++i) {
     if (f.fire(point)) out.push_back(i);

@@ -44,11 +44,6 @@ IoResult dax_iomap_read(Inode& ip, const Kiocb& iocb, IovIter& to, IomapOps& ops
   IomapIter iter{.inode = &ip, .pos = pos, .len = want, .flags = kIomapDax};
   uint64_t done = 0;
   int64_t ret;
-  // One bounce buffer per thread, reused (a fresh 4 KiB vector per call
-  // was a fifth of a DAX read's cost); nothing below re-enters this loop.
-  thread_local std::vector<std::byte> bounce_store;
-  if (bounce_store.size() > (1u << 20)) bounce_store = {};  // No large leftovers kept.
-  std::vector<std::byte>& bounce = bounce_store;
   // finish ends the walk after a short step of `copied` bytes.
   auto finish = [&](uint64_t copied, Errno e) -> IoResult {
     iomap_iter_stop(iter, ops, copied, e);
@@ -73,14 +68,14 @@ IoResult dax_iomap_read(Inode& ip, const Kiocb& iocb, IovIter& to, IomapOps& ops
       iter.processed = neg(dax_mem2blk_err(avail.error()));
       continue;
     }
-    if (bounce.size() < *avail) bounce.resize(*avail);
-    const std::span<std::byte> buf = std::span(bounce).first(*avail);
-    const uint64_t good = *avail - m.dax_dev->copy_mc_to_kernel(buf, *addr);
-    const uint64_t copied = to.copy_to(buf.first(good));
-    done += copied;
-    if (copied < good) return finish(copied, to.fault_errno());
-    // Short: the copy consumed poison the driver did not know of.
-    if (good < *avail) return finish(copied, Errno::kEIO);
+    // dax_copy_to_iter: from the media straight into the caller's memory.
+    const DaxDevice::McCopy c = m.dax_dev->copy_mc_to(
+        *addr, *avail, [&to](std::span<const std::byte> piece) { return to.copy_to(piece); });
+    done += c.copied;
+    // Short: the copy consumed poison the driver did not know of, or the
+    // caller's buffer faulted.
+    if (c.poisoned) return finish(c.copied, Errno::kEIO);
+    if (c.copied < *avail) return finish(c.copied, to.fault_errno());
     if (*avail < len) {
       iter.processed = static_cast<int64_t>(*avail);  // The device ended: map the rest.
       continue;
@@ -116,13 +111,16 @@ IoResult dax_iomap_write(Inode& ip, const Kiocb& iocb, IovIter& from, IomapOps& 
       iter.processed = neg(dax_mem2blk_err(avail.error()));
       continue;
     }
-    if (bounce.size() < *avail) bounce.resize(*avail);
-    const uint64_t got = from.copy_from(std::span(bounce).first(*avail));
-    uint64_t xfer = got;
+    uint64_t got, xfer;
     if (recovery) {
+      // recovery_write decides from the whole request whether it can go.
+      if (bounce.size() < *avail) bounce.resize(*avail);
+      got = from.copy_from(std::span(bounce).first(*avail));
       xfer = m.dax_dev->recovery_write(*addr, std::span(bounce).first(got));
     } else {
-      m.dax_dev->memcpy_flushcache(*addr, std::span(bounce).first(got));
+      // dax_copy_from_iter: from the caller's memory straight to the media.
+      got = xfer = m.dax_dev->memcpy_flushcache_from(
+          *addr, *avail, [&from](std::span<std::byte> piece) { return from.copy_from(piece); });
     }
     done += xfer;
     // xfs_file_dax_write grows i_size only after a write that stored

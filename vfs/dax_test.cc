@@ -61,6 +61,27 @@ TEST_F(DaxTest, ReadStopsAtPoisonWithShortCount) {
   EXPECT_EQ(r.err, Errno::kEIO);
 }
 
+// dax_copy_to_iter copies from pmem straight into the caller's memory. A
+// user buffer that faults part way ends the read there with the bytes
+// before the fault; latent poison past the fault is never loaded, so it
+// stays latent and raises no machine check.
+TEST_F(DaxTest, ReadIntoAFaultingUserBufferStopsThereAndLeavesPoisonPastItLatent) {
+  AddressSpace mm;
+  const uint64_t base = *mm.map(0, 2 * 4096, kProtRead | kProtWrite, false, nullptr, 0, nullptr);
+  ASSERT_EQ(mm.unmap(base + 4096, 4096), Errno::kOk);
+  fs.pmem().inject_poison(kAddr + 4096 + 512, 1, PoisonKind::kLatent);
+  IovIter to = IovIter::ubuf(IovIter::Dir::kDest, mm, base + 1000, 8192);
+  IoResult r = dax_iomap_read(*ip, Kiocb{.pos = 0}, to, map());
+  EXPECT_EQ(r.done, 4096u - 1000);
+  EXPECT_EQ(r.err, Errno::kEFAULT);
+  EXPECT_EQ(fs.pmem().stats().machine_checks, 0u);
+  EXPECT_TRUE(fs.pmem().poisoned(kAddr + 4096 + 512, 1));
+  EXPECT_FALSE(fs.pmem().known_poisoned(kAddr + 4096 + 512, 1));
+  std::vector<std::byte> got(4096 - 1000);
+  EXPECT_EQ(mm.copy_in(base + 1000, got, true), got.size());
+  EXPECT_EQ(got, fill(4096 - 1000, 5));
+}
+
 // 6.18 (dax.direct_access=partial): a DAX write over known poison asks
 // again in DAX_RECOVERY_WRITE mode and stores through pmem_recovery_write,
 // which clears the poison under a page-aligned whole page and stores

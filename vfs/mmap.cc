@@ -10,7 +10,7 @@ namespace vfssim {
 
 std::shared_ptr<PhysPage> zero_page() {
   static const std::shared_ptr<PhysPage> page =
-      std::make_shared<RamPage>(std::make_shared<RamPage::Bytes>());
+      std::make_shared<RamPage>(share_page(alloc_page()));
   return page;
 }
 

@@ -27,7 +27,7 @@ const CachedPage* PageCache::find(uint64_t index) const {
 
 CachedPage& PageCache::get(uint64_t index) {
   auto [it, inserted] = pages_.try_emplace(index);
-  if (inserted) it->second.data = std::make_shared<PageBytes>();  // Value-initialized: zeros.
+  if (inserted) it->second.data = share_page(alloc_page());
   return it->second;
 }
 

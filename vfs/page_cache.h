@@ -19,6 +19,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "sim/errno.h"
+#include "sim/page_memory.h"
 #include "vfs/errseq.h"
 
 namespace vfssim {
@@ -26,7 +27,7 @@ namespace vfssim {
 inline constexpr uint64_t kCachePageSize = 4096;
 inline constexpr int kCachePageShift = 12;
 
-using PageBytes = std::array<std::byte, kCachePageSize>;
+static_assert(kCachePageSize == kMemPageSize);  // PageBytes: sim/page_memory.h.
 
 inline constexpr uint64_t kCacheSectorSize = 512;
 inline constexpr int kCacheSectorShift = 9;

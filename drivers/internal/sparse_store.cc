@@ -21,42 +21,65 @@ SparseStore& SparseStore::operator=(const SparseStore& other) {
   if (this == &other) return *this;
   pages_.clear();
   for (const auto& [index, page] : other.pages_) {
-    pages_.emplace(index, std::make_unique<Page>(*page));
+    pages_.emplace(index, alloc_page_copy(*page));
   }
   return *this;
 }
 
 void SparseStore::read(uint64_t off, std::span<std::byte> dst) const {
-  uint64_t pos = 0;
-  auto it = pages_.lower_bound(off / kPageSize);
-  while (pos < dst.size()) {
-    const uint64_t index = (off + pos) / kPageSize;
-    const uint64_t in_page = (off + pos) % kPageSize;
-    const uint64_t n = std::min<uint64_t>(kPageSize - in_page, dst.size() - pos);
-    while (it != pages_.end() && it->first < index) ++it;
-    if (it != pages_.end() && it->first == index) {
-      std::memcpy(dst.data() + pos, it->second->data() + in_page, n);
-    } else {
-      std::memset(dst.data() + pos, 0, n);
-    }
-    pos += n;
-  }
+  std::byte* out = dst.data();
+  read_into(off, dst.size(), [&out](std::span<const std::byte> piece) {
+    std::memcpy(out, piece.data(), piece.size());
+    out += piece.size();
+    return piece.size();
+  });
 }
 
 void SparseStore::write(uint64_t off, std::span<const std::byte> src) {
+  const std::byte* in = src.data();
+  write_from(off, src.size(), [&in](std::span<std::byte> piece) {
+    std::memcpy(piece.data(), in, piece.size());
+    in += piece.size();
+    return piece.size();
+  });
+}
+
+uint64_t SparseStore::read_into(uint64_t off, uint64_t len, Sink sink) const {
+  static constexpr Page kZeros{};  // What an absent page reads as.
   uint64_t pos = 0;
-  while (pos < src.size()) {
+  auto it = pages_.lower_bound(off / kPageSize);
+  while (pos < len) {
     const uint64_t index = (off + pos) / kPageSize;
     const uint64_t in_page = (off + pos) % kPageSize;
-    const uint64_t n = std::min<uint64_t>(kPageSize - in_page, src.size() - pos);
-    std::unique_ptr<Page>& page = pages_[index];
-    if (!page) {
-      page = std::make_unique<Page>();
-      if (n != kPageSize) page->fill(std::byte{0});
-    }
-    std::memcpy(page->data() + in_page, src.data() + pos, n);
-    pos += n;
+    const uint64_t n = std::min<uint64_t>(kPageSize - in_page, len - pos);
+    while (it != pages_.end() && it->first < index) ++it;
+    const Page& page = it != pages_.end() && it->first == index ? *it->second : kZeros;
+    const uint64_t took = sink(std::span(page).subspan(in_page, n));
+    pos += took;
+    if (took < n) break;
   }
+  return pos;
+}
+
+uint64_t SparseStore::write_from(uint64_t off, uint64_t len, Source source) {
+  uint64_t pos = 0;
+  while (pos < len) {
+    const uint64_t index = (off + pos) / kPageSize;
+    const uint64_t in_page = (off + pos) % kPageSize;
+    const uint64_t n = std::min<uint64_t>(kPageSize - in_page, len - pos);
+    UniquePage& page = pages_[index];
+    const bool fresh = !page;
+    if (fresh) page = alloc_page_for_overwrite();
+    const uint64_t filled = source(std::span(*page).subspan(in_page, n));
+    if (fresh && filled < kPageSize) {
+      // Whatever the source left unfilled in a page it was given fresh.
+      std::memset(page->data(), 0, in_page);
+      std::memset(page->data() + in_page + filled, 0, kPageSize - in_page - filled);
+    }
+    pos += filled;
+    if (filled < n) break;
+  }
+  return pos;
 }
 
 void SparseStore::zero(uint64_t off, uint64_t len) {

@@ -1,7 +1,7 @@
 // SparseStore: byte-addressable storage whose memory is proportional to the
 // data written, for device models up to and beyond 1 TiB.
 //
-// Storage is kept in 4 KiB pages in an ordered map; a page never written (or
+// Storage is kept in 4 KiB pages (sim/page_memory.h) in an ordered map; a page never written (or
 // zeroed whole) is absent and reads as zeros. Used by the block device (its
 // volatile and durable images) and by pmem.
 //
@@ -19,6 +19,8 @@
 #include <span>
 
 #include "absl/container/btree_map.h"
+#include "absl/functional/function_ref.h"
+#include "sim/page_memory.h"
 
 namespace vfssim {
 
@@ -38,6 +40,21 @@ class SparseStore {
   // write stores src at `off`, allocating pages as needed.
   void write(uint64_t off, std::span<const std::byte> src);
 
+  // read_into hands the len bytes at `off` to `sink` a page piece at a
+  // time, straight from storage (an absent page as a piece of zeros), until
+  // the sink takes fewer bytes than it is given. Returns the bytes taken.
+  // A device copies into its reader's memory this way, with no buffer of
+  // its own in between.
+  using Sink = absl::FunctionRef<uint64_t(std::span<const std::byte>)>;
+  uint64_t read_into(uint64_t off, uint64_t len, Sink sink) const;
+
+  // write_from lets `source` fill the storage for [off, off+len) in place,
+  // a page piece at a time (allocating pages), until it fills fewer bytes
+  // than it is given. Returns the bytes filled; the rest of a page it
+  // allocated reads as zeros.
+  using Source = absl::FunctionRef<uint64_t(std::span<std::byte>)>;
+  uint64_t write_from(uint64_t off, uint64_t len, Source source);
+
   // zero makes [off, off+len) read as zeros, freeing every whole page in it.
   void zero(uint64_t off, uint64_t len);
 
@@ -48,8 +65,9 @@ class SparseStore {
   friend bool operator==(const SparseStore& a, const SparseStore& b);
 
  private:
-  using Page = std::array<std::byte, kPageSize>;
-  absl::btree_map<uint64_t, std::unique_ptr<Page>> pages_;
+  using Page = PageBytes;  // Page-aligned: a copy to or from one runs at memcpy speed.
+  static_assert(sizeof(Page) == kPageSize);
+  absl::btree_map<uint64_t, UniquePage> pages_;
 };
 
 }  // namespace vfssim

@@ -93,7 +93,7 @@ Result<ShmPage*> ShmSuperblock::get_page(ShmInodeData& d, uint64_t index, bool c
     drop_if_new();
     return Fail(Errno::kENOMEM);
   }
-  page.data = std::make_shared<ShmPageBytes>();
+  page.data = share_page(alloc_page());
   if (page.swap_slot != 0) {
     auto slot = swap_.find(page.swap_slot);
     *page.data = *slot->second;

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "sim/page_memory.h"
 #include "sim/rng.h"
 #include "vfs/file.h"
 #include "vfs/mount.h"
@@ -45,7 +46,8 @@ inline constexpr uint64_t kShmPageSize = 4096;
 // memory the simulated machine is taken to have.
 inline constexpr uint64_t kShmDefaultSize = 1ull << 30;
 
-using ShmPageBytes = std::array<std::byte, kShmPageSize>;
+using ShmPageBytes = PageBytes;
+static_assert(kShmPageSize == kMemPageSize);
 
 // A page of a file: resident (data set) or swapped (slot set), never both.
 struct ShmPage {
