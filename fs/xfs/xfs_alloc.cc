@@ -26,24 +26,30 @@ void XfsAllocator::insert_free(Ag& ag, uint64_t start, uint64_t len) {
   free_blocks_ += len;
 }
 
-void XfsAllocator::remove_free(Ag& ag, uint64_t start, uint64_t len) {
-  ag.by_bno.erase(start);
-  ag.by_cnt.erase({len, start});
+void XfsAllocator::take(Ag& ag, ByBno::iterator it, uint64_t start, uint64_t len) {
+  // The bnobt record is trimmed or split where it sits (one walk of the
+  // tree was the caller's); only the cntbt, keyed by length, is searched.
+  const uint64_t fstart = it->first, flen = it->second;
+  const uint64_t end = start + len, fend = fstart + flen;
+  ag.by_cnt.erase({flen, fstart});
   ag.free -= len;
   free_blocks_ -= len;
-}
-
-void XfsAllocator::take(Ag& ag, uint64_t fstart, uint64_t flen, uint64_t start, uint64_t len) {
-  remove_free(ag, fstart, flen);
-  if (start > fstart) insert_free(ag, fstart, start - fstart);
-  const uint64_t end = start + len, fend = fstart + flen;
-  if (fend > end) insert_free(ag, end, fend - end);
+  if (start > fstart) {
+    it->second = start - fstart;
+    ag.by_cnt.insert({start - fstart, fstart});
+    ++it;
+  } else {
+    it = ag.by_bno.erase(it);
+  }
+  if (fend > end) {
+    ag.by_bno.emplace_hint(it, end, fend - end);
+    ag.by_cnt.insert({fend - end, end});
+  }
 }
 
 void XfsAllocator::reserve(uint64_t start, uint64_t len) {
   Ag& ag = ags_[agno_of(start)];
-  auto it = std::prev(ag.by_bno.upper_bound(start));
-  take(ag, it->first, it->second, start, len);
+  take(ag, std::prev(ag.by_bno.upper_bound(start)), start, len);
 }
 
 bool XfsAllocator::alloc_in_ag(Ag& ag, uint64_t goal, uint64_t minlen, uint64_t maxlen,
@@ -67,7 +73,7 @@ bool XfsAllocator::alloc_in_ag(Ag& ag, uint64_t goal, uint64_t minlen, uint64_t 
       if (fend > goal && fend - goal >= std::min(maxlen, std::max(minlen, uint64_t{1}))) {
         const uint64_t len = std::min(maxlen, fend - goal);
         if (len >= minlen) {
-          take(ag, prev->first, prev->second, goal, len);
+          take(ag, prev, goal, len);
           *out = {goal, len};
           return true;
         }
@@ -76,11 +82,11 @@ bool XfsAllocator::alloc_in_ag(Ag& ag, uint64_t goal, uint64_t minlen, uint64_t 
     // Near: the closest extent on either side that holds all of maxlen.
     auto right = ag.by_bno.lower_bound(goal);
     auto left = right;
-    std::optional<std::pair<uint64_t, uint64_t>> best;
+    std::optional<ByBno::iterator> best;
     uint64_t best_dist = UINT64_MAX;
     for (auto r = right; r != ag.by_bno.end(); ++r) {
       if (r->second >= maxlen) {
-        best = *r;
+        best = r;
         best_dist = r->first - goal;
         break;
       }
@@ -90,15 +96,15 @@ bool XfsAllocator::alloc_in_ag(Ag& ag, uint64_t goal, uint64_t minlen, uint64_t 
       if (left->second >= maxlen) {
         const uint64_t end = left->first + left->second;
         const uint64_t dist = goal >= end ? goal - end : 0;
-        if (dist < best_dist) best = *left;
+        if (dist < best_dist) best = left;
         break;
       }
     }
     if (best) {
       // Take the end nearest the goal.
-      const auto [fstart, flen] = *best;
+      const uint64_t fstart = (*best)->first, flen = (*best)->second;
       const uint64_t start = fstart >= goal ? fstart : fstart + flen - maxlen;
-      take(ag, fstart, flen, start, maxlen);
+      take(ag, *best, start, maxlen);
       *out = {start, maxlen};
       return true;
     }
@@ -108,7 +114,7 @@ bool XfsAllocator::alloc_in_ag(Ag& ag, uint64_t goal, uint64_t minlen, uint64_t 
   if (fit == ag.by_cnt.end()) fit = std::prev(ag.by_cnt.end());  // Largest; >= minlen.
   const auto [flen, fstart] = *fit;
   const uint64_t len = std::min(maxlen, flen);
-  take(ag, fstart, flen, fstart, len);
+  take(ag, ag.by_bno.find(fstart), fstart, len);
   *out = {fstart, len};
   return true;
 }
@@ -174,22 +180,28 @@ void XfsAllocator::flush_busy() {
 }
 
 void XfsAllocator::insert_merged(Ag& ag, uint64_t start, uint64_t len) {
-  uint64_t s = start, l = len;
+  // One walk of the bnobt finds both neighbours; a merge with the one
+  // before grows that record where it sits.
   auto next = ag.by_bno.lower_bound(start);
+  const bool joins_next = next != ag.by_bno.end() && next->first == start + len;
+  const uint64_t next_len = joins_next ? next->second : 0;
+  if (joins_next) {
+    ag.by_cnt.erase({next_len, next->first});
+    next = ag.by_bno.erase(next);
+  }
+  ag.free += len;
+  free_blocks_ += len;
   if (next != ag.by_bno.begin()) {
     auto prev = std::prev(next);
     if (prev->first + prev->second == start) {
-      s = prev->first;
-      l += prev->second;
-      remove_free(ag, prev->first, prev->second);
+      ag.by_cnt.erase({prev->second, prev->first});
+      prev->second += len + next_len;
+      ag.by_cnt.insert({prev->second, prev->first});
+      return;
     }
   }
-  next = ag.by_bno.lower_bound(start + len);
-  if (next != ag.by_bno.end() && next->first == start + len) {
-    l += next->second;
-    remove_free(ag, next->first, next->second);
-  }
-  insert_free(ag, s, l);
+  ag.by_bno.emplace_hint(next, start, len + next_len);
+  ag.by_cnt.insert({len + next_len, start});
 }
 
 bool XfsAllocator::is_free(uint64_t start, uint64_t len) const {

@@ -89,13 +89,14 @@ class XfsAllocator {
   std::vector<std::string> check() const;
 
  private:
+  using ByBno = absl::btree_map<uint64_t, uint64_t>;
   struct Ag {
     uint64_t start = 0;  // First block of the AG.
     uint64_t len = 0;    // Blocks in the AG.
-    absl::btree_map<uint64_t, uint64_t> by_bno;             // start -> len.
+    ByBno by_bno;                                           // start -> len.
     absl::btree_set<std::pair<uint64_t, uint64_t>> by_cnt;  // (len, start).
     uint64_t free = 0;  // Blocks in by_bno (busy ones aside).
-    absl::btree_map<uint64_t, uint64_t> busy;  // Freed, not yet reusable.
+    ByBno busy;  // Freed, not yet reusable.
     uint64_t resv = 0;  // Per-AG metadata reservation.
   };
 
@@ -103,10 +104,9 @@ class XfsAllocator {
   // insert_merged puts [start, start + len) into the indexes, merging it
   // with free neighbours.
   void insert_merged(Ag& ag, uint64_t start, uint64_t len);
-  void remove_free(Ag& ag, uint64_t start, uint64_t len);
-  // take removes [start, start + len) from the free extent (fstart, flen)
-  // of `ag` that contains it, keeping the pieces either side.
-  void take(Ag& ag, uint64_t fstart, uint64_t flen, uint64_t start, uint64_t len);
+  // take removes [start, start + len) from the free extent `it` of `ag`
+  // that contains it, keeping the pieces either side.
+  void take(Ag& ag, ByBno::iterator it, uint64_t start, uint64_t len);
   // alloc_in_ag tries one AG; `goal` may lie outside it (no exact/near).
   bool alloc_in_ag(Ag& ag, uint64_t goal, uint64_t minlen, uint64_t maxlen, XfsExtent* out);
   // alloc_indexed is alloc over the non-busy free extents only.

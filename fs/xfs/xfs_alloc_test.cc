@@ -48,6 +48,33 @@ TEST(XfsAllocator, FreedBlocksMergeAndAreReused) {
   EXPECT_TRUE(a.check().empty());
 }
 
+// A taken piece from the middle of a free extent leaves both sides free;
+// given back, it joins both into one record again (xfs_free_ag_extent's
+// left and right neighbour merge).
+TEST(XfsAllocator, MiddlePieceTakenAndReturnedRejoinsBothSides) {
+  XfsAllocator a(1, 100, 100);
+  EXPECT_EQ(*a.alloc(40, 10, 10), (XfsExtent{40, 10}));
+  EXPECT_EQ(a.free_extents(), (std::vector<XfsExtent>{{0, 40}, {50, 50}}));
+  EXPECT_TRUE(a.check().empty());
+  a.free(40, 10);
+  a.flush_busy();
+  EXPECT_EQ(a.free_extents(), (std::vector<XfsExtent>{{0, 100}}));
+  EXPECT_EQ(a.longest_free(), 100u);
+  EXPECT_TRUE(a.check().empty());
+  // Joining only the left, then only the right neighbour.
+  ASSERT_TRUE(a.alloc(0, 100, 100));
+  a.free(0, 10);
+  a.flush_busy();
+  a.free(10, 5);
+  a.flush_busy();
+  a.free(30, 5);
+  a.flush_busy();
+  a.free(25, 5);
+  a.flush_busy();
+  EXPECT_EQ(a.free_extents(), (std::vector<XfsExtent>{{0, 15}, {25, 10}}));
+  EXPECT_TRUE(a.check().empty());
+}
+
 TEST(XfsAllocator, BusyExtentsAreUsedWhenNothingElseIsLeft) {
   XfsAllocator a(1, 100, 100);
   XfsExtent all = *a.alloc(0, 100, 100);

@@ -58,16 +58,17 @@ void XfsFork::split(uint64_t at) {
 }
 
 void XfsFork::merge_around(uint64_t off) {
-  // btree_map's erase invalidates every iterator: look up again after one.
-  auto it = map_.find(off);
-  if (it == map_.end()) return;
+  if (auto it = map_.find(off); it != map_.end()) merge_at(it);
+}
+
+void XfsFork::merge_at(Map::iterator it) {
+  // btree_map's erase invalidates every iterator but the one it returns,
+  // so the walk goes on from that one, never down from the root again.
   if (it != map_.begin()) {
     auto prev = std::prev(it);
     if (mergeable(prev->second, it->second)) {
-      const uint64_t keep = prev->first;
       prev->second.blockcount += it->second.blockcount;
-      map_.erase(it);
-      it = map_.find(keep);
+      it = std::prev(map_.erase(it));  // The merged record.
     }
   }
   auto next = std::next(it);
@@ -84,8 +85,7 @@ void XfsFork::insert(XfsIrec r) {
     XfsIrec piece = r;
     piece.blockcount = std::min(r.blockcount, kMaxExtlen);
     account(piece, +1);
-    map_[piece.startoff] = piece;
-    merge_around(piece.startoff);
+    merge_at(map_.insert_or_assign(piece.startoff, piece).first);
     r.startoff += piece.blockcount;
     if (!r.delalloc()) r.startblock += piece.blockcount;
     r.blockcount -= piece.blockcount;
@@ -96,12 +96,33 @@ std::vector<XfsIrec> XfsFork::remove(uint64_t off, uint64_t len) {
   std::vector<XfsIrec> out;
   if (len == 0) return out;
   const uint64_t end = off + len < off ? UINT64_MAX : off + len;
-  split(off);
-  split(end);
-  for (auto it = map_.lower_bound(off); it != map_.end() && it->first < end;) {
-    out.push_back(it->second);
-    account(it->second, -1);
-    it = map_.erase(it);
+  // One walk down the tree, then along it: a record straddling `off`
+  // keeps its head where it sits, one straddling `end` leaves its tail
+  // (inserted at the hint), and what lies between is handed back.
+  auto it = map_.upper_bound(off);
+  if (it != map_.begin() && std::prev(it)->second.end() > off) --it;
+  while (it != map_.end() && it->first < end) {
+    const XfsIrec r = it->second;
+    XfsIrec piece = r;
+    piece.startoff = std::max(r.startoff, off);
+    piece.blockcount = std::min(r.end(), end) - piece.startoff;
+    if (!r.delalloc()) piece.startblock += piece.startoff - r.startoff;
+    out.push_back(piece);
+    account(piece, -1);
+    if (r.startoff < off) {
+      it->second.blockcount = off - r.startoff;
+      ++it;
+    } else {
+      it = map_.erase(it);
+    }
+    if (r.end() > end) {
+      XfsIrec tail = r;
+      tail.startoff = end;
+      tail.blockcount = r.end() - end;
+      if (!r.delalloc()) tail.startblock += end - r.startoff;
+      map_.emplace_hint(it, end, tail);
+      break;
+    }
   }
   return out;
 }

@@ -71,7 +71,8 @@ class XfsFork {
   // split cuts the record containing `at` (if it starts before) in two.
   void split(uint64_t at);
 
-  const absl::btree_map<uint64_t, XfsIrec>& records() const { return map_; }
+  using Map = absl::btree_map<uint64_t, XfsIrec>;
+  const Map& records() const { return map_; }
   bool empty() const { return map_.empty(); }
   size_t size() const { return map_.size(); }
   // real_blocks and delalloc_blocks sum the records of each kind.
@@ -85,8 +86,10 @@ class XfsFork {
   static bool mergeable(const XfsIrec& a, const XfsIrec& b);
   void account(const XfsIrec& r, int sign);
   void merge_around(uint64_t off);
+  // merge_at merges the record at `it` with contiguous neighbours.
+  void merge_at(Map::iterator it);
 
-  absl::btree_map<uint64_t, XfsIrec> map_;
+  Map map_;
   uint64_t real_ = 0;
   uint64_t delalloc_ = 0;
 };

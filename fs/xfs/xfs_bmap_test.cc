@@ -32,6 +32,50 @@ TEST(XfsFork, RemoveSplitsAtTheEdges) {
   EXPECT_TRUE(f.check("f").empty());
 }
 
+// A range across several records, starting inside one (written) and
+// ending inside another (delalloc), with a hole and a whole record
+// between: every piece inside comes back in file order with its own disk
+// address, the head and tail stay, and the counters lose only the pieces.
+TEST(XfsFork, RemoveAcrossRecordsKeepsHeadAndTailAndCountsOnlyThePieces) {
+  XfsFork f;
+  f.insert({0, 100, 10, XfsExtState::kNorm});
+  f.insert({12, 300, 4, XfsExtState::kUnwritten});
+  f.insert({20, kXfsDelayBlock, 10, XfsExtState::kNorm});
+  std::vector<XfsIrec> gone = f.remove(6, 18);  // [6, 24).
+  EXPECT_EQ(gone, (std::vector<XfsIrec>{{6, 106, 4, XfsExtState::kNorm},
+                                        {12, 300, 4, XfsExtState::kUnwritten},
+                                        {20, kXfsDelayBlock, 4, XfsExtState::kNorm}}));
+  EXPECT_EQ(*f.lookup(0), (XfsIrec{0, 100, 6, XfsExtState::kNorm}));
+  EXPECT_EQ(*f.lookup(24), (XfsIrec{24, kXfsDelayBlock, 6, XfsExtState::kNorm}));
+  EXPECT_FALSE(f.lookup(12));
+  EXPECT_EQ(f.size(), 2u);
+  EXPECT_EQ(f.real_blocks(), 6u);
+  EXPECT_EQ(f.delalloc_blocks(), 6u);
+  EXPECT_TRUE(f.check("f").empty());
+  // Nothing inside: nothing changes.
+  EXPECT_TRUE(f.remove(6, 18).empty());
+  EXPECT_EQ(f.size(), 2u);
+  // To the end of the file space.
+  gone = f.remove(2, UINT64_MAX);
+  EXPECT_EQ(gone.size(), 2u);
+  EXPECT_EQ(*f.lookup(0), (XfsIrec{0, 100, 2, XfsExtState::kNorm}));
+  EXPECT_EQ(f.delalloc_blocks(), 0u);
+  EXPECT_TRUE(f.check("f").empty());
+}
+
+// A record inserted between two it continues on both sides merges with
+// both, into one.
+TEST(XfsFork, InsertBetweenTwoContinuedNeighboursMergesAllThree) {
+  XfsFork f;
+  f.insert({0, 100, 4, XfsExtState::kNorm});
+  f.insert({8, 108, 4, XfsExtState::kNorm});
+  ASSERT_EQ(f.size(), 2u);
+  f.insert({4, 104, 4, XfsExtState::kNorm});
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(*f.lookup(11), (XfsIrec{0, 100, 12, XfsExtState::kNorm}));
+  EXPECT_TRUE(f.check("f").empty());
+}
+
 TEST(XfsFork, ConvertingUnwrittenMergesWithWrittenNeighbours) {
   XfsFork f;
   f.insert({0, 100, 4, XfsExtState::kNorm});
