@@ -139,7 +139,7 @@ struct SimOptions {
 class SimBackend : public Backend {
  public:
   // kNoOp is the op id read() runs under with reads_outside_ops.
-  static constexpr uint64_t kNoOp = ~uint64_t{0};
+  static constexpr uint64_t kNoOp = FaultInjector::kNoOp;
 
   SimBackend(uint64_t seed, FsSpec spec = {.name = "shmfs", .type = "shmfs"}, int nfiles = 2,
              bool memfd = false);

@@ -578,9 +578,10 @@ absl::Span<const DefaultFaultPoint> default_fault_points() { return kDefaultPoin
 absl::StatusOr<FaultSpec> parse_fault_spec(std::string_view text) {
   FaultSpec spec;
   spec.text = std::string(text);
-  // point -> rate (the last one named wins), plus at-rules in order.
+  // point -> rate (the last one named wins), plus at-rules and counted
+  // rules in order.
   absl::btree_map<std::string, FaultRule> rates;
-  std::vector<FaultRule> ats;
+  std::vector<FaultRule> ats, counted;
   auto set_rate = [&](std::string_view point, double rate, bool (*applies)(const Op&) = nullptr) {
     FaultRule& r = rates[std::string(point)];
     r.point = std::string(point);
@@ -631,13 +632,22 @@ absl::StatusOr<FaultSpec> parse_fault_spec(std::string_view text) {
       ats.push_back({.point = std::string(point), .at = std::make_pair(op, nth), .err = err});
       continue;
     }
+    if (plan.starts_with("nth:") || plan.starts_with("every:") || plan.starts_with("window:")) {
+      Result<FaultPlan> p = FaultPlan::parse(plan);
+      if (!p) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--faults: ", to_absl(item), ": nth:N, every:K or window:A-B (N, K, A >= 1, A <= B)"));
+      }
+      FaultPlan with = err ? p->with_errno(*err) : *p;
+      counted.push_back({.point = std::string(point), .counted = std::move(with), .err = err});
+      continue;
+    }
     if (plan.starts_with("p:")) plan.remove_prefix(2);
     double rate = 0;
     if (plan.empty() || !absl::SimpleAtod(to_absl(plan), &rate) || !(rate >= 0 && rate <= 1)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "--faults: ", to_absl(item),
-          ": a campaign's plan is a rate (0..1, or p:RATE) or at:OP.N, optionally =ERRNO "
-          "(nth/every/window count hits across ops, which reduction would shift)"));
+          ": a plan is a rate (0..1, or p:RATE), at:OP.N, nth:N, every:K or window:A-B, optionally =ERRNO"));
     }
     set_rate(point, rate);
     rates[std::string(point)].err = err;
@@ -646,6 +656,7 @@ absl::StatusOr<FaultSpec> parse_fault_spec(std::string_view text) {
     if (rule.rate > 0) spec.rules.push_back(std::move(rule));
   }
   spec.rules.insert(spec.rules.end(), ats.begin(), ats.end());
+  spec.rules.insert(spec.rules.end(), counted.begin(), counted.end());
   return spec;
 }
 
@@ -718,6 +729,7 @@ std::vector<Op> campaign_ops(Rng& rng, int n, const Mix& mix, const CampaignFs& 
 std::vector<FiredFault> draw_decisions(uint64_t seed, const FaultSpec& spec, absl::Span<const Op> ops) {
   std::vector<FiredFault> out;
   for (const FaultRule& rule : spec.rules) {
+    if (rule.counted) continue;  // Not a decision until a run resolves it (draw_scenario).
     const FaultPointInfo* info = find_fault_point(rule.point);
     const Errno err = rule.err.value_or(info->default_err);
     if (rule.at) {
@@ -773,7 +785,20 @@ Scenario draw_scenario(const CampaignParams& params, uint64_t seed) {
   Rng rng = Rng(seed).stream("campaign/ops");
   s.ops = campaign_ops(rng, params.ops, *find_mix(params.mix), fs, params.nfiles);
   s.faults = draw_decisions(seed, params.faults, s.ops);
+  for (const FaultRule& rule : params.faults.rules) {
+    if (rule.counted) s.counted.emplace_back(rule.point, *rule.counted);
+  }
+  if (!s.counted.empty()) resolve_counted(s);
   return s;
+}
+
+void resolve_counted(Scenario& s) {
+  // The run arms the counted plans and the drawn decisions together; what
+  // fired is both, keyed. Replaying exactly that (FaultInjector::replay's
+  // contract) fails the same hits, so the run is the same.
+  const RunResult r = run_scenario(s);
+  s.faults = r.fired;
+  s.counted.clear();
 }
 
 void classify_violation(std::string_view m, Failure* f) {
@@ -834,6 +859,7 @@ RunResult run_scenario(const Scenario& s, const RunConfig& cfg) {
   for (const FiredFault& d : s.faults) {
     sim.machine().faults.arm(d.point, FaultPlan::at(d.op, d.nth).with_errno(d.err));
   }
+  for (const auto& [point, plan] : s.counted) sim.machine().faults.arm(point, plan);
   std::optional<ThinWatch> thin;
   if (fs->thin) thin.emplace(sim, s.nfiles);
   Oracle oracle(sim, s.nfiles);
@@ -873,6 +899,7 @@ Reduced reduce(const Scenario& s, const Failure& f, int max_runs) {
   // Nothing after the failing op ran; decisions that did not fire changed
   // nothing.
   Scenario start = s;
+  if (!start.counted.empty()) resolve_counted(start);  // Keyed decisions before anything is deleted.
   start.ops.resize(std::min(s.ops.size(), f.index + 1));
   {
     RunResult r = run_scenario(start);

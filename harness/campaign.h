@@ -133,14 +133,17 @@ const Mix* find_mix(std::string_view name);
 
 // FaultRule: decisions for one point. rate: each op fails one of its first
 // kMaxNth hits of the point (chosen from the seed) with this probability;
-// or at: exactly the N-th hit within op K. err: the errno (the point's
-// default when unset).
+// or at: exactly the N-th hit within op K; or counted: a plan that counts
+// the point's hits across the run (nth, every, window), which
+// draw_scenario resolves into at-decisions (see there). err: the errno
+// (the point's default when unset).
 // applies, when set, limits rate decisions to the ops it accepts (the
 // default set's: see default_fault_points).
 struct FaultRule {
   std::string point;
   double rate = 0;
   std::optional<std::pair<uint64_t, uint64_t>> at;
+  std::optional<FaultPlan> counted;  // With the errno in it.
   std::optional<Errno> err;
   bool (*applies)(const Op&) = nullptr;
 };
@@ -150,11 +153,12 @@ inline constexpr double kDefaultFaultRate = 0.05;
 // FaultSpec is --faults: `none`; `default` (kDefaultFaultPoints at
 // kDefaultFaultRate); `all` (every registered point at that rate); or a
 // comma list of those words and POINT, POINT=RATE (also p:RATE),
-// POINT=at:OP.N, each optionally followed by =ERRNO. A point named twice
-// keeps its last rate; at-rules add up.
+// POINT=at:OP.N, POINT=nth:N, POINT=every:K, POINT=window:A-B, each
+// optionally followed by =ERRNO. A point named twice keeps its last rate;
+// at-rules and counted rules add up.
 struct FaultSpec {
   std::string text;
-  std::vector<FaultRule> rules;  // Sorted by point, at-rules after rates.
+  std::vector<FaultRule> rules;  // Sorted by point, at-rules, then counted ones, after rates.
 };
 // DefaultFaultPoint: a point of the default set, and the ops it may fail
 // (null: every op) — those where the oracle can judge every outcome the
@@ -168,9 +172,7 @@ struct DefaultFaultPoint {
 // left out (docs/campaign.md says why for each).
 absl::Span<const DefaultFaultPoint> default_fault_points();
 // parse_fault_spec reads --faults. Errors: InvalidArgument an unknown
-// point, a malformed rate or errno, a plan that is not a rate or at:OP.N
-// (nth/every/window count hits across ops, which delta debugging would
-// shift).
+// point, a malformed rate, plan or errno.
 absl::StatusOr<FaultSpec> parse_fault_spec(std::string_view text);
 
 // CampaignParams: what every seed of a campaign shares.
@@ -207,6 +209,11 @@ struct Scenario {
   int ops_drawn = 0;             // How many ops the seed drew.
   std::vector<Op> ops;           // Each with its id.
   std::vector<FiredFault> faults;  // Decisions: (op id, point, nth, errno).
+  // Plans that count hits across the run (nth/every/window), armed before
+  // the first op. draw_scenario resolves them into `faults` and leaves
+  // this empty; reduce does the same first, since deleting an op would
+  // move which hit they fail.
+  std::vector<std::pair<std::string, FaultPlan>> counted;
 };
 
 // keep_freed_memory tunes glibc's allocator for a process that builds and
@@ -218,7 +225,16 @@ struct Scenario {
 void keep_freed_memory();
 
 // draw_scenario is seed `seed`'s scenario. Precondition: check_params.
+// Counted plans in params.faults (nth:N, every:K, window:A-B: hits of a
+// point counted from before the first op) are resolved by running the
+// seed once with them armed, beside the drawn decisions: every hit that
+// failed becomes a decision (op id, point, n-th hit within the op), so the
+// scenario holds keyed decisions only, replays the same run, and stays
+// stable under reduction. Only such specs cost that extra run.
 Scenario draw_scenario(const CampaignParams& params, uint64_t seed);
+// resolve_counted is that step on its own: it runs `s` and replaces its
+// counted plans and decisions with the keyed schedule that fired.
+void resolve_counted(Scenario& s);
 
 // campaign_ops draws n ops for `fs` with `mix`'s weights, ids 0..n-1.
 std::vector<Op> campaign_ops(Rng& rng, int n, const Mix& mix, const CampaignFs& fs, int nfiles);

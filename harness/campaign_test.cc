@@ -119,8 +119,18 @@ TEST(FaultSpec, ParsesTheWordsPointsRatesAndAtRules) {
   EXPECT_EQ(list->rules[1].err, Errno::kEIO);
   EXPECT_EQ(list->rules[2].at, std::make_pair(uint64_t{3}, uint64_t{2}));
 
-  for (const char* bad : {"", "nope/point", "blockdev/write/eio=nth:3", "blockdev/write/eio=every:2",
-                          "blockdev/write/eio=2", "blockdev/write/eio=0.1=EWHAT", "pmem/zero/eio=at:3"}) {
+  absl::StatusOr<FaultSpec> counted = parse_fault_spec(
+      "blockdev/write/eio=nth:3,xfs/alloc/enospc=every:2=EIO,pmem/zero/eio=window:2-5,blockdev/flush/eio=0.1");
+  ASSERT_TRUE(counted.ok()) << counted.status();
+  ASSERT_EQ(counted->rules.size(), 4u);
+  EXPECT_EQ(counted->rules[0].point, "blockdev/flush/eio");  // Rates first.
+  EXPECT_EQ(counted->rules[1].counted->describe(), "nth:3");
+  EXPECT_EQ(counted->rules[2].counted->describe(), "every:2=EIO");
+  EXPECT_EQ(counted->rules[3].counted->describe(), "window:2-5");
+
+  for (const char* bad : {"", "nope/point", "blockdev/write/eio=nth:0", "blockdev/write/eio=every:x",
+                          "blockdev/write/eio=window:5-2", "blockdev/write/eio=2",
+                          "blockdev/write/eio=0.1=EWHAT", "pmem/zero/eio=at:3"}) {
     EXPECT_FALSE(parse_fault_spec(bad).ok()) << bad;
   }
 }
@@ -168,6 +178,46 @@ TEST(Decisions, StayPutWhenOpsAreRemoved) {
   EXPECT_EQ(again, want);
   // Another seed, other decisions.
   EXPECT_NE(draw_decisions(8, p.faults, s.ops), s.faults);
+}
+
+// Issue 9 §6: a plan that counts hits across the run (every 5th signal
+// check) is resolved by one run into decisions keyed by (op, point, n-th
+// hit in the op). The resolved scenario replays the same run; with half
+// its ops deleted, the other ops keep exactly their decisions, where the
+// counted plan itself would fail other hits.
+TEST(CountedPlans, ResolveIntoKeyedDecisionsThatStayPutUnderDeletion) {
+  CampaignParams p = params_for("xfs_block");
+  p.faults = *parse_fault_spec("sched/signal/eintr=every:5");
+  p.ops = 200;
+  const Scenario s = draw_scenario(p, 11);
+  EXPECT_TRUE(s.counted.empty());
+  ASSERT_GE(s.faults.size(), 3u);
+  for (const FiredFault& d : s.faults) {
+    EXPECT_EQ(d.point, "sched/signal/eintr");
+    EXPECT_EQ(d.err, Errno::kEINTR);
+    EXPECT_LT(d.op, s.ops.size());  // Never under FaultInjector::kNoOp (the oracle's reads).
+  }
+  // The same run again: what fires is exactly the decisions.
+  const RunResult again = run_scenario(s);
+  EXPECT_FALSE(again.failure.has_value()) << again.failure->message;
+  EXPECT_EQ(again.fired, s.faults);
+
+  // Drop every op before the second decision's op.
+  const uint64_t cut = s.faults[1].op;
+  Scenario tail = s;
+  tail.ops.erase(tail.ops.begin(), tail.ops.begin() + static_cast<ptrdiff_t>(cut));
+  std::vector<FiredFault> kept;
+  for (const FiredFault& d : s.faults) {
+    if (d.op >= cut) kept.push_back(d);
+  }
+  // Armed as counted, the plan now counts from op `cut` and fails other hits.
+  Scenario raw = tail;
+  raw.faults.clear();
+  raw.counted = {{"sched/signal/eintr", *FaultPlan::parse("every:5")}};
+  EXPECT_NE(run_scenario(raw).fired, kept);
+  // reduce() resolves counted plans before it deletes anything.
+  resolve_counted(raw);
+  EXPECT_TRUE(raw.counted.empty());
 }
 
 TEST(Scenario, TheSeedDecidesEverything) {

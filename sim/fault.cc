@@ -178,7 +178,7 @@ Errno FaultInjector::arm(std::string_view point, FaultPlan plan) {
   if (trace_ != nullptr) {
     trace_->record("fault-arm", {{"point", point}, {"plan", plan.describe()}});
   }
-  st.plans.push_back(Armed{std::move(plan), st.hits});
+  st.plans.push_back(Armed{std::move(plan), st.hits_in_ops});
   return Errno::kOk;
 }
 
@@ -216,6 +216,8 @@ Errno FaultInjector::replay(absl::Span<const FiredFault> schedule) {
 std::optional<Errno> FaultInjector::fire(FaultPoint point) {
   PointState& state = points_[point.index()];
   ++state.hits;
+  if (op_ == kNoOp) return std::nullopt;
+  ++state.hits_in_ops;
   if (state.op != op_ || state.hits_in_op == 0) {
     state.op = op_;
     state.hits_in_op = 0;
@@ -264,7 +266,7 @@ std::optional<Errno> FaultInjector::decide(size_t index) {
       return Rng(key.digest()).bernoulli(p);
     };
     const bool fails =
-        plan.decides(state.hits - armed.armed_at_hit, state.op, state.hits_in_op, coin);
+        plan.decides(state.hits_in_ops - armed.armed_at_hit, state.op, state.hits_in_op, coin);
     if (fails && !result) {
       chosen = &plan;
       result = plan.err_.value_or(kFaultPoints[index].default_err);

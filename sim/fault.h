@@ -131,7 +131,11 @@ absl::Span<const FaultPointInfo> fault_point_registry();
 const FaultPointInfo* find_fault_point(std::string_view name);
 
 // FaultPlan decides which hits of a point fail. Hits are numbered from 1,
-// counted from the moment the plan was armed.
+// counted from the moment the plan was armed (hits outside ops, under
+// FaultInjector::kNoOp, are not counted). nth, every and window count
+// across ops, so deleting an earlier op moves the hit they fail; a
+// campaign resolves them into at-plans (the schedule they fired) before
+// it reduces anything.
 class FaultPlan {
  public:
   enum class Kind { kNth, kEvery, kWindow, kProbability, kAt };
@@ -212,6 +216,10 @@ class FaultInjector {
   void disarm_all();
 
   // begin_op starts op `id`: hits are numbered within it from here on.
+  // begin_op(kNoOp) leaves every op: the harness's own reads of what an
+  // op left run so. Hits there count in hits() but no plan sees them (none
+  // fails, and nth/every/window count only hits inside ops).
+  static constexpr uint64_t kNoOp = ~uint64_t{0};
   void begin_op(uint64_t id);
   uint64_t op() const { return op_; }
 
@@ -237,10 +245,11 @@ class FaultInjector {
  private:
   struct Armed {
     FaultPlan plan;
-    uint64_t armed_at_hit;  // The point's hit count when the plan was armed.
+    uint64_t armed_at_hit;  // The point's in-op hit count when the plan was armed.
   };
   struct PointState {
     uint64_t hits = 0;
+    uint64_t hits_in_ops = 0;  // Those not under kNoOp: what plans count.
     uint64_t fired = 0;
     uint64_t op = 0;         // The op the in-op count belongs to.
     uint64_t hits_in_op = 0;

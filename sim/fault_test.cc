@@ -183,6 +183,31 @@ TEST(FaultScheduleTest, RemovingOpsLeavesEveryOtherDecision) {
   EXPECT_NE(run_ops(8, all), full);
 }
 
+// Hits outside every op (the harness reading back what an op left) are
+// counted, but no plan sees them: none fails there, probability and at
+// plans included, and nth counts only the hits inside ops.
+TEST(FaultScheduleTest, HitsOutsideOpsCountButNoPlanSeesThem) {
+  Machine m(1);
+  m.faults.arm("blockdev/write/eio", FaultPlan::nth(3));
+  m.faults.arm("blockdev/read/eio", FaultPlan::probability(1.0));
+  m.faults.arm("blockdev/flush/eio", FaultPlan::at(FaultInjector::kNoOp, 1));
+  std::vector<int> failed;
+  int hit = 0;
+  for (uint64_t op = 0; op < 3; ++op) {
+    m.faults.begin_op(op);
+    if (m.faults.fire("blockdev/write/eio")) failed.push_back(++hit); else ++hit;
+    m.faults.begin_op(FaultInjector::kNoOp);
+    for (int k = 0; k < 5; ++k) {
+      EXPECT_FALSE(m.faults.fire("blockdev/write/eio"));
+      EXPECT_FALSE(m.faults.fire("blockdev/read/eio"));
+      EXPECT_FALSE(m.faults.fire("blockdev/flush/eio"));
+    }
+  }
+  EXPECT_EQ(failed, std::vector<int>({3}));  // The third hit inside an op, not the third overall.
+  EXPECT_EQ(m.faults.hits("blockdev/write/eio"), 18u);
+  EXPECT_EQ(m.faults.fired("blockdev/read/eio"), 0u);
+}
+
 TEST(FaultScheduleTest, ReplayFailsExactlyTheRecordedHits) {
   std::vector<uint64_t> all(20);
   for (uint64_t i = 0; i < all.size(); ++i) all[i] = i;

@@ -83,7 +83,7 @@ TEST(CampaignCommand, ExitsZeroWhenCleanOneOnFailuresTwoOnUsage) {
   o.count = 3;
   usage(o);
   o = {};
-  o.faults = "blockdev/write/eio=every:3";
+  o.faults = "blockdev/write/eio=every:0";
   usage(o);
   o = {};
   o.variants = {"zeroinit=maybe"};

@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
   CLI::Option* count_opt = campaign->add_option("--count", camp_count, "seeds 0..N-1 (default 100)");
   campaign->add_option("--ops", camp.ops, "ops per seed")->capture_default_str();
   campaign->add_option("--mix", camp.mix, "the op mix (--list-mixes)")->capture_default_str();
-  campaign->add_option("--faults", camp.faults, "none, default, all, or POINT[=RATE|at:OP.N][=ERRNO],...")
+  campaign->add_option("--faults", camp.faults, "none, default, all, or POINT[=RATE|at:OP.N|nth:N|every:K|window:A-B][=ERRNO],...")
       ->capture_default_str();
   campaign->add_option("--variant", camp.variants, "set an API variant before mkfs (NAME=VALUE)");
   campaign->add_option("--jobs", camp.jobs, "threads")->capture_default_str();
