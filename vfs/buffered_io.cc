@@ -43,7 +43,7 @@ Errno fill_page(Inode& ip, uint64_t index, CachedPage& page, IomapOps& ops) {
   while ((ret = iomap_iter(iter, ops)) > 0) {
     const uint64_t at = static_cast<uint64_t>(iter.pos) - page_pos(index);
     const Errno e = read_from_mapping(iter.srcmap(), iter.pos, bytes.subspan(at, iter.length()));
-    iter.processed = e == Errno::kOk ? static_cast<int64_t>(iter.length()) : neg(e);
+    iter.status = e == Errno::kOk ? iter.advance_full() : neg(e);
   }
   if (ret < 0) return iomap_errno(ret);
   // Bytes past EOF read as zeros (iomap_adjust_read_range / folio_zero_segment).
@@ -86,8 +86,9 @@ Errno write_to_mapping(Inode& ip, const Iomap& m, off_t64 pos, uint64_t len) {
 // dirty_mapping_pages brings every page under the current mapping into the
 // cache (reading what is not uptodate), zeroes the mapped bytes if asked,
 // and dirties it: the actor of iomap_zero_range and iomap_file_unshare.
-// *did_zero, if given, is set once any page was zeroed.
-int64_t dirty_mapping_pages(Inode& ip, const IomapIter& iter, IomapOps& ops, bool zero,
+// *did_zero, if given, is set once any page was zeroed. Returns the step's
+// status, having advanced the iterator over the whole mapping.
+int64_t dirty_mapping_pages(Inode& ip, IomapIter& iter, IomapOps& ops, bool zero,
                             bool* did_zero = nullptr) {
   uint64_t done = 0;
   while (done < iter.length()) {
@@ -100,7 +101,7 @@ int64_t dirty_mapping_pages(Inode& ip, const IomapIter& iter, IomapOps& ops, boo
     if (zero && did_zero != nullptr) *did_zero = true;
     done += n;
   }
-  return static_cast<int64_t>(done);
+  return iter.advance(done);
 }
 
 // dirty_block_ranges: the byte ranges of [from, to) — block-aligned, inside
@@ -260,7 +261,7 @@ IoResult iomap_file_buffered_write(Inode& ip, const Kiocb& iocb, IovIter& from, 
       ip.sb->touch(ip);
       return {done, err};
     }
-    iter.processed = copied > 0 ? static_cast<int64_t>(copied) : neg(err);
+    iter.status = copied > 0 ? iter.advance(copied) : neg(err);
   }
   if (done > 0) ip.sb->touch(ip);
   return {done, iomap_errno(ret)};
@@ -272,10 +273,10 @@ Errno iomap_zero_range(Inode& ip, off_t64 pos, uint64_t len, bool* did_zero, Iom
   while ((ret = iomap_iter(iter, ops)) > 0) {
     const IomapType t = iter.srcmap().type;
     if (t == IomapType::kHole || t == IomapType::kUnwritten) {
-      iter.processed = static_cast<int64_t>(iter.length());
+      iter.status = iter.advance_full();
       continue;
     }
-    iter.processed = dirty_mapping_pages(ip, iter, ops, /*zero=*/true, did_zero);
+    iter.status = dirty_mapping_pages(ip, iter, ops, /*zero=*/true, did_zero);
   }
   return iomap_errno(ret);
 }
@@ -287,10 +288,10 @@ Errno iomap_file_unshare(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops) {
     const IomapType t = iter.srcmap().type;
     if (!(iter.iomap.flags & kIomapFShared) || t == IomapType::kHole ||
         t == IomapType::kUnwritten) {
-      iter.processed = static_cast<int64_t>(iter.length());
+      iter.status = iter.advance_full();
       continue;
     }
-    iter.processed = dirty_mapping_pages(ip, iter, ops, /*zero=*/false);
+    iter.status = dirty_mapping_pages(ip, iter, ops, /*zero=*/false);
   }
   return iomap_errno(ret);
 }
@@ -301,7 +302,7 @@ Result<CachedPage*> iomap_page_mkwrite(Inode& ip, uint64_t index, IomapOps& ops)
   IomapIter iter{.inode = &ip, .pos = static_cast<off_t64>(page_pos(index)), .len = len,
                  .flags = kIomapWrite | kIomapFault};
   int64_t ret;
-  while ((ret = iomap_iter(iter, ops)) > 0) iter.processed = static_cast<int64_t>(iter.length());
+  while ((ret = iomap_iter(iter, ops)) > 0) iter.status = iter.advance_full();
   if (ret < 0) return Fail(iomap_errno(ret));
   Result<CachedPage*> page = filemap_get_page(ip, index, ops);
   if (!page) return page;
@@ -359,12 +360,12 @@ Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapO
         // whole-page dirtying (page_mkwrite) covered past the old EOF
         // (xfs_map_blocks' IOMAP_HOLE, which writeback skips).
         if (iter.iomap.type == IomapType::kHole) {
-          iter.processed = static_cast<int64_t>(iter.length());
+          iter.status = iter.advance_full();
           continue;
         }
         Errno e = write_to_mapping(ip, iter.iomap, iter.pos, iter.length());
         if (e == Errno::kOk) e = ops.ioend(ip, iter.pos, iter.length(), iter.flags);
-        iter.processed = e == Errno::kOk ? static_cast<int64_t>(iter.length()) : neg(e);
+        iter.status = e == Errno::kOk ? iter.advance_full() : neg(e);
       }
       if (ret < 0) {
         const Errno e = iomap_errno(ret);

@@ -56,7 +56,7 @@ IoResult dax_iomap_read(Inode& ip, const Kiocb& iocb, IovIter& to, IomapOps& ops
       const uint64_t z = to.zero(len);
       done += z;
       if (z < len) return finish(z, to.fault_errno());
-      iter.processed = static_cast<int64_t>(len);
+      iter.status = iter.advance(len);
       continue;
     }
     // dax_iomap_iter: the step asks for the rest of the mapping at once, so
@@ -65,7 +65,7 @@ IoResult dax_iomap_read(Inode& ip, const Kiocb& iocb, IovIter& to, IomapOps& ops
     Result<uint64_t> avail =
         addr ? dax_map(*m.dax_dev, *addr, len, DaxAccessMode::kAccess) : addr;
     if (!avail) {
-      iter.processed = neg(dax_mem2blk_err(avail.error()));
+      iter.status = neg(dax_mem2blk_err(avail.error()));
       continue;
     }
     // dax_copy_to_iter: from the media straight into the caller's memory.
@@ -77,10 +77,10 @@ IoResult dax_iomap_read(Inode& ip, const Kiocb& iocb, IovIter& to, IomapOps& ops
     if (c.poisoned) return finish(c.copied, Errno::kEIO);
     if (c.copied < *avail) return finish(c.copied, to.fault_errno());
     if (*avail < len) {
-      iter.processed = static_cast<int64_t>(*avail);  // The device ended: map the rest.
+      iter.status = iter.advance(*avail);  // The device ended: map the rest.
       continue;
     }
-    iter.processed = static_cast<int64_t>(len);
+    iter.status = iter.advance(len);
   }
   return {done, iomap_errno(ret)};
 }
@@ -108,7 +108,7 @@ IoResult dax_iomap_write(Inode& ip, const Kiocb& iocb, IovIter& from, IomapOps& 
       recovery = avail.has_value();
     }
     if (!avail) {
-      iter.processed = neg(dax_mem2blk_err(avail.error()));
+      iter.status = neg(dax_mem2blk_err(avail.error()));
       continue;
     }
     uint64_t got, xfer;
@@ -134,7 +134,7 @@ IoResult dax_iomap_write(Inode& ip, const Kiocb& iocb, IovIter& from, IomapOps& 
       if (done > 0) ip.sb->touch(ip);
       return {done, e};
     }
-    iter.processed = static_cast<int64_t>(*avail);
+    iter.status = iter.advance(*avail);
   }
   if (done > 0) ip.sb->touch(ip);
   return {done, iomap_errno(ret)};
@@ -165,7 +165,7 @@ Result<DaxPfn> dax_iomap_fault(Inode& ip, uint64_t index, bool write, IomapOps& 
     } else {
       err = Errno::kEIO;
     }
-    iter.processed = err == Errno::kOk ? static_cast<int64_t>(iter.length()) : neg(err);
+    iter.status = err == Errno::kOk ? iter.advance_full() : neg(err);
     ret = iomap_iter(iter, ops);
   }
   if (ret < 0) return Fail(iomap_errno(ret));
@@ -194,7 +194,7 @@ Errno dax_zero_range(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops) {
       }
       p += n;
     }
-    iter.processed = e == Errno::kOk ? static_cast<int64_t>(iter.length()) : neg(e);
+    iter.status = e == Errno::kOk ? iter.advance_full() : neg(e);
   }
   return iomap_errno(ret);
 }

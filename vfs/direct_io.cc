@@ -55,7 +55,7 @@ IoResult iomap_dio_read(Inode& ip, const Kiocb& iocb, IovIter& to, uint32_t alig
     // no alignment rule; mapped ones go to the device (host probe
     // flags_align: dio_read_*_hole succeed, dio_read_off100_mapped is EINVAL).
     if (iter.iomap.type == IomapType::kMapped && bio_misaligned(iter, to, align)) {
-      iter.processed = neg(Errno::kEINVAL);
+      iter.status = neg(Errno::kEINVAL);
       continue;
     }
     bounce.resize(iter.length());
@@ -65,7 +65,7 @@ IoResult iomap_dio_read(Inode& ip, const Kiocb& iocb, IovIter& to, uint32_t alig
       done += copied;
       if (copied < bounce.size()) e = to.fault_errno();
     }
-    iter.processed = e == Errno::kOk ? static_cast<int64_t>(iter.length()) : neg(e);
+    iter.status = e == Errno::kOk ? iter.advance_full() : neg(e);
   }
   IoResult r = dio_result(done, ret);
   r.done = std::min<uint64_t>(r.done, ip.size - static_cast<uint64_t>(pos));
@@ -131,7 +131,7 @@ IoResult iomap_dio_write(Inode& ip, const Kiocb& iocb, IovIter& from, uint32_t a
       if (e == Errno::kOk && got < len) e = from.fault_errno();
     }
     if (e == Errno::kOk) done += len;
-    iter.processed = e == Errno::kOk ? static_cast<int64_t>(len) : neg(e);
+    iter.status = e == Errno::kOk ? iter.advance(len) : neg(e);
   }
   // iomap_dio_complete: end_io runs once for the whole request, and only
   // when all of it reached the device — a failure part way leaves the

@@ -36,31 +36,59 @@ bool covers(const Iomap& m, off_t64 pos) {
 
 }  // namespace
 
+int64_t IomapIter::advance(uint64_t n) {
+  if (n > length()) return neg(Errno::kEIO);
+  len -= n;
+  advanced += n;
+  // A request may end one past LLONG_MAX (the page holding the last
+  // byte), which a position cannot hold: a walk that ends there leaves
+  // pos where its last step stopped short of it.
+  if (pos <= kOffMax - static_cast<off_t64>(n)) pos += static_cast<off_t64>(n);
+  return 0;
+}
+
+namespace {
+
+// step_length is iomap_length_trim(iter, iter_start_pos, olen): what the
+// step's mapping covered of the request from where the step began.
+uint64_t step_length(const IomapIter& iter) {
+  const uint64_t end = static_cast<uint64_t>(iter.iomap.offset) + iter.iomap.length;
+  return std::min(iter.len + iter.advanced, end - static_cast<uint64_t>(iter.iter_start_pos));
+}
+
+void reset_step(IomapIter& iter) {
+  iter.status = 0;
+  iter.advanced = 0;
+  iter.iomap = Iomap{};
+  iter.srcmap_ = Iomap{};
+}
+
+}  // namespace
+
 int64_t iomap_iter(IomapIter& iter, IomapOps& ops) {
   if (iter.iomap.length > 0) {
-    // A mapping is outstanding: end it, then advance.
-    const int64_t processed = iter.processed;
-    const Errno end_err = ops.iomap_end(*iter.inode, iter.pos, iter.length(),
-                                        processed > 0 ? processed : 0, iter.flags, &iter.iomap);
-    // fs/iomap/iter.c: iomap_end's error ends the walk only when nothing
-    // was advanced and the actor reported no error of its own; after
-    // progress it is ignored, and it never replaces the actor's error.
-    if (end_err != Errno::kOk && processed == 0) return neg(end_err);
-    if (processed < 0) return processed;
-    if (static_cast<uint64_t>(processed) > iter.length()) return neg(Errno::kEIO);
-    if (processed == 0) return 0;
-    iter.len -= static_cast<uint64_t>(processed);
-    // A request may end one past LLONG_MAX (the page holding the last
-    // byte), which a position cannot hold: a walk that ends there leaves
-    // pos where the last mapping began.
-    if (iter.pos <= kOffMax - processed) iter.pos += processed;
-    if (iter.len == 0) return 0;
+    // A mapping is outstanding: end it, then decide whether to go on.
+    const uint64_t advanced = iter.advanced;
+    const Errno end_err = ops.iomap_end(*iter.inode, iter.iter_start_pos, step_length(iter),
+                                        static_cast<int64_t>(advanced), iter.flags, &iter.iomap);
+    if (end_err != Errno::kOk && advanced == 0) {
+      reset_step(iter);
+      return neg(end_err);
+    }
+    int64_t ret = 1;
+    if (iter.status > 0) {
+      ret = neg(Errno::kEIO);  // The pre-6.15 "bytes processed" return, which 6.18 WARNs on.
+    } else if (iter.status < 0) {
+      ret = iter.status;
+    } else if (iter.len == 0 || advanced == 0) {
+      ret = 0;
+    }
+    reset_step(iter);
+    if (ret <= 0) return ret;
   } else if (iter.len == 0) {
     return 0;
   }
-  iter.processed = 0;
-  iter.iomap = Iomap{};
-  iter.srcmap_ = Iomap{};
+  reset_step(iter);
   if (Errno e = ops.iomap_begin(*iter.inode, iter.pos, iter.len, iter.flags, &iter.iomap,
                                 &iter.srcmap_);
       e != Errno::kOk) {
@@ -71,25 +99,22 @@ int64_t iomap_iter(IomapIter& iter, IomapOps& ops) {
     iter.iomap = Iomap{};
     return neg(Errno::kEIO);
   }
+  iter.iter_start_pos = iter.pos;
   return 1;
 }
 
 void iomap_iter_stop(IomapIter& iter, IomapOps& ops, uint64_t processed, Errno err) {
   (void)err;  // The caller reports it; iomap_end sees only the bytes done.
   if (iter.iomap.length > 0) {
-    // iomap_end gets the mapping's whole length and what was done of it,
-    // as iomap_iter passes them, so a filesystem releases what the step
-    // reserved beyond `processed` (xfs_buffered_write_iomap_end).
-    ops.iomap_end(*iter.inode, iter.pos, iter.length(), static_cast<int64_t>(processed), iter.flags,
-                  &iter.iomap);
-  }
-  if (processed > 0 && iter.pos <= kOffMax - static_cast<off_t64>(processed)) {
-    iter.pos += static_cast<off_t64>(processed);
+    iter.advance(std::min(processed, iter.length()));
+    // iomap_end gets the step's whole length and what was done of it, as
+    // iomap_iter passes them, so a filesystem releases what the step
+    // reserved beyond it (xfs_buffered_write_iomap_end).
+    ops.iomap_end(*iter.inode, iter.iter_start_pos, step_length(iter),
+                  static_cast<int64_t>(iter.advanced), iter.flags, &iter.iomap);
   }
   iter.len = 0;
-  iter.processed = 0;
-  iter.iomap = Iomap{};
-  iter.srcmap_ = Iomap{};
+  reset_step(iter);
 }
 
 }  // namespace vfssim

@@ -3,16 +3,18 @@
 // and include/linux/iomap.h). The generic helpers (iomap_helpers.h) and both
 // block filesystems are written on top of it.
 //
-// The loop contract is the kernel's:
+// The loop contract is 6.18's (the iterator advanced by the actor, with
+// a separate status, since 6.15):
 //
 //   IomapIter iter{.inode = &ip, .pos = pos, .len = len, .flags = kIomapReport};
 //   int64_t ret;
-//   while ((ret = iomap_iter(iter, ops)) > 0) iter.processed = actor(iter);
+//   while ((ret = iomap_iter(iter, ops)) > 0) iter.status = actor(iter);
 //   // ret == 0: done; ret < 0: -errno.
 //
 // The actor handles [iter.pos, iter.pos + iter.length()) against iter.iomap
-// (and iter.srcmap() for copy-on-write) and returns the bytes it handled
-// (> 0), 0 to stop early, or -errno.
+// (and iter.srcmap() for copy-on-write), moves the iterator past what it
+// handled with iter.advance(n) (iomap_iter_advance), and leaves status 0,
+// or -errno to end the walk. A step that advances nothing ends it too.
 
 #ifndef VFSSIM_VFS_IOMAP_H_
 #define VFSSIM_VFS_IOMAP_H_
@@ -132,14 +134,26 @@ struct IomapIter {
   off_t64 pos = 0;
   uint64_t len = 0;
   uint32_t flags = 0;
-  // Set by the actor: bytes handled (> 0), 0 to stop, or -errno.
-  int64_t processed = 0;
+  // Set by the actor: 0, or -errno to end the walk (iter->status).
+  int64_t status = 0;
   Iomap iomap;
   Iomap srcmap_;  // As filled by iomap_begin; read it through srcmap().
+  // Where the current mapping's step began (iter->iter_start_pos), and how
+  // far the actor has advanced since (pos - iter_start_pos, kept apart so a
+  // request ending one past LLONG_MAX cannot overflow pos).
+  off_t64 iter_start_pos = 0;
+  uint64_t advanced = 0;
 
   // length is iomap_length(): what the current mapping covers of the
-  // remaining request.
+  // remaining request, from pos.
   uint64_t length() const;
+
+  // advance is iomap_iter_advance: the actor handled n more bytes from pos,
+  // so pos and len move on. Returns 0, or -EIO when n is more than length()
+  // (the kernel WARNs), for the actor to put in status.
+  int64_t advance(uint64_t n);
+  // advance_full is iomap_iter_advance_full: all of length().
+  int64_t advance_full() { return advance(length()); }
 
   // srcmap is iomap_iter_srcmap(): where to read existing data from — the
   // separate source mapping when the filesystem gave one, else iomap.
@@ -149,24 +163,24 @@ struct IomapIter {
   bool has_srcmap() const { return srcmap_.type != IomapType::kHole; }
 };
 
-// iomap_iter advances `iter` by iter.processed (after calling iomap_end on
-// the previous mapping) and maps the next range with ops.iomap_begin.
-// Returns 1 with a new mapping in iter.iomap, 0 when the request is done or
-// the actor returned 0, or -errno: the actor's error, iomap_begin's, or
-// iomap_end's when the actor processed nothing and reported no error (an
-// iomap_end error after progress is ignored, as fs/iomap/iter.c does). Invariants the kernel WARNs on
-// are checked on every step and fail the iteration with -EIO instead: the
-// actor processed more than length(); a mapping that does not start at or
-// before pos, that is empty, or that ends at or before pos; a source map
-// that does not cover pos.
+// iomap_iter ends the previous mapping (iomap_end over the step's range
+// from iter_start_pos, with the bytes advanced) and maps the next range
+// with ops.iomap_begin. Returns 1 with a new mapping in iter.iomap; 0 when
+// the request is done or the step advanced nothing; or -errno, in 6.18's
+// order: iomap_end's error when the step advanced nothing (even over the
+// actor's status: fs/iomap/iter.c returns it first), else the actor's
+// status, else iomap_begin's. An iomap_end error after an advance is
+// ignored. Mappings the kernel WARNs on fail the walk with -EIO instead:
+// one that does not start at or before pos, that is empty, or that ends
+// at or before pos; a source map that does not cover pos.
 int64_t iomap_iter(IomapIter& iter, IomapOps& ops);
 
-// iomap_iter_stop ends the walk after a short step: the current mapping is
-// ended (iomap_end with its whole length and `processed` bytes done, so the
-// filesystem can release the rest of what it reserved) and nothing further
-// is mapped, so a helper that stops early (a fault in the caller's buffer,
-// poison) leaves no mapping begun and not ended. `err` is the caller's to
-// report; pos moves past what was done.
+// iomap_iter_stop ends the walk after a short step: the step advances by
+// `processed`, the current mapping is ended (iomap_end with the step's
+// whole length and what was advanced, so the filesystem can release the
+// rest of what it reserved) and nothing further is mapped, so a helper that
+// stops early (a fault in the caller's buffer, poison) leaves no mapping
+// begun and not ended. `err` is the caller's to report.
 void iomap_iter_stop(IomapIter& iter, IomapOps& ops, uint64_t processed, Errno err);
 
 // iomap_errno turns the loop's final value into an Errno (0 -> kOk).

@@ -86,12 +86,12 @@ Errno iomap_fiemap(Inode& ip, Fiemap* fi, IomapOps& ops) {
   int64_t ret;
   while ((ret = iomap_iter(iter, ops)) > 0) {
     if (iter.iomap.type == IomapType::kHole) {
-      iter.processed = static_cast<int64_t>(iter.length());
+      iter.status = iter.advance_full();
       continue;
     }
     const bool full = iomap_to_fiemap(fi, prev, 0);
     prev = iter.iomap;
-    iter.processed = full ? 0 : static_cast<int64_t>(iter.length());
+    if (!full) iter.status = iter.advance_full();  // Full: advance nothing, which ends the walk.
   }
   if (ret < 0) return iomap_errno(ret);
   if (prev.type != IomapType::kHole) iomap_to_fiemap(fi, prev, kFIEMAP_EXTENT_LAST);
@@ -112,22 +112,24 @@ Result<off_t64> iomap_seek(Inode& ip, off_t64 pos, IomapOps& ops, bool want_data
   off_t64 found = -1;  // Set when the answer lies inside a mapping.
   while ((ret = iomap_iter(iter, ops)) > 0) {
     const off_t64 end = iter.pos + static_cast<off_t64>(iter.length());
-    const int64_t whole = static_cast<int64_t>(iter.length());
+    // Found at iter.pos: advance nothing, which ends the walk there (and
+    // the next iomap_iter still ends this mapping with iomap_end).
     switch (iter.iomap.type) {
       case IomapType::kHole:
-        iter.processed = want_data ? whole : 0;  // 0: found at iter.pos.
+        if (want_data) iter.status = iter.advance_full();
         break;
       case IomapType::kUnwritten: {
         // Unwritten extents are holes unless the page cache holds data.
-        // Found inside: stop with nothing processed, so the next
-        // iomap_iter still ends this mapping (iomap_end) and returns 0.
         const off_t64 at = cached_data_offset(ip, iter.pos, end, want_data);
-        if (at < end) found = at;
-        iter.processed = at < end ? 0 : whole;
+        if (at < end) {
+          found = at;
+        } else {
+          iter.status = iter.advance_full();
+        }
         break;
       }
       default:
-        iter.processed = want_data ? 0 : whole;
+        if (!want_data) iter.status = iter.advance_full();
     }
   }
   if (ret < 0) return Fail(iomap_errno(ret));

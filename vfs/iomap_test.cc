@@ -34,7 +34,7 @@ TEST_F(IomapIterTest, PositiveAdvanceWalksEveryMapping) {
   while ((ret = iomap_iter(iter, map())) > 0) {
     seen.emplace_back(iter.pos, iter.length());
     types.push_back(iter.iomap.type);
-    iter.processed = static_cast<int64_t>(iter.length());
+    iter.status = iter.advance_full();
   }
   EXPECT_EQ(ret, 0);
   EXPECT_EQ(seen, (std::vector<std::pair<off_t64, uint64_t>>{{1000, 3096}, {4096, 4096}, {8192, 2808}}));
@@ -48,55 +48,81 @@ TEST_F(IomapIterTest, PositiveAdvanceWalksEveryMapping) {
 TEST_F(IomapIterTest, PartialAdvanceRemapsFromTheNewPosition) {
   IomapIter iter{.inode = ip.get(), .pos = 0, .len = 8192, .flags = kIomapReport};
   ASSERT_EQ(iomap_iter(iter, map()), 1);
-  iter.processed = 100;  // Less than the mapping: the next call maps again at 100.
+  EXPECT_EQ(iter.advance(100), 0);  // Less than the mapping: the next call maps again at 100.
+  EXPECT_EQ(iter.pos, 100);  // The actor's advance moves pos at once (6.15 on).
+  EXPECT_EQ(iter.length(), 3996u);
   ASSERT_EQ(iomap_iter(iter, map()), 1);
   EXPECT_EQ(iter.pos, 100);
   EXPECT_EQ(iter.length(), 3996u);
 }
 
-TEST_F(IomapIterTest, ZeroProcessedEndsTheLoop) {
+TEST_F(IomapIterTest, AStepThatAdvancesNothingEndsTheLoop) {
   IomapIter iter{.inode = ip.get(), .pos = 0, .len = 8192, .flags = kIomapReport};
   ASSERT_EQ(iomap_iter(iter, map()), 1);
-  iter.processed = 0;
   EXPECT_EQ(iomap_iter(iter, map()), 0);
   EXPECT_EQ(iter.pos, 0);
   EXPECT_EQ(iter.len, 8192u);
   EXPECT_EQ(map().ends, 1);
 }
 
-TEST_F(IomapIterTest, NegativeProcessedPropagates) {
+TEST_F(IomapIterTest, AnErrorStatusPropagates) {
   IomapIter iter{.inode = ip.get(), .pos = 0, .len = 8192, .flags = kIomapReport};
   ASSERT_EQ(iomap_iter(iter, map()), 1);
-  iter.processed = neg(Errno::kENOSPC);
+  iter.status = neg(Errno::kENOSPC);
   EXPECT_EQ(iomap_iter(iter, map()), neg(Errno::kENOSPC));
   EXPECT_EQ(iomap_errno(neg(Errno::kENOSPC)), Errno::kENOSPC);
   EXPECT_EQ(map().ends, 1);  // iomap_end still ran.
 }
 
-// fs/iomap/iter.c (6.18): iomap_end's error ends the walk only when the
-// actor advanced nothing and reported nothing; it never replaces the
-// actor's error and is ignored after progress.
+// An actor may advance part of the mapping and then fail: the progress
+// stands (pos moved), iomap_end hears of it, and the walk ends with the
+// actor's error.
+TEST_F(IomapIterTest, PartialAdvanceThenAnErrorEndsWithTheErrorAndKeepsTheProgress) {
+  std::vector<int64_t> written;
+  map().fail_end = [&](off_t64, int64_t w) {
+    written.push_back(w);
+    return Errno::kOk;
+  };
+  IomapIter iter{.inode = ip.get(), .pos = 0, .len = 8192, .flags = kIomapReport};
+  ASSERT_EQ(iomap_iter(iter, map()), 1);
+  ASSERT_EQ(iter.advance(1000), 0);
+  iter.status = neg(Errno::kEFAULT);
+  EXPECT_EQ(iomap_iter(iter, map()), neg(Errno::kEFAULT));
+  EXPECT_EQ(iter.pos, 1000);
+  EXPECT_EQ(written, (std::vector<int64_t>{1000}));
+}
+
+// fs/iomap/iter.c (6.15 to 6.18, iomap_iter): "ret = ops->iomap_end(...);
+// if (ret < 0 && !advanced) return ret;" comes before the status is
+// looked at. So iomap_end's error ends a step that advanced nothing, even
+// one whose actor failed on its own (the actor's error is replaced), and
+// is ignored after any advance, where the actor's status, if any, stands.
 TEST_F(IomapIterTest, IomapEndErrorsFollowTheKernelsRules) {
   map().fail_end = [](off_t64, int64_t) { return Errno::kEIO; };
   IomapIter a{.inode = ip.get(), .pos = 0, .len = 8192, .flags = kIomapReport};
   ASSERT_EQ(iomap_iter(a, map()), 1);
-  a.processed = neg(Errno::kENOSPC);
-  EXPECT_EQ(iomap_iter(a, map()), neg(Errno::kENOSPC));  // The actor's error stands.
+  a.status = neg(Errno::kENOSPC);
+  EXPECT_EQ(iomap_iter(a, map()), neg(Errno::kEIO));  // Nothing advanced: iomap_end's.
   IomapIter b{.inode = ip.get(), .pos = 0, .len = 8192, .flags = kIomapReport};
   ASSERT_EQ(iomap_iter(b, map()), 1);
-  b.processed = 0;
-  EXPECT_EQ(iomap_iter(b, map()), neg(Errno::kEIO));  // Nothing done: iomap_end's.
+  EXPECT_EQ(iomap_iter(b, map()), neg(Errno::kEIO));  // Nothing done, no status: iomap_end's.
   IomapIter c{.inode = ip.get(), .pos = 0, .len = 8192, .flags = kIomapReport};
   ASSERT_EQ(iomap_iter(c, map()), 1);
-  c.processed = static_cast<int64_t>(c.length());
+  c.status = c.advance_full();
   EXPECT_EQ(iomap_iter(c, map()), 1);  // After progress: ignored, the walk goes on.
   EXPECT_GT(c.pos, 0);
+  IomapIter d{.inode = ip.get(), .pos = 0, .len = 8192, .flags = kIomapReport};
+  ASSERT_EQ(iomap_iter(d, map()), 1);
+  ASSERT_EQ(d.advance(10), 0);
+  d.status = neg(Errno::kENOSPC);
+  EXPECT_EQ(iomap_iter(d, map()), neg(Errno::kENOSPC));  // Advanced: the actor's stands.
 }
 
 TEST_F(IomapIterTest, OverAdvanceIsRejected) {
   IomapIter iter{.inode = ip.get(), .pos = 0, .len = 8192, .flags = kIomapReport};
   ASSERT_EQ(iomap_iter(iter, map()), 1);
-  iter.processed = 4097;  // The mapping covers 4096.
+  iter.status = iter.advance(4097);  // The mapping covers 4096.
+  EXPECT_EQ(iter.status, neg(Errno::kEIO));
   EXPECT_EQ(iomap_iter(iter, map()), neg(Errno::kEIO));
   EXPECT_EQ(iter.pos, 0);
 }
@@ -107,7 +133,7 @@ TEST_F(IomapIterTest, BeginErrorPropagatesWithoutEnd) {
   };
   IomapIter iter{.inode = ip.get(), .pos = 0, .len = 8192, .flags = kIomapReport};
   ASSERT_EQ(iomap_iter(iter, map()), 1);
-  iter.processed = 4096;
+  iter.status = iter.advance(4096);
   EXPECT_EQ(iomap_iter(iter, map()), neg(Errno::kEIO));
   EXPECT_EQ(iter.pos, 4096);  // The first mapping's progress stands.
   EXPECT_EQ(map().ends, 1);
@@ -139,9 +165,9 @@ TEST_F(IomapIterTest, SrcmapDefaultsToIomapAndCarriesCowSource) {
   ASSERT_EQ(iomap_iter(iter, map()), 1);
   EXPECT_FALSE(iter.has_srcmap());
   EXPECT_EQ(&iter.srcmap(), &iter.iomap);
-  iter.processed = 4096;
+  iter.status = iter.advance(4096);
   ASSERT_EQ(iomap_iter(iter, map()), 1);
-  iter.processed = 4096;
+  iter.status = iter.advance(4096);
   ASSERT_EQ(iomap_iter(iter, map()), 1);  // The shared extent: COW staged.
   EXPECT_TRUE(iter.has_srcmap());
   EXPECT_EQ(iter.iomap.type, IomapType::kDelalloc);
@@ -157,7 +183,7 @@ TEST_F(IomapIterTest, AWalkThatEndsPastLlongMaxEnds) {
   IomapIter iter{.inode = ip.get(), .pos = last, .len = 4096, .flags = kIomapReport};
   ASSERT_EQ(iomap_iter(iter, map()), 1);
   EXPECT_EQ(iter.length(), 4096u);
-  iter.processed = 4096;
+  iter.status = iter.advance(4096);
   EXPECT_EQ(iomap_iter(iter, map()), 0);
   EXPECT_EQ(iter.len, 0u);
   EXPECT_EQ(iter.pos, last);

@@ -12,10 +12,9 @@ bool holes_ignored(const Inode& ip) {
 // The checks both iterators share after their device and alignment checks:
 // "Must be able to zero storage directly without fs intervention", then the
 // mapping type. Returns true when the mapping is to be zeroed; otherwise
-// *ret is the actor's answer (skip with the length, or -ECANCELED).
-bool zeroinit_wanted(const IomapIter& iter, int64_t* ret) {
+// *ret is the actor's status (0 after skipping the mapping, or -ECANCELED).
+bool zeroinit_wanted(IomapIter& iter, int64_t* ret) {
   const Iomap& m = iter.iomap;
-  const int64_t len = static_cast<int64_t>(iter.length());
   if ((m.flags & kIomapFShared) || iter.has_srcmap()) {
     *ret = neg(Errno::kECANCELED);
     return false;
@@ -24,7 +23,7 @@ bool zeroinit_wanted(const IomapIter& iter, int64_t* ret) {
     case IomapType::kMapped:
       return true;
     case IomapType::kUnwritten:
-      *ret = len;
+      *ret = iter.advance_full();
       return false;
     case IomapType::kHole:  // Under zeroinit.holes=ignore, never reaches here.
     case IomapType::kInline:
@@ -54,7 +53,7 @@ int64_t dax_zeroinit_iter(IomapIter& iter) {
   for (uint64_t pg = start / kPageSize, n = nr_bytes / kPageSize; n > 0; ++pg, --n) {
     if (Errno e = m.dax_dev->zero_page_range(pg, 1); e != Errno::kOk) return neg(e);
   }
-  return static_cast<int64_t>(nr_bytes);
+  return iter.advance(nr_bytes);
 }
 
 int64_t iomap_zeroinit_iter(IomapIter& iter) {
@@ -79,7 +78,7 @@ int64_t iomap_zeroinit_iter(IomapIter& iter) {
       e != Errno::kOk) {
     return neg(e);
   }
-  return static_cast<int64_t>(nr_bytes);
+  return iter.advance(nr_bytes);
 }
 
 Errno zeroinit_loop(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops,
@@ -92,7 +91,7 @@ Errno zeroinit_loop(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops,
     // device address to check.
     const bool skip = iter.iomap.type == IomapType::kHole && !iter.has_srcmap() &&
                       holes_ignored(ip);
-    iter.processed = skip ? static_cast<int64_t>(iter.length()) : actor(iter);
+    iter.status = skip ? iter.advance_full() : actor(iter);
   }
   return iomap_errno(ret);
 }
