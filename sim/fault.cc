@@ -213,18 +213,7 @@ Errno FaultInjector::replay(absl::Span<const FiredFault> schedule) {
   return Errno::kOk;
 }
 
-std::optional<Errno> FaultInjector::fire(FaultPoint point) {
-  PointState& state = points_[point.index()];
-  ++state.hits;
-  if (op_ == kNoOp) return std::nullopt;
-  ++state.hits_in_ops;
-  if (state.op != op_ || state.hits_in_op == 0) {
-    state.op = op_;
-    state.hits_in_op = 0;
-  }
-  ++state.hits_in_op;
-  if (state.plans.empty()) return std::nullopt;
-
+std::optional<Errno> FaultInjector::fire_armed(FaultPoint point, PointState& state) {
   FaultInjector* saved = tls_injector;
   tls_injector = this;
   tls_decided = Errno::kOk;

@@ -232,7 +232,20 @@ class FaultInjector {
 
   // fire is called at a fault site. It counts the hit and returns the errno to
   // fail with when an armed plan decides the hit fails.
-  std::optional<Errno> fire(FaultPoint point);
+  // Inline: every I/O path passes a few points, nearly always unarmed.
+  std::optional<Errno> fire(FaultPoint point) {
+    PointState& state = points_[point.index()];
+    ++state.hits;
+    if (op_ == kNoOp) return std::nullopt;
+    ++state.hits_in_ops;
+    if (state.op != op_ || state.hits_in_op == 0) {
+      state.op = op_;
+      state.hits_in_op = 0;
+    }
+    ++state.hits_in_op;
+    if (state.plans.empty()) return std::nullopt;
+    return fire_armed(point, state);
+  }
 
   // hits counts every fire() of `point` since construction, armed or not;
   // fired counts the hits that failed.
@@ -256,6 +269,8 @@ class FaultInjector {
     std::vector<Armed> plans;
   };
 
+  // fire_armed asks libfiu about a hit of an armed point.
+  std::optional<Errno> fire_armed(FaultPoint point, PointState& state);
   // decide runs inside libfiu's external callback for the current hit.
   std::optional<Errno> decide(size_t point);
   // state is the point's counters and plans; nullptr for an unregistered name.

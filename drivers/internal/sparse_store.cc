@@ -47,13 +47,12 @@ void SparseStore::write(uint64_t off, std::span<const std::byte> src) {
 uint64_t SparseStore::read_into(uint64_t off, uint64_t len, Sink sink) const {
   static constexpr Page kZeros{};  // What an absent page reads as.
   uint64_t pos = 0;
-  auto it = pages_.lower_bound(off / kPageSize);
   while (pos < len) {
     const uint64_t index = (off + pos) / kPageSize;
     const uint64_t in_page = (off + pos) % kPageSize;
     const uint64_t n = std::min<uint64_t>(kPageSize - in_page, len - pos);
-    while (it != pages_.end() && it->first < index) ++it;
-    const Page& page = it != pages_.end() && it->first == index ? *it->second : kZeros;
+    auto it = pages_.find(index);
+    const Page& page = it != pages_.end() ? *it->second : kZeros;
     const uint64_t took = sink(std::span(page).subspan(in_page, n));
     pos += took;
     if (took < n) break;
@@ -98,20 +97,15 @@ void SparseStore::zero(uint64_t off, uint64_t len) {
 }
 
 bool operator==(const SparseStore& a, const SparseStore& b) {
-  auto ia = a.pages_.begin();
-  auto ib = b.pages_.begin();
-  while (ia != a.pages_.end() || ib != b.pages_.end()) {
-    if (ib == b.pages_.end() || (ia != a.pages_.end() && ia->first < ib->first)) {
-      if (!all_zero(ia->second->data(), SparseStore::kPageSize)) return false;
-      ++ia;
-    } else if (ia == a.pages_.end() || ib->first < ia->first) {
-      if (!all_zero(ib->second->data(), SparseStore::kPageSize)) return false;
-      ++ib;
-    } else {
-      if (*ia->second != *ib->second) return false;
-      ++ia;
-      ++ib;
+  // By lookups, so the answer does not depend on either map's order.
+  for (const auto& [index, page] : a.pages_) {
+    auto it = b.pages_.find(index);
+    if (it == b.pages_.end() ? !all_zero(page->data(), SparseStore::kPageSize) : *page != *it->second) {
+      return false;
     }
+  }
+  for (const auto& [index, page] : b.pages_) {
+    if (!a.pages_.contains(index) && !all_zero(page->data(), SparseStore::kPageSize)) return false;
   }
   return true;
 }

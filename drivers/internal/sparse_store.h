@@ -1,7 +1,8 @@
 // SparseStore: byte-addressable storage whose memory is proportional to the
 // data written, for device models up to and beyond 1 TiB.
 //
-// Storage is kept in 4 KiB pages (sim/page_memory.h) in an ordered map; a page never written (or
+// Storage is kept in 4 KiB pages (sim/page_memory.h) in a hash map (one
+// probe per page a copy touches; nothing depends on its order); a page never written (or
 // zeroed whole) is absent and reads as zeros. Used by the block device (its
 // volatile and durable images) and by pmem.
 //
@@ -18,7 +19,7 @@
 #include <memory>
 #include <span>
 
-#include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "sim/page_memory.h"
 
@@ -67,7 +68,7 @@ class SparseStore {
  private:
   using Page = PageBytes;  // Page-aligned: a copy to or from one runs at memcpy speed.
   static_assert(sizeof(Page) == kPageSize);
-  absl::btree_map<uint64_t, UniquePage> pages_;
+  absl::flat_hash_map<uint64_t, UniquePage> pages_;
 };
 
 }  // namespace vfssim
