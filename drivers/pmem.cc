@@ -203,8 +203,9 @@ Errno PmemDevice::zero_page_range(uint64_t pgoff, uint64_t nr_pages) {
 
 uint64_t DaxDevice::copy_mc_to_kernel(std::span<std::byte> dst, uint64_t off) {
   std::byte* out = dst.data();
+  // memmove: the destination may be a DAX mapping of these very bytes.
   const McCopy c = copy_mc_to(off, dst.size(), [&out](std::span<const std::byte> piece) {
-    std::memcpy(out, piece.data(), piece.size());
+    std::memmove(out, piece.data(), piece.size());
     out += piece.size();
     return piece.size();
   });
@@ -214,7 +215,7 @@ uint64_t DaxDevice::copy_mc_to_kernel(std::span<std::byte> dst, uint64_t off) {
 void DaxDevice::memcpy_flushcache(uint64_t off, std::span<const std::byte> src) {
   const std::byte* in = src.data();
   memcpy_flushcache_from(off, src.size(), [&in](std::span<std::byte> piece) {
-    std::memcpy(piece.data(), in, piece.size());
+    std::memmove(piece.data(), in, piece.size());
     in += piece.size();
     return piece.size();
   });

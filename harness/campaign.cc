@@ -886,7 +886,14 @@ RunResult run_scenario(const Scenario& s, const RunConfig& cfg) {
 
 Reduced reduce(const Scenario& s, const Failure& f, int max_runs) {
   int budget = max_runs;
-  Reduced best{s, f, 0};
+  // Counted plans become keyed decisions before anything is deleted (one
+  // run, charged to the budget), so no candidate carries them.
+  Scenario resolved = s;
+  if (!resolved.counted.empty()) {
+    resolve_counted(resolved);
+    --budget;
+  }
+  Reduced best{resolved, f, s.counted.empty() ? 0 : 1};
   auto attempt = [&](const Scenario& c) -> bool {
     --budget;
     ++best.runs;
@@ -898,8 +905,7 @@ Reduced reduce(const Scenario& s, const Failure& f, int max_runs) {
   };
   // Nothing after the failing op ran; decisions that did not fire changed
   // nothing.
-  Scenario start = s;
-  if (!start.counted.empty()) resolve_counted(start);  // Keyed decisions before anything is deleted.
+  Scenario start = resolved;
   start.ops.resize(std::min(s.ops.size(), f.index + 1));
   {
     RunResult r = run_scenario(start);

@@ -202,7 +202,8 @@ TEST(CountedPlans, ResolveIntoKeyedDecisionsThatStayPutUnderDeletion) {
   EXPECT_FALSE(again.failure.has_value()) << again.failure->message;
   EXPECT_EQ(again.fired, s.faults);
 
-  // Drop every op before the second decision's op.
+  // Drop every op before the second decision's op, as ddmin would: the
+  // ops left keep their decisions, and a run fails only hits among them.
   const uint64_t cut = s.faults[1].op;
   Scenario tail = s;
   tail.ops.erase(tail.ops.begin(), tail.ops.begin() + static_cast<ptrdiff_t>(cut));
@@ -210,14 +211,44 @@ TEST(CountedPlans, ResolveIntoKeyedDecisionsThatStayPutUnderDeletion) {
   for (const FiredFault& d : s.faults) {
     if (d.op >= cut) kept.push_back(d);
   }
-  // Armed as counted, the plan now counts from op `cut` and fails other hits.
+  tail.faults = kept;
+  const RunResult tail_run = run_scenario(tail);
+  ASSERT_FALSE(tail_run.fired.empty());
+  for (const FiredFault& f : tail_run.fired) {
+    EXPECT_NE(std::find(kept.begin(), kept.end(), f), kept.end()) << f.op << " " << f.nth;
+  }
+  // Armed as counted instead, the plan counts from op `cut` and fails other hits.
   Scenario raw = tail;
   raw.faults.clear();
   raw.counted = {{"sched/signal/eintr", *FaultPlan::parse("every:5")}};
-  EXPECT_NE(run_scenario(raw).fired, kept);
-  // reduce() resolves counted plans before it deletes anything.
+  const RunResult raw_run = run_scenario(raw);
+  EXPECT_NE(raw_run.fired, kept);
+  // resolve_counted turns that into its own keyed schedule, which replays it.
   resolve_counted(raw);
   EXPECT_TRUE(raw.counted.empty());
+  EXPECT_EQ(raw.faults, raw_run.fired);
+  EXPECT_EQ(run_scenario(raw).fired, raw_run.fired);
+}
+
+// reduce() resolves a scenario's counted plans before it deletes any op:
+// the minimized case carries keyed decisions only, and fails the same way.
+TEST(CountedPlans, ReduceResolvesThemFirst) {
+  CampaignParams p = params_for("shm_memfd", {{"shm.dealloc_page_head", "skip"}});
+  std::optional<Scenario> s;
+  std::optional<Failure> f;
+  for (uint64_t seed = 0; seed < 200 && !f; ++seed) {
+    s = draw_scenario(p, seed);
+    s->faults.clear();
+    s->counted = {{"sched/signal/eintr", *FaultPlan::parse("every:7")}};
+    f = run_scenario(*s).failure;
+  }
+  ASSERT_TRUE(f.has_value()) << "no failure in seeds 0..199";
+  const Reduced r = reduce(*s, *f);
+  EXPECT_TRUE(r.scenario.counted.empty());
+  EXPECT_TRUE(r.failure.same_way(*f));
+  const RunResult again = run_scenario(r.scenario);
+  ASSERT_TRUE(again.failure.has_value());
+  EXPECT_TRUE(again.failure->same_way(*f));
 }
 
 TEST(Scenario, TheSeedDecidesEverything) {

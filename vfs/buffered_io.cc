@@ -257,6 +257,7 @@ IoResult iomap_file_buffered_write(Inode& ip, const Kiocb& iocb, IovIter& from, 
     done += copied;
     if (err != Errno::kOk && copied > 0) {
       // Report the progress and end the walk here.
+      // copied > 0: the step advanced, so iomap_end's error cannot win.
       iomap_iter_stop(iter, ops, copied, err);
       ip.sb->touch(ip);
       return {done, err};

@@ -46,8 +46,7 @@ IoResult dax_iomap_read(Inode& ip, const Kiocb& iocb, IovIter& to, IomapOps& ops
   int64_t ret;
   // finish ends the walk after a short step of `copied` bytes.
   auto finish = [&](uint64_t copied, Errno e) -> IoResult {
-    iomap_iter_stop(iter, ops, copied, e);
-    return {done, e};
+    return {done, iomap_iter_stop(iter, ops, copied, e)};
   };
   while ((ret = iomap_iter(iter, ops)) > 0) {
     const Iomap& m = iter.iomap;
@@ -129,8 +128,8 @@ IoResult dax_iomap_write(Inode& ip, const Kiocb& iocb, IovIter& from, IomapOps& 
     if (xfer < *avail) {
       // "if (xfer == 0) ret = -EFAULT": nothing stored (a recovery write
       // that could not clear, or the caller's buffer faulted at once).
-      const Errno e = got < *avail ? from.fault_errno() : xfer == 0 ? Errno::kEFAULT : Errno::kEIO;
-      iomap_iter_stop(iter, ops, xfer, e);
+      const Errno e = iomap_iter_stop(
+          iter, ops, xfer, got < *avail ? from.fault_errno() : xfer == 0 ? Errno::kEFAULT : Errno::kEIO);
       if (done > 0) ip.sb->touch(ip);
       return {done, e};
     }

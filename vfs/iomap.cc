@@ -103,18 +103,20 @@ int64_t iomap_iter(IomapIter& iter, IomapOps& ops) {
   return 1;
 }
 
-void iomap_iter_stop(IomapIter& iter, IomapOps& ops, uint64_t processed, Errno err) {
-  (void)err;  // The caller reports it; iomap_end sees only the bytes done.
+Errno iomap_iter_stop(IomapIter& iter, IomapOps& ops, uint64_t processed, Errno err) {
+  Errno out = err;
   if (iter.iomap.length > 0) {
     iter.advance(std::min(processed, iter.length()));
     // iomap_end gets the step's whole length and what was done of it, as
     // iomap_iter passes them, so a filesystem releases what the step
     // reserved beyond it (xfs_buffered_write_iomap_end).
-    ops.iomap_end(*iter.inode, iter.iter_start_pos, step_length(iter),
-                  static_cast<int64_t>(iter.advanced), iter.flags, &iter.iomap);
+    const Errno end_err = ops.iomap_end(*iter.inode, iter.iter_start_pos, step_length(iter),
+                                        static_cast<int64_t>(iter.advanced), iter.flags, &iter.iomap);
+    if (end_err != Errno::kOk && iter.advanced == 0) out = end_err;
   }
   iter.len = 0;
   reset_step(iter);
+  return out;
 }
 
 }  // namespace vfssim

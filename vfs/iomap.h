@@ -180,8 +180,9 @@ int64_t iomap_iter(IomapIter& iter, IomapOps& ops);
 // whole length and what was advanced, so the filesystem can release the
 // rest of what it reserved) and nothing further is mapped, so a helper that
 // stops early (a fault in the caller's buffer, poison) leaves no mapping
-// begun and not ended. `err` is the caller's to report.
-void iomap_iter_stop(IomapIter& iter, IomapOps& ops, uint64_t processed, Errno err);
+// begun and not ended. Returns what the caller reports: `err`, or
+// iomap_end's error when the step advanced nothing (iomap_iter's order).
+Errno iomap_iter_stop(IomapIter& iter, IomapOps& ops, uint64_t processed, Errno err);
 
 // iomap_errno turns the loop's final value into an Errno (0 -> kOk).
 inline Errno iomap_errno(int64_t ret) {

@@ -118,6 +118,26 @@ TEST_F(IomapIterTest, IomapEndErrorsFollowTheKernelsRules) {
   EXPECT_EQ(iomap_iter(d, map()), neg(Errno::kENOSPC));  // Advanced: the actor's stands.
 }
 
+// iomap_iter_stop ends a short step as iomap_iter would: iomap_end hears
+// the step's start and what was advanced, and its error is what the
+// caller reports when the step advanced nothing, but not after progress.
+TEST_F(IomapIterTest, StopEndsTheStepAndReportsIomapEndsErrorOnlyWithoutProgress) {
+  std::vector<std::pair<off_t64, int64_t>> ends;
+  map().fail_end = [&](off_t64 pos, int64_t w) {
+    ends.emplace_back(pos, w);
+    return Errno::kEIO;
+  };
+  IomapIter a{.inode = ip.get(), .pos = 100, .len = 8000, .flags = kIomapReport};
+  ASSERT_EQ(iomap_iter(a, map()), 1);
+  EXPECT_EQ(iomap_iter_stop(a, map(), 0, Errno::kEFAULT), Errno::kEIO);
+  IomapIter b{.inode = ip.get(), .pos = 100, .len = 8000, .flags = kIomapReport};
+  ASSERT_EQ(iomap_iter(b, map()), 1);
+  EXPECT_EQ(iomap_iter_stop(b, map(), 50, Errno::kEFAULT), Errno::kEFAULT);
+  EXPECT_EQ(b.pos, 150);
+  EXPECT_EQ(b.len, 0u);
+  EXPECT_EQ(ends, (std::vector<std::pair<off_t64, int64_t>>{{100, 0}, {100, 50}}));
+}
+
 TEST_F(IomapIterTest, OverAdvanceIsRejected) {
   IomapIter iter{.inode = ip.get(), .pos = 0, .len = 8192, .flags = kIomapReport};
   ASSERT_EQ(iomap_iter(iter, map()), 1);

@@ -28,8 +28,9 @@ SparseStore& SparseStore::operator=(const SparseStore& other) {
 
 void SparseStore::read(uint64_t off, std::span<std::byte> dst) const {
   std::byte* out = dst.data();
+  // memmove: a device's reader may hand it a mapping of its own bytes.
   read_into(off, dst.size(), [&out](std::span<const std::byte> piece) {
-    std::memcpy(out, piece.data(), piece.size());
+    std::memmove(out, piece.data(), piece.size());
     out += piece.size();
     return piece.size();
   });
@@ -38,7 +39,7 @@ void SparseStore::read(uint64_t off, std::span<std::byte> dst) const {
 void SparseStore::write(uint64_t off, std::span<const std::byte> src) {
   const std::byte* in = src.data();
   write_from(off, src.size(), [&in](std::span<std::byte> piece) {
-    std::memcpy(piece.data(), in, piece.size());
+    std::memmove(piece.data(), in, piece.size());
     in += piece.size();
     return piece.size();
   });
