@@ -742,8 +742,14 @@ void Oracle::apply(const Op& op, const OpResult& r) {
       break;
     case OpKind::kDioPwrite:
       // A direct CoW write is remapped when it completes; what it leaves in
-      // the CoW fork is unwritten preallocation.
-      if (r.err == Errno::kOk) m.write(off, static_cast<uint64_t>(r.ret), std::byte{op.fill});
+      // the CoW fork is unwritten preallocation. But XFS cannot unshare a
+      // partial block: an O_DIRECT write to a reflinked file that is not
+      // block-aligned goes buffered (xfs_file_dio_write_unaligned's
+      // -ENOTBLK), so it may stage in the CoW fork like any buffered write.
+      if (r.err == Errno::kOk) {
+        m.write(off, static_cast<uint64_t>(r.ret), std::byte{op.fill});
+        if ((off | len) % m.block != 0) m.note_buffered_write(off, static_cast<uint64_t>(r.ret));
+      }
       break;
     case OpKind::kMwrite:
       // The bytes stored before any SIGBUS, whatever msync then said: they

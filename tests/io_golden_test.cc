@@ -51,20 +51,14 @@ const std::map<std::string, std::string>& known_differences() {
       {"081-help-fiemap-seek/tmpfs", "help prose not reproduced"},
       {"082-help-unknown/xfs", "help prose not reproduced"},
       {"082-help-unknown/tmpfs", "help prose not reproduced"},
-      // The host's page cache holds a 16 KiB write in one large folio, so
-      // writing back any part of it converts the whole delalloc extent to
-      // one written extent; vfssim's 4 KiB pages convert only the pages
-      // flushed, leaving two adjacent records (nextents 2 for 1, 3 for 2).
-      {"028-fcollapse-past-eof/xfs", "4 KiB pages, not large folios"},
+      // The host's page cache holds each 8 KiB write in one large folio,
+      // written back whole; vfssim's 4 KiB pages leave adjacent records
+      // (nextents 3 for the host's 2).
       {"029-finsert/xfs", "4 KiB pages, not large folios"},
       // XFS_IOC_FSCOUNTS reads the inode counters with
       // percpu_counter_read_positive: the host's freeino does not yet count
       // the file just created (61 with 4 inodes in use); vfssim's is exact.
       {"047-statfs/xfs", "FSCOUNTS' approximate per-CPU counters"},
-      // Zeroing from EOF to a reflink destination past it CoWs the shared
-      // EOF block; the host's data fork then has one record and one block
-      // more (nextents 3, 36 blocks) than vfssim's (2, 35).
-      {"055-reflink-unaligned/xfs", "CoW of the zeroed EOF block: one record and block fewer"},
       // Extent size hints are kept and reported (extsize, FS_XFLAG_EXTSIZE)
       // but the allocator does not align to them: a 4 KiB write allocates
       // 4 KiB, not the hint's 64 KiB.

@@ -101,8 +101,6 @@ const std::map<std::string, std::string>* const kXfsKnown =
     new std::map<std::string, std::string>{
         {"collapse_delalloc/2/f.fiemap", kWhyFolio},
         {"collapse_delalloc/3/f.fiemap", kWhyFolio},
-        {"copy_range_unaligned/5/f.fiemap", kWhyFolio},
-        {"copy_range_unaligned/6/f.fiemap", kWhyFolio},
         {"dio_over_delalloc/2/f.fiemap", kWhyFolio},
         {"dio_over_delalloc/3/f.fiemap", kWhyFolio},
         {"falloc_default/2/fsx.xflags", kWhyHasattr},

@@ -87,9 +87,9 @@ TEST_F(BufferedIoTest, WritebackErrorIsReportedOnceAtFsync) {
   fs.bdev().set_hook([](const BlockRequest& rq) {
     return rq.op == ReqOp::kWrite ? Errno::kEIO : Errno::kOk;
   });
-  EXPECT_EQ(ip->ops().fsync(*ip, false), Errno::kEIO);
+  EXPECT_EQ(ip->ops().fsync(*ip, 0, kOffMax, false), Errno::kEIO);
   EXPECT_EQ(ip->cache.nr_dirty(), 0u);  // Cleaned anyway, as Linux does.
-  EXPECT_EQ(ip->ops().fsync(*ip, false), Errno::kOk);  // Reported once.
+  EXPECT_EQ(ip->ops().fsync(*ip, 0, kOffMax, false), Errno::kOk);  // Reported once.
 }
 
 TEST_F(BufferedIoTest, TruncatePagecacheRangeZeroesEdgesDropsWholePages) {

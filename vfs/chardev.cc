@@ -33,7 +33,7 @@ class MemDevFileOps : public FileOps {
   Errno fo_stat(File& fp, Stat* st) const override {
     return fp.inode->ops().getattr(*fp.inode, st);
   }
-  Errno fo_fsync(File&, bool) const override { return Errno::kEINVAL; }
+  Errno fo_fsync(File&, off_t64, off_t64, bool) const override { return Errno::kEINVAL; }
   Errno fo_fallocate(File&, int, off_t64, off_t64) const override { return Errno::kENODEV; }
   Errno fo_fspacectl(File&, int, off_t64*, off_t64*, int) const override {
     return Errno::kENODEV;

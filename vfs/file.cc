@@ -26,9 +26,11 @@ IoResult VnFileOps::fo_write(File& fp, const Kiocb& iocb, IovIter& from) const {
   if (!ip.is_reg()) return {0, Errno::kEINVAL};
   IoResult r = ip.ops().write(ip, iocb, from);
   if (r.done > 0 && iocb.flags.has(IocbFlag::kDsync)) {
-    // generic_write_sync -> vfs_fsync_range(iocb->ki_filp): the sync
-    // reports, and advances, this description's errseq.
-    const Errno e = fo_fsync(fp, /*datasync=*/!iocb.flags.has(IocbFlag::kSync));
+    // generic_write_sync -> vfs_fsync_range(iocb->ki_filp, ki_pos - count,
+    // ki_pos - 1): the bytes written; the sync reports, and advances, this
+    // description's errseq.
+    const Errno e = fo_fsync(fp, iocb.pos, iocb.pos + static_cast<off_t64>(r.done) - 1,
+                             /*datasync=*/!iocb.flags.has(IocbFlag::kSync));
     if (e != Errno::kOk) return {0, e};
   }
   return r;
@@ -43,10 +45,10 @@ Errno VnFileOps::fo_truncate(File& fp, off_t64 size) const {
 
 Errno VnFileOps::fo_stat(File& fp, Stat* st) const { return fp.inode->ops().getattr(*fp.inode, st); }
 
-Errno VnFileOps::fo_fsync(File& fp, bool datasync) const {
+Errno VnFileOps::fo_fsync(File& fp, off_t64 start, off_t64 end, bool datasync) const {
   // file_write_and_wait_range: "err2 = file_check_and_advance_wb_err(file);
   // if (!err) err = err2;" — the description advances either way.
-  const Errno err = fp.inode->ops().fsync(*fp.inode, datasync);
+  const Errno err = fp.inode->ops().fsync(*fp.inode, start, end, datasync);
   const Errno err2 = file_check_and_advance_wb_err(fp);
   return err != Errno::kOk ? err : err2;
 }

@@ -86,12 +86,13 @@ class FileOps {
   // fo_stat fills `st`.
   virtual Errno fo_stat(File& fp, Stat* st) const = 0;
 
-  // fo_fsync: fsync/fdatasync, msync(MS_SYNC) of a mapping made through
-  // `fp`, and the sync after an O_SYNC/O_DSYNC write (Linux's
-  // vfs_fsync_range -> ->fsync). Errors: EINVAL the file cannot be synced;
-  // EIO (or another writeback errno) writeback failed now, or failed since
-  // this description last looked (its f_wb_err).
-  virtual Errno fo_fsync(File& fp, bool datasync) const = 0;
+  // fo_fsync: fsync/fdatasync (the whole file: 0, kOffMax), msync(MS_SYNC)
+  // of a mapping made through `fp` (the mapped bytes), and the sync after
+  // an O_SYNC/O_DSYNC write (the bytes written): bytes [start, end] and the
+  // metadata (Linux's vfs_fsync_range -> ->fsync). Errors: EINVAL the file
+  // cannot be synced; EIO (or another writeback errno) writeback failed
+  // now, or failed since this description last looked (its f_wb_err).
+  virtual Errno fo_fsync(File& fp, off_t64 start, off_t64 end, bool datasync) const = 0;
 
   // fo_fallocate runs a validated fallocate mode. Errors: EOPNOTSUPP.
   virtual Errno fo_fallocate(File& fp, int mode, off_t64 off, off_t64 len) const = 0;
@@ -163,7 +164,7 @@ class VnFileOps : public FileOps {
   // ->fsync do (file_write_and_wait_range): VOP_FSYNC's own error first,
   // else what the inode's errseq gained since `fp` last looked. A memory
   // filesystem never records a writeback error, so it answers 0 there too.
-  Errno fo_fsync(File& fp, bool datasync) const override;
+  Errno fo_fsync(File& fp, off_t64 start, off_t64 end, bool datasync) const override;
   Errno fo_fallocate(File& fp, int mode, off_t64 off, off_t64 len) const override;
   Errno fo_fspacectl(File& fp, int cmd, off_t64* off, off_t64* len, int flags) const override;
   // The filesystem's llseek (VnodeOps::llseek) at the file's position.
@@ -211,7 +212,7 @@ class FifoFileOps : public FileOps {
   IoResult fo_write(File& fp, const Kiocb& iocb, IovIter& from) const override;
   Errno fo_truncate(File&, off_t64) const override { return Errno::kEINVAL; }
   Errno fo_stat(File& fp, Stat* st) const override;
-  Errno fo_fsync(File&, bool) const override { return Errno::kEINVAL; }
+  Errno fo_fsync(File&, off_t64, off_t64, bool) const override { return Errno::kEINVAL; }
   Errno fo_fallocate(File&, int, off_t64, off_t64) const override { return Errno::kESPIPE; }
   Errno fo_fspacectl(File&, int, off_t64*, off_t64*, int) const override {
     return Errno::kESPIPE;

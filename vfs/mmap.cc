@@ -79,15 +79,19 @@ void VnodeVmOps::close(Vma& vma) {
 
 const void* VnodeVmOps::server(const Vma& vma) const { return vma_inode(vma).sb; }
 
-Errno VnodeVmOps::writeback(Vma& vma, uint64_t, uint64_t) {
-  // msync: "vfs_fsync_range(file, fstart, fend, 1)" on vma->vm_file, so the
-  // description the mapping was made through hears of the error, once.
+Errno VnodeVmOps::writeback(Vma& vma, uint64_t pgoff, uint64_t npages) {
+  // msync: "vfs_fsync_range(file, fstart, fend, 1)" on vma->vm_file over
+  // the mapped bytes only (fstart = the range's file offset, fend its last
+  // byte), so the description the mapping was made through hears of the
+  // error, once.
+  const off_t64 fstart = static_cast<off_t64>(pgoff * kUserPageSize);
+  const off_t64 fend = static_cast<off_t64>((pgoff + npages) * kUserPageSize) - 1;
   if (vma.file != nullptr) {
     File& fp = *static_cast<File*>(vma.file.get());
-    return fp.ops->fo_fsync(fp, /*datasync=*/true);
+    return fp.ops->fo_fsync(fp, fstart, fend, /*datasync=*/true);
   }
   Inode& ip = vma_inode(vma);
-  return ip.ops().fsync(ip, true);
+  return ip.ops().fsync(ip, fstart, fend, true);
 }
 
 }  // namespace vfssim

@@ -163,7 +163,7 @@ Result<Superblock*> Vfs::kern_mount(std::string_view fs_type) {
 Errno Superblock::sync_fs() {
   // writeback_inodes_sb / sync_inodes_sb: failures go to the errseqs.
   for_each_inode([&](Inode& ip) {
-    if (ip.is_reg()) ops_.fsync(ip, false);
+    if (ip.is_reg()) ops_.fsync(ip, 0, kOffMax, false);
   });
   return Errno::kOk;
 }

@@ -9,14 +9,14 @@ namespace vfssim {
 
 Errno Process::fsync(int fd) {
   Result<std::shared_ptr<File>> got = get(fd);
-  Errno e = got ? (*got)->ops->fo_fsync(**got, false) : got.error();
+  Errno e = got ? (*got)->ops->fo_fsync(**got, 0, kOffMax, false) : got.error();
   trace("fsync", {{"fd", fd}}, e);
   return e;
 }
 
 Errno Process::fdatasync(int fd) {
   Result<std::shared_ptr<File>> got = get(fd);
-  Errno e = got ? (*got)->ops->fo_fsync(**got, true) : got.error();
+  Errno e = got ? (*got)->ops->fo_fsync(**got, 0, kOffMax, true) : got.error();
   trace("fdatasync", {{"fd", fd}}, e);
   return e;
 }

@@ -226,7 +226,9 @@ Errno vp_zerofill(Inode& ip, uint32_t blksize, off_t64* off, off_t64* len, IoFla
     if (!r.ok()) return r.err;
     // VOP_WRITE under IO_SYNC is synchronous: make each chunk durable.
     if (k.flags.has(IocbFlag::kDsync)) {
-      if (Errno e = ip.ops().fsync(ip, !k.flags.has(IocbFlag::kSync)); e != Errno::kOk) return e;
+      if (Errno e = ip.ops().fsync(ip, k.pos, *off - 1, !k.flags.has(IocbFlag::kSync)); e != Errno::kOk) {
+        return e;
+      }
     }
   }
   return Errno::kOk;

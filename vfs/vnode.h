@@ -259,11 +259,15 @@ class VnodeOps {
   // change anyway (a size change, on every filesystem here).
   virtual Errno setsize(Inode& ip, off_t64 size, bool times) = 0;
 
-  // fsync makes the file durable (VOP_FSYNC); datasync: fdatasync.
-  // Errors: this call's own writeback failure (EIO), which writeback has
-  // also recorded in the inode's errseq (mapping_set_error); the VFS then
-  // reports per open file what that errseq gained (VnFileOps::fo_fsync).
-  virtual Errno fsync(Inode& ip, bool datasync) = 0;
+  // fsync makes bytes [start, end] of the file durable, and its metadata
+  // (VOP_FSYNC; Linux's ->fsync(file, start, end, datasync)): fsync(2)
+  // and syncfs pass the whole file (vfs_fsync: 0, LLONG_MAX), msync(2)
+  // the mapping's range, an O_SYNC write the bytes it wrote
+  // (generic_write_sync). datasync: fdatasync. Errors: this call's own
+  // writeback failure (EIO), which writeback has also recorded in the
+  // inode's errseq (mapping_set_error); the VFS then reports per open file
+  // what that errseq gained (VnFileOps::fo_fsync).
+  virtual Errno fsync(Inode& ip, off_t64 start, off_t64 end, bool datasync) = 0;
 
   // allocate implements a validated fallocate mode (VOP_ALLOCATE / Linux
   // ->fallocate). Errors: EOPNOTSUPP the mode is not supported; ENOSPC.
@@ -409,7 +413,7 @@ class VopDefaults : public VnodeOps {
   // generic_fillattr: from the inode; blocks from size.
   Errno getattr(Inode& ip, Stat* st) override;
   // Nothing is volatile in a memory filesystem.
-  Errno fsync(Inode&, bool) override { return Errno::kOk; }
+  Errno fsync(Inode&, off_t64, off_t64, bool) override { return Errno::kOk; }
   // No ->fallocate: EOPNOTSUPP (vfs_fallocate's "!file->f_op->fallocate").
   Errno allocate(Inode&, int, off_t64, off_t64) override { return Errno::kEOPNOTSUPP; }
   // vop_stddeallocate (FreeBSD vfs_default.c).

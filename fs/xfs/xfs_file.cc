@@ -20,6 +20,11 @@ XfsMount& mp_of(const Inode& ip) { return XfsMount::of(ip); }
 XfsIomapOps& ops_of(const Inode& ip) { return XfsMount::of(ip).iomap_ops(); }
 bool is_dax(const Inode& ip) { return (ip.flags & kInodeDax) && mp_of(ip).dax() != nullptr; }
 
+// xfs_is_cow_inode: a reflink inode (writes may copy on write).
+bool is_cow_inode(const Inode& ip) {
+  return mp_of(ip).reflink() && (XfsMount::xi(ip).diflags & kXfsDiflag2Reflink);
+}
+
 uint32_t dio_align(const Inode& ip) {
   const BlockDevice* bdev = mp_of(ip).bdev();
   return bdev != nullptr ? bdev->logical_block_size() : kSectorSize;
@@ -42,7 +47,7 @@ Errno flush_unmap_range(Inode& ip, off_t64 off, off_t64 end) {
 // old bytes copied in, then remapped into the data fork.
 Errno dax_unshare(Inode& ip, uint64_t pos, uint64_t end) {
   XfsMount& mp = mp_of(ip);
-  if (!mp.reflink() || !(XfsMount::xi(ip).diflags & kXfsDiflag2Reflink)) return Errno::kOk;
+  if (!is_cow_inode(ip)) return Errno::kOk;
   end = std::min<uint64_t>(end, mp.max_fileoff() * mp.bsize());
   for (uint64_t at = pos; at < end;) {
     Iomap m, src;
@@ -108,24 +113,31 @@ Errno zero_range(Inode& ip, off_t64 pos, uint64_t len, bool* did_zero = nullptr)
   return iomap_zero_range(ip, pos, len, did_zero, ops_of(ip));
 }
 
-// unmap_blocks removes file blocks [first, last) of the data fork (and
-// the CoW staging over them) in one transaction (xfs_unmap_extent loop).
-void unmap_blocks(Inode& ip, uint64_t first, uint64_t last) {
+// unmap_blocks removes file blocks [first, last) of the data fork in one
+// transaction (xfs_unmap_extent loop: xfs_bunmapi on the data fork only),
+// and with `cancel_cow` the CoW staging over them too (a truncate:
+// xfs_itruncate_extents_flags' xfs_reflink_cancel_cow_blocks). A punch
+// leaves the CoW fork alone: staging over a punched block stays, and
+// SEEK_DATA still finds a cached page there (host 6.18.44).
+void unmap_blocks(Inode& ip, uint64_t first, uint64_t last, bool cancel_cow) {
   if (last <= first) return;
   XfsMount& mp = mp_of(ip);
   Result<XfsTrans> tp = mp.trans_alloc("unmap", 0);
   mp.unmap_range(*tp, ip, XfsMount::xi(ip).data, 0, first, last - first);
-  mp.cancel_cow(*tp, ip, first, last - first);
+  if (cancel_cow) mp.cancel_cow(*tp, ip, first, last - first);
   mp.trans_commit(std::move(*tp));
 }
 
-// xfs_free_file_space: the whole blocks of the range unmapped, the rest of
-// it (inside EOF) zeroed.
+// xfs_free_file_space: the range's page cache written back and dropped
+// (xfs_flush_unmap_range), the whole blocks of the range unmapped, the
+// rest of it (inside EOF) zeroed.
 Errno free_file_space(Inode& ip, off_t64 off, off_t64 len) {
+  if (Errno e = flush_unmap_range(ip, off, off + len); e != Errno::kOk) return e;
   XfsMount& mp = mp_of(ip);
   const uint64_t bs = mp.bsize();
   const uint64_t end = static_cast<uint64_t>(off) + static_cast<uint64_t>(len);
-  unmap_blocks(ip, (static_cast<uint64_t>(off) + bs - 1) / bs, std::min(end / bs, mp.max_fileoff()));
+  unmap_blocks(ip, (static_cast<uint64_t>(off) + bs - 1) / bs, std::min(end / bs, mp.max_fileoff()),
+               /*cancel_cow=*/false);
   if (static_cast<uint64_t>(off) >= ip.size) return Errno::kOk;
   const uint64_t zlen = std::min<uint64_t>(static_cast<uint64_t>(len), ip.size - static_cast<uint64_t>(off));
   if (Errno e = zero_range(ip, off, zlen); e != Errno::kOk) return e;
@@ -233,10 +245,19 @@ IoResult XfsVnodeOps::write(Inode& ip, const Kiocb& iocb, IovIter& from) {
     }
   }
   if (is_dax(ip)) return dax_iomap_write(ip, iocb, from, ops_of(ip));
+  Kiocb buffered = iocb;
   if (iocb.flags.has(IocbFlag::kDirect)) {
-    return iomap_dio_write(ip, iocb, from, dio_align(ip), ops_of(ip));
+    // xfs_file_dio_write_unaligned: "We can't properly handle unaligned
+    // direct I/O to reflink files yet, as we can't unshare a partial
+    // block" (xfs_is_cow_inode: -ENOTBLK, trace_xfs_reflink_bounce_dio_write),
+    // and xfs_file_write_iter falls back to a buffered write: dirty pages,
+    // delalloc, nothing written back (host 6.18.44: the trace point fires
+    // and FIEMAP shows DELALLOC after a 2560-byte O_DIRECT write).
+    const bool unaligned = ((static_cast<uint64_t>(iocb.pos) | from.count()) % mp_of(ip).bsize()) != 0;
+    if (!unaligned || !is_cow_inode(ip)) return iomap_dio_write(ip, iocb, from, dio_align(ip), ops_of(ip));
+    buffered.flags.clear(IocbFlag::kDirect);
   }
-  IoResult r = iomap_file_buffered_write(ip, iocb, from, ops_of(ip));
+  IoResult r = iomap_file_buffered_write(ip, buffered, from, ops_of(ip));
   if (iocb.flags.has(IocbFlag::kDontcache)) filemap_drop_behind(ip, iocb.pos, r.done, ops_of(ip));
   balance_dirty_pages(ip, ops_of(ip));
   return r;
@@ -277,7 +298,11 @@ Errno XfsVnodeOps::setsize(Inode& ip, off_t64 size, bool times) {
     truncate_pagecache_range(ip, size, kOffMax);
     // "A truncate down always removes post-EOF blocks" — to the same size
     // too (newsize <= oldsize), CoW staging included.
-    unmap_blocks(ip, mp.to_fsb_up(newsize), mp.max_fileoff());
+    unmap_blocks(ip, mp.to_fsb_up(newsize), mp.max_fileoff(), /*cancel_cow=*/true);
+    // xfs_itruncate_clear_reflink_flags: with no extents left in either
+    // fork the file is no reflink inode any more (an unaligned O_DIRECT
+    // write to it goes direct again).
+    if (x.data.empty() && x.cow.empty()) x.diflags &= ~kXfsDiflag2Reflink;
     x.disk_size = std::min(x.disk_size, newsize);
     x.truncated = true;
   }
@@ -309,9 +334,11 @@ Errno XfsVnodeOps::getattr(Inode& ip, Stat* st) {
   return Errno::kOk;
 }
 
-Errno XfsVnodeOps::fsync(Inode& ip, bool) {
+Errno XfsVnodeOps::fsync(Inode& ip, off_t64 start, off_t64 end, bool) {
+  // xfs_file_fsync: file_write_and_wait_range(file, start, end) — only the
+  // range asked for — then the log force.
   Errno e = Errno::kOk;
-  if (!is_dax(ip)) e = filemap_write_and_wait_range(ip, 0, kOffMax, ops_of(ip));
+  if (!is_dax(ip)) e = filemap_write_and_wait_range(ip, start, end, ops_of(ip));
   mp_of(ip).log_force();
   return e;
 }
@@ -333,8 +360,11 @@ Errno XfsVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
     default:
       return Errno::kEOPNOTSUPP;
   }
-  if (op & (kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_ZERO_RANGE | kFALLOC_FL_COLLAPSE_RANGE |
-            kFALLOC_FL_ZEROINIT_RANGE)) {
+  // Punch, zero and collapse write back and drop the range's page cache
+  // in xfs_free_file_space, after their own checks: a misaligned collapse
+  // is EINVAL with the dirty pages left alone (host 6.18.44). The
+  // prototype ZEROINIT_RANGE keeps the flush here, where its patch put it.
+  if (op == kFALLOC_FL_ZEROINIT_RANGE) {
     if (Errno e = flush_unmap_range(ip, off, off + len); e != Errno::kOk) return e;
   }
   ip.sb->touch(ip);  // file_modified.
@@ -365,7 +395,7 @@ Errno XfsVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
       if (Errno e = free_file_space(ip, off, len); e != Errno::kOk) return e;
       if (Errno e = prepare_shift(ip, off); e != Errno::kOk) return e;
       // Anything left past EOF in the range (preallocation) goes too.
-      unmap_blocks(ip, static_cast<uint64_t>(off / bs), end / static_cast<uint64_t>(bs));
+      unmap_blocks(ip, static_cast<uint64_t>(off / bs), end / static_cast<uint64_t>(bs), /*cancel_cow=*/true);
       shift_extents(ip, end / static_cast<uint64_t>(bs), -(len / bs));
       ip.size = new_eof;
       return Errno::kOk;
@@ -444,7 +474,7 @@ Errno XfsVnodeOps::deallocate(Inode& ip, off_t64* off, off_t64* len, int, IoFlag
     done_to(head_end);
   }
   if (last > first) {
-    unmap_blocks(ip, first / bs, last / bs);
+    unmap_blocks(ip, first / bs, last / bs, /*cancel_cow=*/false);
     // With blocks smaller than a page the head's page may still hold
     // the unmapped blocks' old bytes: they read as zeros now (and
     // writeback skips the holes under a dirty page).
@@ -590,8 +620,13 @@ Result<uint64_t> XfsVnodeOps::remap_range(Inode& src, off_t64 pos_in, Inode& dst
       return Fail(e);
     }
   }
-  // xfs_reflink_remap_prep: the destination's page cache dropped.
-  if (Errno e = flush_unmap_range(dst, pos_out, static_cast<off_t64>(out + count)); e != Errno::kOk) {
+  // xfs_reflink_remap_prep: the destination's page cache written back and
+  // dropped — from EOF when the range starts past it ("we may have dirtied
+  // blocks between EOF and pos_out", the zeroing just done, so a shared
+  // EOF block zeroed through CoW is remapped now and no longer shared).
+  const uint64_t flush_from = std::min<uint64_t>(out, dst.size);
+  if (Errno e = flush_unmap_range(dst, static_cast<off_t64>(flush_from), static_cast<off_t64>(out + count));
+      e != Errno::kOk) {
     return Fail(e);
   }
   // xfs_reflink_remap_blocks: each source extent shared into the
@@ -630,8 +665,11 @@ Result<uint64_t> XfsVnodeOps::remap_range(Inode& src, off_t64 pos_in, Inode& dst
     mp.refcount().adjust(p.startblock, p.blockcount, +1);
     tp->log({XfsLogItem::kRefcount, 0, 0, p.startblock, p.blockcount, 2, 0});
   }
+  // Only the data fork changes (xfs_reflink_remap_extent): CoW staging
+  // over the destination range stays, and later writes there still go
+  // through it (host 6.18.44: staging under a block remapped and then
+  // punched still makes SEEK_DATA find the cached page).
   mp.unmap_range(*tp, dst, dx.data, 0, dfirst, nblocks);
-  mp.cancel_cow(*tp, dst, dfirst, nblocks);
   for (const XfsIrec& p : pieces) {
     XfsIrec d = p;
     d.startoff = p.startoff - first + dfirst;

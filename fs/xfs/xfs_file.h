@@ -24,7 +24,7 @@ class XfsVnodeOps : public VopDefaults {
   // (xfs_zero_range). c/mtime only when the size changes or asked.
   Errno setsize(Inode& ip, off_t64 size, bool times) override;
   // xfs_file_fsync: dirty pages written back (delalloc converted).
-  Errno fsync(Inode& ip, bool datasync) override;
+  Errno fsync(Inode& ip, off_t64 start, off_t64 end, bool datasync) override;
   // xfs_vn_getattr: a directory's size is XFS_ISIZE, its on-disk size —
   // a shortform directory's bytes in the inode (6 + 8 + namelen per
   // entry), else whole 4 KiB directory blocks — while the VFS i_size that

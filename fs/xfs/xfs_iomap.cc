@@ -487,12 +487,19 @@ Errno XfsIomapOps::iomap_end(Inode& ip, off_t64 pos, uint64_t length, int64_t wr
   return Errno::kOk;
 }
 
-Errno XfsIomapOps::ioend(Inode& ip, off_t64 pos, uint64_t len, uint32_t) {
+Errno XfsIomapOps::ioend(Inode& ip, off_t64 pos, uint64_t len, uint32_t flags) {
   XfsMount& mp = mp_;
   XfsInodeData& x = XfsMount::xi(ip);
   const uint64_t off = mp.to_fsb(static_cast<uint64_t>(pos));
   const uint64_t end = mp.to_fsb_up(static_cast<uint64_t>(pos) + len);
-  x.disk_size = std::max(x.disk_size, std::min<uint64_t>(static_cast<uint64_t>(pos) + len, ip.size));
+  // xfs_setfilesize / xfs_new_eof: i_disk_size rises to the end of the
+  // completed write, never past i_size. A direct write past EOF raises
+  // i_size first (xfs_dio_write_end_io: "if (offset + size >
+  // i_size_read(inode)) { i_size_write(...); xfs_setfilesize(...) }";
+  // xfs_iomap_write_unwritten with update_isize), so all of it counts.
+  const uint64_t isize = (flags & kIomapDirect) ? std::max<uint64_t>(ip.size, static_cast<uint64_t>(pos) + len)
+                                                : ip.size;
+  x.disk_size = std::max(x.disk_size, std::min<uint64_t>(static_cast<uint64_t>(pos) + len, isize));
   if (!x.cow.empty()) {
     if (Errno e = mp.end_cow(ip, off, end - off); e != Errno::kOk) return e;
   }

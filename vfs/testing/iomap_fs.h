@@ -108,8 +108,8 @@ class IomapTestVnodeOps : public VopDefaults {
   }
   // Writes the dirty pages back: this pass's error, also recorded in the
   // errseqs (the VFS then reports per open file what they gained).
-  Errno fsync(Inode& ip, bool) override {
-    return filemap_write_and_wait_range(ip, 0, kOffMax, map(ip));
+  Errno fsync(Inode& ip, off_t64 start, off_t64 end, bool) override {
+    return filemap_write_and_wait_range(ip, start, end, map(ip));
   }
   Result<off_t64> seek_data_hole(Inode& ip, off_t64 off, int whence) override {
     return whence == kSEEK_DATA ? iomap_seek_data(ip, off, map(ip))
