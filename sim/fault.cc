@@ -200,7 +200,10 @@ const FaultInjector::PointState* FaultInjector::state(std::string_view point) co
   return i == points_.size() ? nullptr : &points_[i];
 }
 
-void FaultInjector::begin_op(uint64_t id) { op_ = id; }
+void FaultInjector::begin_op(uint64_t id) {
+  op_ = id;
+  ++op_seq_;
+}
 
 Errno FaultInjector::replay(absl::Span<const FiredFault> schedule) {
   for (const FiredFault& f : schedule) {

@@ -215,7 +215,9 @@ class FaultInjector {
   void disarm(std::string_view point);
   void disarm_all();
 
-  // begin_op starts op `id`: hits are numbered within it from here on.
+  // begin_op starts op `id`: hits are numbered within it from here on,
+  // from 1 (hits before the first begin_op, setting up the machine, count
+  // under op 0 but not toward op 0's numbering).
   // begin_op(kNoOp) leaves every op: the harness's own reads of what an
   // op left run so. Hits there count in hits() but no plan sees them (none
   // fails, and nth/every/window count only hits inside ops).
@@ -238,8 +240,9 @@ class FaultInjector {
     ++state.hits;
     if (op_ == kNoOp) return std::nullopt;
     ++state.hits_in_ops;
-    if (state.op != op_ || state.hits_in_op == 0) {
+    if (state.op_seq != op_seq_) {  // The first hit since begin_op.
       state.op = op_;
+      state.op_seq = op_seq_;
       state.hits_in_op = 0;
     }
     ++state.hits_in_op;
@@ -265,6 +268,7 @@ class FaultInjector {
     uint64_t hits_in_ops = 0;  // Those not under kNoOp: what plans count.
     uint64_t fired = 0;
     uint64_t op = 0;         // The op the in-op count belongs to.
+    uint64_t op_seq = 0;     // Which begin_op call that was.
     uint64_t hits_in_op = 0;
     std::vector<Armed> plans;
   };
@@ -282,6 +286,7 @@ class FaultInjector {
   Rng rng_;
   Trace* trace_;
   uint64_t op_ = 0;
+  uint64_t op_seq_ = 0;  // begin_op calls so far.
   std::array<PointState, kFaultPoints.size()> points_;  // By FaultPoint::index.
   std::vector<FiredFault> schedule_;
 };

@@ -208,6 +208,19 @@ TEST(FaultScheduleTest, HitsOutsideOpsCountButNoPlanSeesThem) {
   EXPECT_EQ(m.faults.fired("blockdev/read/eio"), 0u);
 }
 
+// Hits while the machine is set up (mkfs, mount: before the first
+// begin_op) do not shift op 0's numbering: at:0.1 is op 0's first hit
+// however many came before it, so a schedule does not depend on setup.
+TEST(FaultScheduleTest, OpNumberingStartsAtEachBeginOp) {
+  Machine m(1);
+  for (int i = 0; i < 3; ++i) m.faults.fire("blockdev/write/eio");  // Setup.
+  m.faults.arm("blockdev/write/eio", FaultPlan::at(0, 1));  // As a campaign arms: after setup.
+  m.faults.begin_op(0);
+  EXPECT_TRUE(m.faults.fire("blockdev/write/eio").has_value());
+  EXPECT_FALSE(m.faults.fire("blockdev/write/eio").has_value());
+  EXPECT_EQ(m.faults.schedule(), (std::vector<FiredFault>{{0, "blockdev/write/eio", 1, Errno::kEIO}}));
+}
+
 TEST(FaultScheduleTest, ReplayFailsExactlyTheRecordedHits) {
   std::vector<uint64_t> all(20);
   for (uint64_t i = 0; i < all.size(); ++i) all[i] = i;
