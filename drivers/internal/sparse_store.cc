@@ -67,10 +67,17 @@ uint64_t SparseStore::write_from(uint64_t off, uint64_t len, Source source) {
     const uint64_t index = (off + pos) / kPageSize;
     const uint64_t in_page = (off + pos) % kPageSize;
     const uint64_t n = std::min<uint64_t>(kPageSize - in_page, len - pos);
-    UniquePage& page = pages_[index];
-    const bool fresh = !page;
-    if (fresh) page = alloc_page_for_overwrite();
+    UniquePage& slot = pages_[index];
+    const bool fresh = !slot;
+    if (fresh) slot = alloc_page_for_overwrite();
+    // The page itself, not the map's slot: the source may fault in a
+    // mapping of this very device, and an insertion moves the slots.
+    Page* page = slot.get();
     const uint64_t filled = source(std::span(*page).subspan(in_page, n));
+    if (fresh && filled == 0) {
+      pages_.erase(index);  // Nothing written: the page stays absent.
+      break;
+    }
     if (fresh && filled < kPageSize) {
       // Whatever the source left unfilled in a page it was given fresh.
       std::memset(page->data(), 0, in_page);
