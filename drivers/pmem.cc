@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <optional>
 
 #include "absl/strings/str_format.h"
@@ -202,23 +201,13 @@ Errno PmemDevice::zero_page_range(uint64_t pgoff, uint64_t nr_pages) {
 }
 
 uint64_t DaxDevice::copy_mc_to_kernel(std::span<std::byte> dst, uint64_t off) {
-  std::byte* out = dst.data();
-  // memmove: the destination may be a DAX mapping of these very bytes.
-  const McCopy c = copy_mc_to(off, dst.size(), [&out](std::span<const std::byte> piece) {
-    std::memmove(out, piece.data(), piece.size());
-    out += piece.size();
-    return piece.size();
-  });
-  return dst.size() - c.copied;
+  SparseStore::ToBuffer to{dst.data()};
+  return dst.size() - copy_mc_to(off, dst.size(), to).copied;
 }
 
 void DaxDevice::memcpy_flushcache(uint64_t off, std::span<const std::byte> src) {
-  const std::byte* in = src.data();
-  memcpy_flushcache_from(off, src.size(), [&in](std::span<std::byte> piece) {
-    std::memmove(piece.data(), in, piece.size());
-    in += piece.size();
-    return piece.size();
-  });
+  SparseStore::FromBuffer from{src.data()};
+  memcpy_flushcache_from(off, src.size(), from);
 }
 
 DaxDevice::McCopy PmemDevice::copy_mc_to(uint64_t off, uint64_t len, Sink sink) {

@@ -26,23 +26,26 @@ SparseStore& SparseStore::operator=(const SparseStore& other) {
   return *this;
 }
 
+uint64_t SparseStore::ToBuffer::operator()(std::span<const std::byte> piece) const {
+  std::memmove(out, piece.data(), piece.size());
+  out += piece.size();
+  return piece.size();
+}
+
+uint64_t SparseStore::FromBuffer::operator()(std::span<std::byte> piece) const {
+  std::memmove(piece.data(), in, piece.size());
+  in += piece.size();
+  return piece.size();
+}
+
 void SparseStore::read(uint64_t off, std::span<std::byte> dst) const {
-  std::byte* out = dst.data();
-  // memmove: a device's reader may hand it a mapping of its own bytes.
-  read_into(off, dst.size(), [&out](std::span<const std::byte> piece) {
-    std::memmove(out, piece.data(), piece.size());
-    out += piece.size();
-    return piece.size();
-  });
+  ToBuffer to{dst.data()};
+  read_into(off, dst.size(), to);
 }
 
 void SparseStore::write(uint64_t off, std::span<const std::byte> src) {
-  const std::byte* in = src.data();
-  write_from(off, src.size(), [&in](std::span<std::byte> piece) {
-    std::memmove(piece.data(), in, piece.size());
-    in += piece.size();
-    return piece.size();
-  });
+  FromBuffer from{src.data()};
+  write_from(off, src.size(), from);
 }
 
 uint64_t SparseStore::read_into(uint64_t off, uint64_t len, Sink sink) const {

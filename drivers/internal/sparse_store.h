@@ -56,6 +56,20 @@ class SparseStore {
   using Source = absl::FunctionRef<uint64_t(std::span<std::byte>)>;
   uint64_t write_from(uint64_t off, uint64_t len, Source source);
 
+  // ToBuffer is a Sink that fills a plain buffer from its start, and
+  // FromBuffer a Source that drains one, each taking every byte offered.
+  // Pieces move as memmove does: a device's buffer may be a mapping of
+  // the device's own bytes. (absl::FunctionRef calls through a const
+  // reference, hence the mutable cursors.)
+  struct ToBuffer {
+    mutable std::byte* out;
+    uint64_t operator()(std::span<const std::byte> piece) const;
+  };
+  struct FromBuffer {
+    mutable const std::byte* in;
+    uint64_t operator()(std::span<std::byte> piece) const;
+  };
+
   // zero makes [off, off+len) read as zeros, freeing every whole page in it.
   void zero(uint64_t off, uint64_t len);
 

@@ -75,7 +75,8 @@ TEST(SparseStoreTest, WriteFromLeavesWhatAFreshPageWasNotGivenAsZeros) {
   EXPECT_EQ(buf[100], std::byte{0x44});
   EXPECT_EQ(buf[5099], std::byte{0x44});
   EXPECT_EQ(buf[5100], std::byte{0});  // Page 1's unfilled rest.
-  EXPECT_EQ(buf[8191], std::byte{0});  // A source that fills nothing of a page it was given fresh leaves none.
+  EXPECT_EQ(buf[8191], std::byte{0});
+  // A source that fills nothing of a page it was given fresh leaves none.
   EXPECT_EQ(s.write_from(5 * 4096, 4096, [](std::span<std::byte>) { return uint64_t{0}; }), 0u);
   EXPECT_EQ(s.pages(), 2u);
 }
