@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdlib>
 #include <mutex>
 #include <set>
 
@@ -253,22 +252,22 @@ std::optional<Errno> FaultInjector::decide(size_t index) {
       // A pure function of (seed, stream, op, point, n-th hit in the op).
       WordHash key;
       key.update2(rng_.seed(), fnv1a64(plan.stream_));
-      key.update2(state.op, point_hash);
+      key.update2(op_, point_hash);
       key.update_u64(state.hits_in_op);
       return Rng(key.digest()).bernoulli(p);
     };
     const bool fails =
-        plan.decides(state.hits_in_ops - armed.armed_at_hit, state.op, state.hits_in_op, coin);
+        plan.decides(state.hits_in_ops - armed.armed_at_hit, op_, state.hits_in_op, coin);
     if (fails && !result) {
       chosen = &plan;
       result = plan.err_.value_or(kFaultPoints[index].default_err);
     }
   }
   if (result) {
-    schedule_.push_back(FiredFault{state.op, std::string(point), state.hits_in_op, *result});
+    schedule_.push_back(FiredFault{op_, std::string(point), state.hits_in_op, *result});
     if (trace_ != nullptr && trace_->enabled()) {
       trace_->record("fault", {{"point", point},
-                               {"op", state.op},
+                               {"op", op_},
                                {"nth", state.hits_in_op},
                                {"hit", state.hits},
                                {"plan", chosen->describe()},

@@ -241,7 +241,6 @@ class FaultInjector {
     if (op_ == kNoOp) return std::nullopt;
     ++state.hits_in_ops;
     if (state.op_seq != op_seq_) {  // The first hit since begin_op.
-      state.op = op_;
       state.op_seq = op_seq_;
       state.hits_in_op = 0;
     }
@@ -261,21 +260,21 @@ class FaultInjector {
  private:
   struct Armed {
     FaultPlan plan;
-    uint64_t armed_at_hit;  // The point's in-op hit count when the plan was armed.
+    uint64_t armed_at_hit;  // The point's hits_in_ops when the plan was armed.
   };
   struct PointState {
     uint64_t hits = 0;
     uint64_t hits_in_ops = 0;  // Those not under kNoOp: what plans count.
     uint64_t fired = 0;
-    uint64_t op = 0;         // The op the in-op count belongs to.
-    uint64_t op_seq = 0;     // Which begin_op call that was.
+    uint64_t op_seq = 0;     // The begin_op call hits_in_op counts within.
     uint64_t hits_in_op = 0;
     std::vector<Armed> plans;
   };
 
   // fire_armed asks libfiu about a hit of an armed point.
   std::optional<Errno> fire_armed(FaultPoint point, PointState& state);
-  // decide runs inside libfiu's external callback for the current hit.
+  // decide runs inside libfiu's external callback for the current hit
+  // (of op op_: fire_armed is its only caller).
   std::optional<Errno> decide(size_t point);
   // state is the point's counters and plans; nullptr for an unregistered name.
   PointState* state(std::string_view point);
