@@ -56,6 +56,15 @@ uint64_t step_length(const IomapIter& iter) {
   return std::min(iter.len + iter.advanced, end - static_cast<uint64_t>(iter.iter_start_pos));
 }
 
+// end_step calls iomap_end for the outstanding mapping, over the step's
+// range from where it began and with the bytes advanced. Returns its error
+// when the step advanced nothing (the only case where it counts), else kOk.
+Errno end_step(IomapIter& iter, IomapOps& ops) {
+  const Errno e = ops.iomap_end(*iter.inode, iter.iter_start_pos, step_length(iter),
+                                static_cast<int64_t>(iter.advanced), iter.flags, &iter.iomap);
+  return iter.advanced == 0 ? e : Errno::kOk;
+}
+
 void reset_step(IomapIter& iter) {
   iter.status = 0;
   iter.advanced = 0;
@@ -69,9 +78,7 @@ int64_t iomap_iter(IomapIter& iter, IomapOps& ops) {
   if (iter.iomap.length > 0) {
     // A mapping is outstanding: end it, then decide whether to go on.
     const uint64_t advanced = iter.advanced;
-    const Errno end_err = ops.iomap_end(*iter.inode, iter.iter_start_pos, step_length(iter),
-                                        static_cast<int64_t>(advanced), iter.flags, &iter.iomap);
-    if (end_err != Errno::kOk && advanced == 0) {
+    if (const Errno end_err = end_step(iter, ops); end_err != Errno::kOk) {
       reset_step(iter);
       return neg(end_err);
     }
@@ -110,9 +117,7 @@ Errno iomap_iter_stop(IomapIter& iter, IomapOps& ops, uint64_t processed, Errno 
     // iomap_end gets the step's whole length and what was done of it, as
     // iomap_iter passes them, so a filesystem releases what the step
     // reserved beyond it (xfs_buffered_write_iomap_end).
-    const Errno end_err = ops.iomap_end(*iter.inode, iter.iter_start_pos, step_length(iter),
-                                        static_cast<int64_t>(iter.advanced), iter.flags, &iter.iomap);
-    if (end_err != Errno::kOk && iter.advanced == 0) out = end_err;
+    if (const Errno end_err = end_step(iter, ops); end_err != Errno::kOk) out = end_err;
   }
   iter.len = 0;
   reset_step(iter);
