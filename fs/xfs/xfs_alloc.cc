@@ -15,15 +15,8 @@ XfsAllocator::XfsAllocator(uint32_t agcount, uint64_t agblocks, uint64_t dblocks
     Ag& ag = ags_[a];
     ag.start = uint64_t{a} * agblocks;
     ag.len = std::min(agblocks, dblocks - ag.start);
-    insert_free(ag, ag.start, ag.len);
+    insert_merged(ag, ag.start, ag.len);
   }
-}
-
-void XfsAllocator::insert_free(Ag& ag, uint64_t start, uint64_t len) {
-  ag.by_bno[start] = len;
-  ag.by_cnt.insert({len, start});
-  ag.free += len;
-  free_blocks_ += len;
 }
 
 void XfsAllocator::take(Ag& ag, ByBno::iterator it, uint64_t start, uint64_t len) {

@@ -100,7 +100,6 @@ class XfsAllocator {
     uint64_t resv = 0;  // Per-AG metadata reservation.
   };
 
-  void insert_free(Ag& ag, uint64_t start, uint64_t len);
   // insert_merged puts [start, start + len) into the indexes, merging it
   // with free neighbours.
   void insert_merged(Ag& ag, uint64_t start, uint64_t len);
