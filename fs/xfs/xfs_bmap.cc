@@ -1,32 +1,77 @@
 #include "fs/xfs/xfs_bmap.h"
 
+#include <cassert>
 #include <iterator>
 
 #include "absl/strings/str_format.h"
 
 namespace vfssim {
 
+namespace {
+
+constexpr int kBlockcountShift = 42;
+constexpr uint64_t kBlockcountMask = (uint64_t{1} << 21) - 1;
+constexpr uint64_t kUnwrittenBit = uint64_t{1} << 63;
+// The packed startblock of a delayed allocation.
+constexpr uint64_t kPackedDelay = XfsFork::kMaxStartblock;
+
+}  // namespace
+
+uint64_t XfsFork::pack(const XfsIrec& r) {
+  // insert splits at XFS_MAX_BMBT_EXTLEN and merges stop there; mkfs
+  // keeps dblocks under kMaxStartblock.
+  assert(r.blockcount <= kBlockcountMask);
+  assert(r.delalloc() || r.startblock < kPackedDelay);
+  const uint64_t sb = r.delalloc() ? kPackedDelay : r.startblock;
+  return sb | (r.blockcount << kBlockcountShift) | (r.state == XfsExtState::kUnwritten ? kUnwrittenBit : 0);
+}
+
+XfsIrec XfsFork::unpack(uint64_t startoff, uint64_t v) {
+  const uint64_t sb = v & kMaxStartblock;
+  return {.startoff = startoff,
+          .startblock = sb == kPackedDelay ? kXfsDelayBlock : sb,
+          .blockcount = (v >> kBlockcountShift) & kBlockcountMask,
+          .state = (v & kUnwrittenBit) != 0 ? XfsExtState::kUnwritten : XfsExtState::kNorm};
+}
+
 std::optional<XfsIrec> XfsFork::lookup(uint64_t off) const {
   auto it = map_.upper_bound(off);
   if (it == map_.begin()) return std::nullopt;
-  --it;
-  if (it->second.end() > off) return it->second;
+  const XfsIrec r = unpack(*std::prev(it));
+  if (r.end() > off) return r;
   return std::nullopt;
 }
 
 std::optional<XfsIrec> XfsFork::next_after(uint64_t off) const {
   auto it = map_.upper_bound(off);
   if (it == map_.end()) return std::nullopt;
-  return it->second;
+  return unpack(*it);
 }
 
 std::optional<XfsIrec> XfsFork::prev_before(uint64_t off) const {
   auto it = map_.upper_bound(off);
   while (it != map_.begin()) {
     --it;
-    if (it->second.end() <= off) return it->second;
+    const XfsIrec r = unpack(*it);
+    if (r.end() <= off) return r;
   }
   return std::nullopt;
+}
+
+XfsFork::Around XfsFork::around(uint64_t off) const {
+  Around a;
+  auto it = map_.upper_bound(off);
+  if (it != map_.end()) a.next = unpack(*it);
+  if (it != map_.begin()) {
+    const XfsIrec r = unpack(*std::prev(it));
+    (r.end() > off ? a.at : a.prev) = r;
+  }
+  return a;
+}
+
+std::optional<XfsIrec> XfsFork::last() const {
+  if (map_.empty()) return std::nullopt;
+  return unpack(*map_.rbegin());
 }
 
 bool XfsFork::mergeable(const XfsIrec& a, const XfsIrec& b) {
@@ -46,7 +91,7 @@ void XfsFork::split(uint64_t at) {
   auto it = map_.upper_bound(at);
   if (it == map_.begin()) return;
   --it;
-  XfsIrec& r = it->second;
+  XfsIrec r = unpack(*it);
   if (r.startoff >= at || r.end() <= at) return;
   XfsIrec tail = r;
   const uint64_t head = at - r.startoff;
@@ -54,7 +99,8 @@ void XfsFork::split(uint64_t at) {
   tail.blockcount = r.blockcount - head;
   if (!tail.delalloc()) tail.startblock += head;
   r.blockcount = head;
-  map_[at] = tail;
+  it->second = pack(r);
+  map_.emplace_hint(std::next(it), at, pack(tail));
 }
 
 void XfsFork::merge_around(uint64_t off) {
@@ -64,16 +110,22 @@ void XfsFork::merge_around(uint64_t off) {
 void XfsFork::merge_at(Map::iterator it) {
   // btree_map's erase invalidates every iterator but the one it returns,
   // so the walk goes on from that one, never down from the root again.
+  XfsIrec r = unpack(*it);
   if (it != map_.begin()) {
     auto prev = std::prev(it);
-    if (mergeable(prev->second, it->second)) {
-      prev->second.blockcount += it->second.blockcount;
+    XfsIrec p = unpack(*prev);
+    if (mergeable(p, r)) {
+      p.blockcount += r.blockcount;
+      prev->second = pack(p);
       it = std::prev(map_.erase(it));  // The merged record.
+      r = p;
     }
   }
   auto next = std::next(it);
-  if (next != map_.end() && mergeable(it->second, next->second)) {
-    it->second.blockcount += next->second.blockcount;
+  if (next == map_.end()) return;
+  if (const XfsIrec n = unpack(*next); mergeable(r, n)) {
+    r.blockcount += n.blockcount;
+    it->second = pack(r);
     map_.erase(next);
   }
 }
@@ -85,7 +137,7 @@ void XfsFork::insert(XfsIrec r) {
     XfsIrec piece = r;
     piece.blockcount = std::min(r.blockcount, kMaxExtlen);
     account(piece, +1);
-    merge_at(map_.insert_or_assign(piece.startoff, piece).first);
+    merge_at(map_.insert_or_assign(piece.startoff, pack(piece)).first);
     r.startoff += piece.blockcount;
     if (!r.delalloc()) r.startblock += piece.blockcount;
     r.blockcount -= piece.blockcount;
@@ -100,9 +152,9 @@ std::vector<XfsIrec> XfsFork::remove(uint64_t off, uint64_t len) {
   // keeps its head where it sits, one straddling `end` leaves its tail
   // (inserted at the hint), and what lies between is handed back.
   auto it = map_.upper_bound(off);
-  if (it != map_.begin() && std::prev(it)->second.end() > off) --it;
+  if (it != map_.begin() && unpack(*std::prev(it)).end() > off) --it;
   while (it != map_.end() && it->first < end) {
-    const XfsIrec r = it->second;
+    const XfsIrec r = unpack(*it);
     XfsIrec piece = r;
     piece.startoff = std::max(r.startoff, off);
     piece.blockcount = std::min(r.end(), end) - piece.startoff;
@@ -110,7 +162,9 @@ std::vector<XfsIrec> XfsFork::remove(uint64_t off, uint64_t len) {
     out.push_back(piece);
     account(piece, -1);
     if (r.startoff < off) {
-      it->second.blockcount = off - r.startoff;
+      XfsIrec head = r;
+      head.blockcount = off - r.startoff;
+      it->second = pack(head);
       ++it;
     } else {
       it = map_.erase(it);
@@ -120,7 +174,7 @@ std::vector<XfsIrec> XfsFork::remove(uint64_t off, uint64_t len) {
       tail.startoff = end;
       tail.blockcount = r.end() - end;
       if (!r.delalloc()) tail.startblock += end - r.startoff;
-      map_.emplace_hint(it, end, tail);
+      map_.emplace_hint(it, end, pack(tail));
       break;
     }
   }
@@ -133,8 +187,10 @@ void XfsFork::set_state(uint64_t off, uint64_t len, XfsExtState state) {
   split(end);
   std::vector<uint64_t> touched;
   for (auto it = map_.lower_bound(off); it != map_.end() && it->first < end; ++it) {
-    if (!it->second.delalloc() && it->second.state != state) {
-      it->second.state = state;
+    XfsIrec r = unpack(*it);
+    if (!r.delalloc() && r.state != state) {
+      r.state = state;
+      it->second = pack(r);
       touched.push_back(it->first);
     }
   }
@@ -155,12 +211,12 @@ void XfsFork::shift(uint64_t from, int64_t delta) {
   split(from);
   std::vector<XfsIrec> moved;
   for (auto it = map_.lower_bound(from); it != map_.end();) {
-    moved.push_back(it->second);
+    moved.push_back(unpack(*it));
     it = map_.erase(it);
   }
   for (XfsIrec r : moved) {
     r.startoff = static_cast<uint64_t>(static_cast<int64_t>(r.startoff) + delta);
-    map_[r.startoff] = r;
+    map_[r.startoff] = pack(r);
   }
   if (!moved.empty()) {
     merge_around(moved.front().startoff);
@@ -172,12 +228,9 @@ std::vector<std::string> XfsFork::check(const std::string& what) const {
   std::vector<std::string> errs;
   uint64_t real = 0, delalloc = 0, prev_end = 0;
   bool first = true;
-  for (const auto& [off, r] : map_) {
-    if (off != r.startoff) errs.push_back(absl::StrFormat("%s: record keyed %d starts at %d", what, off, r.startoff));
+  for (const XfsIrec r : *this) {
+    const uint64_t off = r.startoff;
     if (r.blockcount == 0) errs.push_back(absl::StrFormat("%s: empty record at %d", what, off));
-    if (r.blockcount > (uint64_t{1} << 21) - 1) {
-      errs.push_back(absl::StrFormat("%s: record at %d longer than XFS_MAX_BMBT_EXTLEN", what, off));
-    }
     if (!first && r.startoff < prev_end) {
       errs.push_back(absl::StrFormat("%s: records overlap at file block %d", what, r.startoff));
     }

@@ -9,6 +9,13 @@
 // extent count; neighbours that continue each other (file and disk
 // contiguous, same state) are merged as xfs_bmap_add_extent_* does.
 //
+// A record takes 16 bytes in the tree, as xfs_iext_rec does in the
+// kernel's 256-byte leaves: the key is startoff, the value packs
+// startblock (42 bits), blockcount (21) and the state (1). A 1 KiB-block
+// filesystem of 4 PiB is the largest whose blocks fit (mkfs refuses larger
+// ones). Packed, a leaf holds 15 records where XfsIrec pairs left room for
+// 6, so a file of 10^6 extents is a tree about two thirds as deep.
+//
 //   XfsFork f;
 //   f.insert({.startoff = 0, .startblock = 100, .blockcount = 4});
 //   f.insert({.startoff = 4, .startblock = 104, .blockcount = 4});  // merges
@@ -17,7 +24,9 @@
 #ifndef VFSSIM_FS_XFS_XFS_BMAP_H_
 #define VFSSIM_FS_XFS_XFS_BMAP_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,6 +62,14 @@ class XfsFork {
   std::optional<XfsIrec> next_after(uint64_t off) const;
   // prev_before returns the record ending at or before `off`, or nothing.
   std::optional<XfsIrec> prev_before(uint64_t off) const;
+  // around answers lookup and next_after in one walk down the tree
+  // (xfs_iext_lookup_extent's "got" and the cursor's neighbours):
+  // `at` contains `off`, or else `prev` is the record before it; `next`
+  // is the first record starting after `off`.
+  struct Around {
+    std::optional<XfsIrec> at, prev, next;
+  };
+  Around around(uint64_t off) const;
 
   // insert adds `r` over a range with no record (callers remove first) and
   // merges it with contiguous neighbours.
@@ -71,8 +88,13 @@ class XfsFork {
   // split cuts the record containing `at` (if it starts before) in two.
   void split(uint64_t at);
 
-  using Map = absl::btree_map<uint64_t, XfsIrec>;
-  const Map& records() const { return map_; }
+  // Iteration unpacks each record, in file order:
+  //   for (const XfsIrec r : fork) ...
+  class const_iterator;
+  const_iterator begin() const;
+  const_iterator end() const;
+  // last returns the record with the highest startoff, or nothing.
+  std::optional<XfsIrec> last() const;
   bool empty() const { return map_.empty(); }
   size_t size() const { return map_.size(); }
   // real_blocks and delalloc_blocks sum the records of each kind.
@@ -82,7 +104,16 @@ class XfsFork {
   // check verifies order, non-overlap, non-empty records and the counters.
   std::vector<std::string> check(const std::string& what) const;
 
+  // kMaxStartblock bounds the filesystem blocks a record can map:
+  // startblock + blockcount <= kMaxStartblock (mkfs checks dblocks).
+  static constexpr uint64_t kMaxStartblock = (uint64_t{1} << 42) - 1;
+
  private:
+  using Map = absl::btree_map<uint64_t, uint64_t>;
+
+  static uint64_t pack(const XfsIrec& r);
+  static XfsIrec unpack(uint64_t startoff, uint64_t v);
+  static XfsIrec unpack(Map::const_reference e) { return unpack(e.first, e.second); }
   static bool mergeable(const XfsIrec& a, const XfsIrec& b);
   void account(const XfsIrec& r, int sign);
   void merge_around(uint64_t off);
@@ -93,6 +124,36 @@ class XfsFork {
   uint64_t real_ = 0;
   uint64_t delalloc_ = 0;
 };
+
+class XfsFork::const_iterator {
+ public:
+  using iterator_category = std::forward_iterator_tag;
+  using value_type = XfsIrec;
+  using difference_type = std::ptrdiff_t;
+  using pointer = void;
+  using reference = XfsIrec;
+
+  const_iterator() = default;
+  XfsIrec operator*() const { return unpack(*it_); }
+  const_iterator& operator++() {
+    ++it_;
+    return *this;
+  }
+  const_iterator operator++(int) {
+    const_iterator old = *this;
+    ++it_;
+    return old;
+  }
+  friend bool operator==(const const_iterator&, const const_iterator&) = default;
+
+ private:
+  friend class XfsFork;
+  explicit const_iterator(Map::const_iterator it) : it_(it) {}
+  Map::const_iterator it_;
+};
+
+inline XfsFork::const_iterator XfsFork::begin() const { return const_iterator(map_.begin()); }
+inline XfsFork::const_iterator XfsFork::end() const { return const_iterator(map_.end()); }
 
 }  // namespace vfssim
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fs/xfs/xfs_mount.h"
 #include "fs/xfs/xfs_refcount.h"
 
 namespace vfssim {
@@ -127,6 +128,46 @@ TEST(XfsRefcount, CountsOwnersAndFreesTheLast) {
   rc.adjust(10, 10, -1, &freed);
   ASSERT_EQ(freed.size(), 1u);
   EXPECT_EQ(freed[0], (XfsExtent{10, 10}));
+}
+
+// Records are packed into 16 bytes in the tree: every field's extremes
+// come back as they went in, iteration is in file order, last() is the
+// highest record, and around() answers lookup and next_after together.
+TEST(XfsFork, PackedRecordsKeepEveryFieldsExtremes) {
+  constexpr uint64_t kMaxLen = (uint64_t{1} << 21) - 1;  // XFS_MAX_BMBT_EXTLEN.
+  const std::vector<XfsIrec> in = {
+      {0, 0, 1, XfsExtState::kNorm},
+      {10, XfsFork::kMaxStartblock - kMaxLen, kMaxLen, XfsExtState::kUnwritten},
+      {kMaxLen + 20, kXfsDelayBlock, kMaxLen, XfsExtState::kNorm},
+      {(uint64_t{1} << 54) - 2, 7, 1, XfsExtState::kUnwritten},  // At XFS_MAX_FILEOFF.
+  };
+  XfsFork f;
+  for (const XfsIrec& r : in) f.insert(r);
+  EXPECT_EQ(std::vector<XfsIrec>(f.begin(), f.end()), in);
+  EXPECT_EQ(*f.last(), in.back());
+  EXPECT_EQ(f.real_blocks(), 2 + kMaxLen);
+  EXPECT_EQ(f.delalloc_blocks(), kMaxLen);
+  EXPECT_TRUE(f.check("f").empty());
+
+  XfsFork::Around a = f.around(5);  // In the hole between 0 and 1.
+  EXPECT_FALSE(a.at);
+  EXPECT_EQ(a.prev, in[0]);
+  EXPECT_EQ(a.next, in[1]);
+  a = f.around(10);
+  EXPECT_EQ(a.at, in[1]);
+  EXPECT_FALSE(a.prev);
+  EXPECT_EQ(a.next, in[2]);
+  a = f.around(UINT64_MAX);
+  EXPECT_FALSE(a.at);
+  EXPECT_EQ(a.prev, in[3]);
+  EXPECT_FALSE(a.next);
+  EXPECT_FALSE(XfsFork().last());
+}
+
+TEST(XfsFork, MkfsRefusesMoreBlocksThanARecordAddresses) {
+  // 4 PiB of 1 KiB blocks is 2^42 blocks: one more than a record maps.
+  EXPECT_EQ(xfs_mkfs_geometry(uint64_t{1} << 52, "-b size=1024").error(), Errno::kEINVAL);
+  EXPECT_TRUE(xfs_mkfs_geometry(uint64_t{1} << 52, "").has_value());  // 4 KiB blocks.
 }
 
 TEST(XfsRefcount, SharedInFindsTheFirstSharedRun) {

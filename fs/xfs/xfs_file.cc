@@ -408,9 +408,8 @@ Errno XfsVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
       if (static_cast<uint64_t>(off) >= ip.size) return Errno::kEINVAL;
       // xfs_bmap_can_insert_extents: the last extent must not be shifted
       // out of the offset space.
-      const XfsFork& data = XfsMount::xi(ip).data;
-      if (!data.empty()) {
-        const XfsIrec& tail = data.records().rbegin()->second;
+      if (std::optional<XfsIrec> last = XfsMount::xi(ip).data.last()) {
+        const XfsIrec& tail = *last;
         if (tail.startoff >= static_cast<uint64_t>(off / bs) &&
             tail.end() + static_cast<uint64_t>(len / bs) > mp.max_fileoff()) {
           return Errno::kEINVAL;

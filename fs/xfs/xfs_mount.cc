@@ -130,7 +130,9 @@ Result<XfsGeometry> XfsGeometry::decode(std::span<const std::byte> b) {
   g.logblocks = get64(b, 48);
   g.reflink = get64(b, 56) != 0;
   g.inodesize = static_cast<uint32_t>(get64(b, 64));
-  if (g.agcount == 0 || g.agblocks == 0 || g.dblocks == 0) return Fail(Errno::kEINVAL);
+  if (g.agcount == 0 || g.agblocks == 0 || g.dblocks == 0 || g.dblocks >= XfsFork::kMaxStartblock) {
+    return Fail(Errno::kEINVAL);
+  }
   return g;
 }
 
@@ -187,6 +189,8 @@ Result<XfsGeometry> xfs_mkfs_geometry(uint64_t bytes, std::string_view opts) {
   }
   if (bytes < kMinFsBytes) return Fail(Errno::kEINVAL);
   g.dblocks = bytes / g.blocksize;
+  // Not modelled: more blocks than a data fork record can address.
+  if (g.dblocks >= XfsFork::kMaxStartblock) return Fail(Errno::kEINVAL);
   if (agcount != 0) {
     // "Filesystem must have at least 2 superblocks for redundancy!"
     if (agcount < 2) return Fail(Errno::kEINVAL);
@@ -325,7 +329,7 @@ Errno XfsMount::statfs(Kstatfs* st) const {
     if (!has_forks(ip)) return;
     for (const XfsFork* f : {&xi(ip).data, &xi(ip).cow}) {
       if (f->delalloc_blocks() == 0) continue;
-      for (const auto& [off, r] : f->records()) {
+      for (const XfsIrec r : *f) {
         if (r.delalloc()) indlen += worst_indlen(r.blockcount);
       }
     }
@@ -541,7 +545,8 @@ Errno XfsMount::alloc_real(Inode& ip, uint64_t off, uint64_t len, XfsExtState st
   XfsInodeData& x = xi(ip);
   const uint64_t end = off + len;
   for (uint64_t at = off; at < end;) {
-    std::optional<XfsIrec> r = x.data.lookup(at);
+    const XfsFork::Around near = x.data.around(at);
+    const std::optional<XfsIrec>& r = near.at;
     if (r && !r->delalloc()) {
       at = r->end();
       continue;
@@ -551,8 +556,8 @@ Errno XfsMount::alloc_real(Inode& ip, uint64_t off, uint64_t len, XfsExtState st
     if (r) {
       stop = std::min(end, r->end());
       reserved = stop - at;
-    } else if (std::optional<XfsIrec> n = x.data.next_after(at); n && n->startoff < end) {
-      stop = n->startoff;
+    } else if (near.next && near.next->startoff < end) {
+      stop = near.next->startoff;
     }
     // XFS_MAX_BMBT_EXTLEN per allocation, as xfs_alloc_file_space loops.
     stop = std::min(stop, at + ((uint64_t{1} << 21) - 1));
@@ -564,7 +569,8 @@ Errno XfsMount::alloc_real(Inode& ip, uint64_t off, uint64_t len, XfsExtState st
       // xfs_bmap_adjacent at EOF for xfs_bmapi_write (fallocate, direct
       // and DAX writes): the previous extent's end plus the gap in the
       // file, so a later write into the gap can be contiguous.
-      if (std::optional<XfsIrec> p = x.data.prev_before(at); p && !p->delalloc()) {
+      // Over a hole the record before it came with the lookup.
+      if (std::optional<XfsIrec> p = r ? x.data.prev_before(at) : near.prev; p && !p->delalloc()) {
         const uint64_t goal = p->startblock + p->blockcount + (at - p->end());
         return goal < geo_.dblocks && alloc_.agno_of(goal) == alloc_.agno_of(p->startblock)
                    ? goal
@@ -577,7 +583,7 @@ Errno XfsMount::alloc_real(Inode& ip, uint64_t off, uint64_t len, XfsExtState st
       trans_commit(std::move(*tp));
       return e.error();
     }
-    x.data.remove(at, e->len);  // Any delalloc there (its reservation used).
+    if (reserved != 0) x.data.remove(at, e->len);  // The delalloc there (its reservation used).
     XfsIrec n{at, e->start, e->len, state};
     x.data.insert(n);
     tp->log({XfsLogItem::kMap, ip.ino, 0, n.startoff, n.startblock, n.blockcount,
@@ -671,10 +677,11 @@ std::vector<std::string> XfsMount::check() const {
     for (const std::string& e : x.data.check(name + " data fork")) errs.push_back(e);
     for (const std::string& e : x.cow.check(name + " cow fork")) errs.push_back(e);
     for (const XfsFork* f : {&x.data, &x.cow}) {
-      if (!f->empty() && f->records().rbegin()->second.end() > max_fileoff()) {
+      if (std::optional<XfsIrec> last = f->last(); last && last->end() > max_fileoff()) {
         errs.push_back(absl::StrFormat("%s: a record ends past the last file block", name));
       }
-      for (const auto& [off, r] : f->records()) {
+      for (const XfsIrec r : *f) {
+        const uint64_t off = r.startoff;
         if (r.delalloc()) {
           delalloc += r.blockcount;
           continue;
