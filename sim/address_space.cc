@@ -63,6 +63,7 @@ Result<uint64_t> AddressSpace::map(uint64_t addr, uint64_t len, int prot, bool s
   }
   Vma vma{addr, addr + len, prot, shared, pgoff, ops, std::move(object), this};
   vmas_[addr] = std::move(vma);
+  flush_tlb();
   return addr;
 }
 
@@ -74,6 +75,7 @@ void AddressSpace::split(uint64_t at) {
   tail.start = at;
   v->end = at;
   Vma& placed = vmas_[at] = std::move(tail);
+  flush_tlb();
   if (placed.ops != nullptr) placed.ops->open(placed);  // __split_vma: ->open on the new VMA.
 }
 
@@ -96,6 +98,7 @@ Errno AddressSpace::unmap(uint64_t addr, uint64_t len) {
     vmas_.erase(s);
   }
   ptes_.erase(ptes_.lower_bound(addr), ptes_.lower_bound(end));
+  flush_tlb();
   return Errno::kOk;
 }
 
@@ -142,10 +145,12 @@ std::optional<Siginfo> AddressSpace::fault_in(Vma& vma, uint64_t page_addr, bool
       pte.anon = true;
       pte.writable = true;
       it = ptes_.emplace(page_addr, std::move(pte)).first;
+      flush_tlb();
     } else {
       FaultResult r = vma.ops->fault(vma, pgoff, write && vma.shared);
       if (r.page == nullptr) return sig(r);
       it = ptes_.emplace(page_addr, Pte{std::move(r.page), false, false, nullptr}).first;
+      flush_tlb();
       fresh = true;
     }
   }
@@ -155,7 +160,10 @@ std::optional<Siginfo> AddressSpace::fault_in(Vma& vma, uint64_t page_addr, bool
     if (vma.shared) {
       FaultResult w = vma.ops->page_mkwrite(vma, pgoff);
       if (w.signo != 0) {
-        if (fresh) ptes_.erase(it);  // A failed write fault maps nothing.
+        if (fresh) {
+          ptes_.erase(it);  // A failed write fault maps nothing.
+          flush_tlb();
+        }
         return sig(w);
       }
       if (w.page != nullptr) pte.page = std::move(w.page);
@@ -187,21 +195,31 @@ std::optional<Siginfo> AddressSpace::access(uint64_t addr, size_t len, bool writ
   std::optional<Siginfo> sig;
   while (done < len) {
     const uint64_t a = addr + done;
-    Vma* vma = find_vma(a);
-    if (vma == nullptr) {
-      sig = Siginfo{kSIGSEGV, kSEGV_MAPERR, a};
-      break;
-    }
-    const int need = write ? kProtWrite : kReadable;
-    if (!(vma->prot & need)) {
-      sig = Siginfo{kSIGSEGV, kSEGV_ACCERR, a};
-      break;
-    }
     const uint64_t page_addr = page_down(a);
-    Pte* pte = resident_pte(page_addr, write);
-    if (pte == nullptr) {
-      if (!may_fault) break;  // Faults disabled: stop before the page.
-      if ((sig = fault_in(*vma, page_addr, write, a, &pte))) break;
+    const int need = write ? kProtWrite : kReadable;
+    Pte* pte = nullptr;
+    if (tlb_.page == page_addr && (tlb_.vma->prot & need) && tlb_.pte->page != nullptr &&
+        (!write || tlb_.pte->writable)) {
+      pte = tlb_.pte;
+    } else {
+      Vma* vma = find_vma(a);
+      if (vma == nullptr) {
+        sig = Siginfo{kSIGSEGV, kSEGV_MAPERR, a};
+        break;
+      }
+      if (!(vma->prot & need)) {
+        sig = Siginfo{kSIGSEGV, kSEGV_ACCERR, a};
+        break;
+      }
+      pte = resident_pte(page_addr, write);
+      if (pte != nullptr) {
+        tlb_ = {page_addr, vma, pte};
+      } else {
+        // Not cached: the fault calls out (a filesystem's ->fault), and
+        // the next access finds the page resident.
+        if (!may_fault) break;  // Faults disabled: stop before the page.
+        if ((sig = fault_in(*vma, page_addr, write, a, &pte))) break;
+      }
     }
     const uint64_t in_page = a - page_addr;
     const size_t n = std::min<size_t>(len - done, kPage - in_page);
@@ -273,6 +291,7 @@ bool AddressSpace::evict(uint64_t addr) {
   if (it == ptes_.end() || it->second.page == nullptr) return false;
   if (it->second.anon) return swap_out(addr);
   ptes_.erase(it);
+  flush_tlb();
   return true;
 }
 
@@ -290,6 +309,7 @@ void AddressSpace::zap(const void* object, uint64_t first, uint64_t last) {
     for (auto it = ptes_.lower_bound(from); it != ptes_.end() && it->first < to;) {
       it = it->second.anon ? std::next(it) : ptes_.erase(it);
     }
+    flush_tlb();
   }
 }
 

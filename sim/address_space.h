@@ -262,8 +262,22 @@ class AddressSpace {
                                   Pte** out);
   void split(uint64_t at);
 
+  // The last page `access` went through without a fault, with its VMA and
+  // PTE: a one-entry TLB. What may change in place (the VMA's prot, the
+  // PTE's page and writable bit) is checked on every use; the pointers
+  // stay good until either map gains or loses an entry (a btree moves its
+  // elements then), and every such change flushes the entry, as the
+  // kernel flushes the TLB when it unmaps.
+  struct TlbEntry {
+    uint64_t page = UINT64_MAX;  // No page: UINT64_MAX is never page-aligned.
+    Vma* vma = nullptr;
+    Pte* pte = nullptr;
+  };
+  void flush_tlb() { tlb_ = {}; }
+
   absl::btree_map<uint64_t, Vma> vmas_;
   absl::btree_map<uint64_t, Pte> ptes_;
+  TlbEntry tlb_;
   uint64_t next_addr_ = 0x7f0000000000ull;
 };
 

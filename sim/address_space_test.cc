@@ -124,6 +124,47 @@ TEST(AddressSpace, ZapDropsFilePagesButKeepsPrivateCopies) {
   EXPECT_EQ(as.page_state(a + 4096), 'r');
 }
 
+// The last page translated is cached (a one-entry TLB): every change of
+// mapping, protection or residency after it is still seen by the next
+// access to that page.
+TEST(AddressSpace, TheCachedTranslationFollowsEveryChangeToThePage) {
+  FakeObject obj(4);
+  auto object = std::make_shared<int>(0);
+  AddressSpace as;
+  const uint64_t a = *as.map(0, 4096, kProtRead | kProtWrite, true, &obj, 0, object);
+  std::vector<std::byte> b(1);
+  ASSERT_EQ(as.load(a, b), std::nullopt);
+  ASSERT_EQ(as.load(a, b), std::nullopt);  // Through the cached entry.
+  // Write protection: the cached entry is read-only, a store faults in
+  // page_mkwrite, then takes it.
+  ASSERT_EQ(as.store(a, fill(1, 0x55)), std::nullopt);
+  EXPECT_EQ(obj.mkwrites, 1);
+  ASSERT_EQ(as.protect(a, 4096, kProtRead), Errno::kOk);
+  EXPECT_EQ(as.store(a, fill(1, 0x66)), (Siginfo{kSIGSEGV, kSEGV_ACCERR, a}));
+  ASSERT_EQ(as.protect(a, 4096, kProtRead | kProtWrite), Errno::kOk);
+  ASSERT_EQ(as.store(a, fill(1, 0x77)), std::nullopt);
+  EXPECT_EQ(obj.mkwrites, 2);  // protect dropped the PTE's write bit.
+  EXPECT_EQ((*obj.pages_[0])[0], std::byte{0x77});
+  // Zapped: the next access faults the object's page in again.
+  const int faults = obj.faults;
+  as.zap(object.get(), 0, 0);
+  ASSERT_EQ(as.load(a, b), std::nullopt);
+  EXPECT_EQ(obj.faults, faults + 1);
+  // Unmapped, then the address reused for anonymous memory.
+  ASSERT_EQ(as.unmap(a, 4096), Errno::kOk);
+  EXPECT_EQ(as.load(a, b), (Siginfo{kSIGSEGV, kSEGV_MAPERR, a}));
+  ASSERT_EQ(*as.map(a, 4096, kProtRead | kProtWrite, false, nullptr, 0, nullptr), a);
+  ASSERT_EQ(as.load(a, b), std::nullopt);
+  EXPECT_EQ(b[0], std::byte{0});
+  // Swapped out and back: the bytes survive.
+  ASSERT_EQ(as.store(a, fill(1, 0x42)), std::nullopt);
+  ASSERT_TRUE(as.swap_out(a));
+  ASSERT_EQ(as.load(a, b), std::nullopt);
+  EXPECT_EQ(b[0], std::byte{0x42});
+  ASSERT_TRUE(as.evict(a));
+  EXPECT_EQ(as.page_state(a), 's');
+}
+
 // The kernel's copies of user memory: a prefix up to the first page they
 // cannot use; with faults disabled only resident entries count.
 TEST(AddressSpace, CopiesProbesAndFaultInForTheCopyLayer) {
