@@ -1,8 +1,10 @@
 // Fault injection at every step of the XFS-like filesystem's multi-step
-// operations: each scenario runs once to count the hits of a fault point,
-// then once per hit with that hit failing. Whatever fails, fsck stays
-// clean, and a write either reports exactly the bytes it stored (the file
-// holds them and nothing else changed) or fails having changed nothing.
+// operations: each scenario runs once to count the hits of a fault point
+// during the operation, then once per hit with that hit failing (the plan
+// is armed after the setup, and each faulted run checks that exactly one
+// fault fired). Whatever fails, fsck stays clean, and each operation
+// either did all it reports or left the file as the kernel's order of
+// steps leaves it (each scenario says what that is).
 
 #include <gtest/gtest.h>
 
@@ -24,7 +26,24 @@ class XfsFaultWorld : public XfsFixture {
   using XfsFixture::mount;
   using XfsFixture::m;
   using XfsFixture::p;
+  // stop_faults ends the operation under test: every plan is disarmed and
+  // the point's hits so far are kept, so the checks that follow (reads)
+  // are neither faulted nor counted.
+  void stop_faults() {
+    if (!stopped_) hits_at_stop_ = m.faults.hits(point);
+    stopped_ = true;
+    m.faults.disarm_all();
+  }
+  uint64_t hits_at_stop() {
+    stop_faults();
+    return hits_at_stop_;
+  }
+  std::string point;
   int f = -1, g = -1;  // The scenario's files.
+
+ private:
+  bool stopped_ = false;
+  uint64_t hits_at_stop_ = 0;
 };
 
 struct Scenario {
@@ -37,6 +56,39 @@ struct Scenario {
 
 
 std::vector<std::byte> bytes(uint64_t n, char c) { return std::vector<std::byte>(n, std::byte(c)); }
+
+// fragmented_bytes is what fragmented(n) leaves in /f: block 2i holds
+// 'a' + i, block 2i + 1 holds 'A' + i for even i and is a hole for odd i.
+std::vector<std::byte> fragmented_bytes(int n) {
+  std::vector<std::byte> want(static_cast<size_t>(n) * 8192);
+  for (int i = 0; i < n; ++i) {
+    std::fill_n(want.begin() + i * 8192, 4096, std::byte('a' + i % 26));
+    if (i % 2 == 0) std::fill_n(want.begin() + i * 8192 + 4096, 4096, std::byte('A' + i % 26));
+  }
+  // EOF is the end of the last write: 'A' + i (even i) or 'a' + i.
+  want.resize((n - 1) * 8192 + ((n - 1) % 2 == 0 ? 8192 : 4096));
+  return want;
+}
+
+std::vector<std::byte> read_all(XfsFaultWorld& w, int fd) {
+  std::vector<std::byte> got(w.p.fstat(fd)->size);
+  EXPECT_EQ(*host::pread(w.p, fd, got, 0), got.size());
+  return got;
+}
+
+// expect_partly_zeroed: `got` equals `was` outside [from, to) and, inside
+// it, each byte is either what it was or zero (a punch stopped part way).
+void expect_partly_zeroed(const std::vector<std::byte>& got, const std::vector<std::byte>& was,
+                          uint64_t from, uint64_t to) {
+  ASSERT_EQ(got.size(), was.size());
+  for (uint64_t i = 0; i < got.size(); ++i) {
+    const bool inside = i >= from && i < to;
+    if (got[i] != was[i] && !(inside && got[i] == std::byte{0})) {
+      ADD_FAILURE() << "byte " << i << " is " << int(got[i]) << ", was " << int(was[i]);
+      return;
+    }
+  }
+}
 
 // A file of `n` 4 KiB extents separated by holes, written back, and its
 // holes then filled with dirty delalloc data: the operation under test has
@@ -60,7 +112,7 @@ void cow_write(XfsFaultWorld& w) {
   const std::vector<std::byte> data = bytes(65536, 'n');
   Result<uint64_t> r = host::pwrite(w.p, g, data, 4096);
   const Errno e = w.p.fsync(g);
-  w.m.faults.disarm_all();  // What follows checks; it is not under test.
+  w.stop_faults();  // What follows checks; it is not under test.
   std::vector<std::byte> got(65536 + 8192);
   const uint64_t n = *host::pread(w.p, g, got, 0);
   got.resize(n);
@@ -82,34 +134,58 @@ std::vector<Scenario> scenarios() {
       {"punch_across_extents", [](XfsFaultWorld& w) { fragmented(w, 64); },
        [](XfsFaultWorld& w) {
          const Errno e = w.p.fallocate(w.f, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 1000, 64 * 8192);
-         w.m.faults.disarm_all();
+         w.stop_faults();
+         const std::vector<std::byte> was = fragmented_bytes(64);
+         const std::vector<std::byte> got = read_all(w, w.f);
          if (e == Errno::kOk) {
-           std::vector<std::byte> got(64 * 8192);
-           ASSERT_TRUE(host::pread(w.p, w.f, got, 0));
-           EXPECT_EQ(std::vector<std::byte>(got.begin() + 1000, got.end()), bytes(got.size() - 1000, 0));
+           std::vector<std::byte> want = was;
+           std::fill(want.begin() + 1000, want.end(), std::byte{0});
+           EXPECT_EQ(got, want);
+         } else {
+           // Stopped in the flush or part way through: nothing outside the
+           // range changed, and what it zeroed is zero.
+           expect_partly_zeroed(got, was, 1000, was.size());
          }
        }},
       {"collapse", [](XfsFaultWorld& w) { fragmented(w, 32); },
        [](XfsFaultWorld& w) {
-         const uint64_t size = w.p.fstat(w.f)->size;
          const Errno e = w.p.fallocate(w.f, kFALLOC_FL_COLLAPSE_RANGE, 8192, 8192);
-         EXPECT_EQ(w.p.fstat(w.f)->size, e == Errno::kOk ? size - 8192 : size);
+         w.stop_faults();
+         const std::vector<std::byte> was = fragmented_bytes(32);
+         const std::vector<std::byte> got = read_all(w, w.f);
+         if (e == Errno::kOk) {
+           std::vector<std::byte> want = was;
+           want.erase(want.begin() + 8192, want.begin() + 16384);
+           EXPECT_EQ(got, want);
+         } else {
+           // xfs_falloc_collapse_range sets the size only after
+           // xfs_collapse_file_space succeeded; the failures here come
+           // before any extent moved (the range's writeback and punch).
+           expect_partly_zeroed(got, was, 8192, 16384);
+         }
        }},
       {"insert", [](XfsFaultWorld& w) { fragmented(w, 32); },
        [](XfsFaultWorld& w) {
-         const uint64_t size = w.p.fstat(w.f)->size;
          const Errno e = w.p.fallocate(w.f, kFALLOC_FL_INSERT_RANGE, 8192, 8192);
-         EXPECT_EQ(w.p.fstat(w.f)->size, e == Errno::kOk ? size + 8192 : size);
+         w.stop_faults();
+         std::vector<std::byte> want = fragmented_bytes(32);
+         if (e == Errno::kOk) {
+           want.insert(want.begin() + 8192, 8192, std::byte{0});
+         } else {
+           // xfs_falloc_insert_range grows the size (xfs_falloc_setsize)
+           // before xfs_insert_file_space, whose writeback failed before
+           // any extent moved: the new bytes are at EOF.
+           want.resize(want.size() + 8192);
+         }
+         EXPECT_EQ(read_all(w, w.f), want);
        }},
       {"reflink", [](XfsFaultWorld& w) { fragmented(w, 32); },
        [](XfsFaultWorld& w) {
          const Errno e = host::ficlone(w.p, w.g, w.f);
-         w.m.faults.disarm_all();
+         w.stop_faults();
+         EXPECT_EQ(read_all(w, w.f), fragmented_bytes(32));  // The source never changes.
          if (e == Errno::kOk) {
-           std::vector<std::byte> a(32 * 8192), b(32 * 8192);
-           ASSERT_TRUE(host::pread(w.p, w.f, a, 0));
-           ASSERT_TRUE(host::pread(w.p, w.g, b, 0));
-           EXPECT_EQ(a, b);
+           EXPECT_EQ(read_all(w, w.g), fragmented_bytes(32));
          } else {
            EXPECT_EQ(w.p.fstat(w.g)->size, 0u);
          }
@@ -129,7 +205,7 @@ std::vector<Scenario> scenarios() {
          const std::vector<std::byte> data = bytes(1 << 20, 'd');
          Result<uint64_t> r = host::pwrite(w.p, w.f, data, 0);
          w.p.fsync(w.f);
-         w.m.faults.disarm_all();
+         w.stop_faults();
          std::vector<std::byte> got(1 << 20);
          const uint64_t n = *host::pread(w.p, w.f, got, 0);
          EXPECT_EQ(n, r ? *r : 0);
@@ -140,7 +216,12 @@ std::vector<Scenario> scenarios() {
        [](XfsFaultWorld& w) { w.f = *w.p.open("/f", kO_RDWR | kO_CREAT | kO_DIRECT, 0644); },
        [](XfsFaultWorld& w) {
          Result<uint64_t> r = host::pwrite(w.p, w.f, bytes(256 * 1024, 'x'), 0);
-         EXPECT_EQ(w.p.fstat(w.f)->size, r ? *r : 0);
+         w.stop_faults();
+         // Direct I/O reports all or nothing (a failed bio fails the call).
+         EXPECT_EQ(read_all(w, w.f), bytes(r ? *r : 0, 'x'));
+         if (r) {
+           EXPECT_EQ(*r, 256u * 1024);
+         }
        }},
   };
 }
@@ -156,23 +237,27 @@ TEST_P(XfsFaultTest, EveryHitOfEveryStepKeepsTheFilesystemConsistent) {
     uint64_t hits = 0;
     {
       XfsFaultWorld w;
+      w.point = point;
       w.up();
       s.setup(w);
       const uint64_t before = w.m.faults.hits(point);
       s.run(w);
-      hits = w.m.faults.hits(point) - before;
+      hits = w.hits_at_stop() - before;
       w.expect_clean();
     }
     if (hits > 0) ++scenarios_hit;
+    std::cout << point << " " << s.name << ": " << hits << " hits\n";
     for (uint64_t n = 1; n <= std::min<uint64_t>(hits, 40); ++n) {
       SCOPED_TRACE(s.name + " " + point + " hit " + std::to_string(n));
       XfsFaultWorld w;
+      w.point = point;
       w.up();
       s.setup(w);
-      const uint64_t before = w.m.faults.hits(point);
-      ASSERT_EQ(w.m.faults.arm(point, *FaultPlan::parse("nth:" + std::to_string(before + n))), Errno::kOk);
+      // A plan counts hits from its arming: the n-th hit of the operation.
+      ASSERT_EQ(w.m.faults.arm(point, *FaultPlan::parse("nth:" + std::to_string(n))), Errno::kOk);
       s.run(w);
-      w.m.faults.disarm_all();
+      w.stop_faults();
+      EXPECT_EQ(w.m.faults.fired(point), 1u);
       w.expect_clean();
       // Unmount's writeback and put_super leave no reservation behind,
       // whatever the fault left half done.
