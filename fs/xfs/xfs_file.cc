@@ -397,8 +397,11 @@ Errno XfsVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
       // Anything left past EOF in the range (preallocation) goes too.
       unmap_blocks(ip, static_cast<uint64_t>(off / bs), end / static_cast<uint64_t>(bs), /*cancel_cow=*/true);
       shift_extents(ip, end / static_cast<uint64_t>(bs), -(len / bs));
-      ip.size = new_eof;
-      return Errno::kOk;
+      // xfs_falloc_collapse_range ends in xfs_falloc_setsize: a truncate
+      // down to the new EOF, which drops every block past it (KEEP_SIZE
+      // preallocation shifted down included; host 6.18.44: a 64 KiB file
+      // with 64 KiB preallocated past EOF, collapsed by 8 KiB, holds 56 KiB).
+      return setsize(ip, static_cast<off_t64>(new_eof), /*times=*/false);
     }
     case kFALLOC_FL_INSERT_RANGE: {
       if ((off | len) % bs != 0) return Errno::kEINVAL;
@@ -436,6 +439,10 @@ Errno XfsVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
             return e;
           }
         }
+        // xfs_reflink_unshare then calls xfs_reflink_try_clear_inode_flag,
+        // but on the host the flag stays: after FALLOC_FL_UNSHARE_RANGE over
+        // every shared block of a clone, unmount and xfs_db still print
+        // v3.reflink = 1 (6.18.44), so the model keeps it too.
       }
       if (Errno e = alloc_file_space(ip, off, static_cast<uint64_t>(len)); e != Errno::kOk) return e;
       return grow();

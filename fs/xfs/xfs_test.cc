@@ -407,6 +407,24 @@ TEST_F(XfsBehaviourTest, AnUnalignedDirectWriteToAReflinkInodeGoesBuffered) {
   EXPECT_EQ(read_at(f1, 2560, 2560), std::vector<std::byte>(2560, std::byte{'b'}));
 }
 
+// A collapse ends in a truncate to the new EOF (xfs_falloc_collapse_range
+// -> xfs_falloc_setsize), so KEEP_SIZE preallocation past EOF goes with it
+// rather than shifting down. Host, Linux 6.18.44, mkfs.xfs defaults:
+// xfs_io -f -c "pwrite 0 64k" -c fsync -c "falloc -k 64k 64k"
+// -c "fcollapse 8k 8k": size 57344, 112 sectors, [0..15] and [16..111]
+// written, nothing past EOF.
+TEST_F(XfsBehaviourTest, ACollapseDropsThePreallocationPastEof) {
+  int fd = create("/f");
+  ASSERT_EQ(write_at(fd, 0, 65536, 'a'), 65536u);
+  ASSERT_EQ(p.fsync(fd), Errno::kOk);
+  ASSERT_EQ(p.fallocate(fd, kFALLOC_FL_KEEP_SIZE, 65536, 65536), Errno::kOk);
+  ASSERT_EQ(p.fallocate(fd, kFALLOC_FL_COLLAPSE_RANGE, 8192, 8192), Errno::kOk);
+  EXPECT_EQ(p.fstat(fd)->size, 57344u);
+  EXPECT_EQ(p.fstat(fd)->blocks, 112u);
+  EXPECT_EQ(fiemap_of(p, fd, 0), (Map{{0, 8192, 0}, {8192, 49152, 0}}));
+  EXPECT_EQ(xi(fd).disk_size, 57344u);
+}
+
 // A truncate that leaves neither fork any extent makes the file no reflink
 // inode (xfs_itruncate_clear_reflink_flags), so an unaligned O_DIRECT write
 // to it goes direct again. Host: after the truncate to 0, a 2560-byte
