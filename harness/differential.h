@@ -7,9 +7,11 @@
 //
 // fspacectl "may" deallocate (fspacectl(2): "If the file system supports
 // hole-punching, file system space deallocation may be performed"), so
-// once a file has seen one, its layout answers (SEEK_DATA, SEEK_HOLE,
-// FIEMAP) are the oracle's business only, until a truncate to 0 frees
-// everything on both sides; its data and size are compared throughout.
+// unless the simulator's filesystem deallocates by punching as the host
+// side does (deallocate_punches: XFS's), once a file has seen one its
+// layout answers (SEEK_DATA, SEEK_HOLE, FIEMAP) are the oracle's business
+// only, until a truncate to 0 frees everything on both sides; its data and
+// size are compared throughout.
 //
 //   SimBackend sim(1, sim_filesystem("shmfs"));
 //   HostBackend host("/dev/shm/dir");
@@ -33,6 +35,11 @@ struct DifferentialOptions {
   // speculative preallocation; each side's map is still checked by its
   // oracle).
   bool compare_extents = true;
+  // deallocate_punches: the simulator's VOP_DEALLOCATE is a punch of the
+  // range clipped at EOF, as the host backend's fspacectl is, so layouts
+  // stay comparable after one (the XFS-like filesystem's; shmfs's
+  // vop_stddeallocate writes zeros instead).
+  bool deallocate_punches = false;
 };
 
 // run_differential returns "" when every op agreed and kept both oracles'

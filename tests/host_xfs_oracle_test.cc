@@ -213,7 +213,8 @@ TEST_F(HostXfsOracle, TheXfsLikeFilesystemAgreesWithXfs) {
     ASSERT_EQ(sim.setup_error(), Errno::kOk);
     HostBackend host(mnt_, cfg.nfiles);
     ASSERT_TRUE(host.ok());
-    const std::string diff = run_differential(sim, host, ops, {.nfiles = cfg.nfiles, .compare_extents = true});
+    const std::string diff = run_differential(
+        sim, host, ops, {.nfiles = cfg.nfiles, .compare_extents = true, .deallocate_punches = true});
     if (!diff.empty()) {
       std::cout << "seed " << seed << (known.contains(seed) ? " (known)" : "") << ": "
                 << diff.substr(0, diff.find('\n')) << "\n";
