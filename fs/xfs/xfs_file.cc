@@ -119,13 +119,19 @@ Errno zero_range(Inode& ip, off_t64 pos, uint64_t len, bool* did_zero = nullptr)
 // xfs_itruncate_extents_flags' xfs_reflink_cancel_cow_blocks). A punch
 // leaves the CoW fork alone: staging over a punched block stays, and
 // SEEK_DATA still finds a cached page there (host 6.18.44).
-void unmap_blocks(Inode& ip, uint64_t first, uint64_t last, bool cancel_cow) {
-  if (last <= first) return;
+// `resblks`: what the transaction reserves — a punch's xfs_unmap_extent
+// reserves XFS_DIOSTRAT_SPACE_RES (ENOSPC when free space cannot cover
+// it, nothing unmapped), a truncate's tr_itruncate nothing.
+Errno unmap_blocks(Inode& ip, uint64_t first, uint64_t last, bool cancel_cow, uint64_t resblks) {
+  if (last <= first) return Errno::kOk;
   XfsMount& mp = mp_of(ip);
-  Result<XfsTrans> tp = mp.trans_alloc("unmap", 0);
+  Result<XfsTrans> tp = mp.trans_alloc("unmap", resblks);
+  if (!tp) return tp.error();
   mp.unmap_range(*tp, ip, XfsMount::xi(ip).data, 0, first, last - first);
   if (cancel_cow) mp.cancel_cow(*tp, ip, first, last - first);
+  mp.log_inode(*tp, ip);
   mp.trans_commit(std::move(*tp));
+  return Errno::kOk;
 }
 
 // xfs_free_file_space: the range's page cache written back and dropped
@@ -136,8 +142,11 @@ Errno free_file_space(Inode& ip, off_t64 off, off_t64 len) {
   XfsMount& mp = mp_of(ip);
   const uint64_t bs = mp.bsize();
   const uint64_t end = static_cast<uint64_t>(off) + static_cast<uint64_t>(len);
-  unmap_blocks(ip, (static_cast<uint64_t>(off) + bs - 1) / bs, std::min(end / bs, mp.max_fileoff()),
-               /*cancel_cow=*/false);
+  if (Errno e = unmap_blocks(ip, (static_cast<uint64_t>(off) + bs - 1) / bs,
+                             std::min(end / bs, mp.max_fileoff()), /*cancel_cow=*/false, kXfsExtentAddRes);
+      e != Errno::kOk) {
+    return e;
+  }
   if (static_cast<uint64_t>(off) >= ip.size) return Errno::kOk;
   const uint64_t zlen = std::min<uint64_t>(static_cast<uint64_t>(len), ip.size - static_cast<uint64_t>(off));
   if (Errno e = zero_range(ip, off, zlen); e != Errno::kOk) return e;
@@ -188,12 +197,19 @@ Errno prepare_shift(Inode& ip, off_t64 off) {
   return Errno::kOk;
 }
 
-void shift_extents(Inode& ip, uint64_t from, int64_t delta) {
+// shift_extents moves the data fork's records from `from` by `delta`
+// blocks in one transaction, reserving XFS_DIOSTRAT_SPACE_RES as
+// xfs_collapse_file_space and xfs_insert_file_space do (the split at
+// `from` may need a bmbt block). Errors: ENOSPC, nothing moved.
+Errno shift_extents(Inode& ip, uint64_t from, int64_t delta) {
   XfsMount& mp = mp_of(ip);
-  Result<XfsTrans> tp = mp.trans_alloc("shift", 0);
+  Result<XfsTrans> tp = mp.trans_alloc("shift", kXfsExtentAddRes);
+  if (!tp) return tp.error();
   XfsMount::xi(ip).data.shift(from, delta);
   tp->log({XfsLogItem::kShift, ip.ino, 0, from, static_cast<uint64_t>(delta < 0 ? -delta : delta), delta < 0 ? 1u : 0u});
+  mp.log_inode(*tp, ip);
   mp.trans_commit(std::move(*tp));
+  return Errno::kOk;
 }
 
 // read_kernel reads [pos, pos + dst.size()) of `ip` into dst through the
@@ -298,7 +314,7 @@ Errno XfsVnodeOps::setsize(Inode& ip, off_t64 size, bool times) {
     truncate_pagecache_range(ip, size, kOffMax);
     // "A truncate down always removes post-EOF blocks" — to the same size
     // too (newsize <= oldsize), CoW staging included.
-    unmap_blocks(ip, mp.to_fsb_up(newsize), mp.max_fileoff(), /*cancel_cow=*/true);
+    unmap_blocks(ip, mp.to_fsb_up(newsize), mp.max_fileoff(), /*cancel_cow=*/true, /*resblks=*/0);
     // xfs_itruncate_clear_reflink_flags: with no extents left in either
     // fork the file is no reflink inode any more (an unaligned O_DIRECT
     // write to it goes direct again).
@@ -395,8 +411,12 @@ Errno XfsVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
       if (Errno e = free_file_space(ip, off, len); e != Errno::kOk) return e;
       if (Errno e = prepare_shift(ip, off); e != Errno::kOk) return e;
       // Anything left past EOF in the range (preallocation) goes too.
-      unmap_blocks(ip, static_cast<uint64_t>(off / bs), end / static_cast<uint64_t>(bs), /*cancel_cow=*/true);
-      shift_extents(ip, end / static_cast<uint64_t>(bs), -(len / bs));
+      if (Errno e = unmap_blocks(ip, static_cast<uint64_t>(off / bs), end / static_cast<uint64_t>(bs),
+                                 /*cancel_cow=*/true, kXfsExtentAddRes);
+          e != Errno::kOk) {
+        return e;
+      }
+      if (Errno e = shift_extents(ip, end / static_cast<uint64_t>(bs), -(len / bs)); e != Errno::kOk) return e;
       // xfs_falloc_collapse_range ends in xfs_falloc_setsize: a truncate
       // down to the new EOF, which drops every block past it (KEEP_SIZE
       // preallocation shifted down included; host 6.18.44: a 64 KiB file
@@ -420,8 +440,7 @@ Errno XfsVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
       }
       ip.size += static_cast<uint64_t>(len);
       if (Errno e = prepare_shift(ip, off); e != Errno::kOk) return e;
-      shift_extents(ip, static_cast<uint64_t>(off / bs), len / bs);
-      return Errno::kOk;
+      return shift_extents(ip, static_cast<uint64_t>(off / bs), len / bs);
     }
     case kFALLOC_FL_UNSHARE_RANGE: {
       // xfs_reflink_unshare, then the range preallocated.
@@ -480,7 +499,10 @@ Errno XfsVnodeOps::deallocate(Inode& ip, off_t64* off, off_t64* len, int, IoFlag
     done_to(head_end);
   }
   if (last > first) {
-    unmap_blocks(ip, first / bs, last / bs, /*cancel_cow=*/false);
+    if (Errno e = unmap_blocks(ip, first / bs, last / bs, /*cancel_cow=*/false, kXfsExtentAddRes);
+        e != Errno::kOk) {
+      return e;
+    }
     // With blocks smaller than a page the head's page may still hold
     // the unmapped blocks' old bytes: they read as zeros now (and
     // writeback skips the holes under a dirty page).
@@ -662,7 +684,9 @@ Result<uint64_t> XfsVnodeOps::remap_range(Inode& src, off_t64 pos_in, Inode& dst
     // delalloc one would.
     if (!piece.delalloc() && piece.state == XfsExtState::kNorm) pieces.push_back(piece);
   }
-  Result<XfsTrans> tp = mp.trans_alloc(dedupe ? "dedupe" : "reflink", 0);
+  // xfs_reflink_remap_extent: XFS_EXTENTADD_SPACE_RES for the
+  // destination's mapping.
+  Result<XfsTrans> tp = mp.trans_alloc(dedupe ? "dedupe" : "reflink", kXfsExtentAddRes);
   if (!tp) return Fail(tp.error());
   // Share the source blocks first, so unmapping the destination (which may
   // be the very same blocks, a dedupe of an already shared range) never
@@ -690,6 +714,7 @@ Result<uint64_t> XfsVnodeOps::remap_range(Inode& src, off_t64 pos_in, Inode& dst
     dst.size = out + count;
     dx.disk_size = dst.size;
   }
+  mp.log_inode(*tp, dst);
   mp.trans_commit(std::move(*tp));
   return count;
 }

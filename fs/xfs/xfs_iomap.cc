@@ -331,11 +331,16 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
         // DAX over unwritten blocks: zeroed and written first
         // (XFS_BMAPI_CONVERT | XFS_BMAPI_ZERO).
         const uint64_t block = r->startblock + (off - r->startoff);
+        Result<XfsTrans> tp = mp.trans_alloc("dax_convert", kXfsExtentAddRes);
+        if (!tp) return tp.error();
         if (Errno e = mp.dax()->zero_page_range(block * bs / kPageSize, (stop - off) * bs / kPageSize);
             e != Errno::kOk) {
-          return e;
+          return e;  // Nothing was logged: the transaction is cancelled.
         }
+        tp->log({XfsLogItem::kConvert, ip.ino, 0, off, 0, stop - off, 0});
         x.data.set_state(off, stop - off, XfsExtState::kNorm);
+        mp.log_inode(*tp, ip);
+        mp.trans_commit(std::move(*tp));
       } else if (Errno e = mp.alloc_real(ip, off, stop - off,
                                          dax ? XfsExtState::kNorm : XfsExtState::kUnwritten, dax);
                  e != Errno::kOk) {
@@ -513,10 +518,13 @@ Errno XfsIomapOps::ioend(Inode& ip, off_t64 pos, uint64_t len, uint32_t flags) {
     at = r->end();
   }
   if (!unwritten) return Errno::kOk;
-  Result<XfsTrans> tp = mp.trans_alloc("write_unwritten", 0);
+  // xfs_iomap_write_unwritten: twice XFS_DIOSTRAT_SPACE_RES (the
+  // conversion may split a record at each end), with XFS_TRANS_RESERVE.
+  Result<XfsTrans> tp = mp.trans_alloc("write_unwritten", 2 * kXfsExtentAddRes, /*rsvd=*/true);
   if (!tp) return tp.error();
   tp->log({XfsLogItem::kConvert, ip.ino, 0, off, 0, end - off, 0});
   x.data.set_state(off, end - off, XfsExtState::kNorm);
+  mp.log_inode(*tp, ip);
   mp.trans_commit(std::move(*tp));
   return Errno::kOk;
 }

@@ -24,7 +24,6 @@ constexpr uint64_t kAgMinBytes = 16ull << 20;
 constexpr uint64_t kAgMaxBytes = 1ull << 40;
 // XFS_EXTENTADD_SPACE_RES for the data fork of a 4 KiB-block filesystem:
 // XFS_BM_MAXLEVELS - 1.
-constexpr uint64_t kBmbtSplitRes = 4;
 // XFS_DEFAULT_COWEXTSZ_HINT.
 constexpr uint64_t kDefaultCowextszHint = 32;
 // xfs_alloc_set_aside: XFS_ALLOCBT_AGFL_RESERVE + 4 blocks per AG that
@@ -353,13 +352,20 @@ Errno XfsMount::statfs(Kstatfs* st) const {
   return Errno::kOk;
 }
 
-Result<XfsTrans> XfsMount::trans_alloc(std::string_view name, uint64_t blocks) {
-  if (blocks > fdblocks()) return Fail(Errno::kENOSPC);
+Result<XfsTrans> XfsMount::trans_alloc(std::string_view name, uint64_t blocks, bool rsvd) {
+  const uint64_t avail = fdblocks() + (rsvd ? std::min(resblks_, alloc_.free_blocks()) : 0);
+  if (blocks > avail) return Fail(Errno::kENOSPC);
   return XfsTrans(name, blocks);
+}
+
+void XfsMount::log_inode(XfsTrans& tp, const Inode& ip) const {
+  const XfsInodeData& x = xi(ip);
+  tp.log({XfsLogItem::kInode, ip.ino, 0, x.disk_size, x.nblocks(), x.diflags});
 }
 
 void XfsMount::trans_commit(XfsTrans&& tp) {
   ++commits_;
+  if (tp.overrun()) ++overruns_;
   if (tp.items().empty()) return;
   machine().trace.record("xfs/trans", {{"name", tp.name()}, {"items", tp.items().size()},
                                        {"blk_res", tp.blk_res()}, {"blk_used", tp.blk_used()}});
@@ -426,7 +432,9 @@ Result<XfsExtent> XfsMount::alloc_blocks(XfsTrans& tp, uint64_t goal, uint64_t m
     }
   }
   if (from_delalloc) delalloc_ -= std::min(delalloc_, e->len);
-  tp.use(e->len);
+  // Blocks a delalloc reservation already held were reserved by the write
+  // that made it; the rest come out of this transaction's reservation.
+  if (!from_delalloc) tp.use(e->len);
   tp.log(XfsLogItem::alloc(e->start, e->len));
   return e;
 }
@@ -563,7 +571,7 @@ Errno XfsMount::alloc_real(Inode& ip, uint64_t off, uint64_t len, XfsExtState st
     stop = std::min(stop, at + ((uint64_t{1} << 21) - 1));
     // XFS_DIOSTRAT_SPACE_RES: the blocks plus a bmbt split's worth
     // (XFS_EXTENTADD_SPACE_RES, the data fork's height less one).
-    Result<XfsTrans> tp = trans_alloc("alloc_real", reserved != 0 ? 0 : stop - at + kBmbtSplitRes);
+    Result<XfsTrans> tp = trans_alloc("alloc_real", reserved != 0 ? 0 : stop - at + kXfsExtentAddRes);
     if (!tp) return tp.error();
     const uint64_t goal = [&] {
       // xfs_bmap_adjacent at EOF for xfs_bmapi_write (fallocate, direct
@@ -588,6 +596,7 @@ Errno XfsMount::alloc_real(Inode& ip, uint64_t off, uint64_t len, XfsExtState st
     x.data.insert(n);
     tp->log({XfsLogItem::kMap, ip.ino, 0, n.startoff, n.startblock, n.blockcount,
              state == XfsExtState::kUnwritten ? 1u : 0u});
+    log_inode(*tp, ip);
     trans_commit(std::move(*tp));
     at += e->len;
   }
@@ -612,7 +621,9 @@ Errno XfsMount::end_cow(Inode& ip, uint64_t off, uint64_t len) {
       at = stop;
       continue;
     }
-    Result<XfsTrans> tp = trans_alloc("end_cow", 0);
+    // xfs_reflink_end_cow_extent: XFS_EXTENTADD_SPACE_RES, with
+    // XFS_TRANS_RESERVE (the reserve pool may cover it).
+    Result<XfsTrans> tp = trans_alloc("end_cow", kXfsExtentAddRes, /*rsvd=*/true);
     if (!tp) return tp.error();
     const uint64_t block = c->startblock + (at - c->startoff);
     x.cow.remove(at, stop - at);
@@ -620,6 +631,7 @@ Errno XfsMount::end_cow(Inode& ip, uint64_t off, uint64_t len) {
     unmap_range(*tp, ip, x.data, 0, at, stop - at);
     x.data.insert({at, block, stop - at, XfsExtState::kNorm});
     tp->log({XfsLogItem::kMap, ip.ino, 0, at, block, stop - at, 0});
+    log_inode(*tp, ip);
     trans_commit(std::move(*tp));
     at = stop;
   }
@@ -666,6 +678,9 @@ void XfsMount::put_super() {
 
 std::vector<std::string> XfsMount::check() const {
   std::vector<std::string> errs = alloc_.check();
+  if (overruns_ > 0) {
+    errs.push_back(absl::StrFormat("%d transactions used more blocks than they reserved", overruns_));
+  }
   // Every block is free, static metadata, or owned by fork records; owned
   // blocks have as many owners as the refcount says.
   std::vector<XfsExtent> runs(meta_.begin(), meta_.end());

@@ -117,6 +117,13 @@ struct XfsInodeData : InodeData {
 // xfs_buffered_write_iomap_ops, xfs_direct_write_iomap_ops,
 // xfs_dax_write_iomap_ops, xfs_read_iomap_ops and writeback's
 // xfs_map_blocks in one, chosen by the iterator flags.
+// kXfsExtentAddRes is XFS_EXTENTADD_SPACE_RES(mp, XFS_DATA_FORK) as the
+// model sizes it: the blocks a bmbt split may take when one extent is
+// added or split (the data fork's height less one). Transactions that may
+// split a record reserve it (xfs_unmap_extent, the shifts, remapping,
+// unwritten conversion); ENOSPC when free space cannot cover it.
+inline constexpr uint64_t kXfsExtentAddRes = 4;
+
 class XfsIomapOps : public IomapOps {
  public:
   explicit XfsIomapOps(XfsMount& mp) : mp_(mp) {}
@@ -196,12 +203,18 @@ class XfsMount : public Superblock {
   // set-aside and the reserve pool).
   uint64_t fdblocks() const;
 
-  // trans_alloc opens a transaction reserving `blocks` for allocations.
-  // Errors: ENOSPC fdblocks cannot cover them.
-  Result<XfsTrans> trans_alloc(std::string_view name, uint64_t blocks);
+  // trans_alloc opens a transaction reserving `blocks` for allocations
+  // (t_blk_res); `rsvd` is XFS_TRANS_RESERVE, which may also take from the
+  // reserve pool (unwritten conversion, CoW remapping at I/O completion).
+  // Errors: ENOSPC the free space cannot cover them.
+  Result<XfsTrans> trans_alloc(std::string_view name, uint64_t blocks, bool rsvd = false);
   // trans_commit records the transaction in the log (the last
-  // kLogKeep transactions are kept for inspection).
+  // kLogKeep transactions are kept for inspection). A transaction that
+  // used more blocks than it reserved is counted, and check() reports it.
   void trans_commit(XfsTrans&& tp);
+  // log_inode adds the inode core item (size, blocks, diflags) to `tp`:
+  // xfs_trans_log_inode(XFS_ILOG_CORE).
+  void log_inode(XfsTrans& tp, const Inode& ip) const;
   const std::deque<XfsTrans>& log() const { return log_; }
   // log_force makes committed frees durable: busy extents become
   // allocatable again (xfs_log_force; fsync, syncfs).
@@ -289,6 +302,7 @@ class XfsMount : public Superblock {
   uint64_t delalloc_ = 0;  // Blocks reserved by delalloc records, all inodes.
   uint64_t set_aside_ = 0;
   uint64_t resblks_ = 0;
+  uint64_t overruns_ = 0;  // Transactions that used more than they reserved.
   uint64_t ag_resv_ = 0;  // Per-AG metadata reservations (finobt, refcountbt).
   std::deque<XfsTrans> log_;
   uint64_t commits_ = 0;

@@ -407,6 +407,53 @@ TEST_F(XfsBehaviourTest, AnUnalignedDirectWriteToAReflinkInodeGoesBuffered) {
   EXPECT_EQ(read_at(f1, 2560, 2560), std::vector<std::byte>(2560, std::byte{'b'}));
 }
 
+// Transactions that may split a record reserve XFS_EXTENTADD_SPACE_RES
+// up front (xfs_unmap_extent, xfs_collapse_file_space,
+// xfs_reflink_remap_extent: xfs_trans_alloc_inode / xfs_trans_reserve
+// without XFS_TRANS_RESERVE), so with less free space than that a punch,
+// a collapse and a clone fail with ENOSPC before anything changes; a
+// truncate (tr_itruncate, no blocks) and unwritten conversion at I/O
+// completion (XFS_TRANS_RESERVE: the reserve pool) still go through.
+// Each logs the inode core.
+TEST_F(XfsBehaviourTest, SplittingTransactionsReserveUpFront) {
+  int fd = create("/f");
+  int g = create("/g");
+  ASSERT_EQ(write_at(fd, 0, 65536), 65536u);
+  ASSERT_EQ(p.fsync(fd), Errno::kOk);
+  int d = *p.open("/g", kO_RDWR | kO_DIRECT, 0);
+  ASSERT_EQ(p.fallocate(g, 0, 0, 8192), Errno::kOk);  // Unwritten, for the conversion below.
+  // Take all but kXfsExtentAddRes - 1 unreserved blocks out of free space.
+  std::vector<XfsExtent> taken;
+  uint64_t take = mount().fdblocks() - (kXfsExtentAddRes - 1);
+  for (const XfsExtent& e : mount().allocator().free_extents()) {
+    if (take == 0) break;
+    const uint64_t n = std::min(take, e.len);
+    mount().allocator().reserve(e.start, n);
+    taken.push_back({e.start, n});
+    take -= n;
+  }
+  ASSERT_EQ(mount().fdblocks(), kXfsExtentAddRes - 1);
+  const Map whole = {{0, 65536, 0}};
+  EXPECT_EQ(p.fallocate(fd, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 8192, 8192), Errno::kENOSPC);
+  EXPECT_EQ(p.fallocate(fd, kFALLOC_FL_COLLAPSE_RANGE, 8192, 8192), Errno::kENOSPC);
+  EXPECT_EQ(clone_range(p, g, fd, 0, 8192, 16384), Errno::kENOSPC);
+  EXPECT_EQ(fiemap_of(p, fd, 0), whole);
+  EXPECT_EQ(p.fstat(fd)->size, 65536u);
+  // The direct write's completion converts under the reserve pool.
+  ASSERT_EQ(write_at(d, 0, 4096, 'u'), 4096u);
+  EXPECT_EQ(fiemap_of(p, g, 0), (Map{{0, 4096, 0}, {4096, 4096, kFIEMAP_EXTENT_UNWRITTEN}}));
+  EXPECT_EQ(p.ftruncate(fd, 8192), Errno::kOk);
+  for (const XfsExtent& e : taken) mount().allocator().free(e.start, e.len);
+  mount().log_force();
+  EXPECT_EQ(p.fallocate(fd, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 0, 4096), Errno::kOk);
+  bool inode_logged = false;
+  for (const XfsLogItem& i : mount().log().back().items()) {
+    inode_logged |= i.kind == XfsLogItem::kInode && i.ino == static_cast<uint64_t>(p.fstat(fd)->ino);
+  }
+  EXPECT_TRUE(inode_logged);
+  EXPECT_EQ(mount().log().back().to_json()["items"].back()["size"], 8192);
+}
+
 // A collapse ends in a truncate to the new EOF (xfs_falloc_collapse_range
 // -> xfs_falloc_setsize), so KEEP_SIZE preallocation past EOF goes with it
 // rather than shifting down. Host, Linux 6.18.44, mkfs.xfs defaults:

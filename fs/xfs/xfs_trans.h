@@ -52,13 +52,11 @@ class XfsTrans {
   void log(const XfsLogItem& item) { items_.push_back(item); }
 
   // use takes `n` blocks from the reservation (an allocation made inside
-  // the transaction); false when it would overrun it, a bug in the
-  // caller's reservation arithmetic that check() reports.
-  bool use(uint64_t n) {
-    if (n > blk_res_ - blk_used_) return false;
-    blk_used_ += n;
-    return true;
-  }
+  // the transaction). More than is left is an overrun, a bug in the
+  // caller's reservation arithmetic: the blocks are still counted, and
+  // the mount's check() reports the transaction once it commits.
+  void use(uint64_t n) { blk_used_ += n; }
+  bool overrun() const { return blk_used_ > blk_res_; }
 
   const std::string& name() const { return name_; }
   uint64_t blk_res() const { return blk_res_; }
