@@ -207,11 +207,8 @@ class OpDraw {
             kFALLOC_FL_COLLAPSE_RANGE,
             kFALLOC_FL_INSERT_RANGE,
             kFALLOC_FL_PUNCH_HOLE,  // Invalid without KEEP_SIZE.
+            kFALLOC_FL_UNSHARE_RANGE,
         };
-        // Not FALLOC_FL_UNSHARE_RANGE: XFS allocates the range (unwritten)
-        // and the oracle's model does not mark it allocated, so a later
-        // writeback that converts a neighbouring block of it reads to the
-        // oracle as a written extent over a known hole.
         const int mode = kModes[rng_.uniform(std::size(kModes))];
         auto [off, len] = range(f, rng_.bernoulli(0.5));
         if (rng_.bernoulli(0.03)) len = -len - 1;  // Invalid on purpose.

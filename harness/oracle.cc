@@ -819,6 +819,9 @@ void Oracle::apply(const Op& op, const OpResult& r) {
           if (!keep && off + len > m.size()) m.resize(off + len);
           break;
         case kFALLOC_FL_UNSHARE_RANGE:
+          // xfs_file_fallocate: the shared blocks copied, then the range
+          // preallocated as mode 0 does (unwritten over the holes).
+          m.allocate(off, len);
           if (!keep && off + len > m.size()) m.resize(off + len);
           break;
         case kFALLOC_FL_PUNCH_HOLE:

@@ -518,12 +518,6 @@ TEST(KnownSimulatorBugs, StillCaughtByTheOracle) {
        "iomaptest_pmem_dax",
        {Op::fallocate(0, 0, 0, 4096), Op::mwrite(0, 0, 1, 1)},
        "SIGBUS at 0, inside the EOF page's end 4096"},
-      {"iomaptest: after a preallocation, an O_DIRECT write over the part of a block an earlier "
-       "one wrote reads back zeros there (xfs_block keeps the data)",
-       "iomaptest_block",
-       {Op::fallocate(0, kFALLOC_FL_KEEP_SIZE, 0, 4096), Op::dio_pwrite(0, 0, 512, 1),
-        Op::dio_pwrite(0, 0, 4608, 2)},
-       "content differs from the model at byte 0 (file 4608 bytes, model 4608)"},
   };
   for (const Row& row : rows) {
     SimBackend sim(1, sim_filesystem(row.fs), 2);
@@ -559,6 +553,14 @@ TEST(FixedSimulatorBugs, StayFixed) {
     const char* fs;
     std::vector<Op> ops;
   } rows[] = {
+      // iomaptest: I/O completion converted only the bytes a sub-block
+      // O_DIRECT write covered, so the next one zeroed the block from its
+      // start again over them (the property suite found it once unshare
+      // joined the fallocate modes). It converts whole blocks now.
+      {"iomaptest: a direct write over part of a block an earlier one wrote",
+       "iomaptest_block",
+       {Op::fallocate(0, kFALLOC_FL_KEEP_SIZE, 0, 4096), Op::dio_pwrite(0, 0, 512, 1),
+        Op::dio_pwrite(0, 0, 4608, 2), Op::pread(0, 0, 4608)}},
       {"xfs 1 KiB blocks: a write past EOF after sharing the EOF block leaves the hole block "
        "between a hole",
        "xfs_block_1k",

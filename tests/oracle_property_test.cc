@@ -1,6 +1,7 @@
 // Property tests: random op sequences over three files through the oracle
 // on every simulated filesystem of the registry (harness/sim_filesystems.h):
-// pwrite, pread, truncate, fallocate, fspacectl, fsync, SEEK_*, FIEMAP,
+// pwrite, pread, truncate, fallocate (every mode, UNSHARE_RANGE and the
+// ZEROINIT_RANGE prototype included), fspacectl, fsync, SEEK_*, FIEMAP,
 // poison, and FICLONERANGE, FIDEDUPERANGE, copy_file_range, O_DIRECT
 // writes and stores through shared mappings. Every op must keep the
 // oracle's invariants (content and size equal the model built from
@@ -94,6 +95,11 @@ rc::Gen<Op> gen_op(const FsSpec& spec) {
       kFALLOC_FL_COLLAPSE_RANGE,
       kFALLOC_FL_INSERT_RANGE,
       kFALLOC_FL_PUNCH_HOLE,
+      kFALLOC_FL_UNSHARE_RANGE,
+      kFALLOC_FL_UNSHARE_RANGE | kFALLOC_FL_KEEP_SIZE,
+      // The prototype: EOPNOTSUPP with its switch off, as Linux 6.18
+      // answers an unknown mode bit; zeros where a spec turns it on.
+      kFALLOC_FL_ZEROINIT_RANGE | kFALLOC_FL_KEEP_SIZE,
   };
   const std::vector<int> kinds = kinds_for(spec);
   struct Args {

@@ -192,11 +192,18 @@ class ExtentMapOps : public IomapOps {
         ++it;
       }
     }
-    // Convert unwritten to written.
-    split(pos);
-    if (end <= static_cast<uint64_t>(kOffMax)) split(static_cast<off_t64>(end));
-    for (auto it = extents_.lower_bound(pos);
-         it != extents_.end() && static_cast<uint64_t>(it->first) < end; ++it) {
+    // Convert unwritten to written, in whole blocks (xfs_iomap_write_unwritten
+    // converts [XFS_B_TO_FSBT(offset), XFS_B_TO_FSB(offset + count))): a
+    // sub-block direct write has zeroed the rest of its block on the device,
+    // so the block is written data now. Converting only the bytes written
+    // left the block's tail unwritten, and the next direct write over it
+    // zeroed the block from its start again, over the bytes just written.
+    const off_t64 first = pos / kBlock * kBlock;
+    const uint64_t last = (end + kBlock - 1) / kBlock * kBlock;  // end <= LLONG_MAX + 1.
+    split(first);
+    if (last <= static_cast<uint64_t>(kOffMax)) split(static_cast<off_t64>(last));
+    for (auto it = extents_.lower_bound(first);
+         it != extents_.end() && static_cast<uint64_t>(it->first) < last; ++it) {
       if (it->second.type == IomapType::kUnwritten) it->second.type = IomapType::kMapped;
     }
     return Errno::kOk;
