@@ -72,15 +72,18 @@ uint64_t PageCache::first_dirty(uint64_t first, uint64_t last) const {
 }
 
 bool PageCache::range_dirty(uint64_t pos, uint64_t len) const {
-  for (uint64_t at = pos; at < pos + len;) {
-    const uint64_t index = at >> kCachePageShift;
-    const uint64_t stop = std::min(pos + len, (index + 1) << kCachePageShift);
+  if (len == 0) return false;
+  const uint64_t end = pos + len < pos ? UINT64_MAX : pos + len;
+  const uint64_t last = (end - 1) >> kCachePageShift;
+  // Only the dirty pages are looked at: the range may be the whole file
+  // space (a truncate up to s_maxbytes).
+  for (uint64_t index = first_dirty(pos >> kCachePageShift, last); index != UINT64_MAX;
+       index = index == last ? UINT64_MAX : first_dirty(index + 1, last)) {
     const CachedPage* p = find(index);
     const uint64_t base = index << kCachePageShift;
-    if (p != nullptr && p->dirty && (p->dirty_sectors & sector_mask(at - base, stop - base)) != 0) {
-      return true;
-    }
-    at = stop;
+    const uint64_t from = std::max(pos, base) - base;
+    const uint64_t to = std::min(end - base, uint64_t{1} << kCachePageShift);
+    if (p != nullptr && p->dirty && (p->dirty_sectors & sector_mask(from, to)) != 0) return true;
   }
   return false;
 }

@@ -454,6 +454,23 @@ TEST_F(XfsBehaviourTest, SplittingTransactionsReserveUpFront) {
   EXPECT_EQ(mount().log().back().to_json()["items"].back()["size"], 8192);
 }
 
+// Zeroing an unwritten extent inside EOF zeroes its dirty pages in place
+// (xfs_buffered_write_iomap_begin's iomap_fill_dirty_folios, IOMAP_ZERO),
+// so a truncate into a dirty page over preallocation has zeroed something
+// and writes back from the on-disk size, converting the block. Host,
+// Linux 6.18.44 (differential seed 68, reduced): xfs_io -f -c "falloc 0 8k"
+// -c "pwrite 107 4576" -c "truncate 137" -c "truncate 32768": [0..7]
+// written, 8 sectors.
+TEST_F(XfsBehaviourTest, ATruncateIntoADirtyPageOverPreallocationWritesItBack) {
+  int fd = create("/f");
+  ASSERT_EQ(p.fallocate(fd, 0, 0, 8192), Errno::kOk);
+  ASSERT_EQ(write_at(fd, 107, 4576), 4576u);
+  ASSERT_EQ(p.ftruncate(fd, 137), Errno::kOk);
+  ASSERT_EQ(p.ftruncate(fd, 32768), Errno::kOk);
+  EXPECT_EQ(fiemap_of(p, fd, 0), (Map{{0, 4096, 0}}));
+  EXPECT_EQ(p.fstat(fd)->blocks, 8u);
+}
+
 // A collapse ends in a truncate to the new EOF (xfs_falloc_collapse_range
 // -> xfs_falloc_setsize), so KEEP_SIZE preallocation past EOF goes with it
 // rather than shifting down. Host, Linux 6.18.44, mkfs.xfs defaults:
