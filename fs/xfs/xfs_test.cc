@@ -471,6 +471,28 @@ TEST_F(XfsBehaviourTest, ATruncateIntoADirtyPageOverPreallocationWritesItBack) {
   EXPECT_EQ(p.fstat(fd)->blocks, 8u);
 }
 
+// xfs_reflink_remap_extent: "If both extents are unwritten, leave them
+// alone" — a remap block by block, where the source block is unwritten
+// and the destination's too, unmaps and maps nothing. Host, Linux 6.18.44
+// (differential seed 220, reduced): falloc 0 32k, then reflink 16k -> 0
+// for 8k within the file: [0..63] unwritten, one extent; with [16k, 20k)
+// written and synced first: [0..7] shared (the written block), [8..31]
+// still unwritten, then the source [32..39] shared and [40..63] unwritten.
+TEST_F(XfsBehaviourTest, ARemapOfUnwrittenOverUnwrittenLeavesBoth) {
+  constexpr uint32_t kU = kFIEMAP_EXTENT_UNWRITTEN, kS = kFIEMAP_EXTENT_SHARED;
+  int u = create("/u");
+  ASSERT_EQ(p.fallocate(u, 0, 0, 32768), Errno::kOk);
+  ASSERT_EQ(clone_range(p, u, u, 16384, 8192, 0), Errno::kOk);
+  EXPECT_EQ(fiemap_of(p, u, 0), (Map{{0, 32768, kU}}));
+  int v = create("/v");
+  ASSERT_EQ(p.fallocate(v, 0, 0, 32768), Errno::kOk);
+  ASSERT_EQ(write_at(v, 16384, 4096), 4096u);
+  ASSERT_EQ(p.fsync(v), Errno::kOk);
+  ASSERT_EQ(clone_range(p, v, v, 16384, 8192, 0), Errno::kOk);
+  EXPECT_EQ(fiemap_of(p, v, 0),
+            (Map{{0, 4096, kS}, {4096, 12288, kU}, {16384, 4096, kS}, {20480, 12288, kU}}));
+}
+
 // A collapse ends in a truncate to the new EOF (xfs_falloc_collapse_range
 // -> xfs_falloc_setsize), so KEEP_SIZE preallocation past EOF goes with it
 // rather than shifting down. Host, Linux 6.18.44, mkfs.xfs defaults:
