@@ -157,6 +157,11 @@ class SimBackend : public Backend {
   uint64_t block_size(int file) override;
   FileCaps caps(int file) override;
   std::vector<std::string> check() override;
+  // unmount_check is what the filesystem's fsck finds after unmount's work
+  // (sync_fs, put_super: the final writeback, post-EOF blocks and CoW
+  // staging dropped): nothing may be left reserved or inconsistent. The
+  // backend runs no op afterwards.
+  std::vector<std::string> unmount_check();
 
   // setup_error is why the mount or a file's creation failed (kOk: ready).
   Errno setup_error() const { return setup_error_; }

@@ -391,4 +391,12 @@ std::vector<std::string> SimBackend::check() {
   return bad;
 }
 
+std::vector<std::string> SimBackend::unmount_check() {
+  InodeRef root = vfs_.root();
+  if (root == nullptr) return {};
+  root->sb->sync_fs();
+  root->sb->put_super();
+  return root->sb->check();
+}
+
 }  // namespace vfssim

@@ -175,6 +175,9 @@ void run_through_oracle(SimBackend& sim, const std::vector<Op>& ops,
     poisoned |= op.kind == OpKind::kPoison && !r.extents.empty();
     if (between) between();
   }
+  // Unmount's work leaves nothing reserved and fsck clean.
+  std::vector<std::string> after = sim.unmount_check();
+  if (!after.empty()) RC_FAIL("after unmount: " + after[0] + "\nafter:" + replay);
   // The distribution RapidCheck prints shows how often poison landed.
   if (sim.spec().poisonable()) RC_TAG(poisoned ? "poison landed" : "no poison landed");
 }

@@ -674,12 +674,17 @@ void XfsMount::put_super() {
   if (delalloc_ != 0) {
     machine().trace.record("xfs/umount/leak", {{"delalloc", delalloc_}});
   }
+  unmounted_ = true;
 }
 
 std::vector<std::string> XfsMount::check() const {
   std::vector<std::string> errs = alloc_.check();
   if (overruns_ > 0) {
     errs.push_back(absl::StrFormat("%d transactions used more blocks than they reserved", overruns_));
+  }
+  // After unmount's final writeback nothing may still be reserved.
+  if (unmounted_ && delalloc_ != 0) {
+    errs.push_back(absl::StrFormat("%d delalloc blocks still reserved after unmount", delalloc_));
   }
   // Every block is free, static metadata, or owned by fork records; owned
   // blocks have as many owners as the refcount says.
@@ -691,6 +696,10 @@ std::vector<std::string> XfsMount::check() const {
     const std::string name = absl::StrCat("inode ", ip.ino);
     for (const std::string& e : x.data.check(name + " data fork")) errs.push_back(e);
     for (const std::string& e : x.cow.check(name + " cow fork")) errs.push_back(e);
+    // i_disk_size is what has been logged of i_size: never past it.
+    if (x.disk_size > ip.size) {
+      errs.push_back(absl::StrFormat("%s: on-disk size %d past the size %d", name, x.disk_size, ip.size));
+    }
     for (const XfsFork* f : {&x.data, &x.cow}) {
       if (std::optional<XfsIrec> last = f->last(); last && last->end() > max_fileoff()) {
         errs.push_back(absl::StrFormat("%s: a record ends past the last file block", name));

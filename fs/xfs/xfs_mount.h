@@ -303,6 +303,7 @@ class XfsMount : public Superblock {
   uint64_t set_aside_ = 0;
   uint64_t resblks_ = 0;
   uint64_t overruns_ = 0;  // Transactions that used more than they reserved.
+  bool unmounted_ = false;  // put_super has run.
   uint64_t ag_resv_ = 0;  // Per-AG metadata reservations (finobt, refcountbt).
   std::deque<XfsTrans> log_;
   uint64_t commits_ = 0;
