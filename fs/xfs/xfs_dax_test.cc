@@ -205,12 +205,34 @@ TEST_F(XfsZeroinitTest, WrittenBlocksAreZeroedAndUnpoisonedInPlace) {
   EXPECT_EQ(read_at(fd, 0, 2 * 4096), std::vector<std::byte>(2 * 4096, std::byte{0}));
 }
 
+// Unwritten extents are left untouched (seed 004 patch 1/5: "case
+// IOMAP_UNWRITTEN: skip"): no zeroing reaches the device, and the extent
+// stays where it was and unwritten.
 TEST_F(XfsZeroinitTest, UnwrittenExtentsAreSkipped) {
   int fd = create("/f");
   ASSERT_EQ(p.fallocate(fd, 0, 0, 4 * 4096), Errno::kOk);
   const uint64_t addr = phys(fd, 0);
+  const uint64_t zero_calls = pmemdev.stats().zero_page_calls;
   ASSERT_EQ(zeroinit(fd, 0, 4 * 4096), Errno::kOk);
+  EXPECT_EQ(pmemdev.stats().zero_page_calls, zero_calls);
   EXPECT_EQ(phys(fd, 0), addr);
+  Fiemap fm{.fm_start = 0, .fm_length = 4 * 4096, .fm_extent_count = 4};
+  ASSERT_EQ(host::fiemap(p, fd, &fm), Errno::kOk);
+  ASSERT_EQ(fm.fm_extents.size(), 1u);
+  EXPECT_TRUE(fm.fm_extents[0].fe_flags & kFIEMAP_EXTENT_UNWRITTEN);
+}
+
+// A range that does not start on a page: its mapping's physical start is
+// misaligned, and dax_zeroinit_range refuses it (seed 004 patch 1/5:
+// ECANCELED, which xfs_file_zeroinit_space reports as EOPNOTSUPP) before
+// zeroing anything.
+TEST_F(XfsZeroinitTest, AMisalignedRangeIsRefusedBeforeAnythingIsZeroed) {
+  int fd = create("/f");
+  ASSERT_EQ(write_at(fd, 0, 2 * 4096, 'a'), 2u * 4096);
+  const uint64_t zero_calls = pmemdev.stats().zero_page_calls;
+  EXPECT_EQ(zeroinit(fd, 100, 4096), Errno::kEOPNOTSUPP);
+  EXPECT_EQ(pmemdev.stats().zero_page_calls, zero_calls);
+  EXPECT_EQ(read_at(fd, 0, 2 * 4096), std::vector<std::byte>(2 * 4096, std::byte('a')));
 }
 
 TEST_F(XfsZeroinitTest, HolesFailUnderV2AndAreSkippedUnderV3) {
@@ -236,6 +258,43 @@ TEST_F(XfsZeroinitTest, PastEofIsInvalid) {
   int fd = create("/f");
   ASSERT_EQ(write_at(fd, 0, 4096, 'a'), 4096u);
   EXPECT_EQ(zeroinit(fd, 0, 2 * 4096), Errno::kEINVAL);  // pos + len > i_size.
+}
+
+// ZEROINIT on a block-device XFS (no DAX): iomap_zeroout_range issues the
+// device's zeroing command over written blocks in place (seed 004 patch
+// 2/5, blkdev_issue_zeroout), skips unwritten ones, and a mapping whose
+// device range is not 512-byte aligned is EINVAL.
+class XfsBlockZeroinitTest : public XfsFixture {
+ protected:
+  void SetUp() override {
+    XfsFixture::SetUp();
+    ASSERT_EQ(m.variants.set("zeroinit", "on"), Errno::kOk);
+  }
+  Errno zeroinit(int fd, off_t64 off, off_t64 len) {
+    return p.fallocate(fd, kFALLOC_FL_ZEROINIT_RANGE | kFALLOC_FL_KEEP_SIZE, off, len);
+  }
+};
+
+TEST_F(XfsBlockZeroinitTest, WrittenBlocksAreZeroedOnTheDeviceUnwrittenOnesSkipped) {
+  int fd = create("/f");
+  ASSERT_EQ(write_at(fd, 0, 2 * 4096, 'a'), 2u * 4096);
+  ASSERT_EQ(p.fsync(fd), Errno::kOk);
+  ASSERT_EQ(p.fallocate(fd, 0, 2 * 4096, 2 * 4096), Errno::kOk);  // Unwritten.
+  const BlockStats before = disk.stats();
+  ASSERT_EQ(zeroinit(fd, 0, 4 * 4096), Errno::kOk);
+  EXPECT_EQ(disk.stats().write_zeroes, before.write_zeroes + 1);
+  EXPECT_EQ(disk.stats().bytes_zeroed, before.bytes_zeroed + 2 * 4096);
+  EXPECT_EQ(read_at(fd, 0, 4 * 4096), std::vector<std::byte>(4 * 4096, std::byte{0}));
+  // Sector-aligned inside a block: only that sector.
+  ASSERT_EQ(write_at(fd, 0, 4096, 'b'), 4096u);
+  ASSERT_EQ(p.fsync(fd), Errno::kOk);
+  ASSERT_EQ(zeroinit(fd, 512, 512), Errno::kOk);
+  std::vector<std::byte> want(4096, std::byte('b'));
+  std::fill_n(want.begin() + 512, 512, std::byte{0});
+  EXPECT_EQ(read_at(fd, 0, 4096), want);
+  // Not sector-aligned: EINVAL, nothing zeroed.
+  EXPECT_EQ(zeroinit(fd, 100, 400), Errno::kEINVAL);
+  EXPECT_EQ(read_at(fd, 0, 4096), want);
 }
 
 // With the prototype off (Linux 6.18) the mode bit is unknown.
