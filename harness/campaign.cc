@@ -500,6 +500,8 @@ const std::vector<CampaignFs>& campaign_filesystems() {
        "blk", "the XFS-like filesystem on a block device, reflink"},
       {{"xfs_block_1k", "xfs", FsSpec::kBlock, "-b size=1024", "", register_xfs, xfs_mkfs, true}, false,
        false, "xfs", "blk", "XFS with 1 KiB blocks"},
+      {{"xfs_block_16k", "xfs", FsSpec::kBlock, "-b size=16384", "", register_xfs, xfs_mkfs, true}, false,
+       false, "xfs", "blk", "XFS with 16 KiB blocks (larger than a page: written a block at a time)"},
       {{"xfs_noreflink", "xfs", FsSpec::kBlock, "-m reflink=0", "", register_xfs, xfs_mkfs, false}, false,
        false, "xfs", "blk", "XFS without reflink (clone and dedupe: EOPNOTSUPP)"},
       {{"xfs_pmem_dax", "xfs", FsSpec::kPmem, "", "dax=always", register_xfs, xfs_mkfs, true}, false,

@@ -16,6 +16,7 @@ const std::vector<FsSpec>& sim_filesystems() {
       {"iomaptest_pmem_dax", "iomaptest", FsSpec::kPmem, "", "dax=always", register_iomap_testfs, nullptr},
       {"xfs_block", "xfs", FsSpec::kBlock, "", "", register_xfs, xfs_mkfs, true},
       {"xfs_block_1k", "xfs", FsSpec::kBlock, "-b size=1024", "", register_xfs, xfs_mkfs, true},
+      {"xfs_block_16k", "xfs", FsSpec::kBlock, "-b size=16384", "", register_xfs, xfs_mkfs, true},
       {"xfs_noreflink", "xfs", FsSpec::kBlock, "-m reflink=0", "", register_xfs, xfs_mkfs, false},
       {"xfs_pmem_dax", "xfs", FsSpec::kPmem, "", "dax=always", register_xfs, xfs_mkfs, true},
   };

@@ -376,13 +376,36 @@ Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapO
     while (run_end < last && ip.cache.first_dirty(run_end + 1, run_end + 1) == run_end + 1) {
       ++run_end;
     }
+    const uint64_t bs = ip.sb->options().block_size;
+    if (bs > kPage) {
+      // A block larger than a page lives in one folio in the kernel (the
+      // mapping's minimum folio order), so it is dirty and written whole:
+      // the pages of the run's blocks that are not dirty are brought in
+      // (zeros where the block has no data yet) and written with it, or
+      // a new block would keep the old contents of the device there.
+      const uint64_t per_block = bs / kPage;
+      const uint64_t first_page = index / per_block * per_block;
+      const uint64_t end_page = (run_end / per_block + 1) * per_block;  // Exclusive.
+      for (uint64_t i = first_page; i < end_page; ++i) {
+        if (page_pos(i) >= (ip.size + bs - 1) / bs * bs) break;
+        if (const CachedPage* c = ip.cache.find(i); c != nullptr && c->dirty) continue;
+        Result<CachedPage*> page = filemap_get_page(ip, i, ops);
+        if (!page) {
+          mapping_set_error(ip, page.error());
+          if (first_err == Errno::kOk) first_err = page.error();
+          continue;
+        }
+        ip.cache.mark_dirty_range(i, **page, 0, kPage);
+      }
+      index = std::min(index, first_page);
+      while (run_end + 1 < end_page && ip.cache.first_dirty(run_end + 1, run_end + 1) == run_end + 1) ++run_end;
+    }
     const uint64_t from = page_pos(index);
     // iomap_writepage_handle_eof: the EOF page's bytes past i_size are
     // zeroed ("it may be mmapped") and the write runs to the end of the
     // block holding EOF, so that block's tail is zeros on the device too —
     // which an extension over it (truncate up, ZERO_RANGE, fallocate past
     // EOF) relies on.
-    const uint64_t bs = ip.sb->options().block_size;
     const uint64_t eof = (ip.size + bs - 1) / bs * bs;
     const uint64_t to = std::min(page_pos(run_end + 1), eof);
     if (const uint64_t tail = ip.size % kPage; tail != 0) {
