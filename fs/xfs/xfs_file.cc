@@ -429,8 +429,11 @@ Errno XfsVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
         return Errno::kEFBIG;
       }
       if (static_cast<uint64_t>(off) >= ip.size) return Errno::kEINVAL;
-      // xfs_bmap_can_insert_extents: the last extent must not be shifted
-      // out of the offset space.
+      // xfs_falloc_insert_range: the size first (xfs_falloc_setsize), then
+      // xfs_insert_file_space, whose xfs_bmap_can_insert_extents refuses
+      // to shift the last extent out of the offset space (EINVAL with the
+      // size already grown).
+      ip.size += static_cast<uint64_t>(len);
       if (std::optional<XfsIrec> last = XfsMount::xi(ip).data.last()) {
         const XfsIrec& tail = *last;
         if (tail.startoff >= static_cast<uint64_t>(off / bs) &&
@@ -438,7 +441,6 @@ Errno XfsVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
           return Errno::kEINVAL;
         }
       }
-      ip.size += static_cast<uint64_t>(len);
       if (Errno e = prepare_shift(ip, off); e != Errno::kOk) return e;
       return shift_extents(ip, static_cast<uint64_t>(off / bs), len / bs);
     }
