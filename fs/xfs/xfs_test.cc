@@ -527,6 +527,32 @@ TEST_F(XfsBehaviourTest, ARemapOfUnwrittenOverUnwrittenLeavesBoth) {
             (Map{{0, 4096, kS}, {4096, 12288, kU}, {16384, 4096, kS}, {20480, 12288, kU}}));
 }
 
+// A bad sector under a written block: a read that reaches the device fails
+// with EIO there (filemap_read: what came before it, else the error; a
+// failed readahead is retried a folio at a time by read_folio, so the good
+// block before it still reads), and a write over the whole block, written
+// back, remaps it (a write covering a bad block clears it) so the data
+// reads back; fsck stays clean throughout.
+TEST_F(XfsBehaviourTest, ABadSectorFailsReadsUntilAWriteReplacesIt) {
+  int fd = create("/f");
+  ASSERT_EQ(write_at(fd, 0, 3 * 4096, 'a'), 3u * 4096);
+  ASSERT_EQ(p.fsync(fd), Errno::kOk);
+  const XfsIrec r = *xi(fd).data.lookup(1);
+  const uint64_t block = r.startblock + (1 - r.startoff);  // File block 1's.
+  disk.inject_bad_sector(block * 4096 / 512 + 3);
+  ASSERT_EQ(p.fadvise(fd, 0, 0, kPOSIX_FADV_DONTNEED), Errno::kOk);
+  std::vector<std::byte> b(4096);
+  EXPECT_EQ(*host::pread(p, fd, b, 0), 4096u);  // Block 0 is good.
+  EXPECT_EQ(host::pread(p, fd, b, 4096).error(), Errno::kEIO);
+  std::vector<std::byte> big(3 * 4096);
+  EXPECT_EQ(*host::pread(p, fd, big, 0), 4096u);  // Short: up to the bad block.
+  ASSERT_EQ(write_at(fd, 4096, 4096, 'b'), 4096u);
+  ASSERT_EQ(p.fsync(fd), Errno::kOk);
+  ASSERT_EQ(p.fadvise(fd, 0, 0, kPOSIX_FADV_DONTNEED), Errno::kOk);
+  EXPECT_EQ(read_at(fd, 4096, 4096), std::vector<std::byte>(4096, std::byte('b')));
+  EXPECT_EQ(disk.stats().remapped_blocks, 1u);
+}
+
 // A collapse ends in a truncate to the new EOF (xfs_falloc_collapse_range
 // -> xfs_falloc_setsize), so KEEP_SIZE preallocation past EOF goes with it
 // rather than shifting down. Host, Linux 6.18.44, mkfs.xfs defaults:
