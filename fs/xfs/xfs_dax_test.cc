@@ -183,16 +183,21 @@ TEST_F(XfsDaxTest, CopyOnWriteOntoFreedPoisonFailsAndLeavesTheFileShared) {
   EXPECT_FALSE(poisoned(phys(f, 4096)));
 }
 
-class XfsZeroinitTest : public XfsDaxTest {
+// WithZeroinit turns the ZEROINIT prototype on over a fixture and gives
+// it the call.
+template <class Fixture>
+class WithZeroinit : public Fixture {
  protected:
   void SetUp() override {
-    XfsDaxTest::SetUp();
-    ASSERT_EQ(m.variants.set("zeroinit", "on"), Errno::kOk);
+    Fixture::SetUp();
+    ASSERT_EQ(this->m.variants.set("zeroinit", "on"), Errno::kOk);
   }
   Errno zeroinit(int fd, off_t64 off, off_t64 len) {
-    return p.fallocate(fd, kFALLOC_FL_ZEROINIT_RANGE | kFALLOC_FL_KEEP_SIZE, off, len);
+    return this->p.fallocate(fd, kFALLOC_FL_ZEROINIT_RANGE | kFALLOC_FL_KEEP_SIZE, off, len);
   }
 };
+
+using XfsZeroinitTest = WithZeroinit<XfsDaxTest>;
 
 TEST_F(XfsZeroinitTest, WrittenBlocksAreZeroedAndUnpoisonedInPlace) {
   int fd = create("/f");
@@ -264,16 +269,7 @@ TEST_F(XfsZeroinitTest, PastEofIsInvalid) {
 // device's zeroing command over written blocks in place (seed 004 patch
 // 2/5, blkdev_issue_zeroout), skips unwritten ones, and a mapping whose
 // device range is not 512-byte aligned is EINVAL.
-class XfsBlockZeroinitTest : public XfsFixture {
- protected:
-  void SetUp() override {
-    XfsFixture::SetUp();
-    ASSERT_EQ(m.variants.set("zeroinit", "on"), Errno::kOk);
-  }
-  Errno zeroinit(int fd, off_t64 off, off_t64 len) {
-    return p.fallocate(fd, kFALLOC_FL_ZEROINIT_RANGE | kFALLOC_FL_KEEP_SIZE, off, len);
-  }
-};
+using XfsBlockZeroinitTest = WithZeroinit<XfsFixture>;
 
 TEST_F(XfsBlockZeroinitTest, WrittenBlocksAreZeroedOnTheDeviceUnwrittenOnesSkipped) {
   int fd = create("/f");
