@@ -104,27 +104,6 @@ int64_t dirty_mapping_pages(Inode& ip, IomapIter& iter, IomapOps& ops, bool zero
   return iter.advance(done);
 }
 
-// zero_dirty_pages zeroes the bytes under the current mapping of the pages
-// that are dirty in the cache (the folio batch's), leaving clean ones and
-// uncached ones alone. *did_zero, if given, is set once any page was
-// zeroed. Returns the step's status, having advanced over the mapping.
-int64_t zero_dirty_pages(Inode& ip, IomapIter& iter, bool* did_zero) {
-  const uint64_t from = static_cast<uint64_t>(iter.pos);
-  const uint64_t to = from + iter.length();
-  const uint64_t last = (to - 1) >> kCachePageShift;
-  for (uint64_t index = ip.cache.first_dirty(from >> kCachePageShift, last); index != UINT64_MAX;
-       index = index == last ? UINT64_MAX : ip.cache.first_dirty(index + 1, last)) {
-    CachedPage* page = ip.cache.find(index);
-    const uint64_t base = index << kCachePageShift;
-    const uint64_t in_page = std::max(from, base) - base;
-    const uint64_t n = std::min(to - base, uint64_t{kPage}) - in_page;
-    std::memset(page->data->data() + in_page, 0, n);
-    ip.cache.mark_dirty_range(index, *page, in_page, n);
-    if (did_zero != nullptr) *did_zero = true;
-  }
-  return iter.advance_full();
-}
-
 // dirty_block_ranges: the byte ranges of [from, to) — block-aligned, inside
 // one run of dirty pages — whose blocks of `bs` bytes (at most a page)
 // hold a dirty sector, contiguous ones merged.
@@ -290,13 +269,31 @@ IoResult iomap_file_buffered_write(Inode& ip, const Kiocb& iocb, IovIter& from, 
 }
 
 Errno iomap_zero_range(Inode& ip, off_t64 pos, uint64_t len, bool* did_zero, IomapOps& ops) {
-  // Mappings that read as zeros are skipped while the page cache over them
-  // is clean; dirty pages there would convert them at writeback. With a
-  // folio batch the filesystem hands over the dirty pages of an unwritten
-  // mapping and only those are zeroed; otherwise the first such mapping met
-  // with dirty pages anywhere in the range flushes the rest of it and maps
-  // it again (iomap_zero_iter_flush_and_stale), since writeback may have
-  // turned it into written blocks (or remapped CoW staging over a hole).
+  // Mappings that read as zeros (holes, unwritten extents) are skipped
+  // while the page cache over them is clean: dirty pages there would
+  // convert them at writeback. 6.18's rule (fs/iomap/buffered-io.c):
+  //  - an unaligned start whose block has dirty pages is zeroed in the
+  //    page cache whatever the mapping, and nothing is flushed (the
+  //    partial EOF block, where every caller's dirty page sits);
+  //  - then, if anything in the rest of the range is dirty, the first hole
+  //    or unwritten mapping met flushes the rest and maps it again
+  //    (iomap_zero_iter_flush_and_stale): writeback may have turned it
+  //    into written blocks.
+  const uint64_t bs = ip.sb->options().block_size;
+  if (const uint64_t off = static_cast<uint64_t>(pos) % bs; off != 0) {
+    const uint64_t plen = std::min(len, bs - off);
+    if (ip.cache.range_dirty(static_cast<uint64_t>(pos), plen)) {
+      IomapIter iter{.inode = &ip, .pos = pos, .len = plen, .flags = kIomapZero};
+      int64_t ret;
+      while ((ret = iomap_iter(iter, ops)) > 0) {
+        iter.status = dirty_mapping_pages(ip, iter, ops, /*zero=*/true, did_zero);
+      }
+      if (ret < 0) return iomap_errno(ret);
+      pos += static_cast<off_t64>(plen);
+      len -= plen;
+      if (len == 0) return Errno::kOk;
+    }
+  }
   bool range_dirty = ip.cache.range_dirty(static_cast<uint64_t>(pos), len);
   for (;;) {
     IomapIter iter{.inode = &ip, .pos = pos, .len = len, .flags = kIomapZero};
@@ -304,10 +301,6 @@ Errno iomap_zero_range(Inode& ip, off_t64 pos, uint64_t len, bool* did_zero, Iom
     bool remap = false;
     while ((ret = iomap_iter(iter, ops)) > 0) {
       const IomapType t = iter.srcmap().type;
-      if (iter.iomap.flags & kIomapFFolioBatch) {
-        iter.status = zero_dirty_pages(ip, iter, did_zero);
-        continue;
-      }
       if (t == IomapType::kHole || t == IomapType::kUnwritten) {
         if (!range_dirty) {
           iter.status = iter.advance_full();

@@ -46,10 +46,6 @@ enum IomapFlag : uint16_t {
   kIomapFNew = 1u << 0,     // Blocks were allocated by this iomap_begin.
   kIomapFDirty = 1u << 1,   // The inode has uncommitted metadata (fdatasync must log it).
   kIomapFShared = 1u << 2,  // Blocks are shared (reflink): writes must copy on write.
-  // IOMAP_F_FOLIO_BATCH: zeroing an unwritten mapping touches only the
-  // dirty pages under it (the filesystem gathered them with
-  // iomap_fill_dirty_folios) instead of flushing the range.
-  kIomapFFolioBatch = 1u << 3,
 };
 
 // Iterator flags (IOMAP_*): what the caller is about to do with the range.

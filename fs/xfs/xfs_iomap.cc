@@ -207,11 +207,6 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
         if (Result<XfsIrec> n = mp.convert_delalloc(ip, x.data, 0, off); !n) return n.error();
       }
       report(off, end, false);
-      // An unwritten extent inside EOF: its dirty pages are zeroed in
-      // place (iomap_fill_dirty_folios), nothing is flushed.
-      if (iomap->type == IomapType::kUnwritten && off < mp.to_fsb_up(ip.size)) {
-        iomap->flags |= kIomapFFolioBatch;
-      }
       return Errno::kOk;
     }
   }

@@ -488,10 +488,11 @@ TEST_F(XfsBehaviourTest, SplittingTransactionsReserveUpFront) {
   EXPECT_EQ(mount().log().back().to_json()["items"].back()["size"], 8192);
 }
 
-// Zeroing an unwritten extent inside EOF zeroes its dirty pages in place
-// (xfs_buffered_write_iomap_begin's iomap_fill_dirty_folios, IOMAP_ZERO),
-// so a truncate into a dirty page over preallocation has zeroed something
-// and writes back from the on-disk size, converting the block. Host,
+// Zeroing from an unaligned start whose block has dirty pages zeroes them
+// in the page cache whatever the mapping (6.18's iomap_zero_range: the
+// partial EOF block, unwritten here), so a truncate into a dirty page over
+// preallocation has zeroed something and the growing truncate after it
+// writes back from the on-disk size, converting the block. Host,
 // Linux 6.18.44 (differential seed 68, reduced): xfs_io -f -c "falloc 0 8k"
 // -c "pwrite 107 4576" -c "truncate 137" -c "truncate 32768": [0..7]
 // written, 8 sectors.
