@@ -35,10 +35,11 @@ struct DifferentialOptions {
   // speculative preallocation; each side's map is still checked by its
   // oracle).
   bool compare_extents = true;
-  // deallocate_punches: the simulator's VOP_DEALLOCATE is a punch of the
-  // range clipped at EOF, as the host backend's fspacectl is, so layouts
-  // stay comparable after one (the XFS-like filesystem's; shmfs's
-  // vop_stddeallocate writes zeros instead).
+  // deallocate_punches: the simulator's VOP_DEALLOCATE frees the range's
+  // whole blocks (clipped at EOF) as the host backend's fspacectl, a punch,
+  // does, so layouts stay comparable after one (the XFS-like filesystem's,
+  // which zeroes the partial blocks first and skips the punch's EOF-page
+  // writeback; shmfs's vop_stddeallocate writes zeros instead).
   bool deallocate_punches = false;
 };
 

@@ -282,7 +282,7 @@ Errno iomap_zero_range(Inode& ip, off_t64 pos, uint64_t len, bool* did_zero, Iom
   const uint64_t bs = ip.sb->options().block_size;
   if (const uint64_t off = static_cast<uint64_t>(pos) % bs; off != 0) {
     const uint64_t plen = std::min(len, bs - off);
-    if (ip.cache.range_dirty(static_cast<uint64_t>(pos), plen)) {
+    if (ip.cache.range_needs_writeback(static_cast<uint64_t>(pos), plen)) {
       IomapIter iter{.inode = &ip, .pos = pos, .len = plen, .flags = kIomapZero};
       int64_t ret;
       while ((ret = iomap_iter(iter, ops)) > 0) {
@@ -294,7 +294,7 @@ Errno iomap_zero_range(Inode& ip, off_t64 pos, uint64_t len, bool* did_zero, Iom
       if (len == 0) return Errno::kOk;
     }
   }
-  bool range_dirty = ip.cache.range_dirty(static_cast<uint64_t>(pos), len);
+  bool range_dirty = ip.cache.range_needs_writeback(static_cast<uint64_t>(pos), len);
   for (;;) {
     IomapIter iter{.inode = &ip, .pos = pos, .len = len, .flags = kIomapZero};
     int64_t ret;
@@ -307,11 +307,12 @@ Errno iomap_zero_range(Inode& ip, off_t64 pos, uint64_t len, bool* did_zero, Iom
           continue;
         }
         range_dirty = false;
-        const off_t64 last = iter.pos + static_cast<off_t64>(std::min<uint64_t>(iter.len, kOffMax - iter.pos)) - 1;
-        const Errno e = iomap_iter_stop(iter, ops, 0, filemap_write_and_wait_range(ip, iter.pos, last, ops));
-        if (e != Errno::kOk) return e;
+        // The rest of the range, kept before iomap_iter_stop ends the walk.
         pos = iter.pos;
         len = iter.len;
+        const off_t64 last = pos + static_cast<off_t64>(std::min<uint64_t>(len, kOffMax - pos)) - 1;
+        const Errno e = iomap_iter_stop(iter, ops, 0, filemap_write_and_wait_range(ip, pos, last, ops));
+        if (e != Errno::kOk) return e;
         remap = true;
         break;
       }

@@ -156,6 +156,23 @@ TEST_F(BufferedIoTest, ZeroRangeSkipsHolesAndUnwrittenZeroesMapped) {
   EXPECT_EQ(read(0, 4096), want);
 }
 
+// An unwritten mapping under dirty pages would convert at writeback, so
+// zeroing (block-aligned here: no partial head) flushes the rest of the
+// range when it meets one, maps it again, and goes on zeroing what is now
+// written and what lies after it (6.18's iomap_zero_iter_flush_and_stale).
+TEST_F(BufferedIoTest, ZeroRangeFlushesDirtyUnwrittenThenZeroesTheRest) {
+  map().put({.addr = 1 << 20, .offset = 0, .length = 4096, .type = IomapType::kUnwritten});
+  map().put({.addr = 2 << 20, .offset = 4096, .length = 4096, .type = IomapType::kMapped});
+  ASSERT_EQ(fs.bdev().write((2 << 20) >> 9, fill(4096, 9)).err, Errno::kOk);
+  ip->size = 8192;
+  ASSERT_EQ(kvec::iomap_file_buffered_write(*ip, 0, fill(4096, 7), map()).done, 4096u);  // Dirty over unwritten.
+  bool did_zero = false;
+  ASSERT_EQ(iomap_zero_range(*ip, 0, 8192, &did_zero, map()), Errno::kOk);
+  EXPECT_TRUE(did_zero);
+  EXPECT_EQ(map().lookup(0, 4096).type, IomapType::kMapped);  // Converted by the flush.
+  EXPECT_EQ(read(0, 8192), fill(8192, 0));
+}
+
 TEST_F(BufferedIoTest, UnshareCopiesSharedExtentsOnWriteback) {
   map().put({.addr = 3 << 20, .offset = 0, .length = 8192, .type = IomapType::kMapped,
              .flags = kIomapFShared});

@@ -71,6 +71,12 @@ uint64_t PageCache::first_dirty(uint64_t first, uint64_t last) const {
   return it != dirty_.end() && *it <= last ? *it : UINT64_MAX;
 }
 
+bool PageCache::range_needs_writeback(uint64_t pos, uint64_t len) const {
+  if (len == 0) return false;
+  const uint64_t end = pos + len < pos ? UINT64_MAX : pos + len;
+  return first_dirty(pos >> kCachePageShift, (end - 1) >> kCachePageShift) != UINT64_MAX;
+}
+
 bool PageCache::range_dirty(uint64_t pos, uint64_t len) const {
   if (len == 0) return false;
   const uint64_t end = pos + len < pos ? UINT64_MAX : pos + len;

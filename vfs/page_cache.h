@@ -79,6 +79,10 @@ class PageCache {
   // range_dirty: some byte of [pos, pos + len) lies in a dirty sector of a
   // cached page (ifs_block_is_dirty for a block's range).
   bool range_dirty(uint64_t pos, uint64_t len) const;
+  // range_needs_writeback: some page overlapping [pos, pos + len) is dirty
+  // (filemap_range_needs_writeback, which looks at whole folios, not at
+  // which of their blocks were written).
+  bool range_needs_writeback(uint64_t pos, uint64_t len) const;
 
   // wb_err is the mapping's writeback errseq (address_space->wb_err):
   // writeback records its failures here (mapping_set_error), and each open

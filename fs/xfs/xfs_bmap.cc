@@ -1,6 +1,7 @@
 #include "fs/xfs/xfs_bmap.h"
 
-#include <cassert>
+#include <cstdio>
+#include <cstdlib>
 #include <iterator>
 
 #include "absl/strings/str_format.h"
@@ -10,7 +11,7 @@ namespace vfssim {
 namespace {
 
 constexpr int kBlockcountShift = 42;
-constexpr uint64_t kBlockcountMask = (uint64_t{1} << 21) - 1;
+constexpr uint64_t kBlockcountMask = XfsFork::kMaxExtlen;
 constexpr uint64_t kUnwrittenBit = uint64_t{1} << 63;
 // The packed startblock of a delayed allocation.
 constexpr uint64_t kPackedDelay = XfsFork::kMaxStartblock;
@@ -19,9 +20,14 @@ constexpr uint64_t kPackedDelay = XfsFork::kMaxStartblock;
 
 uint64_t XfsFork::pack(const XfsIrec& r) {
   // insert splits at XFS_MAX_BMBT_EXTLEN and merges stop there; mkfs
-  // keeps dblocks under kMaxStartblock.
-  assert(r.blockcount <= kBlockcountMask);
-  assert(r.delalloc() || r.startblock < kPackedDelay);
+  // keeps dblocks under kMaxStartblock. A record past either would be
+  // silently cut by the packing: a model bug, stopped here in every build.
+  if (r.blockcount > kBlockcountMask || (!r.delalloc() && r.startblock >= kPackedDelay)) {
+    std::fprintf(stderr, "XfsFork: record at %llu (block %llu, %llu blocks) does not fit a packed record\n",
+                 static_cast<unsigned long long>(r.startoff), static_cast<unsigned long long>(r.startblock),
+                 static_cast<unsigned long long>(r.blockcount));
+    std::abort();
+  }
   const uint64_t sb = r.delalloc() ? kPackedDelay : r.startblock;
   return sb | (r.blockcount << kBlockcountShift) | (r.state == XfsExtState::kUnwritten ? kUnwrittenBit : 0);
 }
@@ -77,7 +83,7 @@ std::optional<XfsIrec> XfsFork::last() const {
 bool XfsFork::mergeable(const XfsIrec& a, const XfsIrec& b) {
   if (a.end() != b.startoff || a.state != b.state) return false;
   // XFS_MAX_BMBT_EXTLEN: a record holds at most 2^21 - 1 blocks.
-  if (a.blockcount + b.blockcount > (uint64_t{1} << 21) - 1) return false;
+  if (a.blockcount + b.blockcount > kMaxExtlen) return false;
   if (a.delalloc() || b.delalloc()) return a.delalloc() && b.delalloc();
   return a.startblock + a.blockcount == b.startblock;
 }
@@ -132,7 +138,6 @@ void XfsFork::merge_at(Map::iterator it) {
 
 void XfsFork::insert(XfsIrec r) {
   // A record holds at most XFS_MAX_BMBT_EXTLEN blocks: longer ones split.
-  constexpr uint64_t kMaxExtlen = (uint64_t{1} << 21) - 1;
   while (r.blockcount > 0) {
     XfsIrec piece = r;
     piece.blockcount = std::min(r.blockcount, kMaxExtlen);

@@ -10,10 +10,10 @@
 // contiguous, same state) are merged as xfs_bmap_add_extent_* does.
 //
 // A record takes 16 bytes in the tree, as xfs_iext_rec does in the
-// kernel's 256-byte leaves: the key is startoff, the value packs
-// startblock (42 bits), blockcount (21) and the state (1). A 1 KiB-block
-// filesystem of 4 PiB is the largest whose blocks fit (mkfs refuses larger
-// ones). Packed, a leaf holds 15 records where XfsIrec pairs left room for
+// kernel's 256-byte leaves, packed the model's own way: the key is
+// startoff, the value packs startblock (42 bits, where XFS keeps 52),
+// blockcount (21) and the state (1). A 1 KiB-block filesystem of 4 PiB is
+// the largest whose blocks fit (mkfs refuses larger ones). Packed, a leaf holds 15 records where XfsIrec pairs left room for
 // 6, so a file of 10^6 extents is a tree about two thirds as deep.
 //
 //   XfsFork f;
@@ -104,6 +104,8 @@ class XfsFork {
   // check verifies order, non-overlap, non-empty records and the counters.
   std::vector<std::string> check(const std::string& what) const;
 
+  // kMaxExtlen is XFS_MAX_BMBT_EXTLEN, the longest record.
+  static constexpr uint64_t kMaxExtlen = (uint64_t{1} << 21) - 1;
   // kMaxStartblock bounds the filesystem blocks a record can map:
   // startblock + blockcount <= kMaxStartblock (mkfs checks dblocks).
   static constexpr uint64_t kMaxStartblock = (uint64_t{1} << 42) - 1;

@@ -134,7 +134,7 @@ TEST(XfsRefcount, CountsOwnersAndFreesTheLast) {
 // come back as they went in, iteration is in file order, last() is the
 // highest record, and around() answers lookup and next_after together.
 TEST(XfsFork, PackedRecordsKeepEveryFieldsExtremes) {
-  constexpr uint64_t kMaxLen = (uint64_t{1} << 21) - 1;  // XFS_MAX_BMBT_EXTLEN.
+  constexpr uint64_t kMaxLen = XfsFork::kMaxExtlen;
   const std::vector<XfsIrec> in = {
       {0, 0, 1, XfsExtState::kNorm},
       {10, XfsFork::kMaxStartblock - kMaxLen, kMaxLen, XfsExtState::kUnwritten},

@@ -198,12 +198,13 @@ Errno prepare_shift(Inode& ip, off_t64 off) {
 }
 
 // shift_extents moves the data fork's records from `from` by `delta`
-// blocks in one transaction, reserving XFS_DIOSTRAT_SPACE_RES as
-// xfs_collapse_file_space and xfs_insert_file_space do (the split at
-// `from` may need a bmbt block). Errors: ENOSPC, nothing moved.
+// blocks in one transaction. An insert reserves XFS_DIOSTRAT_SPACE_RES
+// (xfs_insert_file_space: the split at `from` may need a bmbt block); a
+// collapse nothing (xfs_collapse_file_space's tr_write with 0 blocks: the
+// punch before it freed the range). Errors: ENOSPC, nothing moved.
 Errno shift_extents(Inode& ip, uint64_t from, int64_t delta) {
   XfsMount& mp = mp_of(ip);
-  Result<XfsTrans> tp = mp.trans_alloc("shift", kXfsExtentAddRes);
+  Result<XfsTrans> tp = mp.trans_alloc("shift", delta > 0 ? kXfsExtentAddRes : 0);
   if (!tp) return tp.error();
   XfsMount::xi(ip).data.shift(from, delta);
   tp->log({XfsLogItem::kShift, ip.ino, 0, from, static_cast<uint64_t>(delta < 0 ? -delta : delta), delta < 0 ? 1u : 0u});
@@ -767,8 +768,7 @@ Errno XfsVnodeOps::fileattr_set(Inode& ip, FsXattr* fa) {
   // xfs_ioctl_setattr_check_extsize: a whole number of blocks, at most
   // XFS_MAX_BMBT_EXTLEN and half an AG, unchanged once data is mapped.
   auto hint_ok = [&](uint32_t bytes) {
-    constexpr uint64_t kMaxExtlen = (uint64_t{1} << 21) - 1;  // XFS_MAX_BMBT_EXTLEN.
-    return bytes % bsize == 0 && bytes / bsize <= kMaxExtlen && bytes / bsize <= mp.geo().agblocks / 2;
+    return bytes % bsize == 0 && bytes / bsize <= XfsFork::kMaxExtlen && bytes / bsize <= mp.geo().agblocks / 2;
   };
   if (ip.is_reg() && x.data.size() != 0 && fa->fsx_extsize != x.extsize * bsize) return Errno::kEINVAL;
   if (!hint_ok(fa->fsx_extsize)) return Errno::kEINVAL;

@@ -21,7 +21,7 @@ uint64_t prealloc_size(XfsMount& mp, const Inode& ip, uint64_t off_fsb, uint64_t
                        uint64_t count) {
   const XfsInodeData& x = XfsMount::xi(ip);
   const uint64_t allocsize = mp.allocsize_blocks();
-  constexpr uint64_t kMaxExtlen = (uint64_t{1} << 21) - 1;
+  constexpr uint64_t kMaxExtlen = XfsFork::kMaxExtlen;
   if (pos + count <= ip.size) return 0;
   if (ip.size < allocsize * mp.bsize()) return 0;
   std::optional<XfsIrec> prev = x.data.prev_before(off_fsb);
@@ -331,7 +331,9 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
         // DAX over unwritten blocks: zeroed and written first
         // (XFS_BMAPI_CONVERT | XFS_BMAPI_ZERO).
         const uint64_t block = r->startblock + (off - r->startoff);
-        Result<XfsTrans> tp = mp.trans_alloc("dax_convert", kXfsExtentAddRes);
+        // xfs_iomap_write_direct over an unwritten extent: twice
+        // XFS_DIOSTRAT_SPACE_RES, forced (the reserve pool may cover it).
+        Result<XfsTrans> tp = mp.trans_alloc("dax_convert", 2 * kXfsExtentAddRes, /*rsvd=*/true);
         if (!tp) return tp.error();
         if (Errno e = mp.dax()->zero_page_range(block * bs / kPageSize, (stop - off) * bs / kPageSize);
             e != Errno::kOk) {

@@ -22,8 +22,6 @@ constexpr uint64_t kMinFsBytes = 300ull << 20;
 // XFS_AG_MIN_BYTES / XFS_AG_MAX_BYTES.
 constexpr uint64_t kAgMinBytes = 16ull << 20;
 constexpr uint64_t kAgMaxBytes = 1ull << 40;
-// XFS_EXTENTADD_SPACE_RES for the data fork of a 4 KiB-block filesystem:
-// XFS_BM_MAXLEVELS - 1.
 // XFS_DEFAULT_COWEXTSZ_HINT.
 constexpr uint64_t kDefaultCowextszHint = 32;
 // xfs_alloc_set_aside: XFS_ALLOCBT_AGFL_RESERVE + 4 blocks per AG that
@@ -568,7 +566,7 @@ Errno XfsMount::alloc_real(Inode& ip, uint64_t off, uint64_t len, XfsExtState st
       stop = near.next->startoff;
     }
     // XFS_MAX_BMBT_EXTLEN per allocation, as xfs_alloc_file_space loops.
-    stop = std::min(stop, at + ((uint64_t{1} << 21) - 1));
+    stop = std::min(stop, at + XfsFork::kMaxExtlen);
     // XFS_DIOSTRAT_SPACE_RES: the blocks plus a bmbt split's worth
     // (XFS_EXTENTADD_SPACE_RES, the data fork's height less one).
     Result<XfsTrans> tp = trans_alloc("alloc_real", reserved != 0 ? 0 : stop - at + kXfsExtentAddRes);

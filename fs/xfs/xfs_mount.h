@@ -113,17 +113,18 @@ struct XfsInodeData : InodeData {
   uint64_t delayed_blks() const { return data.delalloc_blocks() + cow.delalloc_blocks(); }
 };
 
+// kXfsExtentAddRes is XFS_EXTENTADD_SPACE_RES(mp, XFS_DATA_FORK) as the
+// model sizes it: the blocks a bmbt split may take when one extent is
+// added or split (the data fork's height less one). Transactions that may
+// split a record reserve it (xfs_unmap_extent, insert's shift, remapping;
+// unwritten conversion twice, from the reserve pool); ENOSPC when free
+// space cannot cover it.
+inline constexpr uint64_t kXfsExtentAddRes = 4;
+
 // XfsIomapOps maps file ranges for the generic iomap helpers: the kernel's
 // xfs_buffered_write_iomap_ops, xfs_direct_write_iomap_ops,
 // xfs_dax_write_iomap_ops, xfs_read_iomap_ops and writeback's
 // xfs_map_blocks in one, chosen by the iterator flags.
-// kXfsExtentAddRes is XFS_EXTENTADD_SPACE_RES(mp, XFS_DATA_FORK) as the
-// model sizes it: the blocks a bmbt split may take when one extent is
-// added or split (the data fork's height less one). Transactions that may
-// split a record reserve it (xfs_unmap_extent, the shifts, remapping,
-// unwritten conversion); ENOSPC when free space cannot cover it.
-inline constexpr uint64_t kXfsExtentAddRes = 4;
-
 class XfsIomapOps : public IomapOps {
  public:
   explicit XfsIomapOps(XfsMount& mp) : mp_(mp) {}

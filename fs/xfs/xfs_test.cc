@@ -87,8 +87,6 @@ TEST_F(Xfs16kTest, APartlyWrittenBlockNeverShowsItsOldContents) {
   EXPECT_GT(reused, 0) << "the punched block never came back: the test shows nothing";
 }
 
-
-
 // Every metadata change is a transaction with a serialisable form.
 TEST_F(XfsBehaviourTest, WritebackLogsAllocationAndMapping) {
   int fd = create("/f");
@@ -442,10 +440,11 @@ TEST_F(XfsBehaviourTest, AnUnalignedDirectWriteToAReflinkInodeGoesBuffered) {
 }
 
 // Transactions that may split a record reserve XFS_EXTENTADD_SPACE_RES
-// up front (xfs_unmap_extent, xfs_collapse_file_space,
-// xfs_reflink_remap_extent: xfs_trans_alloc_inode / xfs_trans_reserve
-// without XFS_TRANS_RESERVE), so with less free space than that a punch,
-// a collapse and a clone fail with ENOSPC before anything changes; a
+// up front (xfs_unmap_extent, xfs_reflink_remap_extent:
+// xfs_trans_alloc_inode / xfs_trans_reserve without XFS_TRANS_RESERVE),
+// so with less free space than that a punch, a collapse (whose punch of
+// the range comes first) and a clone fail with ENOSPC before anything
+// changes; a
 // truncate (tr_itruncate, no blocks) and unwritten conversion at I/O
 // completion (XFS_TRANS_RESERVE: the reserve pool) still go through.
 // Each logs the inode core.
@@ -509,10 +508,12 @@ TEST_F(XfsBehaviourTest, ATruncateIntoADirtyPageOverPreallocationWritesItBack) {
 // xfs_reflink_remap_extent: "If both extents are unwritten, leave them
 // alone" — a remap block by block, where the source block is unwritten
 // and the destination's too, unmaps and maps nothing. Host, Linux 6.18.44
-// (differential seed 220, reduced): falloc 0 32k, then reflink 16k -> 0
-// for 8k within the file: [0..63] unwritten, one extent; with [16k, 20k)
-// written and synced first: [0..7] shared (the written block), [8..31]
-// still unwritten, then the source [32..39] shared and [40..63] unwritten.
+// (differential seed 220, reduced), mkfs.xfs defaults:
+//   xfs_io -f -c "falloc 0 32k" -c "reflink /mnt/u 16k 0 8k" -c "fiemap -v" /mnt/u
+//     [0..63] unwritten, one extent;
+//   xfs_io -f -c "falloc 0 32k" -c "pwrite 16k 4k" -c fsync
+//          -c "reflink /mnt/v 16k 0 8k" -c "fiemap -v" /mnt/v
+//     [0..7] shared, [8..31] unwritten, [32..39] shared, [40..63] unwritten.
 TEST_F(XfsBehaviourTest, ARemapOfUnwrittenOverUnwrittenLeavesBoth) {
   constexpr uint32_t kU = kFIEMAP_EXTENT_UNWRITTEN, kS = kFIEMAP_EXTENT_SHARED;
   int u = create("/u");
