@@ -420,11 +420,16 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
     report(off, plain_end, false);
     return Errno::kOk;
   }
-  // A hole: reserve delalloc up to the next extent, plus speculative
-  // preallocation past EOF when nothing follows.
+  // A hole: reserve delalloc up to the next data fork extent, plus
+  // speculative preallocation past EOF when nothing follows. CoW staging
+  // that starts later in the write does not cut it: only an extent at
+  // `off` sends the write to the CoW fork (found_cow);
+  // xfs_bmapi_reserve_delalloc stops at the next extent of the data fork
+  // alone, and writeback finds the staging under the delalloc
+  // (xfs_map_blocks looks at the CoW fork first). The cut at the next
+  // CoW extent is the direct and DAX paths' (xfs_find_trim_cow_extent).
   std::optional<XfsIrec> n = x.data.next_after(off);
-  uint64_t stop = n ? std::min(end, n->startoff) : end;
-  stop = std::min(stop, std::max(plain_end, off + 1));
+  const uint64_t stop = n ? std::min(end, n->startoff) : end;
   uint64_t prealloc = 0;
   if (!n && upos + length > ip.size) {
     // allocsize= fixes it; else xfs_iomap_prealloc_size decides.

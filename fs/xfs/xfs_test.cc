@@ -555,6 +555,35 @@ TEST_F(XfsBehaviourTest, ABadSectorFailsReadsUntilAWriteReplacesIt) {
   EXPECT_EQ(disk.stats().remapped_blocks, 1u);
 }
 
+// A buffered write that starts in a data-fork hole reserves delalloc up to
+// the next data-fork extent, whatever CoW staging starts later in it
+// (xfs_buffered_write_iomap_begin goes to the CoW fork only when an extent
+// there covers the start; xfs_bmapi_reserve_delalloc stops at the next
+// data-fork extent). Host, Linux 6.18.44, mkfs.xfs defaults (differential
+// seed 54, reduced; the CoW fork traced with xfs_iext_insert/remove):
+//   xfs_io -f -c "pwrite -S 1 0 64k" -c fsync a
+//   xfs_io -f -c "reflink a 0 0 64k" -c "pwrite -S 2 0 4k" -c fsync
+//          -c "fpunch 4k 60k" -c "pwrite -S 3 16k 4k" -c fsync
+//          -c "fpunch 16k 4k" -c "pwrite -S 4 -b 8k 16k 8k" b
+// then FIEMAP without FIEMAP_FLAG_SYNC, the file still open: [0, 4096)
+// written, [16384, 24576) delalloc (the CoW fork stages block 5 then).
+TEST_F(XfsBehaviourTest, AWriteFromAHoleReservesDelallocOverLaterCowStaging) {
+  constexpr uint32_t kDelalloc = kFIEMAP_EXTENT_DELALLOC | kFIEMAP_EXTENT_UNKNOWN;
+  int a = create("/a");
+  int b = create("/b");
+  ASSERT_EQ(write_at(a, 0, 65536, 1), 65536u);
+  ASSERT_EQ(p.fsync(a), Errno::kOk);
+  ASSERT_EQ(host::ficlone(p, b, a), Errno::kOk);
+  ASSERT_EQ(write_at(b, 0, 4096, 2), 4096u);
+  ASSERT_EQ(p.fsync(b), Errno::kOk);
+  ASSERT_EQ(p.fallocate(b, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 4096, 61440), Errno::kOk);
+  ASSERT_EQ(write_at(b, 16384, 4096, 3), 4096u);
+  ASSERT_EQ(p.fsync(b), Errno::kOk);
+  ASSERT_EQ(p.fallocate(b, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 16384, 4096), Errno::kOk);
+  ASSERT_EQ(write_at(b, 16384, 8192, 4), 8192u);
+  EXPECT_EQ(fiemap_of(p, b, 0), (Map{{0, 4096, 0}, {16384, 8192, kDelalloc}}));
+}
+
 // A collapse ends in a truncate to the new EOF (xfs_falloc_collapse_range
 // -> xfs_falloc_setsize), so KEEP_SIZE preallocation past EOF goes with it
 // rather than shifting down. Host, Linux 6.18.44, mkfs.xfs defaults:
