@@ -363,14 +363,17 @@ Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapO
   const uint64_t first = static_cast<uint64_t>(start) >> kCachePageShift;
   const uint64_t last = static_cast<uint64_t>(end) >> kCachePageShift;
   Errno first_err = Errno::kOk;
+  const uint64_t bs = ip.sb->options().block_size;
+  // The end of the block holding EOF (writeback does not move EOF).
+  const uint64_t eof = (ip.size + bs - 1) / bs * bs;
   uint64_t index = ip.cache.first_dirty(first, last);
   while (index != UINT64_MAX) {
     // A run of contiguous dirty pages, written with one iteration.
     uint64_t run_end = index;
-    while (run_end < last && ip.cache.first_dirty(run_end + 1, run_end + 1) == run_end + 1) {
-      ++run_end;
-    }
-    const uint64_t bs = ip.sb->options().block_size;
+    auto extend_run = [&](uint64_t bound) {  // While the next page is dirty, up to `bound`.
+      while (run_end < bound && ip.cache.first_dirty(run_end + 1, run_end + 1) == run_end + 1) ++run_end;
+    };
+    extend_run(last);
     if (bs > kPage) {
       // A block larger than a page lives in one folio in the kernel (the
       // mapping's minimum folio order), so it is dirty and written whole:
@@ -381,7 +384,7 @@ Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapO
       const uint64_t first_page = index / per_block * per_block;
       const uint64_t end_page = (run_end / per_block + 1) * per_block;  // Exclusive.
       for (uint64_t i = first_page; i < end_page; ++i) {
-        if (page_pos(i) >= (ip.size + bs - 1) / bs * bs) break;
+        if (page_pos(i) >= eof) break;
         if (const CachedPage* c = ip.cache.find(i); c != nullptr && c->dirty) continue;
         Result<CachedPage*> page = filemap_get_page(ip, i, ops);
         if (!page) {
@@ -392,7 +395,7 @@ Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapO
         ip.cache.mark_dirty_range(i, **page, 0, kPage);
       }
       index = std::min(index, first_page);
-      while (run_end + 1 < end_page && ip.cache.first_dirty(run_end + 1, run_end + 1) == run_end + 1) ++run_end;
+      extend_run(end_page - 1);
     }
     const uint64_t from = page_pos(index);
     // iomap_writepage_handle_eof: the EOF page's bytes past i_size are
@@ -400,7 +403,6 @@ Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapO
     // block holding EOF, so that block's tail is zeros on the device too —
     // which an extension over it (truncate up, ZERO_RANGE, fallocate past
     // EOF) relies on.
-    const uint64_t eof = (ip.size + bs - 1) / bs * bs;
     const uint64_t to = std::min(page_pos(run_end + 1), eof);
     if (const uint64_t tail = ip.size % kPage; tail != 0) {
       const uint64_t eof_page = ip.size >> kCachePageShift;

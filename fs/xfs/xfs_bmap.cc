@@ -40,19 +40,9 @@ XfsIrec XfsFork::unpack(uint64_t startoff, uint64_t v) {
           .state = (v & kUnwrittenBit) != 0 ? XfsExtState::kUnwritten : XfsExtState::kNorm};
 }
 
-std::optional<XfsIrec> XfsFork::lookup(uint64_t off) const {
-  auto it = map_.upper_bound(off);
-  if (it == map_.begin()) return std::nullopt;
-  const XfsIrec r = unpack(*std::prev(it));
-  if (r.end() > off) return r;
-  return std::nullopt;
-}
+std::optional<XfsIrec> XfsFork::lookup(uint64_t off) const { return around(off).at; }
 
-std::optional<XfsIrec> XfsFork::next_after(uint64_t off) const {
-  auto it = map_.upper_bound(off);
-  if (it == map_.end()) return std::nullopt;
-  return unpack(*it);
-}
+std::optional<XfsIrec> XfsFork::next_after(uint64_t off) const { return around(off).next; }
 
 std::optional<XfsIrec> XfsFork::prev_before(uint64_t off) const {
   auto it = map_.upper_bound(off);

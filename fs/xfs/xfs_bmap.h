@@ -13,8 +13,9 @@
 // kernel's 256-byte leaves, packed the model's own way: the key is
 // startoff, the value packs startblock (42 bits, where XFS keeps 52),
 // blockcount (21) and the state (1). A 1 KiB-block filesystem of 4 PiB is
-// the largest whose blocks fit (mkfs refuses larger ones). Packed, a leaf holds 15 records where XfsIrec pairs left room for
-// 6, so a file of 10^6 extents is a tree about two thirds as deep.
+// the largest whose blocks fit (mkfs refuses larger ones). Packed, a leaf
+// holds 15 records where XfsIrec pairs left room for 6, so a file of 10^6
+// extents is a tree about two thirds as deep.
 //
 //   XfsFork f;
 //   f.insert({.startoff = 0, .startblock = 100, .blockcount = 4});
