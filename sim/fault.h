@@ -64,6 +64,9 @@ inline constexpr std::array kFaultPoints = {
                    "a write command fails at the device; nothing of it is written"},
     FaultPointInfo{"blockdev/zeroout/eio", Errno::kEIO,
                    "a WRITE_ZEROES command fails at the device; nothing is zeroed"},
+    FaultPointInfo{"ext4/alloc/enospc", Errno::kENOSPC,
+                   "the ext4-like allocator finds no free blocks (ext4_mb_new_blocks) "
+                   "although the free-cluster check passed"},
     FaultPointInfo{"pmem/read/mce", Errno::kEIO,
                    "a pmem read consumes poison nobody injected: latent poison appears "
                    "at the first granule read and raises a machine check"},

@@ -441,7 +441,7 @@ TEST_P(ChardevFixtureTest, EveryCaseAnswersAsTheHostKernel) {
   EXPECT_EQ(static_cast<size_t>(run.ran), cases().size());
 }
 
-INSTANTIATE_TEST_SUITE_P(HostKernel, ChardevFixtureTest, ::testing::Values("tmpfs", "xfs"));
+INSTANTIATE_TEST_SUITE_P(HostKernel, ChardevFixtureTest, ::testing::Values("tmpfs", "xfs", "ext4"));
 
 }  // namespace
 }  // namespace vfssim

@@ -318,7 +318,7 @@ TEST_P(ChattrFixtureTest, EveryCaseAnswersAsTheHostKernel) {
   EXPECT_EQ(run.skipped, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(HostKernel, ChattrFixtureTest, ::testing::Values("tmpfs", "xfs"));
+INSTANTIATE_TEST_SUITE_P(HostKernel, ChattrFixtureTest, ::testing::Values("tmpfs", "xfs", "ext4"));
 
 // The xfs rows compare only the size and "unchanged" after PUNCH_HOLE,
 // ZERO_RANGE, COLLAPSE_RANGE and INSERT_RANGE; these pin the bytes the

@@ -497,7 +497,7 @@ TEST_P(CopyRangeFixtureTest, EveryCaseAnswersAsTheHostKernel) {
   EXPECT_EQ(run.skipped, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(HostKernel, CopyRangeFixtureTest, ::testing::Values("tmpfs", "xfs"));
+INSTANTIATE_TEST_SUITE_P(HostKernel, CopyRangeFixtureTest, ::testing::Values("tmpfs", "xfs", "ext4"));
 
 }  // namespace
 }  // namespace vfssim

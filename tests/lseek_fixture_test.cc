@@ -383,7 +383,7 @@ TEST_P(LseekFixtureTest, EveryCaseAnswersAsTheHostKernel) {
   EXPECT_EQ(static_cast<size_t>(run.ran), cases().size());
 }
 
-INSTANTIATE_TEST_SUITE_P(HostKernel, LseekFixtureTest, ::testing::Values("tmpfs", "xfs"));
+INSTANTIATE_TEST_SUITE_P(HostKernel, LseekFixtureTest, ::testing::Values("tmpfs", "xfs", "ext4"));
 
 }  // namespace
 }  // namespace vfssim

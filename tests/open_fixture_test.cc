@@ -534,7 +534,7 @@ TEST_P(OpenFixtureTest, EveryCaseAnswersAsTheHostKernel) {
   EXPECT_EQ(run.skipped, 2);
 }
 
-INSTANTIATE_TEST_SUITE_P(HostKernel, OpenFixtureTest, ::testing::Values("tmpfs", "xfs"));
+INSTANTIATE_TEST_SUITE_P(HostKernel, OpenFixtureTest, ::testing::Values("tmpfs", "xfs", "ext4"));
 
 }  // namespace
 }  // namespace vfssim

@@ -257,7 +257,7 @@ TEST_P(PathcallsFixtureTest, EveryCaseAnswersAsTheHostKernel) {
   EXPECT_EQ(run.ran, 79) << "every case runs";
 }
 
-INSTANTIATE_TEST_SUITE_P(HostKernel, PathcallsFixtureTest, ::testing::Values("tmpfs", "xfs"));
+INSTANTIATE_TEST_SUITE_P(HostKernel, PathcallsFixtureTest, ::testing::Values("tmpfs", "xfs", "ext4"));
 
 }  // namespace
 }  // namespace vfssim

@@ -574,7 +574,7 @@ TEST_P(RemapFixtureTest, EveryCaseAnswersAsTheHostKernel) {
   EXPECT_EQ(run.skipped, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(HostKernel, RemapFixtureTest, ::testing::Values("tmpfs", "xfs"));
+INSTANTIATE_TEST_SUITE_P(HostKernel, RemapFixtureTest, ::testing::Values("tmpfs", "xfs", "ext4"));
 
 }  // namespace
 }  // namespace vfssim

@@ -471,7 +471,7 @@ TEST_P(RwChecksFixtureTest, EveryCaseAnswersAsTheHostKernel) {
   EXPECT_EQ(run.ran, 89) << "every probed case runs";
 }
 
-INSTANTIATE_TEST_SUITE_P(HostKernel, RwChecksFixtureTest, ::testing::Values("tmpfs", "xfs"));
+INSTANTIATE_TEST_SUITE_P(HostKernel, RwChecksFixtureTest, ::testing::Values("tmpfs", "xfs", "ext4"));
 
 }  // namespace
 }  // namespace vfssim

@@ -325,7 +325,7 @@ TEST_P(TimestampsFixtureTest, EveryCaseChangesWhatTheHostKernelChanged) {
   EXPECT_EQ(run.ran, 61) << "every case runs";
 }
 
-INSTANTIATE_TEST_SUITE_P(HostKernel, TimestampsFixtureTest, ::testing::Values("tmpfs", "xfs"));
+INSTANTIATE_TEST_SUITE_P(HostKernel, TimestampsFixtureTest, ::testing::Values("tmpfs", "xfs", "ext4"));
 
 }  // namespace
 }  // namespace vfssim

@@ -188,6 +188,9 @@ Result<uint64_t> Process::do_rw(const RwCall& call) {
   }
   if (!write && ip.is_dir()) return done(Errno::kEISDIR, 0);
 
+  if (write && ip.is_reg()) {
+    if (Errno e = ip.ops().write_iter_checks(ip, iocb); e != Errno::kOk) return done(e, 0);
+  }
   if (write && fp.ops->seekable()) {
     // generic_write_checks: O_APPEND / RWF_APPEND write at EOF. Neither
     // inode flag is looked at: may_open keeps new writers out, and a

@@ -248,6 +248,13 @@ class VnodeOps {
   // are honoured by the VFS after the write returns.
   virtual IoResult write(Inode& ip, const Kiocb& iocb, IovIter& from) = 0;
 
+  // write_iter_checks is what a filesystem's ->write_iter refuses before
+  // generic_write_checks, for a write on a regular file that reaches it
+  // (every write(2)/pwrite(2), and vectored ones with bytes to write):
+  // ext4's EPERM on an immutable file, its EOPNOTSUPP on a buffered
+  // RWF_NOWAIT write. The default refuses nothing.
+  virtual Errno write_iter_checks(Inode& ip, const Kiocb& iocb) = 0;
+
   // getattr fills `st` (VOP_GETATTR).
   virtual Errno getattr(Inode& ip, Stat* st) = 0;
 
@@ -410,6 +417,7 @@ class VopDefaults : public VnodeOps {
   // setattr_copy.
   Errno setattr(Inode& ip, const Iattr& ia) override;
 
+  Errno write_iter_checks(Inode&, const Kiocb&) override { return Errno::kOk; }
   // generic_fillattr: from the inode; blocks from size.
   Errno getattr(Inode& ip, Stat* st) override;
   // Nothing is volatile in a memory filesystem.

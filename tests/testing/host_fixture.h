@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fs/ext4/ext4_mount.h"
 #include "fs/shmfs/shmfs.h"
 #include "fs/xfs/xfs_mount.h"
 #include "nlohmann/json.hpp"
@@ -47,13 +48,20 @@ inline HostFixture load_host_fixture(std::string_view name, std::string_view fs)
 // mount_host_column mounts at "/" the simulator's stand-in for a fixture
 // column: shmfs for "tmpfs", the XFS-like filesystem made with default
 // mkfs options over `bdev` for "xfs" (the host probes' XFS is a 512 MiB
-// image made with `mkfs.xfs -f -q`).
+// image made with `mkfs.xfs -f -q`), the ext4-like one over the first
+// 256 MiB of `bdev` for "ext4" (the probes' `mkfs.ext4 -q -F` on a 256 MiB
+// image: 1 KiB blocks).
 inline Errno mount_host_column(Vfs& vfs, std::string_view fs, BlockDevice* bdev) {
   if (fs == "tmpfs") {
     register_shmfs(vfs);
     return vfs.mount("shmfs", nullptr, "", "/", Creds::root());
   }
   register_shmfs(vfs);  // The kernel's own shmem, for memfd_create.
+  if (fs == "ext4") {
+    register_ext4(vfs);
+    if (Errno e = ext4_mkfs(vfs.machine(), *bdev, "256m"); e != Errno::kOk) return e;
+    return vfs.mount("ext4", bdev, "", "/", Creds::root());
+  }
   register_xfs(vfs);
   if (Errno e = xfs_mkfs(vfs.machine(), *bdev, ""); e != Errno::kOk) return e;
   return vfs.mount("xfs", bdev, "", "/", Creds::root());
@@ -66,6 +74,8 @@ inline void drop_page_cache(Inode& ip) {
   constexpr uint64_t kLast = UINT64_MAX >> kCachePageShift;
   if (ip.sb->fs_type() == "xfs") {
     invalidate_inode_pages2_range(ip, 0, kLast, XfsMount::of(ip).iomap_ops());
+  } else if (ip.sb->fs_type() == "ext4") {
+    invalidate_inode_pages2_range(ip, 0, kLast, Ext4Mount::of(ip).iomap_ops());
   } else {
     invalidate_inode_pages2_range(ip, 0, kLast, IomapTestVnodeOps::map(ip));
   }
