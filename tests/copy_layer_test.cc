@@ -267,7 +267,7 @@ TEST_P(FlagsAlignTest, AnswersAsTheHostKernel) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(HostKernel, FlagsAlignTest, ::testing::Values("tmpfs", "xfs"));
+INSTANTIATE_TEST_SUITE_P(HostKernel, FlagsAlignTest, ::testing::Values("tmpfs", "xfs", "ext4"));
 
 // Every mapping a helper begins it also ends, when a fault in the caller's
 // buffer stops it part way (iomap_iter_stop): buffered and direct writes and

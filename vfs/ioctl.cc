@@ -54,6 +54,19 @@ Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
         if (v & kFS_NODUMP_FL) nf |= kInodeNodump;
         if (v & kFS_NOATIME_FL) nf |= kInodeNoatime;
         if (Errno err = may_change_flags(ip.flags, nf); err != Errno::kOk) return err;
+        // vfs_fileattr_set with flags_valid: the filesystem's
+        // ->fileattr_set sees the new flags with every other attribute as
+        // it is (ext4 writes the file back before it turns immutable).
+        FsXattr x;
+        if (ip.flags & kInodeDax) x.fsx_xflags |= kFS_XFLAG_DAX;
+        ip.ops().fileattr_fill(ip, &x);
+        x.fsx_xflags &= ~(kFS_XFLAG_PREALLOC | kFS_XFLAG_HASATTR | kFS_XFLAG_IMMUTABLE | kFS_XFLAG_APPEND |
+                          kFS_XFLAG_NOATIME | kFS_XFLAG_NODUMP);
+        if (nf & kInodeImmutable) x.fsx_xflags |= kFS_XFLAG_IMMUTABLE;
+        if (nf & kInodeAppend) x.fsx_xflags |= kFS_XFLAG_APPEND;
+        if (nf & kInodeNoatime) x.fsx_xflags |= kFS_XFLAG_NOATIME;
+        if (nf & kInodeNodump) x.fsx_xflags |= kFS_XFLAG_NODUMP;
+        if (Errno err = ip.ops().fileattr_set(ip, &x); err != Errno::kOk) return err;
         ip.flags = nf;
         ip.sb->touch(ip, /*mtime=*/false);
         return Errno::kOk;

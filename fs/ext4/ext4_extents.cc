@@ -93,11 +93,13 @@ std::vector<Ext4Extent> Ext4ExtentTree::remove(uint64_t lblk, uint64_t len) {
   std::vector<Ext4Extent> out;
   if (len == 0) return out;
   const uint64_t stop = lblk + len;
-  auto it = map_.upper_bound(lblk);
-  if (it != map_.begin() && std::prev(it)->second.end() > lblk) --it;
-  while (it != map_.end() && it->second.lblk < stop) {
+  // Erasing and inserting invalidate btree iterators: each step looks the
+  // next record up again.
+  for (uint64_t at = lblk; at < stop;) {
+    auto it = map_.upper_bound(at);
+    if (it != map_.begin() && std::prev(it)->second.end() > at) --it;
+    if (it == map_.end() || it->second.lblk >= stop) break;
     const Ext4Extent r = it->second;
-    auto after = std::next(it);
     drop(it);
     const uint64_t from = std::max(r.lblk, lblk);
     const uint64_t to = std::min(r.end(), stop);
@@ -112,14 +114,13 @@ std::vector<Ext4Extent> Ext4ExtentTree::remove(uint64_t lblk, uint64_t len) {
       if (!r.delayed) tail.pblk = r.pblk + (to - r.lblk);
       tail.len = r.end() - to;
       add(tail);
-      after = map_.upper_bound(to);
     }
     Ext4Extent mid = r;
     mid.lblk = from;
     if (!r.delayed) mid.pblk = r.pblk + (from - r.lblk);
     mid.len = to - from;
     out.push_back(mid);
-    it = after;
+    at = to;
   }
   return out;
 }
@@ -133,12 +134,8 @@ void Ext4ExtentTree::set_unwritten(uint64_t lblk, uint64_t len, bool unwritten) 
 
 void Ext4ExtentTree::shift(uint64_t from, int64_t delta) {
   std::vector<Ext4Extent> moved;
-  for (auto it = map_.lower_bound(from); it != map_.end();) {
-    moved.push_back(it->second);
-    auto next = std::next(it);
-    drop(it);
-    it = next;
-  }
+  for (auto it = map_.lower_bound(from); it != map_.end(); ++it) moved.push_back(it->second);
+  for (const Ext4Extent& e : moved) drop(map_.find(e.lblk));
   for (Ext4Extent e : moved) {
     e.lblk = static_cast<uint64_t>(static_cast<int64_t>(e.lblk) + delta);
     insert(e);
