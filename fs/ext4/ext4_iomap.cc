@@ -23,9 +23,18 @@ Errno Ext4IomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_
   const uint64_t upos = static_cast<uint64_t>(pos);
   const uint64_t off = upos / bs;
   const uint64_t limit = mp.max_lblk() + 1;
-  uint64_t end = std::min(limit, (upos + std::min<uint64_t>(length, 1024 * kPageSize) + bs - 1) / bs);
-  if (end <= off) end = off + 1;
   const bool write = (flags & kIomapWrite) && !(flags & kIomapReport);
+  // Reports map as far as asked (a hole to the end of the offset space is
+  // one mapping); allocating paths take at most 1024 pages a step.
+  const uint64_t span = write && !(flags & kIomapZero) ? std::min<uint64_t>(length, 1024 * kPageSize) : length;
+  uint64_t end = std::min(limit, span > UINT64_MAX - upos - bs ? limit : (upos + span + bs - 1) / bs);
+  if (off >= limit) {
+    // Past the last block a file may hold there is nothing but hole.
+    *iomap = mp.hole(off, off + 1, ip);
+    iomap->length = std::max<uint64_t>(bs, length);
+    return write ? Errno::kEFBIG : Errno::kOk;
+  }
+  if (end <= off) end = off + 1;
   const bool dax = (ip.flags & kInodeDax) && mp.dax() != nullptr;
 
   // What the block map says at `off`, up to `end`.
