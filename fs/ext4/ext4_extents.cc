@@ -132,6 +132,22 @@ void Ext4ExtentTree::set_unwritten(uint64_t lblk, uint64_t len, bool unwritten) 
   }
 }
 
+void Ext4ExtentTree::split(uint64_t lblk) {
+  auto it = map_.upper_bound(lblk);
+  if (it == map_.begin()) return;
+  --it;
+  const Ext4Extent r = it->second;
+  if (r.lblk == lblk || r.end() <= lblk) return;
+  drop(it);
+  Ext4Extent head = r, tail = r;
+  head.len = lblk - r.lblk;
+  tail.lblk = lblk;
+  if (!r.delayed) tail.pblk = r.pblk + head.len;
+  tail.len = r.end() - lblk;
+  add(head);
+  add(tail);
+}
+
 void Ext4ExtentTree::shift(uint64_t from, int64_t delta) {
   std::vector<Ext4Extent> moved;
   for (auto it = map_.lower_bound(from); it != map_.end(); ++it) moved.push_back(it->second);

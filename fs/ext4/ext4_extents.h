@@ -61,6 +61,9 @@ class Ext4ExtentTree {
   // convert marks the real blocks of [lblk, lblk + len) written (or
   // unwritten), splitting and merging records (ext4_convert_unwritten_extents).
   void set_unwritten(uint64_t lblk, uint64_t len, bool unwritten);
+  // split cuts the record holding `lblk` in two at it, without merging
+  // them back (before an insert shifts what follows).
+  void split(uint64_t lblk);
   // shift moves every record at or past `from` by `delta` blocks (collapse:
   // negative; insert: positive). The caller has emptied the range a
   // collapse moves into and split the record an insert cuts.

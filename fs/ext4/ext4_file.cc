@@ -95,9 +95,21 @@ Errno punch_hole(Inode& ip, off_t64 off, off_t64 len) {
 // alloc_file_blocks is ext4_alloc_file_blocks: unwritten blocks over the
 // holes (and delayed blocks) of logical blocks [first, last). Errors:
 // ENOSPC, with what was allocated kept.
-Errno alloc_file_blocks(Inode& ip, uint64_t first, uint64_t last) {
+// `new_size`: the size the call grows the file to (0: none); it follows
+// the blocks allocated so far, also when an allocation fails part way
+// (ext4_alloc_file_blocks' ext4_update_inode_size after each mapping).
+Errno alloc_file_blocks(Inode& ip, uint64_t first, uint64_t last, uint64_t new_size = 0) {
   if (last <= first) return Errno::kOk;
-  return mp_of(ip).map_real(ip, first, last - first, /*unwritten=*/true, is_dax(ip));
+  uint64_t done_to = first;
+  const Errno e = mp_of(ip).map_real(ip, first, last - first, /*unwritten=*/true, is_dax(ip), &done_to);
+  if (new_size != 0 && e != Errno::kOk) {
+    const uint64_t epos = std::min(new_size, done_to * mp_of(ip).bsize());
+    if (epos > ip.size) {
+      ip.size = epos;
+      Ext4Mount::ei(ip).disksize = epos;
+    }
+  }
+  return e;
 }
 
 }  // namespace
@@ -265,7 +277,10 @@ Errno Ext4VnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
       // ext4_do_fallocate: unwritten blocks over the range's holes; the
       // size follows only when all of it was allocated.
       const uint64_t last = std::min((end + bs - 1) / bs, mp.max_lblk());
-      if (Errno e = alloc_file_blocks(ip, static_cast<uint64_t>(off) / bs, last); e != Errno::kOk) return e;
+      if (Errno e = alloc_file_blocks(ip, static_cast<uint64_t>(off) / bs, last, keep ? 0 : end);
+          e != Errno::kOk) {
+        return e;
+      }
       if (!keep && end > ip.size) {
         ip.size = end;
         Ext4Mount::ei(ip).disksize = end;
@@ -349,7 +364,7 @@ Errno Ext4VnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
       const uint64_t first = static_cast<uint64_t>(off) / bs, n = static_cast<uint64_t>(len) / bs;
       Ext4InodeData& x = Ext4Mount::ei(ip);
       // Split the extent the boundary cuts, then move what follows.
-      for (Ext4Extent e : x.map.remove(first, 1)) x.map.insert(e);
+      x.map.split(first);
       x.map.shift(first, static_cast<int64_t>(n));
       mp.update_tree_blocks(ip);
       ip.size += static_cast<uint64_t>(len);

@@ -120,11 +120,14 @@ Errno Ext4IomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_
     return Errno::kOk;
   }
   // ext4_da_map_blocks: a hole gets a delayed reservation, block by block
-  // (ext4_da_reserve_space).
-  if (Errno e = mp.reserve_delalloc(stop - off); e != Errno::kOk) return e;
-  x.map.insert({.lblk = off, .len = stop - off, .delayed = true});
+  // (ext4_da_reserve_space, per block at write_begin): as many blocks as
+  // free space allows, ENOSPC only when not even one is left.
+  const uint64_t count = std::min(stop - off, mp.reservable());
+  if (count == 0 || mp.reserve_delalloc(count) != Errno::kOk) return Errno::kENOSPC;
+  const uint64_t stop_at = off + count;
+  x.map.insert({.lblk = off, .len = count, .delayed = true});
   r = x.map.lookup(off);
-  *iomap = mp.iomap_of(*r, off, stop, ip);
+  *iomap = mp.iomap_of(*r, off, stop_at, ip);
   iomap->flags |= kIomapFNew;
   return Errno::kOk;
 }

@@ -494,8 +494,10 @@ Result<std::pair<uint64_t, uint64_t>> Ext4Mount::alloc_blocks(Inode& ip, uint64_
   return got;
 }
 
-Errno Ext4Mount::map_real(Inode& ip, uint64_t lblk, uint64_t len, bool unwritten, bool zero) {
+Errno Ext4Mount::map_real(Inode& ip, uint64_t lblk, uint64_t len, bool unwritten, bool zero,
+                          uint64_t* done_to) {
   Ext4InodeData& x = ei(ip);
+  if (done_to != nullptr) *done_to = lblk;
   const uint64_t stop = lblk + len;
   for (uint64_t at = lblk; at < stop;) {
     std::optional<Ext4Extent> r = x.map.lookup(at);
@@ -510,6 +512,16 @@ Errno Ext4Mount::map_real(Inode& ip, uint64_t lblk, uint64_t len, bool unwritten
       piece_end = std::min(stop, n->lblk);
     }
     const bool delayed = r.has_value();
+    // A new extent that needs one more tree block gets it first
+    // (ext4_ext_insert_extent's split: ext4_ext_new_meta_block takes free
+    // space as data does, so the data gets a block less).
+    if (tree_blocks_for(x.map.extents() + 1) > x.tree_blocks.size()) {
+      if (!has_free(1)) return Errno::kENOSPC;
+      const uint64_t goal = x.map.empty() ? geo_.group_first(0) : x.map.begin()->second.pblk;
+      Result<std::pair<uint64_t, uint64_t>> b = take(goal, 1);
+      if (!b) return b.error();
+      x.tree_blocks.push_back(b->first);
+    }
     Result<std::pair<uint64_t, uint64_t>> got = alloc_blocks(ip, at, piece_end - at, delayed);
     if (!got) return got.error();
     const auto [pblk, n] = *got;
@@ -524,9 +536,22 @@ Errno Ext4Mount::map_real(Inode& ip, uint64_t lblk, uint64_t len, bool unwritten
     if (delayed) x.map.remove(at, n);
     x.map.insert({.lblk = at, .pblk = pblk, .len = n, .unwritten = unwritten});
     at += n;
+    if (done_to != nullptr) *done_to = at;
   }
   update_tree_blocks(ip);
   return Errno::kOk;
+}
+
+uint64_t Ext4Mount::tree_blocks_for(uint64_t extents) const {
+  // Four extents in the inode's i_block; each tree block holds
+  // (blocksize - 12) / 12 entries.
+  const uint64_t per = (bsize() - 12) / 12;
+  uint64_t need = 0;
+  for (uint64_t level = extents; level > 4;) {
+    level = (level + per - 1) / per;
+    need += level;
+  }
+  return need;
 }
 
 void Ext4Mount::unmap_range(Inode& ip, uint64_t lblk, uint64_t len) {
@@ -543,14 +568,7 @@ void Ext4Mount::unmap_range(Inode& ip, uint64_t lblk, uint64_t len) {
 
 void Ext4Mount::update_tree_blocks(Inode& ip) {
   Ext4InodeData& x = ei(ip);
-  // Four extents in the inode's i_block; each tree block holds
-  // (blocksize - 12) / 12 entries.
-  const uint64_t per = (bsize() - 12) / 12;
-  uint64_t need = 0;
-  for (uint64_t level = x.map.extents(); level > 4;) {
-    level = (level + per - 1) / per;
-    need += level;
-  }
+  const uint64_t need = tree_blocks_for(x.map.extents());
   while (x.tree_blocks.size() > need) {
     free_blocks(x.tree_blocks.back(), 1);
     x.tree_blocks.pop_back();

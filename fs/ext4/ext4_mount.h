@@ -181,6 +181,11 @@ class Ext4Mount : public Superblock {
   // ext4_has_free_clusters for root (CAP_SYS_RESOURCE: the root-reserved
   // blocks are usable, the reserved clusters not, unless `use_reserved`).
   bool has_free(uint64_t n, bool use_reserved = false) const;
+  // reservable: how many blocks has_free would still grant.
+  uint64_t reservable() const {
+    const uint64_t held = dirty_ + resv_clusters_;
+    return free_blocks() > held ? free_blocks() - held : 0;
+  }
   // Delayed allocation (ext4_da_reserve_space / ext4_da_release_space).
   // Errors: ENOSPC.
   Errno reserve_delalloc(uint64_t n);
@@ -200,9 +205,13 @@ class Ext4Mount : public Superblock {
   // map_real gives logical blocks [lblk, lblk + len) of `ip`, which are
   // holes or delayed, real blocks (unwritten or written), zeroing them
   // through the DAX device when `zero` (EXT4_GET_BLOCKS_CREATE_ZERO).
-  // Blocks placed before an error stay mapped. Errors: ENOSPC; the
+  // Blocks placed before an error stay mapped; *done_to, if given, is
+  // where the blocks placed in order from `lblk` end. Errors: ENOSPC; the
   // zeroing errno.
-  Errno map_real(Inode& ip, uint64_t lblk, uint64_t len, bool unwritten, bool zero);
+  Errno map_real(Inode& ip, uint64_t lblk, uint64_t len, bool unwritten, bool zero,
+                 uint64_t* done_to = nullptr);
+  // tree_blocks_for: the extent-tree blocks `extents` records need.
+  uint64_t tree_blocks_for(uint64_t extents) const;
   // unmap_range removes logical blocks [lblk, lblk + len) of `ip` (holes
   // and delayed ranges too), freeing the blocks (ext4_ext_remove_space).
   void unmap_range(Inode& ip, uint64_t lblk, uint64_t len);
