@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "fs/ext4/ext4_mount.h"
 #include "fs/xfs/xfs_mount.h"
 #include "harness/command.h"
 #include "harness/oracle.h"
@@ -496,6 +497,10 @@ const std::vector<CampaignFs>& campaign_filesystems() {
   static const std::vector<CampaignFs> kList = {
       {{"shmfs", "shmfs", FsSpec::kNone, "", "", nullptr, nullptr}, false, false, "shmfs", "blk",
        "shmfs (tmpfs) files opened by path"},
+      {{"ext4_block", "ext4", FsSpec::kBlock, "", "", register_ext4, ext4_mkfs}, false, false, "ext4", "blk",
+       "the ext4-like filesystem on a block device (4 KiB blocks, delayed allocation, no reflink)"},
+      {{"ext4_block_1k", "ext4", FsSpec::kBlock, "-b 1024", "", register_ext4, ext4_mkfs}, false, false,
+       "ext4", "blk", "ext4 with 1 KiB blocks (mkfs.ext4's choice under 512 MiB)"},
       {{"xfs_block", "xfs", FsSpec::kBlock, "", "", register_xfs, xfs_mkfs, true}, false, false, "xfs",
        "blk", "the XFS-like filesystem on a block device, reflink"},
       {{"xfs_block_1k", "xfs", FsSpec::kBlock, "-b size=1024", "", register_xfs, xfs_mkfs, true}, false,

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "fs/ext4/ext4_mount.h"
 #include "fs/xfs/xfs_mount.h"
 #include "vfs/testing/iomap_fs.h"
 
@@ -12,6 +13,8 @@ const std::vector<FsSpec>& sim_filesystems() {
   // reflink.
   static const std::vector<FsSpec> kSpecs = {
       {"shmfs", "shmfs", FsSpec::kNone, "", "", nullptr, nullptr},
+      {"ext4_block", "ext4", FsSpec::kBlock, "", "", register_ext4, ext4_mkfs},
+      {"ext4_block_1k", "ext4", FsSpec::kBlock, "-b 1024", "", register_ext4, ext4_mkfs},
       {"iomaptest_block", "iomaptest", FsSpec::kBlock, "", "", register_iomap_testfs, nullptr},
       {"iomaptest_pmem_dax", "iomaptest", FsSpec::kPmem, "", "dax=always", register_iomap_testfs, nullptr},
       {"xfs_block", "xfs", FsSpec::kBlock, "", "", register_xfs, xfs_mkfs, true},
