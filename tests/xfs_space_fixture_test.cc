@@ -243,10 +243,11 @@ constexpr const char* kWhyExt4Replay =
     "the host's own replay of the case answered differently (its background writeback and "
     "placement depend on timing), which the probe records in the note";
 constexpr const char* kWhyExt4LowSpace =
-    "near ENOSPC ext4 switches buffered writes to non-delalloc and pushes background writeback "
-    "(ext4_nonda_switch, whose watermark depends on the CPU count), and mballoc's placement decides "
-    "how many extent-tree blocks the last extents need; the model keeps delayed allocation and places "
-    "first-fit near the goal";
+    "near ENOSPC: buffered writes — ext4 switches to non-delalloc and pushes background writeback "
+    "(ext4_nonda_switch, whose watermark depends on the CPU count), where the model keeps delayed "
+    "allocation; fallocate and direct I/O — mballoc's placement in the fragmented free space decides "
+    "how many extents, hence extent-tree blocks taken from the data, the last allocation needs (the "
+    "host's fallocate ends a block short of the model's)";
 constexpr const char* kWhyExt4Placement =
     "where mballoc places blocks (buddy-aligned chunks, inode and group preallocation, the "
     "largest-free-order lists) decides which extents are physically adjacent and how many extents, "

@@ -6,8 +6,9 @@
 // Records never overlap. Adjacent records merge as ext4_ext_try_to_merge
 // merges them: both real, physically contiguous, in the same state, and
 // no longer together than an extent may be (EXT_INIT_MAX_LEN blocks
-// written, EXT_UNWRITTEN_MAX_LEN unwritten); or both delayed. Every
-// operation costs O(log n + k) for the k records it touches.
+// written, EXT_UNWRITTEN_MAX_LEN unwritten); or both delayed. Lookups,
+// inserts and removals cost O(log n + k) for the k records they touch;
+// shift moves every record past its start.
 //
 //   Ext4ExtentTree t;
 //   t.insert({.lblk = 0, .pblk = 9000, .len = 16});
@@ -58,7 +59,7 @@ class Ext4ExtentTree {
   // remove takes blocks [lblk, lblk + len) out of every record, splitting
   // records at the edges, and returns what was removed, in order.
   std::vector<Ext4Extent> remove(uint64_t lblk, uint64_t len);
-  // convert marks the real blocks of [lblk, lblk + len) written (or
+  // set_unwritten marks the real blocks of [lblk, lblk + len) written (or
   // unwritten), splitting and merging records (ext4_convert_unwritten_extents).
   void set_unwritten(uint64_t lblk, uint64_t len, bool unwritten);
   // split cuts the record holding `lblk` in two at it, without merging

@@ -425,12 +425,16 @@ Errno Ext4VnodeOps::fileattr_set(Inode& ip, FsXattr* fa) {
   // flush marks all the pages readonly, so any subsequent attempt to
   // write to the file (particularly mmap pages) will come through the
   // filesystem and fail."
+  // (The model unmaps the pages, where the kernel write-protects them:
+  // the next store faults either way.) Nothing changes for a request the
+  // checks refuse.
+  if (Errno e = VopDefaults::fileattr_set(ip, fa); e != Errno::kOk) return e;
   if (ip.is_reg() && !(ip.flags & kInodeImmutable) && (fa->fsx_xflags & kFS_XFLAG_IMMUTABLE)) {
     if (Errno e = write_back_range(ip, 0, kOffMax); e != Errno::kOk) return e;
     unmap_mapping_range(ip, 0, UINT64_MAX >> kCachePageShift);
   }
   if (Ext4Mount::has_map(ip)) Ext4Mount::ei(ip).dax_flag = fa->fsx_xflags & kFS_XFLAG_DAX;
-  return VopDefaults::fileattr_set(ip, fa);
+  return Errno::kOk;
 }
 
 Errno Ext4VnodeOps::close(Inode& ip, bool) {

@@ -89,7 +89,17 @@ Result<Ext4Geometry> Ext4Geometry::decode(std::span<const std::byte> b) {
   } catch (const nlohmann::json::exception&) {
     return Fail(Errno::kEINVAL);
   }
-  if (g.blocksize == 0 || g.groups == 0 || g.blocks_per_group == 0 || g.flex == 0) return Fail(Errno::kEINVAL);
+  // A superblock whose fields disagree is refused ("VFS: Can't find ext4
+  // filesystem"), before anything is laid out from it.
+  if ((g.blocksize != 1024 && g.blocksize != 2048 && g.blocksize != 4096) || g.groups == 0 ||
+      g.blocks_per_group != 8 * g.blocksize || g.flex == 0 || g.first_data_block != (g.blocksize == 1024 ? 1u : 0u) ||
+      g.blocks_count > (uint64_t{1} << 40) / g.blocksize ||
+      g.groups != (g.blocks_count - g.first_data_block + g.blocks_per_group - 1) / g.blocks_per_group ||
+      g.inodes_per_group == 0 || g.inodes_per_group > g.blocks_per_group || g.inode_size != 256 ||
+      g.desc_size != 64 || g.reserved_gdt > g.blocksize / 4 || g.journal_blocks >= g.blocks_count ||
+      g.r_blocks > g.blocks_count / 2) {
+    return Fail(Errno::kEINVAL);
+  }
   return g;
 }
 
@@ -128,7 +138,7 @@ Result<Ext4Geometry> ext4_mkfs_geometry(uint64_t bytes, std::string_view opts) {
       if (!absl::SimpleAtod(arg, &reserved_pct) || reserved_pct < 0 || reserved_pct > 50) {
         return Fail(Errno::kEINVAL);
       }
-    } else if (!absl::SimpleAtoi(arg, &inodes) || inodes == 0) {
+    } else if (!absl::SimpleAtoi(arg, &inodes) || inodes == 0 || inodes > (uint64_t{1} << 32)) {
       return Fail(Errno::kEINVAL);
     }
   }
@@ -516,20 +526,26 @@ Errno Ext4Mount::map_real(Inode& ip, uint64_t lblk, uint64_t len, bool unwritten
     // (ext4_ext_insert_extent's split: ext4_ext_new_meta_block takes free
     // space as data does, so the data gets a block less).
     if (tree_blocks_for(x.map.extents() + 1) > x.tree_blocks.size()) {
-      if (!has_free(1)) return Errno::kENOSPC;
+      // Writeback's mapping may dip into the reserved clusters for it
+      // (EXT4_GET_BLOCKS_METADATA_NOFAIL); fallocate and direct I/O not.
+      if (!has_free(1, /*use_reserved=*/delayed)) return Errno::kENOSPC;
       const uint64_t goal = x.map.empty() ? geo_.group_first(0) : x.map.begin()->second.pblk;
       Result<std::pair<uint64_t, uint64_t>> b = take(goal, 1);
       if (!b) return b.error();
       x.tree_blocks.push_back(b->first);
     }
     Result<std::pair<uint64_t, uint64_t>> got = alloc_blocks(ip, at, piece_end - at, delayed);
-    if (!got) return got.error();
+    if (!got) {
+      update_tree_blocks(ip);  // The tree block taken for it goes back.
+      return got.error();
+    }
     const auto [pblk, n] = *got;
     if (zero && dax_ != nullptr) {
       if (Errno e = dax_->zero_page_range(pblk * bsize() / kPageSize, n * bsize() / kPageSize);
           e != Errno::kOk) {
         free_blocks(pblk, n);
         if (delayed) dirty_ += n;
+        update_tree_blocks(ip);
         return e;
       }
     }
@@ -574,8 +590,10 @@ void Ext4Mount::update_tree_blocks(Inode& ip) {
     x.tree_blocks.pop_back();
   }
   while (x.tree_blocks.size() < need) {
-    // ext4_ext_new_meta_block: next to the data, from the reserved pool if
-    // need be (metadata must not fail for want of a cluster).
+    // ext4_ext_new_meta_block: next to the data. map_real has taken the
+    // block a new extent needs with the free-space check; what is left
+    // here is a split that adds records without new blocks (punch,
+    // zero range), which ext4 makes with METADATA_NOFAIL.
     const uint64_t goal = x.map.empty() ? geo_.group_first(0) : x.map.begin()->second.pblk;
     Result<std::pair<uint64_t, uint64_t>> b = take(goal, 1);
     if (!b) break;
@@ -686,7 +704,11 @@ std::vector<std::string> Ext4Mount::check() const {
         runs.emplace_back(e.pblk, e.len);
       }
     }
-    if (std::optional<Ext4Extent> last = x.map.last(); last && last->end() > max_lblk() + 1) {
+    if (x.tree_blocks.size() != tree_blocks_for(x.map.extents())) {
+      errs.push_back(absl::StrFormat("%s: %d extent-tree blocks for %d extents, %d needed", who,
+                                     x.tree_blocks.size(), x.map.extents(), tree_blocks_for(x.map.extents())));
+    }
+    if (std::optional<Ext4Extent> last = x.map.last(); last && last->end() > max_lblk()) {
       errs.push_back(absl::StrFormat("%s: an extent ends past the last file block", who));
     }
     for (uint64_t b : x.tree_blocks) runs.emplace_back(b, 1);
@@ -706,6 +728,7 @@ std::vector<std::string> Ext4Mount::check() const {
   uint64_t counted = 0;
   for (const auto& [s, n] : free_) counted += n;
   if (counted != free_count_) errs.push_back(absl::StrFormat("free count %d, free runs %d", free_count_, counted));
+  if (free_blocks() < dirty_) errs.push_back(absl::StrFormat("%d free blocks for %d delayed", free_blocks(), dirty_));
   if (delayed != dirty_) errs.push_back(absl::StrFormat("%d delayed blocks, %d reserved", delayed, dirty_));
   if (unmounted_ && dirty_ != 0) errs.push_back(absl::StrFormat("%d delayed blocks left after unmount", dirty_));
   return errs;
