@@ -8,6 +8,21 @@
 #include <vector>
 
 namespace vfssim {
+namespace {
+
+// generic_xflags: the FS_XFLAG_* bits the VFS keeps in the inode's flags
+// (fileattr_fill_flags' part of FS_IOC_FSGETXATTR).
+uint32_t generic_xflags(uint32_t inode_flags) {
+  uint32_t x = 0;
+  if (inode_flags & kInodeImmutable) x |= kFS_XFLAG_IMMUTABLE;
+  if (inode_flags & kInodeAppend) x |= kFS_XFLAG_APPEND;
+  if (inode_flags & kInodeNoatime) x |= kFS_XFLAG_NOATIME;
+  if (inode_flags & kInodeNodump) x |= kFS_XFLAG_NODUMP;
+  if (inode_flags & kInodeDax) x |= kFS_XFLAG_DAX;
+  return x;
+}
+
+}  // namespace
 
 Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
   Errno e = [&]() -> Errno {
@@ -58,14 +73,11 @@ Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
         // ->fileattr_set sees the new flags with every other attribute as
         // it is (ext4 writes the file back before it turns immutable).
         FsXattr x;
-        if (ip.flags & kInodeDax) x.fsx_xflags |= kFS_XFLAG_DAX;
+        x.fsx_xflags = generic_xflags(ip.flags & kInodeDax);
         ip.ops().fileattr_fill(ip, &x);
         x.fsx_xflags &= ~(kFS_XFLAG_PREALLOC | kFS_XFLAG_HASATTR | kFS_XFLAG_IMMUTABLE | kFS_XFLAG_APPEND |
                           kFS_XFLAG_NOATIME | kFS_XFLAG_NODUMP);
-        if (nf & kInodeImmutable) x.fsx_xflags |= kFS_XFLAG_IMMUTABLE;
-        if (nf & kInodeAppend) x.fsx_xflags |= kFS_XFLAG_APPEND;
-        if (nf & kInodeNoatime) x.fsx_xflags |= kFS_XFLAG_NOATIME;
-        if (nf & kInodeNodump) x.fsx_xflags |= kFS_XFLAG_NODUMP;
+        x.fsx_xflags |= generic_xflags(nf & ~kInodeDax);
         if (Errno err = ip.ops().fileattr_set(ip, &x); err != Errno::kOk) return err;
         ip.flags = nf;
         ip.sb->touch(ip, /*mtime=*/false);
@@ -73,11 +85,7 @@ Errno Process::ioctl(int fd, unsigned long cmd, uint64_t arg) {
       }
       case kFS_IOC_FSGETXATTR: {
         FsXattr x;
-        if (ip.flags & kInodeImmutable) x.fsx_xflags |= kFS_XFLAG_IMMUTABLE;
-        if (ip.flags & kInodeAppend) x.fsx_xflags |= kFS_XFLAG_APPEND;
-        if (ip.flags & kInodeNoatime) x.fsx_xflags |= kFS_XFLAG_NOATIME;
-        if (ip.flags & kInodeNodump) x.fsx_xflags |= kFS_XFLAG_NODUMP;
-        if (ip.flags & kInodeDax) x.fsx_xflags |= kFS_XFLAG_DAX;
+        x.fsx_xflags = generic_xflags(ip.flags);
         ip.ops().fileattr_fill(ip, &x);
         return copy_to_user(arg, x);
       }

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "vfs/buffered_io.h"
+#include "vfs/lseek.h"
+#include "vfs/mount.h"
 
 namespace vfssim {
 namespace {
@@ -148,6 +150,23 @@ Result<off_t64> iomap_seek_hole(Inode& ip, off_t64 pos, IomapOps& ops) {
 
 Result<off_t64> iomap_seek_data(Inode& ip, off_t64 pos, IomapOps& ops) {
   return iomap_seek(ip, pos, ops, /*want_data=*/true);
+}
+
+}  // namespace vfssim
+
+namespace vfssim {
+
+Result<off_t64> iomap_seek_data_hole(Inode& ip, off_t64 pos, int whence, IomapOps& ops) {
+  return whence == kSEEK_DATA ? iomap_seek_data(ip, pos, ops) : iomap_seek_hole(ip, pos, ops);
+}
+
+Result<off_t64> iomap_file_llseek(Inode& ip, off_t64 pos, off_t64 off, int whence, IomapOps& ops) {
+  if (!ip.is_reg() || (whence != kSEEK_DATA && whence != kSEEK_HOLE)) {
+    return generic_file_llseek_size(pos, off, whence, ip.sb->maxbytes, static_cast<off_t64>(ip.size));
+  }
+  Result<off_t64> found = iomap_seek_data_hole(ip, off, whence, ops);
+  if (!found) return found;
+  return vfs_setpos(*found, ip.sb->maxbytes);
 }
 
 }  // namespace vfssim

@@ -29,6 +29,16 @@ Errno iomap_fiemap(Inode& ip, Fiemap* fi, IomapOps& ops);
 // Errors: ENXIO pos < 0 or pos >= i_size, or (seek_data) no data after pos.
 Result<off_t64> iomap_seek_hole(Inode& ip, off_t64 pos, IomapOps& ops);
 Result<off_t64> iomap_seek_data(Inode& ip, off_t64 pos, IomapOps& ops);
+// iomap_seek_data_hole is iomap_seek_data for SEEK_DATA, else
+// iomap_seek_hole.
+Result<off_t64> iomap_seek_data_hole(Inode& ip, off_t64 pos, int whence, IomapOps& ops);
+
+// iomap_file_llseek is the ->llseek of a regular file on the iomap helpers
+// (xfs_file_llseek, ext4_llseek): SEEK_DATA and SEEK_HOLE through the
+// iterator, the answer then set as the position within s_maxbytes
+// (vfs_setpos); every other whence, and every other file, as
+// generic_file_llseek. Errors: as iomap_seek_data/hole and vfs_setpos.
+Result<off_t64> iomap_file_llseek(Inode& ip, off_t64 pos, off_t64 off, int whence, IomapOps& ops);
 
 }  // namespace vfssim
 

@@ -49,6 +49,20 @@ VnodeVmOps& VnodeVmOps::instance() {
   return ops;
 }
 
+Result<std::shared_ptr<PhysPage>> iomap_file_fault(Inode& ip, uint64_t index, bool write, bool dax,
+                                                   IomapOps& ops) {
+  if (dax) return dax_fault(ip, index, write, ops);
+  return filemap_fault(ip, index, ops);
+}
+
+Result<std::shared_ptr<PhysPage>> iomap_file_page_mkwrite(Inode& ip, uint64_t index, bool dax,
+                                                          IomapOps& ops) {
+  if (dax) return dax_fault(ip, index, /*write=*/true, ops);
+  Result<CachedPage*> page = iomap_page_mkwrite(ip, index, ops);
+  if (!page) return Fail(page.error());
+  return nullptr;
+}
+
 FaultResult VnodeVmOps::fault(Vma& vma, uint64_t pgoff, bool write) {
   Inode& ip = vma_inode(vma);
   Result<std::shared_ptr<PhysPage>> page = ip.ops().fault(ip, pgoff, write);

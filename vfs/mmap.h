@@ -69,6 +69,17 @@ Result<std::shared_ptr<PhysPage>> filemap_fault(Inode& ip, uint64_t index, Iomap
 Result<std::shared_ptr<PhysPage>> dax_fault(Inode& ip, uint64_t index, bool write,
                                             IomapOps& ops);
 
+// iomap_file_fault and iomap_file_page_mkwrite are ->fault and
+// ->page_mkwrite of a filesystem on the iomap helpers: a DAX file
+// (`dax`) maps through dax_fault, allocating for a store; any other
+// through the page cache, page_mkwrite reserving space and dirtying the
+// page (iomap_page_mkwrite), which stays the one mapped (nullptr).
+// Errors: as dax_fault, filemap_fault and iomap_page_mkwrite.
+Result<std::shared_ptr<PhysPage>> iomap_file_fault(Inode& ip, uint64_t index, bool write, bool dax,
+                                                   IomapOps& ops);
+Result<std::shared_ptr<PhysPage>> iomap_file_page_mkwrite(Inode& ip, uint64_t index, bool dax,
+                                                          IomapOps& ops);
+
 // VnodeVmOps: the VmOps of vnode-backed file mappings. VMAs map the inode
 // (Vma::object); the address space's owner is its ProcessMapper.
 class VnodeVmOps : public VmOps {

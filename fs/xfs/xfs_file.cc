@@ -523,16 +523,11 @@ Errno XfsVnodeOps::deallocate(Inode& ip, off_t64* off, off_t64* len, int, IoFlag
 }
 
 Result<off_t64> XfsVnodeOps::seek_data_hole(Inode& ip, off_t64 off, int whence) {
-  return whence == kSEEK_DATA ? iomap_seek_data(ip, off, ops_of(ip)) : iomap_seek_hole(ip, off, ops_of(ip));
+  return iomap_seek_data_hole(ip, off, whence, ops_of(ip));
 }
 
 Result<off_t64> XfsVnodeOps::llseek(Inode& ip, off_t64 pos, off_t64 off, int whence) {
-  if (!ip.is_reg() || (whence != kSEEK_DATA && whence != kSEEK_HOLE)) {
-    return VopDefaults::llseek(ip, pos, off, whence);
-  }
-  Result<off_t64> found = seek_data_hole(ip, off, whence);
-  if (!found) return found;
-  return vfs_setpos(*found, ip.sb->maxbytes);
+  return iomap_file_llseek(ip, pos, off, whence, ops_of(ip));
 }
 
 Errno XfsVnodeOps::fadvise(Inode& ip, off_t64 off, off_t64 len, int advice) {
@@ -820,15 +815,11 @@ Errno XfsVnodeOps::mmap(Inode& ip, int, int flags) {
 }
 
 Result<std::shared_ptr<PhysPage>> XfsVnodeOps::fault(Inode& ip, uint64_t pgoff, bool write) {
-  if (is_dax(ip)) return dax_fault(ip, pgoff, write, ops_of(ip));
-  return filemap_fault(ip, pgoff, ops_of(ip));
+  return iomap_file_fault(ip, pgoff, write, is_dax(ip), ops_of(ip));
 }
 
 Result<std::shared_ptr<PhysPage>> XfsVnodeOps::page_mkwrite(Inode& ip, uint64_t pgoff) {
-  if (is_dax(ip)) return dax_fault(ip, pgoff, true, ops_of(ip));
-  Result<CachedPage*> page = iomap_page_mkwrite(ip, pgoff, ops_of(ip));
-  if (!page) return Fail(page.error());
-  return nullptr;
+  return iomap_file_page_mkwrite(ip, pgoff, is_dax(ip), ops_of(ip));
 }
 
 void XfsVnodeOps::exchange_times(Inode& dir1, Inode& ip1, Inode& dir2, Inode& ip2) {

@@ -112,8 +112,7 @@ class IomapTestVnodeOps : public VopDefaults {
     return filemap_write_and_wait_range(ip, start, end, map(ip));
   }
   Result<off_t64> seek_data_hole(Inode& ip, off_t64 off, int whence) override {
-    return whence == kSEEK_DATA ? iomap_seek_data(ip, off, map(ip))
-                                : iomap_seek_hole(ip, off, map(ip));
+    return iomap_seek_data_hole(ip, off, whence, map(ip));
   }
   // Regular files: xfs_file_llseek (SEEK_DATA/SEEK_HOLE through iomap's
   // seek, the rest generic). Directories: generic_file_llseek
@@ -121,12 +120,7 @@ class IomapTestVnodeOps : public VopDefaults {
   // here keeps for a directory — as XFS leaves the VFS i_size of a
   // directory made since mount at 0.
   Result<off_t64> llseek(Inode& ip, off_t64 pos, off_t64 off, int whence) override {
-    if (!ip.is_reg() || (whence != kSEEK_DATA && whence != kSEEK_HOLE)) {
-      return VopDefaults::llseek(ip, pos, off, whence);
-    }
-    Result<off_t64> found = seek_data_hole(ip, off, whence);
-    if (!found) return found;
-    return vfs_setpos(*found, ip.sb->maxbytes);
+    return iomap_file_llseek(ip, pos, off, whence, map(ip));
   }
   // xfs_file_fallocate. Allocation, with or without KEEP_SIZE
   // (xfs_alloc_file_space): unwritten blocks over the holes of the range.
@@ -235,14 +229,10 @@ class IomapTestVnodeOps : public VopDefaults {
     return Errno::kOk;
   }
   Result<std::shared_ptr<PhysPage>> fault(Inode& ip, uint64_t pgoff, bool write) override {
-    if (ip.flags & kInodeDax) return dax_fault(ip, pgoff, write, map(ip));
-    return filemap_fault(ip, pgoff, map(ip));
+    return iomap_file_fault(ip, pgoff, write, ip.flags & kInodeDax, map(ip));
   }
   Result<std::shared_ptr<PhysPage>> page_mkwrite(Inode& ip, uint64_t pgoff) override {
-    if (ip.flags & kInodeDax) return dax_fault(ip, pgoff, true, map(ip));
-    Result<CachedPage*> page = iomap_page_mkwrite(ip, pgoff, map(ip));
-    if (!page) return Fail(page.error());
-    return nullptr;
+    return iomap_file_page_mkwrite(ip, pgoff, ip.flags & kInodeDax, map(ip));
   }
 
  protected:
