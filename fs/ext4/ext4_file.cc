@@ -95,6 +95,14 @@ Errno punch_hole(Inode& ip, off_t64 off, off_t64 len) {
 // alloc_file_blocks is ext4_alloc_file_blocks: unwritten blocks over the
 // holes (and delayed blocks) of logical blocks [first, last). Errors:
 // ENOSPC, with what was allocated kept.
+// grow_to raises the size (and i_disksize with it) to `size` if that is
+// more (ext4_update_inode_size).
+void grow_to(Inode& ip, uint64_t size) {
+  if (size <= ip.size) return;
+  ip.size = size;
+  Ext4Mount::ei(ip).disksize = size;
+}
+
 // `new_size`: the size the call grows the file to (0: none); it follows
 // the blocks allocated so far, also when an allocation fails part way
 // (ext4_alloc_file_blocks' ext4_update_inode_size after each mapping).
@@ -102,13 +110,7 @@ Errno alloc_file_blocks(Inode& ip, uint64_t first, uint64_t last, uint64_t new_s
   if (last <= first) return Errno::kOk;
   uint64_t done_to = first;
   const Errno e = mp_of(ip).map_real(ip, first, last - first, /*unwritten=*/true, is_dax(ip), &done_to);
-  if (new_size != 0 && e != Errno::kOk) {
-    const uint64_t epos = std::min(new_size, done_to * mp_of(ip).bsize());
-    if (epos > ip.size) {
-      ip.size = epos;
-      Ext4Mount::ei(ip).disksize = epos;
-    }
-  }
+  if (new_size != 0 && e != Errno::kOk) grow_to(ip, std::min(new_size, done_to * mp_of(ip).bsize()));
   return e;
 }
 
@@ -281,10 +283,7 @@ Errno Ext4VnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
           e != Errno::kOk) {
         return e;
       }
-      if (!keep && end > ip.size) {
-        ip.size = end;
-        Ext4Mount::ei(ip).disksize = end;
-      }
+      if (!keep) grow_to(ip, end);
       return Errno::kOk;
     }
     case kFALLOC_FL_PUNCH_HOLE:
@@ -307,36 +306,24 @@ Errno Ext4VnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
         x.map.set_unwritten(first, last - first, true);
         mp.update_tree_blocks(ip);
       }
-      // The partial blocks: allocated (so that they exist past EOF) and
-      // zeroed.
+      // The partial blocks at the edges: allocated (so that they exist
+      // past EOF) and zeroed inside EOF.
+      auto partial = [&](uint64_t from, uint64_t to) -> Errno {
+        if (Errno e = alloc_file_blocks(ip, from / bs, from / bs + 1); e != Errno::kOk) return e;
+        const uint64_t stop = std::min<uint64_t>(to, ip.size);
+        return from < stop ? zero_range(ip, static_cast<off_t64>(from), stop - from) : Errno::kOk;
+      };
       if (first > last) {
-        if (Errno e = alloc_file_blocks(ip, start / bs, start / bs + 1); e != Errno::kOk) return e;
-        if (start < ip.size) {
-          if (Errno e = zero_range(ip, off, std::min<uint64_t>(end, ip.size) - start); e != Errno::kOk) return e;
-        }
+        if (Errno e = partial(start, end); e != Errno::kOk) return e;
       } else {
         if (start % bs != 0) {
-          if (Errno e = alloc_file_blocks(ip, start / bs, first); e != Errno::kOk) return e;
-          if (start < ip.size) {
-            if (Errno e = zero_range(ip, off, std::min<uint64_t>(first * bs, ip.size) - start); e != Errno::kOk) {
-              return e;
-            }
-          }
+          if (Errno e = partial(start, first * bs); e != Errno::kOk) return e;
         }
         if (end % bs != 0) {
-          if (Errno e = alloc_file_blocks(ip, last, last + 1); e != Errno::kOk) return e;
-          if (last * bs < ip.size) {
-            if (Errno e = zero_range(ip, static_cast<off_t64>(last * bs), std::min<uint64_t>(end, ip.size) - last * bs);
-                e != Errno::kOk) {
-              return e;
-            }
-          }
+          if (Errno e = partial(last * bs, end); e != Errno::kOk) return e;
         }
       }
-      if (!keep && end > ip.size) {
-        ip.size = end;
-        Ext4Mount::ei(ip).disksize = end;
-      }
+      if (!keep) grow_to(ip, end);
       return Errno::kOk;
     }
     case kFALLOC_FL_COLLAPSE_RANGE: {
@@ -389,7 +376,7 @@ Errno Ext4VnodeOps::deallocate(Inode& ip, off_t64* off, off_t64* len, int, IoFla
 }
 
 Result<off_t64> Ext4VnodeOps::seek_data_hole(Inode& ip, off_t64 off, int whence) {
-  return whence == kSEEK_DATA ? iomap_seek_data(ip, off, ops_of(ip)) : iomap_seek_hole(ip, off, ops_of(ip));
+  return iomap_seek_data_hole(ip, off, whence, ops_of(ip));
 }
 
 Result<off_t64> Ext4VnodeOps::llseek(Inode& ip, off_t64 pos, off_t64 off, int whence) {
@@ -398,12 +385,7 @@ Result<off_t64> Ext4VnodeOps::llseek(Inode& ip, off_t64 pos, off_t64 off, int wh
     // against the htree's end, LLONG_MAX with 64-bit hashes.
     return generic_file_llseek_size(pos, off, whence, kOffMax, kOffMax);
   }
-  if (!ip.is_reg() || (whence != kSEEK_DATA && whence != kSEEK_HOLE)) {
-    return VopDefaults::llseek(ip, pos, off, whence);
-  }
-  Result<off_t64> found = seek_data_hole(ip, off, whence);
-  if (!found) return found;
-  return vfs_setpos(*found, ip.sb->maxbytes);
+  return iomap_file_llseek(ip, pos, off, whence, ops_of(ip));
 }
 
 Errno Ext4VnodeOps::fadvise(Inode& ip, off_t64 off, off_t64 len, int advice) {
@@ -433,7 +415,6 @@ Errno Ext4VnodeOps::fileattr_set(Inode& ip, FsXattr* fa) {
     if (Errno e = write_back_range(ip, 0, kOffMax); e != Errno::kOk) return e;
     unmap_mapping_range(ip, 0, UINT64_MAX >> kCachePageShift);
   }
-  if (Ext4Mount::has_map(ip)) Ext4Mount::ei(ip).dax_flag = fa->fsx_xflags & kFS_XFLAG_DAX;
   return Errno::kOk;
 }
 
@@ -453,16 +434,12 @@ Errno Ext4VnodeOps::mmap(Inode& ip, int, int flags) {
 }
 
 Result<std::shared_ptr<PhysPage>> Ext4VnodeOps::fault(Inode& ip, uint64_t pgoff, bool write) {
-  if (is_dax(ip)) return dax_fault(ip, pgoff, write, ops_of(ip));
-  return filemap_fault(ip, pgoff, ops_of(ip));
+  return iomap_file_fault(ip, pgoff, write, is_dax(ip), ops_of(ip));
 }
 
 Result<std::shared_ptr<PhysPage>> Ext4VnodeOps::page_mkwrite(Inode& ip, uint64_t pgoff) {
   if (ip.flags & kInodeImmutable) return Fail(Errno::kEPERM);
-  if (is_dax(ip)) return dax_fault(ip, pgoff, true, ops_of(ip));
-  Result<CachedPage*> page = iomap_page_mkwrite(ip, pgoff, ops_of(ip));
-  if (!page) return Fail(page.error());
-  return nullptr;
+  return iomap_file_page_mkwrite(ip, pgoff, is_dax(ip), ops_of(ip));
 }
 
 void Ext4VnodeOps::exchange_times(Inode& dir1, Inode& ip1, Inode& dir2, Inode& ip2) {

@@ -50,14 +50,13 @@ bool Ext4Geometry::has_super(uint32_t g) {
   return false;
 }
 
+// The superblock's fields, as nlohmann::json reads and writes them.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Ext4Geometry, blocksize, blocks_count, first_data_block, blocks_per_group,
+                                   groups, inodes_per_group, inode_size, desc_size, reserved_gdt, flex,
+                                   journal_blocks, r_blocks)
+
 std::vector<std::byte> Ext4Geometry::encode() const {
-  const nlohmann::json j = {{"blocksize", blocksize},           {"blocks_count", blocks_count},
-                            {"first_data_block", first_data_block}, {"blocks_per_group", blocks_per_group},
-                            {"groups", groups},                 {"inodes_per_group", inodes_per_group},
-                            {"inode_size", inode_size},         {"desc_size", desc_size},
-                            {"reserved_gdt", reserved_gdt},     {"flex", flex},
-                            {"journal_blocks", journal_blocks}, {"r_blocks", r_blocks}};
-  const std::string text = j.dump();
+  const std::string text = nlohmann::json(*this).dump();
   std::vector<std::byte> b(sizeof kMagic + text.size() + 1);
   std::memcpy(b.data(), kMagic, sizeof kMagic);
   std::memcpy(b.data() + sizeof kMagic, text.data(), text.size());
@@ -74,18 +73,7 @@ Result<Ext4Geometry> Ext4Geometry::decode(std::span<const std::byte> b) {
   if (j.is_discarded() || !j.is_object()) return Fail(Errno::kEINVAL);
   Ext4Geometry g;
   try {
-    g.blocksize = j.at("blocksize");
-    g.blocks_count = j.at("blocks_count");
-    g.first_data_block = j.at("first_data_block");
-    g.blocks_per_group = j.at("blocks_per_group");
-    g.groups = j.at("groups");
-    g.inodes_per_group = j.at("inodes_per_group");
-    g.inode_size = j.at("inode_size");
-    g.desc_size = j.at("desc_size");
-    g.reserved_gdt = j.at("reserved_gdt");
-    g.flex = j.at("flex");
-    g.journal_blocks = j.at("journal_blocks");
-    g.r_blocks = j.at("r_blocks");
+    g = j.get<Ext4Geometry>();
   } catch (const nlohmann::json::exception&) {
     return Fail(Errno::kEINVAL);
   }

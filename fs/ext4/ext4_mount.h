@@ -110,8 +110,6 @@ struct Ext4InodeData : InodeData {
   bool da_alloc_close = false;
   // i_disksize: the size the completed writes have made durable.
   uint64_t disksize = 0;
-  // FS_XFLAG_DAX as set (EXT4_DAX_FL).
-  bool dax_flag = false;
 };
 
 // Ext4IomapOps maps file ranges for the generic iomap helpers: the
