@@ -297,7 +297,6 @@ Ext4Mount::Ext4Mount(Machine& m, MountOptions opts, const Ext4Geometry& geo, Blo
     if (Result<std::pair<uint64_t, uint64_t>> b = take(geo_.group_first(0), 1)) ei(*lpf).dir_blocks.push_back(b->first);
   }
   lpf->size = lpf_blocks * geo_.blocksize;
-  lost_found_ = lpf;
   if (Result<std::pair<uint64_t, uint64_t>> b = take(geo_.group_first(0), 1)) meta_.emplace_back(b->first, 1);
 }
 
@@ -661,13 +660,13 @@ Errno Ext4Mount::statfs(Kstatfs* st) const {
   const uint64_t held = geo_.r_blocks + resv_clusters_;
   st->f_bavail = st->f_bfree > held ? st->f_bfree - held : 0;
   st->f_files = geo_.inodes_count();
-  // In use: the reserved inodes 1-10, lost+found, and every other live
-  // inode (the root is one of the reserved ones).
+  // In use: the reserved inodes 1-10 (the root is inode 2) and every
+  // other live inode, lost+found (inode 11) among them until it is removed.
   uint64_t live = 0;
   for_each_inode([&](Inode& ip) {
-    if (&ip != root.get() && &ip != lost_found_.get()) ++live;
+    if (&ip != root.get()) ++live;
   });
-  const uint64_t used = 11 + live;
+  const uint64_t used = 10 + live;
   st->f_ffree = st->f_files > used ? st->f_files - used : 0;
   return Errno::kOk;
 }

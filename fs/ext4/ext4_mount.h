@@ -243,7 +243,6 @@ class Ext4Mount : public Superblock {
   uint64_t lg_next_ = 0;
   uint64_t lg_left_ = 0;
   uint64_t overhead_ = 0;  // Blocks statfs leaves out of f_blocks.
-  InodeRef lost_found_;
   bool unmounted_ = false;
   friend struct Ext4InodeData;
 };
