@@ -508,6 +508,18 @@ void fadvise_dontneed(Inode& ip, off_t64 off, off_t64 len, IomapOps& ops) {
   if (last_plus1 > first) invalidate_inode_pages2_range(ip, first, last_plus1 - 1, ops);
 }
 
+void iomap_write_delalloc_release(const Inode& ip, off_t64 pos, uint64_t length, int64_t written,
+                                  uint64_t bsize, const std::function<void(uint64_t block)>& punch) {
+  const uint64_t upos = static_cast<uint64_t>(pos);
+  const uint64_t w = written > 0 ? static_cast<uint64_t>(written) : 0;
+  if (w >= length) return;
+  const uint64_t start = w == 0 ? upos / bsize : (upos + w + bsize - 1) / bsize;
+  const uint64_t stop = (upos + length + bsize - 1) / bsize;
+  for (uint64_t b = start; b < stop; ++b) {
+    if (!ip.cache.range_dirty(b * bsize, bsize)) punch(b);
+  }
+}
+
 void balance_dirty_pages(Inode& ip, IomapOps& ops) {
   Superblock& sb = *ip.sb;
   if (sb.cache_pressure <= 0 || !sb.cache_rng.bernoulli(sb.cache_pressure)) return;

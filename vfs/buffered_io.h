@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 
 #include "sim/errno.h"
@@ -109,6 +110,16 @@ Errno filemap_drop_behind(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops);
 // drops nothing; the unsigned sum ends the range at LLONG_MAX when it
 // wraps or goes past it. Writeback errors stay in the errseqs.
 void fadvise_dontneed(Inode& ip, off_t64 off, off_t64 len, IomapOps& ops);
+
+// iomap_write_delalloc_release is the end of a short buffered write over
+// a delalloc mapping (iomap_write_delalloc_release): of the `length` bytes
+// from `pos` the mapping reserved, `written` were written; `punch` is
+// called for each block of `bsize` bytes past the last written one
+// (iomap_last_written_block: from pos's block when nothing was written)
+// that no dirty data holds (iomap_write_delalloc_ifs_punch: a dirty
+// page's clean blocks too), for the filesystem to drop its reservation.
+void iomap_write_delalloc_release(const Inode& ip, off_t64 pos, uint64_t length, int64_t written,
+                                  uint64_t bsize, const std::function<void(uint64_t block)>& punch);
 
 // balance_dirty_pages applies the superblock's seeded cache-pressure knob
 // after a buffered write: with probability cache_pressure it writes back the

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "fs/ext4/ext4_mount.h"
-#include "vfs/page_cache.h"
+#include "vfs/buffered_io.h"
 
 namespace vfssim {
 namespace {
@@ -136,23 +136,15 @@ Errno Ext4IomapOps::iomap_end(Inode& ip, off_t64 pos, uint64_t length, int64_t w
                               Iomap* iomap) {
   if (!(iomap->flags & kIomapFNew) || iomap->type != IomapType::kDelalloc) return Errno::kOk;
   if (flags & (kIomapDirect | kIomapDax | kIomapWriteback | kIomapReport)) return Errno::kOk;
-  Ext4Mount& mp = mp_;
-  Ext4InodeData& x = Ext4Mount::ei(ip);
-  const uint64_t bs = mp.bsize();
-  const uint64_t upos = static_cast<uint64_t>(pos);
-  const uint64_t w = written > 0 ? static_cast<uint64_t>(written) : 0;
-  if (w >= length) return Errno::kOk;
   // The blocks reserved and not written, nor dirty from before, are
   // released (ext4_da_release_space).
-  const uint64_t start = w == 0 ? upos / bs : (upos + w + bs - 1) / bs;
-  const uint64_t stop = (upos + length + bs - 1) / bs;
-  for (uint64_t b = start; b < stop; ++b) {
-    if (ip.cache.range_dirty(b * bs, bs)) continue;
+  Ext4InodeData& x = Ext4Mount::ei(ip);
+  iomap_write_delalloc_release(ip, pos, length, written, mp_.bsize(), [&](uint64_t b) {
     std::optional<Ext4Extent> r = x.map.lookup(b);
-    if (!r || !r->delayed) continue;
+    if (!r || !r->delayed) return;
     x.map.remove(b, 1);
-    mp.release_delalloc(1);
-  }
+    mp_.release_delalloc(1);
+  });
   return Errno::kOk;
 }
 

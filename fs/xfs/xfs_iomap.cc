@@ -477,25 +477,14 @@ Errno XfsIomapOps::iomap_end(Inode& ip, off_t64 pos, uint64_t length, int64_t wr
   }
   if (!(iomap->flags & kIomapFNew) || iomap->type != IomapType::kDelalloc) return Errno::kOk;
   if (flags & (kIomapDirect | kIomapDax | kIomapWriteback | kIomapReport)) return Errno::kOk;
-  XfsMount& mp = mp_;
   XfsInodeData& x = XfsMount::xi(ip);
-  const uint64_t bs = mp.bsize();
-  const uint64_t upos = static_cast<uint64_t>(pos);
-  const uint64_t w = written > 0 ? static_cast<uint64_t>(written) : 0;
-  if (w >= length) return Errno::kOk;
-  // iomap_last_written_block: round_down(pos) when nothing was written.
-  const uint64_t start = w == 0 ? upos / bs : (upos + w + bs - 1) / bs;
-  const uint64_t stop = (upos + length + bs - 1) / bs;
   XfsFork& fork = (iomap->flags & kIomapFShared) ? x.cow : x.data;
-  // Punch the reservation where no dirty block holds data
-  // (iomap_write_delalloc_ifs_punch: a dirty page's clean blocks too).
-  for (uint64_t b = start; b < stop; ++b) {
-    if (ip.cache.range_dirty(b * bs, bs)) continue;
+  iomap_write_delalloc_release(ip, pos, length, written, mp_.bsize(), [&](uint64_t b) {
     std::optional<XfsIrec> r = fork.lookup(b);
-    if (!r || !r->delalloc()) continue;
+    if (!r || !r->delalloc()) return;
     fork.remove(b, 1);
-    mp.unreserve_delalloc(1);
-  }
+    mp_.unreserve_delalloc(1);
+  });
   return Errno::kOk;
 }
 
