@@ -123,27 +123,21 @@ Ext4VnodeOps& ext4_vnode_ops() {
 
 Result<InodeRef> Ext4VnodeOps::create(Inode& dir, std::string_view name, VType type, uint32_t mode,
                                       const Creds& cr) {
-  Result<InodeRef> ip = VopDefaults::create(dir, name, type, mode, cr);
-  if (!ip) return ip;
-  if (Errno e = mp_of(dir).dir_resize(dir); e != Errno::kOk) {
-    VopDefaults::remove(dir, name);
-    return Fail(e);
-  }
-  return ip;
+  // ext4_create: the inode first, then its entry (ext4_add_nondir); when
+  // the directory cannot grow for it, the inode goes again.
+  if (Errno e = mp_of(dir).dir_resize(dir, name); e != Errno::kOk) return Fail(e);
+  return VopDefaults::create(dir, name, type, mode, cr);
 }
 
 Result<InodeRef> Ext4VnodeOps::symlink(Inode& dir, std::string_view name, std::string_view target,
                                        const Creds& cr) {
-  Result<InodeRef> ip = VopDefaults::symlink(dir, name, target, cr);
-  if (!ip) return ip;
-  mp_of(dir).dir_resize(dir);
-  return ip;
+  if (Errno e = mp_of(dir).dir_resize(dir, name); e != Errno::kOk) return Fail(e);
+  return VopDefaults::symlink(dir, name, target, cr);
 }
 
 Errno Ext4VnodeOps::link(Inode& dir, std::string_view name, Inode& ip) {
-  if (Errno e = VopDefaults::link(dir, name, ip); e != Errno::kOk) return e;
-  mp_of(dir).dir_resize(dir);
-  return Errno::kOk;
+  if (Errno e = mp_of(dir).dir_resize(dir, name); e != Errno::kOk) return e;
+  return VopDefaults::link(dir, name, ip);
 }
 
 Errno Ext4VnodeOps::rename(Inode& from_dir, std::string_view from_name, Inode& to_dir,
@@ -155,9 +149,12 @@ Errno Ext4VnodeOps::rename(Inode& from_dir, std::string_view from_name, Inode& t
   if (old && target && (*old)->is_reg() && !(flags & kRENAME_EXCHANGE)) {
     write_back_range(**old, 0, kOffMax);
   }
-  if (Errno e = VopDefaults::rename(from_dir, from_name, to_dir, to_name, flags); e != Errno::kOk) return e;
-  mp_of(to_dir).dir_resize(to_dir);
-  return Errno::kOk;
+  // A new name is added to the target directory before the old one goes
+  // (ext4_add_entry first): no room is ENOSPC, nothing moved.
+  if (!target) {
+    if (Errno e = mp_of(to_dir).dir_resize(to_dir, to_name); e != Errno::kOk) return e;
+  }
+  return VopDefaults::rename(from_dir, from_name, to_dir, to_name, flags);
 }
 
 IoResult Ext4VnodeOps::read(Inode& ip, const Kiocb& iocb, IovIter& to) {

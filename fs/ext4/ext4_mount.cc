@@ -588,18 +588,25 @@ void Ext4Mount::update_tree_blocks(Inode& ip) {
   }
 }
 
-Errno Ext4Mount::dir_resize(Inode& dir) {
+Errno Ext4Mount::dir_resize(Inode& dir, std::string_view adding) {
   if (!has_map(dir)) return Errno::kOk;
   Ext4InodeData& x = ei(dir);
-  // ext4_dir_entry_2: 8 bytes and the name, in 4-byte units; "." and "..".
+  // ext4_dir_entry_2: 8 bytes and the name, in 4-byte units; "." and
+  // "..". With metadata_csum each block ends in a 12-byte checksum tail
+  // (ext4_dir_entry_tail).
+  auto rec_len = [](size_t namelen) { return (8 + namelen + 3) / 4 * 4; };
   uint64_t bytes = 12 + 12;
-  for (const auto& [name, child] : dir.entries) bytes += (8 + name.size() + 3) / 4 * 4;
-  uint64_t need = (bytes + bsize() - 1) / bsize();
+  for (const auto& [name, child] : dir.entries) bytes += rec_len(name.size());
+  if (!adding.empty()) bytes += rec_len(adding.size());
+  const uint64_t per_block = bsize() - 12;
+  uint64_t need = (bytes + per_block - 1) / per_block;
   // A directory past one block is indexed (dir_index): a root block too.
   if (need > 1) ++need;
-  if (need < x.dir_blocks.size()) return Errno::kOk;  // ext4 never shrinks a directory.
+  if (need <= x.dir_blocks.size()) return Errno::kOk;  // ext4 never shrinks a directory.
+  // ext4_append's blocks are ordinary allocations: root may take the
+  // root-reserved blocks, not the reserved clusters; all or none.
+  if (!has_free(need - x.dir_blocks.size())) return Errno::kENOSPC;
   while (x.dir_blocks.size() < need) {
-    if (!has_free(1, /*use_reserved=*/true)) return Errno::kENOSPC;
     const uint64_t goal = x.dir_blocks.empty() ? geo_.group_first(0) : x.dir_blocks.back() + 1;
     Result<std::pair<uint64_t, uint64_t>> b = take(goal, 1);
     if (!b) return b.error();

@@ -217,8 +217,10 @@ class Ext4Mount : public Superblock {
   // record count (leaves of (blocksize - 12) / 12 records past the four
   // the inode holds, and index levels above them).
   void update_tree_blocks(Inode& ip);
-  // dir_resize gives a directory the blocks its entries need.
-  Errno dir_resize(Inode& dir);
+  // dir_resize gives a directory the blocks its entries need, with room
+  // for one more named `adding` when it is not empty (ext4_add_entry's
+  // ext4_append). Errors: ENOSPC, nothing allocated.
+  Errno dir_resize(Inode& dir, std::string_view adding = {});
 
   Iomap iomap_of(const Ext4Extent& e, uint64_t from, uint64_t to, const Inode& ip) const;
   Iomap hole(uint64_t from, uint64_t to, const Inode& ip) const;

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <string>
 #include <span>
 #include <vector>
 
@@ -209,6 +210,34 @@ TEST_F(Ext4Test, FallocateAtEnospcKeepsWhatItGotAndGrowsTheSizeToIt) {
   EXPECT_LT(size, 256ull << 20);
   EXPECT_EQ(size % 1024, 0u);
   ASSERT_EQ(p.close(fd), Errno::kOk);
+}
+
+TEST_F(Ext4Test, AFullDirectoryBlockCannotGrowWhenTheFilesystemIsFull) {
+  // Host (6.18.44, 256 MiB mkfs.ext4 -q -F): fallocate -l 300M big fails
+  // ENOSPC leaving bfree 4096; then touch n100, n101, ... succeeds for 79
+  // names and n179 is ENOSPC, the root staying 1024 bytes; a symlink, a
+  // hard link and a rename to a new name are ENOSPC too.
+  const int big = *p.open("/big", kO_RDWR | kO_CREAT, 0644);
+  EXPECT_EQ(p.fallocate(big, 0, 0, 300ll << 20), Errno::kENOSPC);
+  EXPECT_EQ(statfs().f_bfree, 4096u);
+  ASSERT_EQ(p.close(big), Errno::kOk);
+  int made = 0;
+  for (int i = 100; i < 200; ++i) {
+    Result<int> fd = p.open("/n" + std::to_string(i), kO_RDWR | kO_CREAT, 0644);
+    if (!fd) {
+      EXPECT_EQ(fd.error(), Errno::kENOSPC);
+      break;
+    }
+    ASSERT_EQ(p.close(*fd), Errno::kOk);
+    ++made;
+  }
+  EXPECT_EQ(made, 79);
+  EXPECT_EQ(p.stat("/")->size, 1024u);
+  EXPECT_EQ(p.symlink("x", "/s1"), Errno::kENOSPC);
+  EXPECT_EQ(p.link("/big", "/h1"), Errno::kENOSPC);
+  EXPECT_EQ(p.rename("/n100", "/zz"), Errno::kENOSPC);
+  EXPECT_TRUE(p.stat("/n100"));
+  EXPECT_FALSE(p.stat("/zz"));
 }
 
 TEST_F(Ext4Test, TruncateToTheSameSizeDropsPreallocationAndStampsTimes) {
