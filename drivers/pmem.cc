@@ -1,6 +1,7 @@
 #include "drivers/pmem.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -29,10 +30,12 @@ void PmemDevice::trace(std::string_view op, uint64_t off, uint64_t len, Errno er
 
 PmemDevice::PoisonMap::const_iterator PmemDevice::first_poison(uint64_t off, uint64_t len,
                                                                bool known_only) const {
-  if (len == 0) return poison_.end();
-  const uint64_t g = config_.poison_granularity;
-  const uint64_t last = (off + len - 1) / g;
-  for (auto it = poison_.lower_bound(off / g); it != poison_.end() && it->first <= last; ++it) {
+  // Every read and write asks, and most devices hold no poison: no
+  // division (the granularity is a power of two) and no tree walk then.
+  if (len == 0 || poison_.empty()) return poison_.end();
+  const int shift = std::countr_zero(config_.poison_granularity);
+  const uint64_t last = (off + len - 1) >> shift;
+  for (auto it = poison_.lower_bound(off >> shift); it != poison_.end() && it->first <= last; ++it) {
     if (!known_only || it->second == PoisonKind::kKnown) return it;
   }
   return poison_.end();
