@@ -134,6 +134,17 @@ Errno unmap_blocks(Inode& ip, uint64_t first, uint64_t last, bool cancel_cow, ui
   return Errno::kOk;
 }
 
+// write_eof_page ends a punch whose zeroing ended at `zeroed_to`:
+// xfs_free_file_space's "If we zeroed right up to EOF and EOF straddles a
+// page boundary", the EOF page is written back (so a zeroed EOF block is
+// on disk when the punch returns; host 6.18.44 traces the writeback of
+// that page inside the fallocate).
+Errno write_eof_page(Inode& ip, uint64_t zeroed_to) {
+  if (zeroed_to < ip.size || zeroed_to % kPageSize == 0 || is_dax(ip)) return Errno::kOk;
+  return filemap_write_and_wait_range(ip, static_cast<off_t64>(zeroed_to / kPageSize * kPageSize), kOffMax,
+                                      ops_of(ip));
+}
+
 // xfs_free_file_space: the range's page cache written back and dropped
 // (xfs_flush_unmap_range), the whole blocks of the range unmapped, the
 // rest of it (inside EOF) zeroed.
@@ -150,15 +161,7 @@ Errno free_file_space(Inode& ip, off_t64 off, off_t64 len) {
   if (static_cast<uint64_t>(off) >= ip.size) return Errno::kOk;
   const uint64_t zlen = std::min<uint64_t>(static_cast<uint64_t>(len), ip.size - static_cast<uint64_t>(off));
   if (Errno e = zero_range(ip, off, zlen); e != Errno::kOk) return e;
-  // "If we zeroed right up to EOF and EOF straddles a page boundary",
-  // the EOF page is written back.
-  if (static_cast<uint64_t>(off) + zlen >= ip.size && (static_cast<uint64_t>(off) + zlen) % kPageSize != 0 &&
-      !is_dax(ip)) {
-    return filemap_write_and_wait_range(
-        ip, static_cast<off_t64>((static_cast<uint64_t>(off) + zlen) / kPageSize * kPageSize), kOffMax,
-        ops_of(ip));
-  }
-  return Errno::kOk;
+  return write_eof_page(ip, static_cast<uint64_t>(off) + zlen);
 }
 
 // xfs_alloc_file_space: unwritten blocks over the holes (and delalloc) of
@@ -516,6 +519,9 @@ Errno XfsVnodeOps::deallocate(Inode& ip, off_t64* off, off_t64* len, int, IoFlag
     if (Errno e = zero_range(ip, *off, end - static_cast<uint64_t>(*off)); e != Errno::kOk) return e;
     done_to(end);
   }
+  // As a punch: a range zeroed up to an EOF inside a page writes that page
+  // back (a failure there is the call's error, all of the range done).
+  if (Errno e = write_eof_page(ip, end); e != Errno::kOk) return e;
   ip.sb->touch(ip);
   *off = static_cast<off_t64>(end);
   *len = 0;

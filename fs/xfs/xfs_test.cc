@@ -679,6 +679,45 @@ TEST_F(XfsBehaviourTest, ARemapPastEofWritesBackTheZeroedEofBlock) {
   EXPECT_EQ(fiemap_of(p, a, 0), (Map{{40960, 4096, 0}}));
 }
 
+// A punch whose zeroing reaches an EOF inside a page writes that page back
+// before it returns (xfs_free_file_space: "If we zeroed right up to EOF and
+// EOF straddles a page boundary ... Writeback of the eof page"), and
+// fspacectl's deallocation, which punches, does the same. Host 6.18.44
+// (differential seed 108, op 67, traced with iomap_writeback_folio): a
+// punch of [63475, 77827) in a 77827-byte file re-reads page 19, zeroes
+// [77824, 77827) and writes the page back inside the fallocate. Before,
+// the deallocation left the page dirty, and a later remap wrote it back
+// through CoW staging the host still had.
+TEST_F(XfsBehaviourTest, APunchToAnEofInsideAPageWritesThatPageBack) {
+  for (const bool spacectl : {false, true}) {
+    const int fd = create("/f");
+    ASSERT_EQ(write_at(fd, 0, 77827), 77827u);
+    ASSERT_EQ(p.fsync(fd), Errno::kOk);
+    if (spacectl) {
+      SpacectlRange rq{63475, 20476}, rm;
+      ASSERT_EQ(host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+      EXPECT_EQ(rm, (SpacectlRange{77827, 0}));
+    } else {
+      ASSERT_EQ(p.fallocate(fd, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 63475, 77827 - 63475),
+                Errno::kOk);
+    }
+    const CachedPage* eof = inode(fd).cache.find(19);
+    ASSERT_NE(eof, nullptr) << spacectl;
+    EXPECT_FALSE(eof->dirty) << spacectl;
+    // The head's zeroing (block 15, written) stays in the cache: only the
+    // EOF page is written back.
+    const CachedPage* head = inode(fd).cache.find(15);
+    ASSERT_NE(head, nullptr) << spacectl;
+    EXPECT_TRUE(head->dirty) << spacectl;
+    EXPECT_EQ(inode(fd).cache.nr_dirty(), 1u) << spacectl;
+    EXPECT_EQ(read_at(fd, 77824, 3), std::vector<std::byte>(3, std::byte{0})) << spacectl;
+    // Blocks 16..18 are holes; block 15's head and block 19 stay mapped.
+    EXPECT_EQ(fiemap_of(p, fd, 0), (Map{{0, 65536, 0}, {77824, 4096, 0}})) << spacectl;
+    p.close(fd);
+    ASSERT_EQ(p.unlink("/f"), Errno::kOk);
+  }
+}
+
 // A misaligned collapse is EINVAL before anything is written back
 // (xfs_falloc_collapse_range checks xfs_is_falloc_aligned first; the flush
 // is xfs_free_file_space's). It used to write the range back first. Host:
