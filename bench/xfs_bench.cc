@@ -19,8 +19,11 @@
 // the result copied back); host_io:0 makes the syscall on a buffer that
 // already lives in user memory, as the host benchmarks do.
 //
-// The memcpy to compare with is BM_Memcpy4KPageAligned: the shared
-// BM_Memcpy4K's figure depends on where malloc put its two vectors (below).
+// The memcpy to compare with is BM_Memcpy4KWindow over the same window
+// (the copy a read of it pays), or BM_Memcpy4KPageAligned for one hot
+// page: the shared BM_Memcpy4K's figure depends on where malloc put its two
+// vectors (below). window: is in KiB, a multiple of 4 and at most kWindow
+// (what the files are pre-written over); only those values are registered.
 
 #include <benchmark/benchmark.h>
 #include <fcntl.h>

@@ -38,8 +38,8 @@ struct DifferentialOptions {
   // deallocate_punches: the simulator's VOP_DEALLOCATE frees the range's
   // whole blocks (clipped at EOF) as the host backend's fspacectl, a punch,
   // does, so layouts stay comparable after one (the XFS-like filesystem's,
-  // which zeroes the partial blocks first and skips the punch's EOF-page
-  // writeback; shmfs's vop_stddeallocate writes zeros instead).
+  // which zeroes the partial blocks and writes back the EOF page as the
+  // punch does; shmfs's vop_stddeallocate writes zeros instead).
   bool deallocate_punches = false;
 };
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -188,17 +189,19 @@ uint64_t env_u64(const char* name, uint64_t fallback) {
 // The simulator's XFS-like filesystem side by side with the kernel's XFS,
 // with every kind of op: answers, errnos, data, sizes, SEEK answers and the
 // logical FIEMAP maps op by op (physical blocks are not compared). CI runs
-// a fixed 12 seeds x 200 ops; a local run takes VFSSIM_XFS_DIFF_SEEDS and
-// VFSSIM_XFS_DIFF_OPS (300 x 200 is the figure):
+// a fixed 12 seeds x 200 ops; a local run takes VFSSIM_XFS_DIFF_SEEDS (the
+// last seed), VFSSIM_XFS_DIFF_FROM (the first) and VFSSIM_XFS_DIFF_OPS
+// (300 x 200 is the figure):
 //   bazel test //tests:host_xfs_oracle_test --test_env=VFSSIM_XFS_DIFF_SEEDS=300
-// Every seed that disagrees prints its first difference.
+// Every seed that disagrees prints its first difference (all of it with
+// VFSSIM_XFS_DIFF_FULL=1).
 TEST_F(HostXfsOracle, TheXfsLikeFilesystemAgreesWithXfs) {
   const OpGenConfig cfg = opgen_config(sim_filesystem("xfs_block"));
   const uint64_t seeds = env_u64("VFSSIM_XFS_DIFF_SEEDS", 12);
   const uint64_t nops = env_u64("VFSSIM_XFS_DIFF_OPS", 200);
   // VFSSIM_XFS_DIFF_FROM=N starts at seed N (one seed: FROM=N SEEDS=N),
   // and VFSSIM_XFS_DIFF_FULL=1 prints each disagreement whole.
-  const uint64_t from = env_u64("VFSSIM_XFS_DIFF_FROM", 1);
+  const uint64_t from = std::min(env_u64("VFSSIM_XFS_DIFF_FROM", 1), seeds + 1);
   const bool full = env_u64("VFSSIM_XFS_DIFF_FULL", 0) != 0;
   // Seeds (of the first 300) whose first disagreement is a known
   // difference, run and counted but not failed: the host writes back whole

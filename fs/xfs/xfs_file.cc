@@ -134,14 +134,15 @@ Errno unmap_blocks(Inode& ip, uint64_t first, uint64_t last, bool cancel_cow, ui
   return Errno::kOk;
 }
 
-// write_eof_page ends a punch whose zeroing ended at `zeroed_to`:
+// write_eof_page ends a punch whose range (clipped at EOF) ends at `end`:
 // xfs_free_file_space's "If we zeroed right up to EOF and EOF straddles a
-// page boundary", the EOF page is written back (so a zeroed EOF block is
-// on disk when the punch returns; host 6.18.44 traces the writeback of
-// that page inside the fallocate).
-Errno write_eof_page(Inode& ip, uint64_t zeroed_to) {
-  if (zeroed_to < ip.size || zeroed_to % kPageSize == 0 || is_dax(ip)) return Errno::kOk;
-  return filemap_write_and_wait_range(ip, static_cast<off_t64>(zeroed_to / kPageSize * kPageSize), kOffMax,
+// page boundary", the EOF page is written back (the kernel's reason: the
+// page's part past EOF gets zeroed for mmap; host 6.18.44 traces the
+// writeback of that page inside the fallocate). A DAX inode has no cached
+// pages to write.
+Errno write_eof_page(Inode& ip, uint64_t end) {
+  if (end < ip.size || end % kPageSize == 0 || is_dax(ip)) return Errno::kOk;
+  return filemap_write_and_wait_range(ip, static_cast<off_t64>(end / kPageSize * kPageSize), kOffMax,
                                       ops_of(ip));
 }
 
@@ -519,13 +520,14 @@ Errno XfsVnodeOps::deallocate(Inode& ip, off_t64* off, off_t64* len, int, IoFlag
     if (Errno e = zero_range(ip, *off, end - static_cast<uint64_t>(*off)); e != Errno::kOk) return e;
     done_to(end);
   }
-  // As a punch: a range zeroed up to an EOF inside a page writes that page
-  // back (a failure there is the call's error, all of the range done).
-  if (Errno e = write_eof_page(ip, end); e != Errno::kOk) return e;
+  // Every block of the range (clipped at EOF) is done: the file changed,
+  // and rmsr says so even if the EOF page's writeback below fails.
   ip.sb->touch(ip);
   *off = static_cast<off_t64>(end);
   *len = 0;
-  return Errno::kOk;
+  // As a punch: a range reaching an EOF inside a page writes that page
+  // back (a failure there is the call's error).
+  return write_eof_page(ip, end);
 }
 
 Result<off_t64> XfsVnodeOps::seek_data_hole(Inode& ip, off_t64 off, int whence) {

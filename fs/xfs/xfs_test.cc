@@ -718,6 +718,23 @@ TEST_F(XfsBehaviourTest, APunchToAnEofInsideAPageWritesThatPageBack) {
   }
 }
 
+// When that writeback fails the call fails with its error, but every block
+// of the range was done: rmsr says so ({EOF, 0}) and the times moved.
+TEST_F(XfsBehaviourTest, AFailedEofPageWritebackReportsTheWholeRangeDone) {
+  const int fd = create("/f");
+  ASSERT_EQ(write_at(fd, 0, 77827), 77827u);
+  ASSERT_EQ(p.fsync(fd), Errno::kOk);
+  const Timespec mtime = inode(fd).mtime;
+  m.clock.advance(1000);
+  m.faults.arm("blockdev/write/eio", FaultPlan::nth(1));
+  SpacectlRange rq{63475, 20476}, rm;
+  EXPECT_EQ(host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kEIO);
+  m.faults.disarm_all();
+  EXPECT_EQ(rm, (SpacectlRange{77827, 0}));
+  EXPECT_NE(inode(fd).mtime, mtime);
+  EXPECT_EQ(read_at(fd, 77824, 3), std::vector<std::byte>(3, std::byte{0}));
+}
+
 // A misaligned collapse is EINVAL before anything is written back
 // (xfs_falloc_collapse_range checks xfs_is_falloc_aligned first; the flush
 // is xfs_free_file_space's). It used to write the range back first. Host:
