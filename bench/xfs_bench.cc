@@ -67,7 +67,9 @@ void set_trace(Machine& m, int64_t trace) {
 
 // ---- The host kernel's tmpfs (/dev/shm), real syscalls. ----
 
-void BM_HostTmpfsPwrite4K(benchmark::State& state) {
+// host_tmpfs_4k: 4 KiB pwrite (write) or pread calls on a /dev/shm file
+// pre-written over kWindow, offsets cycling through window:KiB.
+void host_tmpfs_4k(benchmark::State& state, bool write) {
   const int fd = ::open("/dev/shm/vfssim-xfs-bench", O_RDWR | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) {
     state.SkipWithError("cannot open /dev/shm");
@@ -78,7 +80,11 @@ void BM_HostTmpfsPwrite4K(benchmark::State& state) {
   benchmark::DoNotOptimize(::pwrite(fd, buf.data(), buf.size(), 0));
   off_t64 off = 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(::pwrite(fd, buf.data(), k4K, off));
+    if (write) {
+      benchmark::DoNotOptimize(::pwrite(fd, buf.data(), k4K, off));
+    } else {
+      benchmark::DoNotOptimize(::pread(fd, buf.data(), k4K, off));
+    }
     off = (off + static_cast<off_t64>(k4K)) % window;
   }
   ::close(fd);
@@ -86,24 +92,8 @@ void BM_HostTmpfsPwrite4K(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * k4K);
 }
 
-void BM_HostTmpfsPread4K(benchmark::State& state) {
-  const int fd = ::open("/dev/shm/vfssim-xfs-bench", O_RDWR | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) {
-    state.SkipWithError("cannot open /dev/shm");
-    return;
-  }
-  const off_t64 window = state.range(0) << 10;
-  std::vector<std::byte> buf(kWindow, std::byte{1});
-  benchmark::DoNotOptimize(::pwrite(fd, buf.data(), buf.size(), 0));
-  off_t64 off = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(::pread(fd, buf.data(), k4K, off));
-    off = (off + static_cast<off_t64>(k4K)) % window;
-  }
-  ::close(fd);
-  ::unlink("/dev/shm/vfssim-xfs-bench");
-  state.SetBytesProcessed(state.iterations() * k4K);
-}
+void BM_HostTmpfsPwrite4K(benchmark::State& state) { host_tmpfs_4k(state, /*write=*/true); }
+void BM_HostTmpfsPread4K(benchmark::State& state) { host_tmpfs_4k(state, /*write=*/false); }
 
 // ---- A 4 KiB memcpy that does not depend on the heap's layout. ----
 
@@ -182,7 +172,9 @@ struct XfsWorld {
   std::vector<std::byte> host_buf = std::vector<std::byte>(k4K, std::byte{2});
 };
 
-void xfs_pwrite(benchmark::State& state, bool dax) {
+// xfs_4k: 4 KiB pwrite (write) or pread calls through Process on the
+// XfsWorld file, offsets cycling through window:KiB.
+void xfs_4k(benchmark::State& state, bool dax, bool write) {
   XfsWorld w(dax, state.range(0));
   if (!w.ok) {
     state.SkipWithError("mkfs, mount or pre-write failed");
@@ -194,9 +186,10 @@ void xfs_pwrite(benchmark::State& state, bool dax) {
   off_t64 off = 0;
   for (auto _ : state) {
     if (via_host_io) {
-      benchmark::DoNotOptimize(host::pwrite(w.p, w.fd, w.host_buf, off));
+      benchmark::DoNotOptimize(write ? host::pwrite(w.p, w.fd, w.host_buf, off)
+                                     : host::pread(w.p, w.fd, w.host_buf, off));
     } else {
-      benchmark::DoNotOptimize(w.p.pwrite(w.fd, w.buf, k4K, off));
+      benchmark::DoNotOptimize(write ? w.p.pwrite(w.fd, w.buf, k4K, off) : w.p.pread(w.fd, w.buf, k4K, off));
     }
     off = (off + static_cast<off_t64>(k4K)) % window;
   }
@@ -205,33 +198,10 @@ void xfs_pwrite(benchmark::State& state, bool dax) {
                                                  benchmark::Counter::kAvgIterations);
 }
 
-void xfs_pread(benchmark::State& state, bool dax) {
-  XfsWorld w(dax, state.range(0));
-  if (!w.ok) {
-    state.SkipWithError("mkfs, mount or pre-write failed");
-    return;
-  }
-  const bool via_host_io = state.range(1) != 0;
-  const off_t64 window = state.range(2) << 10;
-  const uint64_t records0 = w.m.trace.size();
-  off_t64 off = 0;
-  for (auto _ : state) {
-    if (via_host_io) {
-      benchmark::DoNotOptimize(host::pread(w.p, w.fd, w.host_buf, off));
-    } else {
-      benchmark::DoNotOptimize(w.p.pread(w.fd, w.buf, k4K, off));
-    }
-    off = (off + static_cast<off_t64>(k4K)) % window;
-  }
-  state.SetBytesProcessed(state.iterations() * k4K);
-  state.counters["records"] = benchmark::Counter(static_cast<double>(w.m.trace.size() - records0),
-                                                 benchmark::Counter::kAvgIterations);
-}
-
-void BM_XfsDaxPwrite4K(benchmark::State& state) { xfs_pwrite(state, /*dax=*/true); }
-void BM_XfsDaxPread4K(benchmark::State& state) { xfs_pread(state, /*dax=*/true); }
-void BM_XfsBlockPwrite4K(benchmark::State& state) { xfs_pwrite(state, /*dax=*/false); }
-void BM_XfsBlockPread4K(benchmark::State& state) { xfs_pread(state, /*dax=*/false); }
+void BM_XfsDaxPwrite4K(benchmark::State& state) { xfs_4k(state, /*dax=*/true, /*write=*/true); }
+void BM_XfsDaxPread4K(benchmark::State& state) { xfs_4k(state, /*dax=*/true, /*write=*/false); }
+void BM_XfsBlockPwrite4K(benchmark::State& state) { xfs_4k(state, /*dax=*/false, /*write=*/true); }
+void BM_XfsBlockPread4K(benchmark::State& state) { xfs_4k(state, /*dax=*/false, /*write=*/false); }
 
 void data_args(benchmark::internal::Benchmark* b) {
   b->ArgNames({"trace", "host_io", "window"});
