@@ -156,7 +156,8 @@ Result<uint64_t> Process::do_rw(const RwCall& call) {
   Result<std::shared_ptr<File>> got = get(fd);
   if (!got) return done(got.error(), 0);
   File& fp = **got;
-  if (positioned && !fp.ops->seekable()) return done(Errno::kESPIPE, 0);
+  const bool seekable = fp.ops->seekable();
+  if (positioned && !seekable) return done(Errno::kESPIPE, 0);
   if (write ? !fp.write : !fp.read) return done(Errno::kEBADF, 0);
   const IovIter::Dir dir = write ? IovIter::Dir::kSource : IovIter::Dir::kDest;
   std::vector<UserIovec> iov;
@@ -175,23 +176,25 @@ Result<uint64_t> Process::do_rw(const RwCall& call) {
   // rw_verify_area, on the count as given: negative as ssize_t, or pos +
   // count past LLONG_MAX, is EINVAL. Only then is it clipped.
   if (static_cast<int64_t>(total) < 0 ||
-      (fp.ops->seekable() && static_cast<uint64_t>(pos) + total > static_cast<uint64_t>(kOffMax))) {
+      (seekable && static_cast<uint64_t>(pos) + total > static_cast<uint64_t>(kOffMax))) {
     return done(Errno::kEINVAL, 0);
   }
   total = std::min(total, kMaxRwCount);
   Kiocb iocb = init_sync_kiocb(fp, pos, creds_);
-  const RwfSupport support{.nowait = fp.ops->fmode_nowait(fp),
-                           .dontcache = ip.ops().fop_dontcache() && !(ip.flags & kInodeDax),
-                           .append_only = (ip.flags & kInodeAppend) != 0};
-  if (Errno e = kiocb_set_rw_flags(iocb, call.rwf, support); e != Errno::kOk) {
-    return done(e, 0);
+  if (call.rwf != 0) {  // What the file supports is asked only when a flag needs it.
+    const RwfSupport support{.nowait = fp.ops->fmode_nowait(fp),
+                             .dontcache = ip.ops().fop_dontcache() && !(ip.flags & kInodeDax),
+                             .append_only = (ip.flags & kInodeAppend) != 0};
+    if (Errno e = kiocb_set_rw_flags(iocb, call.rwf, support); e != Errno::kOk) {
+      return done(e, 0);
+    }
   }
   if (!write && ip.is_dir()) return done(Errno::kEISDIR, 0);
 
   if (write && ip.is_reg()) {
     if (Errno e = ip.ops().write_iter_checks(ip, iocb); e != Errno::kOk) return done(e, 0);
   }
-  if (write && fp.ops->seekable()) {
+  if (write && seekable) {
     // generic_write_checks: O_APPEND / RWF_APPEND write at EOF. Neither
     // inode flag is looked at: may_open keeps new writers out, and a
     // descriptor opened before chattr +i/+a writes anywhere on tmpfs and

@@ -40,7 +40,15 @@ XfsIrec XfsFork::unpack(uint64_t startoff, uint64_t v) {
           .state = (v & kUnwrittenBit) != 0 ? XfsExtState::kUnwritten : XfsExtState::kNorm};
 }
 
-std::optional<XfsIrec> XfsFork::lookup(uint64_t off) const { return around(off).at; }
+std::optional<XfsIrec> XfsFork::lookup(uint64_t off) const {
+  // The one record that can contain `off` is the last starting at or
+  // before it (no Around built: every read and write asks this).
+  auto it = map_.upper_bound(off);
+  if (it == map_.begin()) return std::nullopt;
+  const XfsIrec r = unpack(*std::prev(it));
+  if (r.end() <= off) return std::nullopt;
+  return r;
+}
 
 std::optional<XfsIrec> XfsFork::next_after(uint64_t off) const { return around(off).next; }
 

@@ -144,11 +144,11 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
                                Iomap* iomap, Iomap* srcmap) {
   XfsMount& mp = mp_;
   XfsInodeData& x = XfsMount::xi(ip);
-  const uint64_t bs = mp.bsize();
   const uint64_t upos = static_cast<uint64_t>(pos);
-  const uint64_t off = upos / bs;
-  uint64_t end = std::min(mp.max_fileoff(), (upos + length + bs - 1) / bs);
+  const uint64_t off = mp.to_fsb(upos);
+  uint64_t end = std::min(mp.max_fileoff(), mp.to_fsb_up(upos + length));
   if (end <= off) end = off + 1;
+  const uint64_t bs = mp.bsize();
   const bool write = (flags & kIomapWrite) && !(flags & kIomapReport);
   const bool dax = (ip.flags & kInodeDax) && mp.dax() != nullptr;
   const bool now = flags & (kIomapDirect | kIomapDax) || ((flags & kIomapFault) && dax);

@@ -229,7 +229,7 @@ XfsMount::XfsMount(Machine& m, MountOptions opts, const XfsGeometry& geo, BlockD
         opts.block_size = geo.blocksize;
         return std::move(opts);
       }(), xfs_vnode_ops()),
-      geo_(geo), bdev_(bdev), dax_(dax), alloc_(geo.agcount, geo.agblocks, geo.dblocks),
+      geo_(geo), blocklog_(std::countr_zero(geo.blocksize)), bdev_(bdev), dax_(dax), alloc_(geo.agcount, geo.agblocks, geo.dblocks),
       iomap_ops_(*this) {
   // Per AG: the headers and the finobt (and refcountbt) root blocks; the
   // rest of each tree's reservation is held back from fdblocks.
@@ -283,10 +283,6 @@ XfsInodeData::~XfsInodeData() {
     }
   }
   mp->trans_commit(std::move(*tp));
-}
-
-uint64_t XfsMount::max_fileoff() const {
-  return (static_cast<uint64_t>(maxbytes) + bsize()) / bsize();
 }
 
 void XfsMount::init_inode(Inode& ip) {

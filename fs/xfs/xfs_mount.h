@@ -180,10 +180,13 @@ class XfsMount : public Superblock {
 
   const XfsGeometry& geo() const { return geo_; }
   uint64_t bsize() const { return geo_.blocksize; }
-  uint64_t to_fsb(uint64_t bytes) const { return bytes / geo_.blocksize; }       // Round down.
-  uint64_t to_fsb_up(uint64_t bytes) const { return (bytes + geo_.blocksize - 1) / geo_.blocksize; }
+  // sb_blocklog: the block size is a power of two, so byte and block
+  // conversions shift (every read and write makes a few).
+  int blocklog() const { return blocklog_; }
+  uint64_t to_fsb(uint64_t bytes) const { return bytes >> blocklog_; }  // Round down.
+  uint64_t to_fsb_up(uint64_t bytes) const { return (bytes + geo_.blocksize - 1) >> blocklog_; }
   // One past the last file block (s_maxbytes rounded up to a block).
-  uint64_t max_fileoff() const;
+  uint64_t max_fileoff() const { return (static_cast<uint64_t>(maxbytes) + bsize()) >> blocklog_; }
   BlockDevice* bdev() const { return bdev_; }
   DaxDevice* dax() const { return dax_; }
   // allocsize=: the speculative preallocation, fixed, in blocks (0: the
@@ -293,6 +296,7 @@ class XfsMount : public Superblock {
 
  private:
   XfsGeometry geo_;
+  int blocklog_;
   BlockDevice* bdev_;
   DaxDevice* dax_;
   uint64_t allocsize_fixed_ = 0;
