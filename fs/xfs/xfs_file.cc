@@ -492,6 +492,10 @@ Errno XfsVnodeOps::deallocate(Inode& ip, off_t64* off, off_t64* len, int, IoFlag
     return Errno::kOk;
   }
   const uint64_t end = std::min<uint64_t>(start + static_cast<uint64_t>(*len), ip.size);
+  // The request is clipped at EOF first (vop_stddeallocate's "len =
+  // omin(va_size - offset, len)"), so a failure below reports what is left
+  // of the clipped range.
+  *len = static_cast<off_t64>(end - start);
   if (Errno e = flush_unmap_range(ip, *off, static_cast<off_t64>(end)); e != Errno::kOk) return e;
   // Progress is reported piece by piece: the head of a partial block, the
   // whole blocks, the tail, each accounted when done.

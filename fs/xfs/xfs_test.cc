@@ -735,6 +735,23 @@ TEST_F(XfsBehaviourTest, AFailedEofPageWritebackReportsTheWholeRangeDone) {
   EXPECT_EQ(read_at(fd, 77824, 3), std::vector<std::byte>(3, std::byte{0}));
 }
 
+// A deallocation that fails part way reports what is left of the range
+// clipped at EOF, as vop_stddeallocate clips it before it starts: the
+// head's zeroing has to read its block back (the cache was dropped) and
+// the read fails, so nothing is done and rmsr is the request up to EOF.
+TEST_F(XfsBehaviourTest, AFailedDeallocationReportsTheRestClippedAtEof) {
+  const int fd = create("/f");
+  ASSERT_EQ(write_at(fd, 0, 77827), 77827u);
+  ASSERT_EQ(p.fsync(fd), Errno::kOk);
+  ASSERT_EQ(p.fadvise(fd, 0, 0, kPOSIX_FADV_DONTNEED), Errno::kOk);
+  m.faults.arm("blockdev/read/eio", FaultPlan::nth(1));
+  SpacectlRange rq{100, 1 << 20}, rm;
+  EXPECT_EQ(host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kEIO);
+  m.faults.disarm_all();
+  EXPECT_EQ(rm, (SpacectlRange{100, 77727}));
+  EXPECT_EQ(read_at(fd, 100, 3), std::vector<std::byte>(3, std::byte{'x'}));
+}
+
 // A misaligned collapse is EINVAL before anything is written back
 // (xfs_falloc_collapse_range checks xfs_is_falloc_aligned first; the flush
 // is xfs_free_file_space's). It used to write the range back first. Host:
