@@ -1,6 +1,7 @@
 #include "vfs/buffered_io.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -25,6 +26,19 @@ struct PageSpan {
 PageSpan page_span(uint64_t off, uint64_t left) {
   const uint64_t in_page = off & (kPage - 1);
   return {off >> kCachePageShift, in_page, std::min(left, kPage - in_page)};
+}
+
+// write_begin_order is the folio order iomap's write_begin asks for (the
+// fgf_set_order of __iomap_get_folio) for a step of `bytes` at `pos`:
+// ilog2 of the bytes, in pages, after iomap_write_iter has cut the step at
+// the end of the largest folio's naturally aligned chunk. PageCache lowers
+// it to what the index's alignment and the cached pages allow.
+uint8_t write_begin_order(uint64_t pos, uint64_t bytes) {
+  const uint64_t chunk = kPage << PageCache::kMaxFolioOrder;
+  bytes = std::min(bytes, chunk - (pos & (chunk - 1)));
+  if (bytes == 0) return 0;
+  const int shift = std::bit_width(bytes) - 1;
+  return shift <= kCachePageShift ? 0 : static_cast<uint8_t>(shift - kCachePageShift);
 }
 
 // Device byte address of file offset `pos` inside mapping `m`.
@@ -94,7 +108,8 @@ int64_t dirty_mapping_pages(Inode& ip, IomapIter& iter, IomapOps& ops, bool zero
   while (done < iter.length()) {
     const uint64_t off = static_cast<uint64_t>(iter.pos) + done;
     const auto [index, in_page, n] = page_span(off, iter.length() - done);
-    Result<CachedPage*> page = filemap_get_page(ip, index, ops);
+    Result<CachedPage*> page =
+        filemap_get_page(ip, index, ops, write_begin_order(off, iter.length() - done));
     if (!page) return neg(page.error());
     if (zero) std::memset((*page)->data->data() + in_page, 0, n);
     ip.cache.mark_dirty_range(index, **page, in_page, n);
@@ -155,8 +170,8 @@ Errno read_from_mapping(const Iomap& m, off_t64 pos, std::span<std::byte> dst) {
   return Errno::kEIO;
 }
 
-Result<CachedPage*> filemap_get_page(Inode& ip, uint64_t index, IomapOps& ops) {
-  CachedPage& page = ip.cache.get(index);
+Result<CachedPage*> filemap_get_page(Inode& ip, uint64_t index, IomapOps& ops, uint8_t order) {
+  CachedPage& page = ip.cache.add_folio(index, order);
   if (!page.uptodate) {
     if (Errno e = fill_page(ip, index, page, ops); e != Errno::kOk) {
       if (!page.dirty) ip.cache.remove(index);
@@ -224,7 +239,7 @@ IoResult iomap_file_buffered_write(Inode& ip, const Kiocb& iocb, IovIter& from, 
         err = Errno::kEFAULT;
         break;
       }
-      CachedPage& page = ip.cache.get(index);
+      CachedPage& page = ip.cache.add_folio(index, write_begin_order(off, len - copied));
       if (!page.uptodate && n < kPage) {
         if (err = fill_page(ip, index, page, ops); err != Errno::kOk) break;
       }
@@ -339,17 +354,26 @@ Errno iomap_file_unshare(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops) {
 
 Result<CachedPage*> iomap_page_mkwrite(Inode& ip, uint64_t index, IomapOps& ops) {
   if (page_pos(index) >= ip.size) return Fail(Errno::kEFAULT);
-  const uint64_t len = std::min<uint64_t>(kPage, ip.size - page_pos(index));
-  IomapIter iter{.inode = &ip, .pos = static_cast<off_t64>(page_pos(index)), .len = len,
+  // The whole folio holding the page is made writable and dirty:
+  // folio_mkwrite_check_truncate's length (the folio up to EOF) is
+  // allocated, and folio_mark_dirty dirties every block of the folio.
+  const PageCache::FolioSpan f = ip.cache.folio_of(index);
+  const uint64_t from = page_pos(f.first);
+  const uint64_t len = std::min<uint64_t>(page_pos(f.last + 1), ip.size) - from;
+  IomapIter iter{.inode = &ip, .pos = static_cast<off_t64>(from), .len = len,
                  .flags = kIomapWrite | kIomapFault};
   int64_t ret;
   while ((ret = iomap_iter(iter, ops)) > 0) iter.status = iter.advance_full();
   if (ret < 0) return Fail(iomap_errno(ret));
-  Result<CachedPage*> page = filemap_get_page(ip, index, ops);
-  if (!page) return page;
-  ip.cache.mark_dirty(index, **page);
+  CachedPage* faulted = nullptr;
+  for (uint64_t i = f.first; i <= f.last; ++i) {
+    Result<CachedPage*> page = filemap_get_page(ip, i, ops);
+    if (!page) return page;
+    ip.cache.mark_dirty(i, **page);
+    if (i == index) faulted = *page;
+  }
   ip.sb->touch(ip);
-  return page;
+  return faulted;
 }
 
 void mapping_set_error(Inode& ip, Errno err) {
@@ -360,8 +384,10 @@ void mapping_set_error(Inode& ip, Errno err) {
 
 Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapOps& ops) {
   if (ip.cache.nr_dirty() == 0 || end < start) return Errno::kOk;
-  const uint64_t first = static_cast<uint64_t>(start) >> kCachePageShift;
-  const uint64_t last = static_cast<uint64_t>(end) >> kCachePageShift;
+  // Writeback writes whole folios: one the range touches is written with
+  // every dirty block it holds, inside the range or not.
+  const uint64_t first = ip.cache.folio_of(static_cast<uint64_t>(start) >> kCachePageShift).first;
+  const uint64_t last = ip.cache.folio_of(static_cast<uint64_t>(end) >> kCachePageShift).last;
   Errno first_err = Errno::kOk;
   const uint64_t bs = ip.sb->options().block_size;
   // The end of the block holding EOF (writeback does not move EOF).
@@ -449,6 +475,9 @@ Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapO
 }
 
 Errno invalidate_inode_pages2_range(Inode& ip, uint64_t first, uint64_t last, IomapOps& ops) {
+  // Whole folios are invalidated, as they are written back.
+  first = ip.cache.folio_of(first).first;
+  last = ip.cache.folio_of(last).last;
   const off_t64 end = last >= (UINT64_MAX >> kCachePageShift)
                           ? kOffMax
                           : static_cast<off_t64>(page_pos(last + 1) - 1);
@@ -464,6 +493,10 @@ void truncate_pagecache_range(Inode& ip, off_t64 lstart, off_t64 lend) {
   const uint64_t e = static_cast<uint64_t>(lend);  // Inclusive.
   const uint64_t first_whole = (s + kPage - 1) >> kCachePageShift;
   const uint64_t last_whole_plus1 = (e + 1) >> kCachePageShift;  // Exclusive.
+  // A large folio the range cuts is split (truncate_inode_partial_folio):
+  // its pages in range go, the others stay as order-0 folios.
+  ip.cache.split_folio(s >> kCachePageShift);
+  ip.cache.split_folio(e >> kCachePageShift);
   // Partial pages at the edges: zero the part in range.
   auto zero_part = [&](uint64_t index) {
     CachedPage* p = ip.cache.find(index);
@@ -503,8 +536,16 @@ void fadvise_dontneed(Inode& ip, off_t64 off, off_t64 len, IomapOps& ops) {
   if (off < 0) return;
   const off_t64 end = len == 0 || len > kOffMax - off ? kOffMax : off + len - 1;
   filemap_write_and_wait_range(ip, off, end, ops);
-  const uint64_t first = (static_cast<uint64_t>(off) + kCachePageSize - 1) >> kCachePageShift;
-  const uint64_t last_plus1 = (static_cast<uint64_t>(end) + 1) >> kCachePageShift;
+  uint64_t first = (static_cast<uint64_t>(off) + kCachePageSize - 1) >> kCachePageShift;
+  uint64_t last_plus1 = (static_cast<uint64_t>(end) + 1) >> kCachePageShift;
+  // mapping_try_invalidate drops only folios wholly inside (find_lock_entries
+  // omits a large folio that begins before the start or ends past the end).
+  if (last_plus1 > first) {
+    if (const PageCache::FolioSpan f = ip.cache.folio_of(first); f.first < first) first = f.last + 1;
+    if (const PageCache::FolioSpan f = ip.cache.folio_of(last_plus1 - 1); f.last >= last_plus1) {
+      last_plus1 = f.first;
+    }
+  }
   if (last_plus1 > first) invalidate_inode_pages2_range(ip, first, last_plus1 - 1, ops);
 }
 

@@ -31,9 +31,11 @@ namespace vfssim {
 Errno read_from_mapping(const Iomap& m, off_t64 pos, std::span<std::byte> dst);
 
 // filemap_get_page returns page `index` of `ip` uptodate, reading it through
-// `ops` if needed (bytes past EOF read as zeros).
+// `ops` if needed (bytes past EOF read as zeros). A page not cached is added
+// in a folio of at most `order` (PageCache::add_folio): what iomap's
+// write_begin asks for; reads and faults add order-0 pages.
 // Errors: EIO; the iterator's errno.
-Result<CachedPage*> filemap_get_page(Inode& ip, uint64_t index, IomapOps& ops);
+Result<CachedPage*> filemap_get_page(Inode& ip, uint64_t index, IomapOps& ops, uint8_t order = 0);
 
 // filemap_read copies [iocb.pos, iocb.pos + to.count()) clipped at EOF from
 // the page cache into `to`, page by page with page faults enabled (the

@@ -1,6 +1,7 @@
 #include "vfs/page_cache.h"
 
 #include <algorithm>
+#include <bit>
 
 namespace vfssim {
 namespace {
@@ -27,8 +28,50 @@ const CachedPage* PageCache::find(uint64_t index) const {
 
 CachedPage& PageCache::get(uint64_t index) {
   auto [it, inserted] = pages_.try_emplace(index);
-  if (inserted) it->second.data = share_page(alloc_page());
+  if (inserted) {
+    it->second.data = share_page(alloc_page());
+    it->second.folio = index;
+  }
   return it->second;
+}
+
+CachedPage& PageCache::add_folio(uint64_t index, uint8_t order) {
+  if (CachedPage* p = find(index)) return *p;
+  order = large_folios_ ? std::min(order, kMaxFolioOrder) : 0;
+  // "If we're not aligned, allocate a smaller folio".
+  if (order > 0 && (index & ((uint64_t{1} << order) - 1)) != 0) {
+    order = static_cast<uint8_t>(std::countr_zero(index));
+  }
+  // filemap_add_folio fails (-EEXIST) while a page of the range is cached:
+  // one order lower each time.
+  while (order > 0) {
+    const uint64_t end = index + (uint64_t{1} << order);
+    auto it = pages_.lower_bound(index);
+    if (it == pages_.end() || it->first >= end) break;
+    --order;
+  }
+  for (uint64_t i = index; i < index + (uint64_t{1} << order); ++i) {
+    CachedPage& p = get(i);
+    p.folio = index;
+    p.order = order;
+  }
+  return *find(index);
+}
+
+PageCache::FolioSpan PageCache::folio_of(uint64_t index) const {
+  const CachedPage* p = find(index);
+  if (p == nullptr) return {index, index};
+  return {p->folio, p->folio + (uint64_t{1} << p->order) - 1};
+}
+
+void PageCache::split_folio(uint64_t index) {
+  const CachedPage* p = find(index);
+  if (p == nullptr || p->order == 0) return;
+  const FolioSpan f = folio_of(index);
+  for (auto it = pages_.lower_bound(f.first); it != pages_.end() && it->first <= f.last; ++it) {
+    it->second.folio = it->first;
+    it->second.order = 0;
+  }
 }
 
 void PageCache::mark_dirty(uint64_t index, CachedPage& page) {
@@ -51,6 +94,7 @@ void PageCache::mark_clean(uint64_t index, CachedPage& page) {
 }
 
 void PageCache::remove(uint64_t index) {
+  split_folio(index);
   auto it = pages_.find(index);
   if (it == pages_.end()) return;
   mark_clean(index, it->second);
@@ -59,6 +103,8 @@ void PageCache::remove(uint64_t index) {
 
 void PageCache::remove_range(uint64_t first, uint64_t last) {
   if (first > last) return;
+  split_folio(first);
+  split_folio(last);
   auto from = pages_.lower_bound(first);
   auto to = last == UINT64_MAX ? pages_.end() : pages_.lower_bound(last + 1);
   dirty_.erase(dirty_.lower_bound(first),
@@ -74,7 +120,8 @@ uint64_t PageCache::first_dirty(uint64_t first, uint64_t last) const {
 bool PageCache::range_needs_writeback(uint64_t pos, uint64_t len) const {
   if (len == 0) return false;
   const uint64_t end = pos + len < pos ? UINT64_MAX : pos + len;
-  return first_dirty(pos >> kCachePageShift, (end - 1) >> kCachePageShift) != UINT64_MAX;
+  return first_dirty(folio_of(pos >> kCachePageShift).first,
+                     folio_of((end - 1) >> kCachePageShift).last) != UINT64_MAX;
 }
 
 bool PageCache::range_dirty(uint64_t pos, uint64_t len) const {

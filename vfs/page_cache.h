@@ -37,6 +37,11 @@ struct CachedPage {
   std::shared_ptr<PageBytes> data;  // Never null once in the cache.
   bool uptodate = false;            // Holds the file's data (PG_uptodate).
   bool dirty = false;               // Newer than storage (PG_dirty).
+  // The folio the page belongs to: its first page's index and its order
+  // (2^order pages, naturally aligned). Order 0 unless the mapping allows
+  // large folios and a write made one (PageCache::add_folio).
+  uint64_t folio = 0;
+  uint8_t order = 0;
   // dirty_sectors: bit i set when the page's i-th 512-byte sector holds
   // bytes newer than storage: iomap_folio_state's per-block dirty bits,
   // kept per sector so that one page serves every block size (a block is
@@ -56,6 +61,29 @@ class PageCache {
   // (filemap_grab_folio).
   CachedPage& get(uint64_t index);
 
+  // Large folios (mapping_set_large_folios): a mapping that allows them
+  // gets folios of up to kMaxFolioOrder from add_folio; the others only
+  // order-0 pages.
+  static constexpr uint8_t kMaxFolioOrder = 9;  // MAX_PAGECACHE_ORDER: PMD size on x86-64.
+  void set_large_folios(bool on) { large_folios_ = on; }
+  bool large_folios() const { return large_folios_; }
+  // add_folio is __filemap_get_folio(FGP_CREAT) with an order asked for:
+  // page `index` if cached, else a new folio starting at `index` of at
+  // most `order` (lowered until `index` is aligned to it and no page of
+  // its range is cached, as filemap_add_folio's -EEXIST retries do; 0
+  // without large folios). Its pages are zeroed and not uptodate.
+  CachedPage& add_folio(uint64_t index, uint8_t order);
+  // FolioSpan: the first and last page index of a folio.
+  struct FolioSpan {
+    uint64_t first, last;
+  };
+  // folio_of returns the folio holding page `index` ({index, index} when
+  // the page is not cached).
+  FolioSpan folio_of(uint64_t index) const;
+  // split_folio makes every page of the folio holding `index` an order-0
+  // folio, keeping each page's state (split_folio in truncation).
+  void split_folio(uint64_t index);
+
   // mark_dirty / mark_clean keep the dirty index (a tagged xarray's
   // PAGECACHE_TAG_DIRTY), so writeback never walks clean pages.
   // mark_dirty dirties every block of the page (folio_mark_dirty, which
@@ -70,7 +98,10 @@ class PageCache {
 
   // remove drops page `index` whatever its state (delete_from_page_cache).
   void remove(uint64_t index);
-  // remove_range drops pages [first, last] whatever their state.
+  // remove_range drops pages [first, last] whatever their state. A folio
+  // partly inside either way is split first, its other pages kept. (Both
+  // keep whole folios' state consistent; callers that drop whole folios,
+  // as invalidation does, widen the range with folio_of.)
   void remove_range(uint64_t first, uint64_t last);
 
   // first_dirty returns the lowest dirty index in [first, last], or
@@ -79,9 +110,9 @@ class PageCache {
   // range_dirty: some byte of [pos, pos + len) lies in a dirty sector of a
   // cached page (ifs_block_is_dirty for a block's range).
   bool range_dirty(uint64_t pos, uint64_t len) const;
-  // range_needs_writeback: some page overlapping [pos, pos + len) is dirty
-  // (filemap_range_needs_writeback, which looks at whole folios, not at
-  // which of their blocks were written).
+  // range_needs_writeback: some folio overlapping [pos, pos + len) is
+  // dirty (filemap_range_needs_writeback, which looks at whole folios, not
+  // at which of their blocks were written).
   bool range_needs_writeback(uint64_t pos, uint64_t len) const;
 
   // wb_err is the mapping's writeback errseq (address_space->wb_err):
@@ -96,6 +127,7 @@ class PageCache {
  private:
   absl::btree_map<uint64_t, CachedPage> pages_;
   absl::btree_set<uint64_t> dirty_;
+  bool large_folios_ = false;
 };
 
 }  // namespace vfssim

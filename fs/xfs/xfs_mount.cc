@@ -292,6 +292,10 @@ void XfsMount::init_inode(Inode& ip) {
   // makes it a CoW inode (STATX_DIOALIGN's offset alignment, the CoW fork).
   auto data = std::make_unique<XfsInodeData>(this);
   ip.data = std::move(data);
+  // xfs_setup_inode: mapping_set_large_folios (blocks larger than a page
+  // set a minimum folio order instead, which writeback models as whole
+  // blocks).
+  ip.cache.set_large_folios(bsize() <= kCachePageSize);
   if (dax_ != nullptr && ip.type == VType::kReg && options().dax == DaxMode::kAlways) {
     ip.flags |= kInodeDax;
   }
