@@ -493,10 +493,6 @@ void truncate_pagecache_range(Inode& ip, off_t64 lstart, off_t64 lend) {
   const uint64_t e = static_cast<uint64_t>(lend);  // Inclusive.
   const uint64_t first_whole = (s + kPage - 1) >> kCachePageShift;
   const uint64_t last_whole_plus1 = (e + 1) >> kCachePageShift;  // Exclusive.
-  // A large folio the range cuts is split (truncate_inode_partial_folio):
-  // its pages in range go, the others stay as order-0 folios.
-  ip.cache.split_folio(s >> kCachePageShift);
-  ip.cache.split_folio(e >> kCachePageShift);
   // Partial pages at the edges: zero the part in range.
   auto zero_part = [&](uint64_t index) {
     CachedPage* p = ip.cache.find(index);
@@ -514,7 +510,33 @@ void truncate_pagecache_range(Inode& ip, off_t64 lstart, off_t64 lend) {
   if (s != page_pos(first_whole)) zero_part(first_whole - 1);
   if (e + 1 != page_pos(last_whole_plus1)) zero_part(last_whole_plus1);
   unmap_mapping_range(ip, first_whole, last_whole_plus1 - 1);
-  ip.cache.remove_range(first_whole, last_whole_plus1 - 1);
+  // A large folio the range cuts (truncate_inode_partial_folio): a clean
+  // one is split and its pages in range go; a dirty one cannot be split
+  // (iomap_release_folio refuses to drop a dirty folio's per-block state)
+  // and stays whole, its pages in range zeroed — on the 6.18 host a dirty
+  // 64 KiB folio truncated to 20000 or 40000 bytes is still written back
+  // whole by an msync of its first page.
+  uint64_t drop_first = first_whole;
+  uint64_t drop_end = last_whole_plus1;  // Exclusive.
+  auto zero_pages = [&](uint64_t from, uint64_t to) {  // Whole pages [from, to).
+    for (uint64_t i = from; i < to; ++i) {
+      if (CachedPage* p = ip.cache.find(i)) std::memset(p->data->data(), 0, kPage);
+    }
+  };
+  auto dirty = [&](const PageCache::FolioSpan& f) {
+    return ip.cache.first_dirty(f.first, f.last) != UINT64_MAX;
+  };
+  if (const PageCache::FolioSpan f = ip.cache.folio_of(drop_first); f.first < drop_first && dirty(f)) {
+    zero_pages(drop_first, std::min(f.last + 1, drop_end));
+    drop_first = f.last + 1;
+  }
+  if (drop_first < drop_end) {
+    if (const PageCache::FolioSpan f = ip.cache.folio_of(drop_end - 1); f.last >= drop_end && dirty(f)) {
+      zero_pages(std::max(f.first, drop_first), drop_end);
+      drop_end = f.first;
+    }
+  }
+  if (drop_first < drop_end) ip.cache.remove_range(drop_first, drop_end - 1);
 }
 
 Errno filemap_drop_behind(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops) {

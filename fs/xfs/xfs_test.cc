@@ -403,6 +403,75 @@ TEST_F(XfsBehaviourTest, MsyncWritesBackOnlyTheMappedRange) {
   EXPECT_EQ(fiemap_of(p, fd, 0), (Map{{0, 8192, 0}, {8192, 8192, kFIEMAP_EXTENT_UNWRITTEN}}));
 }
 
+// Large folios (xfs_setup_inode's mapping_set_large_folios): a buffered
+// write step asks for a folio of ilog2(bytes) (fgf_set_order), lowered to
+// the index's alignment, and writeback writes a folio the range touches
+// whole. msync(MS_SYNC) of one page writes back the folio holding it. Host
+// (6.18.44, C probe, fallocated files so written and unwritten blocks
+// tell what was written back):
+//  - 64 KiB in one write, msync of [20480, 24576): [0, 65536) written;
+//  - the same in 4 KiB writes: only [20480, 24576) written;
+//  - 12286 bytes at 0 (an 8 KiB folio, then a page), msync of [0, 4096):
+//    [0, 8192) written;
+//  - 12286 bytes at 4096 (index 1 is not 2-aligned: a page; the next step's
+//    8190 bytes ask for order 0), msync of [8192, 12288): only that page.
+class XfsLargeFolioTest : public XfsBehaviourTest {
+ protected:
+  // msync_range maps the first `map_len` bytes of `fd` shared and msyncs
+  // [off, off + len) of them.
+  void msync_range(int fd, uint64_t map_len, uint64_t off, uint64_t len) {
+    const uint64_t a = *p.mmap(0, map_len, kProtRead | kProtWrite, kMAP_SHARED, fd, 0);
+    ASSERT_EQ(p.msync(a + off, len, kMS_SYNC), Errno::kOk);
+    ASSERT_EQ(p.munmap(a, map_len), Errno::kOk);
+  }
+  static constexpr uint64_t kU = kFIEMAP_EXTENT_UNWRITTEN;
+};
+
+TEST_F(XfsLargeFolioTest, OneWriteMakesOneFolioWrittenBackWhole) {
+  const int fd = create("/f");
+  ASSERT_EQ(p.fallocate(fd, 0, 0, 65536), Errno::kOk);
+  ASSERT_EQ(write_at(fd, 0, 65536, 'a'), 65536u);
+  EXPECT_EQ(inode(fd).cache.folio_of(5).first, 0u);
+  EXPECT_EQ(inode(fd).cache.folio_of(5).last, 15u);
+  msync_range(fd, 65536, 20480, 4096);
+  EXPECT_EQ(fiemap_of(p, fd, 0), (Map{{0, 65536, 0}}));
+}
+
+TEST_F(XfsLargeFolioTest, PageSizedWritesMakePageFolios) {
+  const int fd = create("/f");
+  ASSERT_EQ(p.fallocate(fd, 0, 0, 65536), Errno::kOk);
+  for (uint64_t off = 0; off < 65536; off += 4096) ASSERT_EQ(write_at(fd, off, 4096, 'a'), 4096u);
+  msync_range(fd, 65536, 20480, 4096);
+  EXPECT_EQ(fiemap_of(p, fd, 0), (Map{{0, 20480, kU}, {20480, 4096, 0}, {24576, 40960, kU}}));
+}
+
+TEST_F(XfsLargeFolioTest, AnUnalignedWriteAsksForSmallerFolios) {
+  const int a = create("/a");
+  ASSERT_EQ(p.fallocate(a, 0, 0, 16384), Errno::kOk);
+  ASSERT_EQ(write_at(a, 0, 12286, 'a'), 12286u);
+  msync_range(a, 16384, 0, 4096);
+  EXPECT_EQ(fiemap_of(p, a, 0), (Map{{0, 8192, 0}, {8192, 8192, kU}}));
+
+  const int b = create("/b");
+  ASSERT_EQ(p.fallocate(b, 0, 0, 32768), Errno::kOk);
+  ASSERT_EQ(write_at(b, 4096, 12286, 'a'), 12286u);
+  msync_range(b, 32768, 8192, 4096);
+  EXPECT_EQ(fiemap_of(p, b, 0), (Map{{0, 8192, kU}, {8192, 4096, 0}, {12288, 20480, kU}}));
+}
+
+// A truncation inside a large folio leaves the part before the new EOF
+// one folio: msync of its first page writes all of it back. Host: a 64 KiB
+// write over fallocated blocks, truncated to 20000, msync of [0, 4096):
+// [0, 20480) written.
+TEST_F(XfsLargeFolioTest, ATruncatedFolioIsStillWrittenBackWhole) {
+  const int fd = create("/f");
+  ASSERT_EQ(p.fallocate(fd, 0, 0, 65536), Errno::kOk);
+  ASSERT_EQ(write_at(fd, 0, 65536, 'a'), 65536u);
+  ASSERT_EQ(p.ftruncate(fd, 20000), Errno::kOk);
+  msync_range(fd, 20000, 0, 4096);
+  EXPECT_EQ(fiemap_of(p, fd, 0), (Map{{0, 20480, 0}}));
+}
+
 // A direct write past EOF raises i_disk_size to its end
 // (xfs_dio_write_end_io: i_size_write, then xfs_setfilesize), so a later
 // truncate down to below it has nothing between i_disk_size and the new
