@@ -21,7 +21,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -203,23 +202,8 @@ TEST_F(HostXfsOracle, TheXfsLikeFilesystemAgreesWithXfs) {
   // and VFSSIM_XFS_DIFF_FULL=1 prints each disagreement whole.
   const uint64_t from = std::min(env_u64("VFSSIM_XFS_DIFF_FROM", 1), seeds + 1);
   const bool full = env_u64("VFSSIM_XFS_DIFF_FULL", 0) != 0;
-  // Seeds (of the first 300) whose first disagreement is a known
-  // difference, run and counted but not failed: the host writes back whole
-  // large folios, which the simulator's 4 KiB page cache does not model
-  // (docs/xfs.md, "Not modelled"). 101: a dedupe's flush of [0, 4096)
-  // writes the 8 KiB folio a 12286-byte splice write made, so block 1 is
-  // written where the simulator leaves it unwritten; 216: an O_DIRECT
-  // write's invalidation of [56320, 57856) writes the two 8 KiB folios of a
-  // 16380-byte write, so block 12 is written too.
-  //
-  // Seeds 29, 55, 143, 165 and 179 are the same class, found once
-  // SEEK and FIEMAP stayed compared after an fspacectl: replayed on the
-  // host with every buffered write and copy split at 4 KiB pages (and
-  // POSIX_FADV_RANDOM / MADV_RANDOM, so only 4 KiB folios are made), the
-  // host gives the simulator's answer. (Seed 108 was the deallocation
-  // leaving the zeroed EOF page dirty where the host's punch writes it
-  // back; fixed, it agrees.)
-  const std::set<uint64_t> known = {29, 55, 101, 143, 165, 179, 216};
+  // Every seed must agree. (The last seeds listed as known differences
+  // were large folios, modelled since; 1000 seeds: 996 agree, docs/xfs.md.)
   uint64_t agreed = 0;
   for (uint64_t seed = from; seed <= seeds; ++seed) {
     Rng rng(seed);
@@ -231,20 +215,9 @@ TEST_F(HostXfsOracle, TheXfsLikeFilesystemAgreesWithXfs) {
     const std::string diff = run_differential(
         sim, host, ops, {.nfiles = cfg.nfiles, .compare_extents = true, .deallocate_punches = true});
     if (!diff.empty()) {
-      std::cout << "seed " << seed << (known.contains(seed) ? " (known)" : "") << ": "
-                << (full ? diff : diff.substr(0, diff.find('\n'))) << "\n";
+      std::cout << "seed " << seed << ": " << (full ? diff : diff.substr(0, diff.find('\n'))) << "\n";
     }
-    if (!known.contains(seed)) {
-      EXPECT_EQ(diff, "") << "seed " << seed;
-    } else if (!diff.empty()) {
-      // Large folios change only which blocks are written: the first
-      // disagreement of a known seed must be a layout answer (FIEMAP or
-      // SEEK), never data, a size or an errno.
-      const std::string first = diff.substr(0, diff.find('\n'));
-      EXPECT_TRUE(first.find(R"("op":"fiemap")") != std::string::npos ||
-                  first.find(R"("op":"seek_)") != std::string::npos)
-          << "seed " << seed << " is known for large folios but disagrees on: " << first;
-    }
+    EXPECT_EQ(diff, "") << "seed " << seed;
     agreed += diff.empty();
   }
   std::cout << "xfs differential: " << agreed << " of " << seeds + 1 - from << " seeds x " << nops

@@ -51,10 +51,6 @@ const std::map<std::string, std::string>& known_differences() {
       {"081-help-fiemap-seek/tmpfs", "help prose not reproduced"},
       {"082-help-unknown/xfs", "help prose not reproduced"},
       {"082-help-unknown/tmpfs", "help prose not reproduced"},
-      // The host's page cache holds each 8 KiB write in one large folio,
-      // written back whole; vfssim's 4 KiB pages leave adjacent records
-      // (nextents 3 for the host's 2).
-      {"029-finsert/xfs", "4 KiB pages, not large folios"},
       // XFS_IOC_FSCOUNTS reads the inode counters with
       // percpu_counter_read_positive: the host's freeino does not yet count
       // the file just created (61 with 4 inodes in use); vfssim's is exact.

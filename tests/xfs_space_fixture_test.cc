@@ -89,7 +89,12 @@ constexpr const char* kWhyHasattr =
 constexpr const char* kWhyBmbt =
     "past the extents an inode holds (fewer with the host's LSM xattr in the attribute fork) the host allocates a bmbt block; vfssim keeps every fork in the inode";
 constexpr const char* kWhyFolio =
-    "large folios: the host writes back and places whole multi-page folios; vfssim's page cache has 4 KiB pages";
+    "large folios: the host's ext4 writes back whole multi-page folios; vfssim makes large folios for "
+    "XFS mappings only, ext4's page cache has 4 KiB folios";
+constexpr const char* kWhyPlacement =
+    "physical placement only (FIEMAP's adjacency column): an extent the host allocated after a "
+    "writeback (the one a fallocate forces, a copy's) lands apart from the one before, next to it in "
+    "vfssim (not traced)";
 constexpr const char* kWhyBusy =
     "physical placement: the host's fallocate next to a just-freed (busy) range lands apart from the previous extent; vfssim places it adjacent";
 constexpr const char* kWhyAgfl =
@@ -100,16 +105,12 @@ constexpr const char* kWhyTmpfs =
     "tmpfs sizes f_files (nr_inodes) from the host's memory; shmfs keeps no inode limit and reports 0";
 const std::map<std::string, std::string>* const kXfsKnown =
     new std::map<std::string, std::string>{
-        {"collapse_delalloc/2/f.fiemap", kWhyFolio},
-        {"collapse_delalloc/3/f.fiemap", kWhyFolio},
-        {"dio_over_delalloc/2/f.fiemap", kWhyFolio},
-        {"dio_over_delalloc/3/f.fiemap", kWhyFolio},
         {"falloc_default/2/fsx.xflags", kWhyHasattr},
         {"falloc_default/2/fsx.xflags_names", kWhyHasattr},
-        {"falloc_over_delalloc/2/f.fiemap", kWhyFolio},
-        {"falloc_over_delalloc/2/f.fiemap_sync", kWhyFolio},
-        {"falloc_over_delalloc/3/f.fiemap", kWhyFolio},
-        {"falloc_over_delalloc/3/f.fiemap_sync", kWhyFolio},
+        {"falloc_over_delalloc/2/f.fiemap", kWhyPlacement},
+        {"falloc_over_delalloc/2/f.fiemap_sync", kWhyPlacement},
+        {"falloc_over_delalloc/3/f.fiemap", kWhyPlacement},
+        {"falloc_over_delalloc/3/f.fiemap_sync", kWhyPlacement},
         {"ficlone/5/fsx.xflags", kWhyHasattr},
         {"ficlone/5/fsx.xflags_names", kWhyHasattr},
         {"ficlone/9/fsx.xflags", kWhyHasattr},
@@ -128,7 +129,6 @@ const std::map<std::string, std::string>* const kXfsKnown =
         {"prealloc_64m_1m/2/f.fiemap", kWhyAgfl},
         {"prealloc_64m_1m/2/f.fiemap_sync", kWhyAgfl},
         {"prealloc_64m_64k/1/f.fiemap_sync", kWhyAgfl},
-        {"punch_delalloc/2/f.fiemap", kWhyFolio},
         {"punch_many_dirty/1/f.blocks_sync", kWhyBmbt},
         {"punch_many_dirty/1/f.fiemap_sync", kWhyBmbt},
         {"punch_many_synced/1/f.blocks_sync", kWhyBmbt},
@@ -141,21 +141,16 @@ const std::map<std::string, std::string>* const kXfsKnown =
         {"punch_prealloc_past_eof/3/f.fiemap_sync", kWhyBusy},
         {"punch_prealloc_past_eof/4/f.fiemap", kWhyBusy},
         {"punch_prealloc_past_eof/4/f.fiemap_sync", kWhyBusy},
-        {"zero_delalloc/2/f.fiemap", kWhyFolio},
     };
 const std::map<std::string, std::string>* const kXfsNoreflinkKnown =
     new std::map<std::string, std::string>{
-        {"collapse_delalloc/2/f.fiemap", kWhyFolio},
-        {"collapse_delalloc/3/f.fiemap", kWhyFolio},
-        {"copy_range_unaligned/6/f.fiemap_sync", kWhyFolio},
-        {"dio_over_delalloc/2/f.fiemap", kWhyFolio},
-        {"dio_over_delalloc/3/f.fiemap", kWhyFolio},
+        {"copy_range_unaligned/6/f.fiemap_sync", kWhyPlacement},
         {"falloc_default/2/fsx.xflags", kWhyHasattr},
         {"falloc_default/2/fsx.xflags_names", kWhyHasattr},
-        {"falloc_over_delalloc/2/f.fiemap", kWhyFolio},
-        {"falloc_over_delalloc/2/f.fiemap_sync", kWhyFolio},
-        {"falloc_over_delalloc/3/f.fiemap", kWhyFolio},
-        {"falloc_over_delalloc/3/f.fiemap_sync", kWhyFolio},
+        {"falloc_over_delalloc/2/f.fiemap", kWhyPlacement},
+        {"falloc_over_delalloc/2/f.fiemap_sync", kWhyPlacement},
+        {"falloc_over_delalloc/3/f.fiemap", kWhyPlacement},
+        {"falloc_over_delalloc/3/f.fiemap_sync", kWhyPlacement},
         {"ficlone/5/fsx.xflags", kWhyHasattr},
         {"ficlone/5/fsx.xflags_names", kWhyHasattr},
         {"ficlone/9/fsx.xflags", kWhyHasattr},
@@ -172,7 +167,6 @@ const std::map<std::string, std::string>* const kXfsNoreflinkKnown =
         {"prealloc_64m_1m/2/f.fiemap", kWhyAgfl},
         {"prealloc_64m_1m/2/f.fiemap_sync", kWhyAgfl},
         {"prealloc_64m_64k/1/f.fiemap_sync", kWhyAgfl},
-        {"punch_delalloc/2/f.fiemap", kWhyFolio},
         {"punch_many_dirty/1/f.blocks_sync", kWhyBmbt},
         {"punch_many_dirty/1/f.fiemap_sync", kWhyBmbt},
         {"punch_many_synced/1/f.blocks_sync", kWhyBmbt},
@@ -185,7 +179,6 @@ const std::map<std::string, std::string>* const kXfsNoreflinkKnown =
         {"punch_prealloc_past_eof/3/f.fiemap_sync", kWhyBusy},
         {"punch_prealloc_past_eof/4/f.fiemap", kWhyBusy},
         {"punch_prealloc_past_eof/4/f.fiemap_sync", kWhyBusy},
-        {"zero_delalloc/2/f.fiemap", kWhyFolio},
     };
 const std::map<std::string, std::string>* const kTmpfsKnown =
     new std::map<std::string, std::string>{
@@ -238,7 +231,7 @@ const std::map<std::string, std::string>* const kTmpfsKnown =
     };
 
 // The ext4 column's known differences, each with its reason (large
-// folios: kWhyFolio, as for XFS).
+// folios: kWhyFolio).
 constexpr const char* kWhyExt4Replay =
     "the host's own replay of the case answered differently (its background writeback and "
     "placement depend on timing), which the probe records in the note";

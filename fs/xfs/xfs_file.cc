@@ -434,11 +434,17 @@ Errno XfsVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
         return Errno::kEFBIG;
       }
       if (static_cast<uint64_t>(off) >= ip.size) return Errno::kEINVAL;
-      // xfs_falloc_insert_range: the size first (xfs_falloc_setsize), then
+      // xfs_falloc_insert_range: the size first (xfs_falloc_setsize, a
+      // growing xfs_setattr_size: what was never written back is written
+      // from i_disk_size — host 6.18.44: four 4 KiB writes, then an insert
+      // at 8 KiB or 12 KiB, leave every block written), then
       // xfs_insert_file_space, whose xfs_bmap_can_insert_extents refuses
       // to shift the last extent out of the offset space (EINVAL with the
       // size already grown).
-      ip.size += static_cast<uint64_t>(len);
+      if (Errno e = setsize(ip, static_cast<off_t64>(ip.size + static_cast<uint64_t>(len)), /*times=*/false);
+          e != Errno::kOk) {
+        return e;
+      }
       if (std::optional<XfsIrec> last = XfsMount::xi(ip).data.last()) {
         const XfsIrec& tail = *last;
         if (tail.startoff >= static_cast<uint64_t>(off / bs) &&

@@ -875,3 +875,27 @@ TEST_F(XfsTest, FsckReportsDoubleOwnedAndFreeOwnedBlocks) {
 
 }  // namespace
 }  // namespace vfssim
+
+namespace vfssim {
+namespace {
+
+// INSERT_RANGE grows the file first through xfs_falloc_setsize, and a
+// growing setattr writes back from i_disk_size what was never written, so
+// the whole file is written before the shift. It used to grow i_size
+// directly and write back only from the block before the offset
+// (xfs_prepare_shift), leaving block 0 unwritten under its dirty page.
+// Host (6.18.44, C probe, FIEMAP without SYNC): four 4 KiB writes, then
+// an insert of 4 KiB at 8 KiB: [0, 8192) and [12288, 20480) written, 2
+// extents; at 12 KiB: [0, 12288) and [16384, 20480), 2 extents.
+TEST_F(XfsBehaviourTest, AnInsertWritesBackTheWholeFileFirst) {
+  for (const uint64_t at : {uint64_t{8192}, uint64_t{12288}}) {
+    const int fd = create("/f" + std::to_string(at));
+    for (uint64_t off = 0; off < 16384; off += 4096) ASSERT_EQ(write_at(fd, off, 4096, 1), 4096u);
+    ASSERT_EQ(p.fallocate(fd, kFALLOC_FL_INSERT_RANGE, static_cast<off_t64>(at), 4096), Errno::kOk);
+    EXPECT_EQ(fiemap_of(p, fd, 0), (Map{{0, at, 0}, {at + 4096, 16384 - at, 0}})) << at;
+    EXPECT_EQ(xi(fd).data.size(), 2u) << at;
+  }
+}
+
+}  // namespace
+}  // namespace vfssim
