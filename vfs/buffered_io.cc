@@ -270,6 +270,14 @@ IoResult iomap_file_buffered_write(Inode& ip, const Kiocb& iocb, IovIter& from, 
       ip.size = std::max<uint64_t>(ip.size, off + got);
     }
     done += copied;
+    if (copied < len) {
+      // iomap_write_failed: the pages made for the part of the step not
+      // written go where they lie past EOF (a large folio made for the
+      // whole step would otherwise stay, not uptodate, past EOF).
+      const uint64_t stop = static_cast<uint64_t>(iter.pos) + len;
+      const uint64_t keep = std::max<uint64_t>(static_cast<uint64_t>(iter.pos) + copied, ip.size);
+      if (stop > keep) truncate_pagecache_range(ip, static_cast<off_t64>(keep), static_cast<off_t64>(stop - 1));
+    }
     if (err != Errno::kOk && copied > 0) {
       // Report the progress and end the walk here.
       // copied > 0: the step advanced, so iomap_end's error cannot win.

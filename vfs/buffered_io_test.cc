@@ -68,6 +68,24 @@ TEST_F(BufferedIoTest, ReadMissFillsFromTheDeviceAndPartialWriteReadsFirst) {
   EXPECT_EQ(ip->cache.nr_dirty(), 1u);
 }
 
+// iomap_write_failed: a write step that fails drops the pages it made
+// past EOF. A 12288-byte write at 100 asks for an order-1 folio at 0 (ilog2
+// of the step); the read of its first, partial page fails, so nothing is
+// written and the folio's second page, past EOF, goes (the first stays,
+// not uptodate, as the host's folio does after the split).
+TEST_F(BufferedIoTest, AFailedWriteDropsTheFolioPagesItMadePastEof) {
+  ip->cache.set_large_folios(true);
+  map().put({.addr = 1 << 20, .offset = 0, .length = 16384, .type = IomapType::kMapped});
+  m.faults.arm("blockdev/read/eio", FaultPlan::nth(1));
+  IoResult r = kvec::iomap_file_buffered_write(*ip, 100, fill(12288, 1), map());
+  m.faults.disarm_all();
+  EXPECT_EQ(r.done, 0u);
+  EXPECT_EQ(r.err, Errno::kEIO);
+  EXPECT_EQ(ip->cache.nr_pages(), 1u);
+  EXPECT_EQ(ip->cache.folio_of(0).last, 0u);
+  EXPECT_EQ(ip->cache.nr_dirty(), 0u);
+}
+
 TEST_F(BufferedIoTest, EnospcAfterProgressReportsIt) {
   map().fail_begin = [](off_t64 pos, uint32_t) {
     return pos >= 8192 ? Errno::kENOSPC : Errno::kOk;

@@ -38,12 +38,10 @@ IoResult iomap_dio_read(Inode& ip, const Kiocb& iocb, IovIter& to, uint32_t alig
   // tail.
   const uint64_t want = to.count();
   const off_t64 last = pos + static_cast<off_t64>(want) - 1;
-  // kiocb_write_and_wait: under NOWAIT, dirty pages in the range are EAGAIN.
-  if (iocb.flags.has(IocbFlag::kNowait)) {
-    const uint64_t first = static_cast<uint64_t>(pos) >> kCachePageShift;
-    if (ip.cache.first_dirty(first, static_cast<uint64_t>(last) >> kCachePageShift) != UINT64_MAX) {
-      return {0, Errno::kEAGAIN};
-    }
+  // kiocb_write_and_wait: under NOWAIT, a dirty folio over the range is
+  // EAGAIN (filemap_range_needs_writeback looks at whole folios).
+  if (iocb.flags.has(IocbFlag::kNowait) && ip.cache.range_needs_writeback(static_cast<uint64_t>(pos), want)) {
+    return {0, Errno::kEAGAIN};
   }
   if (Errno e = filemap_write_and_wait_range(ip, pos, last, ops); e != Errno::kOk) return {0, e};
   IomapIter iter{.inode = &ip, .pos = pos, .len = want, .flags = kIomapDirect};

@@ -366,6 +366,9 @@ Errno Ext4VnodeOps::deallocate(Inode& ip, off_t64* off, off_t64* len, int, IoFla
     return Errno::kOk;
   }
   const uint64_t end = std::min<uint64_t>(start + static_cast<uint64_t>(*len), ip.size);
+  // Clipped at EOF first, as vop_stddeallocate clips: a failed punch
+  // reports the clipped range as left.
+  *len = static_cast<off_t64>(end - start);
   if (Errno e = punch_hole(ip, *off, static_cast<off_t64>(end - start)); e != Errno::kOk) return e;
   *off = static_cast<off_t64>(end);
   *len = 0;

@@ -130,6 +130,11 @@ Result<XfsGeometry> XfsGeometry::decode(std::span<const std::byte> b) {
   if (g.agcount == 0 || g.agblocks == 0 || g.dblocks == 0 || g.dblocks >= XfsFork::kMaxStartblock) {
     return Fail(Errno::kEINVAL);
   }
+  // xfs_validate_sb_common: a power of two from 512 to 64 KiB (the block
+  // conversions shift by its log).
+  if (g.blocksize < 512 || g.blocksize > 65536 || !std::has_single_bit(g.blocksize)) {
+    return Fail(Errno::kEINVAL);
+  }
   return g;
 }
 
@@ -229,7 +234,11 @@ XfsMount::XfsMount(Machine& m, MountOptions opts, const XfsGeometry& geo, BlockD
         opts.block_size = geo.blocksize;
         return std::move(opts);
       }(), xfs_vnode_ops()),
-      geo_(geo), blocklog_(std::countr_zero(geo.blocksize)), bdev_(bdev), dax_(dax), alloc_(geo.agcount, geo.agblocks, geo.dblocks),
+      geo_(geo),
+      blocklog_(std::countr_zero(geo.blocksize)),
+      bdev_(bdev),
+      dax_(dax),
+      alloc_(geo.agcount, geo.agblocks, geo.dblocks),
       iomap_ops_(*this) {
   // Per AG: the headers and the finobt (and refcountbt) root blocks; the
   // rest of each tree's reservation is held back from fdblocks.
@@ -292,9 +301,10 @@ void XfsMount::init_inode(Inode& ip) {
   // makes it a CoW inode (STATX_DIOALIGN's offset alignment, the CoW fork).
   auto data = std::make_unique<XfsInodeData>(this);
   ip.data = std::move(data);
-  // xfs_setup_inode: mapping_set_large_folios (blocks larger than a page
-  // set a minimum folio order instead, which writeback models as whole
-  // blocks).
+  // xfs_setup_inode: mapping_set_large_folios. With blocks larger than a
+  // page it is mapping_set_folio_min_order, which allows large folios too;
+  // vfssim keeps 4 KiB folios there and writes a block's pages back as one
+  // (filemap_write_and_wait_range), so those mappings make no large ones.
   ip.cache.set_large_folios(bsize() <= kCachePageSize);
   if (dax_ != nullptr && ip.type == VType::kReg && options().dax == DaxMode::kAlways) {
     ip.flags |= kInodeDax;

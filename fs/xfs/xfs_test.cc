@@ -407,8 +407,8 @@ TEST_F(XfsBehaviourTest, MsyncWritesBackOnlyTheMappedRange) {
 // write step asks for a folio of ilog2(bytes) (fgf_set_order), lowered to
 // the index's alignment, and writeback writes a folio the range touches
 // whole. msync(MS_SYNC) of one page writes back the folio holding it. Host
-// (6.18.44, C probe, fallocated files so written and unwritten blocks
-// tell what was written back):
+// (6.18.44, tests/probes/fixtures/xfs_folio.jsonl; fallocated files, so
+// written and unwritten blocks tell what was written back):
 //  - 64 KiB in one write, msync of [20480, 24576): [0, 65536) written;
 //  - the same in 4 KiB writes: only [20480, 24576) written;
 //  - 12286 bytes at 0 (an 8 KiB folio, then a page), msync of [0, 4096):
@@ -424,52 +424,74 @@ class XfsLargeFolioTest : public XfsBehaviourTest {
     ASSERT_EQ(p.msync(a + off, len, kMS_SYNC), Errno::kOk);
     ASSERT_EQ(p.munmap(a, map_len), Errno::kOk);
   }
+  // Write is one pwrite: its offset and length.
+  struct Write {
+    uint64_t off, len;
+  };
+  // written_back creates `path` with [0, size) fallocated, makes the
+  // writes, msyncs the page at `page_off` and returns the file's FIEMAP
+  // map: which blocks that writeback wrote (the rest stay unwritten).
+  Map written_back(const std::string& path, uint64_t size, const std::vector<Write>& writes,
+                   uint64_t page_off) {
+    const int fd = create(path);
+    EXPECT_EQ(p.fallocate(fd, 0, 0, static_cast<off_t64>(size)), Errno::kOk);
+    for (const Write& w : writes) EXPECT_EQ(write_at(fd, w.off, w.len, 'a'), w.len);
+    msync_range(fd, size, page_off, 4096);
+    return fiemap_of(p, fd, 0);
+  }
   static constexpr uint64_t kU = kFIEMAP_EXTENT_UNWRITTEN;
 };
 
 TEST_F(XfsLargeFolioTest, OneWriteMakesOneFolioWrittenBackWhole) {
-  const int fd = create("/f");
-  ASSERT_EQ(p.fallocate(fd, 0, 0, 65536), Errno::kOk);
-  ASSERT_EQ(write_at(fd, 0, 65536, 'a'), 65536u);
-  EXPECT_EQ(inode(fd).cache.folio_of(5).first, 0u);
-  EXPECT_EQ(inode(fd).cache.folio_of(5).last, 15u);
-  msync_range(fd, 65536, 20480, 4096);
-  EXPECT_EQ(fiemap_of(p, fd, 0), (Map{{0, 65536, 0}}));
+  EXPECT_EQ(written_back("/f", 65536, {{0, 65536}}, 20480), (Map{{0, 65536, 0}}));
 }
 
 TEST_F(XfsLargeFolioTest, PageSizedWritesMakePageFolios) {
-  const int fd = create("/f");
-  ASSERT_EQ(p.fallocate(fd, 0, 0, 65536), Errno::kOk);
-  for (uint64_t off = 0; off < 65536; off += 4096) ASSERT_EQ(write_at(fd, off, 4096, 'a'), 4096u);
-  msync_range(fd, 65536, 20480, 4096);
-  EXPECT_EQ(fiemap_of(p, fd, 0), (Map{{0, 20480, kU}, {20480, 4096, 0}, {24576, 40960, kU}}));
+  std::vector<Write> pages;
+  for (uint64_t off = 0; off < 65536; off += 4096) pages.push_back({off, 4096});
+  EXPECT_EQ(written_back("/f", 65536, pages, 20480),
+            (Map{{0, 20480, kU}, {20480, 4096, 0}, {24576, 40960, kU}}));
 }
 
 TEST_F(XfsLargeFolioTest, AnUnalignedWriteAsksForSmallerFolios) {
-  const int a = create("/a");
-  ASSERT_EQ(p.fallocate(a, 0, 0, 16384), Errno::kOk);
-  ASSERT_EQ(write_at(a, 0, 12286, 'a'), 12286u);
-  msync_range(a, 16384, 0, 4096);
-  EXPECT_EQ(fiemap_of(p, a, 0), (Map{{0, 8192, 0}, {8192, 8192, kU}}));
-
-  const int b = create("/b");
-  ASSERT_EQ(p.fallocate(b, 0, 0, 32768), Errno::kOk);
-  ASSERT_EQ(write_at(b, 4096, 12286, 'a'), 12286u);
-  msync_range(b, 32768, 8192, 4096);
-  EXPECT_EQ(fiemap_of(p, b, 0), (Map{{0, 8192, kU}, {8192, 4096, 0}, {12288, 20480, kU}}));
+  EXPECT_EQ(written_back("/a", 16384, {{0, 12286}}, 0), (Map{{0, 8192, 0}, {8192, 8192, kU}}));
+  EXPECT_EQ(written_back("/b", 32768, {{4096, 12286}}, 8192),
+            (Map{{0, 8192, kU}, {8192, 4096, 0}, {12288, 20480, kU}}));
 }
 
-// A truncation inside a large folio leaves the part before the new EOF
-// one folio: msync of its first page writes all of it back. Host: a 64 KiB
-// write over fallocated blocks, truncated to 20000, msync of [0, 4096):
-// [0, 20480) written.
+// A truncation inside a dirty large folio leaves the part before the new
+// EOF one folio: msync of its first page writes all of it back. Host: a
+// 64 KiB write over fallocated blocks, truncated to 20000 (or 40000), msync
+// of [0, 4096): [0, 20480) (or [0, 40960)) written.
 TEST_F(XfsLargeFolioTest, ATruncatedFolioIsStillWrittenBackWhole) {
-  const int fd = create("/f");
-  ASSERT_EQ(p.fallocate(fd, 0, 0, 65536), Errno::kOk);
-  ASSERT_EQ(write_at(fd, 0, 65536, 'a'), 65536u);
-  ASSERT_EQ(p.ftruncate(fd, 20000), Errno::kOk);
-  msync_range(fd, 20000, 0, 4096);
-  EXPECT_EQ(fiemap_of(p, fd, 0), (Map{{0, 20480, 0}}));
+  for (const uint64_t size : {uint64_t{20000}, uint64_t{40000}}) {
+    const int fd = create("/f" + std::to_string(size));
+    ASSERT_EQ(p.fallocate(fd, 0, 0, 65536), Errno::kOk);
+    ASSERT_EQ(write_at(fd, 0, 65536, 'a'), 65536u);
+    ASSERT_EQ(p.ftruncate(fd, static_cast<off_t64>(size)), Errno::kOk);
+    msync_range(fd, size, 0, 4096);
+    const uint64_t eof_block_end = (size + 4095) / 4096 * 4096;
+    EXPECT_EQ(fiemap_of(p, fd, 0), (Map{{0, eof_block_end, 0}})) << size;
+  }
+}
+
+// INSERT_RANGE grows the file first through xfs_falloc_setsize, and a
+// growing setattr writes back from i_disk_size what was never written, so
+// the whole file is written before the shift. It used to grow i_size
+// directly and write back only from the block before the offset
+// (xfs_prepare_shift), leaving block 0 unwritten under its dirty page.
+// Host (6.18.44, tests/probes/fixtures/xfs_folio.jsonl, insert_8k and
+// insert_12k; FIEMAP without SYNC): four 4 KiB writes, then
+// an insert of 4 KiB at 8 KiB: [0, 8192) and [12288, 20480) written, 2
+// extents; at 12 KiB: [0, 12288) and [16384, 20480), 2 extents.
+TEST_F(XfsBehaviourTest, AnInsertWritesBackTheWholeFileFirst) {
+  for (const uint64_t at : {uint64_t{8192}, uint64_t{12288}}) {
+    const int fd = create("/f" + std::to_string(at));
+    for (uint64_t off = 0; off < 16384; off += 4096) ASSERT_EQ(write_at(fd, off, 4096, 1), 4096u);
+    ASSERT_EQ(p.fallocate(fd, kFALLOC_FL_INSERT_RANGE, static_cast<off_t64>(at), 4096), Errno::kOk);
+    EXPECT_EQ(fiemap_of(p, fd, 0), (Map{{0, at, 0}, {at + 4096, 16384 - at, 0}})) << at;
+    EXPECT_EQ(xi(fd).data.size(), 2u) << at;
+  }
 }
 
 // A direct write past EOF raises i_disk_size to its end
@@ -876,26 +898,3 @@ TEST_F(XfsTest, FsckReportsDoubleOwnedAndFreeOwnedBlocks) {
 }  // namespace
 }  // namespace vfssim
 
-namespace vfssim {
-namespace {
-
-// INSERT_RANGE grows the file first through xfs_falloc_setsize, and a
-// growing setattr writes back from i_disk_size what was never written, so
-// the whole file is written before the shift. It used to grow i_size
-// directly and write back only from the block before the offset
-// (xfs_prepare_shift), leaving block 0 unwritten under its dirty page.
-// Host (6.18.44, C probe, FIEMAP without SYNC): four 4 KiB writes, then
-// an insert of 4 KiB at 8 KiB: [0, 8192) and [12288, 20480) written, 2
-// extents; at 12 KiB: [0, 12288) and [16384, 20480), 2 extents.
-TEST_F(XfsBehaviourTest, AnInsertWritesBackTheWholeFileFirst) {
-  for (const uint64_t at : {uint64_t{8192}, uint64_t{12288}}) {
-    const int fd = create("/f" + std::to_string(at));
-    for (uint64_t off = 0; off < 16384; off += 4096) ASSERT_EQ(write_at(fd, off, 4096, 1), 4096u);
-    ASSERT_EQ(p.fallocate(fd, kFALLOC_FL_INSERT_RANGE, static_cast<off_t64>(at), 4096), Errno::kOk);
-    EXPECT_EQ(fiemap_of(p, fd, 0), (Map{{0, at, 0}, {at + 4096, 16384 - at, 0}})) << at;
-    EXPECT_EQ(xi(fd).data.size(), 2u) << at;
-  }
-}
-
-}  // namespace
-}  // namespace vfssim
