@@ -524,26 +524,18 @@ void truncate_pagecache_range(Inode& ip, off_t64 lstart, off_t64 lend) {
   // and stays whole, its pages in range zeroed — on the 6.18 host a dirty
   // 64 KiB folio truncated to 20000 or 40000 bytes is still written back
   // whole by an msync of its first page.
-  uint64_t drop_first = first_whole;
-  uint64_t drop_end = last_whole_plus1;  // Exclusive.
+  const auto [drop_first, drop_end] =
+      ip.cache.folios_inside(first_whole, last_whole_plus1, [&](const PageCache::FolioSpan& f) {
+        return ip.cache.first_dirty(f.first, f.last) != UINT64_MAX;
+      });
+  // The kept folios' whole pages in range read as zeros from now on.
   auto zero_pages = [&](uint64_t from, uint64_t to) {  // Whole pages [from, to).
     for (uint64_t i = from; i < to; ++i) {
       if (CachedPage* p = ip.cache.find(i)) std::memset(p->data->data(), 0, kPage);
     }
   };
-  auto dirty = [&](const PageCache::FolioSpan& f) {
-    return ip.cache.first_dirty(f.first, f.last) != UINT64_MAX;
-  };
-  if (const PageCache::FolioSpan f = ip.cache.folio_of(drop_first); f.first < drop_first && dirty(f)) {
-    zero_pages(drop_first, std::min(f.last + 1, drop_end));
-    drop_first = f.last + 1;
-  }
-  if (drop_first < drop_end) {
-    if (const PageCache::FolioSpan f = ip.cache.folio_of(drop_end - 1); f.last >= drop_end && dirty(f)) {
-      zero_pages(std::max(f.first, drop_first), drop_end);
-      drop_end = f.first;
-    }
-  }
+  zero_pages(first_whole, drop_first);
+  zero_pages(drop_end, last_whole_plus1);
   if (drop_first < drop_end) ip.cache.remove_range(drop_first, drop_end - 1);
 }
 
@@ -566,16 +558,11 @@ void fadvise_dontneed(Inode& ip, off_t64 off, off_t64 len, IomapOps& ops) {
   if (off < 0) return;
   const off_t64 end = len == 0 || len > kOffMax - off ? kOffMax : off + len - 1;
   filemap_write_and_wait_range(ip, off, end, ops);
-  uint64_t first = (static_cast<uint64_t>(off) + kCachePageSize - 1) >> kCachePageShift;
-  uint64_t last_plus1 = (static_cast<uint64_t>(end) + 1) >> kCachePageShift;
   // mapping_try_invalidate drops only folios wholly inside (find_lock_entries
   // omits a large folio that begins before the start or ends past the end).
-  if (last_plus1 > first) {
-    if (const PageCache::FolioSpan f = ip.cache.folio_of(first); f.first < first) first = f.last + 1;
-    if (const PageCache::FolioSpan f = ip.cache.folio_of(last_plus1 - 1); f.last >= last_plus1) {
-      last_plus1 = f.first;
-    }
-  }
+  const auto [first, last_plus1] = ip.cache.folios_inside(
+      (static_cast<uint64_t>(off) + kCachePageSize - 1) >> kCachePageShift,
+      (static_cast<uint64_t>(end) + 1) >> kCachePageShift, [](const PageCache::FolioSpan&) { return true; });
   if (last_plus1 > first) invalidate_inode_pages2_range(ip, first, last_plus1 - 1, ops);
 }
 

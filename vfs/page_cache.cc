@@ -28,10 +28,7 @@ const CachedPage* PageCache::find(uint64_t index) const {
 
 CachedPage& PageCache::get(uint64_t index) {
   auto [it, inserted] = pages_.try_emplace(index);
-  if (inserted) {
-    it->second.data = share_page(alloc_page());
-    it->second.folio = index;
-  }
+  if (inserted) it->second.data = share_page(alloc_page());
   return it->second;
 }
 
@@ -50,26 +47,20 @@ CachedPage& PageCache::add_folio(uint64_t index, uint8_t order) {
     if (it == pages_.end() || it->first >= end) break;
     --order;
   }
-  for (uint64_t i = index; i < index + (uint64_t{1} << order); ++i) {
-    CachedPage& p = get(i);
-    p.folio = index;
-    p.order = order;
-  }
+  for (uint64_t i = index; i < index + (uint64_t{1} << order); ++i) get(i).order = order;
   return *find(index);
 }
 
 PageCache::FolioSpan PageCache::folio_of(uint64_t index) const {
   const CachedPage* p = find(index);
   if (p == nullptr) return {index, index};
-  return {p->folio, p->folio + (uint64_t{1} << p->order) - 1};
+  const uint64_t first = index & ~((uint64_t{1} << p->order) - 1);
+  return {first, first + (uint64_t{1} << p->order) - 1};
 }
 
 void PageCache::split_folio(uint64_t index) {
-  const CachedPage* p = find(index);
-  if (p == nullptr || p->order == 0) return;
   const FolioSpan f = folio_of(index);
   for (auto it = pages_.lower_bound(f.first); it != pages_.end() && it->first <= f.last; ++it) {
-    it->second.folio = it->first;
     it->second.order = 0;
   }
 }

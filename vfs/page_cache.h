@@ -11,10 +11,12 @@
 #ifndef VFSSIM_VFS_PAGE_CACHE_H_
 #define VFSSIM_VFS_PAGE_CACHE_H_
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
 
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
@@ -37,10 +39,10 @@ struct CachedPage {
   std::shared_ptr<PageBytes> data;  // Never null once in the cache.
   bool uptodate = false;            // Holds the file's data (PG_uptodate).
   bool dirty = false;               // Newer than storage (PG_dirty).
-  // The folio the page belongs to: its first page's index and its order
-  // (2^order pages, naturally aligned). Order 0 unless the mapping allows
-  // large folios and a write made one (PageCache::add_folio).
-  uint64_t folio = 0;
+  // The order of the folio the page belongs to: 2^order pages, naturally
+  // aligned, so the folio's first page is the index rounded down to it.
+  // Order 0 unless the mapping allows large folios and a write made one
+  // (PageCache::add_folio).
   uint8_t order = 0;
   // dirty_sectors: bit i set when the page's i-th 512-byte sector holds
   // bytes newer than storage: iomap_folio_state's per-block dirty bits,
@@ -66,7 +68,6 @@ class PageCache {
   // order-0 pages.
   static constexpr uint8_t kMaxFolioOrder = 9;  // MAX_PAGECACHE_ORDER: PMD size on x86-64.
   void set_large_folios(bool on) { large_folios_ = on; }
-  bool large_folios() const { return large_folios_; }
   // add_folio is __filemap_get_folio(FGP_CREAT) with an order asked for:
   // page `index` if cached, else a new folio starting at `index` of at
   // most `order` (lowered until `index` is aligned to it and no page of
@@ -80,6 +81,19 @@ class PageCache {
   // folio_of returns the folio holding page `index` ({index, index} when
   // the page is not cached).
   FolioSpan folio_of(uint64_t index) const;
+  // folios_inside narrows the pages [first, end) past a folio that
+  // straddles either edge, where skip(folio) says so: what is left is
+  // [first', end') with first <= first' <= end' <= end.
+  template <typename Skip>
+  std::pair<uint64_t, uint64_t> folios_inside(uint64_t first, uint64_t end, Skip skip) const {
+    if (first < end) {
+      if (const FolioSpan f = folio_of(first); f.first < first && skip(f)) first = std::min(f.last + 1, end);
+    }
+    if (first < end) {
+      if (const FolioSpan f = folio_of(end - 1); f.last >= end && skip(f)) end = std::max(f.first, first);
+    }
+    return {first, end};
+  }
   // split_folio makes every page of the folio holding `index` an order-0
   // folio, keeping each page's state (split_folio in truncation).
   void split_folio(uint64_t index);
