@@ -17,6 +17,7 @@
 #include "fs/ext4/ext4_mount.h"
 #include "fs/xfs/xfs_mount.h"
 #include "harness/command.h"
+#include "harness/ddmin.h"
 #include "harness/oracle.h"
 #include "harness/range_set.h"
 #include "sim/absl_view.h"
@@ -429,49 +430,6 @@ Failure make_failure(const std::vector<std::string>& bad, size_t index, const Op
   f.result = std::move(r);
   classify_violation(f.message, &f);
   return f;
-}
-
-// ddmin is Zeller's delta debugging: the smallest subsequence of `items`
-// (1-minimal, within the budget) for which fails() holds, given that it
-// holds for `items`.
-template <typename T>
-std::vector<T> ddmin(std::vector<T> items, const std::function<bool(const std::vector<T>&)>& fails,
-                     int* budget) {
-  size_t n = 2;
-  while (items.size() >= 2 && *budget > 0) {
-    const size_t chunk = (items.size() + n - 1) / n;
-    std::vector<std::vector<T>> parts;
-    for (size_t i = 0; i < items.size(); i += chunk) {
-      parts.emplace_back(items.begin() + static_cast<ptrdiff_t>(i),
-                         items.begin() + static_cast<ptrdiff_t>(std::min(items.size(), i + chunk)));
-    }
-    bool shrunk = false;
-    for (size_t i = 0; i < parts.size() && !shrunk && *budget > 0; ++i) {
-      if (parts.size() > 1 && fails(parts[i])) {
-        items = parts[i];
-        n = 2;
-        shrunk = true;
-      }
-    }
-    for (size_t i = 0; i < parts.size() && !shrunk && *budget > 0 && parts.size() > 2; ++i) {
-      std::vector<T> rest;
-      for (size_t j = 0; j < parts.size(); ++j) {
-        if (j != i) rest.insert(rest.end(), parts[j].begin(), parts[j].end());
-      }
-      if (fails(rest)) {
-        items = std::move(rest);
-        n = std::max<size_t>(n - 1, 2);
-        shrunk = true;
-      }
-    }
-    if (!shrunk) {
-      if (n >= items.size()) break;
-      n = std::min(items.size(), 2 * n);
-    }
-  }
-  // Single items last: a one-element list may still be droppable to none.
-  if (items.size() == 1 && *budget > 0 && fails({})) items.clear();
-  return items;
 }
 
 std::vector<FiredFault> faults_for(const std::vector<FiredFault>& faults, const std::vector<Op>& ops) {

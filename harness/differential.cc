@@ -44,6 +44,10 @@ std::string run_differential(Backend& sim, Backend& host, const std::vector<Op>&
     OpResult a, b;
     const std::vector<std::string> bad_sim = sim_oracle.step(op, &a);
     const std::vector<std::string> bad_host = host_oracle.step(op, &b);
+    if (opts.log != nullptr) {
+      *opts.log << op.to_json().dump() << "\n  " << sim_name << " " << a.to_json().dump() << "\n  "
+                << host_name << " " << b.to_json().dump() << "\n";
+    }
     if (!opts.compare_extents) a.extents = b.extents = {};
     std::vector<bool>::reference diverged = layout_may_differ[static_cast<size_t>(op.file)];
     if (diverged && (op.kind == OpKind::kSeekData || op.kind == OpKind::kSeekHole ||

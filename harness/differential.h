@@ -20,6 +20,7 @@
 #ifndef VFSSIM_HARNESS_DIFFERENTIAL_H_
 #define VFSSIM_HARNESS_DIFFERENTIAL_H_
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,8 @@ struct DifferentialOptions {
   // which zeroes the partial blocks and writes back the EOF page as the
   // punch does; shmfs's vop_stddeallocate writes zeros instead).
   bool deallocate_punches = false;
+  // log, when set, gets one line per op: the op and both sides' results.
+  std::ostream* log = nullptr;
 };
 
 // run_differential returns "" when every op agreed and kept both oracles'

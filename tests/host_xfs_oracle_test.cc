@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -26,6 +27,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "harness/backend.h"
+#include "harness/ddmin.h"
 #include "harness/differential.h"
 #include "harness/opgen.h"
 #include "harness/oracle.h"
@@ -193,7 +195,8 @@ uint64_t env_u64(const char* name, uint64_t fallback) {
 // (300 x 200 is the figure):
 //   bazel test //tests:host_xfs_oracle_test --test_env=VFSSIM_XFS_DIFF_SEEDS=300
 // Every seed that disagrees prints its first difference (all of it with
-// VFSSIM_XFS_DIFF_FULL=1).
+// VFSSIM_XFS_DIFF_FULL=1; with VFSSIM_XFS_DIFF_REDUCE=1 also the ops cut
+// down by ddmin to those that still disagree the same way, as shell lines).
 TEST_F(HostXfsOracle, TheXfsLikeFilesystemAgreesWithXfs) {
   const OpGenConfig cfg = opgen_config(sim_filesystem("xfs_block"));
   const uint64_t seeds = env_u64("VFSSIM_XFS_DIFF_SEEDS", 12);
@@ -202,6 +205,7 @@ TEST_F(HostXfsOracle, TheXfsLikeFilesystemAgreesWithXfs) {
   // and VFSSIM_XFS_DIFF_FULL=1 prints each disagreement whole.
   const uint64_t from = std::min(env_u64("VFSSIM_XFS_DIFF_FROM", 1), seeds + 1);
   const bool full = env_u64("VFSSIM_XFS_DIFF_FULL", 0) != 0;
+  const bool reduce = env_u64("VFSSIM_XFS_DIFF_REDUCE", 0) != 0;
   // Every seed must agree. (The last seeds listed as known differences
   // were large folios, modelled since; 1000 seeds: 996 agree, docs/xfs.md.)
   uint64_t agreed = 0;
@@ -212,10 +216,33 @@ TEST_F(HostXfsOracle, TheXfsLikeFilesystemAgreesWithXfs) {
     ASSERT_EQ(sim.setup_error(), Errno::kOk);
     HostBackend host(mnt_, cfg.nfiles);
     ASSERT_TRUE(host.ok());
-    const std::string diff = run_differential(
-        sim, host, ops, {.nfiles = cfg.nfiles, .compare_extents = true, .deallocate_punches = true});
+    const DifferentialOptions dcfg{.nfiles = cfg.nfiles, .compare_extents = true, .deallocate_punches = true};
+    const std::string diff = run_differential(sim, host, ops, dcfg);
     if (!diff.empty()) {
       std::cout << "seed " << seed << ": " << (full ? diff : diff.substr(0, diff.find('\n'))) << "\n";
+    }
+    if (!diff.empty() && reduce) {
+      // The same way: the first difference's line with its numbers masked.
+      const auto shape = [](const std::string& d) {
+        std::string s = d.substr(0, d.find('\n'));
+        for (char& c : s) c = std::isdigit(static_cast<unsigned char>(c)) ? '#' : c;
+        return s;
+      };
+      int budget = 2000;
+      const std::vector<Op> min = ddmin<Op>(ops, [&](const std::vector<Op>& candidate) {
+        --budget;
+        SimBackend s(seed, sim_filesystem("xfs_block"), cfg.nfiles);
+        HostBackend h(mnt_, cfg.nfiles);
+        const std::string d = run_differential(s, h, candidate, dcfg);
+        return !d.empty() && shape(d) == shape(diff);
+      }, &budget);
+      std::cout << "seed " << seed << " reduced to " << min.size() << " ops (" << 2000 - budget
+                << " runs):\n";
+      SimBackend s(seed, sim_filesystem("xfs_block"), cfg.nfiles);
+      HostBackend h(mnt_, cfg.nfiles);
+      DifferentialOptions logged = dcfg;
+      logged.log = &std::cout;
+      std::cout << run_differential(s, h, min, logged).substr(0, diff.find('\n')) << "\n";
     }
     EXPECT_EQ(diff, "") << "seed " << seed;
     agreed += diff.empty();

@@ -503,18 +503,21 @@ Errno XfsVnodeOps::deallocate(Inode& ip, off_t64* off, off_t64* len, int, IoFlag
   // of the clipped range.
   *len = static_cast<off_t64>(end - start);
   if (Errno e = flush_unmap_range(ip, *off, static_cast<off_t64>(end)); e != Errno::kOk) return e;
-  // Progress is reported piece by piece: the head of a partial block, the
-  // whole blocks, the tail, each accounted when done.
+  // In the punch's order (xfs_free_file_space): the whole blocks are
+  // unmapped first, then the partial ones zeroed. The order shows: a
+  // partial head block a clone shares with one of the whole blocks is no
+  // longer shared when it is zeroed, so it is zeroed in place rather than
+  // through CoW staging (which SEEK_HOLE would report over the hole).
+  // Progress is a suffix of the range, so it is accounted once the head is
+  // done (the whole blocks with it) and again at the end: a failed head
+  // reports the whole clipped range left, a superset of what is (the
+  // unmapped blocks stay unmapped; a retry does them again, harmlessly).
   const uint64_t first = (start + bs - 1) / bs * bs;
   const uint64_t last = end / bs * bs;
   auto done_to = [&](uint64_t at) {
     *len -= static_cast<off_t64>(at - static_cast<uint64_t>(*off));
     *off = static_cast<off_t64>(at);
   };
-  if (const uint64_t head_end = std::min(first, end); head_end > start) {
-    if (Errno e = zero_range(ip, *off, head_end - start); e != Errno::kOk) return e;
-    done_to(head_end);
-  }
   if (last > first) {
     if (Errno e = unmap_blocks(ip, first / bs, last / bs, /*cancel_cow=*/false, kXfsExtentAddRes);
         e != Errno::kOk) {
@@ -524,8 +527,11 @@ Errno XfsVnodeOps::deallocate(Inode& ip, off_t64* off, off_t64* len, int, IoFlag
     // the unmapped blocks' old bytes: they read as zeros now (and
     // writeback skips the holes under a dirty page).
     truncate_pagecache_range(ip, static_cast<off_t64>(first), static_cast<off_t64>(last) - 1);
-    done_to(last);
   }
+  if (const uint64_t head_end = std::min(first, end); head_end > start) {
+    if (Errno e = zero_range(ip, *off, head_end - start); e != Errno::kOk) return e;
+  }
+  done_to(std::max(std::min(first, end), last));
   if (end > static_cast<uint64_t>(*off)) {
     if (Errno e = zero_range(ip, *off, end - static_cast<uint64_t>(*off)); e != Errno::kOk) return e;
     done_to(end);

@@ -809,6 +809,36 @@ TEST_F(XfsBehaviourTest, APunchToAnEofInsideAPageWritesThatPageBack) {
   }
 }
 
+// A deallocation works in the punch's order: the whole blocks first, then
+// the partial head. Here the head block's only other owner is one of the
+// whole blocks (a clone of the file into itself), so once they are
+// unmapped the head is no longer shared and is zeroed in place, with no
+// CoW staging left behind for SEEK_HOLE to report (as unwritten, over the
+// page cache the read back fills). Host 6.18.44 (xfs_io: pwrite 0 12288,
+// reflink f0 0 12288 8192, fpunch 132 20348, pread 0 30000): SEEK_HOLE from
+// 104 is 4096, st_blocks 8, `bmap -c` empty. The deallocation zeroed the
+// head first and answered 20480 (differential seed 973).
+TEST_F(XfsBehaviourTest, ADeallocationUnmapsTheWholeBlocksBeforeZeroingTheHead) {
+  for (const bool spacectl : {false, true}) {
+    const int fd = create("/f");
+    ASSERT_EQ(write_at(fd, 0, 12288), 12288u);
+    ASSERT_EQ(clone_range(p, fd, fd, 0, 8192, 12288), Errno::kOk);
+    if (spacectl) {
+      SpacectlRange rq{132, 24576}, rm;
+      ASSERT_EQ(host::fspacectl(p, fd, kSPACECTL_DEALLOC, &rq, 0, &rm), Errno::kOk);
+      EXPECT_EQ(rm, (SpacectlRange{20480, 0}));
+    } else {
+      ASSERT_EQ(p.fallocate(fd, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 132, 20348), Errno::kOk);
+    }
+    EXPECT_EQ(read_at(fd, 0, 30000).size(), 20480u) << spacectl;
+    EXPECT_EQ(*p.lseek(fd, 104, kSEEK_HOLE), 4096) << spacectl;
+    EXPECT_EQ(st_blocks(fd), 8u) << spacectl;
+    EXPECT_TRUE(xi(fd).cow.empty()) << spacectl;
+    p.close(fd);
+    ASSERT_EQ(p.unlink("/f"), Errno::kOk);
+  }
+}
+
 // When that writeback fails the call fails with its error, but every block
 // of the range was done: rmsr says so ({EOF, 0}) and the times moved.
 TEST_F(XfsBehaviourTest, AFailedEofPageWritebackReportsTheWholeRangeDone) {
@@ -828,8 +858,9 @@ TEST_F(XfsBehaviourTest, AFailedEofPageWritebackReportsTheWholeRangeDone) {
 
 // A deallocation that fails part way reports what is left of the range
 // clipped at EOF, as vop_stddeallocate clips it before it starts: the
-// head's zeroing has to read its block back (the cache was dropped) and
-// the read fails, so nothing is done and rmsr is the request up to EOF.
+// whole blocks are unmapped first (the punch's order), then the head's
+// zeroing has to read its block back (the cache was dropped) and the read
+// fails, so the head is left as it was and rmsr is the request up to EOF.
 TEST_F(XfsBehaviourTest, AFailedDeallocationReportsTheRestClippedAtEof) {
   const int fd = create("/f");
   ASSERT_EQ(write_at(fd, 0, 77827), 77827u);
