@@ -52,6 +52,12 @@ struct FileCaps {
   // they never do (XFS: writeback zeroes the folio past EOF, and growing
   // the file zeroes from the old EOF).
   bool eof_page_keeps_stores = false;
+  // max_folio: the largest folio the file's page cache may hold (bytes).
+  // A store through a mapping dirties its whole folio, and page_mkwrite
+  // allocates every block of it inside EOF, written or not: XFS and ext4
+  // on Linux 6.18 build large folios (from a buffered write's length, from
+  // readahead), up to PMD size; tmpfs (huge=never) and shmfs, pages.
+  uint64_t max_folio = 4096;
 };
 
 class Backend {

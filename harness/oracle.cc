@@ -60,11 +60,12 @@ void FileModel::resize(uint64_t new_size) {
   if (new_size < old) may_map_.remove(round_up(new_size, block) / block, kNoEnd);
 }
 
-void FileModel::mstore(uint64_t off, uint64_t n, std::byte value, bool keep) {
+void FileModel::mstore(uint64_t off, uint64_t n, std::byte value, bool keep, uint64_t max_folio) {
   if (n == 0) return;
   const uint64_t size0 = size();
-  const uint64_t lo = round_down(off, kPage);
-  const uint64_t hi = std::min(round_up(off + n, kPage), size0);
+  const uint64_t folio = std::max(max_folio, kPage);
+  const uint64_t lo = round_down(off, folio);
+  const uint64_t hi = std::min(round_up(off + n, folio), size0);
   if (hi > lo) allocate(lo, hi - lo);
   if (off < size0) {
     const uint64_t in = std::min(n, size0 - off);
@@ -755,7 +756,7 @@ void Oracle::apply(const Op& op, const OpResult& r) {
       // The bytes stored before any SIGBUS, whatever msync then said: they
       // are in the page cache (or on the media, for DAX).
       m.mstore(off, static_cast<uint64_t>(std::max<int64_t>(r.ret, 0)), std::byte{op.fill},
-               caps_.at(op.file).eof_page_keeps_stores);
+               caps_.at(op.file).eof_page_keeps_stores, caps_.at(op.file).max_folio);
       m.note_buffered_write(off, static_cast<uint64_t>(std::max<int64_t>(r.ret, 0)));
       break;
     case OpKind::kFsync:

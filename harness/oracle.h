@@ -64,11 +64,12 @@ struct FileModel {
   // past_eof's bytes, then zeros; block states stay.
   void grow(uint64_t size);
   // mstore is n bytes of `value` stored at off through a shared mapping:
-  // those inside EOF are written (their poison cleared), the blocks of the
-  // pages touched inside EOF may be mapped (page_mkwrite allocates a whole
-  // page), and those past EOF go to past_eof when `keep`, else nowhere. The
-  // size does not change.
-  void mstore(uint64_t off, uint64_t n, std::byte value, bool keep);
+  // those inside EOF are written (their poison cleared), the blocks inside
+  // EOF of the folios touched may be mapped (page_mkwrite allocates a whole
+  // folio; any folio lies in the naturally aligned `max_folio` bytes around
+  // a page of it), and those past EOF go to past_eof when `keep`, else
+  // nowhere. The size does not change.
+  void mstore(uint64_t off, uint64_t n, std::byte value, bool keep, uint64_t max_folio = 4096);
   // copy_from puts src's [src_off, src_off+n) at off (extending the file,
   // as write does), poison state included; block states are share_blocks'
   // or allocate's business. src may be *this.

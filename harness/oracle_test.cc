@@ -827,6 +827,29 @@ TEST(FileModel, StoresPastEofShowOnlyWhereThePageKeepsThem) {
   }
 }
 
+// A store dirties its whole folio, and page_mkwrite allocates every block
+// of it inside EOF: with large folios the blocks that may be mapped are
+// those of the aligned max_folio bytes around the stored pages, inside
+// EOF. Host 6.18.44 (XFS, differential seed 892): pwrite 498 16388,
+// truncate 224, pwrite 36864 11590, a store at 4099 and msync map blocks
+// 1-3 written (the truncated write's 16 KiB folio stayed whole).
+TEST(FileModel, AStoreMayMapItsWholeFolioInsideEof) {
+  for (const uint64_t folio : {uint64_t{4096}, uint64_t{16384}}) {
+    FileModel m(4096);
+    m.write(0, 100, std::byte{1});
+    m.resize(48454);  // Blocks 1-11 are holes.
+    m.mstore(4099, 49, std::byte{2}, false, folio);
+    EXPECT_FALSE(m.known_hole(1)) << folio;
+    EXPECT_EQ(m.known_hole(3), folio == 4096) << folio;
+    EXPECT_TRUE(m.known_hole(4)) << folio;  // Another folio.
+    FileModel t(4096);
+    t.write(0, 6000, std::byte{1});
+    t.mstore(5000, 10, std::byte{2}, false, folio);
+    EXPECT_EQ(t.size(), 6000u);
+    EXPECT_TRUE(t.known_hole(2)) << folio;  // Past EOF: never.
+  }
+}
+
 TEST(FileModel, CloneCopiesBytesAndBlockStates) {
   FileModel src(4096), dst(4096);
   src.write(0, 4096, std::byte{1});

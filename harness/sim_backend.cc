@@ -382,6 +382,9 @@ FileCaps SimBackend::caps(int file) {
   c.reflink = c.remap && spec_.reflink;
   c.eof_page_keeps_stores = shm;
   if (spec_.type == "xfs") c.rename_nonempty = Errno::kEEXIST;
+  // The XFS-like filesystem's mappings take large folios (its buffered
+  // writes build them); the model's other filesystems keep to pages.
+  if (spec_.type == "xfs" && !dax) c.max_folio = 2 << 20;
   return c;
 }
 
