@@ -251,4 +251,29 @@ std::vector<std::string> XfsFork::check(const std::string& what) const {
   return errs;
 }
 
+XfsRange extsize_align(const XfsFork& fork, uint64_t off, uint64_t len, uint64_t extsz, bool delay) {
+  if (extsz <= 1 || len == 0) return {off, len};
+  const uint64_t orig_end = off + len;
+  const XfsFork::Around a = fork.around(off);
+  // A request inside an existing record is left alone (a real allocation
+  // over delalloc).
+  if (!delay && a.at && off >= a.at->startoff && orig_end <= a.at->end()) return {off, len};
+  const std::optional<XfsIrec> prev = a.at ? fork.prev_before(a.at->startoff) : a.prev;
+  const std::optional<XfsIrec> got = a.at ? a.at : a.next;
+  uint64_t aoff = off / extsz * extsz;
+  uint64_t alen = len + (off - aoff);
+  if (alen % extsz != 0) alen += extsz - alen % extsz;
+  while (alen > XfsFork::kMaxExtlen) alen -= extsz;
+  const uint64_t prevo = prev ? prev->end() : 0;
+  if (aoff != off && aoff < prevo) aoff = prevo;
+  constexpr uint64_t kNone = UINT64_MAX;
+  const bool eof = !got;
+  uint64_t nexto = kNone;
+  if (got) nexto = !delay && got->delalloc() ? got->end() : got->startoff;
+  if (!eof && aoff + alen != orig_end && aoff + alen > nexto) aoff = nexto > alen ? nexto - alen : 0;
+  if (aoff != off && aoff < prevo) aoff = prevo;
+  if (aoff + alen != orig_end && nexto != kNone && aoff + alen > nexto) alen = nexto - aoff;
+  return {aoff, alen};
+}
+
 }  // namespace vfssim

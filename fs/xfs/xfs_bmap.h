@@ -54,6 +54,28 @@ struct XfsIrec {
   friend bool operator==(const XfsIrec&, const XfsIrec&) = default;
 };
 
+class XfsFork;
+
+// XfsRange is a run of file blocks [off, off + len).
+struct XfsRange {
+  uint64_t off = 0;
+  uint64_t len = 0;
+  friend bool operator==(const XfsRange&, const XfsRange&) = default;
+};
+
+// extsize_align widens the request [off, off + len), which lies in a hole
+// of `fork`, to the extent size hint `extsz` as xfs_bmap_extsize_align
+// does: both ends rounded out to the hint, then kept off the neighbouring
+// records — a start that would overlap the record before moves forward
+// *keeping the aligned length* (so the run may end past the next hint
+// boundary: a CoW reservation after one at [0, 3) with the 32-block hint
+// is [3, 35)), an end that would overlap the record after moves the start
+// back, and where neither fits the run is cut at the next record. `delay`
+// is a delalloc reservation's (xfs_bmapi_reserve_delalloc), else a real
+// allocation's (xfs_bmap_alloc), which can cover a delalloc record after
+// it. The result always contains the request.
+XfsRange extsize_align(const XfsFork& fork, uint64_t off, uint64_t len, uint64_t extsz, bool delay);
+
 class XfsFork {
  public:
   // lookup returns the record containing file block `off` (xfs_iext_lookup_extent

@@ -285,11 +285,8 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
           // room), unwritten; the part being written is converted first
           // (convert_now), with the old bytes of partly written blocks
           // copied in.
-          const uint64_t hint = mp.cowextsz_hint(ip);
-          uint64_t aoff = off / hint * hint, aend = (stop + hint - 1) / hint * hint;
-          if (std::optional<XfsIrec> p = x.cow.prev_before(off)) aoff = std::max(aoff, p->end());
-          if (std::optional<XfsIrec> n = x.cow.next_after(off)) aend = std::min(aend, n->startoff);
-          aend = std::min(aend, mp.max_fileoff());
+          const XfsRange a = extsize_align(x.cow, off, stop - off, mp.cowextsz_hint(ip), /*delay=*/false);
+          uint64_t aoff = a.off, aend = std::min(a.off + a.len, mp.max_fileoff());
           Result<XfsTrans> tp = mp.trans_alloc("cow_direct", aend - aoff);
           if (!tp) {
             aoff = off;
@@ -383,12 +380,13 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
     if (!c && shared) {
       // A delalloc CoW reservation over the shared blocks, widened to the
       // CoW extent size hint where the CoW fork has room.
-      const uint64_t hint = mp.cowextsz_hint(ip);
-      uint64_t aoff = off / hint * hint;
-      uint64_t aend = (stop + hint - 1) / hint * hint;
-      if (std::optional<XfsIrec> p = x.cow.prev_before(off)) aoff = std::max(aoff, p->end());
-      if (std::optional<XfsIrec> n = x.cow.next_after(off)) aend = std::min(aend, n->startoff);
-      aend = std::min(aend, mp.max_fileoff());
+      // (xfs_bmapi_reserve_delalloc: the request cut at the next CoW
+      // record, then xfs_bmap_extsize_align.)
+      uint64_t want = stop;
+      if (std::optional<XfsIrec> n = x.cow.next_after(off)) want = std::min(want, n->startoff);
+      const XfsRange a = extsize_align(x.cow, off, want - off, mp.cowextsz_hint(ip), /*delay=*/true);
+      uint64_t aoff = a.off;
+      uint64_t aend = std::min(a.off + a.len, mp.max_fileoff());
       if (mp.reserve_delalloc(aend - aoff) != Errno::kOk) {
         // Retry without the hint's widening.
         aoff = off;

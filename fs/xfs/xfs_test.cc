@@ -839,6 +839,37 @@ TEST_F(XfsBehaviourTest, ADeallocationUnmapsTheWholeBlocksBeforeZeroingTheHead) 
   }
 }
 
+// A CoW reservation after existing staging keeps the hint's length and
+// starts where the staging ends (xfs_bmap_extsize_align). Host 6.18.44
+// (trace event xfs_iomap_alloc; xfs_io on f, g, h): f written to 73022 and
+// fsynced, f's [4096, EOF) cloned into g at 61440, then on f: pwrite 16384
+// 477 reserves CoW [0, 32); truncate 12288 leaves [0, 3); h (159038 bytes,
+// fsynced) cloned over f from 4096; pwrite 59731 268 reserves "startoff
+// 0x3 fsbcount 0x20", [3, 35); st_blocks 592, SEEK_HOLE from 65536 at EOF.
+// The model cut the second reservation at block 32 (differential seed 991:
+// SEEK_HOLE over the staged blocks, read back into the cache, ended there).
+TEST_F(XfsBehaviourTest, ACowReservationAfterStagingKeepsTheHintsLength) {
+  const int f = create("/f");
+  const int g = create("/g");
+  const int h = create("/h");
+  ASSERT_EQ(write_at(f, 0, 73022), 73022u);
+  ASSERT_EQ(p.fsync(f), Errno::kOk);
+  ASSERT_EQ(write_at(h, 0, 159038, 'h'), 159038u);
+  ASSERT_EQ(p.fsync(h), Errno::kOk);
+  ASSERT_EQ(clone_range(p, g, f, 4096, 68926, 61440), Errno::kOk);
+  ASSERT_EQ(write_at(f, 16384, 477), 477u);
+  EXPECT_EQ(xi(f).cow.lookup(0), (XfsIrec{0, kXfsDelayBlock, 32, XfsExtState::kNorm}));
+  ASSERT_EQ(p.ftruncate(f, 12288), Errno::kOk);
+  EXPECT_EQ(xi(f).cow.lookup(0), (XfsIrec{0, kXfsDelayBlock, 3, XfsExtState::kNorm}));
+  ASSERT_EQ(clone_range(p, f, h, 4096, 154942, 4096), Errno::kOk);
+  ASSERT_EQ(write_at(f, 59731, 268), 268u);
+  // The two reservations, contiguous delalloc, are one record.
+  EXPECT_EQ(xi(f).cow.lookup(14), (XfsIrec{0, kXfsDelayBlock, 35, XfsExtState::kNorm}));
+  EXPECT_EQ(st_blocks(f), 592u);
+  EXPECT_EQ(read_at(f, 0, 200000).size(), 159038u);
+  EXPECT_EQ(*p.lseek(f, 65536, kSEEK_HOLE), 159038);
+}
+
 // When that writeback fails the call fails with its error, but every block
 // of the range was done: rmsr says so ({EOF, 0}) and the times moved.
 TEST_F(XfsBehaviourTest, AFailedEofPageWritebackReportsTheWholeRangeDone) {
