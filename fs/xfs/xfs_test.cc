@@ -809,12 +809,11 @@ TEST_F(XfsBehaviourTest, APunchToAnEofInsideAPageWritesThatPageBack) {
   }
 }
 
-// A deallocation works in the punch's order: the whole blocks first, then
-// the partial head. Here the head block's only other owner is one of the
-// whole blocks (a clone of the file into itself), so once they are
-// unmapped the head is no longer shared and is zeroed in place, with no
-// CoW staging left behind for SEEK_HOLE to report (as unwritten, over the
-// page cache the read back fills). Host 6.18.44 (xfs_io: pwrite 0 12288,
+// A deallocation whose head block's only other owner is one of its whole
+// blocks (a clone of the file into itself) unmaps the whole blocks first,
+// in the punch's order: the head is then no longer shared and is zeroed in
+// place, with no CoW staging left behind for SEEK_HOLE to report (as
+// unwritten, over the page cache the read back fills). Host 6.18.44 (xfs_io: pwrite 0 12288,
 // reflink f0 0 12288 8192, fpunch 132 20348, pread 0 30000): SEEK_HOLE from
 // 104 is 4096, st_blocks 8, `bmap -c` empty. The deallocation zeroed the
 // head first and answered 20480 (differential seed 973).
@@ -889,9 +888,8 @@ TEST_F(XfsBehaviourTest, AFailedEofPageWritebackReportsTheWholeRangeDone) {
 
 // A deallocation that fails part way reports what is left of the range
 // clipped at EOF, as vop_stddeallocate clips it before it starts: the
-// whole blocks are unmapped first (the punch's order), then the head's
-// zeroing has to read its block back (the cache was dropped) and the read
-// fails, so the head is left as it was and rmsr is the request up to EOF.
+// head's zeroing has to read its block back (the cache was dropped) and
+// the read fails, so nothing is done and rmsr is the request up to EOF.
 TEST_F(XfsBehaviourTest, AFailedDeallocationReportsTheRestClippedAtEof) {
   const int fd = create("/f");
   ASSERT_EQ(write_at(fd, 0, 77827), 77827u);
