@@ -14,7 +14,9 @@
 // device detached even when a check fails.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,6 +40,20 @@ namespace {
 
 bool sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
 
+// Bazel ends a test that runs past its timeout with SIGTERM, and TearDown
+// never runs: the XFS image would stay mounted inside the test's tmpdir,
+// and every later Bazel command fails to rebuild its execroot ("Source
+// forest creation failed", EBUSY). The handler detaches the mount (umount2
+// is a system call, safe in a handler; `mount -o loop` set autoclear, so
+// the loop device goes with it) and dies of the signal.
+char g_mounted_at[4096];
+
+void unmount_and_die(int sig) {
+  if (g_mounted_at[0] != '\0') umount2(g_mounted_at, MNT_DETACH);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
 class HostXfsOracle : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -58,10 +74,14 @@ class HostXfsOracle : public ::testing::Test {
       GTEST_SKIP() << "mounting is not allowed here; skipping the XFS host oracle";
     }
     mounted_ = true;
+    std::snprintf(g_mounted_at, sizeof g_mounted_at, "%s", mnt_.c_str());
+    signal(SIGTERM, unmount_and_die);
+    signal(SIGINT, unmount_and_die);
   }
 
   void TearDown() override {
     if (mounted_) sh(absl::StrCat("umount ", mnt_));
+    g_mounted_at[0] = '\0';
     // mount -o loop sets autoclear; detach anything still bound to the image.
     if (!image_.empty()) {
       sh(absl::StrCat("losetup -j ", image_, " -O NAME -n | xargs -r -n1 losetup -d"));

@@ -206,7 +206,16 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
       if (r && r->delalloc() && off >= mp.to_fsb_up(ip.size)) {
         if (Result<XfsIrec> n = mp.convert_delalloc(ip, x.data, 0, off); !n) return n.error();
       }
-      report(off, end, false);
+      // The plain mapping ends where sharing or CoW staging starts
+      // (xfs_bmap_trim_cow): the next step zeroes those blocks through
+      // copy on write. Host 6.18.44: a punch whose head zeroing runs from
+      // an unshared block into a shared one reserves CoW staging there.
+      uint64_t zend = end;
+      if (cow_inode && !dax && r && !r->delalloc()) {
+        zend = shared_run(mp, *r, off, end).first;
+        if (std::optional<XfsIrec> nc = x.cow.next_after(off)) zend = std::min(zend, nc->startoff);
+      }
+      report(off, zend, false);
       return Errno::kOk;
     }
   }

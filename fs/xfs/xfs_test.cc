@@ -869,6 +869,30 @@ TEST_F(XfsBehaviourTest, ACowReservationAfterStagingKeepsTheHintsLength) {
   EXPECT_EQ(*p.lseek(f, 65536, kSEEK_HOLE), 159038);
 }
 
+// Zeroing stops its plain mapping where sharing starts, so the shared
+// blocks are zeroed through copy on write (xfs_bmap_trim_cow). Host
+// 6.18.44 (xfs_io, trace event xfs_iomap_alloc): blocks 0-2 written and
+// fsynced, [4096, 12288) cloned to 45056, fpunch 1941 4094 (no whole block:
+// blocks 0 and 1 zeroed in part) reserves "fork cow startoff 0x0 fsbcount
+// 0x20" at pos 0x1000 and st_blocks goes from 40 to 296; a pwrite 8195 8192
+// then reserves nothing more (it stages in that CoW extent). The model
+// zeroed block 1 in place through block 0's mapping (differential seed
+// 1062: the later write went to delalloc in the data fork).
+TEST_F(XfsBehaviourTest, ZeroingAPartlySharedRangeGoesThroughCowAtTheSharedBlock) {
+  const int f = create("/f");
+  ASSERT_EQ(write_at(f, 0, 12288), 12288u);
+  ASSERT_EQ(p.fsync(f), Errno::kOk);
+  ASSERT_EQ(clone_range(p, f, f, 4096, 8192, 45056), Errno::kOk);
+  EXPECT_EQ(st_blocks(f), 40u);
+  ASSERT_EQ(p.fallocate(f, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 1941, 4094), Errno::kOk);
+  EXPECT_EQ(st_blocks(f), 296u);
+  EXPECT_EQ(xi(f).cow.lookup(0), (XfsIrec{0, kXfsDelayBlock, 32, XfsExtState::kNorm}));
+  ASSERT_EQ(write_at(f, 8195, 8192), 8192u);
+  EXPECT_EQ(st_blocks(f), 296u);
+  EXPECT_FALSE(xi(f).data.lookup(3).has_value());  // Staged in the CoW fork.
+  EXPECT_EQ(read_at(f, 4096, 1939), std::vector<std::byte>(1939, std::byte{0}));
+}
+
 // When that writeback fails the call fails with its error, but every block
 // of the range was done: rmsr says so ({EOF, 0}) and the times moved.
 TEST_F(XfsBehaviourTest, AFailedEofPageWritebackReportsTheWholeRangeDone) {
@@ -957,4 +981,3 @@ TEST_F(XfsTest, FsckReportsDoubleOwnedAndFreeOwnedBlocks) {
 
 }  // namespace
 }  // namespace vfssim
-
