@@ -269,7 +269,10 @@ XfsRange extsize_align(const XfsFork& fork, uint64_t off, uint64_t len, uint64_t
   constexpr uint64_t kNone = UINT64_MAX;
   const bool eof = !got;
   uint64_t nexto = kNone;
-  if (got) nexto = !delay && got->delalloc() ? got->end() : got->startoff;
+  // (The kernel lets a real allocation's run end past a delalloc record
+  // after it, nexto being that record's end; the model stops at the
+  // record, so no two records overlap.)
+  if (got) nexto = got->startoff;
   if (!eof && aoff + alen != orig_end && aoff + alen > nexto) aoff = nexto > alen ? nexto - alen : 0;
   if (aoff != off && aoff < prevo) aoff = prevo;
   if (aoff + alen != orig_end && nexto != kNone && aoff + alen > nexto) alen = nexto - aoff;

@@ -72,8 +72,9 @@ struct XfsRange {
 // is [3, 35)), an end that would overlap the record after moves the start
 // back, and where neither fits the run is cut at the next record. `delay`
 // is a delalloc reservation's (xfs_bmapi_reserve_delalloc), else a real
-// allocation's (xfs_bmap_alloc), which can cover a delalloc record after
-// it. The result always contains the request.
+// allocation's (xfs_bmap_alloc); the kernel lets the latter run on over a
+// delalloc record after it, the model stops at every record. The result
+// always contains the request and overlaps no record.
 XfsRange extsize_align(const XfsFork& fork, uint64_t off, uint64_t len, uint64_t extsz, bool delay);
 
 class XfsFork {

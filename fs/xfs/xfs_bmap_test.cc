@@ -32,6 +32,11 @@ TEST(XfsExtsizeAlign, RoundsOutThenKeepsOffTheNeighbours) {
   XfsFork d;
   d.insert({0, kXfsDelayBlock, 64, XfsExtState::kNorm});
   EXPECT_EQ(extsize_align(d, 14, 1, 32, false), (XfsRange{14, 1}));
+  // A real allocation before a delalloc record stops at it (the model's
+  // records never overlap).
+  XfsFork e;
+  e.insert({20, kXfsDelayBlock, 4, XfsExtState::kNorm});
+  EXPECT_EQ(extsize_align(e, 14, 1, 32, false), (XfsRange{0, 20}));
 }
 
 TEST(XfsFork, ContiguousRecordsMerge) {
