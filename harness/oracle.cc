@@ -809,7 +809,11 @@ void Oracle::apply(const Op& op, const OpResult& r) {
       break;
     }
     case OpKind::kTruncate:
-      if (r.err == Errno::kOk) m.resize(len);
+      // XFS sets the size and truncates the page cache before the
+      // writeback of [i_disk_size, newsize) that can fail with EIO
+      // (xfs_setattr_size: "made user visible changes"): a failed
+      // truncate that moved the size took effect.
+      if (r.err == Errno::kOk || (r.err == Errno::kEIO && r.size_after == len)) m.resize(len);
       break;
     case OpKind::kFallocate: {
       if (r.err != Errno::kOk) break;

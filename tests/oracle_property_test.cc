@@ -225,9 +225,6 @@ std::vector<FsSpec> property_filesystems() {
   return out;
 }
 
-// On pmem-backed DAX files, after both files hold data: poison lands under
-// written blocks and the reads, rewrites, punches and truncates that follow
-// must never return a poisoned byte as data nor fail over good data.
 // An O_DIRECT CoW write whose hint-aligned staging would run on over a
 // delalloc CoW reservation after the hole it fills stops at that record:
 // the allocation used to cover it, and the CoW fork's counters stopped
@@ -253,6 +250,9 @@ TEST(XfsOracle, ADirectCowWriteStopsItsStagingAtTheNextReservation) {
   EXPECT_EQ(sim.unmount_check(), std::vector<std::string>{});
 }
 
+// On pmem-backed DAX files, after both files hold data: poison lands under
+// written blocks and the reads, rewrites, punches and truncates that follow
+// must never return a poisoned byte as data nor fail over good data.
 TEST(PoisonOracle, PoisonedDaxFilesNeverReadBackAsGoodData) {
   for (const FsSpec& spec : property_filesystems()) {
     if (!spec.poisonable()) continue;

@@ -206,15 +206,12 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
       if (r && r->delalloc() && off >= mp.to_fsb_up(ip.size)) {
         if (Result<XfsIrec> n = mp.convert_delalloc(ip, x.data, 0, off); !n) return n.error();
       }
-      // The plain mapping ends where sharing or CoW staging starts
-      // (xfs_bmap_trim_cow): the next step zeroes those blocks through
-      // copy on write. Host 6.18.44: a punch whose head zeroing runs from
-      // an unshared block into a shared one reserves CoW staging there.
+      // The plain mapping ends where sharing starts (xfs_bmap_trim_cow):
+      // the next step zeroes those blocks through copy on write. Host
+      // 6.18.44: a punch whose head zeroing runs from an unshared block
+      // into a shared one reserves CoW staging there.
       uint64_t zend = end;
-      if (cow_inode && !dax && r && !r->delalloc()) {
-        zend = shared_run(mp, *r, off, end).first;
-        if (std::optional<XfsIrec> nc = x.cow.next_after(off)) zend = std::min(zend, nc->startoff);
-      }
+      if (cow_inode && !dax && r && !r->delalloc()) zend = shared_run(mp, *r, off, end).first;
       report(off, zend, false);
       return Errno::kOk;
     }
@@ -293,7 +290,9 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
           // CoW extent size hint's aligned range (where the CoW fork has
           // room), unwritten; the part being written is converted first
           // (convert_now), with the old bytes of partly written blocks
-          // copied in.
+          // copied in. The request stops at the next CoW record
+          // (xfs_find_trim_cow_extent) before it is aligned.
+          if (std::optional<XfsIrec> nc = x.cow.next_after(off)) stop = std::min(stop, nc->startoff);
           const XfsRange a = extsize_align(x.cow, off, stop - off, mp.cowextsz_hint(ip), /*delay=*/false);
           uint64_t aoff = a.off, aend = std::min(a.off + a.len, mp.max_fileoff());
           Result<XfsTrans> tp = mp.trans_alloc("cow_direct", aend - aoff);
