@@ -60,6 +60,10 @@ struct FileCaps {
   uint64_t max_folio = 4096;
 };
 
+// kLargestFolio is the largest folio Linux's page cache builds on x86-64
+// (MAX_PAGECACHE_ORDER, PMD size), the model's too (PageCache::kMaxFolioOrder).
+inline constexpr uint64_t kLargestFolio = uint64_t{4096} << 9;
+
 class Backend {
  public:
   virtual ~Backend() = default;

@@ -51,7 +51,6 @@ Errno spacectl_by_punch(int fd, int64_t off, int64_t len, SpacectlRange* rmsr) {
 constexpr long kTmpfsMagic = 0x01021994;
 constexpr long kXfsMagic = 0x58465342;  // XFS_SUPER_MAGIC, "XFSB".
 constexpr long kExt4Magic = 0xef53;     // EXT4_SUPER_MAGIC.
-constexpr uint64_t kPmdSize = 2 << 20;  // MAX_PAGECACHE_ORDER's folio on x86-64.
 constexpr size_t kPage = 4096;
 
 // A FIDEDUPERANGE argument with one destination, as it lies in memory:
@@ -79,7 +78,7 @@ FileCaps probe_caps(int fd, int other) {
   struct statfs sfs {};
   c.eof_page_keeps_stores = ::fstatfs(fd, &sfs) == 0 && sfs.f_type == kTmpfsMagic;
   if (sfs.f_type == kXfsMagic) c.rename_nonempty = Errno::kEEXIST;
-  if (sfs.f_type == kXfsMagic || sfs.f_type == kExt4Magic) c.max_folio = kPmdSize;
+  if (sfs.f_type == kXfsMagic || sfs.f_type == kExt4Magic) c.max_folio = kLargestFolio;
   return c;
 }
 

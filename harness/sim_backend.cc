@@ -384,7 +384,7 @@ FileCaps SimBackend::caps(int file) {
   if (spec_.type == "xfs") c.rename_nonempty = Errno::kEEXIST;
   // The XFS-like filesystem's mappings take large folios (its buffered
   // writes build them); the model's other filesystems keep to pages.
-  if (spec_.type == "xfs" && !dax) c.max_folio = 2 << 20;
+  if (spec_.type == "xfs" && !dax) c.max_folio = kLargestFolio;
   return c;
 }
 

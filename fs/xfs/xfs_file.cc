@@ -307,9 +307,9 @@ Errno XfsVnodeOps::setsize(Inode& ip, off_t64 size, bool times) {
   // i_size and truncate page cache beyond newsize before writeback the
   // [i_disk_size, newsize] range, so we're guaranteed not to write stale
   // data past the new EOF on truncate down". The order shows with large
-  // folios: a dirty folio the new EOF cuts stays whole (zeroed past EOF)
-  // and is then written back whole, so a later fault inside it dirties
-  // all of it (host 6.18.44, differential seed 892: pwrite 498 16388,
+  // folios: a dirty folio the new EOF cuts stays whole in the cache
+  // (zeroed past EOF; its writeback stops at EOF), so a later fault
+  // inside it dirties all of it (host 6.18.44, differential seed 892: pwrite 498 16388,
   // truncate 224, pwrite 36864 11590, a store at 4099 and msync leave
   // blocks 1-3 written, not block 1 alone).
   ip.size = newsize;
@@ -513,8 +513,8 @@ bool head_freed_by(Inode& ip, uint64_t head, uint64_t first, uint64_t last) {
   const uint32_t owners = mp.refcount().refcount(block);
   if (owners < 2) return false;
   uint32_t inside = 0;
-  for (std::optional<XfsIrec> r = data.lookup(first) ? data.lookup(first) : data.next_after(first);
-       r && r->startoff < last; r = data.next_after(r->startoff)) {
+  const XfsFork::Around a = data.around(first);
+  for (std::optional<XfsIrec> r = a.at ? a.at : a.next; r && r->startoff < last; r = data.next_after(r->startoff)) {
     const uint64_t lo = std::max(r->startoff, first), hi = std::min(r->end(), last);
     if (!r->delalloc() && lo < hi && block >= r->startblock + (lo - r->startoff) &&
         block < r->startblock + (hi - r->startoff)) {
