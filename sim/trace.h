@@ -13,11 +13,20 @@
 // only: long campaigns), ring (the last N records kept, plus count and
 // hash: a failure shows what led to it), full (every record).
 //
-// A kept record is a fixed-size head and one 24-byte item per field, in
-// logs of fixed-size chunks: recording allocates nothing per event and
-// copies no key or TraceKey string (they are static, kept by address); only
-// other strings' bytes are copied. The ring reuses its chunks, so in steady
-// state it allocates nothing at all.
+// A kept record is a few bytes in a log of fixed-size chunks: its length,
+// its seq and time as differences from the record kept before it, a schema
+// id, and its values only (varints; the bytes of strings that are not
+// TraceKeys). The schema is the record's shape: its kind and, per field,
+// the key, the type, an object's field count, a TraceKey string's value.
+// Like the format a tracepoint describes once in tracefs while its ring
+// buffer holds only the entries' fields, a shape is stored once, in the
+// schema table, and found again by a hash of it computed in the walk that
+// hashes the record. Arrays vary in length, so they are not in a schema:
+// their contents are in the values, each element with its type (and an
+// object element with its keys). Keys and TraceKey strings are static,
+// kept by address, never copied. Recording allocates nothing per event
+// (a chunk now and then, a schema the first time a shape is seen); the
+// ring reuses its chunks, so in steady state it allocates nothing at all.
 //
 //   trace.record("blockdev", {{"dev", "sda"}, {"op", "write"}, {"sector", 8}});
 //   std::cout << absl::StrFormat("%016x", trace.hash());
@@ -28,15 +37,16 @@
 #ifndef VFSSIM_SIM_TRACE_H_
 #define VFSSIM_SIM_TRACE_H_
 
+#include <algorithm>
 #include <bit>
 #include <concepts>
 #include <cstdint>
 #include <cstdlib>
-#include <deque>
 #include <memory>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "absl/types/span.h"
@@ -173,8 +183,11 @@ class Trace {
   explicit Trace(const Clock* clock = nullptr, bool keep_records = true)
       : clock_(clock), mode_(keep_records ? TraceMode::kFull : TraceMode::kHash) {}
 
-  // record appends one event of `kind` with `fields`.
-  void record(TraceKey kind, absl::Span<const TraceField> fields = {});
+  // record appends one event of `kind` with `fields`. Off mode costs only
+  // the test here, no call.
+  void record(TraceKey kind, absl::Span<const TraceField> fields = {}) {
+    if (mode_ != TraceMode::kOff) record_event(kind, fields);
+  }
   void record(TraceKey kind, std::initializer_list<TraceField> fields) {
     record(kind, absl::Span<const TraceField>(fields.begin(), fields.size()));
   }
@@ -204,6 +217,15 @@ class Trace {
   // write_jsonl writes every kept record, one per line.
   void write_jsonl(std::ostream& out) const;
 
+  // records_kept is how many records records() would render.
+  uint64_t records_kept() const { return kept_; }
+  // bytes_kept is what keeping them costs: their encodings plus the schema
+  // table (which keeps every shape seen, kept records or not).
+  uint64_t bytes_kept() const {
+    return bytes_.size() + schema_words_.size() * sizeof(uint64_t) +
+           schemas_.size() * sizeof(Schema) + schema_slots_.size() * sizeof(uint32_t);
+  }
+
  private:
   // Log is a sequence of POD T addressed by absolute position (0, 1, 2, ...
   // since the trace began keeping), kept in fixed-size chunks: appending
@@ -219,87 +241,159 @@ class Trace {
     uint64_t begin() const { return begin_; }
     uint64_t end() const { return end_; }
     uint64_t size() const { return end_ - begin_; }
-    const T& operator[](uint64_t pos) const {
-      return chunks_[pos / kChunk - first_chunk_][pos % kChunk];
-    }
 
-    void push_back(const T& v) {
-      if (end_ % kChunk == 0) add_chunk();
-      tail_[end_ % kChunk] = v;
-      ++end_;
-    }
     // append pushes the n elements at p.
     void append(const T* p, size_t n);
-    // copy_out appends the n elements from `pos` to *out.
-    template <typename Out>
-    void copy_out(uint64_t pos, size_t n, Out* out) const;
+    // read copies the n elements from `pos` to out.
+    void read(uint64_t pos, size_t n, T* out) const;
+    // peek returns the n elements from `pos`: in place if one chunk holds
+    // them all, else copied to buf (zeros past end()).
+    const T* peek(uint64_t pos, size_t n, T* buf) const {
+      const size_t at = pos % kChunk;
+      if (at + n <= kChunk && pos + n <= end_) {
+        return chunks_[pos / kChunk - first_chunk_].get() + at;
+      }
+      const auto k = static_cast<size_t>(std::min<uint64_t>(n, end_ - pos));
+      read(pos, k, buf);
+      std::fill(buf + k, buf + n, T{});
+      return buf;
+    }
     // drop_to forgets every position before `pos` (begin() <= pos <= end()).
-    void drop_to(uint64_t pos);
+    void drop_to(uint64_t pos) {
+      begin_ = pos;
+      if (!chunks_.empty() && (first_chunk_ + 1) * kChunk <= begin_) drop_chunks();
+    }
     // reset forgets everything and frees the chunks; positions go on.
     void reset();
 
    private:
     // add_chunk makes the chunk that holds position end_ the tail.
     void add_chunk();
+    // drop_chunks drops the chunks wholly before begin_.
+    void drop_chunks();
 
-    std::deque<std::unique_ptr<T[]>> chunks_;  // Chunk i holds first_chunk_ + i.
-    std::unique_ptr<T[]> spare_;               // A dropped chunk, for reuse.
+    std::vector<std::unique_ptr<T[]>> chunks_;  // Chunk i holds first_chunk_ + i.
+    std::unique_ptr<T[]> spare_;                // A dropped chunk, for reuse.
     uint64_t first_chunk_ = 0;
-    T* tail_ = nullptr;                        // The chunk holding end_, if any.
+    T* tail_ = nullptr;                         // The chunk holding end_, if any.
     uint64_t begin_ = 0;
     uint64_t end_ = 0;
   };
 
-  // Item is one field, flattened: a scalar, a string, or the head of an
-  // object or array whose `len` children follow it. 24 bytes, no pointers
-  // to own: keys and TraceKey strings are static, other strings are copied
-  // into bytes_.
-  struct Item {
-    const char* key;       // Static; unused for array elements.
-    uint64_t bits;         // Scalar value; a string's position in bytes_,
-                           // or its address if static.
-    uint32_t len;          // String length, or number of children.
-    uint16_t key_len;
-    TraceValue::Type type;
-    bool static_str;       // bits is the address of a static string.
+  // Keep is what a walk over fields does besides hashing them.
+  enum class Keep : uint8_t {
+    kNone,    // Nothing: hash mode.
+    kSchema,  // A kept record's fields: the shape to shape_, the values to values_.
+    kInline,  // An array's contents: shape and values both to values_.
   };
-  static_assert(sizeof(Item) == 24);
-  // Record is one event's head: its items are items_[first_item, the next
-  // record's first_item) and its strings start at bytes_[first_byte].
-  struct Record {
-    uint64_t seq;
-    uint64_t t;            // ~0 without a clock.
-    const char* kind;
-    uint64_t kind_len;
-    uint64_t first_item;
-    uint64_t first_byte;
+  struct NoShape {};
+  // Walk is what a walk passes along by value, small enough to stay in
+  // registers: the record's hash and, in a schema walk, the shape's. Where
+  // the shape and the values go is shape_at_ and out_.
+  template <Keep kKeep>
+  struct Walk {
+    WordHash h;
+    [[no_unique_address]] std::conditional_t<kKeep == Keep::kSchema, uint64_t, NoShape> shape;
   };
-  static_assert(sizeof(Record) == 48);
 
-  // add_fields and add_value hash fields into `h` and return it; with
-  // kKeep they also append the fields' items.
-  template <bool kKeep>
-  WordHash add_fields(WordHash h, absl::Span<const TraceField> fields);
-  template <bool kKeep>
-  WordHash add_value(WordHash h, uint64_t key_type, std::string_view key, const TraceValue& v);
+  // A schema's shape is a sequence of words: the kind's address and length,
+  // then per field (depth first) its key's address and a node word (below),
+  // and for a TraceKey string the string's address. schema_words_[first,
+  // first + size) holds it.
+  struct Schema {
+    uint64_t hash;
+    uint64_t first;
+    uint64_t size;
+  };
+  // A node word: the key's length, the value's type, whether its string is
+  // static, and an object's field count or a static string's length.
+  static constexpr uint64_t node_word(std::string_view key, TraceValue::Type type,
+                                      bool static_str, uint32_t count) {
+    return key.size() | (static_cast<uint64_t>(type) << 16) | (uint64_t{static_str} << 24) |
+           (uint64_t{count} << 32);
+  }
+
+  // add_fields and add_value hash fields into `w.h`; as kKeep says, they
+  // also keep the fields' shape and values.
+  template <Keep kKeep>
+  Walk<kKeep> add_fields(Walk<kKeep> w, absl::Span<const TraceField> fields);
+  template <Keep kKeep>
+  Walk<kKeep> add_value(Walk<kKeep> w, uint64_t key_type, std::string_view key,
+                        const TraceValue& v);
+  // open_list keeps the head of an array or a string list of `count` elements.
+  template <Keep kKeep>
+  void open_list(Walk<kKeep>& w, std::string_view key, uint64_t key_type, TraceValue::Type type,
+                 size_t count);
+  // record_event counts, hashes and (as the mode says) keeps one event.
+  void record_event(TraceKey kind, absl::Span<const TraceField> fields);
+  // keep hashes a record's fields into h as add_fields does, and appends
+  // the record to bytes_.
+  WordHash keep(WordHash h, uint64_t seq, uint64_t t, TraceKey kind,
+                absl::Span<const TraceField> fields);
+  // add_node appends a field's node to the shape; add_static_node, a
+  // static string's (its node and its address).
+  void add_node(uint64_t& shape, std::string_view key, uint64_t key_type, TraceValue::Type type,
+                uint32_t count);
+  void add_static_node(uint64_t& shape, std::string_view key, uint64_t key_type,
+                       const TraceValue& v);
+  // room makes room for k more bytes of values at out_ and returns out_.
+  char* room(size_t k) {
+    if (static_cast<size_t>(values_.data() + values_.size() - out_) < k) grow_values(k);
+    return out_;
+  }
+  void grow_values(size_t k);
+  void grow_shape(size_t k);
+  // reserve makes room for `fields` more fields in a schema walk, but for
+  // their strings' bytes (which add_value makes room for).
+  void reserve(size_t fields);
+  // schema_id finds the shape shape_[0, n) in the schema table, adding it
+  // if it is new (add_schema, at its free index slot).
+  uint32_t schema_id(uint64_t shape_hash, size_t n);
+  uint32_t add_schema(uint64_t shape_hash, size_t n, size_t slot);
+
   // evict_oldest drops the oldest kept record (ring mode).
   void evict_oldest();
-  std::string render(uint64_t pos) const;
 
   static constexpr uint64_t kBeginWord = 0xb3e1b3e1b3e1b3e1ull;
   static constexpr uint64_t kEndWord = 0xe4d0e4d0e4d0e4d0ull;
+  // A record's head (length, seq and time differences, schema id) is at
+  // most kHead bytes; values_ keeps that much room before the values for it.
+  static constexpr size_t kHead = 36;
 
   const Clock* clock_;
   TraceMode mode_;
   TraceMode mode_before_off_ = TraceMode::kFull;
   uint64_t seq_ = 0;
   WordHash hash_;
-  // The kept records (full: every one; ring: the last ring_capacity_),
-  // their items and their copied string bytes, oldest first.
-  Log<Record> records_;
-  Log<Item> items_;
+  // The kept records' encodings, oldest first (full: every one; ring: the
+  // last ring_capacity_). A record's seq and time are differences from the
+  // record kept before it: its seq less one, nearly always 0 (records are
+  // skipped only by hash mode re-entered through set_enabled, which does not
+  // forget the records kept before), and its time, zigzag-coded.
+  struct Stamp {
+    uint64_t seq;
+    uint64_t t;
+  };
   Log<char> bytes_;
+  uint64_t kept_ = 0;
+  Stamp before_{};                     // What the oldest kept record's differences are from.
+  Stamp last_{.seq = ~uint64_t{0}};    // The newest kept record's: the next one's base.
   size_t ring_capacity_ = 256;
+  // The schema table: schema i is schemas_[i], found through
+  // schema_slots_, an open-addressing index on the shape's hash whose slots
+  // hold an id + 1 (0: free), at most half of them used. A hash table of
+  // our own: one probe is a few instructions, and it is deterministic.
+  std::vector<uint64_t> schema_words_;
+  std::vector<Schema> schemas_;
+  std::vector<uint32_t> schema_slots_ = std::vector<uint32_t>(64);
+  // Scratch for the record being kept: its shape, and its values after
+  // kHead bytes of room for its head; shape_at_ and out_ are where the
+  // next shape word and value byte go. Both keep their size (which is their
+  // capacity) from record to record.
+  std::vector<uint64_t> shape_ = std::vector<uint64_t>(64);
+  std::vector<char> values_ = std::vector<char>(kHead + 256);
+  uint64_t* shape_at_ = nullptr;
+  char* out_ = nullptr;
 };
 
 }  // namespace vfssim

@@ -1,10 +1,27 @@
 #include "sim/trace.h"
 
+#include <cstdlib>
+#include <limits>
+#include <new>
 #include <sstream>
 
 #include <gtest/gtest.h>
 
 #include "sim/machine.h"
+
+// Every allocation in the test binary is counted, so a test can check that
+// recording allocates nothing.
+namespace {
+size_t g_allocations = 0;
+}  // namespace
+
+void* operator new(std::size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace vfssim {
 namespace {
@@ -77,9 +94,9 @@ TEST(TraceTest, ModesAgreeOnTheHashAndRingKeepsTheLastN) {
 
 // The ring keeps exactly the last N records however they are shaped, and
 // renders each byte for byte as full mode renders the same record: records
-// with every kind of field and of varying sizes, enough of them that items,
-// string bytes and record heads all cross chunk boundaries and the ring
-// recycles its chunks.
+// with every kind of field and of varying sizes, enough of them that
+// records and their strings cross chunk boundaries and the ring recycles
+// its chunks.
 TEST(TraceTest, RingKeepsExactlyTheLastNAndRendersThemAsFull) {
   Clock clock;
   Trace full(&clock), ring(&clock);
@@ -142,6 +159,223 @@ TEST(TraceTest, ModeSwitchesKeepTheNewestRecords) {
   EXPECT_EQ(r.front(), full.records()[47]);
   EXPECT_EQ(t.hash(), full.hash());
   EXPECT_EQ(t.size(), full.size());
+}
+
+// record_every_type records three events: one with a value of every type
+// (nested objects, arrays of mixed values and of objects, string arrays,
+// empty and long strings, negative numbers, errnos, TraceKey strings), and
+// two small ones.
+void record_every_type(Trace& t) {
+  const std::string long_str = std::string(300, 'q') + "end";
+  const std::vector<std::string> strings = {"", "a\"b", long_str};
+  const std::vector<std::string> no_strings;
+  const TraceValue pair[] = {int64_t{-7}, uint64_t{7}};
+  const TraceField point[] = {{"x", 1}, {"call", TraceKey("pread64")}};
+  const TraceField deep[] = {{"deep", TraceValue::array(pair)}, {"s", ""}};
+  const TraceValue mixed[] = {uint64_t{1}, int64_t{-1}, true, Errno::kENOENT, "str",
+                              TraceKey("static"), TraceValue::object(point),
+                              TraceValue::array(pair), strings, TraceValue::array({}),
+                              TraceValue::object({})};
+  const TraceValue objects[] = {TraceValue::object(point), TraceValue::object(deep)};
+  t.record("every", {{"u", ~uint64_t{0}},
+                     {"i", std::numeric_limits<int64_t>::min()},
+                     {"neg", -1},
+                     {"zero", 0},
+                     {"b", true},
+                     {"f", false},
+                     {"err", Errno::kEIO},
+                     {"ok", Errno::kOk},
+                     {"odd_errno", static_cast<Errno>(-3)},
+                     {"empty", ""},
+                     {"long", long_str},
+                     {"esc", "q\"b\\n\n\t\x01"},
+                     {"key", TraceKey("pwrite")},
+                     {"nested", {{"a", {{"b", {{"c", 3}}}}}, {"e", TraceValue::object({})}}},
+                     {"mixed", TraceValue::array(mixed)},
+                     {"objects", TraceValue::array(objects)},
+                     {"strings", strings},
+                     {"no_strings", no_strings}});
+  t.record("second", {{"n", 2}});
+  t.record("third");
+}
+
+// Records with a value of every type render to exactly this JSON and hash
+// to exactly this value (both as the trace kept them when records were a
+// head and fixed-size items: the compact encoding changed neither).
+std::vector<std::string> every_type_lines(bool clock) {
+  const std::string q = std::string(300, 'q') + "end";
+  const std::string t = clock ? R"("t":1704067200000000000,)" : "";
+  return {
+      R"({"seq":0,)" + t +
+          R"("kind":"every","u":18446744073709551615,"i":-9223372036854775808,"neg":-1,)"
+          R"("zero":0,"b":true,"f":false,"err":"EIO","ok":"OK","odd_errno":"E?-3","empty":"",)"
+          R"("long":")" + q + R"(","esc":"q\"b\\n\n\t\u0001","key":"pwrite",)"
+          R"("nested":{"a":{"b":{"c":3}},"e":{}},)"
+          R"("mixed":[1,-1,true,"ENOENT","str","static",{"x":1,"call":"pread64"},[-7,7],)"
+          R"(["","a\"b",")" + q + R"("],[],{}],)"
+          R"("objects":[{"x":1,"call":"pread64"},{"deep":[-7,7],"s":""}],)"
+          R"("strings":["","a\"b",")" + q + R"("],"no_strings":[]})",
+      R"({"seq":1,)" + t + R"("kind":"second","n":2})",
+      R"({"seq":2,)" + t + R"("kind":"third"})",
+  };
+}
+
+TEST(TraceTest, EveryValueTypeRendersAndHashesAsPinned) {
+  Clock clock;
+  Trace timed(&clock), untimed;
+  record_every_type(timed);
+  record_every_type(untimed);
+  EXPECT_EQ(timed.records(), every_type_lines(true));
+  EXPECT_EQ(untimed.records(), every_type_lines(false));
+  EXPECT_EQ(timed.hash(), 0xb8804e845e53819cull);
+  EXPECT_EQ(untimed.hash(), 0x336c9d12fc20a875ull);
+  std::ostringstream out;
+  timed.write_jsonl(out);
+  const std::vector<std::string> lines = every_type_lines(true);
+  EXPECT_EQ(out.str(), lines[0] + "\n" + lines[1] + "\n" + lines[2] + "\n");
+}
+
+// The ring and every mode switch keep those records byte for byte: a ring
+// of 2 from the start, full turned into a ring of 1 (evicting the big
+// record) and back, hash mode forgetting, and a ring started afterwards.
+TEST(TraceTest, EveryValueTypeSurvivesRingsAndModeSwitches) {
+  const std::vector<std::string> lines = every_type_lines(false);
+  Trace ring;
+  ring.set_mode(TraceMode::kRing, 2);
+  record_every_type(ring);
+  EXPECT_EQ(ring.records(), std::vector<std::string>(lines.begin() + 1, lines.end()));
+  EXPECT_EQ(ring.hash(), 0x336c9d12fc20a875ull);
+
+  Trace t;
+  record_every_type(t);
+  t.set_mode(TraceMode::kRing, 1);
+  EXPECT_EQ(t.records(), std::vector<std::string>{lines[2]});
+  t.set_mode(TraceMode::kFull);
+  t.record("more", {{"v", TraceValue::array(std::vector<TraceValue>{-1, "x"})}});
+  EXPECT_EQ(t.records(),
+            (std::vector<std::string>{lines[2], R"({"seq":3,"kind":"more","v":[-1,"x"]})"}));
+  t.set_mode(TraceMode::kHash);
+  EXPECT_TRUE(t.records().empty());
+  EXPECT_EQ(t.records_kept(), 0u);
+  t.set_mode(TraceMode::kRing, 3);
+  record_every_type(t);
+  const std::vector<std::string> r = t.records();
+  ASSERT_EQ(r.size(), 3u);
+  // The same records, numbered on from seq 4.
+  EXPECT_EQ(r[0].substr(0, 9), R"({"seq":4,)");
+  EXPECT_EQ(r[0].substr(9), lines[0].substr(9));
+  EXPECT_EQ(r[2], R"({"seq":6,"kind":"third"})");
+  EXPECT_EQ(t.size(), 7u);
+}
+
+// Hash mode re-entered through set_enabled keeps the records from before
+// it, so the kept records' seqs skip the ones it counted.
+TEST(TraceTest, RecordsKeptAcrossHashModeSkipItsSeqs) {
+  Clock clock;
+  Trace t(&clock);
+  t.set_mode(TraceMode::kHash);
+  t.set_enabled(false);
+  t.set_mode(TraceMode::kFull);
+  t.record("a", {{"i", 0}});
+  t.set_mode(TraceMode::kOff);
+  t.set_enabled(true);  // Hash mode again, the record kept.
+  ASSERT_EQ(t.mode(), TraceMode::kHash);
+  clock.advance(7);
+  t.record("b", {{"i", 1}});
+  t.record("b", {{"i", 2}});
+  t.set_mode(TraceMode::kRing, 2);
+  clock.advance(5);
+  t.record("c", {{"i", 3}});
+  EXPECT_EQ(t.records(), (std::vector<std::string>{
+                             R"({"seq":0,"t":1704067200000000000,"kind":"a","i":0})",
+                             R"({"seq":3,"t":1704067200000000012,"kind":"c","i":3})"}));
+  t.record("d", {{"i", 4}});  // Evicts "a": "c" keeps its seq and time.
+  EXPECT_EQ(t.records(), (std::vector<std::string>{
+                             R"({"seq":3,"t":1704067200000000012,"kind":"c","i":3})",
+                             R"({"seq":4,"t":1704067200000000012,"kind":"d","i":4})"}));
+}
+
+// Keys and TraceKey strings are kept by address, so the same names at two
+// addresses are two shapes of the same hash: both render as recorded.
+TEST(TraceTest, ShapesOfTheSameHashAreToldApart) {
+  static constexpr char kKey1[] = "k";
+  static constexpr char kKey2[] = "k";
+  static constexpr char kVal1[] = "v";
+  static constexpr char kVal2[] = "v";
+  Trace t;
+  for (int i = 0; i < 3; ++i) {
+    t.record("x", {{TraceKey::from_static(kKey1), TraceKey::from_static(kVal1)}});
+    t.record("x", {{TraceKey::from_static(kKey2), TraceKey::from_static(kVal2)}});
+    t.record("x", {{TraceKey::from_static(kKey1), TraceKey::from_static(kVal2)}});
+  }
+  const std::vector<std::string> r = t.records();
+  ASSERT_EQ(r.size(), 9u);
+  for (size_t i = 0; i < r.size(); ++i) {
+    EXPECT_EQ(r[i], R"({"seq":)" + std::to_string(i) + R"(,"kind":"x","k":"v"})");
+  }
+}
+
+// A string longer than a chunk of the log (64 KiB) is kept across chunks,
+// in full mode and through the ring's eviction and reuse of them.
+TEST(TraceTest, StringsLongerThanAChunk) {
+  Trace full, ring;
+  ring.set_mode(TraceMode::kRing, 2);
+  std::vector<std::string> expect;
+  for (int i = 0; i < 5; ++i) {
+    const std::string s(100000 + i, static_cast<char>('a' + i));
+    for (Trace* t : {&full, &ring}) t->record("big", {{"s", s}, {"i", i}});
+    expect.push_back(R"({"seq":)" + std::to_string(i) + R"(,"kind":"big","s":")" + s + R"(","i":)" +
+                     std::to_string(i) + "}");
+  }
+  EXPECT_EQ(full.records(), expect);
+  EXPECT_EQ(ring.records(), std::vector<std::string>(expect.end() - 2, expect.end()));
+  EXPECT_EQ(ring.hash(), full.hash());
+}
+
+// A syscall's record, a 240-byte head and eight 24-byte items when every
+// field had its item, is now its values and a few bytes around them.
+TEST(TraceTest, ASyscallRecordKeepsAFewBytes) {
+  Clock clock;
+  Trace trace(&clock);
+  auto syscall = [&](uint64_t i) {
+    trace.record("syscall", {{"pid", 1},
+                             {"call", TraceKey("pread64")},
+                             {"args", {{"fd", 3},
+                                       {"buf", uint64_t{0x7f0000000000} + i * 4096},
+                                       {"count", uint64_t{4096}},
+                                       {"pos", static_cast<int64_t>(i * 4096)}}},
+                             {"ret", int64_t{4096}}});
+    clock.advance(CostModel::kSyscallNs);
+  };
+  syscall(0);
+  const uint64_t first = trace.bytes_kept();  // With the schema.
+  for (uint64_t i = 1; i <= 1000; ++i) syscall(i);
+  EXPECT_EQ(trace.records_kept(), 1001u);
+  EXPECT_LE(trace.bytes_kept() - first, 24u * 1000);
+  EXPECT_EQ(trace.records()[1000],
+            R"({"seq":1000,"t":1704067200001000000,"kind":"syscall","pid":1,"call":"pread64",)"
+            R"("args":{"fd":3,"buf":139637980823552,"count":4096,"pos":4096000},"ret":4096})");
+}
+
+// In steady state the ring allocates nothing: its chunks are recycled,
+// every shape is in the schema table, and the scratch keeps its size.
+TEST(TraceTest, TheRingAllocatesNothingInSteadyState) {
+  Clock clock;
+  Trace ring(&clock);
+  ring.set_mode(TraceMode::kRing, 64);
+  const std::string name(40, 'n');
+  auto record = [&](int i) {
+    ring.record("op", {{"i", i},
+                       {"name", name},
+                       {"call", TraceKey("pwrite")},
+                       {"args", {{"fd", i % 7}, {"off", uint64_t(i) * 512}}}});
+    clock.advance(1000);
+  };
+  for (int i = 0; i < 10000; ++i) record(i);
+  const size_t before = g_allocations;
+  for (int i = 10000; i < 400000; ++i) record(i);
+  EXPECT_EQ(g_allocations, before);
+  EXPECT_EQ(ring.records_kept(), 64u);
 }
 
 // WordHash's output is fixed: these values must never change.
