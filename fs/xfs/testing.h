@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +68,29 @@ class XfsFixture : public ::testing::Test {
     return b;
   }
   uint64_t st_blocks(int fd) { return p.fstat(fd)->blocks; }
+
+  // leave_free takes free space away (reserved in the allocator, as if
+  // allocated) until `n` blocks are free to reserve (fdblocks), and returns
+  // what it took, for give_back.
+  std::vector<XfsExtent> leave_free(uint64_t n) {
+    std::vector<XfsExtent> taken;
+    uint64_t take = mount().fdblocks() - n;
+    for (const XfsExtent& e : mount().allocator().free_extents()) {
+      if (take == 0) break;
+      const uint64_t k = std::min(take, e.len);
+      mount().allocator().reserve(e.start, k);
+      taken.push_back({e.start, k});
+      take -= k;
+    }
+    EXPECT_EQ(mount().fdblocks(), n);
+    return taken;
+  }
+  // give_back frees what leave_free took, and forces the log so the blocks
+  // are no longer busy (free to allocate and to take again).
+  void give_back(const std::vector<XfsExtent>& taken) {
+    for (const XfsExtent& e : taken) mount().allocator().free(e.start, e.len);
+    mount().log_force();
+  }
 
   Machine m{1};
   SimBlockDevice disk{m, BlockDeviceConfig{.capacity_bytes = 512ull << 20}};

@@ -138,6 +138,26 @@ Errno prepare_cow(XfsMount& mp, Inode& ip, uint64_t off, uint64_t stop) {
   return Errno::kOk;
 }
 
+// CowStaging is what a write to shared file blocks [off, stop) stages in
+// the CoW fork: `want`, that range cut at the next CoW record
+// (xfs_find_trim_cow_extent for direct and DAX writes, the request
+// xfs_bmapi_reserve_delalloc gets for buffered ones), and `hinted`, `want`
+// widened to the CoW extent size hint where the fork has room
+// (xfs_bmap_extsize_align) and kept below s_maxbytes. The write reserves
+// `hinted`, or `want` alone when that fails.
+struct CowStaging {
+  XfsRange hinted;
+  XfsRange want;
+};
+
+CowStaging cow_staging(XfsMount& mp, const Inode& ip, const XfsFork& cow, uint64_t off,
+                       uint64_t stop, bool delay) {
+  if (std::optional<XfsIrec> n = cow.next_after(off)) stop = std::min(stop, n->startoff);
+  const XfsRange a = extsize_align(cow, off, stop - off, mp.cowextsz_hint(ip), delay);
+  const uint64_t aend = std::min(a.off + a.len, mp.max_fileoff());
+  return {.hinted = {a.off, aend - a.off}, .want = {off, stop - off}};
+}
+
 }  // namespace
 
 Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t flags,
@@ -290,26 +310,23 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
           // CoW extent size hint's aligned range (where the CoW fork has
           // room), unwritten; the part being written is converted first
           // (convert_now), with the old bytes of partly written blocks
-          // copied in. The request stops at the next CoW record
-          // (xfs_find_trim_cow_extent) before it is aligned.
-          if (std::optional<XfsIrec> nc = x.cow.next_after(off)) stop = std::min(stop, nc->startoff);
-          const XfsRange a = extsize_align(x.cow, off, stop - off, mp.cowextsz_hint(ip), /*delay=*/false);
-          uint64_t aoff = a.off, aend = std::min(a.off + a.len, mp.max_fileoff());
-          Result<XfsTrans> tp = mp.trans_alloc("cow_direct", aend - aoff);
+          // copied in.
+          const CowStaging st = cow_staging(mp, ip, x.cow, off, stop, /*delay=*/false);
+          XfsRange a = st.hinted;
+          Result<XfsTrans> tp = mp.trans_alloc("cow_direct", a.len);
           if (!tp) {
-            aoff = off;
-            aend = stop;
-            tp = mp.trans_alloc("cow_direct", aend - aoff);
+            a = st.want;
+            tp = mp.trans_alloc("cow_direct", a.len);
             if (!tp) return tp.error();
           }
-          Result<XfsExtent> e = mp.alloc_blocks(*tp, r->startblock + (aoff > r->startoff ? aoff - r->startoff : 0),
-                                                1, aend - aoff, false, false);
+          Result<XfsExtent> e = mp.alloc_blocks(*tp, r->startblock + (a.off > r->startoff ? a.off - r->startoff : 0),
+                                                1, a.len, false, false);
           if (!e) {
             mp.trans_commit(std::move(*tp));
             return e.error();
           }
-          x.cow.insert({aoff, e->start, e->len, XfsExtState::kUnwritten});
-          tp->log({XfsLogItem::kMap, ip.ino, 1, aoff, e->start, e->len, 1});
+          x.cow.insert({a.off, e->start, e->len, XfsExtState::kUnwritten});
+          tp->log({XfsLogItem::kMap, ip.ino, 1, a.off, e->start, e->len, 1});
           mp.trans_commit(std::move(*tp));
           c = x.cow.lookup(off);
           if (!c) return Errno::kENOSPC;  // The allocation fell short of off.
@@ -387,21 +404,15 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
     if (shared) stop = std::min(stop, end);
     if (!c && shared) {
       // A delalloc CoW reservation over the shared blocks, widened to the
-      // CoW extent size hint where the CoW fork has room.
-      // (xfs_bmapi_reserve_delalloc: the request cut at the next CoW
-      // record, then xfs_bmap_extsize_align.)
-      uint64_t want = stop;
-      if (std::optional<XfsIrec> n = x.cow.next_after(off)) want = std::min(want, n->startoff);
-      const XfsRange a = extsize_align(x.cow, off, want - off, mp.cowextsz_hint(ip), /*delay=*/true);
-      uint64_t aoff = a.off;
-      uint64_t aend = std::min(a.off + a.len, mp.max_fileoff());
-      if (mp.reserve_delalloc(aend - aoff) != Errno::kOk) {
-        // Retry without the hint's widening.
-        aoff = off;
-        aend = stop;
-        if (Errno e = mp.reserve_delalloc(aend - aoff); e != Errno::kOk) return e;
+      // CoW extent size hint where the CoW fork has room
+      // (xfs_bmapi_reserve_delalloc); without the widening if that fails.
+      const CowStaging st = cow_staging(mp, ip, x.cow, off, stop, /*delay=*/true);
+      XfsRange a = st.hinted;
+      if (mp.reserve_delalloc(a.len) != Errno::kOk) {
+        a = st.want;
+        if (Errno e = mp.reserve_delalloc(a.len); e != Errno::kOk) return e;
       }
-      x.cow.insert({aoff, kXfsDelayBlock, aend - aoff, XfsExtState::kNorm});
+      x.cow.insert({a.off, kXfsDelayBlock, a.len, XfsExtState::kNorm});
       c = x.cow.lookup(off);
     }
     if (c) {

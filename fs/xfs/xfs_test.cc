@@ -547,16 +547,7 @@ TEST_F(XfsBehaviourTest, SplittingTransactionsReserveUpFront) {
   int d = *p.open("/g", kO_RDWR | kO_DIRECT, 0);
   ASSERT_EQ(p.fallocate(g, 0, 0, 8192), Errno::kOk);  // Unwritten, for the conversion below.
   // Take all but kXfsExtentAddRes - 1 unreserved blocks out of free space.
-  std::vector<XfsExtent> taken;
-  uint64_t take = mount().fdblocks() - (kXfsExtentAddRes - 1);
-  for (const XfsExtent& e : mount().allocator().free_extents()) {
-    if (take == 0) break;
-    const uint64_t n = std::min(take, e.len);
-    mount().allocator().reserve(e.start, n);
-    taken.push_back({e.start, n});
-    take -= n;
-  }
-  ASSERT_EQ(mount().fdblocks(), kXfsExtentAddRes - 1);
+  const std::vector<XfsExtent> taken = leave_free(kXfsExtentAddRes - 1);
   const Map whole = {{0, 65536, 0}};
   EXPECT_EQ(p.fallocate(fd, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 8192, 8192), Errno::kENOSPC);
   EXPECT_EQ(p.fallocate(fd, kFALLOC_FL_COLLAPSE_RANGE, 8192, 8192), Errno::kENOSPC);
@@ -567,8 +558,7 @@ TEST_F(XfsBehaviourTest, SplittingTransactionsReserveUpFront) {
   ASSERT_EQ(write_at(d, 0, 4096, 'u'), 4096u);
   EXPECT_EQ(fiemap_of(p, g, 0), (Map{{0, 4096, 0}, {4096, 4096, kFIEMAP_EXTENT_UNWRITTEN}}));
   EXPECT_EQ(p.ftruncate(fd, 8192), Errno::kOk);
-  for (const XfsExtent& e : taken) mount().allocator().free(e.start, e.len);
-  mount().log_force();
+  give_back(taken);
   EXPECT_EQ(p.fallocate(fd, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 0, 4096), Errno::kOk);
   bool inode_logged = false;
   for (const XfsLogItem& i : mount().log().back().items()) {
@@ -915,6 +905,35 @@ TEST_F(XfsBehaviourTest, ADirectCowWriteStagesOnlyUpToTheNextCowRecord) {
   p.close(dfd);
   EXPECT_EQ(st_blocks(f), 512u);
   EXPECT_EQ(read_at(f, 163840, 2), std::vector<std::byte>(2, std::byte{'B'}));
+}
+
+// A buffered write to shared blocks that cannot reserve the CoW extent
+// size hint's range retries with its own blocks only, and that request too
+// stops at the next CoW record (xfs_bmapi_reserve_delalloc cuts alen at the
+// next extent on each try, then "retry without any preallocation"). Here
+// the hinted range is [32, 40) (8 blocks, 7 free), the retry [38, 40); the
+// write then goes on through the record at block 40 and reserves [41, 44).
+// The fallback used to reserve [38, 44) over that record.
+TEST_F(XfsBehaviourTest, ACowReservationRetriedWithoutTheHintStopsAtTheNextCowRecord) {
+  const int f = create("/f");
+  const int g = create("/g");
+  ASSERT_EQ(write_at(f, 0, 262144), 262144u);
+  ASSERT_EQ(p.fsync(f), Errno::kOk);
+  ASSERT_EQ(clone_range(p, g, f, 0, 262144, 0), Errno::kOk);
+  std::vector<XfsExtent> taken = leave_free(1);
+  ASSERT_EQ(write_at(f, 40 * 4096, 1, 'A'), 1u);  // No room for the hint: [40, 41).
+  EXPECT_EQ(xi(f).cow.lookup(40), (XfsIrec{40, kXfsDelayBlock, 1, XfsExtState::kNorm}));
+  give_back(taken);
+  taken = leave_free(7);
+  ASSERT_EQ(write_at(f, 38 * 4096, 6 * 4096, 'B'), 6u * 4096);
+  EXPECT_EQ(xi(f).cow.lookup(38), (XfsIrec{38, kXfsDelayBlock, 6, XfsExtState::kNorm}));
+  EXPECT_EQ(mount().fdblocks(), 2u);
+  give_back(taken);
+  expect_clean();
+  EXPECT_EQ(read_at(f, 38 * 4096, 6 * 4096), std::vector<std::byte>(6 * 4096, std::byte{'B'}));
+  EXPECT_EQ(read_at(g, 38 * 4096, 4096), std::vector<std::byte>(4096, std::byte{'x'}));
+  ASSERT_EQ(p.fsync(f), Errno::kOk);
+  EXPECT_EQ(read_at(f, 37 * 4096, 8 * 4096).size(), 8u * 4096);
 }
 
 // When that writeback fails the call fails with its error, but every block
