@@ -544,8 +544,8 @@ WordHash Trace::keep(WordHash h, uint64_t seq, uint64_t t, TraceKey kind,
 }
 
 void Trace::evict_oldest() {
-  // The body's length, seq and time differences: at most 27 bytes, and 8
-  // more for the last one's load.
+  // The body's length, seq and time differences: at most 27 bytes, the
+  // last one's 8-byte load within them; 40 leaves room to spare.
   char buf[40];
   const char* const head = bytes_.peek(bytes_.begin(), sizeof buf, buf);
   Reader r(head);

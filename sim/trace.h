@@ -25,8 +25,9 @@
 // their contents are in the values, each element with its type (and an
 // object element with its keys). Keys and TraceKey strings are static,
 // kept by address, never copied. Recording allocates nothing per event
-// (a chunk now and then, a schema the first time a shape is seen); the
-// ring reuses its chunks, so in steady state it allocates nothing at all.
+// (a chunk now and then, a schema the first time a shape is seen, the
+// scratch buffers when a record is larger than any before); the ring
+// reuses its chunks, so in steady state it allocates nothing at all.
 //
 //   trace.record("blockdev", {{"dev", "sda"}, {"op", "write"}, {"sector", 8}});
 //   std::cout << absl::StrFormat("%016x", trace.hash());
@@ -367,9 +368,10 @@ class Trace {
   WordHash hash_;
   // The kept records' encodings, oldest first (full: every one; ring: the
   // last ring_capacity_). A record's seq and time are differences from the
-  // record kept before it: its seq less one, nearly always 0 (records are
-  // skipped only by hash mode re-entered through set_enabled, which does not
-  // forget the records kept before), and its time, zigzag-coded.
+  // record kept before it: its seq less one, nearly always 0 (not where
+  // hash mode counted records between kept ones: after set_mode(kHash) and
+  // back, or hash mode re-entered through set_enabled), and its time,
+  // zigzag-coded.
   struct Stamp {
     uint64_t seq;
     uint64_t t;

@@ -74,6 +74,10 @@ class XfsFixture : public ::testing::Test {
   // what it took, for give_back.
   std::vector<XfsExtent> leave_free(uint64_t n) {
     std::vector<XfsExtent> taken;
+    if (mount().fdblocks() < n) {
+      ADD_FAILURE() << "leave_free(" << n << "): only " << mount().fdblocks() << " free";
+      return taken;
+    }
     uint64_t take = mount().fdblocks() - n;
     for (const XfsExtent& e : mount().allocator().free_extents()) {
       if (take == 0) break;

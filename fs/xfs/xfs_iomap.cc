@@ -143,8 +143,9 @@ Errno prepare_cow(XfsMount& mp, Inode& ip, uint64_t off, uint64_t stop) {
 // (xfs_find_trim_cow_extent for direct and DAX writes, the request
 // xfs_bmapi_reserve_delalloc gets for buffered ones), and `hinted`, `want`
 // widened to the CoW extent size hint where the fork has room
-// (xfs_bmap_extsize_align) and kept below s_maxbytes. The write reserves
-// `hinted`, or `want` alone when that fails.
+// (xfs_bmap_extsize_align) and kept below s_maxbytes. A buffered write
+// reserves `hinted`, or `want` alone when that fails; a direct or DAX write
+// `hinted` only.
 struct CowStaging {
   XfsRange hinted;
   XfsRange want;
@@ -311,14 +312,12 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
           // room), unwritten; the part being written is converted first
           // (convert_now), with the old bytes of partly written blocks
           // copied in.
-          const CowStaging st = cow_staging(mp, ip, x.cow, off, stop, /*delay=*/false);
-          XfsRange a = st.hinted;
-          Result<XfsTrans> tp = mp.trans_alloc("cow_direct", a.len);
-          if (!tp) {
-            a = st.want;
-            tp = mp.trans_alloc("cow_direct", a.len);
-            if (!tp) return tp.error();
-          }
+          // The whole hinted range is reserved up front, with no retry
+          // without the hint (xfs_reflink_fill_cow_hole's
+          // XFS_DIOSTRAT_SPACE_RES of the aligned count).
+          const XfsRange a = cow_staging(mp, ip, x.cow, off, stop, /*delay=*/false).hinted;
+          Result<XfsTrans> tp = mp.trans_alloc("cow_direct", a.len + kXfsExtentAddRes);
+          if (!tp) return tp.error();
           Result<XfsExtent> e = mp.alloc_blocks(*tp, r->startblock + (a.off > r->startoff ? a.off - r->startoff : 0),
                                                 1, a.len, false, false);
           if (!e) {
@@ -405,12 +404,13 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
     if (!c && shared) {
       // A delalloc CoW reservation over the shared blocks, widened to the
       // CoW extent size hint where the CoW fork has room
-      // (xfs_bmapi_reserve_delalloc); without the widening if that fails.
+      // (xfs_bmapi_reserve_delalloc, which takes alen + indlen from
+      // fdblocks in either fork); without the widening if that fails.
       const CowStaging st = cow_staging(mp, ip, x.cow, off, stop, /*delay=*/true);
       XfsRange a = st.hinted;
-      if (mp.reserve_delalloc(a.len) != Errno::kOk) {
+      if (mp.reserve_delalloc(a.len, /*indlen=*/true) != Errno::kOk) {
         a = st.want;
-        if (Errno e = mp.reserve_delalloc(a.len); e != Errno::kOk) return e;
+        if (Errno e = mp.reserve_delalloc(a.len, /*indlen=*/true); e != Errno::kOk) return e;
       }
       x.cow.insert({a.off, kXfsDelayBlock, a.len, XfsExtState::kNorm});
       c = x.cow.lookup(off);
