@@ -401,11 +401,13 @@ Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapO
   // The end of the block holding EOF (writeback does not move EOF).
   const uint64_t eof = (ip.size + bs - 1) / bs * bs;
   // The writes' completions (ioends: unwritten conversion, CoW remapping)
-  // run once every dirty block of the range is mapped and written, as the
-  // kernel's end_io work runs after writeback has submitted its bios and
-  // while filemap_fdatawait_range waits: a later folio's mapping sees the
-  // forks as they were before the earlier folios' completions (host
-  // 6.18.44, differential seed 882: a CoW write of block 4, then delalloc
+  // run once every dirty block of the range is mapped and written. In the
+  // kernel an ioend is submitted when the next mapping cannot join it, and
+  // its end_io work runs later (for a long writeback, possibly while
+  // submission goes on); in particular a folio's mapping comes before the
+  // completion of the ioend just before it. Completing after the whole
+  // range is the ordering the host shows for the small ranges seen here
+  // (6.18.44, differential seed 882: a CoW write of block 4, then delalloc
   // [2, 6) still whole when block 5 is mapped, so all of it is converted).
   struct Completion {
     off_t64 pos;

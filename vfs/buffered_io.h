@@ -81,11 +81,12 @@ void mapping_set_error(Inode& ip, Errno err);
 // filemap_write_and_wait_range writes back the dirty pages of [start, end]
 // (bytes, inclusive): in each run of dirty pages, each run of dirty blocks
 // (a page's blocks that no write, zeroing or store dirtied are left alone)
-// is mapped with kIomapWrite|kIomapWriteback, written to the device, and
-// completed with ops.ioend. Pages wholly past EOF are cleaned without
-// I/O. A failed page is cleaned anyway and the error recorded
-// (mapping_set_error), as a failed bio's completion does. Returns the
-// first error of this pass.
+// is mapped with kIomapWrite|kIomapWriteback and written to the device;
+// once the whole range is written, each write is completed with ops.ioend,
+// in order. Pages wholly past EOF are cleaned without I/O. A failed page is
+// cleaned anyway and the error recorded (mapping_set_error), as a failed
+// bio's completion does; so is a failed completion. Returns the first
+// error of the writes, else of the completions.
 Errno filemap_write_and_wait_range(Inode& ip, off_t64 start, off_t64 end, IomapOps& ops);
 
 // invalidate_inode_pages2_range writes back, unmaps and drops the pages of
