@@ -186,6 +186,13 @@ class Reader {
   const char* p_;
 };
 
+// next_stamp decodes a record's seq and time differences (as keep writes
+// them), moving seq and t from the record kept before it to this one.
+void next_stamp(Reader& r, uint64_t& seq, uint64_t& t) {
+  seq += r.varint() + 1;
+  t += unzigzag(r.varint());
+}
+
 using Json = nlohmann::ordered_json;
 using Type = TraceValue::Type;
 
@@ -551,8 +558,7 @@ void Trace::evict_oldest() {
   Reader r(head);
   const uint64_t body = r.varint();
   const auto body_start = static_cast<uint64_t>(r.pos() - head);
-  before_.seq += r.varint() + 1;
-  before_.t += unzigzag(r.varint());
+  next_stamp(r, before_.seq, before_.t);
   bytes_.drop_to(bytes_.begin() + body_start + body);
   --kept_;
 }
@@ -588,8 +594,7 @@ std::vector<std::string> Trace::records() const {
     bytes_.read(pos, n, body.data());
     pos += n;
     Reader r(body.data());
-    at.seq += r.varint() + 1;
-    at.t += unzigzag(r.varint());
+    next_stamp(r, at.seq, at.t);
     const Schema& schema = schemas_[r.varint()];
     const uint64_t* s = schema_words_.data() + schema.first;
     const uint64_t* const end = s + schema.size;

@@ -311,9 +311,8 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
           // CoW extent size hint's aligned range (where the CoW fork has
           // room), unwritten; the part being written is converted first
           // (convert_now), with the old bytes of partly written blocks
-          // copied in.
-          // The whole hinted range is reserved up front, with no retry
-          // without the hint (xfs_reflink_fill_cow_hole's
+          // copied in. The whole hinted range is reserved up front, with
+          // no retry without the hint (xfs_reflink_fill_cow_hole's
           // XFS_DIOSTRAT_SPACE_RES of the aligned count).
           const XfsRange a = cow_staging(mp, ip, x.cow, off, stop, /*delay=*/false).hinted;
           Result<XfsTrans> tp = mp.trans_alloc("cow_direct", a.len + kXfsExtentAddRes);

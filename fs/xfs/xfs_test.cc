@@ -929,9 +929,9 @@ TEST_F(XfsBehaviourTest, ADirectCowWriteStagesOnlyUpToTheNextCowRecord) {
 // already reserved; at block 41 neither [41, 73) nor [41, 44) fits, so the
 // write stops there, short (3 blocks). (The model checks that indlen fits
 // but, unlike the kernel, does not hold it out of fdblocks.) The retry
-// used to reserve [38, 44),
-// over the record at block 40. The expected values follow the kernel's
-// code, not a host run: these exact free-space states are the model's.
+// used to reserve [38, 44), over the record at block 40. The expected
+// values follow the kernel's code, not a host run: these exact free-space
+// states are the model's.
 TEST_F(XfsBehaviourTest, ACowReservationRetriedWithoutTheHintStopsAtTheNextCowRecord) {
   const auto [f, g] = shared_pair();
   std::vector<XfsExtent> taken = leave_free(1 + mount().worst_indlen(1));
@@ -1061,8 +1061,9 @@ TEST_F(XfsTest, FsckReportsDoubleOwnedAndFreeOwnedBlocks) {
 }
 
 // Writeback maps every dirty block of its range before any write's
-// completion runs (the kernel submits the bios, then end_io work runs while
-// filemap_fdatawait_range waits). Host 6.18.44, differential seed 882 at
+// completion runs (the model's order; in the kernel a folio's mapping
+// comes before the completion of the ioend just before it, and end_io
+// work runs while filemap_fdatawait_range waits). Host 6.18.44, differential seed 882 at
 // 500 ops reduced to these 11: block 4 holds CoW staging over the data
 // fork's delalloc [2, 6); the clone's flush of [16384, ...) writes block 4
 // through CoW and maps block 5 from the delalloc before block 4's CoW
