@@ -8,16 +8,6 @@
 
 namespace vfssim {
 
-namespace {
-
-constexpr int kBlockcountShift = 42;
-constexpr uint64_t kBlockcountMask = XfsFork::kMaxExtlen;
-constexpr uint64_t kUnwrittenBit = uint64_t{1} << 63;
-// The packed startblock of a delayed allocation.
-constexpr uint64_t kPackedDelay = XfsFork::kMaxStartblock;
-
-}  // namespace
-
 uint64_t XfsFork::pack(const XfsIrec& r) {
   // insert splits at XFS_MAX_BMBT_EXTLEN and merges stop there; mkfs
   // keeps dblocks under kMaxStartblock. A record past either would be
@@ -30,24 +20,6 @@ uint64_t XfsFork::pack(const XfsIrec& r) {
   }
   const uint64_t sb = r.delalloc() ? kPackedDelay : r.startblock;
   return sb | (r.blockcount << kBlockcountShift) | (r.state == XfsExtState::kUnwritten ? kUnwrittenBit : 0);
-}
-
-XfsIrec XfsFork::unpack(uint64_t startoff, uint64_t v) {
-  const uint64_t sb = v & kMaxStartblock;
-  return {.startoff = startoff,
-          .startblock = sb == kPackedDelay ? kXfsDelayBlock : sb,
-          .blockcount = (v >> kBlockcountShift) & kBlockcountMask,
-          .state = (v & kUnwrittenBit) != 0 ? XfsExtState::kUnwritten : XfsExtState::kNorm};
-}
-
-std::optional<XfsIrec> XfsFork::lookup(uint64_t off) const {
-  // The one record that can contain `off` is the last starting at or
-  // before it (no Around built: every read and write asks this).
-  auto it = map_.upper_bound(off);
-  if (it == map_.begin()) return std::nullopt;
-  const XfsIrec r = unpack(*std::prev(it));
-  if (r.end() <= off) return std::nullopt;
-  return r;
 }
 
 std::optional<XfsIrec> XfsFork::next_after(uint64_t off) const { return around(off).next; }

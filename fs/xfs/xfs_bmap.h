@@ -137,8 +137,21 @@ class XfsFork {
  private:
   using Map = absl::btree_map<uint64_t, uint64_t>;
 
+  // A record packed in one word: startblock in the low 42 bits (all ones
+  // for delalloc), blockcount above it, the unwritten flag in the top bit.
+  static constexpr int kBlockcountShift = 42;
+  static constexpr uint64_t kBlockcountMask = kMaxExtlen;
+  static constexpr uint64_t kUnwrittenBit = uint64_t{1} << 63;
+  static constexpr uint64_t kPackedDelay = kMaxStartblock;
+
   static uint64_t pack(const XfsIrec& r);
-  static XfsIrec unpack(uint64_t startoff, uint64_t v);
+  static XfsIrec unpack(uint64_t startoff, uint64_t v) {
+    const uint64_t sb = v & kMaxStartblock;
+    return {.startoff = startoff,
+            .startblock = sb == kPackedDelay ? kXfsDelayBlock : sb,
+            .blockcount = (v >> kBlockcountShift) & kBlockcountMask,
+            .state = (v & kUnwrittenBit) != 0 ? XfsExtState::kUnwritten : XfsExtState::kNorm};
+  }
   static XfsIrec unpack(Map::const_reference e) { return unpack(e.first, e.second); }
   static bool mergeable(const XfsIrec& a, const XfsIrec& b);
   void account(const XfsIrec& r, int sign);
@@ -150,6 +163,21 @@ class XfsFork {
   uint64_t real_ = 0;
   uint64_t delalloc_ = 0;
 };
+
+// Inline, with one named result: every read and write asks it, and an
+// optional returned through a copy costs the caller a store-forwarding
+// stall.
+inline std::optional<XfsIrec> XfsFork::lookup(uint64_t off) const {
+  // The one record that can contain `off` is the last starting at or
+  // before it (no Around built).
+  std::optional<XfsIrec> r;
+  auto it = map_.upper_bound(off);
+  if (it != map_.begin()) {
+    --it;
+    if (off - it->first < ((it->second >> kBlockcountShift) & kBlockcountMask)) r = unpack(*it);
+  }
+  return r;
+}
 
 class XfsFork::const_iterator {
  public:

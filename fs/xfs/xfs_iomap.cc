@@ -82,7 +82,8 @@ XfsIrec trim(XfsIrec r, uint64_t off, uint64_t end) {
 // block needs the old bytes around the new ones). Errors: EIO.
 Errno copy_blocks(XfsMount& mp, const Inode& ip, uint64_t from, uint64_t to, uint64_t n) {
   std::vector<std::byte> buf(n * mp.bsize());
-  Iomap src = mp.iomap_of({0, from, n, XfsExtState::kNorm}, ip);
+  Iomap src;
+  mp.bmbt_to_iomap(ip, &src, {0, from, n, XfsExtState::kNorm});
   if (Errno e = read_from_mapping(src, 0, buf); e != Errno::kOk) return e;
   if (src.dax_dev != nullptr) {
     src.dax_dev->memcpy_flushcache(to * mp.bsize(), buf);
@@ -118,7 +119,8 @@ Errno prepare_cow(XfsMount& mp, Inode& ip, uint64_t off, uint64_t stop) {
       if (r && !r->delalloc() && r->state == XfsExtState::kNorm) {
         if (Errno e = copy_blocks(mp, ip, r->startblock + (b - r->startoff), nb, n); e != Errno::kOk) return e;
       } else {
-        const Iomap dst = mp.iomap_of({0, nb, n, XfsExtState::kNorm}, ip);
+        Iomap dst;
+        mp.bmbt_to_iomap(ip, &dst, {0, nb, n, XfsExtState::kNorm});
         for (uint64_t z = 0; z < n * mp.bsize();) {
           const uint64_t k = std::min<uint64_t>(kZeros.size(), n * mp.bsize() - z);
           if (dst.dax_dev != nullptr) {
@@ -186,20 +188,20 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
       // at that CoW extent's dirty pages).
       if (flags & kIomapSeek) {
         if (std::optional<XfsIrec> c = x.cow.lookup(at)) {
-          *iomap = mp.iomap_of(trim(*c, at, std::min(hole_end, c->end())), ip);
+          mp.bmbt_to_iomap(ip, iomap, trim(*c, at, std::min(hole_end, c->end())));
           iomap->type = IomapType::kUnwritten;
           iomap->flags |= kIomapFShared;
           return;
         }
         if (std::optional<XfsIrec> c = x.cow.next_after(at)) hole_end = std::min(hole_end, c->startoff);
       }
-      *iomap = mp.hole(at, hole_end, ip);
+      mp.hole_to_iomap(ip, iomap, at, hole_end);
       return;
     }
     uint64_t stop_at = std::min(stop, r->end());
     bool shared = false;
     if (flag_shared) std::tie(stop_at, shared) = shared_run(mp, *r, at, stop_at);
-    *iomap = mp.iomap_of(trim(*r, at, stop_at), ip);
+    mp.bmbt_to_iomap(ip, iomap, trim(*r, at, stop_at));
     if (shared) iomap->flags |= kIomapFShared;
   };
 
@@ -251,7 +253,7 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
       // become written, so ioend remaps exactly those.
       x.cow.set_state(off, std::min(end, c->end()) - off, XfsExtState::kNorm);
       c = x.cow.lookup(off);
-      *iomap = mp.iomap_of(trim(*c, off, end), ip);
+      mp.bmbt_to_iomap(ip, iomap, trim(*c, off, end));
       return Errno::kOk;
     }
     std::optional<XfsIrec> r = x.data.lookup(off);
@@ -277,12 +279,12 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
       std::optional<XfsIrec> n = x.data.next_after(off);
       uint64_t stop = n ? std::min(end, n->startoff) : end;
       if (std::optional<XfsIrec> c = x.cow.next_after(off)) stop = std::min(stop, c->startoff);
-      *iomap = mp.hole(off, stop, ip);
+      mp.hole_to_iomap(ip, iomap, off, stop);
       return Errno::kOk;
     }
     uint64_t stop = std::min(end, r->end());
     if (std::optional<XfsIrec> c = x.cow.next_after(off)) stop = std::min(stop, c->startoff);
-    *iomap = mp.iomap_of(trim(*r, off, stop), ip);
+    mp.bmbt_to_iomap(ip, iomap, trim(*r, off, stop));
     return Errno::kOk;
   }
 
@@ -336,7 +338,7 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
         const uint64_t cstop = std::min(end, c->end());
         if (Errno e = prepare_cow(mp, ip, off, cstop); e != Errno::kOk) return e;
         c = x.cow.lookup(off);
-        *iomap = mp.iomap_of(trim(*c, off, end), ip);
+        mp.bmbt_to_iomap(ip, iomap, trim(*c, off, end));
         iomap->flags |= kIomapFShared;
         return Errno::kOk;
       }
@@ -372,11 +374,11 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
       // new extent may merge with a neighbour (shared blocks, say) that
       // this step must not hand out.
       r = x.data.lookup(off);
-      *iomap = mp.iomap_of(trim(*r, off, stop), ip);
+      mp.bmbt_to_iomap(ip, iomap, trim(*r, off, stop));
       iomap->flags |= kIomapFNew;
       return Errno::kOk;
     }
-    *iomap = mp.iomap_of(trim(*r, off, std::min(end, plain_end)), ip);
+    mp.bmbt_to_iomap(ip, iomap, trim(*r, off, std::min(end, plain_end)));
     return Errno::kOk;
   }
 
@@ -417,7 +419,7 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
     if (c) {
       // found_cow: the data fork's extent (or hole) is the source.
       if (r) {
-        *srcmap = mp.iomap_of(trim(*r, off, std::min(end, c->end())), ip);
+        mp.bmbt_to_iomap(ip, srcmap, trim(*r, off, std::min(end, c->end())));
         if (srcmap->type == IomapType::kHole) *srcmap = Iomap{};
       }
       uint64_t cstop = std::min(end, c->end());
@@ -426,7 +428,7 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
       } else {
         cstop = std::min(cstop, r->end());
       }
-      *iomap = mp.iomap_of(trim(*c, off, cstop), ip);
+      mp.bmbt_to_iomap(ip, iomap, trim(*c, off, cstop));
       iomap->flags |= kIomapFShared;
       if (srcmap->length != 0 && srcmap->length > iomap->length) srcmap->length = iomap->length;
       return Errno::kOk;
@@ -468,7 +470,7 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
   if (e != Errno::kOk) return e;
   x.data.insert({off, kXfsDelayBlock, stop - off + prealloc, XfsExtState::kNorm});
   r = x.data.lookup(off);
-  *iomap = mp.iomap_of(trim(*r, off, std::max(stop, off + 1)), ip);
+  mp.bmbt_to_iomap(ip, iomap, trim(*r, off, std::max(stop, off + 1)));
   iomap->flags |= kIomapFNew;
   return Errno::kOk;
 }

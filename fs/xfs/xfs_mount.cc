@@ -489,32 +489,6 @@ uint64_t XfsMount::cowextsz_hint(const Inode& ip) const {
   return x.cowextsize != 0 ? x.cowextsize : kDefaultCowextszHint;
 }
 
-Iomap XfsMount::iomap_of(const XfsIrec& r, const Inode& ip) const {
-  Iomap m;
-  m.offset = static_cast<off_t64>(r.startoff * bsize());
-  m.length = r.blockcount * bsize();
-  if (r.delalloc()) {
-    m.type = IomapType::kDelalloc;
-  } else {
-    m.addr = r.startblock * bsize();
-    m.type = r.state == XfsExtState::kUnwritten ? IomapType::kUnwritten : IomapType::kMapped;
-  }
-  const bool dax = (ip.flags & kInodeDax) && dax_ != nullptr;
-  m.bdev = dax ? nullptr : bdev_;
-  m.dax_dev = dax ? dax_ : nullptr;
-  return m;
-}
-
-Iomap XfsMount::hole(uint64_t off_fsb, uint64_t end_fsb, const Inode& ip) const {
-  Iomap m;
-  m.offset = static_cast<off_t64>(off_fsb * bsize());
-  m.length = (end_fsb - off_fsb) * bsize();
-  const bool dax = (ip.flags & kInodeDax) && dax_ != nullptr;
-  m.bdev = dax ? nullptr : bdev_;
-  m.dax_dev = dax ? dax_ : nullptr;
-  return m;
-}
-
 Result<XfsIrec> XfsMount::convert_delalloc(Inode& ip, XfsFork& fork, uint8_t which, uint64_t off) {
   std::optional<XfsIrec> r = fork.lookup(off);
   if (!r || !r->delalloc()) return Fail(Errno::kEIO);

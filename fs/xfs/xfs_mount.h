@@ -285,10 +285,32 @@ class XfsMount : public Superblock {
   // delalloc only for files with persistent preallocation.
   void free_eofblocks(Inode& ip);
 
-  // iomap_of turns a fork record into the Iomap of bytes it maps.
-  // The device is the inode's: pmem for DAX inodes, else the block device.
-  Iomap iomap_of(const XfsIrec& r, const Inode& ip) const;
-  Iomap hole(uint64_t off_fsb, uint64_t end_fsb, const Inode& ip) const;
+  // bmbt_to_iomap fills *m with the bytes a fork record maps
+  // (xfs_bmbt_to_iomap), hole_to_iomap with a hole over the file blocks
+  // [off_fsb, end_fsb) (xfs_hole_to_iomap); every field is written. The
+  // device is the inode's: pmem for DAX inodes, else the block device.
+  // Inline and field by field: every read asks, and a mapping built in a
+  // temporary and copied over costs the copy a store-forwarding stall.
+  void bmbt_to_iomap(const Inode& ip, Iomap* m, const XfsIrec& r) const {
+    hole_to_iomap(ip, m, r.startoff, r.end());
+    if (r.delalloc()) {
+      m->type = IomapType::kDelalloc;
+    } else {
+      m->addr = r.startblock * bsize();
+      m->type = r.state == XfsExtState::kUnwritten ? IomapType::kUnwritten : IomapType::kMapped;
+    }
+  }
+  void hole_to_iomap(const Inode& ip, Iomap* m, uint64_t off_fsb, uint64_t end_fsb) const {
+    const bool dax = (ip.flags & kInodeDax) && dax_ != nullptr;
+    m->addr = kIomapNullAddr;
+    m->offset = static_cast<off_t64>(off_fsb * bsize());
+    m->length = (end_fsb - off_fsb) * bsize();
+    m->type = IomapType::kHole;
+    m->flags = 0;
+    m->bdev = dax ? nullptr : bdev_;
+    m->dax_dev = dax ? dax_ : nullptr;
+    m->inline_data = {};
+  }
 
   // In-use accounting for fsck: blocks the AG headers, btree roots and
   // the log hold.
