@@ -28,9 +28,8 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/btree_map.h"
-#include "absl/container/btree_set.h"
 #include "sim/errno.h"
+#include "sim/node_memory.h"
 
 namespace vfssim {
 
@@ -89,12 +88,12 @@ class XfsAllocator {
   std::vector<std::string> check() const;
 
  private:
-  using ByBno = absl::btree_map<uint64_t, uint64_t>;
+  using ByBno = NodeBtreeMap<uint64_t, uint64_t>;
   struct Ag {
     uint64_t start = 0;  // First block of the AG.
     uint64_t len = 0;    // Blocks in the AG.
     ByBno by_bno;                                           // start -> len.
-    absl::btree_set<std::pair<uint64_t, uint64_t>> by_cnt;  // (len, start).
+    NodeBtreeSet<std::pair<uint64_t, uint64_t>> by_cnt;  // (len, start).
     uint64_t free = 0;  // Blocks in by_bno (busy ones aside).
     ByBno busy;  // Freed, not yet reusable.
     uint64_t resv = 0;  // Per-AG metadata reservation.

@@ -32,7 +32,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/btree_map.h"
+#include "sim/node_memory.h"
 
 namespace vfssim {
 
@@ -135,7 +135,7 @@ class XfsFork {
   static constexpr uint64_t kMaxStartblock = (uint64_t{1} << 42) - 1;
 
  private:
-  using Map = absl::btree_map<uint64_t, uint64_t>;
+  using Map = NodeBtreeMap<uint64_t, uint64_t>;
 
   // A record packed in one word: startblock in the low 42 bits (all ones
   // for delalloc), blockcount above it, the unwritten flag in the top bit.

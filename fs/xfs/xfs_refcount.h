@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/btree_map.h"
 #include "fs/xfs/xfs_alloc.h"
+#include "sim/node_memory.h"
 
 namespace vfssim {
 
@@ -48,13 +48,13 @@ class XfsRefcount {
   // [block, ...) changes, capped at block + len (xfs_reflink_trim_around_shared).
   uint64_t next_boundary(uint64_t block, uint64_t len) const;
 
-  const absl::btree_map<uint64_t, Rec>& records() const { return map_; }
+  const NodeBtreeMap<uint64_t, Rec>& records() const { return map_; }
 
  private:
   void split(uint64_t at);
   void merge_around(uint64_t at);
 
-  absl::btree_map<uint64_t, Rec> map_;
+  NodeBtreeMap<uint64_t, Rec> map_;
 };
 
 }  // namespace vfssim
