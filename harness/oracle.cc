@@ -944,7 +944,7 @@ void Oracle::check_content(int file, const Op& op, const OpResult& r,
 // fallocate(2) promises nothing about a call that fails part way, and
 // XFS's punch (xfs_free_file_space) unmaps the whole blocks of the range
 // before it zeroes the partial ones, stopping at the first error (EIO over
-// poison, say). So after a PUNCH_HOLE, ZERO_RANGE or COLLAPSE_RANGE that
+// poison, say). So after a PUNCH_HOLE, ZERO_RANGE, COLLAPSE_RANGE or ZEROINIT_RANGE that
 // failed, bytes of its range that read back as zeros are taken as zeroed;
 // anything else — other bytes of the range, bytes outside it — must still
 // equal the model. A collapse that failed in its final truncate has moved
@@ -956,13 +956,20 @@ void Oracle::take_partial_zeroing(const Op& op, const OpResult& r) {
   // permission and support checks (EINVAL, EOPNOTSUPP, EBADF, EPERM,
   // EFBIG, ...) come before anything is touched (vfs_fallocate,
   // xfs_file_fallocate), and a change before one of those is a bug.
+  // ZEROINIT_RANGE (seed 004, patches 1, 2 and 4) is the exception: its
+  // iterators (dax_zeroinit_iter, iomap_zeroinit_iter) zero each mapped
+  // extent as they reach it and reject a later hole, delalloc, shared or
+  // misaligned one with ECANCELED (EOPNOTSUPP to the caller) or EINVAL,
+  // so extents before the rejected one may already be zero.
+  const int mode = op.mode & ~kFALLOC_FL_KEEP_SIZE;
+  const bool zeroinit_rejected =
+      mode == kFALLOC_FL_ZEROINIT_RANGE && (r.err == Errno::kEINVAL || r.err == Errno::kEOPNOTSUPP);
   if (r.err != Errno::kEIO && r.err != Errno::kENOSPC && r.err != Errno::kEINTR &&
-      r.err != Errno::kENOMEM && r.err != Errno::kEHWPOISON) {
+      r.err != Errno::kENOMEM && r.err != Errno::kEHWPOISON && !zeroinit_rejected) {
     return;
   }
-  const int mode = op.mode & ~kFALLOC_FL_KEEP_SIZE;
   if (mode != kFALLOC_FL_PUNCH_HOLE && mode != kFALLOC_FL_ZERO_RANGE &&
-      mode != kFALLOC_FL_COLLAPSE_RANGE) {
+      mode != kFALLOC_FL_COLLAPSE_RANGE && mode != kFALLOC_FL_ZEROINIT_RANGE) {
     return;
   }
   FileModel& m = models_.at(op.file);

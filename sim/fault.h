@@ -86,6 +86,10 @@ inline constexpr std::array kFaultPoints = {
     FaultPointInfo{"xfs/alloc/enospc", Errno::kENOSPC,
                    "the XFS-like allocator finds no free extent (xfs_alloc_vextent) "
                    "although the reservation succeeded: an AG too fragmented"},
+    FaultPointInfo{"xfs/reserve/enospc", Errno::kENOSPC,
+                   "free space cannot cover an XFS-like reservation made up front "
+                   "(xfs_trans_alloc's blocks, a delalloc reservation): the step "
+                   "fails before it changes anything"},
 };
 
 // fault_point_index is `name`'s place in kFaultPoints, or its size when no

@@ -58,6 +58,33 @@ TEST(XfsMkfsFixture, GeometryAsMkfsXfsPicksIt) {
   }
 }
 
+// The device's logical sector size bounds the block size from below
+// (fixtures/xfs_mkfs_sector.jsonl: mkfs.xfs -N on 512- and 4096-byte-sector
+// loop devices).
+TEST(XfsMkfsFixture, TheBlockSizeIsNoSmallerThanTheSectorSize) {
+  std::ifstream in("tests/probes/fixtures/xfs_mkfs_sector.jsonl");
+  int compared = 0;
+  for (std::string line; std::getline(in, line);) {
+    const Json r = Json::parse(line);
+    if (r.contains("kernel")) {
+      EXPECT_EQ(r["xfsprogs"], "6.1.0");
+      continue;
+    }
+    const std::string what = "sector " + std::to_string(r["sector_size"].get<int>()) + " '" +
+                             r["options"].get<std::string>() + "'";
+    Machine m(1);
+    SimBlockDevice disk(m, BlockDeviceConfig{.capacity_bytes = r["size_bytes"].get<uint64_t>(),
+                                             .logical_block_size = r["sector_size"].get<uint32_t>()});
+    const Errno e = xfs_mkfs(m, disk, r["options"].get<std::string>());
+    EXPECT_EQ(e == Errno::kOk, r["rc"] == 0) << what << " host: " << r["error"];
+    if (r["rc"] != 0) {
+      EXPECT_EQ(e, Errno::kEINVAL) << what;
+    }
+    ++compared;
+  }
+  EXPECT_EQ(compared, 10);
+}
+
 TEST(XfsMkfsFixture, StatfsOfTheEmptyFilesystemAndAfterOneFile) {
   std::string xfsprogs;
   int compared = 0;

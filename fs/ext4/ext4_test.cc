@@ -279,6 +279,33 @@ TEST_F(Ext4Test, ZeroinitLeavesHolesAndUnwrittenExtentsAlone) {
   ASSERT_EQ(p.close(fd), Errno::kOk);
 }
 
+// Seed 004 patch 5/5 as posted drops the range's page cache
+// (truncate_pagecache_range) before anything checks the range, and writes
+// nothing back first: a dirty delalloc page there is lost even when the
+// call then fails (EINVAL: pos + len past i_size, dax_zeroinit_range's and
+// iomap_zeroout_range's first check), and the delalloc reservation it held
+// is never released — nothing removes the delayed extent, so unmount finds
+// it (real ext4 would warn "i_reserved_data_blocks ... not cleared" in
+// ext4_destroy_inode). The property suite's ZEROINIT run found it; XFS's
+// patch 4/5 writes the range back first (xfs_flush_unmap_range).
+TEST_F(Ext4Test, ZeroinitAsPostedDropsDirtyPagesAndLeaksTheirReservation) {
+  ASSERT_EQ(m.variants.set("zeroinit", "on"), Errno::kOk);
+  const int fd = *p.open("/f", kO_RDWR | kO_CREAT, 0644);
+  std::vector<std::byte> data(4093, std::byte{1});
+  ASSERT_EQ(*host::pwrite(p, fd, data, 0), data.size());
+  const uint64_t held = mp().dirty_blocks();  // The page's blocks, delalloc.
+  ASSERT_GT(held, 0u);
+  EXPECT_EQ(p.fallocate(fd, kFALLOC_FL_ZEROINIT_RANGE | kFALLOC_FL_KEEP_SIZE, 0, 4096), Errno::kEINVAL);
+  std::vector<std::byte> got(4093);
+  ASSERT_EQ(*host::pread(p, fd, got, 0), got.size());
+  EXPECT_EQ(got, std::vector<std::byte>(4093, std::byte{0}));  // The write is gone.
+  ASSERT_EQ(p.close(fd), Errno::kOk);
+  mp().sync_fs();
+  // Nothing will ever write it back or release it: unmount would report
+  // it (the model's check() after put_super, as the property run showed).
+  EXPECT_EQ(mp().dirty_blocks(), held);
+}
+
 TEST(Ext4ExtentTree, MergesSplitsAndShifts) {
   Ext4ExtentTree t;
   t.insert({.lblk = 0, .pblk = 100, .len = 4});

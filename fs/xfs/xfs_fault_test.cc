@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -20,6 +21,8 @@ namespace {
 
 class XfsFaultWorld : public XfsFixture {
  public:
+  // dax: 1 GiB pmem mounted dax=always instead of the block device.
+  explicit XfsFaultWorld(bool dax) : XfsFixture("", dax ? "dax=always" : "", dax) {}
   void TestBody() override {}
   void up() { SetUp(); }
   using XfsFixture::expect_clean;
@@ -48,6 +51,7 @@ class XfsFaultWorld : public XfsFixture {
 
 struct Scenario {
   std::string name;
+  bool dax;  // On pmem (dax=always) rather than the block device.
   std::function<void(XfsFaultWorld&)> setup;  // Not faulted.
   // run performs the operation under test and checks what it reports
   // against what the file holds.
@@ -76,15 +80,28 @@ std::vector<std::byte> read_all(XfsFaultWorld& w, int fd) {
   return got;
 }
 
-// expect_partly_zeroed: `got` equals `was` outside [from, to) and, inside
-// it, each byte is either what it was or zero (a punch stopped part way).
-void expect_partly_zeroed(const std::vector<std::byte>& got, const std::vector<std::byte>& was,
-                          uint64_t from, uint64_t to) {
+// expect_punched_from_end: what a punch of [from, to) that failed part
+// way leaves, in xfs_free_file_space's order: the range written back
+// first, then the whole blocks unmapped from the end of the range back
+// (xfs_bunmapi, two records per transaction), then the partial head block
+// zeroed. So `got` equals `was` outside [from, to), and inside it from
+// some point k to `to` it is zero: k = `to` (nothing unmapped), a block
+// boundary (the transactions after it committed), or `from` (all of it,
+// the head's zeroing done).
+void expect_punched_from_end(const std::vector<std::byte>& got, const std::vector<std::byte>& was,
+                             uint64_t from, uint64_t to) {
   ASSERT_EQ(got.size(), was.size());
-  for (uint64_t i = 0; i < got.size(); ++i) {
-    const bool inside = i >= from && i < to;
-    if (got[i] != was[i] && !(inside && got[i] == std::byte{0})) {
-      ADD_FAILURE() << "byte " << i << " is " << int(got[i]) << ", was " << int(was[i]);
+  to = std::min<uint64_t>(to, got.size());
+  uint64_t k = 0;
+  while (k < got.size() && got[k] == was[k]) ++k;
+  if (k == got.size()) return;
+  ASSERT_GE(k, from) << "changed before the range";
+  EXPECT_TRUE(k == from || k % 4096 == 0) << "first change at " << k << ": not a block boundary";
+  for (uint64_t i = k; i < got.size(); ++i) {
+    const std::byte want = i < to ? std::byte{0} : was[i];
+    if (got[i] != want) {
+      ADD_FAILURE() << "byte " << i << " is " << int(got[i]) << ", want " << int(want)
+                    << " (unmapped from " << k << ")";
       return;
     }
   }
@@ -129,25 +146,27 @@ void cow_write(XfsFaultWorld& w) {
   EXPECT_EQ(src, bytes(16 * 4096, 'o'));
 }
 
+// A punch across the 64 extents of fragmented(w, 64), from inside the
+// first block to past EOF.
+void punch_across_extents(XfsFaultWorld& w) {
+  const Errno e = w.p.fallocate(w.f, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 1000, 64 * 8192);
+  w.stop_faults();
+  const std::vector<std::byte> was = fragmented_bytes(64);
+  const std::vector<std::byte> got = read_all(w, w.f);
+  if (e == Errno::kOk) {
+    std::vector<std::byte> want = was;
+    std::fill(want.begin() + 1000, want.end(), std::byte{0});
+    EXPECT_EQ(got, want);
+  } else {
+    expect_punched_from_end(got, was, 1000, was.size());
+  }
+}
+
 std::vector<Scenario> scenarios() {
   return {
-      {"punch_across_extents", [](XfsFaultWorld& w) { fragmented(w, 64); },
-       [](XfsFaultWorld& w) {
-         const Errno e = w.p.fallocate(w.f, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 1000, 64 * 8192);
-         w.stop_faults();
-         const std::vector<std::byte> was = fragmented_bytes(64);
-         const std::vector<std::byte> got = read_all(w, w.f);
-         if (e == Errno::kOk) {
-           std::vector<std::byte> want = was;
-           std::fill(want.begin() + 1000, want.end(), std::byte{0});
-           EXPECT_EQ(got, want);
-         } else {
-           // Stopped in the flush or part way through: nothing outside the
-           // range changed, and what it zeroed is zero.
-           expect_partly_zeroed(got, was, 1000, was.size());
-         }
-       }},
-      {"collapse", [](XfsFaultWorld& w) { fragmented(w, 32); },
+      {"punch_across_extents", false, [](XfsFaultWorld& w) { fragmented(w, 64); }, punch_across_extents},
+      {"dax_punch_across_extents", true, [](XfsFaultWorld& w) { fragmented(w, 64); }, punch_across_extents},
+      {"collapse", false, [](XfsFaultWorld& w) { fragmented(w, 32); },
        [](XfsFaultWorld& w) {
          const Errno e = w.p.fallocate(w.f, kFALLOC_FL_COLLAPSE_RANGE, 8192, 8192);
          w.stop_faults();
@@ -161,10 +180,10 @@ std::vector<Scenario> scenarios() {
            // xfs_falloc_collapse_range sets the size only after
            // xfs_collapse_file_space succeeded; the failures here come
            // before any extent moved (the range's writeback and punch).
-           expect_partly_zeroed(got, was, 8192, 16384);
+           expect_punched_from_end(got, was, 8192, 16384);
          }
        }},
-      {"insert", [](XfsFaultWorld& w) { fragmented(w, 32); },
+      {"insert", false, [](XfsFaultWorld& w) { fragmented(w, 32); },
        [](XfsFaultWorld& w) {
          const Errno e = w.p.fallocate(w.f, kFALLOC_FL_INSERT_RANGE, 8192, 8192);
          w.stop_faults();
@@ -179,7 +198,7 @@ std::vector<Scenario> scenarios() {
          }
          EXPECT_EQ(read_all(w, w.f), want);
        }},
-      {"reflink", [](XfsFaultWorld& w) { fragmented(w, 32); },
+      {"reflink", false, [](XfsFaultWorld& w) { fragmented(w, 32); },
        [](XfsFaultWorld& w) {
          const Errno e = host::ficlone(w.p, w.g, w.f);
          w.stop_faults();
@@ -190,7 +209,7 @@ std::vector<Scenario> scenarios() {
            EXPECT_EQ(w.p.fstat(w.g)->size, 0u);
          }
        }},
-      {"cow_write",
+      {"cow_write", false,
        [](XfsFaultWorld& w) {
          w.f = *w.p.open("/f", kO_RDWR | kO_CREAT, 0644);
          w.g = *w.p.open("/g", kO_RDWR | kO_CREAT, 0644);
@@ -199,7 +218,7 @@ std::vector<Scenario> scenarios() {
          ASSERT_EQ(host::ficlone(w.p, w.g, w.f), Errno::kOk);
        },
        cow_write},
-      {"delalloc_writeback",
+      {"delalloc_writeback", false,
        [](XfsFaultWorld& w) { w.f = *w.p.open("/f", kO_RDWR | kO_CREAT, 0644); },
        [](XfsFaultWorld& w) {
          const std::vector<std::byte> data = bytes(1 << 20, 'd');
@@ -212,7 +231,7 @@ std::vector<Scenario> scenarios() {
          got.resize(n);
          EXPECT_EQ(got, bytes(n, 'd'));
        }},
-      {"direct_write",
+      {"direct_write", false,
        [](XfsFaultWorld& w) { w.f = *w.p.open("/f", kO_RDWR | kO_CREAT | kO_DIRECT, 0644); },
        [](XfsFaultWorld& w) {
          Result<uint64_t> r = host::pwrite(w.p, w.f, bytes(256 * 1024, 'x'), 0);
@@ -222,6 +241,27 @@ std::vector<Scenario> scenarios() {
          if (r) {
            EXPECT_EQ(*r, 256u * 1024);
          }
+       }},
+      {"dax_write",
+       true,
+       [](XfsFaultWorld& w) {
+         // Four written extents with holes between them: the write fills
+         // the holes (allocation, zeroing through pmem) and overwrites.
+         w.f = *w.p.open("/f", kO_RDWR | kO_CREAT, 0644);
+         for (int i = 0; i < 4; ++i) ASSERT_EQ(*host::pwrite(w.p, w.f, bytes(4096, 'a'), i * 65536), 4096u);
+       },
+       [](XfsFaultWorld& w) {
+         Result<uint64_t> r = host::pwrite(w.p, w.f, bytes(256 * 1024, 'x'), 0);
+         w.stop_faults();
+         // A DAX write copies extent by extent (dax_iomap_rw): a failure
+         // after the first returns the bytes copied before it, and the
+         // file holds exactly those; the rest is as it was.
+         std::vector<std::byte> want(3 * 65536 + 4096);
+         for (int i = 0; i < 4; ++i) std::fill_n(want.begin() + i * 65536, 4096, std::byte('a'));
+         const uint64_t n = r ? *r : 0;
+         if (n > want.size()) want.resize(n);
+         std::fill_n(want.begin(), n, std::byte('x'));
+         EXPECT_EQ(read_all(w, w.f), want) << "pwrite " << (r ? std::to_string(*r) : errno_name(r.error()));
        }},
   };
 }
@@ -236,7 +276,7 @@ TEST_P(XfsFaultTest, EveryHitOfEveryStepKeepsTheFilesystemConsistent) {
     // Count the hits of the point in the run.
     uint64_t hits = 0;
     {
-      XfsFaultWorld w;
+      XfsFaultWorld w(s.dax);
       w.point = point;
       w.up();
       s.setup(w);
@@ -245,11 +285,12 @@ TEST_P(XfsFaultTest, EveryHitOfEveryStepKeepsTheFilesystemConsistent) {
       hits = w.hits_at_stop() - before;
       w.expect_clean();
     }
-    if (hits > 0) ++scenarios_hit;
+    if (hits > 0 && !s.dax) ++scenarios_hit;
     std::cout << point << " " << s.name << ": " << hits << " hits\n";
-    for (uint64_t n = 1; n <= std::min<uint64_t>(hits, 40); ++n) {
+    // Every hit is tried: the error-or-exact-progress invariant at each step.
+    for (uint64_t n = 1; n <= hits; ++n) {
       SCOPED_TRACE(s.name + " " + point + " hit " + std::to_string(n));
-      XfsFaultWorld w;
+      XfsFaultWorld w(s.dax);
       w.point = point;
       w.up();
       s.setup(w);
@@ -269,16 +310,20 @@ TEST_P(XfsFaultTest, EveryHitOfEveryStepKeepsTheFilesystemConsistent) {
     }
   }
   EXPECT_GT(faults_tried, 0) << point << " was never hit";
-  // Every scenario meets the device: none is vacuous for write errors.
+  // Every block-device scenario meets the device: none is vacuous for
+  // write errors.
   if (point == "blockdev/write/eio") {
-    EXPECT_EQ(scenarios_hit, scenarios().size());
+    const std::vector<Scenario> all = scenarios();
+    EXPECT_EQ(scenarios_hit,
+              static_cast<size_t>(std::count_if(all.begin(), all.end(), [](const Scenario& s) { return !s.dax; })));
   }
   std::cout << point << ": " << faults_tried << " faulted runs over " << scenarios().size()
             << " scenarios\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(Points, XfsFaultTest,
-                         ::testing::Values("xfs/alloc/enospc", "blockdev/write/eio", "blockdev/read/eio"),
+                         ::testing::Values("xfs/alloc/enospc", "xfs/reserve/enospc", "blockdev/write/eio",
+                                           "blockdev/read/eio", "pmem/zero/eio"),
                          [](const auto& info) {
                            std::string n = info.param;
                            std::replace(n.begin(), n.end(), '/', '_');

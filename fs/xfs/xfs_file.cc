@@ -125,12 +125,27 @@ Errno zero_range(Inode& ip, off_t64 pos, uint64_t len, bool* did_zero = nullptr)
 Errno unmap_blocks(Inode& ip, uint64_t first, uint64_t last, bool cancel_cow, uint64_t resblks) {
   if (last <= first) return Errno::kOk;
   XfsMount& mp = mp_of(ip);
-  Result<XfsTrans> tp = mp.trans_alloc("unmap", resblks);
-  if (!tp) return tp.error();
-  mp.unmap_range(*tp, ip, XfsMount::xi(ip).data, 0, first, last - first);
-  if (cancel_cow) mp.cancel_cow(*tp, ip, first, last - first);
-  mp.log_inode(*tp, ip);
-  mp.trans_commit(std::move(*tp));
+  XfsFork& data = XfsMount::xi(ip).data;
+  // xfs_unmap_extent: one transaction per XFS_ITRUNC_MAX_EXTENTS (2)
+  // records, xfs_bunmapi working back from the end of the range, until
+  // it is done. A transaction that cannot reserve fails the punch with
+  // the blocks after it already unmapped.
+  uint64_t end = last;
+  do {
+    Result<XfsTrans> tp = mp.trans_alloc("unmap", resblks);
+    if (!tp) return tp.error();
+    uint64_t stop = end;
+    for (int n = 0; n < kXfsItruncMaxExtents && stop > first; ++n) {
+      std::optional<XfsIrec> r = data.lookup(stop - 1);
+      if (!r) r = data.prev_before(stop);
+      stop = r && r->end() > first ? std::max(r->startoff, first) : first;
+    }
+    mp.unmap_range(*tp, ip, data, 0, stop, end - stop);
+    if (cancel_cow) mp.cancel_cow(*tp, ip, stop, end - stop);
+    mp.log_inode(*tp, ip);
+    mp.trans_commit(std::move(*tp));
+    end = stop;
+  } while (end > first);
   return Errno::kOk;
 }
 
@@ -325,19 +340,29 @@ Errno XfsVnodeOps::setsize(Inode& ip, off_t64 size, bool times) {
       }
     }
   }
+  // tr_itruncate (no blocks reserved): the new size logged as i_disk_size
+  // in the first transaction, then, truncating down, the blocks past it
+  // unmapped in the rolls after it (xfs_itruncate_extents).
+  Result<XfsTrans> tp = mp.trans_alloc("setattr_size", 0);
+  if (!tp) return tp.error();
+  x.disk_size = newsize;
+  mp.log_inode(*tp, ip);
+  mp.trans_commit(std::move(*tp));
   if (newsize <= oldsize) {
     // "A truncate down always removes post-EOF blocks" — to the same size
     // too (newsize <= oldsize), CoW staging included.
     unmap_blocks(ip, mp.to_fsb_up(newsize), mp.max_fileoff(), /*cancel_cow=*/true, /*resblks=*/0);
     // xfs_itruncate_clear_reflink_flags: with no extents left in either
     // fork the file is no reflink inode any more (an unaligned O_DIRECT
-    // write to it goes direct again).
-    if (x.data.empty() && x.cow.empty()) x.diflags &= ~kXfsDiflag2Reflink;
-    x.disk_size = std::min(x.disk_size, newsize);
+    // write to it goes direct again); the kernel logs it in the last roll.
+    if (x.data.empty() && x.cow.empty() && (x.diflags & kXfsDiflag2Reflink)) {
+      x.diflags &= ~kXfsDiflag2Reflink;
+      Result<XfsTrans> clear = mp.trans_alloc("clear_reflink", 0);
+      mp.log_inode(*clear, ip);
+      mp.trans_commit(std::move(*clear));
+    }
     x.truncated = true;
   }
-  // The new size is logged: i_disk_size follows it.
-  x.disk_size = newsize;
   if (times || changed) ip.sb->touch(ip);
   return Errno::kOk;
 }
@@ -783,7 +808,7 @@ Result<uint64_t> XfsVnodeOps::remap_range(Inode& src, off_t64 pos_in, Inode& dst
   // frees them.
   for (const XfsIrec& p : pieces) {
     mp.refcount().adjust(p.startblock, p.blockcount, +1);
-    tp->log({XfsLogItem::kRefcount, 0, 0, p.startblock, p.blockcount, 2, 0});
+    tp->log({XfsLogItem::kRefcount, 0, 0, p.startblock, p.blockcount, 0, 2});
   }
   // Only the data fork changes (xfs_reflink_remap_extent): CoW staging
   // over the destination range stays, and later writes there still go
@@ -802,7 +827,12 @@ Result<uint64_t> XfsVnodeOps::remap_range(Inode& src, off_t64 pos_in, Inode& dst
     tp->log({XfsLogItem::kMap, dst.ino, 0, d.startoff, d.startblock, d.blockcount,
              d.state == XfsExtState::kUnwritten ? 1u : 0u});
   }
-  sx.diflags |= kXfsDiflag2Reflink;
+  // xfs_reflink_set_inode_flag: both inodes become reflink inodes, the
+  // source logged here (the destination's core is logged below).
+  if (!(sx.diflags & kXfsDiflag2Reflink)) {
+    sx.diflags |= kXfsDiflag2Reflink;
+    mp.log_inode(*tp, src);
+  }
   dx.diflags |= kXfsDiflag2Reflink;
   // xfs_reflink_update_dest: the new size, logged (i_disk_size too).
   if (out + count > dst.size) {
@@ -849,9 +879,15 @@ Errno XfsVnodeOps::fileattr_set(Inode& ip, FsXattr* fa) {
   keep |= ip.is_dir() ? kFS_XFLAG_RTINHERIT | kFS_XFLAG_PROJINHERIT | kFS_XFLAG_NOSYMLINKS |
                             kFS_XFLAG_EXTSZINHERIT
                       : kFS_XFLAG_EXTSIZE;
+  // xfs_ioctl_setattr: one tr_ichange transaction (no blocks) logs the
+  // flags and hints as the inode now holds them.
+  Result<XfsTrans> tp = mp.trans_alloc("ichange", 0);
+  if (!tp) return tp.error();
   x.xflags = fa->fsx_xflags & keep;
   x.extsize = static_cast<uint32_t>(fa->fsx_extsize / bsize);
   x.cowextsize = static_cast<uint32_t>(fa->fsx_cowextsize / bsize);
+  tp->log({XfsLogItem::kIchange, ip.ino, 0, fa->fsx_xflags & (keep | kFS_XFLAG_COMMON), x.extsize, x.cowextsize});
+  mp.trans_commit(std::move(*tp));
   // What the VFS applies: the generic flags, and DAX as S_DAX — which the
   // flag gives only under dax=inode on a DAX device (dax=always: every
   // file; dax=never or no DAX device: none), whatever the flag says.

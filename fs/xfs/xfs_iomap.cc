@@ -518,7 +518,8 @@ Errno XfsIomapOps::ioend(Inode& ip, off_t64 pos, uint64_t len, uint32_t flags) {
   // xfs_iomap_write_unwritten with update_isize), so all of it counts.
   const uint64_t isize = (flags & kIomapDirect) ? std::max<uint64_t>(ip.size, static_cast<uint64_t>(pos) + len)
                                                 : ip.size;
-  x.disk_size = std::max(x.disk_size, std::min<uint64_t>(static_cast<uint64_t>(pos) + len, isize));
+  const uint64_t new_disk_size =
+      std::max(x.disk_size, std::min<uint64_t>(static_cast<uint64_t>(pos) + len, isize));
   if (!x.cow.empty()) {
     if (Errno e = mp.end_cow(ip, off, end - off); e != Errno::kOk) return e;
   }
@@ -531,15 +532,27 @@ Errno XfsIomapOps::ioend(Inode& ip, off_t64 pos, uint64_t len, uint32_t flags) {
     unwritten = !r->delalloc() && r->state == XfsExtState::kUnwritten;
     at = r->end();
   }
-  if (!unwritten) return Errno::kOk;
-  // xfs_iomap_write_unwritten: twice XFS_DIOSTRAT_SPACE_RES (the
-  // conversion may split a record at each end), with XFS_TRANS_RESERVE.
-  Result<XfsTrans> tp = mp.trans_alloc("write_unwritten", 2 * kXfsExtentAddRes, /*rsvd=*/true);
-  if (!tp) return tp.error();
-  tp->log({XfsLogItem::kConvert, ip.ino, 0, off, 0, end - off, 0});
-  x.data.set_state(off, end - off, XfsExtState::kNorm);
-  mp.log_inode(*tp, ip);
-  mp.trans_commit(std::move(*tp));
+  if (unwritten) {
+    // xfs_iomap_write_unwritten: twice XFS_DIOSTRAT_SPACE_RES (the
+    // conversion may split a record at each end), with XFS_TRANS_RESERVE.
+    // A direct write's conversion logs the new size with it
+    // (update_isize); a buffered one's leaves it to xfs_setfilesize.
+    Result<XfsTrans> tp = mp.trans_alloc("write_unwritten", 2 * kXfsExtentAddRes, /*rsvd=*/true);
+    if (!tp) return tp.error();
+    tp->log({XfsLogItem::kConvert, ip.ino, 0, off, 0, end - off, 0});
+    x.data.set_state(off, end - off, XfsExtState::kNorm);
+    if (flags & kIomapDirect) x.disk_size = new_disk_size;
+    mp.log_inode(*tp, ip);
+    mp.trans_commit(std::move(*tp));
+  }
+  if (new_disk_size > x.disk_size) {
+    // xfs_setfilesize: tr_fsyncts, the inode core with the new size.
+    Result<XfsTrans> tp = mp.trans_alloc("setfilesize", 0);
+    if (!tp) return tp.error();
+    x.disk_size = new_disk_size;
+    mp.log_inode(*tp, ip);
+    mp.trans_commit(std::move(*tp));
+  }
   return Errno::kOk;
 }
 

@@ -223,6 +223,10 @@ Result<XfsGeometry> xfs_mkfs_geometry(uint64_t bytes, std::string_view opts) {
 Errno xfs_mkfs(Machine&, BlockDevice& dev, std::string_view opts) {
   Result<XfsGeometry> g = xfs_mkfs_geometry(dev.nr_sectors() * kSectorSize, opts);
   if (!g) return g.error();
+  // mkfs.xfs: "block size 1024 cannot be smaller than sector size 4096"
+  // (xfsprogs 6.1 on a 4 KiB-sector loop device; fixture
+  // xfs_mkfs_sector.jsonl).
+  if (g->blocksize < dev.logical_block_size()) return Errno::kEINVAL;
   std::vector<std::byte> sb = g->encode();
   sb.resize(std::max<size_t>(sb.size(), dev.logical_block_size()));
   return dev.write(0, sb).err;
@@ -361,6 +365,11 @@ Errno XfsMount::statfs(Kstatfs* st) const {
 }
 
 Result<XfsTrans> XfsMount::trans_alloc(std::string_view name, uint64_t blocks, bool rsvd) {
+  // A transaction reserving no blocks (truncation, setfilesize, ichange)
+  // cannot run out of space; one that reserves may.
+  if (blocks > 0) {
+    if (std::optional<Errno> e = machine().faults.fire("xfs/reserve/enospc")) return Fail(*e);
+  }
   const uint64_t avail = fdblocks() + (rsvd ? std::min(resblks_, alloc_.free_blocks()) : 0);
   if (blocks > avail) return Fail(Errno::kENOSPC);
   return XfsTrans(name, blocks);
@@ -378,7 +387,7 @@ void XfsMount::trans_commit(XfsTrans&& tp) {
   machine().trace.record("xfs/trans", {{"name", tp.name()}, {"items", tp.items().size()},
                                        {"blk_res", tp.blk_res()}, {"blk_used", tp.blk_used()}});
   log_.push_back(std::move(tp));
-  if (log_.size() > kLogKeep) log_.pop_front();
+  while (log_.size() > log_keep_) log_.pop_front();
 }
 
 uint64_t XfsMount::worst_indlen(uint64_t len) const {
@@ -415,6 +424,7 @@ bool XfsMount::can_free_eofblocks(const Inode& ip) const {
 }
 
 Errno XfsMount::reserve_delalloc(uint64_t blocks, bool indlen) {
+  if (std::optional<Errno> e = machine().faults.fire("xfs/reserve/enospc")) return *e;
   if (blocks + (indlen ? worst_indlen(blocks) : 0) > fdblocks()) return Errno::kENOSPC;
   delalloc_ += blocks;
   return Errno::kOk;
@@ -641,6 +651,7 @@ void XfsMount::free_eofblocks(Inode& ip) {
   }
   // xfs_itruncate_extents: "Remove all pending CoW reservations" past EOF.
   cancel_cow(*tp, ip, end_fsb, last - end_fsb);
+  if (!tp->items().empty()) log_inode(*tp, ip);
   trans_commit(std::move(*tp));
 }
 

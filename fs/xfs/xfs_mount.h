@@ -121,6 +121,11 @@ struct XfsInodeData : InodeData {
 // space cannot cover it.
 inline constexpr uint64_t kXfsExtentAddRes = 4;
 
+// kXfsItruncMaxExtents is XFS_ITRUNC_MAX_EXTENTS: how many records one
+// unmapping transaction (a punch's xfs_unmap_extent, a truncate's roll)
+// removes before the next one is opened.
+inline constexpr int kXfsItruncMaxExtents = 2;
+
 // XfsIomapOps maps file ranges for the generic iomap helpers: the kernel's
 // xfs_buffered_write_iomap_ops, xfs_direct_write_iomap_ops,
 // xfs_dax_write_iomap_ops, xfs_read_iomap_ops and writeback's
@@ -213,7 +218,7 @@ class XfsMount : public Superblock {
   // Errors: ENOSPC the free space cannot cover them.
   Result<XfsTrans> trans_alloc(std::string_view name, uint64_t blocks, bool rsvd = false);
   // trans_commit records the transaction in the log (the last
-  // kLogKeep transactions are kept for inspection). A transaction that
+  // keep_log() transactions are kept for inspection). A transaction that
   // used more blocks than it reserved is counted, and check() reports it.
   void trans_commit(XfsTrans&& tp);
   // log_inode adds the inode core item (size, blocks, diflags) to `tp`:
@@ -224,7 +229,9 @@ class XfsMount : public Superblock {
   // allocatable again (xfs_log_force; fsync, syncfs).
   void log_force() { alloc_.flush_busy(); }
   uint64_t commits() const { return commits_; }
-  static constexpr size_t kLogKeep = 64;
+  // keep_log sets how many committed transactions log() keeps (64 unless
+  // set; a test replaying a whole workload keeps them all).
+  void keep_log(size_t n) { log_keep_ = n; }
 
   // Delalloc reservations (xfs_bmapi_reserve_delalloc / xfs_mod_fdblocks).
   // With `indlen`, the reservation must also leave room for the worst-case
@@ -333,6 +340,7 @@ class XfsMount : public Superblock {
   bool unmounted_ = false;  // put_super has run.
   uint64_t ag_resv_ = 0;  // Per-AG metadata reservations (finobt, refcountbt).
   std::deque<XfsTrans> log_;
+  size_t log_keep_ = 64;
   uint64_t commits_ = 0;
 };
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <initializer_list>
+#include <map>
 #include <set>
 #include <span>
 #include <utility>
@@ -120,6 +122,172 @@ TEST_F(XfsBehaviourTest, WritebackLogsAllocationAndMapping) {
   EXPECT_TRUE(map);
   const nlohmann::json j = mount().log().back().to_json();
   EXPECT_TRUE(j.contains("trans") && j.contains("items") && j["items"].is_array());
+}
+
+// LogReplay applies the data-fork and inode items of a log to per-inode
+// maps, block by block: what a log replay after a crash would rebuild.
+// (Delalloc is in memory only, as in XFS, and CoW staging is recovered by
+// freeing it, so the data fork and the inode core are what must follow.)
+struct LogReplay {
+  struct Block {
+    uint64_t phys;
+    bool unwritten;
+    friend bool operator==(const Block&, const Block&) = default;
+  };
+  std::map<uint64_t, std::map<uint64_t, Block>> data;  // ino -> file block -> block.
+  std::map<uint64_t, XfsLogItem> core, attrs;          // ino -> last inode / ichange item.
+
+  void apply(const XfsLogItem& i) {
+    std::map<uint64_t, Block>& m = data[i.ino];
+    switch (i.kind) {
+      case XfsLogItem::kMap:
+        if (i.fork != 0) break;
+        for (uint64_t k = 0; k < i.c; ++k) m[i.a + k] = {i.b + k, i.d != 0};
+        break;
+      case XfsLogItem::kUnmap:
+        if (i.fork == 0) m.erase(m.lower_bound(i.a), m.lower_bound(i.a + i.c));
+        break;
+      case XfsLogItem::kConvert:
+        for (auto it = m.lower_bound(i.a); it != m.end() && it->first < i.a + i.c; ++it) {
+          it->second.unwritten = i.d != 0;
+        }
+        break;
+      case XfsLogItem::kShift: {
+        std::map<uint64_t, Block> moved;
+        for (auto it = m.lower_bound(i.a); it != m.end(); it = m.erase(it)) {
+          moved[i.c != 0 ? it->first - i.b : it->first + i.b] = it->second;
+        }
+        m.merge(moved);
+        EXPECT_TRUE(moved.empty()) << "a shift moved records over others";
+        break;
+      }
+      case XfsLogItem::kInode:
+        core.insert_or_assign(i.ino, i);
+        break;
+      case XfsLogItem::kIchange:
+        attrs.insert_or_assign(i.ino, i);
+        break;
+      default:
+        break;
+    }
+  }
+};
+
+std::map<uint64_t, LogReplay::Block> mapped_blocks(const XfsFork& fork) {
+  std::map<uint64_t, LogReplay::Block> m;
+  for (const XfsIrec r : fork) {
+    if (r.delalloc()) continue;
+    for (uint64_t k = 0; k < r.blockcount; ++k) {
+      m[r.startoff + k] = {r.startblock + k, r.state == XfsExtState::kUnwritten};
+    }
+  }
+  return m;
+}
+
+// Every metadata change is logged: replaying the serialised log (each
+// transaction through JSON text and back) rebuilds every file's data fork,
+// on-disk size, flags and hints as the filesystem holds them, after a
+// workload of writes and writeback, preallocation, punch, collapse,
+// insert, truncation both ways, clone and CoW, a direct write past EOF
+// and FSSETXATTR.
+TEST_F(XfsBehaviourTest, ReplayingTheLogRebuildsEveryFileAsTheFilesystemHoldsIt) {
+  mount().keep_log(1u << 20);
+  const uint64_t first_commit = mount().commits();
+  const int f = create("/f"), g = create("/g");
+  const int h = *p.open("/h", kO_RDWR | kO_CREAT | kO_DIRECT, 0644);
+  FsXattr x;
+  ASSERT_EQ(host::ioctl(p, g, kFS_IOC_FSGETXATTR, &x), Errno::kOk);
+  x.fsx_xflags |= kFS_XFLAG_COWEXTSIZE | kFS_XFLAG_NODEFRAG;
+  x.fsx_cowextsize = 8 * 4096;
+  ASSERT_EQ(host::ioctl(p, g, kFS_IOC_FSSETXATTR, &x), Errno::kOk);
+  ASSERT_EQ(write_at(f, 0, 65536, 'a'), 65536u);
+  ASSERT_EQ(p.fsync(f), Errno::kOk);
+  ASSERT_EQ(p.fallocate(f, kFALLOC_FL_KEEP_SIZE, 131072, 65536), Errno::kOk);
+  ASSERT_EQ(p.fallocate(f, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 8192, 8192), Errno::kOk);
+  ASSERT_EQ(write_at(f, 135168, 8192, 'b'), 8192u);  // Into the unwritten blocks, past EOF.
+  ASSERT_EQ(p.fsync(f), Errno::kOk);
+  ASSERT_EQ(p.fallocate(f, kFALLOC_FL_COLLAPSE_RANGE, 16384, 4096), Errno::kOk);
+  ASSERT_EQ(p.fallocate(f, kFALLOC_FL_INSERT_RANGE, 0, 4096), Errno::kOk);
+  ASSERT_EQ(host::ficlone(p, g, f), Errno::kOk);
+  ASSERT_EQ(write_at(g, 4096, 12288, 'c'), 12288u);  // Copy on write.
+  ASSERT_EQ(p.fsync(g), Errno::kOk);
+  ASSERT_EQ(p.ftruncate(f, 100000), Errno::kOk);
+  ASSERT_EQ(p.ftruncate(f, 300000), Errno::kOk);
+  ASSERT_EQ(p.fallocate(h, 0, 0, 16384), Errno::kOk);
+  std::vector<std::byte> buf(32768, std::byte('d'));
+  ASSERT_EQ(*host::pwrite(p, h, buf, 0), buf.size());  // Over unwritten blocks and past EOF.
+  ASSERT_EQ(p.close(h), Errno::kOk);
+  ASSERT_EQ(write_at(g, 200000, 100, 'e'), 100u);
+  ASSERT_EQ(p.fsync(g), Errno::kOk);
+  ASSERT_EQ(p.ftruncate(g, 0), Errno::kOk);  // No extents left: no longer a reflink inode.
+  const int k = create("/k");  // Only writeback's xfs_setfilesize logs its size.
+  ASSERT_EQ(write_at(k, 0, 10000, 'k'), 10000u);
+  mount().sync_fs();
+
+  ASSERT_GT(mount().commits(), first_commit);
+  LogReplay replay;
+  size_t items = 0;
+  for (const XfsTrans& tp : mount().log()) {
+    Result<XfsTrans> back = XfsTrans::from_json(nlohmann::json::parse(tp.to_json().dump()));
+    ASSERT_TRUE(back) << tp.to_json().dump();
+    EXPECT_EQ(*back, tp) << tp.to_json().dump();
+    for (const XfsLogItem& i : back->items()) replay.apply(i);
+    items += tp.items().size();
+  }
+  ASSERT_GT(items, 0u);
+  for (const int fd : {f, g, k}) {
+    const Inode& ip = inode(fd);
+    const XfsInodeData& xd = XfsMount::xi(ip);
+    SCOPED_TRACE("ino " + std::to_string(ip.ino));
+    EXPECT_EQ(replay.data[ip.ino], mapped_blocks(xd.data));
+    ASSERT_TRUE(replay.core.contains(ip.ino));
+    EXPECT_EQ(replay.core.at(ip.ino).a, xd.disk_size);
+    EXPECT_EQ(replay.core.at(ip.ino).a, ip.size);
+    EXPECT_EQ(replay.core.at(ip.ino).c, xd.diflags);
+  }
+  // h is closed: look it up through a new descriptor.
+  const int h2 = *p.open("/h", kO_RDONLY, 0);
+  const XfsInodeData& hx = XfsMount::xi(inode(h2));
+  EXPECT_EQ(replay.data[inode(h2).ino], mapped_blocks(hx.data));
+  EXPECT_EQ(replay.core.at(inode(h2).ino).a, 32768u);
+  EXPECT_EQ(hx.disk_size, 32768u);
+  // The hint and the flag set through FSSETXATTR.
+  ASSERT_TRUE(replay.attrs.contains(inode(g).ino));
+  EXPECT_EQ(replay.attrs.at(inode(g).ino).c, 8u);
+  EXPECT_TRUE(replay.attrs.at(inode(g).ino).a & kFS_XFLAG_NODEFRAG);
+  EXPECT_FALSE(XfsMount::xi(inode(g)).diflags & kXfsDiflag2Reflink);
+  EXPECT_TRUE(XfsMount::xi(inode(f)).diflags & kXfsDiflag2Reflink);
+}
+
+TEST(XfsTransJson, MalformedTransactionsAreEinval) {
+  for (const char* text : {
+           R"([])",
+           R"({"items": []})",
+           R"({"trans": "t", "blk_res": 1, "blk_used": 0})",
+           R"({"trans": "t", "blk_res": -1, "blk_used": 0, "items": []})",
+           R"({"trans": "t", "blk_res": 1, "blk_used": 0, "items": [{"item": "nope"}]})",
+           R"({"trans": "t", "blk_res": 1, "blk_used": 0, "items": [{"item": "alloc", "start": 1}]})",
+           R"({"trans": "t", "blk_res": 1, "blk_used": 0, "items": [{"item": "map", "ino": 1, "fork": "attr", "off": 0, "block": 1, "len": 1, "unwritten": false}]})",
+           R"({"trans": "t", "blk_res": 1, "blk_used": 0, "items": [{"item": "refcount", "start": 1, "len": 1, "delta": 2}]})",
+       }) {
+    Result<XfsTrans> tp = XfsTrans::from_json(nlohmann::json::parse(text));
+    ASSERT_FALSE(tp) << text;
+    EXPECT_EQ(tp.error(), Errno::kEINVAL) << text;
+  }
+  // Every kind, and a shift either way, round trip.
+  XfsTrans tp("t", 5);
+  tp.use(3);
+  for (const XfsLogItem& i : std::initializer_list<XfsLogItem>{
+           XfsLogItem::alloc(7, 2), XfsLogItem::free(9, 1),
+           {XfsLogItem::kMap, 3, 1, 10, 20, 4, 1}, {XfsLogItem::kUnmap, 3, 0, 10, 0, 4, 0},
+           {XfsLogItem::kConvert, 3, 0, 1, 0, 2, 0}, {XfsLogItem::kRefcount, 0, 0, 5, 6, 0, 0},
+           {XfsLogItem::kShift, 3, 0, 4, 2, 1, 0}, {XfsLogItem::kShift, 3, 0, 4, 2, 0, 0},
+           {XfsLogItem::kInode, 3, 0, 4096, 1, 2, 0}, {XfsLogItem::kIchange, 3, 0, 8, 0, 32, 0}}) {
+    tp.log(i);
+  }
+  Result<XfsTrans> back = XfsTrans::from_json(nlohmann::json::parse(tp.to_json().dump()));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, tp);
 }
 
 // A reservation that cannot be covered fails before anything changes.
@@ -257,6 +425,40 @@ std::vector<std::array<uint64_t, 3>> fiemap_of(Process& p, int fd, uint32_t flag
     out.push_back({e.fe_logical, e.fe_length, e.fe_flags & ~kFIEMAP_EXTENT_LAST});
   }
   return out;
+}
+
+// The memory-pressure knob (mount option cache_pressure=P: after a
+// buffered write, with probability P, the inode's pages are written back
+// and the clean ones evicted) is one of the writeback triggers: at P = 1
+// every write's delalloc becomes real blocks at once and FIEMAP (without
+// SYNC) shows written data, not DELALLOC; at P = 0 the same write stays
+// delalloc under its dirty pages until something writes it back.
+class XfsPressureTest : public XfsFixture {
+ protected:
+  XfsPressureTest() : XfsFixture("", "cache_pressure=1") {}
+};
+
+TEST_F(XfsPressureTest, MemoryPressureWritesDelallocBackAndEvictsThePages) {
+  const int fd = create("/f");
+  ASSERT_EQ(write_at(fd, 0, 65536, 'p'), 65536u);
+  EXPECT_EQ(inode(fd).cache.nr_pages(), 0u);
+  const std::optional<XfsIrec> r = xi(fd).data.lookup(0);
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->delalloc());
+  EXPECT_EQ(r->state, XfsExtState::kNorm);
+  EXPECT_GE(r->blockcount, 16u);
+  EXPECT_EQ(fiemap_of(p, fd, 0), (std::vector<std::array<uint64_t, 3>>{{0, 65536, 0}}));
+  EXPECT_EQ(read_at(fd, 0, 65536), std::vector<std::byte>(65536, std::byte('p')));
+}
+
+TEST_F(XfsBehaviourTest, WithoutMemoryPressureTheWriteStaysDelalloc) {
+  const int fd = create("/f");
+  ASSERT_EQ(write_at(fd, 0, 65536, 'p'), 65536u);
+  EXPECT_EQ(inode(fd).cache.nr_pages(), 16u);
+  EXPECT_TRUE(xi(fd).data.lookup(0)->delalloc());
+  EXPECT_EQ(fiemap_of(p, fd, 0),
+            (std::vector<std::array<uint64_t, 3>>{
+                {0, 65536, kFIEMAP_EXTENT_DELALLOC | kFIEMAP_EXTENT_UNKNOWN}}));
 }
 
 // copy_file_range with explicit offsets (staged as the syscall's loff_t

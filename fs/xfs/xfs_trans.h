@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "nlohmann/json.hpp"
+#include "sim/errno.h"
 
 namespace vfssim {
 
@@ -34,6 +35,7 @@ struct XfsLogItem {
     kRefcount,  // Blocks [a, a + b) gained d - 1 (d: 0 = -1, 2 = +1) owners (CUI).
     kShift,     // Inode `ino`: records from block a moved by b (signed, as c = sign).
     kInode,     // Inode core: size a, nblocks b, diflags c.
+    kIchange,   // Inode attributes (FSSETXATTR): xflags a, extent size b, CoW extent size c (blocks).
   };
   Kind kind;
   uint64_t ino = 0;
@@ -43,6 +45,9 @@ struct XfsLogItem {
   static XfsLogItem alloc(uint64_t start, uint64_t len) { return {kAlloc, 0, 0, start, len}; }
   static XfsLogItem free(uint64_t start, uint64_t len) { return {kFree, 0, 0, start, len}; }
   nlohmann::json to_json() const;
+  // from_json reads what to_json wrote back; EINVAL for anything else.
+  static Result<XfsLogItem> from_json(const nlohmann::json& j);
+  friend bool operator==(const XfsLogItem&, const XfsLogItem&) = default;
 };
 
 class XfsTrans {
@@ -65,6 +70,10 @@ class XfsTrans {
 
   // to_json is the serialised transaction: its name, reservation and items.
   nlohmann::json to_json() const;
+  // from_json reads a serialised transaction back (EINVAL if malformed),
+  // so a log written to a device can be replayed.
+  static Result<XfsTrans> from_json(const nlohmann::json& j);
+  friend bool operator==(const XfsTrans&, const XfsTrans&) = default;
 
  private:
   std::string name_;
