@@ -42,6 +42,7 @@ OpGenConfig opgen_config(const FsSpec& spec) {
   cfg.copy_range = 2;
   cfg.dio_pwrite = 2;
   cfg.mwrite = 2;
+  cfg.unshare = spec.reflink ? 1 : 0;
   return cfg;
 }
 
@@ -79,10 +80,13 @@ Op random_later_op(Rng& rng, const OpGenConfig& cfg, int which, int file) {
       return Op::dio_pwrite(file, static_cast<int64_t>(rng.uniform(static_cast<uint64_t>(cfg.max_offset / unit))) * unit,
                             rng.range(1, 16) * unit, fill);
     }
-    default:
+    case 4:
       // A few bytes to a few pages, anywhere: past EOF the store faults.
       return Op::mwrite(file, pick(rng, cfg.max_offset),
                         rng.bernoulli(0.5) ? rng.range(1, 300) : rng.range(1, 3) * 4096, fill);
+    default:
+      return Op::fallocate(file, kFALLOC_FL_UNSHARE_RANGE | (rng.bernoulli(0.5) ? kFALLOC_FL_KEEP_SIZE : 0),
+                           pick_aligned(rng, cfg.max_offset), pick_aligned(rng, cfg.max_offset / 2));
   }
 }
 
@@ -103,7 +107,7 @@ Op random_op(Rng& rng, const OpGenConfig& cfg) {
   };
   // Optional kinds come last, so a config without them draws as before.
   const uint64_t kinds = 9 + (cfg.fspacectl ? 1 : 0) + (cfg.poison ? 1 : 0);
-  const int weights[] = {cfg.clone, cfg.dedupe, cfg.copy_range, cfg.dio_pwrite, cfg.mwrite};
+  const int weights[] = {cfg.clone, cfg.dedupe, cfg.copy_range, cfg.dio_pwrite, cfg.mwrite, cfg.unshare};
   uint64_t later = 0;
   for (int w : weights) later += static_cast<uint64_t>(std::max(w, 0));
   uint64_t kind = rng.uniform(kinds + later);

@@ -23,17 +23,21 @@ struct OpGenConfig {
   // 0 draws exactly as before they existed. Clones and dedupes pick
   // block-aligned offsets and lengths mostly, copies any, O_DIRECT writes
   // sector-aligned ones mostly (sometimes not, for the EINVAL); stores
-  // through a mapping land anywhere (past the EOF page they fault).
+  // through a mapping land anywhere (past the EOF page they fault);
+  // FALLOC_FL_UNSHARE_RANGE (with KEEP_SIZE half the time) mostly over
+  // block-aligned ranges, where clones have shared blocks.
   int clone = 0;
   int dedupe = 0;
   int copy_range = 0;
   int dio_pwrite = 0;
   int mwrite = 0;
+  int unshare = 0;
 };
 
 // opgen_config draws every kind `spec`'s filesystem is run with: poison
 // where its files can be poisoned, clones and dedupes often with reflink
-// and now and then without (their EOPNOTSUPP is checked too), copies,
+// and now and then without (their EOPNOTSUPP is checked too), unshares
+// with reflink, copies,
 // O_DIRECT writes and stores through mappings everywhere, over three files.
 OpGenConfig opgen_config(const FsSpec& spec);
 

@@ -392,6 +392,17 @@ Errno XfsIomapOps::iomap_begin(Inode& ip, off_t64 pos, uint64_t length, uint32_t
   end = std::min(mp.max_fileoff(), (upos + length + bs - 1) / bs);
   std::optional<XfsIrec> r = x.data.lookup(off);
   uint64_t plain_end = full_end;  // As in the direct path.
+  if ((flags & kIomapUnshare) && !r) {
+    // "We never need to allocate blocks for unsharing a hole": a hole in
+    // the data fork is reported as one up to the next extent, whatever
+    // CoW staging lies over it (host 6.18.44, differential seed 269 with
+    // unshares: the hint-aligned staging next to a shared block is not
+    // written, and the preallocation after the unshare leaves those
+    // blocks unwritten).
+    std::optional<XfsIrec> n = x.data.next_after(off);
+    mp.hole_to_iomap(ip, iomap, off, n ? std::min(full_end, n->startoff) : full_end);
+    return Errno::kOk;
+  }
   if (cow_inode) {
     std::optional<XfsIrec> c = x.cow.lookup(off);
     bool shared = false;

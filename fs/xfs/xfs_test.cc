@@ -1305,5 +1305,25 @@ TEST_F(XfsBehaviourTest, WritebackMapsItsWholeRangeBeforeTheCompletionsRun) {
                                       {45056, 4096, kFIEMAP_EXTENT_SHARED}}));
 }
 
+// Unsharing never allocates over a data-fork hole, whatever CoW staging
+// lies there (xfs_buffered_write_iomap_begin: "We never need to allocate
+// blocks for unsharing a hole"). Differential seed 269 with unshares,
+// reduced; host 6.18.44's FIEMAP after it: [12288, +12288) unwritten,
+// [24576, +4096) written, [28672, +8192) unwritten, [65536, +4096)
+// written (no longer shared). The simulator used to write the hint-aligned staging next to
+// the shared block as data ([24576, +12288) written).
+TEST_F(XfsBehaviourTest, UnshareLeavesTheStagingOverAHoleUnwritten) {
+  const int f0 = create("/f0"), f2 = create("/f2");
+  ASSERT_EQ(write_at(f2, 65535, 16388, 'a'), 16388u);
+  ASSERT_EQ(copy_range(p, f2, 226, f0, 25826, 1617), 1617u);
+  ASSERT_EQ(clone_range(p, f0, f0, 20480, 0, 61440), Errno::kOk);
+  ASSERT_EQ(p.fallocate(f0, kFALLOC_FL_UNSHARE_RANGE | kFALLOC_FL_KEEP_SIZE, 12288, 24576), Errno::kOk);
+  EXPECT_EQ(fiemap_of(p, f0, 0), (std::vector<std::array<uint64_t, 3>>{
+                                     {12288, 12288, kFIEMAP_EXTENT_UNWRITTEN},
+                                     {24576, 4096, 0},
+                                     {28672, 8192, kFIEMAP_EXTENT_UNWRITTEN},
+                                     {65536, 4096, 0}}));
+}
+
 }  // namespace
 }  // namespace vfssim
