@@ -346,6 +346,10 @@ Errno iomap_zero_range(Inode& ip, off_t64 pos, uint64_t len, bool* did_zero, Iom
 }
 
 Errno iomap_file_unshare(Inode& ip, off_t64 pos, uint64_t len, IomapOps& ops) {
+  // Only what lies inside EOF: "if (pos < 0 || pos >= size) return 0;
+  // iter.len = min(len, size - pos)".
+  if (pos < 0 || static_cast<uint64_t>(pos) >= ip.size) return Errno::kOk;
+  len = std::min<uint64_t>(len, ip.size - static_cast<uint64_t>(pos));
   IomapIter iter{.inode = &ip, .pos = pos, .len = len, .flags = kIomapWrite | kIomapUnshare};
   int64_t ret;
   while ((ret = iomap_iter(iter, ops)) > 0) {

@@ -163,7 +163,10 @@ Result<Superblock*> Vfs::kern_mount(std::string_view fs_type) {
 Errno Superblock::sync_fs() {
   // writeback_inodes_sb / sync_inodes_sb: failures go to the errseqs.
   for_each_inode([&](Inode& ip) {
-    if (ip.is_reg()) ops_.fsync(ip, 0, kOffMax, false);
+    if (!ip.is_reg()) return;
+    ops_.fsync(ip, 0, kOffMax, false);
+    // writeback_single_inode clears I_DIRTY_PAGES once nothing is dirty.
+    if (ip.cache.nr_dirty() == 0) ip.cache.dirtied_since_sync = false;
   });
   return Errno::kOk;
 }

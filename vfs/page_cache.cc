@@ -66,6 +66,7 @@ void PageCache::split_folio(uint64_t index) {
 }
 
 void PageCache::mark_dirty(uint64_t index, CachedPage& page) {
+  dirtied_since_sync = true;
   page.dirty = true;
   page.dirty_sectors = 0xff;
   dirty_.insert(index);
@@ -74,6 +75,7 @@ void PageCache::mark_dirty(uint64_t index, CachedPage& page) {
 void PageCache::mark_dirty_range(uint64_t index, CachedPage& page, uint64_t off, uint64_t len) {
   if (len == 0 || off >= kCachePageSize) return;
   page.dirty_sectors |= sector_mask(off, std::min(off + len, kCachePageSize));
+  dirtied_since_sync = true;
   page.dirty = true;
   dirty_.insert(index);
 }

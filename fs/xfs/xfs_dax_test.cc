@@ -240,13 +240,24 @@ TEST_F(XfsZeroinitTest, AMisalignedRangeIsRefusedBeforeAnythingIsZeroed) {
   EXPECT_EQ(read_at(fd, 0, 2 * 4096), std::vector<std::byte>(2 * 4096, std::byte('a')));
 }
 
+// dax_zeroinit_iter goes extent by extent: the written block before the
+// hole is zeroed (its zero_page_range issued) before v2's rejection of
+// the hole ends the call with ECANCELED (EOPNOTSUPP to the caller); v3
+// zeroes it and skips the hole.
 TEST_F(XfsZeroinitTest, HolesFailUnderV2AndAreSkippedUnderV3) {
   int fd = create("/f");
   ASSERT_EQ(write_at(fd, 0, 4096, 'a'), 4096u);
   ASSERT_EQ(p.ftruncate(fd, 3 * 4096), Errno::kOk);  // [4096, 12288) a hole.
+  uint64_t zero_calls = pmemdev.stats().zero_page_calls;
   EXPECT_EQ(zeroinit(fd, 0, 3 * 4096), Errno::kEOPNOTSUPP);  // reject (v2): ECANCELED.
+  EXPECT_EQ(pmemdev.stats().zero_page_calls, zero_calls + 1);
+  EXPECT_EQ(read_at(fd, 0, 4096), std::vector<std::byte>(4096, std::byte{0}));
+  ASSERT_EQ(write_at(fd, 0, 4096, 'b'), 4096u);
   ASSERT_EQ(m.variants.set("zeroinit.holes", "ignore"), Errno::kOk);
+  zero_calls = pmemdev.stats().zero_page_calls;
   EXPECT_EQ(zeroinit(fd, 0, 3 * 4096), Errno::kOk);
+  EXPECT_EQ(pmemdev.stats().zero_page_calls, zero_calls + 1);
+  EXPECT_EQ(read_at(fd, 0, 3 * 4096), std::vector<std::byte>(3 * 4096, std::byte{0}));
   EXPECT_EQ(phys(fd, 4096), UINT64_MAX);  // Still a hole.
 }
 
@@ -291,6 +302,31 @@ TEST_F(XfsBlockZeroinitTest, WrittenBlocksAreZeroedOnTheDeviceUnwrittenOnesSkipp
   // Not sector-aligned: EINVAL, nothing zeroed.
   EXPECT_EQ(zeroinit(fd, 100, 400), Errno::kEINVAL);
   EXPECT_EQ(read_at(fd, 0, 4096), want);
+}
+
+// The same order on the block device (iomap_zeroinit_iter): the written
+// block is zeroed on the device, then the hole after it fails the call —
+// with EINVAL, as its sector check comes before the type switch and a
+// hole's address is IOMAP_NULL_ADDR (xfs_hole_to_iomap still sets the
+// bdev, so the !bdev ECANCELED does not apply); a shared block is refused
+// before anything is zeroed.
+TEST_F(XfsBlockZeroinitTest, AHoleAfterWrittenBlocksFailsAfterZeroingThem) {
+  int fd = create("/f");
+  ASSERT_EQ(write_at(fd, 0, 4096, 'a'), 4096u);
+  ASSERT_EQ(p.ftruncate(fd, 3 * 4096), Errno::kOk);
+  ASSERT_EQ(p.fsync(fd), Errno::kOk);
+  const BlockStats before = disk.stats();
+  EXPECT_EQ(zeroinit(fd, 0, 3 * 4096), Errno::kEINVAL);
+  EXPECT_EQ(disk.stats().write_zeroes, before.write_zeroes + 1);
+  EXPECT_EQ(disk.stats().bytes_zeroed, before.bytes_zeroed + 4096);
+  EXPECT_EQ(read_at(fd, 0, 3 * 4096), std::vector<std::byte>(3 * 4096, std::byte{0}));
+  int clone = create("/c");
+  ASSERT_EQ(write_at(fd, 0, 4096, 'b'), 4096u);
+  ASSERT_EQ(host::ficlone(p, clone, fd), Errno::kOk);
+  const BlockStats shared = disk.stats();
+  EXPECT_EQ(zeroinit(clone, 0, 4096), Errno::kEOPNOTSUPP);  // ECANCELED: IOMAP_F_SHARED.
+  EXPECT_EQ(disk.stats().write_zeroes, shared.write_zeroes);
+  EXPECT_EQ(read_at(clone, 0, 4096), std::vector<std::byte>(4096, std::byte('b')));
 }
 
 // With the prototype off (Linux 6.18) the mode bit is unknown.

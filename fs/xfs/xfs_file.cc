@@ -494,8 +494,15 @@ Errno XfsVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
       XfsInodeData& x = XfsMount::xi(ip);
       if (mp.reflink() && (x.diflags & kXfsDiflag2Reflink)) {
         if (is_dax(ip)) {
-          // dax_file_unshare: each shared block copied into fresh ones.
-          if (Errno e = dax_unshare(ip, static_cast<uint64_t>(off), end); e != Errno::kOk) return e;
+          // dax_file_unshare: each shared block inside EOF copied into
+          // fresh ones (it clips the range at i_size, as
+          // iomap_file_unshare does).
+          if (static_cast<uint64_t>(off) < ip.size) {
+            if (Errno e = dax_unshare(ip, static_cast<uint64_t>(off), std::min<uint64_t>(end, ip.size));
+                e != Errno::kOk) {
+              return e;
+            }
+          }
         } else {
           if (Errno e = iomap_file_unshare(ip, off, static_cast<uint64_t>(len), ops_of(ip));
               e != Errno::kOk) {
@@ -505,10 +512,22 @@ Errno XfsVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
             return e;
           }
         }
-        // xfs_reflink_unshare then calls xfs_reflink_try_clear_inode_flag,
-        // but on the host the flag stays: after FALLOC_FL_UNSHARE_RANGE over
-        // every shared block of a clone, unmount and xfs_db still print
-        // v3.reflink = 1 (6.18.44), so the model keeps it too.
+        // xfs_reflink_try_clear_inode_flag: with no shared extent left the
+        // file stops being a reflink inode (its leftover CoW staging
+        // cancelled) — but only if its pages were not dirtied since the
+        // last sync (I_DIRTY_PAGES, which fsync leaves set). Host 6.18.44,
+        // xfs_reflink_unset_inode_flag traced: a file with no extents or
+        // only unwritten ones is cleared; one with written data (fsynced),
+        // delalloc, or that the unshare itself copied is not, until a
+        // sync(2), after which the next unshare clears it.
+        if (!ip.cache.dirtied_since_sync && !mp.has_shared_extents(ip)) {
+          Result<XfsTrans> tp = mp.trans_alloc("clear_reflink", 0);
+          if (!tp) return tp.error();
+          mp.cancel_cow(*tp, ip, 0, mp.max_fileoff());
+          x.diflags &= ~kXfsDiflag2Reflink;
+          mp.log_inode(*tp, ip);
+          mp.trans_commit(std::move(*tp));
+        }
       }
       if (Errno e = alloc_file_space(ip, off, static_cast<uint64_t>(len)); e != Errno::kOk) return e;
       return grow();

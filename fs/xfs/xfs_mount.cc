@@ -375,6 +375,14 @@ Result<XfsTrans> XfsMount::trans_alloc(std::string_view name, uint64_t blocks, b
   return XfsTrans(name, blocks);
 }
 
+bool XfsMount::has_shared_extents(const Inode& ip) const {
+  for (const XfsIrec r : xi(ip).data) {
+    if (r.delalloc() || r.state != XfsExtState::kNorm) continue;
+    if (refc_.shared_in(r.startblock, r.blockcount)) return true;
+  }
+  return false;
+}
+
 void XfsMount::log_inode(XfsTrans& tp, const Inode& ip) const {
   const XfsInodeData& x = xi(ip);
   tp.log({XfsLogItem::kInode, ip.ino, 0, x.disk_size, x.nblocks(), x.diflags});

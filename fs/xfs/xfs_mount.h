@@ -221,6 +221,9 @@ class XfsMount : public Superblock {
   // keep_log() transactions are kept for inspection). A transaction that
   // used more blocks than it reserved is counted, and check() reports it.
   void trans_commit(XfsTrans&& tp);
+  // has_shared_extents: some written block of the data fork has more than
+  // one owner (xfs_reflink_inode_has_shared_extents).
+  bool has_shared_extents(const Inode& ip) const;
   // log_inode adds the inode core item (size, blocks, diflags) to `tp`:
   // xfs_trans_log_inode(XFS_ILOG_CORE).
   void log_inode(XfsTrans& tp, const Inode& ip) const;

@@ -1325,5 +1325,109 @@ TEST_F(XfsBehaviourTest, UnshareLeavesTheStagingOverAHoleUnwritten) {
                                      {65536, 4096, 0}}));
 }
 
+// xfs_reflink_unshare ends with xfs_reflink_try_clear_inode_flag: with no
+// shared extent left the file stops being a reflink inode, but only when
+// its pages were not dirtied since the last sync (I_DIRTY_PAGES; fsync
+// leaves it set). Host 6.18.44, xfs_reflink_unset_inode_flag traced for
+// each case below.
+TEST_F(XfsBehaviourTest, UnshareDropsTheReflinkFlagWhenNothingIsSharedOrDirtiedSinceSync) {
+  auto reflink = [&](int fd) { return (xi(fd).diflags & kXfsDiflag2Reflink) != 0; };
+  auto unshare = [&](int fd, off_t64 off, off_t64 len) {
+    ASSERT_EQ(p.fallocate(fd, kFALLOC_FL_UNSHARE_RANGE, off, len), Errno::kOk);
+  };
+  // A clone of a hole into the file itself makes it a reflink inode.
+  auto flag_by_hole_clone = [&](int fd) {
+    ASSERT_EQ(p.ftruncate(fd, 65536), Errno::kOk);
+    ASSERT_EQ(clone_range(p, fd, fd, 32768, 4096, 49152), Errno::kOk);
+    ASSERT_TRUE(reflink(fd));
+  };
+  // Its own written data, fsynced: kept; after a sync, cleared.
+  const int a = create("/a");
+  ASSERT_EQ(write_at(a, 0, 16384), 16384u);
+  ASSERT_EQ(p.fsync(a), Errno::kOk);
+  flag_by_hole_clone(a);
+  unshare(a, 0, 65536);
+  EXPECT_TRUE(reflink(a));
+  // Unwritten blocks only: cleared.
+  const int b = create("/b");
+  flag_by_hole_clone(b);
+  ASSERT_EQ(p.fallocate(b, kFALLOC_FL_KEEP_SIZE, 0, 16384), Errno::kOk);
+  unshare(b, 0, 65536);
+  EXPECT_FALSE(reflink(b));
+  // Delalloc only (a dirty page): kept.
+  const int c = create("/c");
+  flag_by_hole_clone(c);
+  ASSERT_EQ(write_at(c, 0, 4096), 4096u);
+  unshare(c, 40000, 4096);
+  EXPECT_TRUE(reflink(c));
+  // A clone unshared whole: the unshare's own copies dirtied it, kept;
+  // after a sync the next unshare clears it.
+  const int x = create("/x"), y = create("/y");
+  ASSERT_EQ(write_at(x, 0, 65536), 65536u);
+  ASSERT_EQ(p.fsync(x), Errno::kOk);
+  ASSERT_EQ(host::ficlone(p, y, x), Errno::kOk);
+  unshare(y, 0, 65536);
+  EXPECT_TRUE(reflink(y));
+  mount().sync_fs();
+  unshare(a, 0, 65536);
+  EXPECT_FALSE(reflink(a));
+  unshare(y, 0, 65536);
+  EXPECT_FALSE(reflink(y));
+}
+
+// Differential seed 1329, reduced: an unshare beyond EOF of a reflink
+// inode with no extents clears the flag, so the later unaligned O_DIRECT
+// write is direct (no xfs_reflink_bounce_dio_write on the host) and
+// allocates block 4 written. Host 6.18.44's FIEMAP after these ops (the
+// seed's store through a mapping left out): [16384, +4096), [20480,
+// +4096), [57344, +4096), all written. The simulator kept the flag,
+// bounced the write to the page cache and left block 4 delalloc.
+TEST_F(XfsBehaviourTest, AnUnshareThatFindsNothingSharedMakesDirectWritesDirectAgain) {
+  const int f0 = create("/f0"), f2 = create("/f2");
+  const int d2 = *p.open("/f2", kO_RDWR | kO_DIRECT, 0);
+  ASSERT_EQ(p.ftruncate(f2, 37997), Errno::kOk);
+  ASSERT_EQ(clone_range(p, f2, f2, 28672, 4096, 8192), Errno::kOk);
+  ASSERT_EQ(p.fallocate(f2, kFALLOC_FL_UNSHARE_RANGE | kFALLOC_FL_KEEP_SIZE, 53248, 20480), Errno::kOk);
+  EXPECT_FALSE(xi(f2).diflags & kXfsDiflag2Reflink);
+  ASSERT_EQ(write_at(f0, 12285, 12288, 0x18), 12288u);
+  ASSERT_EQ(copy_range(p, f0, 445, f2, 24574, 315), 315u);
+  ASSERT_EQ(p.ftruncate(f2, 21167), Errno::kOk);
+  ASSERT_EQ(write_at(d2, 57344, 4096, static_cast<char>(0xfa)), 4096u);
+  ASSERT_EQ(p.fallocate(f2, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 373, 20477), Errno::kOk);
+  ASSERT_EQ(write_at(d2, 16384, 5120, static_cast<char>(0x8c)), 5120u);
+  // Logically adjacent extents with the same flags merged, as the
+  // differential compares them (the host's two blocks at 16384 and 20480
+  // are not physically adjacent either).
+  std::vector<std::array<uint64_t, 3>> merged;
+  for (const auto& e : fiemap_of(p, f2, 0)) {
+    if (!merged.empty() && merged.back()[0] + merged.back()[1] == e[0] && merged.back()[2] == e[2]) {
+      merged.back()[1] += e[1];
+    } else {
+      merged.push_back(e);
+    }
+  }
+  EXPECT_EQ(merged, (std::vector<std::array<uint64_t, 3>>{{16384, 8192, 0}, {57344, 4096, 0}}));
+}
+
+// iomap_file_unshare works inside EOF only ("if (pos < 0 || pos >= size)
+// return 0"): an unshare of the rest of the last block past EOF leaves it
+// shared. Differential seed 1774, reduced; host 6.18.44's FIEMAP of the
+// clone after it: [90112, +12288) SHARED.
+TEST_F(XfsBehaviourTest, AnUnsharePastEofLeavesTheLastBlockShared) {
+  const int f1 = create("/f1"), f2 = create("/f2");
+  ASSERT_EQ(write_at(f2, 53248, 10222), 10222u);
+  ASSERT_EQ(clone_range(p, f1, f2, 20480, 0, 57344), Errno::kOk);
+  ASSERT_EQ(p.fallocate(f2, kFALLOC_FL_UNSHARE_RANGE | kFALLOC_FL_KEEP_SIZE, 64512, 551), Errno::kOk);
+  std::vector<std::array<uint64_t, 3>> merged;
+  for (const auto& e : fiemap_of(p, f1, 0)) {
+    if (!merged.empty() && merged.back()[0] + merged.back()[1] == e[0] && merged.back()[2] == e[2]) {
+      merged.back()[1] += e[1];
+    } else {
+      merged.push_back(e);
+    }
+  }
+  EXPECT_EQ(merged, (std::vector<std::array<uint64_t, 3>>{{90112, 12288, kFIEMAP_EXTENT_SHARED}}));
+}
+
 }  // namespace
 }  // namespace vfssim
