@@ -961,9 +961,15 @@ void Oracle::take_partial_zeroing(const Op& op, const OpResult& r) {
   // extent as they reach it and reject a later hole, delalloc, shared or
   // misaligned one with ECANCELED (EOPNOTSUPP to the caller) or EINVAL,
   // so extents before the rejected one may already be zero.
+  // Only a call past the argument checks (the mode exactly
+  // ZEROINIT|KEEP_SIZE, vfs_fallocate's; the range inside EOF,
+  // dax_zeroinit_range's and iomap_zeroout_range's first check) can have
+  // zeroed anything.
   const int mode = op.mode & ~kFALLOC_FL_KEEP_SIZE;
   const bool zeroinit_rejected =
-      mode == kFALLOC_FL_ZEROINIT_RANGE && (r.err == Errno::kEINVAL || r.err == Errno::kEOPNOTSUPP);
+      op.mode == (kFALLOC_FL_ZEROINIT_RANGE | kFALLOC_FL_KEEP_SIZE) &&
+      static_cast<uint64_t>(op.off) + static_cast<uint64_t>(op.len) <= models_.at(op.file).size() &&
+      (r.err == Errno::kEINVAL || r.err == Errno::kEOPNOTSUPP);
   if (r.err != Errno::kEIO && r.err != Errno::kENOSPC && r.err != Errno::kEINTR &&
       r.err != Errno::kENOMEM && r.err != Errno::kEHWPOISON && !zeroinit_rejected) {
     return;

@@ -130,9 +130,11 @@ class PageCache {
   bool range_needs_writeback(uint64_t pos, uint64_t len) const;
 
   // dirtied_since_sync is the inode's I_DIRTY_PAGES: set whenever a page
-  // is dirtied, cleared only by a whole-inode writeback (sync, syncfs,
-  // the flusher; Superblock::sync_fs here), not by fsync or a range
-  // writeback. XFS's unshare looks at it before it drops the reflink flag.
+  // is dirtied, cleared only by a whole-inode writeback (sync, syncfs
+  // and the flusher's writeback_single_inode; here Superblock::sync_fs,
+  // which sync, syncfs and unmount run — the model has no flusher), not
+  // by fsync or a range writeback. XFS's unshare looks at it before it
+  // drops the reflink flag.
   bool dirtied_since_sync = false;
 
   // wb_err is the mapping's writeback errseq (address_space->wb_err):

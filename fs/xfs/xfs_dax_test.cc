@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "fs/xfs/testing.h"
 #include "vfs/uapi.h"
 
@@ -327,6 +329,22 @@ TEST_F(XfsBlockZeroinitTest, AHoleAfterWrittenBlocksFailsAfterZeroingThem) {
   EXPECT_EQ(zeroinit(clone, 0, 4096), Errno::kEOPNOTSUPP);  // ECANCELED: IOMAP_F_SHARED.
   EXPECT_EQ(disk.stats().write_zeroes, shared.write_zeroes);
   EXPECT_EQ(read_at(clone, 0, 4096), std::vector<std::byte>(4096, std::byte('b')));
+}
+
+// A DAX write that moves EOF logs the new size (xfs_file_dax_write's
+// xfs_setfilesize): the last inode core item of the log carries it.
+TEST_F(XfsDaxTest, AnExtendingDaxWriteLogsTheNewSize) {
+  int fd = create("/f");
+  ASSERT_EQ(write_at(fd, 0, 10000, 'a'), 10000u);
+  std::optional<XfsLogItem> core;
+  for (const XfsTrans& tp : mount().log()) {
+    for (const XfsLogItem& i : tp.items()) {
+      if (i.kind == XfsLogItem::kInode && i.ino == inode(fd).ino) core = i;
+    }
+  }
+  ASSERT_TRUE(core);
+  EXPECT_EQ(core->a, 10000u);
+  EXPECT_EQ(xi(fd).disk_size, 10000u);
 }
 
 // With the prototype off (Linux 6.18) the mode bit is unknown.

@@ -113,15 +113,17 @@ Errno zero_range(Inode& ip, off_t64 pos, uint64_t len, bool* did_zero = nullptr)
   return iomap_zero_range(ip, pos, len, did_zero, ops_of(ip));
 }
 
-// unmap_blocks removes file blocks [first, last) of the data fork in one
-// transaction (xfs_unmap_extent loop: xfs_bunmapi on the data fork only),
-// and with `cancel_cow` the CoW staging over them too (a truncate:
+// unmap_blocks removes file blocks [first, last) of the data fork, two
+// records per transaction from the end of the range back (the
+// xfs_unmap_extent loop: xfs_bunmapi on the data fork only), and with
+// `cancel_cow` the CoW staging over them too (a truncate:
 // xfs_itruncate_extents_flags' xfs_reflink_cancel_cow_blocks). A punch
 // leaves the CoW fork alone: staging over a punched block stays, and
 // SEEK_DATA still finds a cached page there (host 6.18.44).
-// `resblks`: what the transaction reserves — a punch's xfs_unmap_extent
+// `resblks`: what each transaction reserves — a punch's xfs_unmap_extent
 // reserves XFS_DIOSTRAT_SPACE_RES (ENOSPC when free space cannot cover
-// it, nothing unmapped), a truncate's tr_itruncate nothing.
+// it: the records after it already unmapped, the rest not), a
+// truncate's tr_itruncate nothing.
 Errno unmap_blocks(Inode& ip, uint64_t first, uint64_t last, bool cancel_cow, uint64_t resblks) {
   if (last <= first) return Errno::kOk;
   XfsMount& mp = mp_of(ip);
@@ -280,7 +282,22 @@ IoResult XfsVnodeOps::write(Inode& ip, const Kiocb& iocb, IovIter& from) {
       return {0, e};
     }
   }
-  if (is_dax(ip)) return dax_iomap_write(ip, iocb, from, ops_of(ip));
+  if (is_dax(ip)) {
+    // xfs_file_dax_write: a write that moved EOF logs the new size
+    // (xfs_setfilesize) once the copy is done.
+    const uint64_t old_size = ip.size;
+    IoResult r = dax_iomap_write(ip, iocb, from, ops_of(ip));
+    if (ip.size > old_size) {
+      XfsMount& mp = mp_of(ip);
+      XfsInodeData& x = XfsMount::xi(ip);
+      if (Result<XfsTrans> tp = mp.trans_alloc("setfilesize", 0)) {
+        x.disk_size = std::max(x.disk_size, ip.size);
+        mp.log_inode(*tp, ip);
+        mp.trans_commit(std::move(*tp));
+      }
+    }
+    return r;
+  }
   Kiocb buffered = iocb;
   if (iocb.flags.has(IocbFlag::kDirect)) {
     // xfs_file_dio_write_unaligned: "We can't properly handle unaligned
@@ -354,7 +371,8 @@ Errno XfsVnodeOps::setsize(Inode& ip, off_t64 size, bool times) {
     unmap_blocks(ip, mp.to_fsb_up(newsize), mp.max_fileoff(), /*cancel_cow=*/true, /*resblks=*/0);
     // xfs_itruncate_clear_reflink_flags: with no extents left in either
     // fork the file is no reflink inode any more (an unaligned O_DIRECT
-    // write to it goes direct again); the kernel logs it in the last roll.
+    // write to it goes direct again), logged in a transaction of its own
+    // (the kernel logs it in the last roll).
     if (x.data.empty() && x.cow.empty() && (x.diflags & kXfsDiflag2Reflink)) {
       x.diflags &= ~kXfsDiflag2Reflink;
       Result<XfsTrans> clear = mp.trans_alloc("clear_reflink", 0);
@@ -899,7 +917,8 @@ Errno XfsVnodeOps::fileattr_set(Inode& ip, FsXattr* fa) {
                             kFS_XFLAG_EXTSZINHERIT
                       : kFS_XFLAG_EXTSIZE;
   // xfs_ioctl_setattr: one tr_ichange transaction (no blocks) logs the
-  // flags and hints as the inode now holds them.
+  // flags the inode now holds (XFS's own kept here, and the common ones
+  // the VFS applies after this returns) and the hints.
   Result<XfsTrans> tp = mp.trans_alloc("ichange", 0);
   if (!tp) return tp.error();
   x.xflags = fa->fsx_xflags & keep;

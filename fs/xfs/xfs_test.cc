@@ -136,6 +136,7 @@ struct LogReplay {
   };
   std::map<uint64_t, std::map<uint64_t, Block>> data;  // ino -> file block -> block.
   std::map<uint64_t, XfsLogItem> core, attrs;          // ino -> last inode / ichange item.
+  std::map<uint64_t, int64_t> owners_added;             // block -> owners gained (refcount items).
 
   void apply(const XfsLogItem& i) {
     std::map<uint64_t, Block>& m = data[i.ino];
@@ -167,6 +168,9 @@ struct LogReplay {
       case XfsLogItem::kIchange:
         attrs.insert_or_assign(i.ino, i);
         break;
+      case XfsLogItem::kRefcount:
+        for (uint64_t k = 0; k < i.b; ++k) owners_added[i.a + k] += static_cast<int64_t>(i.d) - 1;
+        break;
       default:
         break;
     }
@@ -197,8 +201,9 @@ TEST_F(XfsBehaviourTest, ReplayingTheLogRebuildsEveryFileAsTheFilesystemHoldsIt)
   const int h = *p.open("/h", kO_RDWR | kO_CREAT | kO_DIRECT, 0644);
   FsXattr x;
   ASSERT_EQ(host::ioctl(p, g, kFS_IOC_FSGETXATTR, &x), Errno::kOk);
-  x.fsx_xflags |= kFS_XFLAG_COWEXTSIZE | kFS_XFLAG_NODEFRAG;
+  x.fsx_xflags |= kFS_XFLAG_COWEXTSIZE | kFS_XFLAG_NODEFRAG | kFS_XFLAG_EXTSIZE;
   x.fsx_cowextsize = 8 * 4096;
+  x.fsx_extsize = 4 * 4096;
   ASSERT_EQ(host::ioctl(p, g, kFS_IOC_FSSETXATTR, &x), Errno::kOk);
   ASSERT_EQ(write_at(f, 0, 65536, 'a'), 65536u);
   ASSERT_EQ(p.fsync(f), Errno::kOk);
@@ -209,6 +214,8 @@ TEST_F(XfsBehaviourTest, ReplayingTheLogRebuildsEveryFileAsTheFilesystemHoldsIt)
   ASSERT_EQ(p.fallocate(f, kFALLOC_FL_COLLAPSE_RANGE, 16384, 4096), Errno::kOk);
   ASSERT_EQ(p.fallocate(f, kFALLOC_FL_INSERT_RANGE, 0, 4096), Errno::kOk);
   ASSERT_EQ(host::ficlone(p, g, f), Errno::kOk);
+  const int keep = create("/keep");  // Shares f's blocks to the end.
+  ASSERT_EQ(host::ficlone(p, keep, f), Errno::kOk);
   ASSERT_EQ(write_at(g, 4096, 12288, 'c'), 12288u);  // Copy on write.
   ASSERT_EQ(p.fsync(g), Errno::kOk);
   ASSERT_EQ(p.ftruncate(f, 100000), Errno::kOk);
@@ -235,7 +242,7 @@ TEST_F(XfsBehaviourTest, ReplayingTheLogRebuildsEveryFileAsTheFilesystemHoldsIt)
     items += tp.items().size();
   }
   ASSERT_GT(items, 0u);
-  for (const int fd : {f, g, k}) {
+  for (const int fd : {f, g, k, keep}) {
     const Inode& ip = inode(fd);
     const XfsInodeData& xd = XfsMount::xi(ip);
     SCOPED_TRACE("ino " + std::to_string(ip.ino));
@@ -254,7 +261,19 @@ TEST_F(XfsBehaviourTest, ReplayingTheLogRebuildsEveryFileAsTheFilesystemHoldsIt)
   // The hint and the flag set through FSSETXATTR.
   ASSERT_TRUE(replay.attrs.contains(inode(g).ino));
   EXPECT_EQ(replay.attrs.at(inode(g).ino).c, 8u);
-  EXPECT_TRUE(replay.attrs.at(inode(g).ino).a & kFS_XFLAG_NODEFRAG);
+  EXPECT_EQ(replay.attrs.at(inode(g).ino).b, 4u);
+  EXPECT_EQ(replay.attrs.at(inode(g).ino).a, kFS_XFLAG_COWEXTSIZE | kFS_XFLAG_NODEFRAG | kFS_XFLAG_EXTSIZE);
+  ASSERT_EQ(host::ioctl(p, g, kFS_IOC_FSGETXATTR, &x), Errno::kOk);
+  EXPECT_EQ(replay.attrs.at(inode(g).ino).a, x.fsx_xflags & ~kFS_XFLAG_HASATTR);
+  // Every block the clone shared and the CoW write did not unshare has
+  // as many owners as the refcount items say (one, plus those gained).
+  size_t shared = 0;
+  for (const auto& [block, added] : replay.owners_added) {
+    if (added == 0) continue;
+    EXPECT_EQ(static_cast<int64_t>(mount().refcount().refcount(block)), 1 + added) << "block " << block;
+    ++shared;
+  }
+  EXPECT_GT(shared, 0u);
   EXPECT_FALSE(XfsMount::xi(inode(g)).diflags & kXfsDiflag2Reflink);
   EXPECT_TRUE(XfsMount::xi(inode(f)).diflags & kXfsDiflag2Reflink);
 }
