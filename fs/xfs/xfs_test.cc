@@ -480,6 +480,21 @@ TEST_F(XfsBehaviourTest, WithoutMemoryPressureTheWriteStaysDelalloc) {
                 {0, 65536, kFIEMAP_EXTENT_DELALLOC | kFIEMAP_EXTENT_UNKNOWN}}));
 }
 
+// logical_fiemap is fiemap_of without FIEMAP_FLAG_SYNC, logically adjacent
+// extents with the same flags merged: the map the differential compares
+// (physical placement left out).
+std::vector<std::array<uint64_t, 3>> logical_fiemap(Process& p, int fd) {
+  std::vector<std::array<uint64_t, 3>> merged;
+  for (const auto& e : fiemap_of(p, fd, 0)) {
+    if (!merged.empty() && merged.back()[0] + merged.back()[1] == e[0] && merged.back()[2] == e[2]) {
+      merged.back()[1] += e[1];
+    } else {
+      merged.push_back(e);
+    }
+  }
+  return merged;
+}
+
 // copy_file_range with explicit offsets (staged as the syscall's loff_t
 // pointers).
 uint64_t copy_range(Process& p, int in, int64_t off_in, int out, int64_t off_out, uint64_t len) {
@@ -1414,18 +1429,9 @@ TEST_F(XfsBehaviourTest, AnUnshareThatFindsNothingSharedMakesDirectWritesDirectA
   ASSERT_EQ(write_at(d2, 57344, 4096, static_cast<char>(0xfa)), 4096u);
   ASSERT_EQ(p.fallocate(f2, kFALLOC_FL_PUNCH_HOLE | kFALLOC_FL_KEEP_SIZE, 373, 20477), Errno::kOk);
   ASSERT_EQ(write_at(d2, 16384, 5120, static_cast<char>(0x8c)), 5120u);
-  // Logically adjacent extents with the same flags merged, as the
-  // differential compares them (the host's two blocks at 16384 and 20480
-  // are not physically adjacent either).
-  std::vector<std::array<uint64_t, 3>> merged;
-  for (const auto& e : fiemap_of(p, f2, 0)) {
-    if (!merged.empty() && merged.back()[0] + merged.back()[1] == e[0] && merged.back()[2] == e[2]) {
-      merged.back()[1] += e[1];
-    } else {
-      merged.push_back(e);
-    }
-  }
-  EXPECT_EQ(merged, (std::vector<std::array<uint64_t, 3>>{{16384, 8192, 0}, {57344, 4096, 0}}));
+  // The host's two blocks at 16384 and 20480 are not physically adjacent
+  // either: compared as the differential compares them.
+  EXPECT_EQ(logical_fiemap(p, f2), (std::vector<std::array<uint64_t, 3>>{{16384, 8192, 0}, {57344, 4096, 0}}));
 }
 
 // iomap_file_unshare works inside EOF only ("if (pos < 0 || pos >= size)
@@ -1437,15 +1443,7 @@ TEST_F(XfsBehaviourTest, AnUnsharePastEofLeavesTheLastBlockShared) {
   ASSERT_EQ(write_at(f2, 53248, 10222), 10222u);
   ASSERT_EQ(clone_range(p, f1, f2, 20480, 0, 57344), Errno::kOk);
   ASSERT_EQ(p.fallocate(f2, kFALLOC_FL_UNSHARE_RANGE | kFALLOC_FL_KEEP_SIZE, 64512, 551), Errno::kOk);
-  std::vector<std::array<uint64_t, 3>> merged;
-  for (const auto& e : fiemap_of(p, f1, 0)) {
-    if (!merged.empty() && merged.back()[0] + merged.back()[1] == e[0] && merged.back()[2] == e[2]) {
-      merged.back()[1] += e[1];
-    } else {
-      merged.push_back(e);
-    }
-  }
-  EXPECT_EQ(merged, (std::vector<std::array<uint64_t, 3>>{{90112, 12288, kFIEMAP_EXTENT_SHARED}}));
+  EXPECT_EQ(logical_fiemap(p, f1), (std::vector<std::array<uint64_t, 3>>{{90112, 12288, kFIEMAP_EXTENT_SHARED}}));
 }
 
 }  // namespace

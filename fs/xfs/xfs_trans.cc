@@ -16,30 +16,18 @@ struct Reader {
   const nlohmann::json& j;
   bool ok = true;
 
-  uint64_t u(const char* key) {
+  template <typename T>
+  T get(const char* key, bool (nlohmann::json::*is)() const noexcept) {
     auto it = j.find(key);
-    if (it == j.end() || !it->is_number_unsigned()) {
+    if (it == j.end() || !((*it).*is)()) {
       ok = false;
-      return 0;
+      return T{};
     }
-    return it->get<uint64_t>();
+    return it->get<T>();
   }
-  int64_t i(const char* key) {
-    auto it = j.find(key);
-    if (it == j.end() || !it->is_number_integer()) {
-      ok = false;
-      return 0;
-    }
-    return it->get<int64_t>();
-  }
-  bool b(const char* key) {
-    auto it = j.find(key);
-    if (it == j.end() || !it->is_boolean()) {
-      ok = false;
-      return false;
-    }
-    return it->get<bool>();
-  }
+  uint64_t u(const char* key) { return get<uint64_t>(key, &nlohmann::json::is_number_unsigned); }
+  int64_t i(const char* key) { return get<int64_t>(key, &nlohmann::json::is_number_integer); }
+  bool b(const char* key) { return get<bool>(key, &nlohmann::json::is_boolean); }
   uint8_t fork() {
     auto it = j.find("fork");
     if (it != j.end() && *it == "data") return 0;
