@@ -287,15 +287,7 @@ IoResult XfsVnodeOps::write(Inode& ip, const Kiocb& iocb, IovIter& from) {
     // (xfs_setfilesize) once the copy is done.
     const uint64_t old_size = ip.size;
     IoResult r = dax_iomap_write(ip, iocb, from, ops_of(ip));
-    if (ip.size > old_size) {
-      XfsMount& mp = mp_of(ip);
-      XfsInodeData& x = XfsMount::xi(ip);
-      if (Result<XfsTrans> tp = mp.trans_alloc("setfilesize", 0)) {
-        x.disk_size = std::max(x.disk_size, ip.size);
-        mp.log_inode(*tp, ip);
-        mp.trans_commit(std::move(*tp));
-      }
-    }
+    if (ip.size > old_size) mp_of(ip).setfilesize(ip, ip.size);
     return r;
   }
   Kiocb buffered = iocb;
@@ -373,12 +365,7 @@ Errno XfsVnodeOps::setsize(Inode& ip, off_t64 size, bool times) {
     // fork the file is no reflink inode any more (an unaligned O_DIRECT
     // write to it goes direct again), logged in a transaction of its own
     // (the kernel logs it in the last roll).
-    if (x.data.empty() && x.cow.empty() && (x.diflags & kXfsDiflag2Reflink)) {
-      x.diflags &= ~kXfsDiflag2Reflink;
-      Result<XfsTrans> clear = mp.trans_alloc("clear_reflink", 0);
-      mp.log_inode(*clear, ip);
-      mp.trans_commit(std::move(*clear));
-    }
+    if (x.data.empty() && x.cow.empty() && (x.diflags & kXfsDiflag2Reflink)) mp.clear_reflink_flag(ip);
     x.truncated = true;
   }
   if (times || changed) ip.sb->touch(ip);
@@ -538,14 +525,7 @@ Errno XfsVnodeOps::allocate(Inode& ip, int mode, off_t64 off, off_t64 len) {
         // only unwritten ones is cleared; one with written data (fsynced),
         // delalloc, or that the unshare itself copied is not, until a
         // sync(2), after which the next unshare clears it.
-        if (!ip.cache.dirtied_since_sync && !mp.has_shared_extents(ip)) {
-          Result<XfsTrans> tp = mp.trans_alloc("clear_reflink", 0);
-          if (!tp) return tp.error();
-          mp.cancel_cow(*tp, ip, 0, mp.max_fileoff());
-          x.diflags &= ~kXfsDiflag2Reflink;
-          mp.log_inode(*tp, ip);
-          mp.trans_commit(std::move(*tp));
-        }
+        if (!ip.cache.dirtied_since_sync && !mp.has_shared_extents(ip)) mp.clear_reflink_flag(ip);
       }
       if (Errno e = alloc_file_space(ip, off, static_cast<uint64_t>(len)); e != Errno::kOk) return e;
       return grow();

@@ -556,14 +556,7 @@ Errno XfsIomapOps::ioend(Inode& ip, off_t64 pos, uint64_t len, uint32_t flags) {
     mp.log_inode(*tp, ip);
     mp.trans_commit(std::move(*tp));
   }
-  if (new_disk_size > x.disk_size) {
-    // xfs_setfilesize: tr_fsyncts, the inode core with the new size.
-    Result<XfsTrans> tp = mp.trans_alloc("setfilesize", 0);
-    if (!tp) return tp.error();
-    x.disk_size = new_disk_size;
-    mp.log_inode(*tp, ip);
-    mp.trans_commit(std::move(*tp));
-  }
+  mp.setfilesize(ip, new_disk_size);
   return Errno::kOk;
 }
 

@@ -383,6 +383,23 @@ bool XfsMount::has_shared_extents(const Inode& ip) const {
   return false;
 }
 
+void XfsMount::setfilesize(Inode& ip, uint64_t size) {
+  XfsInodeData& x = xi(ip);
+  if (size <= x.disk_size) return;
+  XfsTrans tp("setfilesize", 0);  // No blocks: cannot fail.
+  x.disk_size = size;
+  log_inode(tp, ip);
+  trans_commit(std::move(tp));
+}
+
+void XfsMount::clear_reflink_flag(Inode& ip) {
+  XfsTrans tp("clear_reflink", 0);  // No blocks: cannot fail.
+  cancel_cow(tp, ip, 0, max_fileoff());
+  xi(ip).diflags &= ~kXfsDiflag2Reflink;
+  log_inode(tp, ip);
+  trans_commit(std::move(tp));
+}
+
 void XfsMount::log_inode(XfsTrans& tp, const Inode& ip) const {
   const XfsInodeData& x = xi(ip);
   tp.log({XfsLogItem::kInode, ip.ino, 0, x.disk_size, x.nblocks(), x.diflags});

@@ -224,6 +224,14 @@ class XfsMount : public Superblock {
   // has_shared_extents: some written block of the data fork has more than
   // one owner (xfs_reflink_inode_has_shared_extents).
   bool has_shared_extents(const Inode& ip) const;
+  // setfilesize raises the on-disk size to `size` (when above it) in a
+  // transaction of its own that logs the inode core (xfs_setfilesize,
+  // tr_fsyncts: no blocks reserved).
+  void setfilesize(Inode& ip, uint64_t size);
+  // clear_reflink_flag makes `ip` no reflink inode any more, its CoW
+  // staging cancelled, in one logged transaction
+  // (xfs_reflink_clear_inode_flag once nothing is shared).
+  void clear_reflink_flag(Inode& ip);
   // log_inode adds the inode core item (size, blocks, diflags) to `tp`:
   // xfs_trans_log_inode(XFS_ILOG_CORE).
   void log_inode(XfsTrans& tp, const Inode& ip) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <span>
 #include <string_view>
 
 namespace vfssim {
@@ -10,85 +11,114 @@ namespace {
 constexpr const char* kKindNames[] = {"alloc",    "free",  "map",   "unmap", "convert",
                                       "refcount", "shift", "inode", "ichange"};
 
-// Field reads for from_json: a missing key or a value of the wrong type
-// leaves `ok` false instead of throwing.
-struct Reader {
-  const nlohmann::json& j;
-  bool ok = true;
-
-  template <typename T>
-  T get(const char* key, bool (nlohmann::json::*is)() const noexcept) {
-    auto it = j.find(key);
-    if (it == j.end() || !((*it).*is)()) {
-      ok = false;
-      return T{};
-    }
-    return it->get<T>();
-  }
-  uint64_t u(const char* key) { return get<uint64_t>(key, &nlohmann::json::is_number_unsigned); }
-  int64_t i(const char* key) { return get<int64_t>(key, &nlohmann::json::is_number_integer); }
-  bool b(const char* key) { return get<bool>(key, &nlohmann::json::is_boolean); }
-  uint8_t fork() {
-    auto it = j.find("fork");
-    if (it != j.end() && *it == "data") return 0;
-    if (it != j.end() && *it == "cow") return 1;
-    ok = false;
-    return 0;
-  }
+// A log item's serialised form is one table: for each kind, its JSON keys
+// and the item field each holds, and how. to_json and from_json both walk
+// it, so the two cannot disagree.
+enum class How : uint8_t {
+  kNumber,  // The field as an unsigned number.
+  kFork,    // `fork`: "data" (0) or "cow" (1).
+  kBool,    // The field != 0.
+  kDelta,   // A refcount change: the field less 1 (0 = -1, 2 = +1).
+  kSigned,  // A shift: the field's magnitude, negative when `c` is set.
 };
+
+struct Field {
+  const char* key;
+  uint64_t XfsLogItem::*slot;  // Unused by kFork.
+  How how = How::kNumber;
+};
+
+constexpr Field kExtent[] = {{"start", &XfsLogItem::a}, {"len", &XfsLogItem::b}};
+constexpr Field kMapFields[] = {{"ino", &XfsLogItem::ino},  {"fork", nullptr, How::kFork},
+                                {"off", &XfsLogItem::a},    {"block", &XfsLogItem::b},
+                                {"len", &XfsLogItem::c},    {"unwritten", &XfsLogItem::d, How::kBool}};
+constexpr Field kUnmapFields[] = {{"ino", &XfsLogItem::ino},
+                                  {"fork", nullptr, How::kFork},
+                                  {"off", &XfsLogItem::a},
+                                  {"len", &XfsLogItem::c}};
+constexpr Field kConvertFields[] = {{"ino", &XfsLogItem::ino},
+                                    {"off", &XfsLogItem::a},
+                                    {"len", &XfsLogItem::c},
+                                    {"unwritten", &XfsLogItem::d, How::kBool}};
+constexpr Field kRefcountFields[] = {
+    {"start", &XfsLogItem::a}, {"len", &XfsLogItem::b}, {"delta", &XfsLogItem::d, How::kDelta}};
+constexpr Field kShiftFields[] = {
+    {"ino", &XfsLogItem::ino}, {"from", &XfsLogItem::a}, {"by", &XfsLogItem::b, How::kSigned}};
+constexpr Field kInodeFields[] = {{"ino", &XfsLogItem::ino},
+                                  {"size", &XfsLogItem::a},
+                                  {"nblocks", &XfsLogItem::b},
+                                  {"diflags", &XfsLogItem::c}};
+constexpr Field kIchangeFields[] = {{"ino", &XfsLogItem::ino},
+                                    {"xflags", &XfsLogItem::a},
+                                    {"extsize", &XfsLogItem::b},
+                                    {"cowextsize", &XfsLogItem::c}};
+
+// fields_of is the table's row for `kind`, in XfsLogItem::Kind's order.
+std::span<const Field> fields_of(XfsLogItem::Kind kind) {
+  static const std::span<const Field> kRows[] = {kExtent,         kExtent,      kMapFields,
+                                                 kUnmapFields,    kConvertFields, kRefcountFields,
+                                                 kShiftFields,    kInodeFields, kIchangeFields};
+  return kRows[kind];
+}
+
+// read_field stores `f`'s value from `j` into `it`; false when the key is
+// missing or its value is not of the kind `f` holds.
+bool read_field(const nlohmann::json& j, const Field& f, XfsLogItem& it) {
+  auto v = j.find(f.key);
+  if (v == j.end()) return false;
+  switch (f.how) {
+    case How::kNumber:
+      if (!v->is_number_unsigned()) return false;
+      it.*f.slot = v->get<uint64_t>();
+      return true;
+    case How::kFork:
+      if (*v != "data" && *v != "cow") return false;
+      it.fork = *v == "cow" ? 1 : 0;
+      return true;
+    case How::kBool:
+      if (!v->is_boolean()) return false;
+      it.*f.slot = v->get<bool>() ? 1 : 0;
+      return true;
+    case How::kDelta: {
+      if (!v->is_number_integer()) return false;
+      const int64_t delta = v->get<int64_t>();
+      if (delta != -1 && delta != 1) return false;
+      it.*f.slot = static_cast<uint64_t>(delta + 1);
+      return true;
+    }
+    case How::kSigned: {
+      if (!v->is_number_integer()) return false;
+      const int64_t by = v->get<int64_t>();
+      it.*f.slot = by < 0 ? static_cast<uint64_t>(-by) : static_cast<uint64_t>(by);
+      it.c = by < 0 ? 1 : 0;
+      return true;
+    }
+  }
+  return false;
+}
 
 }  // namespace
 
 nlohmann::json XfsLogItem::to_json() const {
   nlohmann::json j = {{"item", kKindNames[kind]}};
-  switch (kind) {
-    case kAlloc:
-    case kFree:
-      j["start"] = a;
-      j["len"] = b;
-      break;
-    case kMap:
-      j["ino"] = ino;
-      j["fork"] = fork == 0 ? "data" : "cow";
-      j["off"] = a;
-      j["block"] = b;
-      j["len"] = c;
-      j["unwritten"] = d != 0;
-      break;
-    case kUnmap:
-      j["ino"] = ino;
-      j["fork"] = fork == 0 ? "data" : "cow";
-      j["off"] = a;
-      j["len"] = c;
-      break;
-    case kConvert:
-      j["ino"] = ino;
-      j["off"] = a;
-      j["len"] = c;
-      j["unwritten"] = d != 0;
-      break;
-    case kRefcount:
-      j["start"] = a;
-      j["len"] = b;
-      j["delta"] = static_cast<int>(d) - 1;
-      break;
-    case kShift:
-      j["ino"] = ino;
-      j["from"] = a;
-      j["by"] = c != 0 ? -static_cast<int64_t>(b) : static_cast<int64_t>(b);
-      break;
-    case kInode:
-      j["ino"] = ino;
-      j["size"] = a;
-      j["nblocks"] = b;
-      j["diflags"] = c;
-      break;
-    case kIchange:
-      j["ino"] = ino;
-      j["xflags"] = a;
-      j["extsize"] = b;
-      j["cowextsize"] = c;
-      break;
+  for (const Field& f : fields_of(kind)) {
+    switch (f.how) {
+      case How::kNumber:
+        j[f.key] = this->*f.slot;
+        break;
+      case How::kFork:
+        j[f.key] = fork == 0 ? "data" : "cow";
+        break;
+      case How::kBool:
+        j[f.key] = this->*f.slot != 0;
+        break;
+      case How::kDelta:
+        j[f.key] = static_cast<int>(this->*f.slot) - 1;
+        break;
+      case How::kSigned:
+        j[f.key] = c != 0 ? -static_cast<int64_t>(this->*f.slot) : static_cast<int64_t>(this->*f.slot);
+        break;
+    }
   }
   return j;
 }
@@ -100,63 +130,9 @@ Result<XfsLogItem> XfsLogItem::from_json(const nlohmann::json& j) {
   const auto* kind = std::find(std::begin(kKindNames), std::end(kKindNames), name->get<std::string_view>());
   if (kind == std::end(kKindNames)) return Fail(Errno::kEINVAL);
   XfsLogItem it{static_cast<Kind>(kind - std::begin(kKindNames))};
-  Reader r{j};
-  switch (it.kind) {
-    case kAlloc:
-    case kFree:
-      it.a = r.u("start");
-      it.b = r.u("len");
-      break;
-    case kMap:
-      it.ino = r.u("ino");
-      it.fork = r.fork();
-      it.a = r.u("off");
-      it.b = r.u("block");
-      it.c = r.u("len");
-      it.d = r.b("unwritten") ? 1 : 0;
-      break;
-    case kUnmap:
-      it.ino = r.u("ino");
-      it.fork = r.fork();
-      it.a = r.u("off");
-      it.c = r.u("len");
-      break;
-    case kConvert:
-      it.ino = r.u("ino");
-      it.a = r.u("off");
-      it.c = r.u("len");
-      it.d = r.b("unwritten") ? 1 : 0;
-      break;
-    case kRefcount: {
-      it.a = r.u("start");
-      it.b = r.u("len");
-      const int64_t delta = r.i("delta");
-      if (delta != -1 && delta != 1) return Fail(Errno::kEINVAL);
-      it.d = static_cast<uint64_t>(delta + 1);
-      break;
-    }
-    case kShift: {
-      it.ino = r.u("ino");
-      it.a = r.u("from");
-      const int64_t by = r.i("by");
-      it.b = by < 0 ? static_cast<uint64_t>(-by) : static_cast<uint64_t>(by);
-      it.c = by < 0 ? 1 : 0;
-      break;
-    }
-    case kInode:
-      it.ino = r.u("ino");
-      it.a = r.u("size");
-      it.b = r.u("nblocks");
-      it.c = r.u("diflags");
-      break;
-    case kIchange:
-      it.ino = r.u("ino");
-      it.a = r.u("xflags");
-      it.b = r.u("extsize");
-      it.c = r.u("cowextsize");
-      break;
+  for (const Field& f : fields_of(it.kind)) {
+    if (!read_field(j, f, it)) return Fail(Errno::kEINVAL);
   }
-  if (!r.ok) return Fail(Errno::kEINVAL);
   return it;
 }
 
@@ -170,13 +146,14 @@ Result<XfsTrans> XfsTrans::from_json(const nlohmann::json& j) {
   if (!j.is_object()) return Fail(Errno::kEINVAL);
   auto name = j.find("trans");
   auto items = j.find("items");
-  if (name == j.end() || !name->is_string() || items == j.end() || !items->is_array()) {
+  auto res = j.find("blk_res");
+  auto used = j.find("blk_used");
+  if (name == j.end() || !name->is_string() || items == j.end() || !items->is_array() || res == j.end() ||
+      !res->is_number_unsigned() || used == j.end() || !used->is_number_unsigned()) {
     return Fail(Errno::kEINVAL);
   }
-  Reader r{j};
-  XfsTrans tp(name->get<std::string_view>(), r.u("blk_res"));
-  tp.use(r.u("blk_used"));
-  if (!r.ok) return Fail(Errno::kEINVAL);
+  XfsTrans tp(name->get<std::string_view>(), res->get<uint64_t>());
+  tp.use(used->get<uint64_t>());
   for (const nlohmann::json& i : *items) {
     Result<XfsLogItem> item = XfsLogItem::from_json(i);
     if (!item) return Fail(item.error());
