@@ -1363,7 +1363,8 @@ TEST_F(XfsBehaviourTest, UnshareLeavesTheStagingOverAHoleUnwritten) {
 // shared extent left the file stops being a reflink inode, but only when
 // its pages were not dirtied since the last sync (I_DIRTY_PAGES; fsync
 // leaves it set). Host 6.18.44, xfs_reflink_unset_inode_flag traced for
-// each case below.
+// each case below (tests/probes/xfs_unshare_flag_probe.py, its output in
+// tests/probes/fixtures/xfs_unshare_flag.trace).
 TEST_F(XfsBehaviourTest, UnshareDropsTheReflinkFlagWhenNothingIsSharedOrDirtiedSinceSync) {
   auto reflink = [&](int fd) { return (xi(fd).diflags & kXfsDiflag2Reflink) != 0; };
   auto unshare = [&](int fd, off_t64 off, off_t64 len) {
